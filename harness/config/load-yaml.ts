@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, ConfigErrors, formatFieldPath } from './errors.ts';
+
+export interface YamlSource {
+  file: string;
+  /** Where a field path starts in the file, as "file:line", for error messages. */
+  locate(path: readonly PropertyKey[]): string;
+  data: unknown;
+}
+
+/** Reads and parses a YAML file; syntax errors come back with line and column. */
+export function readYaml(file: string, whatItIs: string): YamlSource {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      file,
+      undefined,
+      code === 'ENOENT' ? `${whatItIs} not found` : `cannot read ${whatItIs} (${code ?? String(error)})`,
+      code === 'ENOENT' ? `create it, or point edgebench at the right file` : 'check the file permissions',
+    );
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigErrors(
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return new ConfigError(`${file}:${pos.line}:${pos.col}`, undefined, `YAML syntax error: ${e.message.split('\n')[0]}`, YAML_FIXES[e.code] ?? 'fix the YAML syntax at that line (indentation, a missing ":" or an unclosed quote)');
+      }),
+    );
+  }
+  return { file, data: doc.toJS(), locate: (path) => locate(file, doc, lineCounter, path) };
+}
+
+const YAML_FIXES: Partial<Record<string, string>> = {
+  DUPLICATE_KEY: 'a key appears twice in the same mapping: keep one of them',
+  TAB_AS_INDENT: 'indent with spaces; YAML does not allow tabs',
+  BAD_INDENT: 'line the field up with its siblings (spaces only)',
+  MISSING_CHAR: 'close the quote or bracket that was opened',
+  MULTILINE_IMPLICIT_KEY: 'a key must fit on one line: check for a missing ":" or an unclosed quote above',
+};
+
+function locate(file: string, doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): string {
+  // Walk up to the deepest node that exists: a missing field is reported at its parent.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+    if (isNode(node) && node.range) return `${file}:${lineCounter.linePos(node.range[0]).line}`;
+  }
+  return file;
+}
+
+/** Validates parsed YAML against a schema; all problems are reported at once. */
+export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S, fixFor: (path: readonly PropertyKey[], message: string) => string | undefined = () => undefined): z.infer<S> {
+  const result = schema.safeParse(source.data);
+  if (result.success) return result.data;
+  throw new ConfigErrors(
+    result.error.issues.map(
+      (issue) => new ConfigError(source.locate(issue.path), formatFieldPath(issue.path), issue.message, fixFor(issue.path, issue.message) ?? defaultFix(issue)),
+    ),
+  );
+}
+
+function defaultFix(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? `add the required field "${String(issue.path.at(-1))}"` : `write a ${issue.expected} here`;
+    case 'unrecognized_keys':
+      return `remove ${issue.keys.map((k) => `"${k}"`).join(', ')}, or check its spelling against the JSON Schema in schemas/`;
+    case 'invalid_value':
+      return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'array' ? `list at least ${String(issue.minimum)} item(s)` : `use a value ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `use a value ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
+    case 'invalid_format':
+      return `write it in ${issue.format} format`;
+    case 'custom':
+      return 'change the value so it is unique and valid';
+    default:
+      return 'see the JSON Schema in schemas/ for the allowed values';
+  }
+}

@@ -1,0 +1,20 @@
+import type { DeviceSpec } from '../config/device-spec.ts';
+import type { RunnerEvent, RunnerJob } from '../runner/protocol.ts';
+import type { RunnerOutcome } from '../runner/spawn.ts';
+import type { DeviceFacts } from './facts.ts';
+
+export interface CellContext {
+  timeoutMs: number;
+  /** Aborted on Ctrl-C: the driver stops its runner and returns. */
+  signal?: AbortSignal;
+  onEvent?: (event: RunnerEvent) => void;
+}
+
+/** How edgebench reaches one kind of device. Registered in registry.ts. */
+export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
+  readonly kind: S['kind'];
+  /** Facts recorded with every result from this device. */
+  facts(spec: S): Promise<DeviceFacts>;
+  /** Runs one (device, variant) cell in a fresh runner process. */
+  runCell(spec: S, job: RunnerJob, context: CellContext): Promise<RunnerOutcome>;
+}

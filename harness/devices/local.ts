@@ -1,0 +1,38 @@
+import si from 'systeminformation';
+import type { z } from 'zod';
+import type { LocalDeviceSpec } from '../config/device-spec.ts';
+import { runnerBundle } from '../runner/bundle.ts';
+import { spawnRunner } from '../runner/spawn.ts';
+import type { DeviceDriver } from './driver.ts';
+import type { DeviceFacts } from './facts.ts';
+
+/** The machine edgebench runs on: each cell is a fresh Node.js child process. */
+export const localDriver: DeviceDriver<z.infer<typeof LocalDeviceSpec>> = {
+  kind: 'local',
+
+  facts: hostFacts,
+
+  async runCell(_spec, job, context) {
+    // The runner gets the parent's node binary, and nothing inherited that changes how it runs.
+    return spawnRunner({ file: process.execPath, args: [await runnerBundle()], env: { NODE_OPTIONS: '' } }, job, context);
+  },
+};
+
+let hostFactsOnce: Promise<DeviceFacts> | undefined;
+
+export function hostFacts(): Promise<DeviceFacts> {
+  hostFactsOnce ??= (async () => {
+    const [cpu, mem, os] = await Promise.all([si.cpu(), si.mem(), si.osInfo()]);
+    return {
+      cpuModel: [cpu.manufacturer, cpu.brand].filter(Boolean).join(' ') || 'unknown',
+      logicalCores: cpu.cores,
+      physicalCores: cpu.physicalCores,
+      memoryBytes: mem.total,
+      os: [os.distro, os.release].filter(Boolean).join(' ') || os.platform,
+      kernel: os.kernel,
+      arch: os.arch,
+      source: 'systeminformation on the host',
+    };
+  })();
+  return hostFactsOnce;
+}

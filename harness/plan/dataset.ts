@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
+import { sha256Text } from './hash.ts';
+
+type Nested = number | boolean | Nested[];
+const NestedValues: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.boolean(), z.array(NestedValues)]));
+
+/** One line of a dataset. Fields other than id and inputs (text, label, baseline, ...) are kept for tasks and scorers. */
+export const DatasetExample = z.looseObject({
+  id: z.union([z.string().min(1), z.number()]).optional(),
+  inputs: z.record(z.string(), NestedValues),
+});
+
+export interface Example {
+  id: string;
+  /** 1-based line in the dataset file, for error messages. */
+  line: number;
+  inputs: Record<string, Nested>;
+  fields: Record<string, unknown>;
+}
+
+export interface Dataset {
+  file: string;
+  sha256: string;
+  examples: Example[];
+}
+
+/** Reads a JSON-lines dataset; every bad line is reported with its line number. */
+export async function loadDataset(file: string, referencedFrom: string): Promise<Dataset> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(referencedFrom, 'dataset', `dataset ${file} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code})`}`, 'check the path; it is relative to the suite file');
+  }
+  const errors: ConfigError[] = [];
+  const examples: Example[] = [];
+  const ids = new Map<string, number>();
+  text.split('\n').forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (error) {
+      errors.push(new ConfigError(`${file}:${line}`, undefined, `not valid JSON (${(error as Error).message})`, 'write one JSON object per line'));
+      return;
+    }
+    const parsed = DatasetExample.safeParse(json);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(issue.path), issue.message, 'each line needs "inputs": {"<model input name>": [nested numbers]} and an optional string "id"'));
+      }
+      return;
+    }
+    const { id, inputs, ...fields } = parsed.data;
+    const exampleId = id === undefined ? `line-${line}` : String(id);
+    const previous = ids.get(exampleId);
+    if (previous !== undefined) {
+      errors.push(new ConfigError(`${file}:${line}`, 'id', `duplicate example id "${exampleId}" (also on line ${previous})`, 'give every example a unique id'));
+      return;
+    }
+    ids.set(exampleId, line);
+    examples.push({ id: exampleId, line, inputs, fields });
+  });
+  if (errors.length > 0) throw new ConfigErrors(errors.slice(0, 20));
+  if (examples.length === 0) throw new ConfigError(file, undefined, 'dataset has no examples', 'add at least one JSON line with "inputs"');
+  return { file, sha256: sha256Text(text), examples };
+}

@@ -1,0 +1,71 @@
+import { ConfigError } from '../config/errors.ts';
+import type { ModelValueInfo } from '../onnx/model-file.ts';
+import { FEED_TYPES, type FeedType, type TensorSpec } from '../runner/protocol.ts';
+import type { Example } from './dataset.ts';
+
+const INTEGER_TYPES: ReadonlySet<FeedType> = new Set(['int64', 'int32', 'int16', 'int8', 'uint16', 'uint8']);
+
+/**
+ * Turns one dataset example into the model's feeds, checking names, element
+ * types and shapes against the model's declared inputs, so a mismatch is a
+ * config error with a line number instead of an onnxruntime error mid-run.
+ */
+export function feedsForExample(example: Example, inputs: readonly ModelValueInfo[], datasetFile: string, variantName: string): Record<string, TensorSpec> {
+  const where = `${datasetFile}:${example.line}`;
+  const expected = inputs.map((i) => i.name);
+  for (const name of Object.keys(example.inputs)) {
+    if (!expected.includes(name)) {
+      throw new ConfigError(where, `inputs.${name}`, `variant "${variantName}" has no input named "${name}"`, `the model's inputs are: ${expected.join(', ')}`);
+    }
+  }
+  const feeds: Record<string, TensorSpec> = {};
+  for (const input of inputs) {
+    const value = example.inputs[input.name];
+    if (value === undefined) {
+      throw new ConfigError(where, 'inputs', `missing input "${input.name}" required by variant "${variantName}"`, `add "${input.name}" to "inputs" on every line`);
+    }
+    if (!(FEED_TYPES as readonly string[]).includes(input.type)) {
+      throw new ConfigError(where, `inputs.${input.name}`, `variant "${variantName}" takes ${input.type} for "${input.name}", which edgebench cannot feed`, `use a model whose inputs are one of: ${FEED_TYPES.join(', ')}`);
+    }
+    const type = input.type as FeedType;
+    const { dims, data } = flatten(value, where, `inputs.${input.name}`);
+    checkShape(dims, input, where, variantName);
+    if (INTEGER_TYPES.has(type) && data.some((v) => !Number.isInteger(v))) {
+      throw new ConfigError(where, `inputs.${input.name}`, `"${input.name}" is ${type} but the line has non-integer values`, 'write whole numbers (token ids) for integer inputs');
+    }
+    feeds[input.name] = { type, dims, data };
+  }
+  return feeds;
+}
+
+function flatten(value: unknown, where: string, field: string): { dims: number[]; data: number[] } {
+  const dims: number[] = [];
+  for (let level: unknown = value; Array.isArray(level); level = level[0]) dims.push(level.length);
+  const data: number[] = [];
+  const walk = (node: unknown, depth: number): void => {
+    if (depth === dims.length) {
+      if (typeof node === 'boolean') data.push(node ? 1 : 0);
+      else if (typeof node === 'number') data.push(node);
+      else throw new ConfigError(where, field, 'nested arrays are ragged (rows of different lengths)', 'every row of a tensor must have the same length');
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== dims[depth]) {
+      throw new ConfigError(where, field, 'nested arrays are ragged (rows of different lengths)', 'every row of a tensor must have the same length');
+    }
+    for (const child of node) walk(child, depth + 1);
+  };
+  walk(value, 0);
+  return { dims, data };
+}
+
+function checkShape(dims: number[], input: ModelValueInfo, where: string, variantName: string): void {
+  const declared = input.dims.map((d) => (typeof d === 'number' ? String(d) : (d ?? '?'))).join(', ');
+  const problem = (what: string) =>
+    new ConfigError(where, `inputs.${input.name}`, `${what}: the line has shape [${dims.join(', ')}], variant "${variantName}" declares [${declared}]`, 'reshape the data to the model input (batch dimension first, e.g. [[1, 2, 3]] for one sequence)');
+  // A model without shape information (rank 0 with no dims) accepts any shape.
+  if (input.dims.length === 0) return;
+  if (dims.length !== input.dims.length) throw problem('wrong rank');
+  input.dims.forEach((d, i) => {
+    if (typeof d === 'number' && dims[i] !== d) throw problem(`dimension ${i} must be ${d}`);
+  });
+}

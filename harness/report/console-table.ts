@@ -1,0 +1,39 @@
+import { metricValue, type Metric } from '../results/metric.ts';
+import type { Results } from '../results/schema.ts';
+
+const MiB = 1024 * 1024;
+
+/** The end-of-run table: one row per device x variant. Unavailable values show as "n/a". */
+export function consoleTable(results: Results): string {
+  const header = ['device', 'variant', 'status', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'load ms', 'peak RSS MiB', 'model RSS MiB', 'disk MiB'];
+  const rows = results.cells.map((cell) => {
+    const latency = cell.metrics.latencyMs.source === 'measured' ? cell.metrics.latencyMs.summary : undefined;
+    return [
+      cell.deviceId,
+      cell.variant.name,
+      cell.status === 'ok' ? 'ok' : `FAILED ${cell.error?.code ?? ''}`.trim(),
+      latency ? String(latency.n) : '-',
+      fixed(latency?.p50, 3),
+      fixed(latency?.p90, 3),
+      fixed(latency?.p99, 3),
+      fixed(metricValue(cell.metrics.loadMs), 1),
+      mib(cell.metrics.peakRssBytes),
+      mib(cell.metrics.modelRssBytes),
+      mib(cell.metrics.diskBytes),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const numeric = (i: number) => i >= 3;
+  const line = (cells: string[]) => cells.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const failures = results.cells.filter((c) => c.error).map((c) => `  ${c.deviceId} / ${c.variant.name}: ${c.error!.code}: ${c.error!.message}`);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(failures.length ? ['', 'failures:', ...failures] : [])].join('\n');
+}
+
+function fixed(value: number | undefined, digits: number): string {
+  return value === undefined ? 'n/a' : value.toFixed(digits);
+}
+
+function mib(metric: Metric): string {
+  const value = metricValue(metric);
+  return value === undefined ? 'n/a' : (value / MiB).toFixed(1);
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { DeviceKind } from '../config/device-spec.ts';
+import { RuntimeOptions, TaskKind } from '../config/suite.ts';
+import { DeviceFacts } from '../devices/facts.ts';
+import { ModelVariant } from '../plan/model-variant.ts';
+import { LatencyMetric, Metric } from './metric.ts';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export const LatencySample = z.strictObject({
+  iteration: z.number().int().nonnegative(),
+  exampleId: z.string(),
+  latencyMs: z.number().nonnegative(),
+});
+
+export const CellError = z.strictObject({
+  /** Stable code, e.g. MODEL_LOAD_FAILED, RUNNER_KILLED, TIMEOUT, INTERRUPTED. */
+  code: z.string(),
+  message: z.string(),
+});
+
+/** One device x variant: every raw measurement, and summaries computed from them. */
+export const CellResult = z.strictObject({
+  deviceId: z.string(),
+  variant: ModelVariant,
+  status: z.enum(['ok', 'failed']),
+  error: CellError.optional(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  runtime: z
+    .strictObject({ node: z.string(), onnxruntime: z.string(), platform: z.string(), arch: z.string() })
+    .optional()
+    .describe('What the runner reported about itself; absent when it never started.'),
+  warmupLatenciesMs: z.array(z.number().nonnegative()),
+  samples: z.array(LatencySample),
+  predictions: z.array(z.strictObject({ exampleId: z.string(), classIndex: z.number().int().nonnegative() })),
+  metrics: z.strictObject({
+    latencyMs: LatencyMetric,
+    loadMs: Metric,
+    peakRssBytes: Metric,
+    rssBeforeLoadBytes: Metric,
+    /** Peak RSS minus RSS before the model was loaded: the model's own share. */
+    modelRssBytes: Metric,
+    diskBytes: Metric,
+  }),
+});
+export type CellResult = z.infer<typeof CellResult>;
+
+export const DeviceRecord = z.strictObject({
+  id: z.string(),
+  kind: DeviceKind,
+  class: z.string().optional(),
+  facts: DeviceFacts.optional(),
+  factsError: z.string().optional(),
+});
+
+export const Results = z
+  .strictObject({
+    schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+    tool: z.strictObject({ name: z.literal('edgebench'), version: z.string() }),
+    runId: z.string(),
+    status: z.enum(['running', 'complete', 'interrupted']),
+    startedAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().optional(),
+    suite: z.strictObject({
+      name: z.string(),
+      file: z.string(),
+      task: TaskKind,
+      warmup: z.number().int(),
+      iterations: z.number().int(),
+      timeoutSeconds: z.number(),
+      runtime: RuntimeOptions,
+      dataset: z.strictObject({ file: z.string(), sha256: z.string(), examples: z.number().int() }),
+    }),
+    devices: z.array(DeviceRecord),
+    cells: z.array(CellResult),
+  })
+  .describe('edgebench results.json: raw samples and summaries of one run.');
+export type Results = z.infer<typeof Results>;

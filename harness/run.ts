@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { join, relative } from 'node:path';
+import type { DeviceSpec } from './config/device-spec.ts';
+import { driverFor } from './devices/registry.ts';
+import type { PlannedVariant, RunPlan } from './plan/plan.ts';
+import type { RunnerJob } from './runner/protocol.ts';
+import { cellResult } from './results/cell-result.ts';
+import { RESULTS_SCHEMA_VERSION, type CellResult, type Results } from './results/schema.ts';
+import { writeResults } from './results/write-results.ts';
+import { TOOL_VERSION } from './version.ts';
+
+export interface RunProgress {
+  cellStarted?(device: DeviceSpec, variant: PlannedVariant, index: number, total: number): void;
+  cellFinished?(cell: CellResult, index: number, total: number): void;
+}
+
+export interface RunOutput {
+  results: Results;
+  resultsFile: string;
+}
+
+/** A sortable, unique run id: UTC time plus a random suffix. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Runs every device x variant cell of a plan, one runner process per cell.
+ * results.json is rewritten atomically after every cell, so whatever was
+ * measured survives a crash or Ctrl-C.
+ */
+export async function executePlan(plan: RunPlan, options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress }): Promise<RunOutput> {
+  const runId = options.runId ?? newRunId();
+  const resultsFile = join(options.outDir, runId, 'results.json');
+  const { suite } = plan;
+  const results: Results = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'edgebench', version: TOOL_VERSION },
+    runId,
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    suite: {
+      name: suite.name,
+      file: relative(process.cwd(), plan.suiteFile),
+      task: suite.task,
+      warmup: suite.warmup,
+      iterations: suite.iterations,
+      timeoutSeconds: suite.timeoutSeconds,
+      runtime: suite.runtime,
+      dataset: { file: relative(process.cwd(), plan.dataset.file), sha256: plan.dataset.sha256, examples: plan.dataset.examples.length },
+    },
+    devices: await Promise.all(plan.devices.map(deviceRecord)),
+    cells: [],
+  };
+  await writeResults(resultsFile, results);
+
+  const cells = plan.devices.flatMap((device) => plan.variants.map((variant) => ({ device, variant })));
+  const timeoutMs = suite.timeoutSeconds * 1000;
+  for (const [index, { device, variant }] of cells.entries()) {
+    if (options.signal?.aborted) break;
+    options.progress?.cellStarted?.(device, variant, index, cells.length);
+    const job: RunnerJob = { modelPath: variant.modelPath, task: suite.task, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
+    const startedAt = new Date();
+    const outcome = await driverFor(device).runCell(device, job, { timeoutMs, signal: options.signal });
+    const cell = cellResult({ deviceId: device.id, variant: variant.variant, startedAt, finishedAt: new Date(), outcome, timeoutMs });
+    results.cells.push(cell);
+    await writeResults(resultsFile, results);
+    options.progress?.cellFinished?.(cell, index, cells.length);
+  }
+
+  results.status = options.signal?.aborted ? 'interrupted' : 'complete';
+  results.finishedAt = new Date().toISOString();
+  await writeResults(resultsFile, results);
+  return { results, resultsFile };
+}
+
+async function deviceRecord(device: DeviceSpec): Promise<Results['devices'][number]> {
+  const base = { id: device.id, kind: device.kind, ...(device.class ? { class: device.class } : {}) };
+  try {
+    return { ...base, facts: await driverFor(device).facts(device) };
+  } catch (error) {
+    return { ...base, factsError: (error as Error).message };
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The runner: one process per (device, variant) cell, so the peak memory it
+ * reports is the variant's own. Reads a RunnerJob from stdin, streams
+ * RunnerEvents to stdout as JSON lines. Nothing else is written to stdout.
+ */
+import { createRequire } from 'node:module';
+import * as ort from 'onnxruntime-node';
+import { currentRss, peakRss } from './memory.ts';
+import { RunnerJob, type RunnerEvent } from './protocol.ts';
+import { argmax, toOrtTensor } from './tensors.ts';
+
+function emit(event: RunnerEvent): void {
+  // stdout is a pipe: writes are synchronous on Linux, and happen outside the timed region.
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+function fail(code: string, error: unknown): never {
+  emit({ type: 'error', code, message: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function onnxruntimeVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('onnxruntime-node/package.json') as { version: string }).version;
+}
+
+function sessionOptions(job: RunnerJob): ort.InferenceSession.SessionOptions {
+  const { intraOpThreads, interOpThreads, graphOptimizationLevel, executionMode } = job.runtime;
+  // onnxruntime-node rejects keys set to undefined: unset options are left out, so its defaults apply.
+  return {
+    ...(intraOpThreads !== undefined ? { intraOpNumThreads: intraOpThreads } : {}),
+    ...(interOpThreads !== undefined ? { interOpNumThreads: interOpThreads } : {}),
+    graphOptimizationLevel,
+    executionMode,
+    logSeverityLevel: 3,
+  };
+}
+
+const FLUSH_INTERVAL_NS = 500_000_000n;
+
+/**
+ * Runs and times `count` iterations, examples in turn. Latencies are buffered and
+ * sent at most every 0.5 s: the parent still sees progress (and keeps what was
+ * measured if the runner dies), without a write between every two inferences.
+ */
+async function timedLoop(
+  count: number,
+  phase: 'warmup' | 'timed',
+  examples: { id: string; feeds: ort.InferenceSession.FeedsType }[],
+  session: ort.InferenceSession,
+  afterRun?: (iteration: number, outputs: ort.InferenceSession.ReturnType) => void,
+): Promise<void> {
+  let batch = { firstIteration: 0, exampleIds: [] as string[], latenciesMs: [] as number[] };
+  const flush = (next: number) => {
+    if (batch.latenciesMs.length > 0) emit({ type: 'samples', phase, ...batch });
+    batch = { firstIteration: next, exampleIds: [], latenciesMs: [] };
+  };
+  let lastFlush = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const example = examples[i % examples.length]!;
+    const start = process.hrtime.bigint();
+    const outputs = await session.run(example.feeds);
+    const end = process.hrtime.bigint();
+    batch.exampleIds.push(example.id);
+    batch.latenciesMs.push(Number(end - start) / 1e6);
+    afterRun?.(i, outputs);
+    if (end - lastFlush >= FLUSH_INTERVAL_NS) {
+      flush(i + 1);
+      lastFlush = end;
+    }
+  }
+  flush(count);
+}
+
+async function main(): Promise<void> {
+  let job: RunnerJob;
+  try {
+    job = RunnerJob.parse(JSON.parse(await readStdin()));
+  } catch (error) {
+    fail('JOB_INVALID', error);
+  }
+  emit({ type: 'hello', node: process.version, onnxruntime: onnxruntimeVersion(), platform: process.platform, arch: process.arch, pid: process.pid });
+
+  // Inputs are built before the baseline reading, so the model's share excludes them.
+  const examples = job.examples.map((example) => ({
+    id: example.id,
+    feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, toOrtTensor(spec)])),
+  }));
+  const rssBeforeLoad = currentRss();
+
+  let session: ort.InferenceSession;
+  const loadStart = process.hrtime.bigint();
+  try {
+    session = await ort.InferenceSession.create(job.modelPath, sessionOptions(job));
+  } catch (error) {
+    fail('MODEL_LOAD_FAILED', error);
+  }
+  const loadMs = Number(process.hrtime.bigint() - loadStart) / 1e6;
+  emit({ type: 'loaded', loadMs, rssBeforeLoad, rssAfterLoad: currentRss() });
+
+  const firstOutput = session.outputNames[0]!;
+  try {
+    await timedLoop(job.warmup, 'warmup', examples, session);
+    await timedLoop(job.iterations, 'timed', examples, session, (i, outputs) => {
+      if (job.task === 'classify' && i < examples.length) {
+        emit({ type: 'prediction', exampleId: examples[i]!.id, classIndex: argmax(outputs[firstOutput]!.data as Float32Array) });
+      }
+    });
+  } catch (error) {
+    fail('INFERENCE_FAILED', error);
+  }
+  emit({ type: 'memory', peakRss: peakRss() });
+  emit({ type: 'done' });
+  await session.release();
+}
+
+main().catch((error: unknown) => fail('RUNNER_CRASHED', error));

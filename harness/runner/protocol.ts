@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { RuntimeOptions, TaskKind } from '../config/suite.ts';
+
+/**
+ * The runner's wire protocol. The parent writes one RunnerJob as JSON to the
+ * runner's stdin; the runner answers with one RunnerEvent per stdout line.
+ * Plain JSON over pipes, so the same runner works in a child process, under
+ * qemu, in a cgroup or over ssh.
+ */
+
+export const FEED_TYPES = ['float32', 'float64', 'float16', 'int64', 'int32', 'int16', 'int8', 'uint16', 'uint8', 'bool'] as const;
+export const FeedType = z.enum(FEED_TYPES);
+export type FeedType = z.infer<typeof FeedType>;
+
+export const TensorSpec = z.strictObject({
+  type: FeedType,
+  dims: z.array(z.number().int().nonnegative()),
+  /** Row-major values; booleans as 0/1. */
+  data: z.array(z.number()),
+});
+export type TensorSpec = z.infer<typeof TensorSpec>;
+
+export const RunnerExample = z.strictObject({
+  id: z.string(),
+  feeds: z.record(z.string(), TensorSpec),
+});
+export type RunnerExample = z.infer<typeof RunnerExample>;
+
+export const RunnerJob = z.strictObject({
+  modelPath: z.string(),
+  task: TaskKind,
+  warmup: z.number().int().nonnegative(),
+  iterations: z.number().int().positive(),
+  runtime: RuntimeOptions,
+  examples: z.array(RunnerExample).min(1),
+});
+export type RunnerJob = z.infer<typeof RunnerJob>;
+
+/** A memory figure and the counter it came from. */
+export const MemoryReading = z.strictObject({
+  bytes: z.number().nonnegative(),
+  method: z.string(),
+});
+
+export const RunnerEvent = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('hello'),
+    node: z.string(),
+    onnxruntime: z.string(),
+    platform: z.string(),
+    arch: z.string(),
+    pid: z.number().int(),
+  }),
+  z.strictObject({
+    type: z.literal('loaded'),
+    loadMs: z.number().nonnegative(),
+    rssBeforeLoad: MemoryReading,
+    rssAfterLoad: MemoryReading,
+  }),
+  /** Consecutive iterations from firstIteration on; batched, because a pipe write per iteration costs more than a small model's inference. */
+  z.strictObject({
+    type: z.literal('samples'),
+    phase: z.enum(['warmup', 'timed']),
+    firstIteration: z.number().int().nonnegative(),
+    exampleIds: z.array(z.string()),
+    latenciesMs: z.array(z.number().nonnegative()),
+  }),
+  z.strictObject({ type: z.literal('prediction'), exampleId: z.string(), classIndex: z.number().int().nonnegative() }),
+  z.strictObject({ type: z.literal('memory'), peakRss: MemoryReading }),
+  z.strictObject({ type: z.literal('done') }),
+  z.strictObject({ type: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type RunnerEvent = z.infer<typeof RunnerEvent>;

@@ -1,0 +1,72 @@
+import { execa } from 'execa';
+import { RunnerEvent, type RunnerJob } from './protocol.ts';
+
+export interface RunnerCommand {
+  file: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+export interface RunnerOutcome {
+  events: RunnerEvent[];
+  exitCode: number | undefined;
+  signal: string | undefined;
+  timedOut: boolean;
+  canceled: boolean;
+  /** The end of the runner's stderr, for error messages. */
+  stderrTail: string;
+  /** stdout lines that were not protocol events (a runner bug or a noisy wrapper). */
+  strayLines: string[];
+}
+
+/**
+ * Starts a runner command (argument array, never a shell string), sends it the
+ * job on stdin and streams its events back as they arrive. Never throws for a
+ * runner failure: the outcome says how it ended, and the caller records it.
+ */
+export async function spawnRunner(
+  command: RunnerCommand,
+  job: RunnerJob,
+  options: { timeoutMs: number; signal?: AbortSignal; onEvent?: (event: RunnerEvent) => void },
+): Promise<RunnerOutcome> {
+  const subprocess = execa(command.file, command.args, {
+    input: JSON.stringify(job),
+    env: command.env,
+    timeout: options.timeoutMs,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 2000,
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    stripFinalNewline: true,
+  });
+  const events: RunnerEvent[] = [];
+  const strayLines: string[] = [];
+  for await (const line of subprocess.iterable({ from: 'stdout' })) {
+    const event = parseEvent(line);
+    if (!event) {
+      if (line.trim()) strayLines.push(line.slice(0, 500));
+      continue;
+    }
+    events.push(event);
+    options.onEvent?.(event);
+  }
+  const result = await subprocess;
+  return {
+    events,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timedOut: result.timedOut,
+    canceled: result.isCanceled,
+    stderrTail: String(result.stderr ?? '').slice(-4000),
+    strayLines,
+  };
+}
+
+function parseEvent(line: string): RunnerEvent | undefined {
+  try {
+    const parsed = RunnerEvent.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

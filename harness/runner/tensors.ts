@@ -1,0 +1,62 @@
+import * as ort from 'onnxruntime-node';
+import type { TensorSpec } from './protocol.ts';
+
+/** Builds an onnxruntime tensor from its JSON form; done before timing starts. */
+export function toOrtTensor(spec: TensorSpec): ort.Tensor {
+  const { dims, data } = spec;
+  switch (spec.type) {
+    case 'float32':
+      return new ort.Tensor('float32', Float32Array.from(data), dims);
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from(data), dims);
+    case 'float16':
+      return new ort.Tensor('float16', Uint16Array.from(data, toHalfBits), dims);
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(v)), dims);
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(data), dims);
+    case 'int16':
+      return new ort.Tensor('int16', Int16Array.from(data), dims);
+    case 'int8':
+      return new ort.Tensor('int8', Int8Array.from(data), dims);
+    case 'uint16':
+      return new ort.Tensor('uint16', Uint16Array.from(data), dims);
+    case 'uint8':
+      return new ort.Tensor('uint8', Uint8Array.from(data), dims);
+    case 'bool':
+      return new ort.Tensor('bool', Uint8Array.from(data, (v) => (v ? 1 : 0)), dims);
+  }
+}
+
+/** IEEE 754 binary16 bits of a number, rounding to nearest even. */
+export function toHalfBits(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0); // inf / NaN
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow to inf
+  if (e <= 0) {
+    if (e < -10) return sign; // underflow to zero
+    mantissa |= 0x800000;
+    const shift = 14 - e;
+    let half = mantissa >>> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    if (rest > midpoint || (rest === midpoint && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // may carry into the exponent, which is correct
+  return sign | half;
+}
+
+/** Index of the largest value: the predicted class of a logits row. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}

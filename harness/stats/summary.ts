@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { percentileOfSorted, sortAscending } from './percentile.ts';
+
+export const Summary = z.strictObject({
+  n: z.number().int().positive(),
+  mean: z.number(),
+  /** Sample standard deviation (n - 1 denominator); 0 for a single value. */
+  stddev: z.number().nonnegative(),
+  min: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  max: z.number(),
+});
+export type Summary = z.infer<typeof Summary>;
+
+/** Location and spread of a sample; percentiles by definition 7 (see percentile.ts). */
+export function summarize(values: readonly number[]): Summary {
+  const sorted = sortAscending(values);
+  const n = sorted.length;
+  if (n === 0) throw new RangeError('cannot summarise an empty sample');
+  const mean = sorted.reduce((sum, v) => sum + v, 0) / n;
+  // Two-pass variance: numerically stable for latencies that vary little around a large mean.
+  const variance = n > 1 ? sorted.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1) : 0;
+  return {
+    n,
+    mean,
+    stddev: Math.sqrt(variance),
+    min: sorted[0]!,
+    p50: percentileOfSorted(sorted, 0.5),
+    p90: percentileOfSorted(sorted, 0.9),
+    p99: percentileOfSorted(sorted, 0.99),
+    max: sorted[n - 1]!,
+  };
+}

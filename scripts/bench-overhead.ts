@@ -1,0 +1,56 @@
+/**
+ * How much does the harness add to what it measures? Compares the p50 latency
+ * edgebench records (child-process runner, JSON-lines streaming) with a bare
+ * in-process session.run loop over the same model, inputs and session options.
+ * Rounds alternate harness and bare so machine drift hits both equally.
+ *
+ *   npm run bench:overhead [-- --rounds 5 --iterations 2000]
+ */
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { localDriver } from '../harness/devices/local.ts';
+import { buildPlan } from '../harness/plan/plan.ts';
+import type { RunnerJob } from '../harness/runner/protocol.ts';
+import { toOrtTensor } from '../harness/runner/tensors.ts';
+import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
+import { buildDemoModels } from './demo/build.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, iterations: { type: 'string', default: '2000' }, warmup: { type: 'string', default: '200' } } });
+const rounds = Number(values.rounds);
+const iterations = Number(values.iterations);
+const warmup = Number(values.warmup);
+
+await buildDemoModels('models/demo');
+const plan = await buildPlan({ suiteFile: 'suites/demo.yaml', devicesFile: 'devices.yaml' });
+const variant = plan.variants[0]!;
+const job: RunnerJob = { modelPath: variant.modelPath, task: plan.suite.task, warmup, iterations, runtime: plan.suite.runtime, examples: variant.examples };
+
+async function harnessP50(): Promise<number> {
+  const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, job, { timeoutMs: 600_000 });
+  const samples = outcome.events.flatMap((e) => (e.type === 'samples' && e.phase === 'timed' ? e.latenciesMs : []));
+  if (samples.length !== iterations) throw new Error(`harness run failed: ${JSON.stringify(outcome.events.find((e) => e.type === 'error'))}`);
+  return percentileOfSorted(sortAscending(samples), 0.5);
+}
+
+async function bareP50(): Promise<number> {
+  const session = await ort.InferenceSession.create(variant.modelPath, { intraOpNumThreads: plan.suite.runtime.intraOpThreads, graphOptimizationLevel: plan.suite.runtime.graphOptimizationLevel, executionMode: plan.suite.runtime.executionMode });
+  const feeds = variant.examples.map((e) => Object.fromEntries(Object.entries(e.feeds).map(([name, spec]) => [name, toOrtTensor(spec)])));
+  const samples: number[] = [];
+  for (let i = 0; i < warmup + iterations; i++) {
+    const start = process.hrtime.bigint();
+    await session.run(feeds[i % feeds.length]!);
+    if (i >= warmup) samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  await session.release();
+  return percentileOfSorted(sortAscending(samples), 0.5);
+}
+
+console.log(`model ${variant.variant.file}, ${iterations} timed iterations after ${warmup} warm-up, ${rounds} alternating rounds`);
+const ratios: number[] = [];
+for (let round = 1; round <= rounds; round++) {
+  const [first, second] = round % 2 ? [await harnessP50(), await bareP50()] : [await bareP50(), await harnessP50()].reverse();
+  const ratio = first! / second!;
+  ratios.push(ratio);
+  console.log(`round ${round}: harness p50 ${first!.toFixed(4)} ms, bare p50 ${second!.toFixed(4)} ms, ratio ${ratio.toFixed(4)}`);
+}
+console.log(`median ratio harness/bare: ${percentileOfSorted(sortAscending(ratios), 0.5).toFixed(4)} (target <= 1.01)`);

@@ -1,0 +1,5 @@
+// Builds the demo models into models/demo (git-ignored). Usage: npm run build:demo-models [-- --force]
+import { buildDemoModels } from './demo/build.ts';
+
+const paths = await buildDemoModels('models/demo', { force: process.argv.includes('--force') });
+for (const [what, path] of Object.entries(paths)) console.log(`${what.padEnd(20)} ${path}`);

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { argmax, toHalfBits, toOrtTensor } from '../../harness/runner/tensors.ts';
+
+describe('toHalfBits (IEEE 754 binary16)', () => {
+  it('encodes reference values', () => {
+    // Reference bit patterns: numpy.float16(x).view(numpy.uint16).
+    expect(toHalfBits(1)).toBe(0x3c00);
+    expect(toHalfBits(-2)).toBe(0xc000);
+    expect(toHalfBits(0.1)).toBe(0x2e66);
+    expect(toHalfBits(65504)).toBe(0x7bff);
+    expect(toHalfBits(5.960464477539063e-8)).toBe(0x0001); // smallest subnormal
+    expect(toHalfBits(1e-9)).toBe(0);
+    expect(toHalfBits(1e6)).toBe(0x7c00); // overflow to infinity
+    expect(toHalfBits(Number.NEGATIVE_INFINITY)).toBe(0xfc00);
+    expect(toHalfBits(Number.NaN) & 0x7c00).toBe(0x7c00);
+  });
+
+  it('rounds half to even', () => {
+    // 2049 lies halfway between the binary16 neighbours 2048 (0x6800) and 2050 (0x6801).
+    expect(toHalfBits(2049)).toBe(0x6800);
+    expect(toHalfBits(2051)).toBe(0x6802);
+  });
+});
+
+describe('toOrtTensor', () => {
+  it('builds typed tensors with the declared shape', () => {
+    const ids = toOrtTensor({ type: 'int64', dims: [1, 3], data: [5, 6, 7] });
+    expect(ids.type).toBe('int64');
+    expect(ids.dims).toEqual([1, 3]);
+    expect(Array.from(ids.data as BigInt64Array)).toEqual([5n, 6n, 7n]);
+    const mask = toOrtTensor({ type: 'bool', dims: [2], data: [0, 1] });
+    expect(Array.from(mask.data as Uint8Array)).toEqual([0, 1]);
+  });
+});
+
+describe('argmax', () => {
+  it('returns the first index of the largest value', () => {
+    expect(argmax([0.1, 3, -1, 3])).toBe(1);
+    expect(argmax(new Float32Array([-5, -4.5]))).toBe(1);
+  });
+});
