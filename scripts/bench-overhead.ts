@@ -1,21 +1,22 @@
 /**
  * How much does the harness add to what it measures? Compares the p50 latency
  * edgebench records (child-process runner, JSON-lines streaming) with a bare
- * in-process session.run loop over the same model, inputs and session options.
- * Rounds alternate harness and bare so machine drift hits both equally.
+ * session.run loop over the same model, inputs and session options, timed inside
+ * its own process. Both start fresh each round; rounds alternate which goes first,
+ * so machine drift hits both equally.
  *
- *   npm run bench:overhead [-- --rounds 5 --iterations 2000]
+ *   npm run bench:overhead [-- --rounds 9 --iterations 5000]
  */
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { localDriver } from '../harness/devices/local.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
 import type { RunnerJob } from '../harness/runner/protocol.ts';
-import { toOrtTensor } from '../harness/runner/tensors.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { buildDemoModels } from './demo/build.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, iterations: { type: 'string', default: '2000' }, warmup: { type: 'string', default: '200' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, iterations: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '200' } } });
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 const warmup = Number(values.warmup);
@@ -32,17 +33,10 @@ async function harnessP50(): Promise<number> {
   return percentileOfSorted(sortAscending(samples), 0.5);
 }
 
+/** The same job in a fresh process that does nothing but time session.run: no protocol, no batching, no bookkeeping. */
 async function bareP50(): Promise<number> {
-  const session = await ort.InferenceSession.create(variant.modelPath, { intraOpNumThreads: plan.suite.runtime.intraOpThreads, graphOptimizationLevel: plan.suite.runtime.graphOptimizationLevel, executionMode: plan.suite.runtime.executionMode });
-  const feeds = variant.examples.map((e) => Object.fromEntries(Object.entries(e.feeds).map(([name, spec]) => [name, toOrtTensor(spec)])));
-  const samples: number[] = [];
-  for (let i = 0; i < warmup + iterations; i++) {
-    const start = process.hrtime.bigint();
-    await session.run(feeds[i % feeds.length]!);
-    if (i >= warmup) samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  await session.release();
-  return percentileOfSorted(sortAscending(samples), 0.5);
+  const { stdout } = await execa(process.execPath, [fileURLToPath(new URL('./bare-session-loop.mjs', import.meta.url))], { input: JSON.stringify(job) });
+  return percentileOfSorted(sortAscending(JSON.parse(stdout) as number[]), 0.5);
 }
 
 console.log(`model ${variant.variant.file}, ${iterations} timed iterations after ${warmup} warm-up, ${rounds} alternating rounds`);

@@ -10,21 +10,40 @@ export function floatTensor(name: string, dims: number[], values: Float32Array):
   return onnx.TensorProto.create({ name, dims, dataType: DataType.FLOAT, rawData: bytesOf(values) });
 }
 
-export function node(opType: string, inputs: string[], outputs: string[], attributes: Record<string, number | number[]> = {}, domain = ''): OnnxTypes.NodeProto {
+export function int64Tensor(name: string, dims: number[], values: readonly number[]): OnnxTypes.TensorProto {
+  return onnx.TensorProto.create({ name, dims, dataType: DataType.INT64, rawData: bytesOf(BigInt64Array.from(values, (v) => BigInt(v))) });
+}
+
+/** A tensor from raw little-endian bytes, for packed and integer types (int8, uint8, ...). */
+export function rawTensor(name: string, dataType: number, dims: number[], bytes: ArrayBufferView): OnnxTypes.TensorProto {
+  return onnx.TensorProto.create({ name, dims, dataType, rawData: bytesOf(bytes) });
+}
+
+/** Attribute values: integers are INT, `{ float }` is FLOAT (an integer-valued float must say so), arrays of integers are INTS. */
+export type AttributeValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: OnnxTypes.ITensorProto };
+
+export function node(opType: string, inputs: string[], outputs: string[], attributes: Record<string, AttributeValue> = {}, domain = ''): OnnxTypes.NodeProto {
   return onnx.NodeProto.create({
     opType,
     domain,
     name: `${opType}_${outputs[0]}`,
     input: inputs,
     output: outputs,
-    attribute: Object.entries(attributes).map(([name, value]) =>
-      Array.isArray(value)
-        ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: value })
-        : Number.isInteger(value)
-          ? onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: value })
-          : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value }),
-    ),
+    attribute: Object.entries(attributes).map(([name, value]) => attribute(name, value)),
   });
+}
+
+function attribute(name: string, value: AttributeValue): OnnxTypes.AttributeProto {
+  const Type = onnx.AttributeProto.AttributeType;
+  if (typeof value === 'string') return onnx.AttributeProto.create({ name, type: Type.STRING, s: new TextEncoder().encode(value) });
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw new TypeError(`attribute ${name}: write { float: ${value} } for a float attribute`);
+    return onnx.AttributeProto.create({ name, type: Type.INT, i: value });
+  }
+  if (Array.isArray(value)) return onnx.AttributeProto.create({ name, type: Type.INTS, ints: value });
+  if ('float' in value) return onnx.AttributeProto.create({ name, type: Type.FLOAT, f: value.float });
+  if ('floats' in value) return onnx.AttributeProto.create({ name, type: Type.FLOATS, floats: value.floats });
+  return onnx.AttributeProto.create({ name, type: Type.TENSOR, t: value.tensor });
 }
 
 /** A graph input or output; string dims are symbolic (e.g. "batch"). */
@@ -66,7 +85,8 @@ export async function writeModel(file: string, proto: OnnxTypes.ModelProto, exte
   for (const tensor of graph.initializer ?? []) {
     const raw = tensor.rawData;
     if (!raw || raw.length < externalData.minBytes) continue;
-    const padding = (4096 - (offset % 4096)) % 4096; // page-aligned, so onnxruntime can mmap it
+    // Large tensors start on a page boundary so onnxruntime can memory-map them; small ones are packed tight.
+    const padding = raw.length >= 65536 ? (4096 - (offset % 4096)) % 4096 : 0;
     if (padding) chunks.push(new Uint8Array(padding));
     offset += padding;
     tensor.externalData = [

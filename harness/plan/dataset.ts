@@ -6,17 +6,21 @@ import { sha256Text } from './hash.ts';
 type Nested = number | boolean | Nested[];
 const NestedValues: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.boolean(), z.array(NestedValues)]));
 
+/** The explicit form, for shapes nested arrays cannot express (a dimension of 0, as an empty KV cache has). */
+const ExplicitTensor = z.strictObject({ dims: z.array(z.number().int().nonnegative()), data: z.array(z.union([z.number(), z.boolean()])) });
+export type InputValue = Nested | z.infer<typeof ExplicitTensor>;
+
 /** One line of a dataset. Fields other than id and inputs (text, label, baseline, ...) are kept for tasks and scorers. */
 export const DatasetExample = z.looseObject({
   id: z.union([z.string().min(1), z.number()]).optional(),
-  inputs: z.record(z.string(), NestedValues),
+  inputs: z.record(z.string(), z.union([ExplicitTensor, NestedValues])),
 });
 
 export interface Example {
   id: string;
   /** 1-based line in the dataset file, for error messages. */
   line: number;
-  inputs: Record<string, Nested>;
+  inputs: Record<string, InputValue>;
   fields: Record<string, unknown>;
 }
 
@@ -51,7 +55,7 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
     const parsed = DatasetExample.safeParse(json);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(issue.path), issue.message, 'each line needs "inputs": {"<model input name>": [nested numbers]} and an optional string "id"'));
+        errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(issue.path), issue.message, 'each line needs "inputs": {"<model input name>": nested arrays of numbers, or {"dims": [...], "data": [...]}} and an optional string "id"'));
       }
       return;
     }

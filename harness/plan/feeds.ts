@@ -39,6 +39,14 @@ export function feedsForExample(example: Example, inputs: readonly ModelValueInf
 }
 
 function flatten(value: unknown, where: string, field: string): { dims: number[]; data: number[] } {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const explicit = value as { dims: number[]; data: (number | boolean)[] };
+    const size = explicit.dims.reduce((product, d) => product * d, 1);
+    if (size !== explicit.data.length) {
+      throw new ConfigError(where, field, `dims [${explicit.dims.join(', ')}] hold ${size} values but data has ${explicit.data.length}`, 'make data the product of dims long (row-major order)');
+    }
+    return { dims: explicit.dims, data: explicit.data.map(Number) };
+  }
   const dims: number[] = [];
   for (let level: unknown = value; Array.isArray(level); level = level[0]) dims.push(level.length);
   const data: number[] = [];

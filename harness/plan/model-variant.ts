@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Precision } from '../config/suite.ts';
+import { QuantizationSettings } from '../quantize/settings.ts';
 
 export const VariantFile = z.strictObject({
   /** Relative to the folder of the .onnx file. */
@@ -18,5 +19,9 @@ export const ModelVariant = z.strictObject({
   diskBytes: z.number().int().nonnegative(),
   /** sha256 over "<file sha256>  <path>" lines of all files, sorted by path (sha256sum's format). */
   sha256: z.string(),
+  /** For variants made by edgebench quantize: the manifest, the source model and the settings. */
+  provenance: z
+    .strictObject({ manifest: z.string(), sourceModel: z.string(), sourceSha256: z.string(), quantization: QuantizationSettings })
+    .optional(),
 });
 export type ModelVariant = z.infer<typeof ModelVariant>;

@@ -56,14 +56,15 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
   await Promise.all(
     suite.variants.map(async (spec, index) => {
       try {
-        const resolved = await resolveVariant(spec, suiteDir);
+        const resolved = await resolveVariant(spec, suiteDir, { suiteFile: options.suiteFile, field: `variants[${index}]` });
         if (spec.sha256 && spec.sha256 !== resolved.variant.sha256) {
           errors.push(new ConfigError(options.suiteFile, `variants[${index}].sha256`, `variant "${spec.name}" does not match its pinned hash: expected ${spec.sha256}, found ${resolved.variant.sha256}`, `the model files changed; restore them, or set sha256 to ${resolved.variant.sha256} if the change is intended`));
         }
         variants[index] = resolved;
       } catch (error) {
+        if (error instanceof ConfigError) return void errors.push(error);
         if (!(error instanceof ModelFileError)) throw error;
-        errors.push(new ConfigError(options.suiteFile, `variants[${index}].file`, `${relative(process.cwd(), error.file) || error.file}: ${error.message}`, fixForModelError(error)));
+        errors.push(new ConfigError(options.suiteFile, `variants[${index}].${spec.manifest ? 'manifest' : 'file'}`, `${relative(process.cwd(), error.file) || error.file}: ${error.message}`, fixForModelError(error)));
       }
     }),
   );

@@ -1,8 +1,9 @@
-import { stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
+import { ConfigError } from '../config/errors.ts';
 import type { VariantSpec } from '../config/suite.ts';
 import { inspectModel, type ModelInspection } from '../onnx/model-file.ts';
-import { sha256File, sha256Text } from './hash.ts';
+import { readManifest, type VariantManifest } from '../quantize/manifest.ts';
+import { hashModelFiles } from './model-files.ts';
 import type { ModelVariant } from './model-variant.ts';
 
 export interface ResolvedVariant {
@@ -14,30 +15,45 @@ export interface ResolvedVariant {
 
 /**
  * Finds every file a variant needs (the .onnx file and any external data files
- * it references), checks they are complete, and hashes them. Throws
- * ModelFileError for a missing, truncated or corrupt model.
+ * it references), checks they are complete, and hashes them. A variant named by
+ * its manifest must match the manifest's hashes. Throws ModelFileError for a
+ * missing, truncated or corrupt model, ConfigError for a bad manifest.
  */
-export async function resolveVariant(spec: VariantSpec, suiteDir: string): Promise<ResolvedVariant> {
-  const modelPath = resolve(suiteDir, spec.file);
+export async function resolveVariant(spec: VariantSpec, suiteDir: string, where: { suiteFile: string; field: string }): Promise<ResolvedVariant> {
+  const manifestFile = spec.manifest ? resolve(suiteDir, spec.manifest) : undefined;
+  const manifest = manifestFile ? await loadManifest(manifestFile, where) : undefined;
+  const modelPath = manifestFile && manifest ? resolve(dirname(manifestFile), manifest.model) : resolve(suiteDir, spec.file!);
   const model = await inspectModel(modelPath);
-  const folder = dirname(modelPath);
-  const paths = [relative(folder, modelPath), ...model.externalData.map((e) => e.location)].sort();
-  const files = await Promise.all(
-    paths.map(async (path) => {
-      const absolute = join(folder, path);
-      return { path, bytes: (await stat(absolute)).size, sha256: await sha256File(absolute) };
-    }),
-  );
+  const files = await hashModelFiles(modelPath, model);
+  if (manifest && manifest.sha256 !== files.sha256) {
+    const changed = files.files.filter((f) => !manifest.files.some((m) => m.path === f.path && m.sha256 === f.sha256)).map((f) => f.path);
+    throw new ConfigError(where.suiteFile, `${where.field}.manifest`, `the files of variant "${spec.name}" do not match its manifest (changed: ${changed.join(', ') || 'the file list'})`, 'the variant was modified after quantization; quantize it again, or restore the files');
+  }
+  const precision = manifest?.precision ?? spec.precision!;
+  if (manifest && spec.precision && spec.precision !== manifest.precision) {
+    throw new ConfigError(where.suiteFile, `${where.field}.precision`, `precision ${spec.precision} contradicts the manifest (${manifest.precision})`, 'remove precision: the manifest says what the variant is');
+  }
   return {
     modelPath,
     model,
     variant: {
       name: spec.name,
-      precision: spec.precision,
+      precision,
       file: relative(process.cwd(), modelPath),
-      files,
-      diskBytes: files.reduce((sum, f) => sum + f.bytes, 0),
-      sha256: sha256Text(files.map((f) => `${f.sha256}  ${f.path}\n`).join('')),
+      ...files,
+      ...(manifest && manifestFile
+        ? { provenance: { manifest: relative(process.cwd(), manifestFile), sourceModel: manifest.source.model, sourceSha256: manifest.source.sha256, quantization: manifest.quantization } }
+        : {}),
     },
   };
+}
+
+async function loadManifest(file: string, where: { suiteFile: string; field: string }): Promise<VariantManifest> {
+  try {
+    return await readManifest(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem = code === 'ENOENT' ? `manifest ${relative(process.cwd(), file)} not found` : `manifest ${relative(process.cwd(), file)} is not a valid edgebench manifest (${(error as Error).message.split('\n')[0]})`;
+    throw new ConfigError(where.suiteFile, `${where.field}.manifest`, problem, 'check the path (relative to the suite file), or run edgebench quantize again');
+  }
 }

@@ -2,7 +2,7 @@
  * Percentile of sorted values by linear interpolation between closest ranks
  * (Hyndman & Fan 1996, definition 7; the default of R, NumPy and Excel's PERCENTILE.INC).
  */
-export function percentileOfSorted(sorted: readonly number[], p: number): number {
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) throw new RangeError('percentile of an empty sample');
   if (!(p >= 0 && p <= 1)) throw new RangeError(`percentile rank must be in [0, 1], got ${p}`);
   const h = (sorted.length - 1) * p;

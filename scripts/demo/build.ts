@@ -1,48 +1,102 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeModel } from '../../harness/onnx/build.ts';
+import { manifestPathFor } from '../../harness/quantize/manifest.ts';
+import { defaultOutputPath, quantizeModel } from '../../harness/quantize/quantize.ts';
 import { buildClassifier, type ClassifierShape } from './classifier.ts';
-import { buildVocabulary, generateUtterances, LABELS, tokenize } from './intents.ts';
+import { buildDecoder, DEMO_DECODER_SHAPE } from './decoder.ts';
+import { decoderPromptExamples } from './decoder-prompts.ts';
+import { buildVocabulary, generateUtterances, LABELS, tokenize, type Utterance } from './intents.ts';
+import { trainClassifier, type LabelledTokens } from './train-classifier.ts';
 
-export const DEMO_SHAPE: Omit<ClassifierShape, 'vocabularySize' | 'classes'> = { embeddingSize: 256, hiddenSize: 1536, hiddenLayers: 2, seed: 20261124 };
+/**
+ * 3.2 MB of float32 MatMul weights (256x768, 768x768, 768x11): enough that int8 and int4
+ * variants differ measurably in size and speed, small enough to train in a few seconds.
+ */
+export const DEMO_SHAPE: Omit<ClassifierShape, 'vocabularySize' | 'classes'> = { embeddingSize: 256, hiddenSize: 768, hiddenLayers: 2, seed: 20261124 };
+
+/** Different seeds, so the test split is not the training split replayed. */
+export const DEMO_SPLITS = {
+  train: { examples: 1200, seed: 1, prefix: 'train' },
+  test: { examples: 200, seed: 7, prefix: 'test' },
+} as const;
+
+/** Two epochs already fit the training split; more only add build time. */
+export const DEMO_TRAINING = { epochs: 2, batchSize: 32, learningRate: 1e-3 } as const;
 
 export interface DemoPaths {
+  classifierDir: string;
   classifier: string;
-  classifierExternal: string;
-  dataset: string;
+  decoderDir: string;
+  decoder: string;
+  intentsDataset: string;
+  promptsDataset: string;
 }
 
 export function demoPaths(root: string): DemoPaths {
+  const classifierDir = join(root, 'intent-classifier');
+  const decoderDir = join(root, 'tiny-decoder');
   return {
-    classifier: join(root, 'classifier', 'model.onnx'),
-    classifierExternal: join(root, 'classifier-external-data', 'model.onnx'),
-    dataset: join(root, 'intents-test.jsonl'),
+    classifierDir,
+    classifier: join(classifierDir, 'model.onnx'),
+    decoderDir,
+    // The Hugging Face / transformers.js layout: weights under onnx/, quantized siblings beside them.
+    decoder: join(decoderDir, 'onnx', 'model.onnx'),
+    intentsDataset: join(root, 'intents-test.jsonl'),
+    promptsDataset: join(root, 'decoder-prompts.jsonl'),
   };
 }
 
+/** Every file the demo suites read, so a half-built demo folder is rebuilt. */
+function expectedFiles(paths: DemoPaths): string[] {
+  return [paths.classifier, paths.decoder, paths.intentsDataset, paths.promptsDataset].flatMap((file) =>
+    file.endsWith('.onnx') ? [file, defaultOutputPath(file, 'int8'), defaultOutputPath(file, 'int4')].flatMap((f) => [f, manifestPathFor(f)]).filter((f) => f !== manifestPathFor(file)) : [file],
+  );
+}
+
 /**
- * Writes the demo intent classifier (in two on-disk layouts: one file, and weights
- * in an external data file) and its test set. Deterministic; skipped when present.
+ * The demo model family, each in fp32 and as int8 and int4 variants made by
+ * `edgebench quantize`: the intent classifier (trained here, on template data)
+ * and a GPT-style decoder with a KV cache in the Optimum export layout (seeded
+ * random weights, weights in an external data file). Deterministic; skipped when present.
  */
-export async function buildDemoModels(root: string, options: { force?: boolean; shape?: Partial<typeof DEMO_SHAPE>; testExamples?: number } = {}): Promise<DemoPaths> {
+export async function buildDemoModels(root: string, options: { force?: boolean; log?: (line: string) => void } = {}): Promise<DemoPaths> {
   const paths = demoPaths(root);
-  if (!options.force && Object.values(paths).every((p) => existsSync(p))) return paths;
+  if (!options.force && expectedFiles(paths).every((p) => existsSync(p))) return paths;
+  const log = options.log ?? (() => {});
+
   const vocabulary = buildVocabulary();
-  const shape: ClassifierShape = { ...DEMO_SHAPE, ...options.shape, vocabularySize: vocabulary.length, classes: LABELS.length };
-  for (const file of [paths.classifier, paths.classifierExternal]) {
-    await mkdir(join(file, '..'), { recursive: true });
-    await writeFile(join(file, '..', 'vocab.json'), JSON.stringify(vocabulary));
-    await writeFile(join(file, '..', 'labels.json'), JSON.stringify(LABELS));
+  const shape: ClassifierShape = { ...DEMO_SHAPE, vocabularySize: vocabulary.length, classes: LABELS.length };
+  await mkdir(paths.classifierDir, { recursive: true });
+  await writeFile(join(paths.classifierDir, 'vocab.json'), JSON.stringify(vocabulary));
+  await writeFile(join(paths.classifierDir, 'labels.json'), JSON.stringify(LABELS));
+  const { train, test } = DEMO_SPLITS;
+  const started = Date.now();
+  const weights = trainClassifier({ shape, train: labelledTokens(generateUtterances(train.examples, train.seed, train.prefix), vocabulary), ...DEMO_TRAINING });
+  log(`trained the intent classifier in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await writeModel(paths.classifier, buildClassifier(shape, weights));
+  const examples = generateUtterances(test.examples, test.seed, test.prefix).map((u) => ({ id: u.id, text: u.text, label: u.label, inputs: { input_ids: [tokenize(u.text, vocabulary)] } }));
+  await writeJsonLines(paths.intentsDataset, examples);
+
+  await writeModel(paths.decoder, buildDecoder(DEMO_DECODER_SHAPE), { minBytes: 1024 });
+  await writeJsonLines(paths.promptsDataset, decoderPromptExamples(DEMO_DECODER_SHAPE, 40, 11));
+  log('wrote the tiny decoder (seeded random weights)');
+
+  for (const model of [paths.classifier, paths.decoder]) {
+    await quantizeModel({ input: model, to: 'int8' });
+    // The output head stays at 8 bits: the layer whose errors reach the logits directly.
+    await quantizeModel({ input: model, to: 'int4', keepInt8: model === paths.decoder ? ['*lm_head*'] : ['*classifier*'] });
   }
-  await writeModel(paths.classifier, buildClassifier(shape));
-  await writeModel(paths.classifierExternal, buildClassifier(shape), { minBytes: 1024 });
-  const examples = generateUtterances(options.testExamples ?? 200, 7, 'test').map((u) => ({
-    id: u.id,
-    text: u.text,
-    label: u.label,
-    inputs: { input_ids: [tokenize(u.text, vocabulary)] },
-  }));
-  await writeFile(paths.dataset, examples.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  log('quantized both to int8 and int4');
   return paths;
+}
+
+async function writeJsonLines(file: string, rows: readonly unknown[]): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+}
+
+export function labelledTokens(utterances: readonly Utterance[], vocabulary: readonly string[]): LabelledTokens[] {
+  return utterances.map((u) => ({ tokens: tokenize(u.text, vocabulary), label: LABELS.indexOf(u.label) }));
 }

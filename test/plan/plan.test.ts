@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigErrors } from '../../harness/config/errors.ts';
 import { sha256File } from '../../harness/plan/hash.ts';
 import { buildPlan } from '../../harness/plan/plan.ts';
+import { quantizeModel } from '../../harness/quantize/quantize.ts';
 import { datasetLines, smallProject, suiteYaml, writeSmallModel, type TempProject } from '../helpers/project.ts';
 
 let project: TempProject;
@@ -123,5 +124,32 @@ describe('buildPlan', () => {
     const text = await readFile(project.path('suites/small.yaml'), 'utf8');
     await project.write('suites/small.yaml', `${text}devices: [host, pixel-7]\n`);
     expect((await planErrors())[0]).toMatch(/devices: no device with id "pixel-7" .*\n\s+fix: use one of: host/);
+  });
+
+  it('takes a variant from its quantization manifest, with provenance, and refuses it once its files change', async () => {
+    const { manifestFile } = await quantizeModel({ input: project.path('models/small/model.onnx'), to: 'int4' });
+    expect(manifestFile).toBe(project.path('models/small/model_q4.manifest.json'));
+    await project.write('suites/small.yaml', suiteYaml({ variants: '  - {name: fp32, precision: fp32, file: ../models/small/model.onnx}\n  - {name: int4, manifest: ../models/small/model_q4.manifest.json}' }));
+    const { variants } = await plan();
+    expect(variants[1]!.variant).toMatchObject({ name: 'int4', precision: 'int4', provenance: { sourceModel: 'model.onnx', sourceSha256: variants[0]!.variant.sha256, quantization: { to: 'int4', blockSize: 32 } } });
+    const model = project.path('models/small/model_q4.onnx');
+    const bytes = await readFile(model);
+    bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+    await writeFile(model, bytes);
+    expect((await planErrors())[0]).toMatch(/variants\[1\]\.manifest: the files of variant "int4" do not match its manifest \(changed: model_q4\.onnx\)/);
+  });
+
+  it('requires exactly one of file and manifest, and a precision with file', async () => {
+    await project.write('suites/small.yaml', suiteYaml({ variants: '  - {name: a, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32}' }));
+    const messages = await planErrors();
+    expect(messages[0]).toMatch(/variants\[0\]\.precision: a variant given by file needs its precision/);
+    expect(messages[1]).toMatch(/variants\[1\]\.file: a variant needs exactly one of "file" .* or "manifest"/);
+  });
+
+  it('accepts explicit {dims, data} tensors, including empty dimensions, and checks their size', async () => {
+    await writeFile(project.path('suites/data/examples.jsonl'), '{"inputs": {"input_ids": {"dims": [1, 2], "data": [4, 5]}}}\n');
+    expect((await plan()).variants[0]!.examples[0]!.feeds.input_ids).toEqual({ type: 'int64', dims: [1, 2], data: [4, 5] });
+    await writeFile(project.path('suites/data/examples.jsonl'), '{"inputs": {"input_ids": {"dims": [1, 3], "data": [4, 5]}}}\n');
+    expect((await planErrors())[0]).toMatch(/dims \[1, 3\] hold 3 values but data has 2/);
   });
 });

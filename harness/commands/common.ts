@@ -1,0 +1,16 @@
+import { Option, type Command } from 'commander';
+
+/** Exit codes; documented in --help and the README. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/** --suite, --devices and --device, shared by the commands that read a configuration. */
+export function configOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-s, --suite <file>', 'suite file').default('suites/demo.yaml'))
+    .addOption(new Option('-d, --devices <file>', 'device inventory').default('devices.yaml'))
+    .addOption(new Option('--device <id...>', 'run only on these device ids'));
+}

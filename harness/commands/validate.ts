@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { buildPlan } from '../plan/plan.ts';
+import { configOptions } from './common.ts';
+
+export function validateCommand(program: Command): void {
+  configOptions(program.command('validate'))
+    .description('Check devices.yaml, the suite, its models and its dataset without running anything.')
+    .action(async (opts: { suite: string; devices: string; device?: string[] }) => {
+      const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
+      console.log(`${opts.suite}: ok (${plan.dataset.examples.length} examples)`);
+      console.log(`${opts.devices}: ok (${plan.devices.map((d) => `${d.id} [${d.kind}]`).join(', ')})`);
+      for (const { variant } of plan.variants) console.log(`  ${variant.name.padEnd(16)} ${variant.precision.padEnd(5)} ${String(variant.diskBytes).padStart(12)} bytes  sha256 ${variant.sha256}`);
+    });
+}

@@ -1,0 +1,84 @@
+/**
+ * Block-wise 4-bit weights in the layout of onnxruntime's com.microsoft
+ * MatMulNBits: the [K, N] weight is taken column by column (one column per
+ * output feature), cut along K into blocks of `blockSize`, and each block gets
+ * its own scale and zero point: w = (q - zeroPoint) * scale, q in [0, 15].
+ * B is uint8 [N, blocks, blockSize / 2], two codes per byte, low nibble first;
+ * scales are [N * blocks]; zero points are packed the same way,
+ * [N * ceil(blocks / 2)]. Without zero points the runtime assumes 8 (symmetric).
+ */
+export interface Int4Blocks {
+  k: number;
+  n: number;
+  blockSize: number;
+  blocksPerColumn: number;
+  packed: Uint8Array;
+  scales: Float32Array;
+  /** Absent for symmetric quantization (implicit zero point 8). */
+  zeroPoints?: Uint8Array;
+}
+
+export function quantizeInt4Blocks(weight: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean): Int4Blocks {
+  const blocksPerColumn = Math.ceil(k / blockSize);
+  const packed = new Uint8Array(n * blocksPerColumn * (blockSize / 2));
+  const scales = new Float32Array(n * blocksPerColumn);
+  const zeroPoints = symmetric ? undefined : new Uint8Array(n * Math.ceil(blocksPerColumn / 2));
+  const codes = new Uint8Array(blockSize);
+  for (let col = 0; col < n; col++) {
+    for (let block = 0; block < blocksPerColumn; block++) {
+      const start = block * blockSize;
+      const end = Math.min(k, start + blockSize);
+      let min = 0;
+      let max = 0;
+      for (let row = start; row < end; row++) {
+        const w = weight[row * n + col]!;
+        if (w < min) min = w;
+        if (w > max) max = w;
+      }
+      let scale: number;
+      let zeroPoint: number;
+      if (symmetric) {
+        // The larger magnitude maps to -8 (the code with no positive twin), as onnxruntime's quantizer does.
+        const extreme = Math.abs(min) > Math.abs(max) ? min : max;
+        scale = extreme / -8;
+        zeroPoint = 8;
+      } else {
+        scale = (max - min) / 15;
+        zeroPoint = scale > 0 ? Math.max(0, Math.min(15, Math.round(-min / scale))) : 8;
+      }
+      const inverse = scale !== 0 ? 1 / scale : 0;
+      codes.fill(zeroPoint); // padding past K dequantizes to 0
+      for (let row = start; row < end; row++) codes[row - start] = Math.max(0, Math.min(15, Math.round(weight[row * n + col]! * inverse) + zeroPoint));
+      const blob = (col * blocksPerColumn + block) * (blockSize / 2);
+      for (let i = 0; i < blockSize; i += 2) packed[blob + i / 2] = codes[i]! | (codes[i + 1]! << 4);
+      scales[col * blocksPerColumn + block] = scale;
+      if (zeroPoints) {
+        const index = col * Math.ceil(blocksPerColumn / 2) + (block >> 1);
+        zeroPoints[index] = block & 1 ? zeroPoints[index]! | (zeroPoint << 4) : zeroPoint;
+      }
+    }
+  }
+  return { k, n, blockSize, blocksPerColumn, packed, scales, ...(zeroPoints ? { zeroPoints } : {}) };
+}
+
+/** The float [K, N] weight a MatMulNBits node computes with: the reference for tests and fidelity checks. */
+export function dequantizeInt4Blocks(q: Int4Blocks): Float32Array {
+  const out = new Float32Array(q.k * q.n);
+  const zeroStride = Math.ceil(q.blocksPerColumn / 2);
+  for (let col = 0; col < q.n; col++) {
+    for (let block = 0; block < q.blocksPerColumn; block++) {
+      const scale = q.scales[col * q.blocksPerColumn + block]!;
+      const zeroByte = q.zeroPoints ? q.zeroPoints[col * zeroStride + (block >> 1)]! : 0x88;
+      const zeroPoint = block & 1 ? zeroByte >> 4 : zeroByte & 0x0f;
+      const blob = (col * q.blocksPerColumn + block) * (q.blockSize / 2);
+      for (let i = 0; i < q.blockSize; i++) {
+        const row = block * q.blockSize + i;
+        if (row >= q.k) break;
+        const byte = q.packed[blob + (i >> 1)]!;
+        const code = i & 1 ? byte >> 4 : byte & 0x0f;
+        out[row * q.n + col] = (code - zeroPoint) * scale;
+      }
+    }
+  }
+  return out;
+}

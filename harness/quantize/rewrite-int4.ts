@@ -1,0 +1,37 @@
+import { floatTensor, node, rawTensor } from '../onnx/build.ts';
+import { onnx, type OnnxTypes } from '../onnx/proto.ts';
+import { quantizeInt4Blocks } from './int4-blocks.ts';
+import { floatValues, uniqueNamer } from './model-graph.ts';
+import type { MatMulTarget } from './targets.ts';
+
+export const MS_DOMAIN = 'com.microsoft';
+
+/**
+ * Replaces each target MatMul with com.microsoft MatMulNBits (4-bit, block-wise).
+ * accuracyLevel is the minimum precision onnxruntime may compute in: 0 dequantizes to
+ * float32, 4 quantizes activations to int8 on the fly (faster on CPUs with int8 dot products).
+ */
+export function rewriteInt4(graph: OnnxTypes.GraphProto, targets: MatMulTarget[], options: { blockSize: number; symmetric: boolean; accuracyLevel: 0 | 1 | 2 | 3 | 4 }): void {
+  const name = uniqueNamer(graph);
+  const packedWeights = new Map<string, string[]>();
+  const replacements = new Map<OnnxTypes.INodeProto, OnnxTypes.INodeProto>();
+  for (const target of targets) {
+    let inputs = packedWeights.get(target.weight.name);
+    if (!inputs) {
+      const q = quantizeInt4Blocks(floatValues(target.weight), target.k, target.n, options.blockSize, options.symmetric);
+      const [packed, scales, zeroPoints] = ['int4', 'scales', 'zero_points'].map((s) => name(`${target.weight.name}_${s}`)) as [string, string, string];
+      graph.initializer.push(rawTensor(packed, onnx.TensorProto.DataType.UINT8, [target.n, q.blocksPerColumn, options.blockSize / 2], q.packed));
+      graph.initializer.push(floatTensor(scales, [target.n * q.blocksPerColumn], q.scales));
+      inputs = [packed, scales];
+      if (q.zeroPoints) {
+        graph.initializer.push(rawTensor(zeroPoints, onnx.TensorProto.DataType.UINT8, [q.zeroPoints.length], q.zeroPoints));
+        inputs.push(zeroPoints);
+      }
+      packedWeights.set(target.weight.name, inputs);
+    }
+    const replacement = node('MatMulNBits', [target.input, ...inputs], [target.output], { K: target.k, N: target.n, bits: 4, block_size: options.blockSize, accuracy_level: options.accuracyLevel }, MS_DOMAIN);
+    replacement.name = `${target.layer.replace(/[^A-Za-z0-9_.]/g, '_')}_Q4`;
+    replacements.set(target.node, replacement);
+  }
+  graph.node = graph.node.map((n) => replacements.get(n) ?? n);
+}

@@ -1,0 +1,75 @@
+/**
+ * What quantization buys and costs on the demo models: bytes on disk, p50
+ * latency (measured by the edgebench runner, one process per variant) and
+ * fidelity against fp32 (max abs logit error, top-1 agreement, mean KL of the
+ * class / next-token distributions). Also times the int8 methods against each
+ * other, which is how the default int8 method was chosen.
+ *
+ *   npm run bench:quantize [-- --iterations 300]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { localDriver } from '../harness/devices/local.ts';
+import { buildPlan, type PlannedVariant } from '../harness/plan/plan.ts';
+import { quantizeModel } from '../harness/quantize/quantize.ts';
+import { toOrtTensor } from '../harness/runner/tensors.ts';
+import { fidelity } from '../harness/scoring/fidelity.ts';
+import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
+import { buildDemoModels } from './demo/build.ts';
+
+const { values } = parseArgs({ options: { iterations: { type: 'string', default: '300' }, 'fidelity-examples': { type: 'string', default: '100' } } });
+const iterations = Number(values.iterations);
+const fidelityExamples = Number(values['fidelity-examples']);
+
+await buildDemoModels('models/demo');
+
+async function runnerP50(variant: PlannedVariant, runtime: Parameters<typeof localDriver.runCell>[1]['runtime'], task: 'classify' | 'forward'): Promise<number> {
+  const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, { modelPath: variant.modelPath, task, warmup: 30, iterations, runtime, examples: variant.examples }, { timeoutMs: 600_000 });
+  const samples = outcome.events.flatMap((e) => (e.type === 'samples' && e.phase === 'timed' ? e.latenciesMs : []));
+  if (samples.length !== iterations) throw new Error(`${variant.variant.name}: the runner failed: ${JSON.stringify(outcome.events.find((e) => e.type === 'error'))}`);
+  return percentileOfSorted(sortAscending(samples), 0.5);
+}
+
+/** The first output (logits) of each example, computed in this process. */
+async function logitsOf(modelPath: string, variant: PlannedVariant): Promise<{ rows: Float32Array[]; width: number }> {
+  const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1 });
+  const rows: Float32Array[] = [];
+  let width = 0;
+  for (const example of variant.examples.slice(0, fidelityExamples)) {
+    const feeds = Object.fromEntries(Object.entries(example.feeds).map(([k, v]) => [k, toOrtTensor(v)]));
+    const logits = (await session.run(feeds))[session.outputNames[0]!]!;
+    width = logits.dims.at(-1)!;
+    rows.push(logits.data as Float32Array);
+  }
+  await session.release();
+  return { rows, width };
+}
+
+for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
+  const plan = await buildPlan({ suiteFile, devicesFile: 'devices.yaml' });
+  const reference = plan.variants.find((v) => v.variant.precision === 'fp32');
+  if (!reference) throw new Error(`${suiteFile} has no fp32 variant to compare with`);
+  const referenceLogits = await logitsOf(reference.modelPath, reference);
+  console.log(`\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant, fidelity over ${referenceLogits.rows.length} examples (${plan.suite.task === 'forward' ? 'every next-token position' : 'class distributions'})`);
+  console.log('variant        bytes        vs fp32   p50 ms   max|dlogit|  top-1 agree  mean KL');
+  for (const variant of plan.variants) {
+    const p50 = await runnerP50(variant, plan.suite.runtime, plan.suite.task);
+    const f = fidelity(referenceLogits.rows, (await logitsOf(variant.modelPath, variant)).rows, referenceLogits.width);
+    console.log(
+      `${variant.variant.name.padEnd(14)} ${String(variant.variant.diskBytes).padStart(10)}  ${(variant.variant.diskBytes / reference.variant.diskBytes).toFixed(3).padStart(8)}  ${p50.toFixed(4).padStart(7)}  ${f.maxAbsLogitError.toExponential(2).padStart(11)}  ${(f.top1Agreement * 100).toFixed(1).padStart(10)}%  ${f.meanKlDivergence.toExponential(2)}`,
+    );
+  }
+
+  // The int8 methods side by side, on the same fp32 source (how the default was chosen).
+  const scratch = await mkdtemp(join(tmpdir(), 'edgebench-int8-'));
+  const methods: string[] = [];
+  for (const method of ['dynamic', 'qdq'] as const) {
+    const { outputFile } = await quantizeModel({ input: reference.modelPath, output: join(scratch, `${method}.onnx`), to: 'int8', int8Method: method });
+    methods.push(`${method} ${(await runnerP50({ ...reference, modelPath: outputFile }, plan.suite.runtime, plan.suite.task)).toFixed(4)} ms`);
+  }
+  console.log(`int8 method p50: ${methods.join(', ')}`);
+  await rm(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dequantizeInt4Blocks, quantizeInt4Blocks } from '../../harness/quantize/int4-blocks.ts';
+import { quantizeModel } from '../../harness/quantize/quantize.ts';
+import { matmul, maxAbsDiff, randomMatrix, runFloat, writeSingleMatMul } from '../helpers/models.ts';
+import { tempProject, type TempProject } from '../helpers/project.ts';
+
+let project: TempProject;
+beforeAll(async () => {
+  project = await tempProject();
+});
+afterAll(() => project.cleanup());
+
+describe('quantizeInt4Blocks', () => {
+  it('packs codes low nibble first, one column per output feature', () => {
+    // K = 4, N = 1, block 4: symmetric, largest magnitude 8 -> scale -1, codes q = w / -1 + 8.
+    const q = quantizeInt4Blocks(Float32Array.of(8, 0, -3, 5), 4, 1, 4, true);
+    expect(q.scales[0]).toBe(-1);
+    // codes: 8/-1+8 = 0, 0+8 = 8, 3+8 = 11, -5+8 = 3
+    expect(Array.from(q.packed)).toEqual([0 | (8 << 4), 11 | (3 << 4)]);
+    expect(q.zeroPoints).toBeUndefined();
+    expect(Array.from(dequantizeInt4Blocks(q), (v) => v + 0)).toEqual([8, 0, -3, 5]); // + 0 turns -0 into 0
+  });
+
+  it('packs per-block zero points two to a byte, even block in the low nibble', () => {
+    // K = 6, N = 1, block 2: three blocks, zero points for blocks 0 and 1 share a byte, block 2 sits alone.
+    const q = quantizeInt4Blocks(Float32Array.of(0, 15, -15, 0, 1, 16), 6, 1, 2, false);
+    expect(q.blocksPerColumn).toBe(3);
+    expect(q.zeroPoints).toHaveLength(2);
+    expect(q.zeroPoints![0]! & 0x0f).toBe(0); // block [0, 15]: min 0 -> zero point 0
+    expect(q.zeroPoints![0]! >> 4).toBe(15); // block [-15, 0]: max 0 -> zero point 15
+    expect(q.zeroPoints![1]! & 0x0f).toBe(0); // block [1, 16] widened to include 0
+    expect(maxAbsDiff(dequantizeInt4Blocks(q), [0, 15, -15, 0, 1, 16])).toBeLessThan(0.6);
+  });
+
+  it('keeps the error within half a step per block, and pads K to whole blocks', () => {
+    const k = 70;
+    const n = 5;
+    const weight = randomMatrix(k, n, 3);
+    for (const symmetric of [true, false]) {
+      const q = quantizeInt4Blocks(weight, k, n, 32, symmetric);
+      expect(q.blocksPerColumn).toBe(3);
+      expect(q.packed).toHaveLength(n * 3 * 16);
+      const restored = dequantizeInt4Blocks(q);
+      for (let col = 0; col < n; col++) {
+        for (let row = 0; row < k; row++) {
+          const step = Math.abs(q.scales[col * 3 + Math.floor(row / 32)]!);
+          // Symmetric clips the far side of the range at +7 steps: allow one step there.
+          expect(Math.abs(restored[row * n + col]! - weight[row * n + col]!)).toBeLessThanOrEqual(step * (symmetric ? 1 : 0.5) + 1e-6);
+        }
+      }
+    }
+  });
+});
+
+describe('MatMulNBits in onnxruntime', () => {
+  it.each([
+    { blockSize: 32, symmetric: true },
+    { blockSize: 64, symmetric: false },
+    { blockSize: 128, symmetric: true },
+  ] as const)('computes x @ dequantize(W) for block $blockSize, symmetric $symmetric', async ({ blockSize, symmetric }) => {
+    const [m, k, n] = [3, 200, 24];
+    const weight = randomMatrix(k, n, 11);
+    const source = project.path(`single-${blockSize}-${symmetric}.onnx`);
+    await writeSingleMatMul(source, weight, k, n);
+    // accuracy level 0: onnxruntime computes in float32, so it must match the JS reference closely.
+    const { outputFile, manifest } = await quantizeModel({ input: source, to: 'int4', blockSize, symmetric, accuracyLevel: 0 });
+    expect(manifest.layers.int4).toHaveLength(1);
+    const x = randomMatrix(m, k, 12);
+    const actual = await runFloat(outputFile, { x: { data: x, dims: [m, k] } });
+    const reference = matmul(x, dequantizeInt4Blocks(quantizeInt4Blocks(weight, k, n, blockSize, symmetric)), m, k, n);
+    expect(maxAbsDiff(actual, reference)).toBeLessThan(1e-3);
+    // ... and differs from the float result by the quantization error, not by zero.
+    expect(maxAbsDiff(actual, matmul(x, weight, m, k, n))).toBeGreaterThan(1e-3);
+  });
+});
