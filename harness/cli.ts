@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { BaselineError } from './baselines/openai-compatible.ts';
 import { EXIT, log } from './commands/common.ts';
 import { quantizeCommand } from './commands/quantize.ts';
 import { runCommand } from './commands/run.ts';
@@ -27,6 +28,9 @@ try {
   if (error instanceof ConfigErrors || error instanceof ConfigError) {
     const count = error instanceof ConfigErrors ? error.errors.length : 1;
     log(`edgebench: configuration error${count > 1 ? `s (${count})` : ''}, nothing was run:\n${error.message}`);
+    process.exitCode = EXIT.usage;
+  } else if (error instanceof BaselineError) {
+    log(`edgebench: the cloud baseline failed, nothing was run:\n${error.message}`);
     process.exitCode = EXIT.usage;
   } else if (error instanceof QuantizeError) {
     log(`edgebench quantize: ${error.message}\n  fix: ${error.fix}`);

@@ -3,8 +3,9 @@ import { join, relative } from 'node:path';
 import type { DeviceSpec } from './config/device-spec.ts';
 import { driverFor } from './devices/registry.ts';
 import type { PlannedVariant, RunPlan } from './plan/plan.ts';
-import type { RunnerJob } from './runner/protocol.ts';
+import type { ExampleOutput, RunnerJob } from './runner/protocol.ts';
 import { cellResult } from './results/cell-result.ts';
+import { scoreCells } from './scoring/score-cells.ts';
 import { RESULTS_SCHEMA_VERSION, type CellResult, type Results } from './results/schema.ts';
 import { writeResults } from './results/write-results.ts';
 import { TOOL_VERSION } from './version.ts';
@@ -59,19 +60,30 @@ export async function executePlan(plan: RunPlan, options: { outDir: string; runI
   for (const [index, { device, variant }] of cells.entries()) {
     if (options.signal?.aborted) break;
     options.progress?.cellStarted?.(device, variant, index, cells.length);
-    const job: RunnerJob = { modelPath: variant.modelPath, task: suite.task, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
+    const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
     const startedAt = new Date();
     const outcome = await driverFor(device).runCell(device, job, { timeoutMs, signal: options.signal });
-    const cell = cellResult({ deviceId: device.id, variant: variant.variant, startedAt, finishedAt: new Date(), outcome, timeoutMs });
+    const cell = cellResult({ deviceId: device.id, variant: variant.variant, startedAt, finishedAt: new Date(), outcome, timeoutMs, answerOf: answerReader(plan) });
     results.cells.push(cell);
     await writeResults(resultsFile, results);
     options.progress?.cellFinished?.(cell, index, cells.length);
   }
 
+  // Scoring needs every variant of a device (the reference among them), so it runs once all cells have.
+  for (const [cell, quality] of scoreCells(results.cells, { suite, dataset: plan.dataset, baselineAnswers: plan.baselineAnswers })) cell.quality = quality;
   results.status = options.signal?.aborted ? 'interrupted' : 'complete';
   results.finishedAt = new Date().toISOString();
   await writeResults(resultsFile, results);
   return { results, resultsFile };
+}
+
+/** Puts a runner output in words: the class label, or the decoded generated text. */
+export function answerReader(plan: Pick<RunPlan, 'task'>): (output: ExampleOutput) => string | undefined {
+  return (output) => {
+    if (output.kind === 'classify') return plan.task.labels?.[output.classIndex] ?? String(output.classIndex);
+    if (output.kind === 'generate') return plan.task.tokenizer?.decode(output.tokenIds);
+    return undefined;
+  };
 }
 
 async function deviceRecord(device: DeviceSpec): Promise<Results['devices'][number]> {

@@ -24,7 +24,7 @@ const warmup = Number(values.warmup);
 await buildDemoModels('models/demo');
 const plan = await buildPlan({ suiteFile: 'suites/demo.yaml', devicesFile: 'devices.yaml' });
 const variant = plan.variants[0]!;
-const job: RunnerJob = { modelPath: variant.modelPath, task: plan.suite.task, warmup, iterations, runtime: plan.suite.runtime, examples: variant.examples };
+const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup, iterations, runtime: plan.suite.runtime, examples: variant.examples };
 
 async function harnessP50(): Promise<number> {
   const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, job, { timeoutMs: 600_000 });

@@ -15,6 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { localDriver } from '../harness/devices/local.ts';
 import { buildPlan, type PlannedVariant } from '../harness/plan/plan.ts';
 import { quantizeModel } from '../harness/quantize/quantize.ts';
+import type { RunnerJob } from '../harness/runner/protocol.ts';
 import { toOrtTensor } from '../harness/runner/tensors.ts';
 import { fidelity } from '../harness/scoring/fidelity.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
@@ -26,7 +27,7 @@ const fidelityExamples = Number(values['fidelity-examples']);
 
 await buildDemoModels('models/demo');
 
-async function runnerP50(variant: PlannedVariant, runtime: Parameters<typeof localDriver.runCell>[1]['runtime'], task: 'classify' | 'forward'): Promise<number> {
+async function runnerP50(variant: PlannedVariant, runtime: RunnerJob['runtime'], task: RunnerJob['task']): Promise<number> {
   const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, { modelPath: variant.modelPath, task, warmup: 30, iterations, runtime, examples: variant.examples }, { timeoutMs: 600_000 });
   const samples = outcome.events.flatMap((e) => (e.type === 'samples' && e.phase === 'timed' ? e.latenciesMs : []));
   if (samples.length !== iterations) throw new Error(`${variant.variant.name}: the runner failed: ${JSON.stringify(outcome.events.find((e) => e.type === 'error'))}`);
@@ -56,7 +57,7 @@ for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
   console.log(`\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant, fidelity over ${referenceLogits.rows.length} examples (${plan.suite.task === 'forward' ? 'every next-token position' : 'class distributions'})`);
   console.log('variant        bytes        vs fp32   p50 ms   max|dlogit|  top-1 agree  mean KL');
   for (const variant of plan.variants) {
-    const p50 = await runnerP50(variant, plan.suite.runtime, plan.suite.task);
+    const p50 = await runnerP50(variant, plan.suite.runtime, { kind: 'forward' });
     const f = fidelity(referenceLogits.rows, (await logitsOf(variant.modelPath, variant)).rows, referenceLogits.width);
     console.log(
       `${variant.variant.name.padEnd(14)} ${String(variant.variant.diskBytes).padStart(10)}  ${(variant.variant.diskBytes / reference.variant.diskBytes).toFixed(3).padStart(8)}  ${p50.toFixed(4).padStart(7)}  ${f.maxAbsLogitError.toExponential(2).padStart(11)}  ${(f.top1Agreement * 100).toFixed(1).padStart(10)}%  ${f.meanKlDivergence.toExponential(2)}`,
@@ -68,7 +69,7 @@ for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
   const methods: string[] = [];
   for (const method of ['dynamic', 'qdq'] as const) {
     const { outputFile } = await quantizeModel({ input: reference.modelPath, output: join(scratch, `${method}.onnx`), to: 'int8', int8Method: method });
-    methods.push(`${method} ${(await runnerP50({ ...reference, modelPath: outputFile }, plan.suite.runtime, plan.suite.task)).toFixed(4)} ms`);
+    methods.push(`${method} ${(await runnerP50({ ...reference, modelPath: outputFile }, plan.suite.runtime, { kind: 'forward' })).toFixed(4)} ms`);
   }
   console.log(`int8 method p50: ${methods.join(', ')}`);
   await rm(scratch, { recursive: true, force: true });

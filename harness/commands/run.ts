@@ -1,7 +1,9 @@
 import { relative } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadBaselineAnswers } from '../baselines/load-answers.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { consoleTable } from '../report/console-table.ts';
+import { qualityTable } from '../report/quality-table.ts';
 import { executePlan, newRunId } from '../run.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { configOptions, EXIT, log } from './common.ts';
@@ -10,7 +12,7 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0    every cell was measured
   1    one or more cells failed (their errors are in results.json and the table)
-  2    usage or configuration error: nothing was run
+  2    usage or configuration error, or the cloud baseline failed: nothing was run
   130  interrupted (Ctrl-C / SIGTERM): what was measured is kept`;
 
 export function runCommand(program: Command): void {
@@ -21,6 +23,7 @@ export function runCommand(program: Command): void {
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (opts: { suite: string; devices: string; device?: string[]; out: string; runId?: string }) => {
       const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
+      await loadBaselineAnswers(plan, { log });
       const runId = opts.runId ?? newRunId();
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
@@ -44,6 +47,8 @@ export function runCommand(program: Command): void {
       });
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       console.log(consoleTable(results));
+      const quality = qualityTable(results);
+      if (quality) console.log(`\n${quality}`);
       console.log(`\nresults: ${relative(process.cwd(), resultsFile)}`);
       if (results.status === 'interrupted') {
         log('the run was interrupted: the table shows the cells measured before it stopped');

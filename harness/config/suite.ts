@@ -39,7 +39,52 @@ export const RuntimeOptions = z
   .describe('onnxruntime session options, the same for every variant so they compare fairly.');
 export type RuntimeOptions = z.infer<typeof RuntimeOptions>;
 
-export const TaskKind = z.enum(['classify', 'forward']);
+export const TaskKind = z.enum(['classify', 'generate', 'embed', 'forward']);
+
+export const GenerationOptions = z
+  .strictObject({
+    maxNewTokens: z.number().int().min(1).max(4096).default(32).describe('Tokens generated per example at most.'),
+    tokenizer: z.string().optional().describe('tokenizer.json (Hugging Face format), relative to the suite file; default: tokenizer.json in the first variant\'s folder or the folder above it.'),
+    stopTokenIds: z.array(z.number().int().nonnegative()).optional().describe('Generation stops at these tokens; default: eos_token_id from generation_config.json or config.json beside the tokenizer.'),
+  })
+  .describe('generate task settings.');
+
+export const ClassificationOptions = z
+  .strictObject({
+    labels: z.union([z.string(), z.array(z.string()).min(2)]).describe('Class names in logit order: a list, or a JSON file (relative to the suite file) holding one.'),
+    abstainLabels: z.array(z.string()).default([]).describe('Labels that mean "out of scope": predicting one is abstaining. Examples whose expected label is one of them are the out-of-domain set.'),
+  })
+  .describe('classify task settings.');
+
+export const BaselineSpec = z
+  .discriminatedUnion('provider', [
+    z.strictObject({ provider: z.literal('recorded'), field: z.string().default('baseline').describe('Dataset field holding the cloud model\'s answer.') }),
+    z.strictObject({ provider: z.literal('reference'), variant: z.string().describe('Variant whose outputs on the same device are the reference, e.g. fp32.') }),
+    z.strictObject({
+      provider: z.literal('openai-compatible'),
+      model: z.string(),
+      baseUrlEnv: z.string().default('EDGEBENCH_BASELINE_URL').describe('Environment variable holding the endpoint base URL (…/v1).'),
+      apiKeyEnv: z.string().default('EDGEBENCH_BASELINE_API_KEY').describe('Environment variable holding the API key; it is never written anywhere.'),
+      maxTokens: z.number().int().positive().default(64),
+      offline: z.boolean().default(false).describe('Use cached answers only (CI replay); a missing answer is an error.'),
+    }),
+  ])
+  .describe('Where the answers to compare with come from: recorded in the dataset, another variant, or a live cloud model (cached on disk).');
+
+export const ScoringOptions = z
+  .strictObject({
+    metric: z.enum(['accuracy', 'exact-match', 'token-f1']).optional().describe('Agreement with the baseline; default accuracy (classify) or exact-match (generate).'),
+    hallucination: z.enum(['none', 'extraction']).default('none').describe('extraction: an output value that does not appear in the input counts as hallucinated.'),
+    fidelityReference: z.string().optional().describe('Variant that fidelity (KL divergence, top-1 agreement) is measured against; default: the first fp32 variant.'),
+  })
+  .describe('Quality scoring.');
+
+export const RouterOptions = z
+  .strictObject({
+    signal: z.enum(['max-probability', 'entropy', 'logit-gap']).default('entropy'),
+    targetAccuracy: z.number().gt(0).max(1).describe('Combined accuracy the hybrid local/cloud setup must reach.'),
+  })
+  .describe('Hybrid router simulation: forward low-confidence requests to the cloud baseline.');
 
 export const Suite = z
   .strictObject({
@@ -51,10 +96,19 @@ export const Suite = z
     iterations: z.number().int().min(1).max(1_000_000).default(100).describe('Timed iterations per device x variant; examples are used in turn.'),
     timeoutSeconds: z.number().positive().max(86_400).default(600).describe('A cell that runs longer is stopped and recorded as failed.'),
     runtime: RuntimeOptions.default({ graphOptimizationLevel: 'all', executionMode: 'sequential' }),
+    generation: GenerationOptions.optional(),
+    classification: ClassificationOptions.optional(),
+    baseline: BaselineSpec.optional(),
+    scoring: ScoringOptions.default({ hallucination: 'none' }),
+    router: RouterOptions.optional(),
     devices: z.array(z.string()).min(1).optional().describe('Device ids to run on; all devices in devices.yaml when omitted.'),
     variants: z.array(VariantSpec).min(1, 'a suite needs at least one variant'),
   })
   .superRefine((suite, ctx) => {
+    if (suite.baseline?.provider === 'reference' && !suite.variants.some((v) => v.name === (suite.baseline as { variant: string }).variant)) {
+      ctx.addIssue({ code: 'custom', path: ['baseline', 'variant'], message: `no variant named "${suite.baseline.variant}" in this suite` });
+    }
+    if (suite.router && !suite.baseline) ctx.addIssue({ code: 'custom', path: ['router'], message: 'the router forwards to the cloud baseline: add a baseline' });
     const seen = new Set<string>();
     suite.variants.forEach((variant, index) => {
       if (seen.has(variant.name)) {

@@ -13,14 +13,17 @@ export type InputValue = Nested | z.infer<typeof ExplicitTensor>;
 /** One line of a dataset. Fields other than id and inputs (text, label, baseline, ...) are kept for tasks and scorers. */
 export const DatasetExample = z.looseObject({
   id: z.union([z.string().min(1), z.number()]).optional(),
-  inputs: z.record(z.string(), z.union([ExplicitTensor, NestedValues])),
+  inputs: z.record(z.string(), z.union([ExplicitTensor, NestedValues])).optional(),
+  text: z.string().optional(),
 });
 
 export interface Example {
   id: string;
   /** 1-based line in the dataset file, for error messages. */
   line: number;
-  inputs: Record<string, InputValue>;
+  /** Model inputs as written on the line; absent when the line gives text for a tokenizer. */
+  inputs?: Record<string, InputValue>;
+  text?: string;
   fields: Record<string, unknown>;
 }
 
@@ -59,7 +62,11 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
       }
       return;
     }
-    const { id, inputs, ...fields } = parsed.data;
+    const { id, inputs, text, ...fields } = parsed.data;
+    if (!inputs && text === undefined) {
+      errors.push(new ConfigError(`${file}:${line}`, 'inputs', 'the line has neither "inputs" nor "text"', 'give the model inputs, or the text for the tokenizer to encode'));
+      return;
+    }
     const exampleId = id === undefined ? `line-${line}` : String(id);
     const previous = ids.get(exampleId);
     if (previous !== undefined) {
@@ -67,7 +74,7 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
       return;
     }
     ids.set(exampleId, line);
-    examples.push({ id: exampleId, line, inputs, fields });
+    examples.push({ id: exampleId, line, ...(inputs ? { inputs } : {}), ...(text !== undefined ? { text } : {}), fields });
   });
   if (errors.length > 0) throw new ConfigErrors(errors.slice(0, 20));
   if (examples.length === 0) throw new ConfigError(file, undefined, 'dataset has no examples', 'add at least one JSON line with "inputs"');

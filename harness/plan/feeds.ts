@@ -12,15 +12,17 @@ const INTEGER_TYPES: ReadonlySet<FeedType> = new Set(['int64', 'int32', 'int16',
  */
 export function feedsForExample(example: Example, inputs: readonly ModelValueInfo[], datasetFile: string, variantName: string): Record<string, TensorSpec> {
   const where = `${datasetFile}:${example.line}`;
+  if (!example.inputs) throw new ConfigError(where, 'inputs', 'the line has text but no inputs, and this task has no tokenizer to encode it', 'add "inputs", or use a task with a tokenizer (generate)');
   const expected = inputs.map((i) => i.name);
-  for (const name of Object.keys(example.inputs)) {
+  const given = example.inputs;
+  for (const name of Object.keys(given)) {
     if (!expected.includes(name)) {
       throw new ConfigError(where, `inputs.${name}`, `variant "${variantName}" has no input named "${name}"`, `the model's inputs are: ${expected.join(', ')}`);
     }
   }
   const feeds: Record<string, TensorSpec> = {};
   for (const input of inputs) {
-    const value = example.inputs[input.name];
+    const value = given[input.name];
     if (value === undefined) {
       throw new ConfigError(where, 'inputs', `missing input "${input.name}" required by variant "${variantName}"`, `add "${input.name}" to "inputs" on every line`);
     }

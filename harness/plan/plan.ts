@@ -7,8 +7,8 @@ import type { Suite } from '../config/suite.ts';
 import { ModelFileError } from '../onnx/model-file.ts';
 import type { RunnerExample } from '../runner/protocol.ts';
 import { loadDataset, type Dataset } from './dataset.ts';
-import { feedsForExample } from './feeds.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';
+import { planTask, type TaskPlan } from './task-plan.ts';
 
 export interface PlannedVariant extends ResolvedVariant {
   examples: RunnerExample[];
@@ -21,6 +21,9 @@ export interface RunPlan {
   devices: DeviceSpec[];
   dataset: Dataset;
   variants: PlannedVariant[];
+  task: TaskPlan;
+  /** recorded (and, once fetched, openai-compatible) baseline answers by example id. */
+  baselineAnswers?: Map<string, string>;
 }
 
 /**
@@ -77,17 +80,36 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
   }
   if (errors.length > 0 || !dataset) throw new ConfigErrors(errors);
 
+  let task: TaskPlan;
+  try {
+    task = planTask(suite, options.suiteFile, variants, dataset);
+  } catch (error) {
+    collect(error);
+    throw new ConfigErrors(errors);
+  }
+  const baselineAnswers = suite.baseline?.provider === 'recorded' ? recordedAnswers(dataset, suite.baseline.field, errors) : undefined;
+  const datasetFile = relative(process.cwd(), dataset.file);
   const planned: PlannedVariant[] = [];
   for (const variant of variants) {
     try {
-      const examples = dataset.examples.map((example) => ({ id: example.id, feeds: feedsForExample(example, variant.model.inputs, relative(process.cwd(), dataset.file), variant.variant.name) }));
-      planned.push({ ...variant, examples });
+      planned.push({ ...variant, examples: dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })) });
     } catch (error) {
       collect(error);
     }
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
-  return { suite, suiteFile: options.suiteFile, devicesFile: options.devicesFile, devices, dataset, variants: planned };
+  return { suite, suiteFile: options.suiteFile, devicesFile: options.devicesFile, devices, dataset, variants: planned, task, ...(baselineAnswers ? { baselineAnswers } : {}) };
+}
+
+/** The recorded provider: every line must carry the cloud model's answer. */
+function recordedAnswers(dataset: Dataset, field: string, errors: ConfigError[]): Map<string, string> {
+  const answers = new Map<string, string>();
+  for (const example of dataset.examples) {
+    const answer = example.fields[field];
+    if (typeof answer === 'string') answers.set(example.id, answer);
+    else errors.push(new ConfigError(`${relative(process.cwd(), dataset.file)}:${example.line}`, field, `the recorded baseline needs a string "${field}" on every line`, `add the cloud model's answer as "${field}", or choose another baseline provider`));
+  }
+  return answers;
 }
 
 function selectDevices(all: DeviceSpec[], suite: Suite, options: { suiteFile: string; devicesFile: string; deviceIds?: string[] }, errors: ConfigError[]): DeviceSpec[] {

@@ -1,5 +1,5 @@
 import type { ModelVariant } from '../plan/model-variant.ts';
-import type { RunnerEvent } from '../runner/protocol.ts';
+import type { ExampleOutput, RunnerEvent } from '../runner/protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
 import { summarize } from '../stats/summary.ts';
 import { measured, unavailable, type LatencyMetric, type Metric } from './metric.ts';
@@ -8,7 +8,16 @@ import type { CellResult } from './schema.ts';
 type EventOf<T extends RunnerEvent['type']> = Extract<RunnerEvent, { type: T }>;
 
 /** Builds a cell's result from what its runner streamed and how the runner ended. */
-export function cellResult(input: { deviceId: string; variant: ModelVariant; startedAt: Date; finishedAt: Date; outcome: RunnerOutcome; timeoutMs: number }): CellResult {
+export function cellResult(input: {
+  deviceId: string;
+  variant: ModelVariant;
+  startedAt: Date;
+  finishedAt: Date;
+  outcome: RunnerOutcome;
+  timeoutMs: number;
+  /** Puts an output in words (class label, decoded text) for reports and scorers. */
+  answerOf?: (output: ExampleOutput) => string | undefined;
+}): CellResult {
   const { outcome } = input;
   const find = <T extends RunnerEvent['type']>(type: T) => outcome.events.find((e): e is EventOf<T> => e.type === type);
   const all = <T extends RunnerEvent['type']>(type: T) => outcome.events.filter((e): e is EventOf<T> => e.type === type);
@@ -42,7 +51,10 @@ export function cellResult(input: { deviceId: string; variant: ModelVariant; sta
     ...(hello ? { runtime: { node: hello.node, onnxruntime: hello.onnxruntime, platform: hello.platform, arch: hello.arch } } : {}),
     warmupLatenciesMs: all('samples').filter((e) => e.phase === 'warmup').flatMap((e) => e.latenciesMs),
     samples,
-    predictions: all('prediction').map(({ exampleId, classIndex }) => ({ exampleId, classIndex })),
+    outputs: all('output').map(({ exampleId, output }) => {
+      const answer = input.answerOf?.(output);
+      return { exampleId, output, ...(answer !== undefined ? { answer } : {}) };
+    }),
     metrics: {
       latencyMs,
       loadMs,
@@ -50,12 +62,44 @@ export function cellResult(input: { deviceId: string; variant: ModelVariant; sta
       rssBeforeLoadBytes,
       modelRssBytes,
       diskBytes: measured(input.variant.diskBytes, 'bytes', 'sum of the sizes of the variant files (the .onnx file and its external data)'),
+      ...generationMetrics(samples, why),
     },
   };
 }
 
 function samplesOf(batches: EventOf<'samples'>[]): CellResult['samples'] {
-  return batches.flatMap((batch) => batch.latenciesMs.map((latencyMs, k) => ({ iteration: batch.firstIteration + k, exampleId: batch.exampleIds[k]!, latencyMs })));
+  return batches.flatMap((batch) =>
+    batch.latenciesMs.map((latencyMs, k) => ({
+      iteration: batch.firstIteration + k,
+      exampleId: batch.exampleIds[k]!,
+      latencyMs,
+      ...(batch.ttftMs ? { ttftMs: batch.ttftMs[k]!, decodeMs: batch.decodeMs?.[k] ?? [] } : {}),
+    })),
+  );
+}
+
+/** Time to first token, per-token decode latency and decode throughput, for cells of the generate task. */
+function generationMetrics(samples: CellResult['samples'], failure: string): Partial<CellResult['metrics']> {
+  if (!samples.some((s) => s.ttftMs !== undefined)) return {};
+  if (failure) {
+    const reason = { source: 'unavailable', unit: 'ms', reason: failure } as const;
+    return { ttftMs: reason, decodeTokenMs: reason, decodeTokensPerSecond: { source: 'unavailable', unit: 'tokens/s', reason: failure } };
+  }
+  const ttft = samples.map((s) => s.ttftMs!);
+  const steps = samples.flatMap((s) => s.decodeMs ?? []);
+  const method = 'process.hrtime.bigint() around each session.run of the greedy decode loop (including the argmax that picks the token)';
+  const decodeTotalMs = steps.reduce((sum, ms) => sum + ms, 0);
+  return {
+    ttftMs: { source: 'measured', unit: 'ms', method: `${method}: the prefill run`, summary: summarize(ttft) },
+    decodeTokenMs:
+      steps.length > 0
+        ? { source: 'measured', unit: 'ms', method: `${method}: each run after the prefill`, summary: summarize(steps) }
+        : { source: 'unavailable', unit: 'ms', reason: 'every generation stopped after its first token' },
+    decodeTokensPerSecond:
+      steps.length > 0
+        ? measured((steps.length * 1000) / decodeTotalMs, 'tokens/s', 'decode steps divided by their summed time (tokens per second after the first token)')
+        : { source: 'unavailable', unit: 'tokens/s', reason: 'every generation stopped after its first token' },
+  };
 }
 
 /** Why a runner did not finish, in words an operator can act on; undefined when it did. */

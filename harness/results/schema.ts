@@ -3,7 +3,9 @@ import { DeviceKind } from '../config/device-spec.ts';
 import { RuntimeOptions, TaskKind } from '../config/suite.ts';
 import { DeviceFacts } from '../devices/facts.ts';
 import { ModelVariant } from '../plan/model-variant.ts';
+import { ExampleOutput } from '../runner/protocol.ts';
 import { LatencyMetric, Metric } from './metric.ts';
+import { Quality } from './quality.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -11,6 +13,16 @@ export const LatencySample = z.strictObject({
   iteration: z.number().int().nonnegative(),
   exampleId: z.string(),
   latencyMs: z.number().nonnegative(),
+  /** generate: time to first token and each decode step of this iteration. */
+  ttftMs: z.number().nonnegative().optional(),
+  decodeMs: z.array(z.number().nonnegative()).optional(),
+});
+
+export const ExampleResult = z.strictObject({
+  exampleId: z.string(),
+  output: ExampleOutput,
+  /** The output in words: the class label, or the decoded generated text. */
+  answer: z.string().optional(),
 });
 
 export const CellError = z.strictObject({
@@ -33,7 +45,7 @@ export const CellResult = z.strictObject({
     .describe('What the runner reported about itself; absent when it never started.'),
   warmupLatenciesMs: z.array(z.number().nonnegative()),
   samples: z.array(LatencySample),
-  predictions: z.array(z.strictObject({ exampleId: z.string(), classIndex: z.number().int().nonnegative() })),
+  outputs: z.array(ExampleResult),
   metrics: z.strictObject({
     latencyMs: LatencyMetric,
     loadMs: Metric,
@@ -42,7 +54,12 @@ export const CellResult = z.strictObject({
     /** Peak RSS minus RSS before the model was loaded: the model's own share. */
     modelRssBytes: Metric,
     diskBytes: Metric,
+    /** generate only. */
+    ttftMs: LatencyMetric.optional(),
+    decodeTokenMs: LatencyMetric.optional(),
+    decodeTokensPerSecond: Metric.optional(),
   }),
+  quality: Quality.optional(),
 });
 export type CellResult = z.infer<typeof CellResult>;
 

@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { currentRss, peakRss } from './memory.ts';
 import { RunnerJob, type RunnerEvent } from './protocol.ts';
-import { argmax, toOrtTensor } from './tensors.ts';
+import { taskRunners } from './tasks/registry.ts';
+import type { PreparedExample, TaskRunner, TaskRunnerFactory } from './tasks/task.ts';
+import { toOrtTensor } from './tensors.ts';
 
 function emit(event: RunnerEvent): void {
   // stdout is a pipe: writes are synchronous on Linux, and happen outside the timed region.
@@ -44,35 +46,45 @@ function sessionOptions(job: RunnerJob): ort.InferenceSession.SessionOptions {
 
 const FLUSH_INTERVAL_NS = 500_000_000n;
 
+interface SampleBatch {
+  firstIteration: number;
+  exampleIds: string[];
+  latenciesMs: number[];
+  ttftMs: number[];
+  decodeMs: number[][];
+}
+
 /**
- * Runs and times `count` iterations, examples in turn. Latencies are buffered and
- * sent at most every 0.5 s: the parent still sees progress (and keeps what was
- * measured if the runner dies), without a write between every two inferences.
+ * Runs `count` iterations of the task, examples in turn. Latencies are buffered
+ * and sent at most every 0.5 s: the parent still sees progress (and keeps what
+ * was measured if the runner dies), without a write between two inferences.
+ * Each example's output is recorded the first time the timed loop runs it.
  */
-async function timedLoop(
-  count: number,
-  phase: 'warmup' | 'timed',
-  examples: { id: string; feeds: ort.InferenceSession.FeedsType }[],
-  session: ort.InferenceSession,
-  afterRun?: (iteration: number, outputs: ort.InferenceSession.ReturnType) => void,
-): Promise<void> {
-  let batch = { firstIteration: 0, exampleIds: [] as string[], latenciesMs: [] as number[] };
+async function timedLoop(count: number, phase: 'warmup' | 'timed', examples: PreparedExample[], task: TaskRunner): Promise<void> {
+  const emptyBatch = (firstIteration: number): SampleBatch => ({ firstIteration, exampleIds: [], latenciesMs: [], ttftMs: [], decodeMs: [] });
+  let batch = emptyBatch(0);
   const flush = (next: number) => {
-    if (batch.latenciesMs.length > 0) emit({ type: 'samples', phase, ...batch });
-    batch = { firstIteration: next, exampleIds: [], latenciesMs: [] };
+    if (batch.latenciesMs.length > 0) {
+      const { ttftMs, decodeMs, ...rest } = batch;
+      emit({ type: 'samples', phase, ...rest, ...(ttftMs.length ? { ttftMs, decodeMs } : {}) });
+    }
+    batch = emptyBatch(next);
   };
   let lastFlush = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
     const example = examples[i % examples.length]!;
-    const start = process.hrtime.bigint();
-    const outputs = await session.run(example.feeds);
-    const end = process.hrtime.bigint();
+    const result = await task.iterate(example, phase === 'timed' && i < examples.length);
     batch.exampleIds.push(example.id);
-    batch.latenciesMs.push(Number(end - start) / 1e6);
-    afterRun?.(i, outputs);
-    if (end - lastFlush >= FLUSH_INTERVAL_NS) {
+    batch.latenciesMs.push(result.latencyMs);
+    if (result.ttftMs !== undefined) {
+      batch.ttftMs.push(result.ttftMs);
+      batch.decodeMs.push(result.decodeMs ?? []);
+    }
+    if (result.output) emit({ type: 'output', exampleId: example.id, output: result.output });
+    const now = process.hrtime.bigint();
+    if (now - lastFlush >= FLUSH_INTERVAL_NS) {
       flush(i + 1);
-      lastFlush = end;
+      lastFlush = now;
     }
   }
   flush(count);
@@ -104,14 +116,10 @@ async function main(): Promise<void> {
   const loadMs = Number(process.hrtime.bigint() - loadStart) / 1e6;
   emit({ type: 'loaded', loadMs, rssBeforeLoad, rssAfterLoad: currentRss() });
 
-  const firstOutput = session.outputNames[0]!;
   try {
-    await timedLoop(job.warmup, 'warmup', examples, session);
-    await timedLoop(job.iterations, 'timed', examples, session, (i, outputs) => {
-      if (job.task === 'classify' && i < examples.length) {
-        emit({ type: 'prediction', exampleId: examples[i]!.id, classIndex: argmax(outputs[firstOutput]!.data as Float32Array) });
-      }
-    });
+    const task = (taskRunners[job.task.kind] as TaskRunnerFactory)(session, job.task);
+    await timedLoop(job.warmup, 'warmup', examples, task);
+    await timedLoop(job.iterations, 'timed', examples, task);
   } catch (error) {
     fail('INFERENCE_FAILED', error);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuntimeOptions, TaskKind } from '../config/suite.ts';
+import { RuntimeOptions } from '../config/suite.ts';
 
 /**
  * The runner's wire protocol. The parent writes one RunnerJob as JSON to the
@@ -26,9 +26,33 @@ export const RunnerExample = z.strictObject({
 });
 export type RunnerExample = z.infer<typeof RunnerExample>;
 
+/** What the runner does with each example; the task adapters live in runner/tasks/. */
+export const TaskSpec = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('classify') }),
+  z.strictObject({ kind: z.literal('forward') }),
+  z.strictObject({ kind: z.literal('embed') }),
+  z.strictObject({ kind: z.literal('generate'), maxNewTokens: z.number().int().positive(), stopTokenIds: z.array(z.number().int().nonnegative()) }),
+]);
+export type TaskSpec = z.infer<typeof TaskSpec>;
+
+/** What one example produced, recorded the first time the timed loop runs it. */
+export const ExampleOutput = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('classify'), classIndex: z.number().int().nonnegative(), logits: z.array(z.number()) }),
+  z.strictObject({
+    kind: z.literal('generate'),
+    tokenIds: z.array(z.number().int()),
+    /** Next-token logits after the prompt: the distribution fidelity is measured on. */
+    firstTokenLogits: z.array(z.number()),
+    /** Softmax probability of each generated token: the confidence a router can use. */
+    tokenProbabilities: z.array(z.number()),
+  }),
+  z.strictObject({ kind: z.literal('embed'), vector: z.array(z.number()) }),
+]);
+export type ExampleOutput = z.infer<typeof ExampleOutput>;
+
 export const RunnerJob = z.strictObject({
   modelPath: z.string(),
-  task: TaskKind,
+  task: TaskSpec,
   warmup: z.number().int().nonnegative(),
   iterations: z.number().int().positive(),
   runtime: RuntimeOptions,
@@ -64,8 +88,11 @@ export const RunnerEvent = z.discriminatedUnion('type', [
     firstIteration: z.number().int().nonnegative(),
     exampleIds: z.array(z.string()),
     latenciesMs: z.array(z.number().nonnegative()),
+    /** generate: time to first token (prefill + first token) and each decode step, per iteration. */
+    ttftMs: z.array(z.number().nonnegative()).optional(),
+    decodeMs: z.array(z.array(z.number().nonnegative())).optional(),
   }),
-  z.strictObject({ type: z.literal('prediction'), exampleId: z.string(), classIndex: z.number().int().nonnegative() }),
+  z.strictObject({ type: z.literal('output'), exampleId: z.string(), output: ExampleOutput }),
   z.strictObject({ type: z.literal('memory'), peakRss: MemoryReading }),
   z.strictObject({ type: z.literal('done') }),
   z.strictObject({ type: z.literal('error'), code: z.string(), message: z.string() }),

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeModel } from '../../harness/onnx/build.ts';
@@ -6,8 +6,9 @@ import { manifestPathFor } from '../../harness/quantize/manifest.ts';
 import { defaultOutputPath, quantizeModel } from '../../harness/quantize/quantize.ts';
 import { buildClassifier, type ClassifierShape } from './classifier.ts';
 import { buildDecoder, DEMO_DECODER_SHAPE } from './decoder.ts';
+import { byteLevelTokenizerJson } from './byte-tokenizer.ts';
 import { decoderPromptExamples } from './decoder-prompts.ts';
-import { buildVocabulary, generateUtterances, LABELS, tokenize, type Utterance } from './intents.ts';
+import { buildVocabulary, generateUtterances, LABELS, tokenize, withTypos, type Utterance } from './intents.ts';
 import { trainClassifier, type LabelledTokens } from './train-classifier.ts';
 
 /**
@@ -24,6 +25,9 @@ export const DEMO_SPLITS = {
 
 /** Two epochs already fit the training split; more only add build time. */
 export const DEMO_TRAINING = { epochs: 2, batchSize: 32, learningRate: 1e-3 } as const;
+
+/** Bumped whenever what the build writes changes, so an older demo folder is rebuilt rather than misread. */
+const DEMO_BUILD = 'demo-models 4';
 
 export interface DemoPaths {
   classifierDir: string;
@@ -50,7 +54,7 @@ export function demoPaths(root: string): DemoPaths {
 
 /** Every file the demo suites read, so a half-built demo folder is rebuilt. */
 function expectedFiles(paths: DemoPaths): string[] {
-  return [paths.classifier, paths.decoder, paths.intentsDataset, paths.promptsDataset].flatMap((file) =>
+  return [paths.classifier, paths.decoder, paths.intentsDataset, paths.promptsDataset, join(paths.decoderDir, 'tokenizer.json')].flatMap((file) =>
     file.endsWith('.onnx') ? [file, defaultOutputPath(file, 'int8'), defaultOutputPath(file, 'int4')].flatMap((f) => [f, manifestPathFor(f)]).filter((f) => f !== manifestPathFor(file)) : [file],
   );
 }
@@ -63,7 +67,9 @@ function expectedFiles(paths: DemoPaths): string[] {
  */
 export async function buildDemoModels(root: string, options: { force?: boolean; log?: (line: string) => void } = {}): Promise<DemoPaths> {
   const paths = demoPaths(root);
-  if (!options.force && expectedFiles(paths).every((p) => existsSync(p))) return paths;
+  const stamp = join(root, 'BUILD');
+  const current = existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === DEMO_BUILD;
+  if (!options.force && current && expectedFiles(paths).every((p) => existsSync(p))) return paths;
   const log = options.log ?? (() => {});
 
   const vocabulary = buildVocabulary();
@@ -76,11 +82,14 @@ export async function buildDemoModels(root: string, options: { force?: boolean; 
   const weights = trainClassifier({ shape, train: labelledTokens(generateUtterances(train.examples, train.seed, train.prefix), vocabulary), ...DEMO_TRAINING });
   log(`trained the intent classifier in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await writeModel(paths.classifier, buildClassifier(shape, weights));
-  const examples = generateUtterances(test.examples, test.seed, test.prefix).map((u) => ({ id: u.id, text: u.text, label: u.label, inputs: { input_ids: [tokenize(u.text, vocabulary)] } }));
+  // `baseline` is what the cloud model answered; the demo records the template's true intent there.
+  const examples = withTypos(generateUtterances(test.examples, test.seed, test.prefix), 0.6, test.seed + 1).map((u) => ({ id: u.id, text: u.text, label: u.label, baseline: u.label, inputs: { input_ids: [tokenize(u.text, vocabulary)] } }));
   await writeJsonLines(paths.intentsDataset, examples);
 
   await writeModel(paths.decoder, buildDecoder(DEMO_DECODER_SHAPE), { minBytes: 1024 });
-  await writeJsonLines(paths.promptsDataset, decoderPromptExamples(DEMO_DECODER_SHAPE, 40, 11));
+  await writeJsonLines(paths.promptsDataset, decoderPromptExamples(40, 11));
+  await writeFile(join(paths.decoderDir, 'tokenizer.json'), JSON.stringify(byteLevelTokenizerJson()));
+  await writeFile(join(paths.decoderDir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: DEMO_DECODER_SHAPE.maxPositions }));
   log('wrote the tiny decoder (seeded random weights)');
 
   for (const model of [paths.classifier, paths.decoder]) {
@@ -89,6 +98,7 @@ export async function buildDemoModels(root: string, options: { force?: boolean; 
     await quantizeModel({ input: model, to: 'int4', keepInt8: model === paths.decoder ? ['*lm_head*'] : ['*classifier*'] });
   }
   log('quantized both to int8 and int4');
+  await writeFile(stamp, `${DEMO_BUILD}\n`);
   return paths;
 }
 

@@ -114,3 +114,25 @@ export function tokenize(text: string, vocabulary: readonly string[]): number[] 
   const index = new Map(vocabulary.map((w, i) => [w, i]));
   return words(text).map((w) => index.get(w) ?? 1);
 }
+
+/**
+ * Typing errors, as users make them: in about `share` of the utterances, up to
+ * two words get two neighbouring letters swapped. A swapped word is out of the
+ * vocabulary, so the model must decide from the words that are left: this is
+ * what gives the test split its hard cases, and the router something to route.
+ */
+export function withTypos(utterances: readonly Utterance[], share: number, seed: number): Utterance[] {
+  const random = seededRandom(seed);
+  return utterances.map((utterance) => {
+    if (random() >= share) return utterance;
+    const tokens = utterance.text.split(' ');
+    for (let typo = 0; typo < 2; typo++) {
+      const index = Math.floor(random() * tokens.length);
+      const word = tokens[index]!;
+      if (word.length < 3) continue;
+      const at = Math.floor(random() * (word.length - 1));
+      tokens[index] = word.slice(0, at) + word[at + 1] + word[at] + word.slice(at + 2);
+    }
+    return { ...utterance, text: tokens.join(' ') };
+  });
+}

@@ -18,7 +18,7 @@ afterAll(() => project.cleanup());
 const spec = { id: 'host', kind: 'local' } as const;
 const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => ({
   modelPath: plan.variants[0]!.modelPath,
-  task: 'classify',
+  task: { kind: 'classify' },
   warmup: 2,
   iterations: 15,
   runtime: { intraOpThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
@@ -52,8 +52,12 @@ describe('local driver with the real runner', () => {
     expect(cell.samples[12]!.exampleId).toBe('ex-2');
     expect(cell.samples.every((s) => s.latencyMs > 0)).toBe(true);
     // One prediction per example seen in the timed loop, each a valid class of the 4-class model.
-    expect(cell.predictions).toHaveLength(10);
-    expect(cell.predictions.every((p) => p.classIndex >= 0 && p.classIndex < 4)).toBe(true);
+    expect(cell.outputs).toHaveLength(10);
+    for (const { output } of cell.outputs) {
+      if (output.kind !== 'classify') throw new Error(`expected classify outputs, got ${output.kind}`);
+      expect(output.logits).toHaveLength(4);
+      expect(output.logits[output.classIndex]).toBe(Math.max(...output.logits));
+    }
 
     const { latencyMs, loadMs, peakRssBytes, rssBeforeLoadBytes, modelRssBytes } = cell.metrics;
     expect(latencyMs.source).toBe('measured');

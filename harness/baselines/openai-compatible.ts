@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '../config/errors.ts';
+import { sha256Text } from '../plan/hash.ts';
+
+/** The cloud baseline: answers from an OpenAI-compatible chat-completions endpoint, cached on disk so CI can replay them. */
+export interface OpenAiCompatibleOptions {
+  /** e.g. https://api.example.com/v1; requests go to `${baseUrl}/chat/completions`. */
+  baseUrl: string;
+  model: string;
+  /** Sent as a bearer token; never written to an error message, log line, cache file or return value. */
+  apiKey?: string;
+  cacheDir: string;
+  /** Default 0, so that the same prompt gives the same answer and caching it is sound. */
+  temperature?: number;
+  /** Default 64. */
+  maxTokens?: number;
+  /** Per request, headers and body included. Default 30000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 3. */
+  maxRetries?: number;
+  /** Cached answers only: a miss is an error and no request is made. */
+  offline?: boolean;
+  /** Longest wait a 429's Retry-After can impose. Default 60000. */
+  maxRetryAfterMs?: number;
+  /** First backoff after a 5xx, network error or timeout; doubles on each retry. Default 200. */
+  backoffBaseMs?: number;
+  /** Called before each wait; `attempt` is the 1-based attempt that just failed. */
+  onRetry?: (info: { exampleId: string; attempt: number; waitMs: number; reason: string }) => void;
+}
+
+export interface BaselineAnswer {
+  exampleId: string;
+  answer: string;
+  cached: boolean;
+}
+
+export type BaselineErrorCode = 'TIMEOUT' | 'RATE_LIMITED' | 'SERVER_ERROR' | 'BAD_RESPONSE' | 'HTTP_ERROR' | 'CACHE_MISS' | 'NETWORK';
+
+export class BaselineError extends Error {
+  constructor(
+    readonly code: BaselineErrorCode,
+    readonly exampleId: string,
+    readonly problem: string,
+    readonly fix: string,
+    /** HTTP status of the last response, when there was one. */
+    readonly status?: number,
+  ) {
+    super(`baseline answer for example "${exampleId}": ${problem}\n  fix: ${fix}`);
+    this.name = 'BaselineError';
+  }
+}
+
+export const DEFAULT_BASE_URL_ENV = 'EDGEBENCH_BASELINE_URL';
+export const DEFAULT_API_KEY_ENV = 'EDGEBENCH_BASELINE_API_KEY';
+
+/** Endpoint and key for a suite's openai-compatible baseline; the values live in the environment so suites can be committed. */
+export function baselineOptionsFromEnv(
+  env: NodeJS.ProcessEnv,
+  suiteSettings: { model: string; baseUrlEnv?: string; apiKeyEnv?: string },
+): { baseUrl: string; apiKey?: string; model: string } {
+  const baseUrlEnv = suiteSettings.baseUrlEnv ?? DEFAULT_BASE_URL_ENV;
+  const apiKeyEnv = suiteSettings.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
+  const baseUrl = env[baseUrlEnv]?.trim();
+  if (!baseUrl) {
+    throw new ConfigError('environment', baseUrlEnv, `the openai-compatible baseline needs an endpoint, but ${baseUrlEnv} is not set`, `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`);
+  }
+  if (!URL.canParse(baseUrl)) {
+    throw new ConfigError('environment', baseUrlEnv, `not a URL: "${baseUrl}"`, `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`);
+  }
+  const apiKey = env[apiKeyEnv]?.trim();
+  return { baseUrl, model: suiteSettings.model, ...(apiKey ? { apiKey } : {}) };
+}
+
+/** Everything that decides the answer; it is both the cache key's input and what the cache file records. */
+interface ChatRequest {
+  endpoint: string;
+  model: string;
+  prompt: string;
+  temperature: number;
+  max_tokens: number;
+}
+
+interface Settings {
+  apiKey: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  maxRetryAfterMs: number;
+  backoffBaseMs: number;
+  onRetry: OpenAiCompatibleOptions['onRetry'];
+}
+
+/** Answers in the order given, one request at a time; each is cached the moment it arrives, so a failed run loses nothing. */
+export async function fetchBaselineAnswers(prompts: { exampleId: string; prompt: string }[], options: OpenAiCompatibleOptions): Promise<BaselineAnswer[]> {
+  const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const toRequest = (prompt: string): ChatRequest => ({ endpoint, model: options.model, prompt, temperature: options.temperature ?? 0, max_tokens: options.maxTokens ?? 64 });
+  const settings: Settings = {
+    apiKey: options.apiKey,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    maxRetries: options.maxRetries ?? 3,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+    backoffBaseMs: options.backoffBaseMs ?? 200,
+    onRetry: options.onRetry,
+  };
+  // Offline replay only reads, so a read-only checkout of the cache works.
+  if (!options.offline) await mkdir(options.cacheDir, { recursive: true });
+  const answers: BaselineAnswer[] = [];
+  for (const { exampleId, prompt } of prompts) {
+    const request = toRequest(prompt);
+    const file = cacheFile(options.cacheDir, request);
+    const cachedAnswer = await readCachedAnswer(file);
+    if (cachedAnswer !== undefined) {
+      answers.push({ exampleId, answer: cachedAnswer, cached: true });
+      continue;
+    }
+    if (options.offline) throw await cacheMissError(exampleId, prompts, toRequest, options);
+    const answer = await requestWithRetries(request, exampleId, settings);
+    await writeCachedAnswer(file, request, answer);
+    answers.push({ exampleId, answer, cached: false });
+  }
+  return answers;
+}
+
+/** Counts every miss, not just the first, so one error tells how much of the cache is missing. */
+async function cacheMissError(exampleId: string, prompts: { prompt: string }[], toRequest: (prompt: string) => ChatRequest, options: OpenAiCompatibleOptions): Promise<BaselineError> {
+  let missing = 0;
+  for (const { prompt } of prompts) {
+    if ((await readCachedAnswer(cacheFile(options.cacheDir, toRequest(prompt)))) === undefined) missing++;
+  }
+  return new BaselineError(
+    'CACHE_MISS',
+    exampleId,
+    `no cached answer in ${options.cacheDir} for model "${options.model}" at ${toRequest('').endpoint} (${missing} of ${prompts.length} examples missing; offline mode makes no requests)`,
+    'run once with offline off and the endpoint reachable to fill the cache; the cache key includes the URL, model, prompt, temperature and maxTokens, so those must match the run that filled it',
+  );
+}
+
+function cacheFile(cacheDir: string, request: ChatRequest): string {
+  // Keys sorted so the hash does not depend on property order; every field is a primitive, so a flat sort is canonical.
+  const canonical = JSON.stringify(request, Object.keys(request).sort());
+  return join(cacheDir, `${sha256Text(canonical)}.json`);
+}
+
+/** A missing or unreadable entry is a miss: it is fetched again and overwritten. */
+async function readCachedAnswer(file: string): Promise<string | undefined> {
+  try {
+    const entry = JSON.parse(await readFile(file, 'utf8')) as { answer?: unknown };
+    return typeof entry.answer === 'string' ? entry.answer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Temp file + rename, so an interrupted run never leaves a half-written entry that a replay would trust. */
+async function writeCachedAnswer(file: string, request: ChatRequest, answer: string): Promise<void> {
+  const temp = `${file}.${randomUUID()}.tmp`;
+  try {
+    await writeFile(temp, `${JSON.stringify({ request, answer }, null, 2)}\n`);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+type AttemptOutcome =
+  | { ok: true; answer: string }
+  | { ok: false; retryable: boolean; code: BaselineErrorCode; problem: string; fix: string; status?: number; retryAfterMs?: number };
+
+async function requestWithRetries(request: ChatRequest, exampleId: string, settings: Settings): Promise<string> {
+  const redact = (text: string) => (settings.apiKey ? text.replaceAll(settings.apiKey, '[api key]') : text);
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await attemptRequest(request, settings);
+    if (outcome.ok) return outcome.answer;
+    if (!outcome.retryable || attempt > settings.maxRetries) {
+      const problem = outcome.retryable ? `${outcome.problem} (gave up after ${attempt} attempts)` : outcome.problem;
+      throw new BaselineError(outcome.code, exampleId, redact(problem), outcome.fix, outcome.status);
+    }
+    // Exponential backoff without jitter: requests are sequential from one client, so there is no herd to spread out.
+    const backoffMs = settings.backoffBaseMs * 2 ** (attempt - 1);
+    const waitMs = outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, settings.maxRetryAfterMs) : backoffMs;
+    settings.onRetry?.({ exampleId, attempt, waitMs, reason: redact(outcome.problem) });
+    await sleep(waitMs);
+  }
+}
+
+async function attemptRequest(request: ChatRequest, settings: Settings): Promise<AttemptOutcome> {
+  const signal = AbortSignal.timeout(settings.timeoutMs);
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  const body = JSON.stringify({ model: request.model, messages: [{ role: 'user', content: request.prompt }], temperature: request.temperature, max_tokens: request.max_tokens });
+  let status: number;
+  let retryAfter: string | null;
+  let text: string;
+  try {
+    const response = await fetch(request.endpoint, { method: 'POST', headers, body, signal });
+    status = response.status;
+    retryAfter = response.headers.get('retry-after');
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) {
+      return { ok: false, retryable: true, code: 'TIMEOUT', problem: `no complete answer from ${request.endpoint} within ${settings.timeoutMs} ms`, fix: 'raise timeoutMs, or check that the server is not overloaded' };
+    }
+    return {
+      ok: false,
+      retryable: true,
+      code: 'NETWORK',
+      problem: `could not reach ${request.endpoint} (${networkCause(error)})`,
+      fix: `check the base URL (${DEFAULT_BASE_URL_ENV}, or the variable named by the suite's baseline.baseUrlEnv) and the network; set offline to replay cached answers`,
+    };
+  }
+  if (status === 429) {
+    return {
+      ok: false,
+      retryable: true,
+      code: 'RATE_LIMITED',
+      status,
+      problem: `HTTP 429 rate limited${serverMessage(text)}`,
+      fix: 'wait and re-run (answers already fetched are cached), raise maxRetries, or ask the provider for a higher rate limit',
+      ...retryAfterField(retryAfter),
+    };
+  }
+  if (status >= 500) {
+    return { ok: false, retryable: true, code: 'SERVER_ERROR', status, problem: `HTTP ${status} from the server${serverMessage(text)}`, fix: 'the server is failing: re-run later (answers already fetched are cached)' };
+  }
+  if (status < 200 || status >= 300) {
+    return { ok: false, retryable: false, code: 'HTTP_ERROR', status, problem: `HTTP ${status}${serverMessage(text)}`, fix: httpErrorFix(status) };
+  }
+  // A malformed 200 is not retried: it almost always means the URL points at something that is not a
+  // chat-completions API (a web page, a proxy, another protocol), and asking again gets the same reply.
+  const answer = answerContent(text);
+  if (typeof answer !== 'string') {
+    return {
+      ok: false,
+      retryable: false,
+      code: 'BAD_RESPONSE',
+      status,
+      problem: answer.problem,
+      fix: 'check that the base URL points at an OpenAI-compatible API (it usually ends in /v1) and that the model answers with text',
+    };
+  }
+  return { ok: true, answer: answer.trim() };
+}
+
+function answerContent(text: string): string | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problem: `the server sent invalid JSON with status 200 (it begins ${JSON.stringify(text.slice(0, 80))})` };
+  }
+  const content = (json as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]?.message?.content;
+  if (typeof content !== 'string') return { problem: 'the response has no text at choices[0].message.content' };
+  return content;
+}
+
+/** `: <message>` from an OpenAI-style `{ error: { message } }` body, or nothing. */
+function serverMessage(text: string): string {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof message === 'string' && message ? `: ${message}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function httpErrorFix(status: number): string {
+  if (status === 401 || status === 403) return `check the API key: set ${DEFAULT_API_KEY_ENV} (or the variable named by the suite's baseline.apiKeyEnv)`;
+  if (status === 404) return 'check the base URL (it usually ends in /v1) and the model name';
+  return 'check the model name and the request settings (maxTokens, temperature)';
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 section 10.2.3). */
+function retryAfterField(header: string | null): { retryAfterMs?: number } {
+  if (header === null) return {};
+  const trimmed = header.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return { retryAfterMs: Number(trimmed) * 1000 };
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? {} : { retryAfterMs: Math.max(0, date - Date.now()) };
+}
+
+/** Node's fetch wraps the real reason (ECONNREFUSED, ENOTFOUND, ...) in a generic "fetch failed". */
+function networkCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

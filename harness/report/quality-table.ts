@@ -1,0 +1,38 @@
+import { metricValue } from '../results/metric.ts';
+import type { Results } from '../results/schema.ts';
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+const interval = (ci: { lower: number; upper: number }) => `[${percent(ci.lower)}, ${percent(ci.upper)}]`;
+
+/**
+ * The end-of-run quality table: agreement with the baseline (95% CI),
+ * hallucination and out-of-domain error, fidelity to the reference variant,
+ * generation speed, and the router's recommendation. Empty when nothing was scored.
+ */
+export function qualityTable(results: Results): string {
+  const scored = results.cells.filter((c) => c.quality || c.metrics.ttftMs);
+  if (scored.length === 0) return '';
+  const header = ['device', 'variant', 'agreement (95% CI)', 'halluc.', 'out-of-dom.', 'KL vs ref', 'top-1', 'TTFT p50', 'tok/s', 'router'];
+  const rows = scored.map((cell) => {
+    const q = cell.quality;
+    const ttft = cell.metrics.ttftMs?.source === 'measured' ? `${cell.metrics.ttftMs.summary.p50.toFixed(2)} ms` : '-';
+    const tokensPerSecond = cell.metrics.decodeTokensPerSecond ? metricValue(cell.metrics.decodeTokensPerSecond) : undefined;
+    const router = q?.router?.recommended ? `${percent(q.router.recommended.localShare)} local @ ${q.router.signal} ${q.router.recommended.threshold.toPrecision(3)}` : q?.router ? 'target not reachable' : '-';
+    return [
+      cell.deviceId,
+      cell.variant.name,
+      q?.agreement ? `${q.agreement.metric} ${percent(q.agreement.value)} ${interval(q.agreement.ci95)}` : '-',
+      q?.hallucination ? percent(q.hallucination.rate) : '-',
+      q?.outOfDomain ? percent(q.outOfDomain.rate) : '-',
+      q?.fidelity ? q.fidelity.meanKlDivergence.toExponential(2) : '-',
+      q?.fidelity ? percent(q.fidelity.top1Agreement) : '-',
+      ttft,
+      tokensPerSecond !== undefined ? tokensPerSecond.toFixed(0) : '-',
+      router,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const notes = scored.flatMap((c) => (c.quality?.unscored ?? []).map((u) => `  ${c.deviceId} / ${c.variant.name}: ${u.scorer} not scored: ${u.reason}`));
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
