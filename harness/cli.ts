@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { BaselineError } from './baselines/openai-compatible.ts';
 import { EXIT, log } from './commands/common.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
+import { compareCommand } from './commands/compare.ts';
 import { quantizeCommand } from './commands/quantize.ts';
 import { runCommand } from './commands/run.ts';
 import { schemasCommand } from './commands/schemas.ts';
@@ -17,6 +19,8 @@ const program = new Command('edgebench')
   .exitOverride();
 
 runCommand(program);
+compareCommand(program);
+calibrateCommand(program);
 validateCommand(program);
 quantizeCommand(program);
 schemasCommand(program);

@@ -30,7 +30,7 @@ export function newRunId(now = new Date()): string {
  * results.json is rewritten atomically after every cell, so whatever was
  * measured survives a crash or Ctrl-C.
  */
-export async function executePlan(plan: RunPlan, options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress }): Promise<RunOutput> {
+export async function executePlan(plan: RunPlan, options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress; ab?: { a: string; b: string; rounds: number } }): Promise<RunOutput> {
   const runId = options.runId ?? newRunId();
   const resultsFile = join(options.outDir, runId, 'results.json');
   const { suite } = plan;
@@ -49,21 +49,25 @@ export async function executePlan(plan: RunPlan, options: { outDir: string; runI
       timeoutSeconds: suite.timeoutSeconds,
       runtime: suite.runtime,
       dataset: { file: relative(process.cwd(), plan.dataset.file), sha256: plan.dataset.sha256, examples: plan.dataset.examples.length },
+      budgets: suite.budgets,
+      compare: suite.compare,
     },
     devices: await Promise.all(plan.devices.map(deviceRecord)),
+    ...(options.ab ? { ab: options.ab } : {}),
     cells: [],
   };
   await writeResults(resultsFile, results);
 
-  const cells = plan.devices.flatMap((device) => plan.variants.map((variant) => ({ device, variant })));
+  const cells = options.ab ? interleaved(plan, options.ab) : plan.devices.flatMap((device) => plan.variants.map((variant) => ({ device, variant, round: undefined })));
   const timeoutMs = suite.timeoutSeconds * 1000;
-  for (const [index, { device, variant }] of cells.entries()) {
+  for (const [index, { device, variant, round }] of cells.entries()) {
     if (options.signal?.aborted) break;
     options.progress?.cellStarted?.(device, variant, index, cells.length);
     const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
     const startedAt = new Date();
     const outcome = await driverFor(device).runCell(device, job, { timeoutMs, signal: options.signal });
     const cell = cellResult({ deviceId: device.id, variant: variant.variant, startedAt, finishedAt: new Date(), outcome, timeoutMs, answerOf: answerReader(plan) });
+    if (round !== undefined) cell.round = round;
     results.cells.push(cell);
     await writeResults(resultsFile, results);
     options.progress?.cellFinished?.(cell, index, cells.length);
@@ -75,6 +79,18 @@ export async function executePlan(plan: RunPlan, options: { outDir: string; runI
   results.finishedAt = new Date().toISOString();
   await writeResults(resultsFile, results);
   return { results, resultsFile };
+}
+
+/**
+ * A and B alternate on each device, round after round, the order flipping every
+ * round (AB, BA, AB, ...), so drift of the machine (heat, background load) hits
+ * both variants equally and compare can pair the rounds.
+ */
+function interleaved(plan: RunPlan, ab: { a: string; b: string; rounds: number }) {
+  const pick = (name: string) => plan.variants.find((v) => v.variant.name === name)!;
+  return plan.devices.flatMap((device) =>
+    Array.from({ length: ab.rounds }, (_, r) => (r % 2 === 0 ? [ab.a, ab.b] : [ab.b, ab.a]).map((name) => ({ device, variant: pick(name), round: r + 1 }))).flat(),
+  );
 }
 
 /** Puts a runner output in words: the class label, or the decoded generated text. */

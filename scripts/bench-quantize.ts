@@ -34,14 +34,28 @@ async function runnerP50(variant: PlannedVariant, runtime: RunnerJob['runtime'],
   return percentileOfSorted(sortAscending(samples), 0.5);
 }
 
-/** The first output (logits) of each example, computed in this process. */
+/** Full feeds for one forward pass: for a decoder, the prefill (mask, positions, empty KV cache). */
+function forwardFeeds(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Record<string, ort.Tensor> {
+  const ids = feeds.input_ids!;
+  const length = ids.dims[1]!;
+  const full: Record<string, ort.Tensor> = { ...feeds };
+  for (const meta of session.inputMetadata) {
+    if (full[meta.name] || !meta.isTensor) continue;
+    if (meta.name === 'attention_mask') full[meta.name] = new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
+    else if (meta.name === 'position_ids') full[meta.name] = new ort.Tensor('int64', BigInt64Array.from({ length }, (_, i) => BigInt(i)), [1, length]);
+    else if (meta.name.startsWith('past_key_values.')) full[meta.name] = new ort.Tensor('float32', new Float32Array(0), [1, meta.shape[1] as number, 0, meta.shape[3] as number]);
+  }
+  return full;
+}
+
+/** The first output (logits) of each example, computed in this process: every position's next-token distribution for a decoder. */
 async function logitsOf(modelPath: string, variant: PlannedVariant): Promise<{ rows: Float32Array[]; width: number }> {
   const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1 });
   const rows: Float32Array[] = [];
   let width = 0;
   for (const example of variant.examples.slice(0, fidelityExamples)) {
     const feeds = Object.fromEntries(Object.entries(example.feeds).map(([k, v]) => [k, toOrtTensor(v)]));
-    const logits = (await session.run(feeds))[session.outputNames[0]!]!;
+    const logits = (await session.run(forwardFeeds(session, feeds)))[session.outputNames[0]!]!;
     width = logits.dims.at(-1)!;
     rows.push(logits.data as Float32Array);
   }
@@ -54,10 +68,11 @@ for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
   const reference = plan.variants.find((v) => v.variant.precision === 'fp32');
   if (!reference) throw new Error(`${suiteFile} has no fp32 variant to compare with`);
   const referenceLogits = await logitsOf(reference.modelPath, reference);
-  console.log(`\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant, fidelity over ${referenceLogits.rows.length} examples (${plan.suite.task === 'forward' ? 'every next-token position' : 'class distributions'})`);
+  const what = plan.task.spec.kind === 'generate' ? `p50 of a whole generation of up to ${plan.task.spec.maxNewTokens} tokens` : 'p50 of one forward pass';
+  console.log(`\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant (${what}), fidelity over ${referenceLogits.rows.length} examples (${plan.task.spec.kind === 'generate' ? 'every next-token position of each prompt' : 'class distributions'})`);
   console.log('variant        bytes        vs fp32   p50 ms   max|dlogit|  top-1 agree  mean KL');
   for (const variant of plan.variants) {
-    const p50 = await runnerP50(variant, plan.suite.runtime, { kind: 'forward' });
+    const p50 = await runnerP50(variant, plan.suite.runtime, plan.task.spec);
     const f = fidelity(referenceLogits.rows, (await logitsOf(variant.modelPath, variant)).rows, referenceLogits.width);
     console.log(
       `${variant.variant.name.padEnd(14)} ${String(variant.variant.diskBytes).padStart(10)}  ${(variant.variant.diskBytes / reference.variant.diskBytes).toFixed(3).padStart(8)}  ${p50.toFixed(4).padStart(7)}  ${f.maxAbsLogitError.toExponential(2).padStart(11)}  ${(f.top1Agreement * 100).toFixed(1).padStart(10)}%  ${f.meanKlDivergence.toExponential(2)}`,
@@ -69,7 +84,7 @@ for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
   const methods: string[] = [];
   for (const method of ['dynamic', 'qdq'] as const) {
     const { outputFile } = await quantizeModel({ input: reference.modelPath, output: join(scratch, `${method}.onnx`), to: 'int8', int8Method: method });
-    methods.push(`${method} ${(await runnerP50({ ...reference, modelPath: outputFile }, plan.suite.runtime, { kind: 'forward' })).toFixed(4)} ms`);
+    methods.push(`${method} ${(await runnerP50({ ...reference, modelPath: outputFile }, plan.suite.runtime, plan.task.spec)).toFixed(4)} ms`);
   }
   console.log(`int8 method p50: ${methods.join(', ')}`);
   await rm(scratch, { recursive: true, force: true });

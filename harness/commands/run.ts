@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadBaselineAnswers } from '../baselines/load-answers.ts';
+import { ConfigError } from '../config/errors.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { consoleTable } from '../report/console-table.ts';
 import { qualityTable } from '../report/quality-table.ts';
@@ -20,9 +21,15 @@ export function runCommand(program: Command): void {
     .description('Run a suite on every device x variant and write reports/<run-id>/results.json.')
     .addOption(new Option('-o, --out <dir>', 'folder for run folders').default('reports'))
     .addOption(new Option('--run-id <id>', 'name of the run folder (default: UTC time + random suffix)').argParser(runIdArg))
+    .addOption(new Option('--ab <a,b>', 'interleaved A/B: alternate these two variants in rounds on each device (compare then pairs the rounds)').argParser(abArg))
+    .addOption(new Option('--rounds <n>', 'rounds for --ab (at least 8 for significance at alpha 0.01); each round runs the suite\'s iterations once per variant').argParser(Number).default(10))
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (opts: { suite: string; devices: string; device?: string[]; out: string; runId?: string }) => {
+    .action(async (opts: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number }) => {
       const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
+      for (const name of opts.ab ?? []) {
+        if (!plan.variants.some((v) => v.variant.name === name)) throw new ConfigError('command line', '--ab', `no variant "${name}" in ${opts.suite}`, `use two of: ${plan.variants.map((v) => v.variant.name).join(', ')}`);
+      }
+      if (opts.ab && !(Number.isInteger(opts.rounds) && opts.rounds >= 2)) throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 10 (8 or more can reach significance at alpha 0.01)');
       await loadBaselineAnswers(plan, { log });
       const runId = opts.runId ?? newRunId();
       const controller = new AbortController();
@@ -37,6 +44,7 @@ export function runCommand(program: Command): void {
         outDir: opts.out,
         runId,
         signal: controller.signal,
+        ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
         progress: {
           cellStarted: (device, variant, index, total) => log(`[${index + 1}/${total}] ${device.id} / ${variant.variant.name} ...`),
           cellFinished: (cell) => {
@@ -55,6 +63,12 @@ export function runCommand(program: Command): void {
         process.exitCode = EXIT.interrupted;
       } else if (results.cells.some((c) => c.status === 'failed')) process.exitCode = EXIT.failed;
     });
+}
+
+function abArg(value: string): [string, string] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length !== 2 || !parts[0] || !parts[1] || parts[0] === parts[1]) throw new InvalidArgumentError('name two different variants, e.g. --ab fp32,int8');
+  return [parts[0], parts[1]];
 }
 
 function runIdArg(value: string): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Budget, CompareOptions } from './budget.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
@@ -101,6 +102,8 @@ export const Suite = z
     baseline: BaselineSpec.optional(),
     scoring: ScoringOptions.default({ hallucination: 'none' }),
     router: RouterOptions.optional(),
+    budgets: z.array(Budget).default([]).describe('Release budgets checked by edgebench compare (and the end of edgebench run).'),
+    compare: CompareOptions.default({ threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] }),
     devices: z.array(z.string()).min(1).optional().describe('Device ids to run on; all devices in devices.yaml when omitted.'),
     variants: z.array(VariantSpec).min(1, 'a suite needs at least one variant'),
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceKind } from '../config/device-spec.ts';
+import { Budget, CompareOptions } from '../config/budget.ts';
 import { RuntimeOptions, TaskKind } from '../config/suite.ts';
 import { DeviceFacts } from '../devices/facts.ts';
 import { ModelVariant } from '../plan/model-variant.ts';
@@ -34,6 +35,8 @@ export const CellError = z.strictObject({
 /** One device x variant: every raw measurement, and summaries computed from them. */
 export const CellResult = z.strictObject({
   deviceId: z.string(),
+  /** Interleaved A/B runs (run --ab): the round this cell belongs to. */
+  round: z.number().int().positive().optional(),
   variant: ModelVariant,
   status: z.enum(['ok', 'failed']),
   error: CellError.optional(),
@@ -88,8 +91,13 @@ export const Results = z
       timeoutSeconds: z.number(),
       runtime: RuntimeOptions,
       dataset: z.strictObject({ file: z.string(), sha256: z.string(), examples: z.number().int() }),
+      /** Carried along so that compare can gate on a results file alone. */
+      budgets: z.array(Budget),
+      compare: CompareOptions,
     }),
     devices: z.array(DeviceRecord),
+    /** Set by run --ab: A and B alternated in rounds on each device; compare pairs the rounds. */
+    ab: z.strictObject({ a: z.string(), b: z.string(), rounds: z.number().int().positive() }).optional(),
     cells: z.array(CellResult),
   })
   .describe('edgebench results.json: raw samples and summaries of one run.');

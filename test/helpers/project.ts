@@ -42,12 +42,12 @@ export function datasetLines(count: number): string {
 
 export const DEVICES_YAML = 'devices:\n  - id: host\n    kind: local\n';
 
-export function suiteYaml(overrides: { variants?: string; dataset?: string; iterations?: number; extra?: string } = {}): string {
+export function suiteYaml(overrides: { variants?: string; dataset?: string; iterations?: number; warmup?: number; extra?: string } = {}): string {
   return [
     'name: small',
     'task: classify',
     `dataset: ${overrides.dataset ?? 'data/examples.jsonl'}`,
-    'warmup: 3',
+    `warmup: ${overrides.warmup ?? 3}`,
     `iterations: ${overrides.iterations ?? 25}`,
     'runtime:',
     '  intraOpThreads: 1',

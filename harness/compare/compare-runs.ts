@@ -1,0 +1,148 @@
+import type { CompareOptions, MetricName } from '../config/budget.ts';
+import type { CellResult, Results } from '../results/schema.ts';
+import { relativeShift } from '../stats/hodges-lehmann.ts';
+import { mannWhitneyU } from '../stats/mann-whitney.ts';
+import { mcnemarTest } from '../stats/mcnemar.ts';
+import { holmAdjust } from '../stats/multiple-comparisons.ts';
+import { sortAscending } from '../stats/percentile.ts';
+import { percentileInterval } from '../stats/percentile-ci.ts';
+import { incomparableReason } from './comparability.ts';
+import { METRICS, type MetricDefinition, type MetricReading } from './metrics.ts';
+import type { Comparison } from './schema.ts';
+
+/** Single measurements (load time, memory) carry no CI: only a change this large counts. */
+export const SINGLE_MEASUREMENT_THRESHOLD = 0.1;
+
+interface Pending {
+  comparison: Comparison;
+  decide(adjustedP: number | undefined): Pick<Comparison, 'verdict' | 'rule'>;
+}
+
+/**
+ * Compares every device x variant cell present in both runs, metric by metric.
+ * p-values are adjusted with Holm's method across all comparisons of the
+ * report (family-wise error control: a CI gate must not cry wolf), then each
+ * verdict is decided from its adjusted p-value, its effect size and the threshold.
+ */
+export function compareRuns(baseline: Results, candidate: Results, options: CompareOptions, noise: (deviceId: string, metric: MetricName) => number | undefined = () => undefined): Comparison[] {
+  const pending: Pending[] = [];
+  for (const cell of candidate.cells) {
+    const before = baseline.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === cell.variant.name);
+    if (!before) continue;
+    const reason = incomparableReason({ run: baseline, cell: before }, { run: candidate, cell }, options);
+    for (const [name, definition] of Object.entries(METRICS) as [MetricName, MetricDefinition][]) {
+      const a = before.status === 'ok' ? definition.read(before) : undefined;
+      const b = cell.status === 'ok' ? definition.read(cell) : undefined;
+      if (!a && !b) continue;
+      const base = { deviceId: cell.deviceId, variant: cell.variant.name, metric: name, unit: definition.unit, higherIsBetter: definition.higherIsBetter };
+      if (!a || !b || reason) {
+        const why = reason ?? `${!a ? 'the baseline' : 'the candidate'} has no ${name} for this cell`;
+        pending.push({ comparison: { ...base, verdict: 'incomparable', rule: why, ...(a ? { baseline: { value: a.value } } : {}), ...(b ? { candidate: { value: b.value } } : {}) }, decide: () => ({ verdict: 'incomparable', rule: why }) });
+        continue;
+      }
+      const threshold = Math.max(options.threshold, noise(cell.deviceId, name) ?? 0);
+      pending.push(compareMetric(base, definition, a, b, threshold, options.alpha));
+    }
+  }
+  const withP = pending.filter((p) => p.comparison.pValue !== undefined);
+  const adjusted = withP.length > 0 ? holmAdjust(withP.map((p) => p.comparison.pValue!)) : [];
+  withP.forEach((p, i) => (p.comparison.adjustedPValue = adjusted[i]));
+  return pending.map((p) => ({ ...p.comparison, ...p.decide(p.comparison.adjustedPValue) }));
+}
+
+type Base = Pick<Comparison, 'deviceId' | 'variant' | 'metric' | 'unit' | 'higherIsBetter'>;
+
+function compareMetric(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number): Pending {
+  const relative = a.value !== 0 ? b.value / a.value - 1 : 0;
+  const worse = (change: number) => (definition.higherIsBetter ? -change : change);
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const delta = { absolute: b.value - a.value, relative };
+
+  switch (definition.kind) {
+    case 'sampled-median': {
+      const shift = relativeShift(a.samples!, b.samples!);
+      const test = mannWhitneyU(a.samples!, b.samples!);
+      if (!Number.isFinite(shift.lower) || !Number.isFinite(shift.upper)) {
+        const rule = `too few samples (${a.samples!.length} and ${b.samples!.length}) for a 95% CI of the shift; raise iterations`;
+        return { comparison: { ...base, baseline: side(a), candidate: side(b), delta: { ...delta, relative: shift.shift, method: shift.method }, verdict: 'noisy', rule }, decide: () => ({ verdict: 'noisy', rule }) };
+      }
+      const comparison: Comparison = {
+        ...base,
+        baseline: side(a),
+        candidate: side(b),
+        delta: { ...delta, relative: shift.shift, relativeCi95: { lower: shift.lower, upper: shift.upper }, method: shift.method },
+        pValue: test.pValue,
+        verdict: 'unchanged',
+        rule: '',
+      };
+      return {
+        comparison,
+        decide: (p) => {
+          const stats = `shift ${pct(shift.shift)} [${pct(shift.lower)}, ${pct(shift.upper)}], Mann-Whitney p ${p!.toPrecision(2)} (Holm)`;
+          const significant = p! < alpha;
+          if (significant && worse(shift.shift) > threshold && worse(definition.higherIsBetter ? shift.upper : shift.lower) > 0) return { verdict: 'regressed', rule: `${stats}: significant at ${alpha} and worse than the ${pct(threshold)} threshold` };
+          if (significant && -worse(shift.shift) > threshold && -worse(definition.higherIsBetter ? shift.lower : shift.upper) > 0) return { verdict: 'improved', rule: `${stats}: significant at ${alpha} and better than the ${pct(threshold)} threshold` };
+          if (shift.upper - shift.lower > 2 * threshold) return { verdict: 'noisy', rule: `${stats}: the 95% CI is wider than twice the ${pct(threshold)} threshold; raise iterations or quiet the device` };
+          return { verdict: 'unchanged', rule: `${stats}: ${significant ? 'smaller than' : 'not significant at ' + alpha + ', or within'} the ${pct(threshold)} threshold` };
+        },
+      };
+    }
+    case 'sampled-tail': {
+      const p = base.metric.endsWith('p99') ? 0.99 : 0.9;
+      const ciA = percentileInterval(sortAscending(a.samples!), p);
+      const ciB = percentileInterval(sortAscending(b.samples!), p);
+      const comparison: Comparison = { ...base, baseline: { ...side(a), ...(ciA ? { ci95: { lower: ciA.lower, upper: ciA.upper } } : {}) }, candidate: { ...side(b), ...(ciB ? { ci95: { lower: ciB.lower, upper: ciB.upper } } : {}) }, delta: { ...delta, method: 'ratio of the two percentiles' }, verdict: 'unchanged', rule: '' };
+      return {
+        comparison,
+        decide: () => {
+          if (!ciA || !ciB) return { verdict: 'noisy', rule: `too few samples for a 95% order-statistic CI of the ${base.metric.split('.')[1]}; raise iterations` };
+          const stats = `${pct(relative)}; order-statistic 95% CIs [${ciA.lower.toFixed(3)}, ${ciA.upper.toFixed(3)}] vs [${ciB.lower.toFixed(3)}, ${ciB.upper.toFixed(3)}]`;
+          if (ciB.lower > ciA.upper && worse(relative) > threshold) return { verdict: 'regressed', rule: `${stats}: the CIs do not overlap and the change exceeds ${pct(threshold)}` };
+          if (ciB.upper < ciA.lower && -worse(relative) > threshold) return { verdict: 'improved', rule: `${stats}: the CIs do not overlap and the change exceeds ${pct(threshold)}` };
+          return { verdict: 'unchanged', rule: `${stats}: the CIs overlap or the change is within ${pct(threshold)}` };
+        },
+      };
+    }
+    case 'single':
+    case 'exact': {
+      const limit = definition.kind === 'exact' ? 0.001 : Math.max(threshold, SINGLE_MEASUREMENT_THRESHOLD);
+      const how = definition.kind === 'exact' ? 'exact value' : 'single measurement per run, no CI';
+      const comparison: Comparison = { ...base, baseline: side(a), candidate: side(b), delta: { ...delta, method: 'candidate / baseline - 1' }, verdict: 'unchanged', rule: '' };
+      return {
+        comparison,
+        decide: () =>
+          worse(relative) > limit
+            ? { verdict: 'regressed', rule: `${how}: ${pct(relative)} is worse than the ${pct(limit)} threshold` }
+            : -worse(relative) > limit
+              ? { verdict: 'improved', rule: `${how}: ${pct(relative)} is better than the ${pct(limit)} threshold` }
+              : { verdict: 'unchanged', rule: `${how}: ${pct(relative)} is within ${pct(limit)}` },
+      };
+    }
+    case 'paired-share': {
+      const pairs = a.paired && b.paired ? [...a.paired].filter(([id]) => b.paired!.has(id)).map(([id, good]) => ({ baseline: good, candidate: b.paired!.get(id)! })) : [];
+      const test = pairs.length > 0 ? mcnemarTest(pairs) : undefined;
+      const points = (x: number) => `${(x * 100).toFixed(1)} points`;
+      const comparison: Comparison = { ...base, baseline: side(a), candidate: side(b), delta: { ...delta, method: 'difference of shares on the same examples' }, ...(test ? { pValue: test.pValue } : {}), verdict: 'unchanged', rule: '' };
+      return {
+        comparison,
+        decide: (p) => {
+          if (p === undefined) return { verdict: 'noisy', rule: 'no per-example outcomes to pair; compared by value only' };
+          const stats = `${points(delta.absolute)} on ${pairs.length} paired examples, McNemar p ${p.toPrecision(2)} (Holm)`;
+          if (p < alpha) return worse(delta.absolute) > 0 ? { verdict: 'regressed', rule: `${stats}: significant at ${alpha}` } : { verdict: 'improved', rule: `${stats}: significant at ${alpha}` };
+          return { verdict: 'unchanged', rule: `${stats}: not significant at ${alpha}` };
+        },
+      };
+    }
+  }
+}
+
+function side(reading: MetricReading): NonNullable<Comparison['baseline']> {
+  const n = reading.samples?.length ?? reading.paired?.size;
+  return { value: reading.value, ...(n !== undefined ? { n } : {}) };
+}
+
+/** The cell's value of a metric, for budgets. */
+export function readMetric(cell: CellResult, metric: MetricName): number | undefined {
+  return cell.status === 'ok' ? METRICS[metric].read(cell)?.value : undefined;
+}
+

@@ -1,0 +1,64 @@
+import type { MetricName } from '../config/budget.ts';
+import { metricValue, type LatencyMetric } from '../results/metric.ts';
+import type { CellResult } from '../results/schema.ts';
+
+export interface MetricReading {
+  value: number;
+  /** Raw samples, when the metric is a location of a sampled distribution (compared with Hodges-Lehmann). */
+  samples?: number[];
+  /** Per-example 0/1 outcomes, for paired tests (McNemar). */
+  paired?: Map<string, boolean>;
+}
+
+export interface MetricDefinition {
+  unit: 'ms' | 'bytes' | 'share' | 'tokens/s';
+  higherIsBetter: boolean;
+  /** How the verdict is decided (see compare-runs.ts). */
+  kind: 'sampled-median' | 'sampled-tail' | 'single' | 'exact' | 'paired-share';
+  read(cell: CellResult): MetricReading | undefined;
+}
+
+const latency = (metric: LatencyMetric | undefined, p: 'p50' | 'p90' | 'p99') => (metric?.source === 'measured' ? metric.summary[p] : undefined);
+const scalar = (cell: CellResult, key: 'loadMs' | 'peakRssBytes' | 'modelRssBytes' | 'diskBytes' | 'decodeTokensPerSecond') => {
+  const metric = cell.metrics[key];
+  return metric ? metricValue(metric) : undefined;
+};
+const reading = (value: number | undefined, extra: Omit<MetricReading, 'value'> = {}): MetricReading | undefined => (value === undefined ? undefined : { value, ...extra });
+
+/** Every metric compare and budgets understand, and how to read it from a cell. */
+export const METRICS: Record<MetricName, MetricDefinition> = {
+  'latency.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.latencyMs, 'p50'), { samples: c.samples.map((s) => s.latencyMs) }) },
+  'latency.p90': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p90'), { samples: c.samples.map((s) => s.latencyMs) }) },
+  'latency.p99': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p99'), { samples: c.samples.map((s) => s.latencyMs) }) },
+  'ttft.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.ttftMs, 'p50'), { samples: c.samples.flatMap((s) => (s.ttftMs !== undefined ? [s.ttftMs] : [])) }) },
+  'decodeToken.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.decodeTokenMs, 'p50'), { samples: c.samples.flatMap((s) => s.decodeMs ?? []) }) },
+  decodeTokensPerSecond: { unit: 'tokens/s', higherIsBetter: true, kind: 'single', read: (c) => reading(scalar(c, 'decodeTokensPerSecond')) },
+  loadMs: { unit: 'ms', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'loadMs')) },
+  peakRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'peakRssBytes')) },
+  modelRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'modelRssBytes')) },
+  diskBytes: { unit: 'bytes', higherIsBetter: false, kind: 'exact', read: (c) => reading(scalar(c, 'diskBytes')) },
+  accuracy: {
+    unit: 'share',
+    higherIsBetter: true,
+    kind: 'paired-share',
+    read: (c) => {
+      const agreement = c.quality?.agreement;
+      if (!agreement) return undefined;
+      // Paired tests need per-example right/wrong; token F1 is not binary, so it compares by value only.
+      const binary = agreement.metric !== 'token-f1';
+      return { value: agreement.value, ...(binary ? { paired: new Map(agreement.perExample.map((e) => [e.exampleId, e.score === 1])) } : {}) };
+    },
+  },
+  hallucination: {
+    unit: 'share',
+    higherIsBetter: false,
+    kind: 'paired-share',
+    read: (c) => (c.quality?.hallucination ? { value: c.quality.hallucination.rate, paired: new Map(c.quality.hallucination.perExample.map((e) => [e.exampleId, !e.flagged])) } : undefined),
+  },
+  outOfDomain: {
+    unit: 'share',
+    higherIsBetter: false,
+    kind: 'paired-share',
+    read: (c) => (c.quality?.outOfDomain ? { value: c.quality.outOfDomain.rate, paired: new Map(c.quality.outOfDomain.perExample.map((e) => [e.exampleId, !e.flagged])) } : undefined),
+  },
+};

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** Metrics a budget or a comparison can name; see compare/metrics.ts for how each is read from a cell. */
+export const METRIC_NAMES = [
+  'latency.p50',
+  'latency.p90',
+  'latency.p99',
+  'ttft.p50',
+  'decodeToken.p50',
+  'decodeTokensPerSecond',
+  'loadMs',
+  'peakRssBytes',
+  'modelRssBytes',
+  'diskBytes',
+  'accuracy',
+  'hallucination',
+  'outOfDomain',
+] as const;
+export const MetricName = z.enum(METRIC_NAMES);
+export type MetricName = z.infer<typeof MetricName>;
+
+/**
+ * A budget, Lighthouse-CI style: a level, one rule, and where it applies.
+ * Rules: `increase` (against the baseline run, with a noise floor), `max` / `min`
+ * (absolute, on the candidate), `within` (against another variant of the same run).
+ */
+export const Budget = z
+  .strictObject({
+    name: z.string().optional().describe('Shown in reports and JUnit; default: derived from the rule.'),
+    metric: MetricName,
+    level: z.enum(['off', 'warn', 'error']).default('error').describe('error fails the gate (exit 1); warn only reports.'),
+    increase: z
+      .strictObject({
+        relative: z.number().nonnegative().optional().describe('Largest allowed relative growth, e.g. 0.05 for 5%.'),
+        absolute: z.number().nonnegative().optional().describe('Noise floor in the metric\'s unit: smaller changes never fail, e.g. 0.2 (ms).'),
+        noiseMultiple: z.number().positive().optional().describe('Allow growth up to this many times the device\'s calibrated noise (edgebench calibrate).'),
+      })
+      .optional()
+      .describe('Against the baseline run: fails when the metric got worse by more than every given limit, and the comparison says regressed.'),
+    max: z.number().optional().describe('The candidate\'s value must be at most this (ms, bytes, or a share for rates).'),
+    min: z.number().optional().describe('The candidate\'s value must be at least this.'),
+    within: z
+      .strictObject({ variant: z.string(), maxDrop: z.number().nonnegative() })
+      .optional()
+      .describe('Against another variant on the same device in the same run, e.g. int4 accuracy within 0.01 of fp32.'),
+    devices: z.array(z.string()).optional().describe('Device ids it applies to; default all.'),
+    deviceClass: z.string().optional().describe('Only devices of this class (devices.yaml class).'),
+    variants: z.array(z.string()).optional().describe('Variant names it applies to; default all.'),
+    aggregation: z.enum(['each', 'worst', 'median']).default('each').describe('each: every matching cell must pass; worst / median: one check on the worst or median value over the matching cells.'),
+  })
+  .superRefine((budget, ctx) => {
+    const rules = [budget.increase, budget.max, budget.min, budget.within].filter((r) => r !== undefined).length;
+    if (rules !== 1) ctx.addIssue({ code: 'custom', path: ['metric'], message: 'a budget needs exactly one rule: increase, max, min or within' });
+  });
+export type Budget = z.infer<typeof Budget>;
+
+export const CompareOptions = z
+  .strictObject({
+    threshold: z.number().positive().default(0.03).describe('Smallest relative change reported as regressed or improved (default 3%).'),
+    alpha: z.number().gt(0).lt(1).default(0.01).describe('Significance level after Holm\'s correction across all comparisons.'),
+    allowDifferent: z
+      .array(z.enum(['variant', 'runtime', 'device']))
+      .default(['variant', 'runtime'])
+      .describe('What may differ between baseline and candidate and still compare: the variant files, the onnxruntime/Node version, the device facts.'),
+  })
+  .describe('How edgebench compare decides verdicts.');
+export type CompareOptions = z.infer<typeof CompareOptions>;

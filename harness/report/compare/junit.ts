@@ -1,0 +1,67 @@
+import type { BudgetResult, GateReport } from '../../compare/schema.ts';
+
+const SUITE_NAME = 'edgebench gate';
+
+/**
+ * The gate's budgets as JUnit XML, one testcase per budget result, so CI
+ * test-report views list them. Only failed error-level budgets are failures:
+ * a failed warn-level budget passes with a note in its system-out (the gate
+ * stays green, as it does), and a budget at level off is skipped.
+ */
+export function gateJUnit(report: GateReport): string {
+  const failures = report.budgets.filter(isFailure).length;
+  const skipped = report.budgets.filter((b) => b.level === 'off').length;
+  const counts = `tests="${report.budgets.length}" failures="${failures}" errors="0" skipped="${skipped}" time="0"`;
+  const properties = [
+    ['suite', report.suite],
+    ['status', report.status],
+    ['candidate.runId', report.candidate.runId],
+    ...(report.baseline ? [['baseline.runId', report.baseline.runId]] : []),
+  ].map(([name, value]) => `      <property name="${attr(name!)}" value="${attr(value!)}"/>`);
+  const warnings = report.warnings.map((w) => `${w.code} on ${w.deviceId} / ${w.variant} (${w.run} run): ${w.message} — remedy: ${w.remedy}`);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${attr(SUITE_NAME)}" ${counts}>`,
+    `  <testsuite name="${attr(SUITE_NAME)}" ${counts}>`,
+    '    <properties>',
+    ...properties,
+    '    </properties>',
+    ...report.budgets.map(testcase),
+    ...(warnings.length > 0 ? [`    <system-out>${text(warnings.join('\n'))}</system-out>`] : []),
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function testcase(budget: BudgetResult): string {
+  const open = `    <testcase classname="${attr(`${budget.deviceId}.${budget.variant}`)}" name="${attr(`${budget.name} (${budget.metric})`)}" time="0"`;
+  const actual = budget.actual === null ? 'not checked' : number(budget.actual);
+  const details = [budget.message, `expected: ${budget.expected}`, `actual: ${actual}`, ...valueLines(budget)].join('\n');
+  if (budget.level === 'off') return `${open}>\n      <skipped message="budget level is off"/>\n    </testcase>`;
+  if (isFailure(budget)) {
+    return `${open}>\n      <failure message="${attr(budget.message)}" type="budget">${text(details)}</failure>\n    </testcase>`;
+  }
+  if (!budget.passed) return `${open}>\n      <system-out>${text(`warn-level budget failed (not gating): ${details}`)}</system-out>\n    </testcase>`;
+  return `${open}/>`;
+}
+
+const isFailure = (b: BudgetResult) => b.level === 'error' && !b.passed;
+
+function valueLines(budget: BudgetResult): string[] {
+  return Object.entries(budget.values).map(([key, value]) => `${key}: ${typeof value === 'number' ? number(value) : value}`);
+}
+
+const number = (value: number) => String(Number(value.toPrecision(6)));
+
+/** Characters XML 1.0 does not allow at all, even escaped (controls, lone surrogates, U+FFFE/U+FFFF). */
+const INVALID_XML = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+function text(value: string): string {
+  return value.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Attribute values also escape quotes, and line breaks and tabs, which attribute normalisation would turn into spaces. */
+function attr(value: string): string {
+  return text(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}

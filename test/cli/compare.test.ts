@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GateReport } from '../../harness/compare/schema.ts';
+import { Results } from '../../harness/results/schema.ts';
+import { smallProject, suiteYaml, writeSmallModel, type TempProject } from '../helpers/project.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
+
+let project: TempProject;
+beforeAll(async () => {
+  project = await smallProject();
+  // A much larger model under the same variant name: a release that made inference slower.
+  await writeSmallModel(project, 'models/big/model.onnx', { shape: { embeddingSize: 512, hiddenSize: 4096 } });
+  // The absolute floor (0.05 ms) is above this tiny model's run-to-run noise, far below the big model's slowdown.
+  const budgets = 'budgets:\n  - {name: p50 growth, metric: latency.p50, increase: {relative: 0.05, absolute: 0.05}}\n  - {metric: peakRssBytes, max: 4000000000, level: warn}';
+  await project.write('suites/base.yaml', suiteYaml({ iterations: 300, warmup: 50, extra: budgets }));
+  await project.write('suites/slow.yaml', suiteYaml({ iterations: 300, warmup: 50, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }));
+  for (const [suite, id] of [['base', 'base'], ['base', 'again'], ['slow', 'slow']] as const) {
+    const result = await execa(process.execPath, [BIN, 'run', '--suite', `suites/${suite}.yaml`, '--run-id', id], { cwd: project.dir, reject: false });
+    expect(result.exitCode).toBe(0);
+  }
+});
+afterAll(() => project.cleanup());
+
+const edgebench = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env } });
+
+describe('edgebench compare (the real CLI)', () => {
+  it('passes (exit 0) when nothing regressed', async () => {
+    const result = await edgebench(['compare', 'reports/base', 'reports/again']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^PASS/);
+  });
+
+  it('blocks the release (exit 1) and writes Markdown, JUnit, JSON, annotations and the step summary', async () => {
+    const summary = project.path('step-summary.md');
+    const result = await edgebench(['compare', 'reports/base/results.json', 'reports/slow', '--all', '--markdown', 'out/gate.md', '--junit', 'out/junit.xml', '--json', 'out/gate.json', '--benchmark-json', 'out/bench.json', '--bencher-json', 'out/bencher.json'], {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: summary,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^FAIL: 1 budget check\(s\) at level error failed/);
+    expect(result.stdout).toMatch(/host\s+fp32\s+latency\.p50\s+.*regressed/);
+    expect(result.stdout).toMatch(/^::error title=.*p50 growth/m);
+    const report = GateReport.parse(JSON.parse(await readFile(project.path('out/gate.json'), 'utf8')));
+    expect(report.budgets.find((b) => b.name === 'p50 growth')).toMatchObject({ passed: false, level: 'error', values: { verdict: 'regressed' } });
+    expect(await readFile(project.path('out/junit.xml'), 'utf8')).toMatch(/<failure /);
+    expect(await readFile(summary, 'utf8')).toMatch(/FAIL/);
+    expect(await readFile(project.path('out/gate.md'), 'utf8')).toMatch(/p50 growth/);
+    const exported = JSON.parse(await readFile(project.path('out/bench.json'), 'utf8')) as { name: string; unit: string; value: number }[];
+    const slow = Results.parse(JSON.parse(await readFile(project.path('reports/slow/results.json'), 'utf8')));
+    const p50 = slow.cells[0]!.metrics.latencyMs;
+    expect(exported.find((e) => e.name.endsWith('latency p50'))?.value).toBe(p50.source === 'measured' ? p50.summary.p50 : -1);
+  });
+
+  it('checks absolute budgets on a single run', async () => {
+    const result = await edgebench(['compare', 'reports/slow']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/not checked: no baseline run/);
+  });
+
+  it('exits 2 for a missing or damaged results file', async () => {
+    const missing = await edgebench(['compare', 'reports/none', 'reports/slow']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/reports\/none: results file not found/);
+    await project.write('broken/results.json', '{"schemaVersion": 1, "runId": 5}');
+    const broken = await edgebench(['compare', 'broken', 'reports/slow']);
+    expect(broken.exitCode).toBe(2);
+    expect(broken.stderr).toMatch(/broken\/results\.json: runId: /);
+  });
+
+  it('an interleaved A/B run compares B with A round by round', async () => {
+    await project.write('suites/ab.yaml', suiteYaml({ iterations: 100, variants: '  - {name: small, precision: fp32, file: ../models/small/model.onnx}\n  - {name: big, precision: fp32, file: ../models/big/model.onnx}' }));
+    const run = await execa(process.execPath, [BIN, 'run', '--suite', 'suites/ab.yaml', '--ab', 'small,big', '--rounds', '4', '--run-id', 'ab'], { cwd: project.dir, reject: false });
+    expect(run.exitCode).toBe(0);
+    const results = Results.parse(JSON.parse(await readFile(project.path('reports/ab/results.json'), 'utf8')));
+    expect(results.ab).toEqual({ a: 'small', b: 'big', rounds: 4 });
+    expect(results.cells.map((c) => `${c.round}${c.variant.name}`)).toEqual(['1small', '1big', '2big', '2small', '3small', '3big', '4big', '4small']);
+    const compare = await edgebench(['compare', 'reports/ab', '--json', 'out/ab.json', '--all']);
+    const report = GateReport.parse(JSON.parse(await readFile(project.path('out/ab.json'), 'utf8')));
+    const p50 = report.comparisons.find((c) => c.metric === 'latency.p50')!;
+    expect(p50).toMatchObject({ variant: 'big', baseline: { n: 4 } });
+    expect(p50.delta!.relative).toBeGreaterThan(0.5);
+    expect(p50.rule).toMatch(/big vs small over 4 paired rounds/);
+    expect(compare.exitCode).toBe(0);
+  });
+});
