@@ -78,14 +78,15 @@ describe('local driver with the real runner', () => {
   });
 
   it('gives each variant its own process, so a larger model shows a larger peak RSS', async () => {
-    const big = await writeSmallModel(project, 'models/big/model.onnx', { shape: { embeddingSize: 512, hiddenSize: 2048 } });
+    const big = await writeSmallModel(project, 'models/big/model.onnx', { shape: { embeddingSize: 1024, hiddenSize: 4096 } });
     const small = await run(jobFor());
     const large = await run(jobFor({ modelPath: big }));
     const value = (c: typeof small.cell) => (c.metrics.modelRssBytes.source === 'measured' ? c.metrics.modelRssBytes.value : 0);
-    // Loaded weights are resident: the larger model's own share grows at least by its extra weight bytes.
+    // Loaded weights are resident: the larger model's own share grows with its extra weight bytes
+    // (by at least half of them: onnxruntime may repack weights, the allocator rounds).
     const extraWeightBytes = (await stat(big)).size - (await stat(plan.variants[0]!.modelPath)).size;
-    expect(extraWeightBytes).toBeGreaterThan(4 * 1024 * 1024);
-    expect(value(large.cell) - value(small.cell)).toBeGreaterThan(extraWeightBytes * 0.9);
+    expect(extraWeightBytes).toBeGreaterThan(16 * 1024 * 1024);
+    expect(value(large.cell) - value(small.cell)).toBeGreaterThan(extraWeightBytes * 0.5);
   });
 
   it('records a model that onnxruntime cannot load as a failed cell, not a crash', async () => {
