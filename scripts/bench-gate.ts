@@ -6,7 +6,7 @@
  *    (a wider hidden layer whose extra units the output ignores) that it calls "regressed".
  * Every run is a real edgebench run (fresh runner process per cell).
  *
- *   npm run bench:gate [-- --pairs 100 --iterations 300]
+ *   npm run bench:gate [-- --pairs 100 --iterations 300] [-- --interleaved --rounds 10]
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ import { wilsonInterval } from '../harness/stats/wilson.ts';
 import { buildDemoModels } from './demo/build.ts';
 import { gaussian, seededRandom } from './demo/random.ts';
 
-const { values } = parseArgs({ options: { pairs: { type: 'string', default: '100' }, iterations: { type: 'string', default: '300' }, 'extra-width': { type: 'string' } } });
+const { values } = parseArgs({ options: { pairs: { type: 'string', default: '100' }, iterations: { type: 'string', default: '300' }, 'extra-width': { type: 'string' }, interleaved: { type: 'boolean', default: false }, rounds: { type: 'string', default: '10' } } });
 const pairs = Number(values.pairs);
 const iterations = Number(values.iterations);
 const scratch = await mkdtemp(join(tmpdir(), 'edgebench-gate-'));
@@ -63,10 +63,10 @@ function floatValuesOf(tensor: { rawData?: Uint8Array | null }): Float32Array {
   return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
 }
 
-async function suiteFor(modelFile: string, name: string): Promise<RunPlan> {
+async function suiteFor(modelFile: string, name: string, secondFile?: string): Promise<RunPlan> {
   const suiteFile = join(scratch, `${name}.yaml`);
   const { writeFile } = await import('node:fs/promises');
-  await writeFile(suiteFile, [`name: gate-check`, 'task: classify', `dataset: ${join(process.cwd(), paths.intentsDataset)}`, 'warmup: 30', `iterations: ${iterations}`, 'runtime:', '  intraOpThreads: 1', 'variants:', `  - {name: fp32, precision: fp32, file: ${modelFile}}`, ''].join('\n'));
+  await writeFile(suiteFile, [`name: gate-check`, 'task: classify', `dataset: ${join(process.cwd(), paths.intentsDataset)}`, 'warmup: 30', `iterations: ${iterations}`, 'runtime:', '  intraOpThreads: 1', 'variants:', ...(secondFile ? [`  - {name: a, precision: fp32, file: ${modelFile}}`, `  - {name: b, precision: fp32, file: ${secondFile}}`] : [`  - {name: fp32, precision: fp32, file: ${modelFile}}`]), ''].join('\n'));
   return buildPlan({ suiteFile, devicesFile: 'devices.yaml' });
 }
 
@@ -97,10 +97,18 @@ for (const width of values['extra-width'] ? [Number(values['extra-width'])] : [2
   if (median > 0.05) break;
 }
 
+/** --interleaved: one run --ab per comparison, A = the original, B = the candidate; compare pairs the rounds. */
+async function interleavedVerdicts(candidateFile: string) {
+  const plan = await suiteFor(resolve(paths.classifier), 'ab', candidateFile);
+  const { results, resultsFile } = await executePlan(plan, { outDir: join(scratch, 'reports'), runId: `run-${++runs}`, ab: { a: 'a', b: 'b', rounds: Number(values.rounds) } });
+  const report = gate({ candidate: { results, file: resultsFile } });
+  return Object.fromEntries(report.comparisons.map((c) => [c.metric, { verdict: c.verdict, relative: c.delta?.relative ?? 0 }]));
+}
+
 const tally = async (candidate: RunPlan) => {
   const counts = { 'latency.p50': 0, 'latency.p90': 0, 'latency.p99': 0 } as Record<string, number>;
   for (let i = 0; i < pairs; i++) {
-    const verdicts = await verdictOf(original, candidate);
+    const verdicts = values.interleaved ? await interleavedVerdicts(candidate.variants[0]!.modelPath) : await verdictOf(original, candidate);
     for (const metric of Object.keys(counts)) if (verdicts[metric]?.verdict === 'regressed') counts[metric]!++;
   }
   return counts;
@@ -111,7 +119,7 @@ const describe = (count: number) => {
 };
 const falseAlarms = await tally(original);
 const detections = await tally(slowed!);
-console.log(`\n${iterations} timed iterations per run, default compare settings (threshold 3%, alpha 0.01, Holm)`);
+console.log(`\n${iterations} timed iterations per ${values.interleaved ? `round, interleaved A/B with ${values.rounds} rounds per comparison` : 'run'}, default compare settings (threshold 3%, alpha 0.01, Holm)`);
 console.log(`injected slowdown: ${(slowdown * 100).toFixed(1)}% (median p50 shift)`);
 for (const metric of Object.keys(falseAlarms)) console.log(`${metric}: false alarms (A/A) ${describe(falseAlarms[metric]!)}; detected ${describe(detections[metric]!)}`);
 await rm(scratch, { recursive: true, force: true });
