@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { budgetResult } from '../../helpers/gate-report.ts';
 import { GateReport, type BudgetResult } from '../../../harness/compare/schema.ts';
 import { gateJUnit } from '../../../harness/report/compare/junit.ts';
 
 const HOSTILE = '<script>alert(1)</script> a|b "quotes" & \'apostrophes\'\nline 2 100% ::x\u0000\u001b\uFFFE';
 
-const budget = (fields: Partial<BudgetResult>): BudgetResult => ({
-  name: 'p90 latency',
-  level: 'error',
-  metric: 'latency.p90',
-  deviceId: 'pixel-7',
-  variant: 'int8',
-  passed: true,
-  expected: 'p90 <= 40 ms',
-  actual: 31.234,
-  values: { threshold: 40, aggregation: 'p90' },
-  message: 'p90 31.2 ms is within 40 ms',
-  ...fields,
-});
+const budget = (fields: Partial<BudgetResult>): BudgetResult => budgetResult({ values: { threshold: 40, aggregation: 'p90' }, ...fields });
 
 const report = GateReport.parse({
   schemaVersion: 1,
