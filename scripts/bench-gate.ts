@@ -8,7 +8,7 @@
  *
  *   npm run bench:gate [-- --pairs 100 --iterations 300] [-- --interleaved --rounds 10]
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -65,7 +65,6 @@ function floatValuesOf(tensor: { rawData?: Uint8Array | null }): Float32Array {
 
 async function suiteFor(modelFile: string, name: string, secondFile?: string): Promise<RunPlan> {
   const suiteFile = join(scratch, `${name}.yaml`);
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(suiteFile, [`name: gate-check`, 'task: classify', `dataset: ${join(process.cwd(), paths.intentsDataset)}`, 'warmup: 30', `iterations: ${iterations}`, 'runtime:', '  intraOpThreads: 1', 'variants:', ...(secondFile ? [`  - {name: a, precision: fp32, file: ${modelFile}}`, `  - {name: b, precision: fp32, file: ${secondFile}}`] : [`  - {name: fp32, precision: fp32, file: ${modelFile}}`]), ''].join('\n'));
   return buildPlan({ suiteFile, devicesFile: 'devices.yaml' });
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ModelFileError, inspectModel } from '../onnx/model-file.ts';
+import { ModelFileError, inspectModel, type ModelInspection } from '../onnx/model-file.ts';
 import { onnx, toNumber, type OnnxTypes } from '../onnx/proto.ts';
 
 /** A model loaded for rewriting: external data is read into the tensors, so every weight is in memory. */
@@ -11,8 +11,8 @@ export interface EditableModel {
   hadExternalData: boolean;
 }
 
-export async function loadEditableModel(file: string): Promise<EditableModel> {
-  const inspection = await inspectModel(file); // existence, completeness and external data checks
+export async function loadEditableModel(file: string, inspection?: ModelInspection): Promise<EditableModel> {
+  inspection ??= await inspectModel(file); // existence, completeness and external data checks
   const proto = onnx.ModelProto.decode(await readFile(file));
   const graph = proto.graph as OnnxTypes.GraphProto;
   const dataFiles = new Map<string, Buffer>();

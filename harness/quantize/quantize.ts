@@ -76,7 +76,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   }
 
   const source = await hashModelFiles(inputFile, sourceInspection);
-  const model = await loadEditableModel(inputFile);
+  const model = await loadEditableModel(inputFile, sourceInspection);
   const { graph } = model;
   gemmToMatMul(graph);
   const all = findMatMulTargets(graph);

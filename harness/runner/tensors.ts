@@ -53,10 +53,3 @@ export function toHalfBits(value: number): number {
   if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // may carry into the exponent, which is correct
   return sign | half;
 }
-
-/** Index of the largest value: the predicted class of a logits row. */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
-}

@@ -1,3 +1,5 @@
+import { argmax } from '../stats/argmax.ts';
+
 /**
  * How closely a quantized variant reproduces its reference, distribution by
  * distribution (one per class decision or next-token position), as llama.cpp's
@@ -30,12 +32,6 @@ export function klDivergence(referenceLogits: ArrayLike<number>, candidateLogits
   let kl = 0;
   for (let i = 0; i < logP.length; i++) kl += Math.exp(logP[i]!) * (logP[i]! - logQ[i]!);
   return Math.max(0, kl);
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { layerSizes, randomWeights, type ClassifierShape, type ClassifierWeights, type DenseLayer } from './classifier.ts';
 import { seededRandom } from './random.ts';
+import { argmax } from '../../harness/stats/argmax.ts';
 
 /**
  * Trains the demo classifier (the graph buildClassifier writes) in plain TypeScript:
@@ -74,12 +75,6 @@ export function accuracy(shape: ClassifierShape, weights: ClassifierWeights, exa
   const logits = classifierLogits(shape, weights, examples.map((e) => e.tokens));
   const correct = examples.filter((e, i) => argmax(logits.subarray(i * shape.classes, (i + 1) * shape.classes)) === e.label).length;
   return correct / examples.length;
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
 }
 
 function checkOptions({ shape, train, epochs, batchSize, learningRate }: TrainingOptions): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, toHalfBits, toOrtTensor } from '../../harness/runner/tensors.ts';
+import { toHalfBits, toOrtTensor } from '../../harness/runner/tensors.ts';
+import { argmax } from '../../harness/stats/argmax.ts';
 
 describe('toHalfBits (IEEE 754 binary16)', () => {
   it('encodes reference values', () => {

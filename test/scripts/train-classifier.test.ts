@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { onnx } from '../../harness/onnx/proto.ts';
-import { argmax } from '../../harness/runner/tensors.ts';
+import { argmax } from '../../harness/stats/argmax.ts';
 import { DEMO_SPLITS, labelledTokens } from '../../scripts/demo/build.ts';
 import { buildClassifier, type ClassifierShape, type ClassifierWeights } from '../../scripts/demo/classifier.ts';
 import { buildVocabulary, generateUtterances, LABELS } from '../../scripts/demo/intents.ts';

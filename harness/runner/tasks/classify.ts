@@ -1,4 +1,4 @@
-import { argmax } from '../tensors.ts';
+import { argmax } from '../../stats/argmax.ts';
 import { timedRun, type TaskRunnerFactory } from './task.ts';
 
 /** One forward pass; the first output holds the class logits of a one-example batch. */

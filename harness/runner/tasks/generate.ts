@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { argmax } from '../tensors.ts';
+import { logSoftmax } from '../../scoring/fidelity.ts';
+import { argmax } from '../../stats/argmax.ts';
 import { elapsedMs, type TaskRunner, type TaskRunnerFactory } from './task.ts';
 
 interface CacheLayout {
@@ -54,7 +55,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
         else decodeMs.push(spanMs);
         if (wantOutput) {
           if (pastLength === 0) firstTokenLogits = Array.from(logits);
-          tokenProbabilities.push(softmaxAt(logits, token));
+          tokenProbabilities.push(Math.exp(logSoftmax(logits)[token]!));
         }
         pastLength += next.length;
         past = new Map([...layout.pastToPresent].map(([pastName, presentName]) => [pastName, outputs[presentName]!]));
@@ -95,12 +96,4 @@ function lastPositionLogits(logits: ort.Tensor): Float32Array {
   const vocabulary = logits.dims.at(-1)!;
   const data = logits.data as Float32Array;
   return data.subarray(data.length - vocabulary);
-}
-
-function softmaxAt(logits: Float32Array, index: number): number {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(v - max);
-  return Math.exp(logits[index]! - max) / sum;
 }
