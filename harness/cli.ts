@@ -4,6 +4,7 @@ import { EXIT, log } from './commands/common.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
 import { compareCommand } from './commands/compare.ts';
 import { quantizeCommand } from './commands/quantize.ts';
+import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -20,6 +21,7 @@ const program = new Command('edgebench')
 
 runCommand(program);
 compareCommand(program);
+reportCommand(program);
 calibrateCommand(program);
 validateCommand(program);
 quantizeCommand(program);

@@ -4,15 +4,26 @@ import type { DeviceSpec } from './config/device-spec.ts';
 import { driverFor } from './devices/registry.ts';
 import type { PlannedVariant, RunPlan } from './plan/plan.ts';
 import type { ExampleOutput, RunnerJob } from './runner/protocol.ts';
-import { cellResult } from './results/cell-result.ts';
+import { scheduleRuns } from './plan/schedule.ts';
+import { cellResult, type RunnerRun } from './results/cell-result.ts';
 import { scoreCells } from './scoring/score-cells.ts';
-import { RESULTS_SCHEMA_VERSION, type CellResult, type Results } from './results/schema.ts';
+import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results } from './results/schema.ts';
 import { writeResults } from './results/write-results.ts';
 import { TOOL_VERSION } from './version.ts';
 
+/** Where a runner process stands in the run: its place among all processes, and which repeat of its cell it is. */
+export interface RunPosition {
+  index: number;
+  total: number;
+  repeat: number;
+  repeats: number;
+}
+
 export interface RunProgress {
-  cellStarted?(device: DeviceSpec, variant: PlannedVariant, index: number, total: number): void;
-  cellFinished?(cell: CellResult, index: number, total: number): void;
+  deviceSkipped?(device: DeviceSpec, reason: string): void;
+  cellStarted?(device: DeviceSpec, variant: PlannedVariant, position: RunPosition): void;
+  /** After each runner process, with the cell as measured so far. */
+  cellFinished?(cell: CellResult, position: RunPosition): void;
 }
 
 export interface RunOutput {
@@ -26,14 +37,25 @@ export function newRunId(now = new Date()): string {
 }
 
 /**
- * Runs every device x variant cell of a plan, one runner process per cell.
- * results.json is rewritten atomically after every cell, so whatever was
- * measured survives a crash or Ctrl-C.
+ * Runs every device x variant cell of a plan, `repeats` fresh runner processes
+ * per cell in the order scheduleRuns gives. results.json is rewritten
+ * atomically after every process, so whatever was measured survives a crash or Ctrl-C.
  */
-export async function executePlan(plan: RunPlan, options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress; ab?: { a: string; b: string; rounds: number } }): Promise<RunOutput> {
+export async function executePlan(fullPlan: RunPlan, options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress; repeats?: number; ab?: { a: string; b: string; rounds: number } }): Promise<RunOutput> {
   const runId = options.runId ?? newRunId();
+  // Optional devices that are not available now are left out, with the reason recorded.
+  const skipped = new Map<string, string>();
+  for (const device of fullPlan.devices) {
+    const reason = device.optional ? await driverFor(device).unavailable?.(device) : undefined;
+    if (reason) {
+      skipped.set(device.id, reason);
+      options.progress?.deviceSkipped?.(device, reason);
+    }
+  }
+  const plan = { ...fullPlan, devices: fullPlan.devices.filter((d) => !skipped.has(d.id)) };
   const resultsFile = join(options.outDir, runId, 'results.json');
   const { suite } = plan;
+  const repeats = options.ab?.rounds ?? options.repeats ?? suite.repeats;
   const results: Results = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'edgebench', version: TOOL_VERSION },
@@ -46,31 +68,41 @@ export async function executePlan(plan: RunPlan, options: { outDir: string; runI
       task: suite.task,
       warmup: suite.warmup,
       iterations: suite.iterations,
+      repeats,
       timeoutSeconds: suite.timeoutSeconds,
       runtime: suite.runtime,
       dataset: { file: relative(process.cwd(), plan.dataset.file), sha256: plan.dataset.sha256, examples: plan.dataset.examples.length },
       budgets: suite.budgets,
       compare: suite.compare,
     },
-    devices: await Promise.all(plan.devices.map(deviceRecord)),
+    devices: await Promise.all(fullPlan.devices.map(async (device) => (skipped.has(device.id) ? { id: device.id, kind: device.kind, ...(device.class ? { class: device.class } : {}), skipped: skipped.get(device.id)! } : deviceRecord(device)))),
     ...(options.ab ? { ab: options.ab } : {}),
+    examples: exampleRecords(plan),
     cells: [],
   };
   await writeResults(resultsFile, results);
 
-  const cells = options.ab ? interleaved(plan, options.ab) : plan.devices.flatMap((device) => plan.variants.map((variant) => ({ device, variant, round: undefined })));
+  const order = scheduleRuns(plan, { repeats, seed: runId, ...(options.ab ? { ab: options.ab } : {}) });
+  const runsOf = new Map<string, RunnerRun[]>();
+  const failed = new Set<string>();
   const timeoutMs = suite.timeoutSeconds * 1000;
-  for (const [index, { device, variant, round }] of cells.entries()) {
+  for (const [index, { device, variant, repeat }] of order.entries()) {
     if (options.signal?.aborted) break;
-    options.progress?.cellStarted?.(device, variant, index, cells.length);
+    const key = `${device.id}\u0000${variant.variant.name}`;
+    // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
+    if (failed.has(key)) continue;
+    options.progress?.cellStarted?.(device, variant, { index, total: order.length, repeat, repeats });
     const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
     const startedAt = new Date();
     const outcome = await driverFor(device).runCell(device, job, { timeoutMs, signal: options.signal });
-    const cell = cellResult({ deviceId: device.id, variant: variant.variant, startedAt, finishedAt: new Date(), outcome, timeoutMs, answerOf: answerReader(plan) });
-    if (round !== undefined) cell.round = round;
-    results.cells.push(cell);
+    const runs = [...(runsOf.get(key) ?? []), { startedAt, finishedAt: new Date(), outcome }];
+    runsOf.set(key, runs);
+    const cell = cellResult({ deviceId: device.id, variant: variant.variant, runs, timeoutMs, answerOf: answerReader(plan) });
+    if (cell.status === 'failed') failed.add(key);
+    // Cells keep the plan's device x variant order, whatever order their processes ran in.
+    results.cells = cellOrder(plan).flatMap((k) => (k === key ? [cell] : results.cells.filter((c) => `${c.deviceId}\u0000${c.variant.name}` === k)));
     await writeResults(resultsFile, results);
-    options.progress?.cellFinished?.(cell, index, cells.length);
+    options.progress?.cellFinished?.(cell, { index, total: order.length, repeat, repeats });
   }
 
   // Scoring needs every variant of a device (the reference among them), so it runs once all cells have.
@@ -81,17 +113,7 @@ export async function executePlan(plan: RunPlan, options: { outDir: string; runI
   return { results, resultsFile };
 }
 
-/**
- * A and B alternate on each device, round after round, the order flipping every
- * round (AB, BA, AB, ...), so drift of the machine (heat, background load) hits
- * both variants equally and compare can pair the rounds.
- */
-function interleaved(plan: RunPlan, ab: { a: string; b: string; rounds: number }) {
-  const pick = (name: string) => plan.variants.find((v) => v.variant.name === name)!;
-  return plan.devices.flatMap((device) =>
-    Array.from({ length: ab.rounds }, (_, r) => (r % 2 === 0 ? [ab.a, ab.b] : [ab.b, ab.a]).map((name) => ({ device, variant: pick(name), round: r + 1 }))).flat(),
-  );
-}
+const cellOrder = (plan: RunPlan) => plan.devices.flatMap((device) => plan.variants.map((variant) => `${device.id}\u0000${variant.variant.name}`));
 
 /** Puts a runner output in words: the class label, or the decoded generated text. */
 export function answerReader(plan: Pick<RunPlan, 'task'>): (output: ExampleOutput) => string | undefined {
@@ -100,6 +122,20 @@ export function answerReader(plan: Pick<RunPlan, 'task'>): (output: ExampleOutpu
     if (output.kind === 'generate') return plan.task.tokenizer?.decode(output.tokenIds);
     return undefined;
   };
+}
+
+function exampleRecords(plan: RunPlan): NonNullable<Results['examples']> {
+  const cut = (text: string) => (text.length > EXAMPLE_INPUT_CHARS ? `${text.slice(0, EXAMPLE_INPUT_CHARS - 1)}…` : text);
+  return plan.dataset.examples.map((example) => {
+    const label = example.fields.label;
+    const baseline = plan.baselineAnswers?.get(example.id);
+    return {
+      id: example.id,
+      input: cut(example.text ?? JSON.stringify(example.inputs ?? {})),
+      ...(typeof label === 'string' ? { label } : {}),
+      ...(baseline !== undefined ? { baseline } : {}),
+    };
+  });
 }
 
 async function deviceRecord(device: DeviceSpec): Promise<Results['devices'][number]> {

@@ -22,7 +22,7 @@ const iterations = Number(values.iterations);
 const warmup = Number(values.warmup);
 
 await buildDemoModels('models/demo');
-const plan = await buildPlan({ suiteFile: 'suites/demo.yaml', devicesFile: 'devices.yaml' });
+const plan = await buildPlan({ suiteFile: 'suites/demo.yaml', devicesFile: 'devices.yaml', deviceIds: ['host'] });
 const variant = plan.variants[0]!;
 const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup, iterations, runtime: plan.suite.runtime, examples: variant.examples };
 

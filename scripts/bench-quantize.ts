@@ -64,7 +64,7 @@ async function logitsOf(modelPath: string, variant: PlannedVariant): Promise<{ r
 }
 
 for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
-  const plan = await buildPlan({ suiteFile, devicesFile: 'devices.yaml' });
+  const plan = await buildPlan({ suiteFile, devicesFile: 'devices.yaml', deviceIds: ['host'] });
   const reference = plan.variants.find((v) => v.variant.precision === 'fp32');
   if (!reference) throw new Error(`${suiteFile} has no fp32 variant to compare with`);
   const referenceLogits = await logitsOf(reference.modelPath, reference);

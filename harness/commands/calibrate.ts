@@ -7,7 +7,8 @@ import { METRICS } from '../compare/metrics.ts';
 import { calibrationFile, NoiseCalibration } from '../compare/noise.ts';
 import { driverFor } from '../devices/registry.ts';
 import { buildPlan } from '../plan/plan.ts';
-import { cellResult } from '../results/cell-result.ts';
+import { cellResult, type RunnerRun } from '../results/cell-result.ts';
+import type { CellResult } from '../results/schema.ts';
 import { answerReader } from '../run.ts';
 import { configOptions, log } from './common.ts';
 
@@ -26,19 +27,21 @@ export function calibrateCommand(program: Command): void {
       if (!variant) throw new ConfigError('command line', '--variant', `no variant "${opts.variant}" in ${opts.suite}`, `use one of: ${plan.variants.map((v) => v.variant.name).join(', ')}`);
       if (plan.devices.length !== 1 && !opts.out) log(`calibrating ${plan.devices.length} devices one after another`);
       for (const device of plan.devices) {
-        const values = new Map<MetricName, number[]>();
+        const runs: RunnerRun[] = [];
+        let cell: CellResult | undefined;
         for (let run = 1; run <= opts.runs; run++) {
           log(`[${run}/${opts.runs}] ${device.id} / ${variant.variant.name} ...`);
           const job = { modelPath: variant.modelPath, task: plan.task.spec, warmup: plan.suite.warmup, iterations: plan.suite.iterations, runtime: plan.suite.runtime, examples: variant.examples };
           const startedAt = new Date();
           const outcome = await driverFor(device).runCell(device, job, { timeoutMs: plan.suite.timeoutSeconds * 1000 });
-          const cell = cellResult({ deviceId: device.id, variant: variant.variant, startedAt, finishedAt: new Date(), outcome, timeoutMs: plan.suite.timeoutSeconds * 1000, answerOf: answerReader(plan) });
+          runs.push({ startedAt, finishedAt: new Date(), outcome });
+          cell = cellResult({ deviceId: device.id, variant: variant.variant, runs, timeoutMs: plan.suite.timeoutSeconds * 1000, answerOf: answerReader(plan) });
           if (cell.status !== 'ok') throw new ConfigError(device.id, undefined, `calibration run ${run} failed: ${cell.error?.code}: ${cell.error?.message}`, 'fix the cell first: edgebench run shows the same error');
-          for (const metric of CALIBRATED) {
-            const value = METRICS[metric].read(cell)?.value;
-            if (value !== undefined) values.set(metric, [...(values.get(metric) ?? []), value]);
-          }
         }
+        const values = new Map(CALIBRATED.flatMap((metric) => {
+          const perRepeat = METRICS[metric].read(cell!)?.perRepeat;
+          return perRepeat ? [[metric, [...perRepeat.values()]] as const] : [];
+        }));
         const relativeNoise = Object.fromEntries([...values].map(([metric, series]) => [metric, relativeStandardDeviation(series)]));
         const calibration = NoiseCalibration.parse({
           schemaVersion: 1,

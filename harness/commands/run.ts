@@ -1,11 +1,15 @@
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadBaselineAnswers } from '../baselines/load-answers.ts';
 import { ConfigError } from '../config/errors.ts';
+import { gate } from '../compare/gate.ts';
 import { buildPlan } from '../plan/plan.ts';
+import { writeHtmlReport } from '../report/html/write-html-report.ts';
+import { buildReport } from '../report/report.ts';
 import { consoleTable } from '../report/console-table.ts';
 import { qualityTable } from '../report/quality-table.ts';
 import { executePlan, newRunId } from '../run.ts';
+import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { configOptions, EXIT, log } from './common.ts';
 
@@ -22,9 +26,11 @@ export function runCommand(program: Command): void {
     .addOption(new Option('-o, --out <dir>', 'folder for run folders').default('reports'))
     .addOption(new Option('--run-id <id>', 'name of the run folder (default: UTC time + random suffix)').argParser(runIdArg))
     .addOption(new Option('--ab <a,b>', 'interleaved A/B: alternate these two variants in rounds on each device (compare then pairs the rounds)').argParser(abArg))
-    .addOption(new Option('--rounds <n>', 'rounds for --ab (at least 8 for significance at alpha 0.01); each round runs the suite\'s iterations once per variant').argParser(Number).default(10))
+    .addOption(new Option('--rounds <n>', 'rounds for --ab (at least 8 can reach significance at alpha 0.01; 40 are needed to catch a 5% slowdown reliably on a noisy 2-core VM); each round runs the suite\'s iterations once per variant').argParser(Number).default(40))
+    .addOption(new Option('--no-report', 'do not write the HTML report'))
+    .addOption(new Option('--repeats <n>', 'fresh runner processes per device x variant (default: the suite\'s repeats, 5 unless set); compare needs at least 3 per side to test between processes').argParser(repeatsArg))
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (opts: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number }) => {
+    .action(async (opts: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean }) => {
       const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
       for (const name of opts.ab ?? []) {
         if (!plan.variants.some((v) => v.variant.name === name)) throw new ConfigError('command line', '--ab', `no variant "${name}" in ${opts.suite}`, `use two of: ${plan.variants.map((v) => v.variant.name).join(', ')}`);
@@ -39,17 +45,19 @@ export function runCommand(program: Command): void {
         controller.abort();
       };
       process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-      log(`edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations each`);
+      log(`edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? opts.rounds : (opts.repeats ?? plan.suite.repeats)} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`);
       const { results, resultsFile } = await executePlan(plan, {
         outDir: opts.out,
         runId,
         signal: controller.signal,
+        ...(opts.repeats !== undefined ? { repeats: opts.repeats } : {}),
         ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
         progress: {
-          cellStarted: (device, variant, index, total) => log(`[${index + 1}/${total}] ${device.id} / ${variant.variant.name} ...`),
-          cellFinished: (cell) => {
-            const latency = cell.metrics.latencyMs;
-            log(cell.status === 'ok' && latency.source === 'measured' ? `      ok: p50 ${latency.summary.p50.toFixed(3)} ms` : `      FAILED ${cell.error?.code}: ${cell.error?.message}`);
+          deviceSkipped: (device, reason) => log(`skipping optional device ${device.id}: ${reason}`),
+          cellStarted: (device, variant, { index, total, repeat, repeats }) => log(`[${index + 1}/${total}] ${device.id} / ${variant.variant.name}${repeats > 1 ? ` (repeat ${repeat}/${repeats})` : ''} ...`),
+          cellFinished: (cell, { repeat }) => {
+            const latencies = sortAscending(cell.samples.filter((s) => (s.repeat ?? 1) === repeat).map((s) => s.latencyMs));
+            log(cell.status === 'ok' && latencies.length > 0 ? `      ok: p50 ${percentileOfSorted(latencies, 0.5).toFixed(3)} ms` : `      FAILED ${cell.error?.code}: ${cell.error?.message}`);
           },
         },
       });
@@ -58,6 +66,15 @@ export function runCommand(program: Command): void {
       const quality = qualityTable(results);
       if (quality) console.log(`\n${quality}`);
       console.log(`\nresults: ${relative(process.cwd(), resultsFile)}`);
+      if (opts.report) {
+        try {
+          const written = await writeHtmlReport(dirname(resultsFile), buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })] }));
+          console.log(`report: ${relative(process.cwd(), written.indexFile)}`);
+        } catch (error) {
+          // The measurements are safe in results.json; `edgebench report` can draw the page later.
+          log(`the HTML report could not be written (${(error as Error).message}); run edgebench report ${relative(process.cwd(), dirname(resultsFile))} to try again`);
+        }
+      }
       if (results.status === 'interrupted') {
         log('the run was interrupted: the table shows the cells measured before it stopped');
         process.exitCode = EXIT.interrupted;
@@ -69,6 +86,12 @@ function abArg(value: string): [string, string] {
   const parts = value.split(',').map((p) => p.trim());
   if (parts.length !== 2 || !parts[0] || !parts[1] || parts[0] === parts[1]) throw new InvalidArgumentError('name two different variants, e.g. --ab fp32,int8');
   return [parts[0], parts[1]];
+}
+
+function repeatsArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('use a whole number from 1 to 1000');
+  return n;
 }
 
 function runIdArg(value: string): string {

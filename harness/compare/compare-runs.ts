@@ -5,13 +5,23 @@ import { mannWhitneyU } from '../stats/mann-whitney.ts';
 import { mcnemarTest } from '../stats/mcnemar.ts';
 import { holmAdjust } from '../stats/multiple-comparisons.ts';
 import { sortAscending } from '../stats/percentile.ts';
+import { welchTest } from '../stats/welch.ts';
 import { percentileInterval } from '../stats/percentile-ci.ts';
 import { incomparableReason } from './comparability.ts';
+import { verdictOfChange } from './verdict.ts';
 import { METRICS, type MetricDefinition, type MetricReading } from './metrics.ts';
 import type { Comparison } from './schema.ts';
 
 /** Single measurements (load time, memory) carry no CI: only a change this large counts. */
 export const SINGLE_MEASUREMENT_THRESHOLD = 0.1;
+
+/**
+ * Runner processes per side from which compare tests between processes. Below
+ * it, a run's own samples cannot show how much a fresh process differs from the
+ * last one, and that difference (memory layout, frequency, neighbours) is the
+ * main source of false alarms.
+ */
+export const MIN_REPEATS = 3;
 
 interface Pending {
   comparison: Comparison;
@@ -52,12 +62,59 @@ export function compareRuns(baseline: Results, candidate: Results, options: Comp
 
 type Base = Pick<Comparison, 'deviceId' | 'variant' | 'metric' | 'unit' | 'higherIsBetter'>;
 
+/** Between processes when both sides ran enough of them; within the run's samples otherwise. */
 function compareMetric(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number): Pending {
-  const relative = a.value !== 0 ? b.value / a.value - 1 : 0;
+  const delta = { absolute: b.value - a.value, relative: a.value !== 0 ? b.value / a.value - 1 : 0 };
+  if (a.perRepeat && b.perRepeat && a.perRepeat.size >= MIN_REPEATS && b.perRepeat.size >= MIN_REPEATS && [...a.perRepeat.values(), ...b.perRepeat.values()].every((v) => v > 0)) {
+    return betweenProcesses(base, definition, a, b, threshold, alpha);
+  }
+  const fewRepeats = ` (fewer than ${MIN_REPEATS} runner processes per side: noise between processes is not in this test; run with repeats >= ${MIN_REPEATS})`;
+  const pending = withinRun(base, definition, a, b, threshold, alpha, delta);
+  if (definition.kind === 'exact' || definition.kind === 'paired-share') return pending;
+  return { comparison: pending.comparison, decide: (p) => ({ ...pending.decide(p), rule: pending.decide(p).rule + fewRepeats }) };
+}
+
+/**
+ * The default between runs: each runner process is one observation. Welch's
+ * t-test on the log of the per-process values compares geometric means; the
+ * CI of the difference, exponentiated, is the CI of the relative change.
+ */
+function betweenProcesses(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number): Pending {
+  const logs = (reading: MetricReading) => [...reading.perRepeat!.values()].map(Math.log);
+  const test = welchTest(logs(a), logs(b));
+  const relative = Math.exp(test.difference) - 1;
+  const ci = { lower: Math.exp(test.lower) - 1, upper: Math.exp(test.upper) - 1 };
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const comparison: Comparison = {
+    ...base,
+    baseline: { value: a.value, n: a.perRepeat!.size },
+    candidate: { value: b.value, n: b.perRepeat!.size },
+    delta: { absolute: b.value - a.value, relative, relativeCi95: ci, method: `ratio of the geometric means of ${a.perRepeat!.size} and ${b.perRepeat!.size} per-process values, Welch t CI` },
+    pValue: test.pValue,
+    verdict: 'unchanged',
+    rule: '',
+  };
+  return {
+    comparison,
+    decide: (p) =>
+      verdictOfChange({
+        stats: `${pct(relative)} [${pct(ci.lower)}, ${pct(ci.upper)}] over ${a.perRepeat!.size} vs ${b.perRepeat!.size} runner processes, Welch p ${p!.toPrecision(2)} (Holm)`,
+        change: relative,
+        ci,
+        adjustedP: p!,
+        alpha,
+        threshold,
+        higherIsBetter: definition.higherIsBetter,
+        remedy: 'raise repeats or quiet the device',
+      }),
+  };
+}
+
+/** Within one run's samples: for cells measured by a single runner process per side, and for exact and paired metrics. */
+function withinRun(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number, delta: { absolute: number; relative: number }): Pending {
+  const relative = delta.relative;
   const worse = (change: number) => (definition.higherIsBetter ? -change : change);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const delta = { absolute: b.value - a.value, relative };
-
   switch (definition.kind) {
     case 'sampled-median': {
       const shift = relativeShift(a.samples!, b.samples!);
@@ -77,14 +134,17 @@ function compareMetric(base: Base, definition: MetricDefinition, a: MetricReadin
       };
       return {
         comparison,
-        decide: (p) => {
-          const stats = `shift ${pct(shift.shift)} [${pct(shift.lower)}, ${pct(shift.upper)}], Mann-Whitney p ${p!.toPrecision(2)} (Holm)`;
-          const significant = p! < alpha;
-          if (significant && worse(shift.shift) > threshold && worse(definition.higherIsBetter ? shift.upper : shift.lower) > 0) return { verdict: 'regressed', rule: `${stats}: significant at ${alpha} and worse than the ${pct(threshold)} threshold` };
-          if (significant && -worse(shift.shift) > threshold && -worse(definition.higherIsBetter ? shift.lower : shift.upper) > 0) return { verdict: 'improved', rule: `${stats}: significant at ${alpha} and better than the ${pct(threshold)} threshold` };
-          if (shift.upper - shift.lower > 2 * threshold) return { verdict: 'noisy', rule: `${stats}: the 95% CI is wider than twice the ${pct(threshold)} threshold; raise iterations or quiet the device` };
-          return { verdict: 'unchanged', rule: `${stats}: ${significant ? 'smaller than' : 'not significant at ' + alpha + ', or within'} the ${pct(threshold)} threshold` };
-        },
+        decide: (p) =>
+          verdictOfChange({
+            stats: `shift ${pct(shift.shift)} [${pct(shift.lower)}, ${pct(shift.upper)}], Mann-Whitney p ${p!.toPrecision(2)} (Holm)`,
+            change: shift.shift,
+            ci: shift,
+            adjustedP: p!,
+            alpha,
+            threshold,
+            higherIsBetter: definition.higherIsBetter,
+            remedy: 'raise iterations or quiet the device',
+          }),
       };
     }
     case 'sampled-tail': {

@@ -1,11 +1,17 @@
 import type { MetricName } from '../config/budget.ts';
 import { metricValue, type LatencyMetric } from '../results/metric.ts';
 import type { CellResult } from '../results/schema.ts';
+import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 
 export interface MetricReading {
   value: number;
   /** Raw samples, when the metric is a location of a sampled distribution (compared with Hodges-Lehmann). */
   samples?: number[];
+  /**
+   * The metric in each runner process (repeat) of the cell, by repeat number,
+   * when the cell ran in more than one: compare's unit of replication.
+   */
+  perRepeat?: Map<number, number>;
   /** Per-example 0/1 outcomes, for paired tests (McNemar). */
   paired?: Map<string, boolean>;
 }
@@ -25,17 +31,41 @@ const scalar = (cell: CellResult, key: 'loadMs' | 'peakRssBytes' | 'modelRssByte
 };
 const reading = (value: number | undefined, extra: Omit<MetricReading, 'value'> = {}): MetricReading | undefined => (value === undefined ? undefined : { value, ...extra });
 
+/** A percentile of each repeat's samples; `pick` takes the sampled values out of one latency sample. */
+function perRepeatPercentile(cell: CellResult, p: number, pick: (s: CellResult['samples'][number]) => number[]): Pick<MetricReading, 'perRepeat'> {
+  const byRepeat = new Map<number, number[]>();
+  for (const sample of cell.samples) if (sample.repeat !== undefined) byRepeat.set(sample.repeat, [...(byRepeat.get(sample.repeat) ?? []), ...pick(sample)]);
+  const values = new Map([...byRepeat].filter(([, v]) => v.length > 0).map(([repeat, v]) => [repeat, percentileOfSorted(sortAscending(v), p)]));
+  return values.size > 1 ? { perRepeat: values } : {};
+}
+
+/** A single-valued measurement of each repeat (load time, memory). */
+function perRepeatValue(cell: CellResult, key: 'loadMs' | 'peakRssBytes' | 'modelRssBytes'): Pick<MetricReading, 'perRepeat'> {
+  const values = new Map((cell.repeats ?? []).flatMap((r) => (r.status === 'ok' && r[key] !== undefined ? [[r.repeat, r[key]!] as const] : [])));
+  return values.size > 1 ? { perRepeat: values } : {};
+}
+
+/** Decode tokens per second of each repeat: its decode steps over their summed time. */
+function perRepeatThroughput(cell: CellResult): Pick<MetricReading, 'perRepeat'> {
+  const steps = new Map<number, number[]>();
+  for (const sample of cell.samples) if (sample.repeat !== undefined && sample.decodeMs?.length) steps.set(sample.repeat, [...(steps.get(sample.repeat) ?? []), ...sample.decodeMs]);
+  const values = new Map([...steps].map(([repeat, ms]) => [repeat, (ms.length * 1000) / ms.reduce((a, b) => a + b, 0)]));
+  return values.size > 1 ? { perRepeat: values } : {};
+}
+
+const latencyOf = (s: CellResult['samples'][number]) => [s.latencyMs];
+
 /** Every metric compare and budgets understand, and how to read it from a cell. */
 export const METRICS: Record<MetricName, MetricDefinition> = {
-  'latency.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.latencyMs, 'p50'), { samples: c.samples.map((s) => s.latencyMs) }) },
-  'latency.p90': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p90'), { samples: c.samples.map((s) => s.latencyMs) }) },
-  'latency.p99': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p99'), { samples: c.samples.map((s) => s.latencyMs) }) },
-  'ttft.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.ttftMs, 'p50'), { samples: c.samples.flatMap((s) => (s.ttftMs !== undefined ? [s.ttftMs] : [])) }) },
-  'decodeToken.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.decodeTokenMs, 'p50'), { samples: c.samples.flatMap((s) => s.decodeMs ?? []) }) },
-  decodeTokensPerSecond: { unit: 'tokens/s', higherIsBetter: true, kind: 'single', read: (c) => reading(scalar(c, 'decodeTokensPerSecond')) },
-  loadMs: { unit: 'ms', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'loadMs')) },
-  peakRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'peakRssBytes')) },
-  modelRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'modelRssBytes')) },
+  'latency.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.latencyMs, 'p50'), { samples: c.samples.map((s) => s.latencyMs), ...perRepeatPercentile(c, 0.5, latencyOf) }) },
+  'latency.p90': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p90'), { samples: c.samples.map((s) => s.latencyMs), ...perRepeatPercentile(c, 0.9, latencyOf) }) },
+  'latency.p99': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p99'), { samples: c.samples.map((s) => s.latencyMs), ...perRepeatPercentile(c, 0.99, latencyOf) }) },
+  'ttft.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.ttftMs, 'p50'), { samples: c.samples.flatMap((s) => (s.ttftMs !== undefined ? [s.ttftMs] : [])), ...perRepeatPercentile(c, 0.5, (s) => (s.ttftMs !== undefined ? [s.ttftMs] : [])) }) },
+  'decodeToken.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.decodeTokenMs, 'p50'), { samples: c.samples.flatMap((s) => s.decodeMs ?? []), ...perRepeatPercentile(c, 0.5, (s) => s.decodeMs ?? []) }) },
+  decodeTokensPerSecond: { unit: 'tokens/s', higherIsBetter: true, kind: 'single', read: (c) => reading(scalar(c, 'decodeTokensPerSecond'), perRepeatThroughput(c)) },
+  loadMs: { unit: 'ms', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'loadMs'), perRepeatValue(c, 'loadMs')) },
+  peakRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'peakRssBytes'), perRepeatValue(c, 'peakRssBytes')) },
+  modelRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'modelRssBytes'), perRepeatValue(c, 'modelRssBytes')) },
   diskBytes: { unit: 'bytes', higherIsBetter: false, kind: 'exact', read: (c) => reading(scalar(c, 'diskBytes')) },
   accuracy: {
     unit: 'share',

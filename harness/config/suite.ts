@@ -94,7 +94,14 @@ export const Suite = z
     task: TaskKind.describe('What the model does. classify: the first output holds class logits; the predicted class of each example is recorded. forward: one forward pass per iteration, outputs not interpreted.'),
     dataset: z.string().min(1).describe('JSON-lines file of examples, relative to the suite file. Each line: {"id": "...", "inputs": {"<input name>": nested array}}.'),
     warmup: z.number().int().min(0).max(100_000).default(10).describe('Untimed iterations before measuring; their latencies are kept apart.'),
-    iterations: z.number().int().min(1).max(1_000_000).default(100).describe('Timed iterations per device x variant; examples are used in turn.'),
+    iterations: z.number().int().min(1).max(1_000_000).default(100).describe('Timed iterations per runner process; examples are used in turn.'),
+    repeats: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(5)
+      .describe('Fresh runner processes per device x variant, each with its own warm-up and iterations. Variants take turns, in a new order each repeat, so machine drift hits them all; compare treats the process as the unit of replication (at least 3 per side), which is what keeps a CI gate free of false alarms.'),
     timeoutSeconds: z.number().positive().max(86_400).default(600).describe('A cell that runs longer is stopped and recorded as failed.'),
     runtime: RuntimeOptions.default({ graphOptimizationLevel: 'all', executionMode: 'sequential' }),
     generation: GenerationOptions.optional(),

@@ -15,6 +15,8 @@ export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
   readonly kind: S['kind'];
   /** Facts recorded with every result from this device. */
   facts(spec: S): Promise<DeviceFacts>;
+  /** Why the device cannot run cells right now (missing tools, no permission), or undefined when it can. */
+  unavailable?(spec: S): Promise<string | undefined>;
   /** Runs one (device, variant) cell in a fresh runner process. */
   runCell(spec: S, job: RunnerJob, context: CellContext): Promise<RunnerOutcome>;
 }

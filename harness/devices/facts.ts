@@ -11,5 +11,7 @@ export const DeviceFacts = z.strictObject({
   arch: z.string(),
   /** Where the facts were read, e.g. "systeminformation on the host". */
   source: z.string(),
+  /** For an emulated device: the constraints that make this machine look like it. */
+  constraints: z.string().optional(),
 });
 export type DeviceFacts = z.infer<typeof DeviceFacts>;

@@ -1,57 +1,86 @@
 import type { ModelVariant } from '../plan/model-variant.ts';
 import type { ExampleOutput, RunnerEvent } from '../runner/protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
+import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 import { summarize } from '../stats/summary.ts';
 import { measured, unavailable, type LatencyMetric, type Metric } from './metric.ts';
 import type { CellResult } from './schema.ts';
 
 type EventOf<T extends RunnerEvent['type']> = Extract<RunnerEvent, { type: T }>;
 
-/** Builds a cell's result from what its runner streamed and how the runner ended. */
-export function cellResult(input: {
-  deviceId: string;
-  variant: ModelVariant;
+/** One runner process of a cell: what it streamed and how it ended. */
+export interface RunnerRun {
   startedAt: Date;
   finishedAt: Date;
   outcome: RunnerOutcome;
+}
+
+/**
+ * Builds a cell's result from its runner processes (one per repeat): samples of
+ * every process, pooled and tagged with their repeat; single-valued measurements
+ * per process, summarised across them (load time: median; memory: the largest peak).
+ */
+export function cellResult(input: {
+  deviceId: string;
+  variant: ModelVariant;
+  runs: RunnerRun[];
   timeoutMs: number;
   /** Puts an output in words (class label, decoded text) for reports and scorers. */
   answerOf?: (output: ExampleOutput) => string | undefined;
 }): CellResult {
-  const { outcome } = input;
-  const find = <T extends RunnerEvent['type']>(type: T) => outcome.events.find((e): e is EventOf<T> => e.type === type);
-  const all = <T extends RunnerEvent['type']>(type: T) => outcome.events.filter((e): e is EventOf<T> => e.type === type);
-
-  const hello = find('hello');
-  const loaded = find('loaded');
-  const memory = find('memory');
-  const samples = samplesOf(all('samples').filter((e) => e.phase === 'timed'));
-  const error = failureOf(outcome, input.timeoutMs);
-  const why = error ? `the cell failed (${error.code})` : '';
+  const runs = input.runs.map((run, index) => readRun(run, index + 1, input.timeoutMs));
+  if (runs.length === 0) throw new RangeError('a cell needs at least one runner process');
+  const error = runs.find((r) => r.error)?.error;
+  const failedRepeat = runs.find((r) => r.error)?.repeat;
+  const cellError = error ? (runs.length > 1 ? { code: error.code, message: `repeat ${failedRepeat} of ${runs.length}: ${error.message}` } : error) : undefined;
+  const why = cellError ? `the cell failed (${cellError.code})` : '';
+  const samples = runs.flatMap((r) => r.samples);
+  const hello = runs.find((r) => r.hello)?.hello;
+  // Outputs are deterministic for a variant; the first complete process's are kept.
+  const outputs = (runs.find((r) => !r.error) ?? runs[0]!).outputs;
+  const loads = runs.flatMap((r) => (r.loaded ? [r.loaded.loadMs] : []));
+  const memories = runs.flatMap((r) => (r.memory ? [r.memory] : []));
+  const before = runs.flatMap((r) => (r.loaded ? [r.loaded.rssBeforeLoad] : []));
+  const models = runs.flatMap((r) => (r.memory && r.loaded ? [Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes)] : []));
+  const devicePeaks = runs.flatMap((r) => (r.devicePeakMemory ? [r.devicePeakMemory] : []));
+  const constraints = runs.find((r) => r.constraints)?.constraints;
+  const median = (values: number[]) => percentileOfSorted(sortAscending(values), 0.5);
+  const largest = (values: number[]) => Math.max(...values);
+  const across = (how: string) => (runs.length > 1 ? `; ${how} of ${runs.length} runner processes` : '');
 
   const latencyMs: LatencyMetric =
-    !error && samples.length > 0
-      ? { source: 'measured', unit: 'ms', method: 'process.hrtime.bigint() around each session.run in the runner', summary: summarize(samples.map((s) => s.latencyMs)) }
+    !cellError && samples.length > 0
+      ? { source: 'measured', unit: 'ms', method: `performance.now() around each session.run in the runner${runs.length > 1 ? `, pooled over ${runs.length} runner processes` : ''}`, summary: summarize(samples.map((s) => s.latencyMs)) }
       : { source: 'unavailable', unit: 'ms', reason: why || 'no timed iterations completed' };
-  const loadMs: Metric = loaded ? measured(loaded.loadMs, 'ms', 'process.hrtime.bigint() around the first InferenceSession.create in a fresh runner process (includes onnxruntime start-up)') : unavailable('ms', why || 'the model was not loaded');
-  const peakRssBytes: Metric = memory ? measured(memory.peakRss.bytes, 'bytes', memory.peakRss.method) : unavailable('bytes', why || 'the runner did not report memory');
-  const rssBeforeLoadBytes: Metric = loaded ? measured(loaded.rssBeforeLoad.bytes, 'bytes', loaded.rssBeforeLoad.method) : unavailable('bytes', why || 'the model was not loaded');
-  const modelRssBytes: Metric =
-    memory && loaded
-      ? measured(Math.max(0, memory.peakRss.bytes - loaded.rssBeforeLoad.bytes), 'bytes', `${memory.peakRss.method} minus ${loaded.rssBeforeLoad.method} before InferenceSession.create`)
-      : unavailable('bytes', why || 'the runner did not report memory');
+  const loadMs: Metric = loads.length ? measured(median(loads), 'ms', `performance.now() around the first InferenceSession.create in a fresh runner process (includes onnxruntime start-up)${across('median')}`) : unavailable('ms', why || 'the model was not loaded');
+  const peakRssBytes: Metric = memories.length ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${across('largest')}`) : unavailable('bytes', why || 'the runner did not report memory');
+  const rssBeforeLoadBytes: Metric = before.length ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${across('median')}`) : unavailable('bytes', why || 'the model was not loaded');
+  const modelRssBytes: Metric = models.length
+    ? measured(largest(models), 'bytes', `${memories[0]!.peakRss.method} minus ${before[0]!.method} before InferenceSession.create${across('largest')}`)
+    : unavailable('bytes', why || 'the runner did not report memory');
 
   return {
     deviceId: input.deviceId,
     variant: input.variant,
-    status: error ? 'failed' : 'ok',
-    ...(error ? { error } : {}),
-    startedAt: input.startedAt.toISOString(),
-    finishedAt: input.finishedAt.toISOString(),
+    status: cellError ? 'failed' : 'ok',
+    ...(cellError ? { error: cellError } : {}),
+    startedAt: input.runs[0]!.startedAt.toISOString(),
+    finishedAt: input.runs.at(-1)!.finishedAt.toISOString(),
     ...(hello ? { runtime: { node: hello.node, onnxruntime: hello.onnxruntime, platform: hello.platform, arch: hello.arch } } : {}),
-    warmupLatenciesMs: all('samples').filter((e) => e.phase === 'warmup').flatMap((e) => e.latenciesMs),
+    ...(constraints ? { constraints } : {}),
+    repeats: runs.map((r) => ({
+      repeat: r.repeat,
+      status: r.error ? 'failed' : 'ok',
+      ...(r.error ? { error: r.error } : {}),
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      ...(r.loaded ? { loadMs: r.loaded.loadMs } : {}),
+      ...(r.memory ? { peakRssBytes: r.memory.peakRss.bytes } : {}),
+      ...(r.memory && r.loaded ? { modelRssBytes: Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes) } : {}),
+    })),
+    warmupLatenciesMs: runs.flatMap((r) => r.warmupLatenciesMs),
     samples,
-    outputs: all('output').map(({ exampleId, output }) => {
+    outputs: outputs.map(({ exampleId, output }) => {
       const answer = input.answerOf?.(output);
       return { exampleId, output, ...(answer !== undefined ? { answer } : {}) };
     }),
@@ -61,18 +90,41 @@ export function cellResult(input: {
       peakRssBytes,
       rssBeforeLoadBytes,
       modelRssBytes,
+      ...(devicePeaks.length ? { devicePeakBytes: measured(largest(devicePeaks.map((p) => p.bytes)), 'bytes', `${devicePeaks[0]!.method}${across('largest')}`) } : {}),
       diskBytes: measured(input.variant.diskBytes, 'bytes', 'sum of the sizes of the variant files (the .onnx file and its external data)'),
       ...generationMetrics(samples, why),
     },
   };
 }
 
-function samplesOf(batches: EventOf<'samples'>[]): CellResult['samples'] {
+/** What one runner process reported. */
+function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
+  const { outcome } = run;
+  const find = <T extends RunnerEvent['type']>(type: T) => outcome.events.find((e): e is EventOf<T> => e.type === type);
+  const all = <T extends RunnerEvent['type']>(type: T) => outcome.events.filter((e): e is EventOf<T> => e.type === type);
+  return {
+    repeat,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt.toISOString(),
+    hello: find('hello'),
+    loaded: find('loaded'),
+    memory: find('memory'),
+    samples: samplesOf(all('samples').filter((e) => e.phase === 'timed'), repeat),
+    warmupLatenciesMs: all('samples').filter((e) => e.phase === 'warmup').flatMap((e) => e.latenciesMs),
+    outputs: all('output'),
+    error: failureOf(outcome, timeoutMs),
+    devicePeakMemory: outcome.devicePeakMemory,
+    constraints: outcome.constraints,
+  };
+}
+
+function samplesOf(batches: EventOf<'samples'>[], repeat: number): CellResult['samples'] {
   return batches.flatMap((batch) =>
     batch.latenciesMs.map((latencyMs, k) => ({
       iteration: batch.firstIteration + k,
       exampleId: batch.exampleIds[k]!,
       latencyMs,
+      repeat,
       ...(batch.ttftMs ? { ttftMs: batch.ttftMs[k]!, decodeMs: batch.decodeMs?.[k] ?? [] } : {}),
     })),
   );
@@ -87,7 +139,7 @@ function generationMetrics(samples: CellResult['samples'], failure: string): Par
   }
   const ttft = samples.map((s) => s.ttftMs!);
   const steps = samples.flatMap((s) => s.decodeMs ?? []);
-  const method = 'process.hrtime.bigint() around each session.run of the greedy decode loop (including the argmax that picks the token)';
+  const method = 'performance.now() around each session.run of the greedy decode loop (including the argmax that picks the token)';
   const decodeTotalMs = steps.reduce((sum, ms) => sum + ms, 0);
   return {
     ttftMs: { source: 'measured', unit: 'ms', method: `${method}: the prefill run`, summary: summarize(ttft) },
@@ -107,6 +159,7 @@ function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: string; m
   const reported = outcome.events.find((e): e is EventOf<'error'> => e.type === 'error');
   const done = outcome.events.some((e) => e.type === 'done');
   if (outcome.canceled) return { code: 'INTERRUPTED', message: 'the run was interrupted (Ctrl-C or SIGTERM) while this cell was running' };
+  if (outcome.deviceFailure) return outcome.deviceFailure;
   if (outcome.timedOut) return { code: 'TIMEOUT', message: `the cell did not finish within ${timeoutMs / 1000} s (raise timeoutSeconds in the suite if the model is this slow)` };
   if (reported) return { code: reported.code, message: reported.message };
   if (outcome.signal) {

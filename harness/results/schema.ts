@@ -14,6 +14,8 @@ export const LatencySample = z.strictObject({
   iteration: z.number().int().nonnegative(),
   exampleId: z.string(),
   latencyMs: z.number().nonnegative(),
+  /** The runner process (1-based repeat) that measured it. */
+  repeat: z.number().int().positive().optional(),
   /** generate: time to first token and each decode step of this iteration. */
   ttftMs: z.number().nonnegative().optional(),
   decodeMs: z.array(z.number().nonnegative()).optional(),
@@ -32,11 +34,22 @@ export const CellError = z.strictObject({
   message: z.string(),
 });
 
-/** One device x variant: every raw measurement, and summaries computed from them. */
+/** One runner process of a cell: when it ran, how it ended, and its single-valued measurements. */
+export const RepeatRecord = z.strictObject({
+  repeat: z.number().int().positive(),
+  status: z.enum(['ok', 'failed']),
+  error: CellError.optional(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  loadMs: z.number().nonnegative().optional(),
+  peakRssBytes: z.number().nonnegative().optional(),
+  modelRssBytes: z.number().nonnegative().optional(),
+});
+export type RepeatRecord = z.infer<typeof RepeatRecord>;
+
+/** One device x variant: every raw measurement of all its runner processes, and summaries computed from them. */
 export const CellResult = z.strictObject({
   deviceId: z.string(),
-  /** Interleaved A/B runs (run --ab): the round this cell belongs to. */
-  round: z.number().int().positive().optional(),
   variant: ModelVariant,
   status: z.enum(['ok', 'failed']),
   error: CellError.optional(),
@@ -46,6 +59,10 @@ export const CellResult = z.strictObject({
     .strictObject({ node: z.string(), onnxruntime: z.string(), platform: z.string(), arch: z.string() })
     .optional()
     .describe('What the runner reported about itself; absent when it never started.'),
+  /** The constraints the cell ran under (an emulated profile), in words. */
+  constraints: z.string().optional(),
+  /** One entry per runner process (suite repeats); samples say which process measured them. */
+  repeats: z.array(RepeatRecord).optional(),
   warmupLatenciesMs: z.array(z.number().nonnegative()),
   samples: z.array(LatencySample),
   outputs: z.array(ExampleResult),
@@ -56,6 +73,8 @@ export const CellResult = z.strictObject({
     rssBeforeLoadBytes: Metric,
     /** Peak RSS minus RSS before the model was loaded: the model's own share. */
     modelRssBytes: Metric,
+    /** Peak memory as the device counts it (an emulated profile's cgroup), beside the runner's own VmHWM. */
+    devicePeakBytes: Metric.optional(),
     diskBytes: Metric,
     /** generate only. */
     ttftMs: LatencyMetric.optional(),
@@ -66,12 +85,26 @@ export const CellResult = z.strictObject({
 });
 export type CellResult = z.infer<typeof CellResult>;
 
+/** An example as reports show it: its input in words, and the answers it is scored against. */
+export const ExampleRecord = z.strictObject({
+  id: z.string(),
+  /** The text, or the model inputs as JSON, cut to EXAMPLE_INPUT_CHARS. */
+  input: z.string(),
+  /** The dataset's label, when it has one. */
+  label: z.string().optional(),
+  /** The cloud baseline's answer, when the suite has one recorded or fetched. */
+  baseline: z.string().optional(),
+});
+export const EXAMPLE_INPUT_CHARS = 300;
+
 export const DeviceRecord = z.strictObject({
   id: z.string(),
   kind: DeviceKind,
   class: z.string().optional(),
   facts: DeviceFacts.optional(),
   factsError: z.string().optional(),
+  /** An optional device that was unavailable, and why: none of its cells ran. */
+  skipped: z.string().optional(),
 });
 
 export const Results = z
@@ -88,6 +121,7 @@ export const Results = z
       task: TaskKind,
       warmup: z.number().int(),
       iterations: z.number().int(),
+      repeats: z.number().int().positive().optional(),
       timeoutSeconds: z.number(),
       runtime: RuntimeOptions,
       dataset: z.strictObject({ file: z.string(), sha256: z.string(), examples: z.number().int() }),
@@ -96,8 +130,10 @@ export const Results = z
       compare: CompareOptions,
     }),
     devices: z.array(DeviceRecord),
-    /** Set by run --ab: A and B alternated in rounds on each device; compare pairs the rounds. */
+    /** Set by run --ab: A and B alternated repeat by repeat on each device (AB, BA, ...); compare pairs the repeats. */
     ab: z.strictObject({ a: z.string(), b: z.string(), rounds: z.number().int().positive() }).optional(),
+    /** The dataset's examples in words, for reports (outputs are in each cell). */
+    examples: z.array(ExampleRecord).optional(),
     cells: z.array(CellResult),
   })
   .describe('edgebench results.json: raw samples and summaries of one run.');

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
+import { elapsedMs, nowMs } from './clock.ts';
 import { currentRss, peakRss } from './memory.ts';
 import { RunnerJob, type RunnerEvent } from './protocol.ts';
 import { taskRunners } from './tasks/registry.ts';
@@ -44,7 +45,7 @@ function sessionOptions(job: RunnerJob): ort.InferenceSession.SessionOptions {
   };
 }
 
-const FLUSH_INTERVAL_NS = 500_000_000n;
+const FLUSH_INTERVAL_MS = 500;
 
 interface SampleBatch {
   firstIteration: number;
@@ -70,7 +71,7 @@ async function timedLoop(count: number, phase: 'warmup' | 'timed', examples: Pre
     }
     batch = emptyBatch(next);
   };
-  let lastFlush = process.hrtime.bigint();
+  let lastFlush = nowMs();
   for (let i = 0; i < count; i++) {
     const example = examples[i % examples.length]!;
     const result = await task.iterate(example, phase === 'timed' && i < examples.length);
@@ -81,8 +82,8 @@ async function timedLoop(count: number, phase: 'warmup' | 'timed', examples: Pre
       batch.decodeMs.push(result.decodeMs ?? []);
     }
     if (result.output) emit({ type: 'output', exampleId: example.id, output: result.output });
-    const now = process.hrtime.bigint();
-    if (now - lastFlush >= FLUSH_INTERVAL_NS) {
+    const now = nowMs();
+    if (now - lastFlush >= FLUSH_INTERVAL_MS) {
       flush(i + 1);
       lastFlush = now;
     }
@@ -107,13 +108,13 @@ async function main(): Promise<void> {
   const rssBeforeLoad = currentRss();
 
   let session: ort.InferenceSession;
-  const loadStart = process.hrtime.bigint();
+  const loadStart = nowMs();
   try {
     session = await ort.InferenceSession.create(job.modelPath, sessionOptions(job));
   } catch (error) {
     fail('MODEL_LOAD_FAILED', error);
   }
-  const loadMs = Number(process.hrtime.bigint() - loadStart) / 1e6;
+  const loadMs = elapsedMs(loadStart);
   emit({ type: 'loaded', loadMs, rssBeforeLoad, rssAfterLoad: currentRss() });
 
   try {

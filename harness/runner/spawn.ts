@@ -17,6 +17,12 @@ export interface RunnerOutcome {
   stderrTail: string;
   /** stdout lines that were not protocol events (a runner bug or a noisy wrapper). */
   strayLines: string[];
+  /** Set by a device driver when the device, not the runner, ended the cell (OOM under a cap, a device that could not be set up). */
+  deviceFailure?: { code: string; message: string };
+  /** Peak memory as the device itself counts it (e.g. the cell's cgroup), beside the runner's own VmHWM. */
+  devicePeakMemory?: { bytes: number; method: string };
+  /** The constraints the device ran the cell under, in words (an emulated profile). */
+  constraints?: string;
 }
 
 /**
@@ -69,4 +75,9 @@ function parseEvent(line: string): RunnerEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The outcome of a cell whose device could not run it at all: no runner was started. */
+export function unavailableOutcome(message: string): RunnerOutcome {
+  return { events: [], exitCode: undefined, signal: undefined, timedOut: false, canceled: false, stderrTail: '', strayLines: [], deviceFailure: { code: 'DEVICE_UNAVAILABLE', message } };
 }

@@ -15,8 +15,8 @@ beforeAll(async () => {
   await writeSmallModel(project, 'models/big/model.onnx', { shape: { embeddingSize: 512, hiddenSize: 4096 } });
   // The absolute floor (0.05 ms) is above this tiny model's run-to-run noise, far below the big model's slowdown.
   const budgets = 'budgets:\n  - {name: p50 growth, metric: latency.p50, increase: {relative: 0.05, absolute: 0.05}}\n  - {metric: peakRssBytes, max: 4000000000, level: warn}';
-  await project.write('suites/base.yaml', suiteYaml({ iterations: 300, warmup: 50, extra: budgets }));
-  await project.write('suites/slow.yaml', suiteYaml({ iterations: 300, warmup: 50, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }));
+  await project.write('suites/base.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 3, extra: budgets }));
+  await project.write('suites/slow.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 3, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }));
   for (const [suite, id] of [['base', 'base'], ['base', 'again'], ['slow', 'slow']] as const) {
     const result = await execa(process.execPath, [BIN, 'run', '--suite', `suites/${suite}.yaml`, '--run-id', id], { cwd: project.dir, reject: false });
     expect(result.exitCode).toBe(0);
@@ -76,7 +76,11 @@ describe('edgebench compare (the real CLI)', () => {
     expect(run.exitCode).toBe(0);
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/ab/results.json'), 'utf8')));
     expect(results.ab).toEqual({ a: 'small', b: 'big', rounds: 4 });
-    expect(results.cells.map((c) => `${c.round}${c.variant.name}`)).toEqual(['1small', '1big', '2big', '2small', '3small', '3big', '4big', '4small']);
+    // Two cells, four runner processes each, run AB, BA, AB, BA.
+    expect(results.cells.map((c) => c.variant.name)).toEqual(['small', 'big']);
+    const startOf = (variant: string, repeat: number) => results.cells.find((c) => c.variant.name === variant)!.repeats!.find((r) => r.repeat === repeat)!.startedAt;
+    const order = [1, 2, 3, 4].flatMap((r) => ['small', 'big'].map((v) => ({ key: `${r}${v}`, at: startOf(v, r) }))).sort((x, y) => x.at.localeCompare(y.at) || 0);
+    expect(order.map((o) => o.key)).toEqual(['1small', '1big', '2big', '2small', '3small', '3big', '4big', '4small']);
     const compare = await edgebench(['compare', 'reports/ab', '--json', 'out/ab.json', '--all']);
     const report = GateReport.parse(JSON.parse(await readFile(project.path('out/ab.json'), 'utf8')));
     const p50 = report.comparisons.find((c) => c.metric === 'latency.p50')!;

@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => project.cleanup());
 
-const edgebench = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+const edgebench = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', ...env } });
 
 describe('edgebench run (the real CLI)', () => {
   it('benchmarks every variant, prints the table and writes schema-valid results', async () => {
@@ -31,8 +31,10 @@ describe('edgebench run (the real CLI)', () => {
     expect(results.devices[0]!.facts).toMatchObject({ source: 'systeminformation on the host' });
     expect(results.devices[0]!.facts!.logicalCores).toBeGreaterThan(0);
     expect(results.suite.dataset.examples).toBe(10);
-    // Atomic writes leave no temporary files behind.
-    expect(await readdir(project.path('reports/first'))).toEqual(['results.json']);
+    // The HTML report is written beside the results; atomic writes leave no temporary files behind.
+    expect(result.stdout).toContain('report: reports/first/index.html');
+    expect((await readdir(project.path('reports/first'))).sort()).toEqual(['charts', 'index.html', 'results.json']);
+    expect((await readdir(project.path('reports/first/charts'))).sort()).toEqual(['latency-box.svg', 'latency-cdf.svg', 'memory-disk.svg']);
   });
 
   it('exits 2 with the file, field and fix for a bad config, and runs nothing', async () => {
@@ -62,7 +64,7 @@ describe('edgebench run (the real CLI)', () => {
       'suites/mixed.yaml',
       suiteYaml({ variants: '  - {name: broken, precision: fp32, file: ../models/unloadable/model.onnx}\n  - {name: good, precision: fp32, file: ../models/small/model.onnx}' }),
     );
-    const result = await edgebench(['run', '--suite', 'suites/mixed.yaml', '--run-id', 'mixed']);
+    const result = await edgebench(['run', '--suite', 'suites/mixed.yaml', '--run-id', 'mixed', '--repeats', '3']);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/host\s+broken\s+FAILED MODEL_LOAD_FAILED/);
     expect(result.stdout).toMatch(/failures:\n\s+host \/ broken: MODEL_LOAD_FAILED: .*NoSuchOperator/);
@@ -71,6 +73,38 @@ describe('edgebench run (the real CLI)', () => {
       ['broken', 'failed'],
       ['good', 'ok'],
     ]);
+    // A variant that cannot load is not retried: its one failed process is the result; the good one ran all three.
+    expect(results.cells[0]!.repeats!.map((r) => r.status)).toEqual(['failed']);
+    expect(results.cells[1]!.repeats!.map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('skips an optional device that is unavailable, with the reason in the results, and runs the rest', async () => {
+    await project.write('optional-devices.yaml', 'devices:\n  - {id: host, kind: local}\n  - {id: small-board, kind: emulated, cpus: [0], memoryMiB: 256, optional: true}\n');
+    // A cgroup root with nothing in it: this "machine" cannot emulate the board.
+    await project.write('no-cgroups/.keep', '');
+    const result = await edgebench(['run', '--suite', 'suites/small.yaml', '--devices', 'optional-devices.yaml', '--run-id', 'optional'], { EDGEBENCH_CGROUP_ROOT: project.path('no-cgroups') });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/skipping optional device small-board: no writable cgroups: no cgroup v1 mount/);
+    const results = Results.parse(JSON.parse(await readFile(project.path('reports/optional/results.json'), 'utf8')));
+    expect(results.cells.map((c) => c.deviceId)).toEqual(['host']);
+    expect(results.devices.find((d) => d.id === 'small-board')).toMatchObject({ skipped: expect.stringMatching(/no writable cgroups/) });
+  });
+
+  it('runs each cell in fresh runner processes (--repeats), pooling their samples and keeping each one\'s measurements', async () => {
+    const result = await edgebench(['run', '--suite', 'suites/small.yaml', '--run-id', 'repeated', '--repeats', '3']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/\[3\/3\] host \/ fp32 \(repeat 3\/3\)/);
+    const results = Results.parse(JSON.parse(await readFile(project.path('reports/repeated/results.json'), 'utf8')));
+    expect(results.suite.repeats).toBe(3);
+    const [cell] = results.cells;
+    expect(cell!.samples).toHaveLength(75);
+    expect([1, 2, 3].map((r) => cell!.samples.filter((s) => s.repeat === r).length)).toEqual([25, 25, 25]);
+    const loads = cell!.repeats!.map((r) => r.loadMs!);
+    expect(loads).toHaveLength(3);
+    // The cell's load time is the median of its processes'; its peak memory the largest.
+    expect(cell!.metrics.loadMs).toMatchObject({ source: 'measured', value: [...loads].sort((a, b) => a - b)[1] });
+    expect(cell!.metrics.peakRssBytes).toMatchObject({ value: Math.max(...cell!.repeats!.map((r) => r.peakRssBytes!)) });
+    expect(cell!.metrics.latencyMs.source === 'measured' && cell!.metrics.latencyMs.method).toMatch(/pooled over 3 runner processes/);
   });
 
   it('answers a usage error with exit 2 and documents the exit codes in --help', async () => {

@@ -59,3 +59,40 @@ describe('compareRuns', () => {
     expect(find(grown, 'peakRssBytes')).toMatchObject({ verdict: 'regressed', rule: expect.stringMatching(/single measurement/) });
   });
 });
+
+describe('compareRuns between runner processes (runs with repeats)', () => {
+  /** `repeats` processes of `perRepeat` samples, each process's median off by its own seeded drift of about `driftSd`. */
+  const drifting = (repeats: number, medianMs: number, driftSd: number, seed: number) => {
+    const drift = latencies(repeats, 1, seed + 1000).map((x) => Math.pow(x, driftSd / 0.05));
+    return drift.flatMap((factor, r) => latencies(200, medianMs * factor, seed * 31 + r));
+  };
+
+  it('does not call process-to-process drift a regression, where a test on pooled samples would', () => {
+    // Five processes per side, each about 3% off the true median: the pooled samples look like a real shift.
+    const baseline = results([{ variant: 'v', samples: drifting(5, 2, 0.03, 1), repeats: 5 }]);
+    const candidate = results([{ variant: 'v', samples: drifting(5, 2, 0.03, 2), repeats: 5 }]);
+    const p50 = find(compareRuns(baseline, candidate, options), 'latency.p50');
+    expect(p50.rule).toMatch(/over 5 vs 5 runner processes, Welch p/);
+    expect(p50.verdict).not.toBe('regressed');
+    expect(p50.baseline!.n).toBe(5);
+    // The same samples without the process boundaries: the within-run test calls it significant.
+    const pooled = find(compareRuns(results([{ variant: 'v', samples: drifting(5, 2, 0.03, 1) }]), results([{ variant: 'v', samples: drifting(5, 2, 0.03, 2) }]), options), 'latency.p50');
+    expect(pooled.pValue!).toBeLessThan(p50.pValue!);
+    expect(pooled.rule).toMatch(/fewer than 3 runner processes per side/);
+  });
+
+  it('calls a 10% slower candidate regressed across processes, with a CI from the per-process medians', () => {
+    const baseline = results([{ variant: 'v', samples: drifting(5, 2, 0.005, 1), repeats: 5 }]);
+    const candidate = results([{ variant: 'v', samples: drifting(5, 2.2, 0.005, 2), repeats: 5 }]);
+    const comparisons = compareRuns(baseline, candidate, options);
+    const p50 = find(comparisons, 'latency.p50');
+    expect(p50.verdict).toBe('regressed');
+    expect(p50.delta!.relative).toBeGreaterThan(0.08);
+    expect(p50.delta!.relative).toBeLessThan(0.12);
+    expect(p50.delta!.relativeCi95!.lower).toBeGreaterThan(0.05);
+    expect(p50.delta!.method).toMatch(/geometric means of 5 and 5 per-process values/);
+    expect(find(comparisons, 'latency.p90').verdict).toBe('regressed');
+    // Load time and memory have one value per process: tested the same way.
+    expect(find(comparisons, 'loadMs').rule).toMatch(/Welch/);
+  });
+});

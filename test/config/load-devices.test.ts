@@ -63,7 +63,7 @@ describe('loadDevices', () => {
   });
 
   it('reports every problem in one pass', async () => {
-    const file = await project.write('devices.yaml', 'devices:\n  - id: a\n    kind: nope\n  - id: b\n    kind: browser\n');
+    const file = await project.write('devices.yaml', 'devices:\n  - id: a\n    kind: nope\n  - id: b\n    kind: ssh\n');
     const error = (() => {
       try {
         loadDevices(file);

@@ -42,13 +42,15 @@ export function datasetLines(count: number): string {
 
 export const DEVICES_YAML = 'devices:\n  - id: host\n    kind: local\n';
 
-export function suiteYaml(overrides: { variants?: string; dataset?: string; iterations?: number; warmup?: number; extra?: string } = {}): string {
+/** A suite for tests: one runner process per cell unless `repeats` says otherwise, to keep tests quick. */
+export function suiteYaml(overrides: { variants?: string; dataset?: string; iterations?: number; warmup?: number; repeats?: number; extra?: string } = {}): string {
   return [
     'name: small',
     'task: classify',
     `dataset: ${overrides.dataset ?? 'data/examples.jsonl'}`,
     `warmup: ${overrides.warmup ?? 3}`,
     `iterations: ${overrides.iterations ?? 25}`,
+    `repeats: ${overrides.repeats ?? 1}`,
     'runtime:',
     '  intraOpThreads: 1',
     overrides.extra ?? '',

@@ -14,6 +14,8 @@ export interface CellSpec {
   deviceId?: string;
   variant: string;
   samples: number[];
+  /** Split the samples evenly over this many runner processes (in order), as a run with repeats does. */
+  repeats?: number;
   peakRssBytes?: number;
   /** Per-example correctness, for accuracy comparisons. */
   correct?: boolean[];
@@ -31,7 +33,11 @@ export function cell(spec: CellSpec): CellResult {
     finishedAt: stamp,
     runtime: { node: 'v20', onnxruntime: '1.30.0', platform: 'linux', arch: 'x64' },
     warmupLatenciesMs: [],
-    samples: spec.samples.map((latencyMs, iteration) => ({ iteration, exampleId: `e${iteration % 10}`, latencyMs })),
+    ...(spec.repeats ? { repeats: Array.from({ length: spec.repeats }, (_, i) => ({ repeat: i + 1, status: 'ok' as const, startedAt: stamp, finishedAt: stamp, loadMs: 10, peakRssBytes: spec.peakRssBytes ?? 100e6 })) } : {}),
+    samples: spec.samples.map((latencyMs, index) => {
+      const perRepeat = Math.ceil(spec.samples.length / (spec.repeats ?? 1));
+      return { iteration: index % perRepeat, exampleId: `e${index % 10}`, latencyMs, ...(spec.repeats ? { repeat: 1 + Math.floor(index / perRepeat) } : {}) };
+    }),
     outputs: [],
     metrics: {
       latencyMs: { source: 'measured', unit: 'ms', method: 'test', summary: summarize(spec.samples) },

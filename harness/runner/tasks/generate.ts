@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { logSoftmax } from '../../scoring/fidelity.ts';
 import { argmax } from '../../stats/argmax.ts';
-import { elapsedMs, type TaskRunner, type TaskRunnerFactory } from './task.ts';
+import { elapsedMs, nowMs } from '../clock.ts';
+import type { TaskRunner, TaskRunnerFactory } from './task.ts';
 
 interface CacheLayout {
   /** past_key_values.N.key -> present.N.key, for every layer and both halves. */
@@ -46,7 +47,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
       let ttftMs = 0;
       while (tokenIds.length < spec.maxNewTokens) {
         const feeds = stepFeeds(next, past, pastLength);
-        const start = process.hrtime.bigint();
+        const start = nowMs();
         const outputs = await session.run(feeds);
         const logits = lastPositionLogits(outputs[logitsName]!);
         const token = argmax(logits);

@@ -1,4 +1,5 @@
 import type * as ort from 'onnxruntime-node';
+import { elapsedMs, nowMs } from '../clock.ts';
 import type { ExampleOutput, TaskSpec } from '../protocol.ts';
 
 export interface PreparedExample {
@@ -26,11 +27,9 @@ export interface TaskRunner {
 
 export type TaskRunnerFactory<K extends TaskSpec['kind'] = TaskSpec['kind']> = (session: ort.InferenceSession, spec: Extract<TaskSpec, { kind: K }>) => TaskRunner;
 
-export const elapsedMs = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6;
-
 /** One timed session.run: the span single-pass tasks measure. */
 export async function timedRun(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<{ outputs: ort.InferenceSession.ReturnType; latencyMs: number }> {
-  const start = process.hrtime.bigint();
+  const start = nowMs();
   const outputs = await session.run(feeds);
   return { outputs, latencyMs: elapsedMs(start) };
 }

@@ -53,7 +53,7 @@ const job = (overrides: Partial<Extract<RunnerJob['task'], { kind: 'generate' }>
 
 async function runCell(runnerJob: RunnerJob) {
   const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, runnerJob, { timeoutMs: 60_000 });
-  return cellResult({ deviceId: 'host', variant: { name: 'fp32', precision: 'fp32', file: modelPath, files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: 'x' }, startedAt: new Date(), finishedAt: new Date(), outcome, timeoutMs: 60_000 });
+  return cellResult({ deviceId: 'host', variant: { name: 'fp32', precision: 'fp32', file: modelPath, files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: 'x' }, runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }], timeoutMs: 60_000 });
 }
 
 describe('generate task (greedy decoding with the KV cache, in the real runner)', () => {

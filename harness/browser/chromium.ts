@@ -1,0 +1,97 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { remote } from 'webdriverio';
+import { descendantsOf, isAlive } from './processes.ts';
+
+/** Debian's Chromium and its driver; EDGEBENCH_CHROMIUM / EDGEBENCH_CHROMEDRIVER point elsewhere. Nothing is ever downloaded. */
+export const CHROMIUM_BINARY = process.env.EDGEBENCH_CHROMIUM ?? '/usr/lib/chromium/chromium';
+export const CHROMEDRIVER_BINARY = process.env.EDGEBENCH_CHROMEDRIVER ?? '/usr/bin/chromedriver';
+
+/** Flags for a headless Chromium that runs as root in CI and talks to nothing but the pages it is given. */
+export const HEADLESS_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1280,1000'];
+
+const QUIT_TIMEOUT_MS = 15_000;
+const EXIT_GRACE_MS = 5_000;
+
+export type ChromiumBrowser = Awaited<ReturnType<typeof remote>>;
+
+export interface ChromiumSession {
+  browser: ChromiumBrowser;
+  console: { level: string; text: string }[];
+  /** The chromedriver process; Chromium and its renderers are its descendants. */
+  driverPid: number | undefined;
+  close(): Promise<void>;
+}
+
+export interface ChromiumOptions {
+  extraArgs?: string[];
+  /** Paths of the browser and driver binaries; CHROMIUM_BINARY and CHROMEDRIVER_BINARY by default. */
+  chromium?: string;
+  chromedriver?: string;
+}
+
+/**
+ * A WebdriverIO session on the system Chromium, with a fresh profile folder
+ * that close() removes. Console messages of every page are collected.
+ */
+export async function openChromium(options: ChromiumOptions = {}): Promise<ChromiumSession> {
+  const profile = await mkdtemp(join(tmpdir(), 'edgebench-chromium-'));
+  // Chromium writes config, cache and temporary files only inside the profile folder.
+  const scratch = { XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache'), TMPDIR: join(profile, 'tmp') };
+  await Promise.all(Object.values(scratch).map((dir) => mkdir(dir, { recursive: true })));
+  // Empty lists keep chromedriver on loopback (WebdriverIO otherwise allows every address; the option is missing from its types).
+  const chromedriverOptions = { binary: options.chromedriver ?? CHROMEDRIVER_BINARY, allowedIps: [], allowedOrigins: [], spawnOpts: { env: { ...process.env, NODE_OPTIONS: '', ...scratch } } } as { binary: string };
+  let browser: ChromiumBrowser;
+  try {
+    browser = await remote({
+      logLevel: 'error',
+      capabilities: {
+        browserName: 'chrome',
+        webSocketUrl: true,
+        'goog:chromeOptions': { binary: options.chromium ?? CHROMIUM_BINARY, args: [...HEADLESS_FLAGS, `--user-data-dir=${profile}`, ...(options.extraArgs ?? [])] },
+        'wdio:chromedriverOptions': chromedriverOptions,
+      },
+    });
+  } catch (error) {
+    await rm(profile, { recursive: true, force: true });
+    throw error;
+  }
+  const driverPid = (browser.capabilities as { 'wdio:driverPID'?: number })['wdio:driverPID'];
+  const messages: { level: string; text: string }[] = [];
+  await browser.sessionSubscribe({ events: ['log.entryAdded'] });
+  browser.on('log.entryAdded', (entry: { level: string; text: string | null }) => messages.push({ level: entry.level, text: entry.text ?? '' }));
+  return {
+    browser,
+    console: messages,
+    driverPid,
+    async close() {
+      // Listed first: once chromedriver is gone, a Chromium that did not quit is no longer its descendant.
+      const processes = driverPid ? descendantsOf(driverPid) : [];
+      // A browser that no longer answers does not hold up the run: what is left is killed below.
+      await Promise.race([browser.deleteSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref())]);
+      // A crashed or hung browser may not quit with its session: what is left after a grace period is ended by pid.
+      // Waiting for the exit also means the next measurement does not share the CPU with a browser shutting down.
+      if (!(await allExited(processes, EXIT_GRACE_MS))) {
+        for (const { pid } of processes) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // Exited meanwhile.
+          }
+        }
+        await allExited(processes, EXIT_GRACE_MS);
+      }
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function allExited(processes: { pid: number }[], withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (!processes.some(({ pid }) => isAlive(pid))) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

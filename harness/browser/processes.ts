@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  /** R running, S sleeping, Z zombie (exited, not yet reaped), ... */
+  state: string;
+  /** Command-line arguments, argv[0] first. */
+  args: string[];
+  /** User plus system CPU time, in clock ticks. */
+  cpuTicks: number;
+}
+
+/** One process from /proc, or undefined when it has gone (or /proc is not Linux's). */
+export function readProcess(pid: number): ProcessEntry | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    return { pid, state: fields[0]!, ppid: Number(fields[1]), args, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of a process (children, grandchildren, ...), from one pass over /proc. */
+export function descendantsOf(rootPid: number): ProcessEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const all = names.filter((name) => /^\d+$/.test(name)).flatMap((name) => readProcess(Number(name)) ?? []);
+  const children = new Map<number, ProcessEntry[]>();
+  for (const entry of all) children.set(entry.ppid, [...(children.get(entry.ppid) ?? []), entry]);
+  const found: ProcessEntry[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return found;
+}
+
+/** A process that has exited but is not yet reaped (a zombie) counts as gone. */
+export function isAlive(pid: number): boolean {
+  const entry = readProcess(pid);
+  return entry !== undefined && entry.state !== 'Z';
+}

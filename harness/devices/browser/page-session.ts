@@ -1,0 +1,145 @@
+import type { ChromiumSession } from '../../browser/chromium.ts';
+import type { RunnerEvent } from '../../runner/protocol.ts';
+import { PAGE_ERROR_GLOBAL, PAGE_RUNNER_GLOBAL, type PageJob, type PagePull, type PageRunner } from '../../runner/web/page-api.ts';
+import { PAGE_PATHS } from './page.ts';
+import { PageRenderer, RENDERER_RSS_METHOD, rendererPeakMethod, rendererProcesses, resetPeak, statusBytes } from './renderer.ts';
+
+/** How often the driver pulls the page's events: progress streams, and little is lost if the page dies. */
+const PULL_INTERVAL_MS = 250;
+const PAGE_START_TIMEOUT_MS = 30_000;
+const RENDERER_CHECK_MS = 100;
+
+/**
+ * Why a cell ended other than through the page's own error event: the browser
+ * could not be set up, went away, or the runner page threw. `code` becomes the cell's error code.
+ */
+export class DeviceFailure extends Error {
+  constructor(
+    readonly code: 'DEVICE_UNAVAILABLE' | 'DEVICE_LOST' | 'RUNNER_CRASHED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The cell was stopped from outside (timeout or Ctrl-C). */
+export class Stopped extends Error {}
+
+type Globals = Record<string, unknown>;
+
+/**
+ * Runs one job on the runner page in an open Chromium, emitting RunnerEvents as
+ * the Node.js runner would: hello, loaded, samples and outputs, memory, done (or
+ * the page's error event). The page measures latency; the driver adds what a
+ * page cannot see (versions, the renderer's memory). Returns when the page has
+ * finished or failed; throws DeviceFailure if the browser or page goes away, Stopped if `stop` fires.
+ */
+export async function drivePage(input: { chromium: ChromiumSession; origin: string; pageJob: PageJob; cpuThrottling: number; stop: AbortSignal; emit(event: RunnerEvent): void }): Promise<void> {
+  const { chromium, origin, pageJob, stop, emit } = input;
+  const { browser } = chromium;
+  let renderer: PageRenderer | undefined;
+
+  // Every call to the browser races the stop signal and the renderer's death: a crashed page may never answer.
+  const guard = <T>(work: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const settle = (finish: () => void) => {
+        clearInterval(watch);
+        stop.removeEventListener('abort', onStop);
+        finish();
+      };
+      const onStop = () => settle(() => reject(new Stopped('stopped')));
+      const watch = setInterval(() => {
+        const gone = renderer?.exited();
+        if (gone !== undefined) settle(() => reject(rendererGone(gone)));
+      }, RENDERER_CHECK_MS);
+      if (stop.aborted) return onStop();
+      stop.addEventListener('abort', onStop, { once: true });
+      work.then(
+        (value) => settle(() => resolve(value)),
+        (error: unknown) => {
+          const gone = renderer?.exited();
+          settle(() => reject(gone !== undefined ? rendererGone(gone) : new DeviceFailure('DEVICE_LOST', `Chromium stopped answering: ${firstLine(error)}`)));
+        },
+      );
+    });
+  const pause = (ms: number) => guard(new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  // Arguments and results cross as JSON text: WebdriverIO's own serialisation of a 1 kB job object took 4-6 s here.
+  const call = async <M extends keyof PageRunner>(method: M, ...arg: Parameters<PageRunner[M]>): Promise<ReturnType<PageRunner[M]>> => {
+    const text = await guard(
+      browser.execute(
+        (name: string, method: string, argument: string) => {
+          const runner = (globalThis as Globals)[name] as Record<string, (value: unknown) => unknown>;
+          try {
+            return JSON.stringify({ value: runner[method]!(JSON.parse(argument)) ?? null });
+          } catch (error) {
+            return JSON.stringify({ error: String((error as Error)?.stack ?? error) });
+          }
+        },
+        PAGE_RUNNER_GLOBAL,
+        method as string,
+        JSON.stringify(arg[0] ?? null),
+      ),
+    );
+    const answer = JSON.parse(text) as { value: ReturnType<PageRunner[M]> } | { error: string };
+    if ('error' in answer) throw new DeviceFailure('RUNNER_CRASHED', `the runner page failed in ${method}(): ${answer.error.split('\n')[0]}`);
+    return answer.value;
+  };
+  const pull = () => call('pull');
+
+  await guard(browser.url(`${origin}${PAGE_PATHS.page}`));
+  const startedAt = Date.now();
+  for (;;) {
+    const page = await guard(browser.execute((runner: string, error: string) => ({ ready: runner in globalThis, error: (globalThis as Globals)[error] as string | undefined }), PAGE_RUNNER_GLOBAL, PAGE_ERROR_GLOBAL));
+    if (page.ready) break;
+    if (page.error || Date.now() - startedAt > PAGE_START_TIMEOUT_MS) {
+      throw new DeviceFailure('DEVICE_UNAVAILABLE', `the runner page did not start: ${page.error ?? `not ready after ${PAGE_START_TIMEOUT_MS / 1000} s`}`);
+    }
+    await pause(50);
+  }
+  if (input.cpuThrottling !== 1) await guard(browser.sendCommandAndGetResult('Emulation.setCPUThrottlingRate', { rate: input.cpuThrottling }));
+
+  const info = await call('prepare', pageJob);
+  if (!info.crossOriginIsolated) throw new DeviceFailure('DEVICE_UNAVAILABLE', 'the runner page is not cross-origin isolated: WebAssembly threads and a 5 us performance.now() are unavailable');
+  const driverPid = chromium.driverPid;
+  const before = driverPid !== undefined ? rendererProcesses(driverPid) : [];
+  if (driverPid === undefined || before.length === 0) throw new DeviceFailure('DEVICE_UNAVAILABLE', "no Chromium renderer process was found among chromedriver's descendants in /proc: the page's memory cannot be measured");
+  // Which renderer is the page's shows once the model has loaded, so every renderer's peak is reset and its size read now.
+  const peakWasReset = new Map(before.map(({ pid }) => [pid, resetPeak(pid)]));
+  const rssBefore = new Map(before.map(({ pid }) => [pid, statusBytes(pid, 'VmRSS')]));
+  renderer = new PageRenderer(before);
+
+  await call('load');
+  const loadEvents: RunnerEvent[] = [];
+  let state = await pullUntil(['loaded', 'failed'], (event) => loadEvents.push(event));
+  const rendererPid = renderer.identify();
+  const rssBeforeLoad = rendererPid !== undefined ? rssBefore.get(rendererPid) : undefined;
+  if (rendererPid === undefined || rssBeforeLoad === undefined) throw new DeviceFailure('DEVICE_UNAVAILABLE', "the page's renderer process could not be told apart from Chromium's other processes: its memory cannot be measured");
+  emit({ type: 'hello', node: `Chromium ${browser.capabilities.browserVersion ?? 'unknown'}`, onnxruntime: info.onnxruntime, platform: 'browser', arch: 'wasm32', pid: rendererPid });
+  for (const event of loadEvents) emit(event);
+  if (state.state === 'failed') return;
+  emit({ type: 'loaded', loadMs: state.loadMs ?? 0, rssBeforeLoad: { bytes: rssBeforeLoad, method: RENDERER_RSS_METHOD }, rssAfterLoad: { bytes: statusBytes(rendererPid, 'VmRSS') ?? 0, method: RENDERER_RSS_METHOD } });
+
+  await call('run');
+  state = await pullUntil(['finished', 'failed'], emit);
+  if (state.state === 'failed') return;
+  const peak = statusBytes(rendererPid, 'VmHWM');
+  if (peak !== undefined) emit({ type: 'memory', peakRss: { bytes: peak, method: rendererPeakMethod(peakWasReset.get(rendererPid) ?? false) } });
+  emit({ type: 'done' });
+
+  async function pullUntil(states: PagePull['state'][], onEvent: (event: RunnerEvent) => void): Promise<PagePull> {
+    for (;;) {
+      const pulled = await pull();
+      for (const event of pulled.events) onEvent(event);
+      if (states.includes(pulled.state)) return pulled;
+      await pause(PULL_INTERVAL_MS);
+    }
+  }
+}
+
+function rendererGone(pid: number): DeviceFailure {
+  return new DeviceFailure('DEVICE_LOST', `the page's renderer process (pid ${pid}) exited mid-cell: the page crashed or was killed (the kernel's OOM killer ends renderers that run out of memory)`);
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
+}

@@ -1,0 +1,86 @@
+import type { z } from 'zod';
+import type { EmulatedDeviceSpec } from '../config/device-spec.ts';
+import { runnerBundle } from '../runner/bundle.ts';
+import { spawnRunner, unavailableOutcome } from '../runner/spawn.ts';
+import { createCellCgroup, insideCgroup, removeStaleCgroups, type CgroupLimits } from './cgroups/cell-cgroup.ts';
+import { detectCgroups } from './cgroups/detect.ts';
+import type { DeviceDriver } from './driver.ts';
+import { hostFacts } from './local.ts';
+
+type Spec = z.infer<typeof EmulatedDeviceSpec>;
+
+const limitsOf = (spec: Spec): CgroupLimits => ({ cpus: spec.cpus, ...(spec.cpuQuota !== undefined ? { cpuQuota: spec.cpuQuota } : {}), ...(spec.memoryMiB !== undefined ? { memoryBytes: spec.memoryMiB * 1024 * 1024 } : {}) });
+
+let cells = 0;
+let staleRemoved = false;
+
+/**
+ * A weaker device emulated on this machine: the same runner as the local
+ * driver, started inside a cgroup of its own (pinned cores, CPU quota, memory
+ * cap), so Node.js, onnxruntime and the model all run within the limits.
+ * The cgroup is removed when the cell ends, however it ends.
+ */
+export const emulatedDriver: DeviceDriver<Spec> = {
+  kind: 'emulated',
+
+  async facts(spec) {
+    const host = await hostFacts();
+    const support = detectCgroups();
+    const constraints =
+      support.version !== 'none'
+        ? `cgroup v${support.version}: ${describeLimits(spec)}`
+        : spec.fallback === 'taskset'
+          ? `taskset fallback (${support.reason}): cores ${spec.cpus.join(',')} pinned; CPU quota and memory cap not applied`
+          : `unavailable: ${support.reason}`;
+    return {
+      ...host,
+      logicalCores: spec.cpus.length,
+      physicalCores: Math.min(spec.cpus.length, host.physicalCores),
+      memoryBytes: spec.memoryMiB !== undefined ? Math.min(spec.memoryMiB * 1024 * 1024, host.memoryBytes) : host.memoryBytes,
+      source: `${host.source}, constrained as below`,
+      constraints,
+    };
+  },
+
+  async unavailable(spec) {
+    const support = detectCgroups();
+    return support.version === 'none' && spec.fallback !== 'taskset' ? `no writable cgroups: ${support.reason}` : undefined;
+  },
+
+  async runCell(spec, job, context) {
+    const command = { file: process.execPath, args: [await runnerBundle()], env: { NODE_OPTIONS: '' } };
+    const support = detectCgroups();
+    if (support.version === 'none') {
+      if (spec.fallback !== 'taskset') return unavailableOutcome(`device ${spec.id} cannot be emulated: ${support.reason}. Run as root on Linux, or set fallback: taskset in devices.yaml to pin cores only`);
+      const outcome = await spawnRunner({ ...command, file: 'taskset', args: ['--cpu-list', spec.cpus.join(','), command.file, ...command.args] }, job, context);
+      return { ...outcome, constraints: `taskset fallback (${support.reason}): cores ${spec.cpus.join(',')} pinned; CPU quota and memory cap not applied` };
+    }
+    if (!staleRemoved) {
+      staleRemoved = true;
+      await removeStaleCgroups(support);
+    }
+    const limits = limitsOf(spec);
+    let cgroup;
+    try {
+      cgroup = await createCellCgroup(support, `${spec.id}-${process.pid}-${++cells}`, limits);
+    } catch (error) {
+      return unavailableOutcome(`device ${spec.id}: the cgroup could not be set up (${(error as Error).message}); check that cores ${spec.cpus.join(',')} exist on this machine`);
+    }
+    try {
+      const outcome = await spawnRunner({ ...insideCgroup(cgroup.procsFiles, command.file, command.args), env: command.env }, job, context);
+      const peak = cgroup.peakBytes();
+      const oomKills = cgroup.oomKills();
+      const oom =
+        oomKills > 0 && !outcome.events.some((e) => e.type === 'done')
+          ? { code: 'OOM', message: `OOM at ${spec.memoryMiB} MiB: the kernel's OOM killer ended the runner (${oomKills} kill(s) in the cell's cgroup); the variant needs more memory than ${spec.id} has` }
+          : undefined;
+      return { ...outcome, constraints: cgroup.description, ...(peak ? { devicePeakMemory: peak } : {}), ...(oom && !outcome.deviceFailure ? { deviceFailure: oom } : {}) };
+    } finally {
+      await cgroup.remove();
+    }
+  },
+};
+
+function describeLimits(spec: Spec): string {
+  return `cores ${spec.cpus.join(',')}, ${spec.cpuQuota !== undefined ? `${Math.round(spec.cpuQuota * 100)}% of one core` : 'no CPU quota'}, ${spec.memoryMiB !== undefined ? `memory cap ${spec.memoryMiB} MiB` : 'no memory cap'}`;
+}

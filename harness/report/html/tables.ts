@@ -1,0 +1,155 @@
+import type { GateReport } from '../../compare/schema.ts';
+import { metricValue, type Metric } from '../../results/metric.ts';
+import type { Results } from '../../results/schema.ts';
+import type { Report } from '../report.ts';
+import { escapeHtml as h } from './escape.ts';
+
+/** Rows of the example-outputs table per device; examples where the answers differ come first. */
+const EXAMPLE_ROWS = 40;
+const MiB = 1024 * 1024;
+
+const table = (header: string[], rows: string[][], className = '') =>
+  `<table${className ? ` class="${className}"` : ''}><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The gate first: pass or fail, what failed and by how much, what changed. */
+export function gateSection(gate: GateReport, runLabel: string): string {
+  const failed = gate.budgets.filter((b) => !b.passed && b.level !== 'off');
+  const errors = failed.filter((b) => b.level === 'error');
+  const banner =
+    gate.status === 'fail'
+      ? `<p class="verdict fail" data-status="fail">FAIL: ${errors.length} budget check(s) at level error failed. The release is blocked.</p>`
+      : `<p class="verdict pass" data-status="pass">PASS: no budget at level error failed${failed.length ? ` (${failed.length} warning(s))` : ''}.</p>`;
+  const against = gate.baseline ? `compared with baseline run <code>${h(gate.baseline.runId)}</code>` : 'no baseline run: absolute and within-variant budgets only';
+  const budgets = failed.length
+    ? table(
+        ['level', 'budget', 'device / variant', 'expected', 'actual', 'detail'],
+        failed.map((b) => [`<span class="level ${b.level}">${h(b.level)}</span>`, h(b.name), h(`${b.deviceId} / ${b.variant}`), h(b.expected), h(b.actual === null ? 'not checked' : formatActual(b.actual, b.metric)), h(b.message)]),
+      )
+    : `<p>${gate.budgets.length ? `All ${gate.budgets.length} budget check(s) passed.` : 'The suite has no budgets.'}</p>`;
+  const notable = gate.comparisons.filter((c) => c.verdict !== 'unchanged');
+  const changes = notable.length
+    ? table(
+        ['verdict', 'device / variant', 'metric', 'baseline', 'candidate', 'change [95% CI]', 'rule'],
+        notable.map((c) => [
+          `<span class="verdict-tag ${c.verdict}">${h(c.verdict)}</span>`,
+          h(`${c.deviceId} / ${c.variant}`),
+          h(c.metric),
+          h(c.baseline ? formatValue(c.baseline.value, c.unit) : '-'),
+          h(c.candidate ? formatValue(c.candidate.value, c.unit) : '-'),
+          h(c.delta ? `${c.delta.relative >= 0 ? '+' : ''}${pct(c.delta.relative)}${c.delta.relativeCi95 ? ` [${pct(c.delta.relativeCi95.lower)}, ${pct(c.delta.relativeCi95.upper)}]` : ''}` : '-'),
+          h(c.rule),
+        ]),
+      )
+    : gate.comparisons.length
+      ? `<p>All ${gate.comparisons.length} comparisons: unchanged.</p>`
+      : '';
+  const warnings = gate.warnings.length ? `<h3>Measurement warnings</h3><ul>${gate.warnings.map((w) => `<li>${h(`${w.deviceId} / ${w.variant} (${w.run}): ${w.message}`)} <em>Remedy: ${h(w.remedy)}</em></li>`).join('')}</ul>` : '';
+  return `<section class="gate"><h2>Gate: ${h(runLabel)}</h2>${banner}<p>Run <code>${h(gate.candidate.runId)}</code>, ${against}.</p>${budgets}${changes}${warnings}</section>`;
+}
+
+function formatValue(value: number, unit: string): string {
+  if (unit === 'share') return pct(value);
+  if (unit === 'bytes') return `${(value / MiB).toFixed(1)} MiB`;
+  return `${value.toPrecision(4)} ${unit}`;
+}
+
+function formatActual(value: number, metric: string): string {
+  return metric === 'accuracy' || metric === 'hallucination' || metric === 'outOfDomain' ? pct(value) : metric.endsWith('Bytes') ? `${(value / MiB).toFixed(1)} MiB` : value.toPrecision(4);
+}
+
+/** What each device is and what ran on it. */
+export function deviceSection(report: Report): string {
+  const rows = report.runs.flatMap((run) =>
+    run.devices.map((d) => {
+      const runtime = run.cells.find((c) => c.deviceId === d.id && c.runtime)?.runtime;
+      const f = d.facts;
+      return [
+        h(d.id),
+        h(d.kind),
+        h(d.class ?? '-'),
+        h(f ? f.cpuModel : d.skipped ? `skipped: ${d.skipped}` : `unknown: ${d.factsError ?? 'not recorded'}`),
+        h(f ? `${f.logicalCores} logical / ${f.physicalCores} physical` : '-'),
+        h(f ? `${(f.memoryBytes / 1024 ** 3).toFixed(1)} GiB` : '-'),
+        h(f ? `${f.os}, kernel ${f.kernel}, ${f.arch}` : '-'),
+        h(runtime ? `Node.js ${runtime.node}, onnxruntime ${runtime.onnxruntime} (${runtime.platform}/${runtime.arch})` : '-'),
+        h(f?.constraints ?? '-'),
+      ];
+    }),
+  );
+  return `<section><h2>Devices</h2>${table(['device', 'kind', 'class', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'constraints'], rows)}</section>`;
+}
+
+/** Energy and thermal per device, with the source of each figure; never a number that was not measured. */
+export function energySection(report: Report): string {
+  const rows = report.runs.flatMap((run) =>
+    run.devices.map((d) => {
+      const probe = (name: string) => `<span class="source unavailable">unavailable</span>: no ${name} probe ran on ${h(d.id)} in this run, so no ${name} figure is shown`;
+      return [h(d.id), probe('energy'), probe('thermal')];
+    }),
+  );
+  return `<section id="energy"><h2>Energy and thermal</h2>${table(['device', 'energy', 'thermal'], rows)}</section>`;
+}
+
+/** Cells that failed, with their codes and messages. */
+export function failureSection(report: Report): string {
+  const failed = report.runs.flatMap((run) => run.cells.filter((c) => c.status === 'failed').map((c) => [h(c.deviceId), h(c.variant.name), h(c.error?.code ?? ''), h(c.error?.message ?? '')]));
+  return failed.length ? `<section><h2>Failed cells</h2>${table(['device', 'variant', 'code', 'message'], failed)}</section>` : '';
+}
+
+/** Per variant: measured metrics with their sources, and fidelity to the reference variant. */
+export function metricsSection(report: Report): string {
+  const value = (m: Metric | undefined, unit: (v: number) => string) => {
+    if (!m) return '-';
+    if (m.source === 'unavailable') return `<span class="source unavailable" title="${h(m.reason)}">unavailable</span>`;
+    const v = metricValue(m);
+    return v === undefined ? '-' : `${h(unit(v))}${m.source === 'estimated' ? ` <span class="source estimated" title="${h(m.from)}">estimated</span>` : ''}`;
+  };
+  const rows = report.runs.flatMap((run) =>
+    run.cells.map((c) => {
+      const latency = c.metrics.latencyMs.source === 'measured' ? c.metrics.latencyMs.summary : undefined;
+      const fidelity = c.quality?.fidelity;
+      return [
+        h(c.deviceId),
+        h(c.variant.name),
+        h(c.variant.precision),
+        h(latency ? `${latency.p50.toFixed(3)} / ${latency.p90.toFixed(3)} / ${latency.p99.toFixed(3)}` : 'unavailable'),
+        h(c.metrics.ttftMs?.source === 'measured' ? c.metrics.ttftMs.summary.p50.toFixed(3) : '-'),
+        value(c.metrics.decodeTokensPerSecond, (v) => v.toFixed(1)),
+        value(c.metrics.loadMs, (v) => v.toFixed(1)),
+        value(c.metrics.peakRssBytes, (v) => (v / MiB).toFixed(1)),
+        value(c.metrics.diskBytes, (v) => (v / MiB).toFixed(2)),
+        h(fidelity ? `${fidelity.meanKlDivergence.toExponential(2)} / ${pct(fidelity.top1Agreement)}${fidelity.sequenceAgreement !== undefined ? ` / ${pct(fidelity.sequenceAgreement)}` : ''}` : '-'),
+      ];
+    }),
+  );
+  return `<section><h2>Metrics</h2>${table(['device', 'variant', 'precision', 'p50 / p90 / p99 ms', 'TTFT p50 ms', 'decode tokens/s', 'load ms', 'peak RSS MiB', 'disk MiB', 'fidelity: mean KL / top-1 (/ same generation)'], rows)}<p class="note">Every figure is measured unless marked; hover "unavailable" or "estimated" for the reason or the method.</p></section>`;
+}
+
+/** Inputs, the answers they are scored against, and each variant's answer. Everything here came from a dataset or a model: all escaped. */
+export function examplesSection(run: Results): string {
+  const examples = run.examples ?? [];
+  if (examples.length === 0 || run.cells.every((c) => c.outputs.length === 0)) return '';
+  const sections = [...new Set(run.cells.map((c) => c.deviceId))].map((deviceId) => {
+    const cells = run.cells.filter((c) => c.deviceId === deviceId && c.outputs.length > 0);
+    const answers = cells.map((c) => new Map(c.outputs.map((o) => [o.exampleId, o.answer ?? JSON.stringify(o.output)])));
+    const differs = (id: string) => new Set([...answers.map((a) => a.get(id)), examples.find((e) => e.id === id)?.label ?? examples.find((e) => e.id === id)?.baseline].filter((a) => a !== undefined)).size > 1;
+    const ordered = [...examples].sort((a, b) => Number(differs(b.id)) - Number(differs(a.id))).slice(0, EXAMPLE_ROWS);
+    const hasLabel = examples.some((e) => e.label !== undefined);
+    const hasBaseline = examples.some((e) => e.baseline !== undefined);
+    const header = ['example', 'input', ...(hasLabel ? ['label'] : []), ...(hasBaseline ? ['cloud baseline'] : []), ...cells.map((c) => c.variant.name)];
+    const rows = ordered.map((e) => [
+      h(e.id),
+      h(e.input),
+      ...(hasLabel ? [h(e.label ?? '-')] : []),
+      ...(hasBaseline ? [h(e.baseline ?? '-')] : []),
+      ...answers.map((a) => {
+        const answer = a.get(e.id);
+        const expected = e.label ?? e.baseline;
+        return answer === undefined ? '-' : `<span class="${expected !== undefined && answer !== expected ? 'mismatch' : ''}">${h(answer)}</span>`;
+      }),
+    ]);
+    return `<h3>${h(deviceId)}</h3>${table(header, rows, 'examples')}<p class="note">${ordered.length} of ${examples.length} examples, those where the answers differ first.</p>`;
+  });
+  return `<section><h2>Example outputs: ${h(run.runId)}</h2>${sections.join('')}</section>`;
+}

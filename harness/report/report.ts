@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { GateReport } from '../compare/schema.ts';
+import { Results } from '../results/schema.ts';
+import { TOOL_VERSION } from '../version.ts';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/**
+ * Everything a reporter may read: the run(s) shown, the baseline they were
+ * compared with, and the gate's verdict for each run. Reporters never look
+ * anywhere else, so a saved report.json renders the same page later.
+ */
+export const Report = z
+  .strictObject({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    tool: z.strictObject({ name: z.literal('edgebench'), version: z.string() }),
+    generatedAt: z.iso.datetime(),
+    runs: z.array(Results).min(1),
+    baseline: Results.optional(),
+    /** One per run, in the same order. */
+    gates: z.array(GateReport),
+  })
+  .describe('edgebench report.json: the input of every reporter.');
+export type Report = z.infer<typeof Report>;
+
+export function buildReport(input: { runs: Results[]; baseline?: Results; gates: GateReport[]; now?: Date }): Report {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'edgebench', version: TOOL_VERSION },
+    generatedAt: (input.now ?? new Date()).toISOString(),
+    runs: input.runs,
+    ...(input.baseline ? { baseline: input.baseline } : {}),
+    gates: input.gates,
+  };
+}

@@ -1,0 +1,49 @@
+import type { RunnerEvent, RunnerJob } from '../protocol.ts';
+
+/**
+ * The contract between the browser driver and the runner page. The driver calls
+ * these through WebdriverIO; every call returns at once (the page's work runs in
+ * the background), and the driver pulls the events the page has accumulated.
+ */
+export interface PageRunner {
+  /** Configures onnxruntime-web and builds the input tensors; nothing is loaded yet. */
+  prepare(job: PageJob): PageInfo;
+  /** Starts InferenceSession.create; state becomes 'loaded' or 'failed' (with a MODEL_LOAD_FAILED error event). */
+  load(): void;
+  /** Starts the warm-up and timed loops; state becomes 'finished' or 'failed'. */
+  run(): void;
+  /** The events since the last pull; the samples measured so far are flushed into them. */
+  pull(): PagePull;
+}
+
+/** The name under which the page exposes its PageRunner on globalThis. */
+export const PAGE_RUNNER_GLOBAL = 'edgebenchRunner';
+/** Set by the page when onnxruntime-web or the runner failed to load. */
+export const PAGE_ERROR_GLOBAL = 'edgebenchPageError';
+
+export interface PageJob {
+  job: RunnerJob;
+  /** Absolute http URLs, served by the driver on 127.0.0.1. */
+  modelUrl: string;
+  /** External data: the location as the model names it, and the URL that serves it. */
+  externalData: { path: string; data: string }[];
+  /** Folder URL of onnxruntime-web's .mjs and .wasm files. */
+  wasmPaths: string;
+  /** onnxruntime-web's env.wasm.numThreads. */
+  threads: number;
+}
+
+export interface PageInfo {
+  onnxruntime: string;
+  crossOriginIsolated: boolean;
+}
+
+export type PageState = 'idle' | 'prepared' | 'loading' | 'loaded' | 'running' | 'finished' | 'failed';
+
+export interface PagePull {
+  state: PageState;
+  /** Only 'samples', 'output' and 'error' events: the driver adds what the page cannot measure (memory, versions). */
+  events: RunnerEvent[];
+  /** Set once the model has loaded: performance.now() around InferenceSession.create. */
+  loadMs?: number;
+}
