@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { GateReport } from '../compare/schema.ts';
+import { compareToReference, referenceVariant } from '../compare/compare-variants.ts';
+import { Comparison, GateReport } from '../compare/schema.ts';
 import { Results } from '../results/schema.ts';
 import { TOOL_VERSION } from '../version.ts';
 
@@ -19,6 +20,8 @@ export const Report = z
     baseline: Results.optional(),
     /** One per run, in the same order. */
     gates: z.array(GateReport),
+    /** Per run, in the same order: every variant against the run's reference variant (e.g. int8 and int4 against fp32). */
+    variantComparisons: z.array(z.strictObject({ reference: z.string(), comparisons: z.array(Comparison) })).optional(),
   })
   .describe('edgebench report.json: the input of every reporter.');
 export type Report = z.infer<typeof Report>;
@@ -31,5 +34,9 @@ export function buildReport(input: { runs: Results[]; baseline?: Results; gates:
     runs: input.runs,
     ...(input.baseline ? { baseline: input.baseline } : {}),
     gates: input.gates,
+    variantComparisons: input.runs.map((run) => {
+      const reference = referenceVariant(run) ?? '';
+      return { reference, comparisons: reference ? compareToReference(run, reference) : [] };
+    }),
   };
 }

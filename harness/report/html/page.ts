@@ -8,7 +8,7 @@ import { escapeHtml as h, jsonForScript, scriptSource } from './escape.ts';
 import { deviceSection, energySection, examplesSection, failureSection, gateSection, metricsSection } from './tables.ts';
 
 const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
-  deltas: 'Change against the baseline',
+  deltas: 'What changed: against the baseline, and each variant against the reference',
   latency: 'Latency',
   tradeoffs: 'Which variant to ship',
   resources: 'Memory and disk',

@@ -23,7 +23,10 @@ describe('the HTML report page', () => {
   });
 
   it('draws every view when the data is there', () => {
-    expect(charts.map((c) => c.id).sort()).toEqual(['deltas', 'latency-box', 'latency-cdf', 'memory-disk', 'pareto', 'quality', 'router']);
+    expect(charts.map((c) => c.id).sort()).toEqual(['deltas', 'latency-box', 'latency-cdf', 'memory-disk', 'pareto', 'quality', 'router', 'variants']);
+    // int8 and the third variant against fp32, the reference, on the same device.
+    expect(report.variantComparisons![0]!.reference).toBe('fp32');
+    expect(new Set(report.variantComparisons![0]!.comparisons.map((c) => c.variant))).toEqual(new Set(['int8', HOSTILE[1]]));
     expect(Object.keys(CHARTS)).toHaveLength(6);
     for (const section of ['energy', 'Devices', 'Example outputs', 'Metrics']) expect(html).toContain(section);
   });
@@ -42,7 +45,7 @@ describe('the HTML report page', () => {
     const bare = results([{ variant: 'fp32', samples: latencies(50, 1, 1) }]);
     const page = renderPage(buildReport({ runs: [bare], gates: [gate({ candidate: { results: bare, file: 'r.json' } })] }));
     expect(page.charts.map((c) => c.id)).toEqual(['latency-box', 'latency-cdf', 'memory-disk']);
-    expect(page.html).toContain('No baseline to compare with');
+    expect(page.html).toContain('Nothing to compare: no baseline run');
     expect(page.html).toContain('No accuracy to plot: the suite has no baseline');
     expect(page.html).toMatch(/unavailable<\/span>: no energy probe ran on host/);
   });

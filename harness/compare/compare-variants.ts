@@ -1,0 +1,28 @@
+import type { Results } from '../results/schema.ts';
+import { compareRuns } from './compare-runs.ts';
+import type { Comparison } from './schema.ts';
+
+/**
+ * The variant the others are measured against within a run: the one fidelity
+ * was scored against, else the first fp32 variant, else the first.
+ */
+export function referenceVariant(results: Results): string | undefined {
+  return results.cells.find((c) => c.quality?.fidelity)?.quality?.fidelity?.reference ?? results.cells.find((c) => c.variant.precision === 'fp32')?.variant.name ?? results.cells[0]?.variant.name;
+}
+
+/**
+ * Every other variant against the reference variant on the same device, in
+ * the same run: what int8 or int4 costs or saves. The same statistics and
+ * rules as compare between runs, with the reference's cells standing in as
+ * the baseline (different model files are expected here).
+ */
+export function compareToReference(results: Results, reference: string): Comparison[] {
+  const others = results.cells.filter((c) => c.variant.name !== reference);
+  const stand = others.flatMap((cell) => {
+    const ref = results.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === reference);
+    return ref ? [{ ...ref, variant: { ...ref.variant, name: cell.variant.name } }] : [];
+  });
+  if (stand.length === 0) return [];
+  const options = { ...results.suite.compare, allowDifferent: [...new Set([...results.suite.compare.allowDifferent, 'variant' as const])] };
+  return compareRuns({ ...results, cells: stand }, { ...results, cells: others }, options);
+}
