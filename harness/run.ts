@@ -84,13 +84,15 @@ export async function executePlan(fullPlan: RunPlan, options: { outDir: string; 
 
   const order = scheduleRuns(plan, { repeats, seed: runId, ...(options.ab ? { ab: options.ab } : {}) });
   const runsOf = new Map<string, RunnerRun[]>();
-  const failed = new Set<string>();
+  const cells = new Map<string, CellResult>();
+  // Cells keep the plan's device x variant order, whatever order their processes ran in.
+  const cellKeys = plan.devices.flatMap((device) => plan.variants.map((variant) => `${device.id}\u0000${variant.variant.name}`));
   const timeoutMs = suite.timeoutSeconds * 1000;
   for (const [index, { device, variant, repeat }] of order.entries()) {
     if (options.signal?.aborted) break;
     const key = `${device.id}\u0000${variant.variant.name}`;
     // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
-    if (failed.has(key)) continue;
+    if (cells.get(key)?.status === 'failed') continue;
     options.progress?.cellStarted?.(device, variant, { index, total: order.length, repeat, repeats });
     const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
     const startedAt = new Date();
@@ -98,9 +100,8 @@ export async function executePlan(fullPlan: RunPlan, options: { outDir: string; 
     const runs = [...(runsOf.get(key) ?? []), { startedAt, finishedAt: new Date(), outcome }];
     runsOf.set(key, runs);
     const cell = cellResult({ deviceId: device.id, variant: variant.variant, runs, timeoutMs, answerOf: answerReader(plan) });
-    if (cell.status === 'failed') failed.add(key);
-    // Cells keep the plan's device x variant order, whatever order their processes ran in.
-    results.cells = cellOrder(plan).flatMap((k) => (k === key ? [cell] : results.cells.filter((c) => `${c.deviceId}\u0000${c.variant.name}` === k)));
+    cells.set(key, cell);
+    results.cells = cellKeys.flatMap((k) => cells.get(k) ?? []);
     await writeResults(resultsFile, results);
     options.progress?.cellFinished?.(cell, { index, total: order.length, repeat, repeats });
   }
@@ -112,8 +113,6 @@ export async function executePlan(fullPlan: RunPlan, options: { outDir: string; 
   await writeResults(resultsFile, results);
   return { results, resultsFile };
 }
-
-const cellOrder = (plan: RunPlan) => plan.devices.flatMap((device) => plan.variants.map((variant) => `${device.id}\u0000${variant.variant.name}`));
 
 /** Puts a runner output in words: the class label, or the decoded generated text. */
 export function answerReader(plan: Pick<RunPlan, 'task'>): (output: ExampleOutput) => string | undefined {

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { EmulatedDeviceSpec } from '../config/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner, unavailableOutcome } from '../runner/spawn.ts';
-import { createCellCgroup, insideCgroup, removeStaleCgroups, type CgroupLimits } from './cgroups/cell-cgroup.ts';
+import { createCellCgroup, describeLimits, insideCgroup, removeStaleCgroups, type CgroupLimits } from './cgroups/cell-cgroup.ts';
 import { detectCgroups } from './cgroups/detect.ts';
 import type { DeviceDriver } from './driver.ts';
 import { hostFacts } from './local.ts';
@@ -28,9 +28,9 @@ export const emulatedDriver: DeviceDriver<Spec> = {
     const support = detectCgroups();
     const constraints =
       support.version !== 'none'
-        ? `cgroup v${support.version}: ${describeLimits(spec)}`
+        ? `cgroup v${support.version}: ${describeLimits(limitsOf(spec))}`
         : spec.fallback === 'taskset'
-          ? `taskset fallback (${support.reason}): cores ${spec.cpus.join(',')} pinned; CPU quota and memory cap not applied`
+          ? tasksetFallback(spec, support.reason)
           : `unavailable: ${support.reason}`;
     return {
       ...host,
@@ -53,7 +53,7 @@ export const emulatedDriver: DeviceDriver<Spec> = {
     if (support.version === 'none') {
       if (spec.fallback !== 'taskset') return unavailableOutcome(`device ${spec.id} cannot be emulated: ${support.reason}. Run as root on Linux, or set fallback: taskset in devices.yaml to pin cores only`);
       const outcome = await spawnRunner({ ...command, file: 'taskset', args: ['--cpu-list', spec.cpus.join(','), command.file, ...command.args] }, job, context);
-      return { ...outcome, constraints: `taskset fallback (${support.reason}): cores ${spec.cpus.join(',')} pinned; CPU quota and memory cap not applied` };
+      return { ...outcome, constraints: tasksetFallback(spec, support.reason) };
     }
     if (!staleRemoved) {
       staleRemoved = true;
@@ -81,6 +81,7 @@ export const emulatedDriver: DeviceDriver<Spec> = {
   },
 };
 
-function describeLimits(spec: Spec): string {
-  return `cores ${spec.cpus.join(',')}, ${spec.cpuQuota !== undefined ? `${Math.round(spec.cpuQuota * 100)}% of one core` : 'no CPU quota'}, ${spec.memoryMiB !== undefined ? `memory cap ${spec.memoryMiB} MiB` : 'no memory cap'}`;
+/** What the taskset fallback does and does not apply, for results. */
+function tasksetFallback(spec: Spec, why: string): string {
+  return `taskset fallback (${why}): cores ${spec.cpus.join(',')} pinned; CPU quota and memory cap not applied`;
 }

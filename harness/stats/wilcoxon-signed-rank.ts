@@ -7,7 +7,8 @@
  * distribution of T+ (by counting rank subsets) up to 60 non-zero differences
  * without ties; otherwise the normal approximation with tie correction.
  */
-import { studentTQuantile } from './student-t.ts';
+import { normalUpperTail } from './mann-whitney.ts';
+import { normalQuantile } from './wilson.ts';
 
 export interface SignedRankResult {
   /** Median of the Walsh averages (x_i + x_j) / 2, i <= j. */
@@ -49,8 +50,7 @@ export function signedRankTest(differences: readonly number[], confidence = 0.95
     const variance = (n * (n + 1) * (2 * n + 1)) / 24 - ties / 48;
     const z = (Math.abs(tPlus - mean) - 0.5) / Math.sqrt(variance);
     pValue = Math.min(1, 2 * normalUpperTail(Math.max(0, z)));
-    // Student's t with unbounded degrees of freedom is the standard normal.
-    k = Math.max(0, Math.floor(mean - studentTQuantile(1 - alpha / 2, 1e9) * Math.sqrt(variance)));
+    k = Math.max(0, Math.floor(mean - normalQuantile(1 - alpha / 2) * Math.sqrt(variance)));
     method = `Wilcoxon signed-rank, normal approximation over ${n} non-zero differences${ties ? ' (tie-corrected)' : ''}`;
   }
   // Hodges-Lehmann CI: with k = the largest integer with P(T+ <= k - 1) <= alpha / 2, [W(k), W(M + 1 - k)].
@@ -111,12 +111,4 @@ function exactCdf(n: number): number[] {
     cdf.push(running / all);
   }
   return cdf;
-}
-
-/** P(Z > z) for a standard normal Z (complementary error function, Numerical Recipes erfc approximation, |error| < 1.2e-7). */
-function normalUpperTail(z: number): number {
-  const x = z / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const erfc = t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return erfc / 2;
 }

@@ -102,9 +102,14 @@ async function createV2(support: Extract<CgroupSupport, { version: 2 }>, name: s
 }
 
 function describe(mechanism: string, limits: CgroupLimits, cpuDetail: string): string {
-  const quota = limits.cpuQuota !== undefined ? `${Math.round(limits.cpuQuota * 100)}% of one core (${cpuDetail})` : 'no CPU quota';
+  return `${mechanism}: ${describeLimits(limits, cpuDetail)}`;
+}
+
+/** Limits in words, e.g. "cores 0, 50% of one core, memory cap 1024 MiB"; `cpuDetail` names the kernel setting behind the quota. */
+export function describeLimits(limits: CgroupLimits, cpuDetail?: string): string {
+  const quota = limits.cpuQuota !== undefined ? `${Math.round(limits.cpuQuota * 100)}% of one core${cpuDetail ? ` (${cpuDetail})` : ''}` : 'no CPU quota';
   const memory = limits.memoryBytes !== undefined ? `memory cap ${(limits.memoryBytes / 1024 / 1024).toFixed(0)} MiB` : 'no memory cap';
-  return `${mechanism}: cores ${limits.cpus.join(',')}, ${quota}, ${memory}`;
+  return `cores ${limits.cpus.join(',')}, ${quota}, ${memory}`;
 }
 
 function readNumber(file: string, method: string): { bytes: number; method: string } | undefined {

@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { canAccess } from '../file-access.ts';
 import { join } from 'node:path';
 
 /** Which cgroup interface can constrain a runner here, and where it lives. */
@@ -20,22 +21,13 @@ export function detectCgroups(root = process.env.EDGEBENCH_CGROUP_ROOT ?? '/sys/
     const available = readFileSync(v2Controllers, 'utf8').trim().split(/\s+/);
     const missing = needed.filter((c) => !available.includes(c));
     if (missing.length) return { version: 'none', reason: `cgroup v2 at ${root} lacks the ${missing.join(', ')} controller(s)` };
-    if (!writable(join(root, 'cgroup.subtree_control'))) return { version: 'none', reason: `cgroup v2 at ${root} is not writable (run as root, or delegate a subtree to this user)` };
+    if (!canAccess(join(root, 'cgroup.subtree_control'), constants.W_OK)) return { version: 'none', reason: `cgroup v2 at ${root} is not writable (run as root, or delegate a subtree to this user)` };
     return { version: 2, root };
   }
   const controllers = { cpu: join(root, 'cpu'), cpuset: join(root, 'cpuset'), memory: join(root, 'memory') };
   const missing = needed.filter((c) => !existsSync(join(root, c, 'cgroup.procs')));
   if (missing.length) return { version: 'none', reason: `no cgroup v1 mount for ${missing.join(', ')} under ${root}, and no cgroup v2 hierarchy there` };
-  const readOnly = Object.values(controllers).filter((dir) => !writable(join(dir, 'cgroup.procs')));
+  const readOnly = Object.values(controllers).filter((dir) => !canAccess(join(dir, 'cgroup.procs'), constants.W_OK));
   if (readOnly.length) return { version: 'none', reason: `cgroup v1 at ${readOnly.join(', ')} is not writable (run as root)` };
   return { version: 1, root, controllers };
-}
-
-function writable(file: string): boolean {
-  try {
-    accessSync(file, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

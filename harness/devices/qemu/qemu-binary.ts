@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { constants } from 'node:fs';
+import { canAccess } from '../file-access.ts';
 import { delimiter, join, resolve } from 'node:path';
 
 export interface QemuBinary {
@@ -29,9 +30,9 @@ export function findQemu(command: string): QemuLookup {
 
 // Both questions run the x86-64 qemu binary only, no guest: milliseconds.
 function probe(command: string): QemuLookup {
-  const path = command.includes('/') ? resolve(command) : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find(executable);
+  const path = command.includes('/') ? resolve(command) : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find((file) => canAccess(file, constants.X_OK));
   if (!path) return { ok: false, problem: `${command} was not found on PATH` };
-  if (!executable(path)) return { ok: false, problem: `${path} does not exist or is not executable` };
+  if (!canAccess(path, constants.X_OK)) return { ok: false, problem: `${path} does not exist or is not executable` };
   const version = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   if (version.status !== 0) return { ok: false, problem: `${path} --version failed (${version.error?.message ?? version.stderr.trim().split('\n')[0] ?? `exit code ${version.status}`})` };
   // qemu-user lists the models and then exits with status 1: the list is read whatever the status.
@@ -40,13 +41,4 @@ function probe(command: string): QemuLookup {
     .filter((line) => /^\s+\S/.test(line))
     .map((line) => line.trim().split(/\s+/)[0]!);
   return { ok: true, path, version: version.stdout.split('\n')[0]!.trim(), cpuModels };
-}
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { canAccess } from '../file-access.ts';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,20 +26,11 @@ export function findSysroot(configured: string | undefined): Sysroot {
   const dir = configured === undefined ? DEFAULT_SYSROOT : resolve(configured);
   const node = join(dir, 'usr/bin/node');
   if (!existsSync(dir)) return { ok: false, dir, problem: `the arm64 sysroot ${dir} does not exist` };
-  if (!executable(node)) {
+  if (!canAccess(node, constants.X_OK)) {
     const partial = existsSync(`${dir}.partial`) ? ` (${dir}.partial is left from an interrupted build)` : '';
     return { ok: false, dir, problem: `the arm64 sysroot ${dir} has no executable usr/bin/node${partial}` };
   }
   const stamp = join(dir, STAMP);
   const builtFrom = existsSync(stamp) ? readFileSync(stamp, 'utf8').split('\n')[0]! : 'not built by setup-arm64 (no stamp file)';
   return { ok: true, dir, node, builtFrom };
-}
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
