@@ -135,13 +135,19 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
   }, 30_000);
 
   it('slows the page down under CPU throttling (rate 4: median latency over 1.5x that of rate 1)', async () => {
-    const normal = await inBrowser(matMulJob());
-    const throttled = await inBrowser(matMulJob(), {}, browserSpec({ cpuThrottling: 4 }));
-    for (const { cell } of [normal, throttled]) expect(cell.status).toBe('ok');
-    expect(throttled.cell.constraints).toContain('CPU throttling 4x (CDP Emulation.setCPUThrottlingRate; nominal');
-    const slowdown = median(throttled.cell.samples.map((s) => s.latencyMs)) / median(normal.cell.samples.map((s) => s.latencyMs));
-    expect(slowdown).toBeGreaterThan(1.5);
-  }, 60_000);
+    // Other test files share the two cores: the rates alternate over three rounds and each keeps its quietest
+    // round, because load from elsewhere can only add time (to the unthrottled page most, in proportion).
+    const quietestMedian = { normal: Infinity, throttled: Infinity };
+    for (let round = 0; round < 3; round++) {
+      const normal = await inBrowser(matMulJob());
+      const throttled = await inBrowser(matMulJob(), {}, browserSpec({ cpuThrottling: 4 }));
+      for (const { cell } of [normal, throttled]) expect(cell.status).toBe('ok');
+      expect(throttled.cell.constraints).toContain('CPU throttling 4x (CDP Emulation.setCPUThrottlingRate; nominal');
+      quietestMedian.normal = Math.min(quietestMedian.normal, median(normal.cell.samples.map((s) => s.latencyMs)));
+      quietestMedian.throttled = Math.min(quietestMedian.throttled, median(throttled.cell.samples.map((s) => s.latencyMs)));
+    }
+    expect(quietestMedian.throttled / quietestMedian.normal).toBeGreaterThan(1.5);
+  }, 120_000);
 
   it('records a model that onnxruntime-web cannot load as MODEL_LOAD_FAILED', async () => {
     const bad = project.path('models/not-a-model.onnx');
