@@ -7,10 +7,12 @@ import { quantizeCommand } from './commands/quantize.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
 import { schemasCommand } from './commands/schemas.ts';
+import { signCommands } from './commands/sign.ts';
 import { validateCommand } from './commands/validate.ts';
 import { ConfigError, ConfigErrors } from './config/errors.ts';
 import { ModelFileError } from './onnx/model-file.ts';
 import { QuantizeError } from './quantize/quantize.ts';
+import { RunWriteError } from './results/journal.ts';
 import { TOOL_VERSION } from './version.ts';
 
 const program = new Command('edgebench')
@@ -26,6 +28,7 @@ calibrateCommand(program);
 validateCommand(program);
 quantizeCommand(program);
 schemasCommand(program);
+signCommands(program);
 
 // Only the command line decides exit codes; everything below it reports errors as values or typed errors.
 try {
@@ -35,6 +38,9 @@ try {
     const count = error instanceof ConfigErrors ? error.errors.length : 1;
     log(`edgebench: configuration error${count > 1 ? `s (${count})` : ''}, nothing was run:\n${error.message}`);
     process.exitCode = EXIT.usage;
+  } else if (error instanceof RunWriteError) {
+    log(`edgebench: ${error.message}`);
+    process.exitCode = EXIT.failed;
   } else if (error instanceof BaselineError) {
     log(`edgebench: the cloud baseline failed, nothing was run:\n${error.message}`);
     process.exitCode = EXIT.usage;

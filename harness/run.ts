@@ -3,9 +3,16 @@ import { join, relative } from 'node:path';
 import type { DeviceSpec } from './config/device-spec.ts';
 import { driverFor } from './devices/registry.ts';
 import type { PlannedVariant, RunPlan } from './plan/plan.ts';
-import type { ExampleOutput, RunnerJob } from './runner/protocol.ts';
+import type { ExampleOutput, RunnerEvent, RunnerJob } from './runner/protocol.ts';
+import { startProbes } from './probes/sampler.ts';
+import { ThermalGatekeeper } from './probes/thermal-gate.ts';
 import { scheduleRuns } from './plan/schedule.ts';
-import { cellResult, type RunnerRun } from './results/cell-result.ts';
+import { variantChanged } from './plan/verify-variant.ts';
+import { notRunOutcome, type RunnerOutcome } from './runner/spawn.ts';
+import { cellResult, failureOf, type RunnerRun } from './results/cell-result.ts';
+import { fingerprintChanges, Journal, JOURNAL_FILE, RunWriteError, type JournaledRun, type ReadJournal, type RunFingerprint } from './results/journal.ts';
+import { sha256Text } from './plan/hash.ts';
+import { ConfigError } from './config/errors.ts';
 import { scoreCells } from './scoring/score-cells.ts';
 import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results } from './results/schema.ts';
 import { writeResults } from './results/write-results.ts';
@@ -22,6 +29,8 @@ export interface RunPosition {
 export interface RunProgress {
   deviceSkipped?(device: DeviceSpec, reason: string): void;
   cellStarted?(device: DeviceSpec, variant: PlannedVariant, position: RunPosition): void;
+  /** A runner process the device lost, about to be run again. */
+  attemptLost?(device: DeviceSpec, variant: PlannedVariant, failure: { code: string; message: string }, retry: { attempt: number; retries: number }): void;
   /** After each runner process, with the cell as measured so far. */
   cellFinished?(cell: CellResult, position: RunPosition): void;
 }
@@ -38,11 +47,18 @@ export function newRunId(now = new Date()): string {
 
 /**
  * Runs every device x variant cell of a plan, `repeats` fresh runner processes
- * per cell in the order scheduleRuns gives. results.json is rewritten
- * atomically after every process, so whatever was measured survives a crash or Ctrl-C.
+ * per cell in the order scheduleRuns gives. Every runner event is appended to
+ * the run's journal as it arrives, and results.json is rewritten atomically
+ * after every process, so whatever was measured survives a crash or Ctrl-C.
+ * With `resume` (the journal of an unfinished run), the processes it holds are
+ * kept and only the rest run; a run whose suite, devices or variants changed
+ * since is refused.
  */
-export async function executePlan(fullPlan: RunPlan, options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress; repeats?: number; ab?: { a: string; b: string; rounds: number } }): Promise<RunOutput> {
-  const runId = options.runId ?? newRunId();
+export async function executePlan(
+  fullPlan: RunPlan,
+  options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress; repeats?: number; ab?: { a: string; b: string; rounds: number }; resume?: ReadJournal },
+): Promise<RunOutput> {
+  const runId = options.resume?.header.runId ?? options.runId ?? newRunId();
   // Optional devices that are not available now are left out, with the reason recorded.
   const skipped = new Map<string, string>();
   for (const device of fullPlan.devices) {
@@ -56,12 +72,28 @@ export async function executePlan(fullPlan: RunPlan, options: { outDir: string; 
   const resultsFile = join(options.outDir, runId, 'results.json');
   const { suite } = plan;
   const repeats = options.ab?.rounds ?? options.repeats ?? suite.repeats;
+  const fingerprint = fingerprintOf(fullPlan, repeats, options.ab);
+  const journalFile = join(options.outDir, runId, JOURNAL_FILE);
+  const startedAt = options.resume?.header.startedAt ?? new Date().toISOString();
+  let journal: Journal;
+  if (options.resume) {
+    const changes = fingerprintChanges(options.resume.header.fingerprint, fingerprint);
+    if (changes.length) throw new ConfigError(journalFile, 'fingerprint', `run ${runId} cannot be resumed: ${changes.join('; ')}`, 'start a new run (measurements of different models or settings do not mix), or restore what changed');
+    journal = Journal.reopen(journalFile, options.resume);
+  } else {
+    try {
+      journal = Journal.create(journalFile, { type: 'run', runId, startedAt, fingerprint });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      throw new ConfigError('command line', '--run-id', `run folder ${join(options.outDir, runId)} already holds a run`, `resume it with --resume ${join(options.outDir, runId)}, or choose another --run-id`);
+    }
+  }
   const results: Results = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'edgebench', version: TOOL_VERSION },
     runId,
     status: 'running',
-    startedAt: new Date().toISOString(),
+    startedAt,
     suite: {
       name: suite.name,
       file: relative(process.cwd(), plan.suiteFile),
@@ -80,7 +112,9 @@ export async function executePlan(fullPlan: RunPlan, options: { outDir: string; 
     examples: exampleRecords(plan),
     cells: [],
   };
-  await writeResults(resultsFile, results);
+  await writeResults(resultsFile, results).catch((error: Error) => {
+    throw new RunWriteError(join(options.outDir, runId), error);
+  });
 
   const order = scheduleRuns(plan, { repeats, seed: runId, ...(options.ab ? { ab: options.ab } : {}) });
   const runsOf = new Map<string, RunnerRun[]>();
@@ -88,30 +122,125 @@ export async function executePlan(fullPlan: RunPlan, options: { outDir: string; 
   // Cells keep the plan's device x variant order, whatever order their processes ran in.
   const cellKeys = plan.devices.flatMap((device) => plan.variants.map((variant) => `${device.id}\u0000${variant.variant.name}`));
   const timeoutMs = suite.timeoutSeconds * 1000;
-  for (const [index, { device, variant, repeat }] of order.entries()) {
-    if (options.signal?.aborted) break;
+  // Before each runner process: the suite's cooldown and thermal gate; beside it: the device's probes.
+  const thermal = new ThermalGatekeeper(suite.thermal);
+  const measure = (device: DeviceSpec, variant: PlannedVariant, runs: RunnerRun[]) => {
     const key = `${device.id}\u0000${variant.variant.name}`;
-    // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
-    if (cells.get(key)?.status === 'failed') continue;
-    options.progress?.cellStarted?.(device, variant, { index, total: order.length, repeat, repeats });
-    const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
-    const startedAt = new Date();
-    const outcome = await driverFor(device).runCell(device, job, { timeoutMs, signal: options.signal });
-    const runs = [...(runsOf.get(key) ?? []), { startedAt, finishedAt: new Date(), outcome }];
     runsOf.set(key, runs);
     const cell = cellResult({ deviceId: device.id, variant: variant.variant, runs, timeoutMs, answerOf: answerReader(plan) });
     cells.set(key, cell);
     results.cells = cellKeys.flatMap((k) => cells.get(k) ?? []);
-    await writeResults(resultsFile, results);
+    return cell;
+  };
+  // A resumed run starts from the processes its journal holds in full. A repeat whose last attempt the device
+  // lost is run again; the attempts lost before are kept on it.
+  const done = new Set<string>();
+  const lostBefore = new Map<string, { code: string; message: string }[]>();
+  for (const device of plan.devices) {
+    for (const variant of plan.variants) {
+      const journaled = (options.resume?.completed ?? []).filter((r) => r.device === device.id && r.variant === variant.variant.name);
+      const byRepeat = new Map<number, JournaledRun[]>();
+      for (const run of journaled) byRepeat.set(run.repeat, [...(byRepeat.get(run.repeat) ?? []), run]);
+      const kept: RunnerRun[] = [];
+      for (const [repeat, attempts] of [...byRepeat].sort(([x], [y]) => x - y)) {
+        const last = attempts.at(-1)!;
+        const lost = attempts.filter((a) => a !== last || lostByDevice(a.outcome)).map((a) => a.outcome.deviceFailure!);
+        const key = processKey({ device: device.id, variant: variant.variant.name, repeat });
+        if (lostByDevice(last.outcome)) lostBefore.set(key, lost);
+        else if (RUN_AGAIN_ON_RESUME.has(failureOf(last.outcome, timeoutMs)?.code ?? '')) continue;
+        else {
+          kept.push({ startedAt: last.startedAt, finishedAt: last.finishedAt, outcome: last.outcome, ...(last.probes ? { probes: last.probes } : {}), ...(lost.length ? { lostAttempts: lost } : {}) });
+          done.add(key);
+        }
+      }
+      if (kept.length) measure(device, variant, kept);
+    }
+  }
+  // Results are kept on disk after every process; a write that fails stops the run the way a failed journal write does.
+  const save = () => writeResults(resultsFile, results).catch((error: Error) => journal.fail(error));
+  const stop = options.signal ? AbortSignal.any([options.signal, journal.failed]) : journal.failed;
+  if (options.resume) await save();
+  for (const [index, { device, variant, repeat }] of order.entries()) {
+    if (stop.aborted) break;
+    const key = `${device.id}\u0000${variant.variant.name}`;
+    const where = { device: device.id, variant: variant.variant.name, repeat };
+    if (done.has(processKey(where))) continue;
+    // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
+    if (cells.get(key)?.status === 'failed') continue;
+    options.progress?.cellStarted?.(device, variant, { index, total: order.length, repeat, repeats });
+    const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
+    const lostAttempts = lostBefore.get(processKey(where)) ?? [];
+    let run: RunnerRun;
+    for (;;) {
+      const gate = await thermal.beforeRunnerProcess(device, stop);
+      const startedAt = new Date();
+      const attempt = journal.start(where, startedAt);
+      const changed = variant.problem ? undefined : await variantChanged(variant);
+      const sampling = await startProbes(device);
+      const onEvent = (event: RunnerEvent) => {
+        journal.event(attempt, event);
+        sampling.onEvent(event);
+      };
+      const outcome = variant.problem
+        ? notRunOutcome(variant.problem.code, variant.problem.message)
+        : changed
+          ? notRunOutcome('MODEL_CHANGED', changed)
+          : await driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent });
+      const probes = { ...(await sampling.stop()), gate };
+      const finishedAt = new Date();
+      journal.end({ ...where, attempt }, finishedAt, outcome, probes);
+      run = { startedAt, finishedAt, outcome, probes, ...(lostAttempts.length ? { lostAttempts: [...lostAttempts] } : {}) };
+      // The device, not the model, ended it: run it again, up to the suite's retries, and say so.
+      if (!lostByDevice(outcome) || lostAttempts.length >= suite.retries || stop.aborted) break;
+      lostAttempts.push(outcome.deviceFailure!);
+      options.progress?.attemptLost?.(device, variant, outcome.deviceFailure!, { attempt: lostAttempts.length, retries: suite.retries });
+    }
+    if (journal.writeError) break;
+    const cell = measure(device, variant, [...(runsOf.get(key) ?? []), run]);
+    await save();
     options.progress?.cellFinished?.(cell, { index, total: order.length, repeat, repeats });
   }
+  if (journal.writeError) throw new RunWriteError(join(options.outDir, runId), journal.writeError);
+
+  // Connections kept open across cells (SSH masters) are closed before scoring, which needs no device.
+  await Promise.all(fullPlan.devices.map((device) => driverFor(device).release?.(device)));
 
   // Scoring needs every variant of a device (the reference among them), so it runs once all cells have.
   for (const [cell, quality] of scoreCells(results.cells, { suite, dataset: plan.dataset, baselineAnswers: plan.baselineAnswers })) cell.quality = quality;
   results.status = options.signal?.aborted ? 'interrupted' : 'complete';
   results.finishedAt = new Date().toISOString();
-  await writeResults(resultsFile, results);
+  await writeResults(resultsFile, results).catch((error: Error) => {
+    throw new RunWriteError(join(options.outDir, runId), error);
+  });
   return { results, resultsFile };
+}
+
+/**
+ * Failures a resume runs again: they say something about the machine or the
+ * run (killed from outside, hung, stopped, the model file changed and was
+ * restored), not about the variant. A model that does not load, or runs out
+ * of memory under a cap, fails the same way every time: that is its result.
+ */
+const RUN_AGAIN_ON_RESUME = new Set(['INTERRUPTED', 'DEVICE_UNAVAILABLE', 'RUNNER_KILLED', 'RUNNER_INCOMPLETE', 'TIMEOUT', 'MODEL_CHANGED']);
+
+/** An infrastructure failure: the browser, session, server or connection died, not the model. */
+const lostByDevice = (outcome: RunnerOutcome) => outcome.deviceFailure?.code === 'DEVICE_LOST' && !outcome.canceled;
+
+const processKey = (run: { device: string; variant: string; repeat: number }) => `${run.device}\u0000${run.variant}\u0000${run.repeat}`;
+
+/** What the run measures, for the journal: a resume must measure the same. */
+function fingerprintOf(plan: RunPlan, repeats: number, ab: { a: string; b: string; rounds: number } | undefined): RunFingerprint {
+  return {
+    suiteFile: relative(process.cwd(), plan.suiteFile),
+    devicesFile: relative(process.cwd(), plan.devicesFile),
+    ...(plan.deviceIds ? { deviceIds: plan.deviceIds } : {}),
+    suiteSha256: sha256Text(JSON.stringify(plan.suite)),
+    devicesSha256: sha256Text(JSON.stringify(plan.devices)),
+    datasetSha256: plan.dataset.sha256,
+    variants: Object.fromEntries(plan.variants.map((v) => [v.variant.name, v.variant.sha256])),
+    repeats,
+    ...(ab ? { ab } : {}),
+  };
 }
 
 /** Puts a runner output in words: the class label, or the decoded generated text. */

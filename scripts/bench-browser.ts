@@ -1,15 +1,18 @@
 /**
  * What does the browser device measure, next to the local one? The same MatMul
  * model runs through the local driver (onnxruntime-node), and the browser driver
- * (onnxruntime-web in headless Chromium) without and with CPU throttling; each
- * configuration in several fresh runners (processes or browsers).
+ * (onnxruntime-web in headless Chromium) without and with CPU throttling, and
+ * the same page through a local Appium server and its Chromium driver; each
+ * configuration in several fresh runners (processes, browsers, Appium servers).
  *
- *   npm run bench:browser [-- --batch 8 --iterations 200 --repeats 3 --rates 1,4 --threads 1]
+ *   npm run bench:browser [-- --batch 8 --iterations 200 --repeats 3 --rates 1,4 --threads 1 --no-appium]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AppiumDeviceSpec } from '../harness/config/device-spec.ts';
+import { appiumDriver } from '../harness/devices/appium.ts';
 import { browserDriver } from '../harness/devices/browser.ts';
 import { localDriver } from '../harness/devices/local.ts';
 import { floatTensor, model, node, tensorValue, writeModel } from '../harness/onnx/build.ts';
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     rates: { type: 'string', default: '1,4' },
     threads: { type: 'string', default: '1' },
+    'no-appium': { type: 'boolean', default: false },
   },
 });
 const [batch, width, iterations, repeats, threads] = [values.batch, values.width, values.iterations, values.repeats, values.threads].map(Number) as [number, number, number, number, number];
@@ -66,7 +70,7 @@ function measure(outcome: RunnerOutcome, helloAfterMs: number): Measured {
   const peak = find('memory').peakRss.bytes;
   // The browser reports hello after the load (it names the renderer the load revealed); the local runner before it.
   const startMs = find('hello').platform === 'browser' ? helloAfterMs - loaded.loadMs : helloAfterMs;
-  return { p50: percentileOfSorted(latencies, 0.5), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, loadMs: loaded.loadMs, startMs, peakMiB: peak / 2 ** 20, modelMiB: (peak - loaded.rssBeforeLoad.bytes) / 2 ** 20 };
+  return { p50: percentileOfSorted(latencies, 0.5), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, loadMs: loaded.loadMs, startMs, peakMiB: peak / 2 ** 20, modelMiB: (peak - loaded.rssBeforeLoad!.bytes) / 2 ** 20 };
 }
 
 async function cell(name: string, runCell: (onEvent: (event: RunnerEvent) => void) => Promise<RunnerOutcome>): Promise<Measured> {
@@ -86,6 +90,9 @@ const configurations: [string, (onEvent: (event: RunnerEvent) => void) => Promis
     `browser ${rate}x, ${threads} thread(s)`,
     (onEvent) => browserDriver.runCell({ id: 'chromium', kind: 'browser', cpuThrottling: rate, threads }, job, { timeoutMs: 300_000, onEvent }),
   ]),
+  ...(values['no-appium']
+    ? []
+    : [['appium 1x (local server)', (onEvent) => appiumDriver.runCell(AppiumDeviceSpec.parse({ id: 'appium', kind: 'appium', threads }), job, { timeoutMs: 300_000, onEvent })] as [string, (onEvent: (event: RunnerEvent) => void) => Promise<RunnerOutcome>]]),
 ];
 
 console.log(`MatMul [${batch}, ${width}] x [${width}, ${width}], ${iterations} timed iterations, ${repeats} fresh runner(s) per configuration, configurations interleaved`);
@@ -107,6 +114,11 @@ for (const [name, measured] of results) {
   console.log([name.padEnd(28), of('p50', 3).padStart(6), of('mean', 3).padStart(7), of('loadMs', 0).padStart(7), of('startMs', 0).padStart(8), of('peakMiB', 0).padStart(8), of('modelMiB', 0).padStart(9)].join('  '));
 }
 const browserRuns = [...results.entries()].filter(([name]) => name.startsWith('browser'));
+const appiumRuns = results.get('appium 1x (local server)');
+if (appiumRuns && browserRuns[0]) {
+  const extra = median(appiumRuns.map((m) => m.startMs)) - median(browserRuns[0][1].map((m) => m.startMs));
+  console.log(`appium vs ${browserRuns[0][0]}: start-up ${(extra / 1000).toFixed(2)} s longer per cell (the Appium server and its session), p50 ${(median(appiumRuns.map((m) => m.p50)) / median(browserRuns[0][1].map((m) => m.p50))).toFixed(2)}x`);
+}
 const unthrottled = browserRuns[0];
 for (const [name, measured] of browserRuns.slice(1)) {
   const ratio = (key: 'p50' | 'mean') => (median(measured.map((m) => m[key])) / median(unthrottled![1].map((m) => m[key]))).toFixed(2);

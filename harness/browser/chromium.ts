@@ -95,3 +95,8 @@ async function allExited(processes: { pid: number }[], withinMs: number): Promis
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** The browser's console errors and warnings, last ones kept, for a cell's error message. */
+export function consoleTail(messages: readonly { level: string; text: string }[]): string {
+  return messages.filter((m) => m.level === 'error' || m.level === 'warn').map((m) => `console.${m.level}: ${m.text}`).join('\n').slice(-4000);
+}

@@ -38,6 +38,7 @@ export function calibrateCommand(program: Command): void {
           cell = cellResult({ deviceId: device.id, variant: variant.variant, runs, timeoutMs: plan.suite.timeoutSeconds * 1000, answerOf: answerReader(plan) });
           if (cell.status !== 'ok') throw new ConfigError(device.id, undefined, `calibration run ${run} failed: ${cell.error?.code}: ${cell.error?.message}`, 'fix the cell first: edgebench run shows the same error');
         }
+        await driverFor(device).release?.(device);
         const values = new Map(CALIBRATED.flatMap((metric) => {
           const perRepeat = METRICS[metric].read(cell!)?.perRepeat;
           return perRepeat ? [[metric, [...perRepeat.values()]] as const] : [];

@@ -12,5 +12,5 @@ export function configOptions(command: Command): Command {
   return command
     .addOption(new Option('-s, --suite <file>', 'suite file').default('suites/demo.yaml'))
     .addOption(new Option('-d, --devices <file>', 'device inventory').default('devices.yaml'))
-    .addOption(new Option('--device <id...>', 'run only on these device ids'));
+    .addOption(new Option('--device <id...>', 'run on these device ids from the devices file instead of the suite\'s list'));
 }

@@ -1,4 +1,5 @@
-import { dirname, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadBaselineAnswers } from '../baselines/load-answers.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -9,6 +10,7 @@ import { buildReport } from '../report/report.ts';
 import { consoleTable } from '../report/console-table.ts';
 import { qualityTable } from '../report/quality-table.ts';
 import { executePlan, newRunId } from '../run.ts';
+import { JOURNAL_FILE, readJournal, type ReadJournal } from '../results/journal.ts';
 import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { configOptions, EXIT, log } from './common.ts';
@@ -27,17 +29,21 @@ export function runCommand(program: Command): void {
     .addOption(new Option('--run-id <id>', 'name of the run folder (default: UTC time + random suffix)').argParser(runIdArg))
     .addOption(new Option('--ab <a,b>', 'interleaved A/B: alternate these two variants in rounds on each device (compare then pairs the rounds)').argParser(abArg))
     .addOption(new Option('--rounds <n>', 'rounds for --ab (at least 8 can reach significance at alpha 0.01; 40 are needed to catch a 5% slowdown reliably on a noisy 2-core VM); each round runs the suite\'s iterations once per variant').argParser(Number).default(40))
+    .addOption(new Option('--resume <run-dir>', 'finish an interrupted run: keep the runner processes its journal holds and run only the rest (its suite, devices and settings are reused; refused if any changed)'))
     .addOption(new Option('--no-report', 'do not write the HTML report'))
     .addOption(new Option('--repeats <n>', 'fresh runner processes per device x variant (default: the suite\'s repeats, 5 unless set); compare needs at least 3 per side to test between processes').argParser(repeatsArg))
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (opts: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean }) => {
+    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string }) => {
+      const resume = given.resume ? await readJournalOf(given.resume) : undefined;
+      // A resumed run is the same run: its suite, devices and settings come from its journal.
+      const opts = resume ? { ...given, ...resumedOptions(resume, given.resume!) } : given;
       const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
       for (const name of opts.ab ?? []) {
         if (!plan.variants.some((v) => v.variant.name === name)) throw new ConfigError('command line', '--ab', `no variant "${name}" in ${opts.suite}`, `use two of: ${plan.variants.map((v) => v.variant.name).join(', ')}`);
       }
       if (opts.ab && !(Number.isInteger(opts.rounds) && opts.rounds >= 2)) throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 10 (8 or more can reach significance at alpha 0.01)');
       await loadBaselineAnswers(plan, { log });
-      const runId = opts.runId ?? newRunId();
+      const runId = resume?.header.runId ?? opts.runId ?? newRunId();
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
         if (controller.signal.aborted) process.exit(EXIT.interrupted);
@@ -52,8 +58,10 @@ export function runCommand(program: Command): void {
         signal: controller.signal,
         ...(opts.repeats !== undefined ? { repeats: opts.repeats } : {}),
         ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
+        ...(resume ? { resume } : {}),
         progress: {
           deviceSkipped: (device, reason) => log(`skipping optional device ${device.id}: ${reason}`),
+          attemptLost: (device, variant, failure, { attempt, retries }) => log(`      lost by the device (${failure.code}: ${failure.message}); running it again (retry ${attempt} of ${retries})`),
           cellStarted: (device, variant, { index, total, repeat, repeats }) => log(`[${index + 1}/${total}] ${device.id} / ${variant.variant.name}${repeats > 1 ? ` (repeat ${repeat}/${repeats})` : ''} ...`),
           cellFinished: (cell, { repeat }) => {
             const latencies = sortAscending(cell.samples.filter((s) => (s.repeat ?? 1) === repeat).map((s) => s.latencyMs));
@@ -76,10 +84,33 @@ export function runCommand(program: Command): void {
         }
       }
       if (results.status === 'interrupted') {
-        log('the run was interrupted: the table shows the cells measured before it stopped');
+        log(`the run was interrupted: the table shows the cells measured before it stopped; finish it with: edgebench run --resume ${relative(process.cwd(), dirname(resultsFile))}`);
         process.exitCode = EXIT.interrupted;
       } else if (results.cells.some((c) => c.status === 'failed')) process.exitCode = EXIT.failed;
     });
+}
+
+async function readJournalOf(runDir: string): Promise<ReadJournal> {
+  const file = join(runDir, JOURNAL_FILE);
+  if (!existsSync(file)) throw new ConfigError('command line', '--resume', `${file} not found`, 'name a run folder edgebench wrote, e.g. reports/<run-id>');
+  try {
+    return await readJournal(file);
+  } catch (error) {
+    throw new ConfigError(file, 'journal', (error as Error).message, 'start a new run');
+  }
+}
+
+function resumedOptions(resume: ReadJournal, runDir: string) {
+  const { fingerprint } = resume.header;
+  return {
+    suite: fingerprint.suiteFile,
+    devices: fingerprint.devicesFile,
+    device: fingerprint.deviceIds,
+    out: dirname(resolve(runDir)),
+    repeats: fingerprint.ab ? undefined : fingerprint.repeats,
+    ab: fingerprint.ab ? ([fingerprint.ab.a, fingerprint.ab.b] as [string, string]) : undefined,
+    rounds: fingerprint.ab?.rounds ?? 0,
+  };
 }
 
 function abArg(value: string): [string, string] {

@@ -28,5 +28,19 @@ export function incomparableReason(baseline: { run: Results; cell: CellResult },
   if (!allowed.has('variant') && baseline.cell.variant.sha256 !== candidate.cell.variant.sha256) {
     return `variant ${baseline.cell.variant.name} has other files (sha256 ${baseline.cell.variant.sha256.slice(0, 12)} vs ${candidate.cell.variant.sha256.slice(0, 12)}; add "variant" to compare.allowDifferent to allow it)`;
   }
+  return thermalReason(baseline.cell, candidate.cell);
+}
+
+/**
+ * Why two cells were measured in thermal states that do not compare: one
+ * gated and the other not (or ungated for another reason), or one throttled
+ * and the other not. Cells recorded before edgebench kept their thermal state
+ * compare as before.
+ */
+export function thermalReason(baseline: Pick<CellResult, 'thermal'>, candidate: Pick<CellResult, 'thermal'>): string | undefined {
+  const [a, b] = [baseline.thermal, candidate.thermal];
+  if (!a || !b) return undefined;
+  if (a.gating !== b.gating) return `thermal gating differs: baseline ${a.gatingNote}; candidate ${b.gatingNote}`;
+  if (a.throttling !== b.throttling) return `throttling differs: baseline ${a.throttling} (${a.throttlingNote}); candidate ${b.throttling} (${b.throttlingNote})`;
   return undefined;
 }

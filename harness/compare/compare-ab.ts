@@ -4,6 +4,7 @@ import { holmAdjust } from '../stats/multiple-comparisons.ts';
 import { signedRankTest } from '../stats/wilcoxon-signed-rank.ts';
 import { METRICS } from './metrics.ts';
 import type { Comparison } from './schema.ts';
+import { thermalReason } from './comparability.ts';
 import { verdictOfChange } from './verdict.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
@@ -21,9 +22,17 @@ const PAIRED_METRICS: MetricName[] = ['latency.p50', 'latency.p90', 'latency.p99
 export function compareInterleaved(results: Results, options: CompareOptions): Comparison[] {
   const ab = results.ab!;
   const found: { comparison: Comparison }[] = [];
+  const incomparable: Comparison[] = [];
   for (const deviceId of [...new Set(results.cells.map((c) => c.deviceId))]) {
+    const cellOf = (variant: string) => results.cells.find((c) => c.deviceId === deviceId && c.variant.name === variant && c.status === 'ok');
+    // A and B ran side by side, but one of them may still have run hot or throttled: then no verdict.
+    const thermal = thermalReason(cellOf(ab.a) ?? {}, cellOf(ab.b) ?? {});
     for (const metric of PAIRED_METRICS) {
       const definition = METRICS[metric];
+      if (thermal) {
+        if (cellOf(ab.b) && definition.read(cellOf(ab.b)!)) incomparable.push({ deviceId, variant: ab.b, metric, unit: definition.unit, higherIsBetter: definition.higherIsBetter, verdict: 'incomparable', rule: thermal });
+        continue;
+      }
       // Repeat r of B ran right beside repeat r of A (AB, BA, ...): those are the pairs.
       const perRepeat = (variant: string) => {
         const cell = results.cells.find((c) => c.deviceId === deviceId && c.variant.name === variant && c.status === 'ok');
@@ -56,7 +65,7 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
     }
   }
   const adjusted = found.length > 0 ? holmAdjust(found.map((f) => f.comparison.pValue!)) : [];
-  return found.map(({ comparison }, i) => {
+  const verdicts = found.map(({ comparison }, i) => {
     const p = adjusted[i]!;
     const { relative, relativeCi95 } = comparison.delta!;
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -66,4 +75,5 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
     const decided = verdictOfChange({ stats, change: relative, ci: relativeCi95, adjustedP: p, alpha: options.alpha, threshold: options.threshold, higherIsBetter: comparison.higherIsBetter, remedy: 'raise --rounds or quiet the device' });
     return { ...comparison, adjustedPValue: p, ...decided };
   });
+  return [...verdicts, ...incomparable];
 }

@@ -1,5 +1,6 @@
 import type { MetricName } from '../config/budget.ts';
 import type { Results } from '../results/schema.ts';
+import { thermalWarnings, type ThermalFacts } from '../stats/thermal-warnings.ts';
 import { sampleWarnings } from '../stats/warnings.ts';
 import { evaluateBudgets } from './budgets.ts';
 import { compareInterleaved } from './compare-ab.ts';
@@ -43,6 +44,14 @@ export function gate(input: GateInput): GateReport {
 
 function warningsOf(results: Results, run: 'baseline' | 'candidate'): MeasurementWarning[] {
   return results.cells.flatMap((cell) =>
-    cell.samples.length === 0 ? [] : sampleWarnings(cell.samples).map((w) => ({ code: w.code, deviceId: cell.deviceId, variant: cell.variant.name, run, message: w.message, remedy: w.remedy })),
+    [...(cell.samples.length === 0 ? [] : sampleWarnings(cell.samples)), ...thermalWarnings(thermalFacts(cell))].map((w) => ({ code: w.code, deviceId: cell.deviceId, variant: cell.variant.name, run, message: w.message, remedy: w.remedy })),
   );
+}
+
+function thermalFacts(cell: Results['cells'][number]): ThermalFacts {
+  const { temperatureStartC: start, temperatureEndC: end } = cell.metrics;
+  return {
+    ...(start?.source === 'measured' && end?.source === 'measured' ? { startC: start.value, endC: end.value } : {}),
+    ...(cell.thermal ? { gating: cell.thermal.gating, gatingNote: cell.thermal.gatingNote, throttling: cell.thermal.throttling, throttlingNote: cell.thermal.throttlingNote } : {}),
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PowerMeter, PowerModel, ProbeOptions, ThermalGate } from './probes.ts';
 
 /** Fields every device has, whatever drives it. */
 const deviceBase = {
@@ -12,10 +13,15 @@ const deviceBase = {
     .optional()
     .describe('Performance class such as "low", "mid" or "high"; budgets can target a class.'),
   description: z.string().optional().describe('Free text shown in reports.'),
+  requireSignedModels: z.boolean().optional().describe("Run only variants signed by a key the suite trusts (the suite's signatures.publicKeys); others are refused before the run."),
   optional: z
     .boolean()
     .optional()
     .describe('Skip the device, with the reason in the results, when its driver finds it unavailable (e.g. an arm64 sysroot not built yet) instead of failing its cells.'),
+  powerModel: PowerModel.optional(),
+  powerMeter: PowerMeter.optional(),
+  probes: ProbeOptions.optional(),
+  thermalGate: ThermalGate.optional().describe("This device's thermal gate, in place of the suite's (a phone's skin limit is not a desktop's)."),
 };
 
 export const LocalDeviceSpec = z
@@ -73,15 +79,123 @@ export const BrowserDeviceSpec = z
   })
   .describe('A web browser on this machine: the variant runs in onnxruntime-web inside headless Chromium, one fresh browser per cell.');
 
+const AppiumServer = z.union([
+  z.literal('local').describe("Start a local Appium server (edgebench's npm dependency, home in .cache/appium) for each cell."),
+  z
+    .strictObject({
+      url: z
+        .string()
+        .url()
+        // url() reports an unparsable URL; this check only looks at one that parses.
+        .refine((url) => !URL.canParse(url) || (!new URL(url).username && !new URL(url).password), 'the URL must not hold credentials: name the environment variables that do in usernameEnv and accessKeyEnv')
+        .optional()
+        .describe('WebDriver endpoint of a remote Appium server or grid, e.g. https://hub.browserstack.com/wd/hub.'),
+      urlEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .optional()
+        .describe('Environment variable holding the whole endpoint instead, for URLs that are themselves secret (AWS Device Farm test grid URLs are signed).'),
+      usernameEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Environment variable holding the user name (e.g. BROWSERSTACK_USERNAME); credentials never appear in devices.yaml.'),
+      accessKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Environment variable holding the access key (e.g. BROWSERSTACK_ACCESS_KEY).'),
+    })
+    .refine((server) => (server.url === undefined) !== (server.urlEnv === undefined), 'give the server either url or urlEnv (exactly one)')
+    .describe('A remote Appium server, Selenium Grid or cloud device farm.'),
+]);
+
+export const AppiumDeviceSpec = z
+  .strictObject({
+    ...deviceBase,
+    kind: z.literal('appium').describe('A browser on a device reached through Appium: the runner page runs in it on onnxruntime-web.'),
+    server: AppiumServer.default('local'),
+    platform: z
+      .enum(['chromium', 'android', 'ios'])
+      .default('chromium')
+      .describe('Which session edgebench asks for: "chromium" (this machine\'s Chromium through the Appium Chromium driver), "android" (Chrome through UiAutomator2), "ios" (Safari through XCUITest). Sets the default capabilities.'),
+    capabilities: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe('W3C capabilities merged over the platform defaults, e.g. appium:udid, appium:deviceName, bstack:options. No secrets: they come from usernameEnv/accessKeyEnv.'),
+    cpuThrottling: z.number().min(1).max(100).default(1).describe('CDP CPU throttling rate for Chromium-based sessions (over WebDriver BiDi); 1 means none. Not available in Safari.'),
+    threads: z.number().int().min(1).max(64).default(1).describe('WebAssembly threads for onnxruntime-web (env.wasm.numThreads).'),
+    pageHost: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/)
+      .default('127.0.0.1')
+      .describe('Host name the device opens the runner page at. 127.0.0.1 for a browser on this machine or a phone with adbReverse; "localhost" through a cloud tunnel (BrowserStack Local, Sauce Connect).'),
+    adbReverse: z
+      .boolean()
+      .default(false)
+      .describe("Android over USB with a local server: forward the phone's 127.0.0.1:<port> to the runner page with `adb reverse` (adb on PATH, appium:udid in capabilities)."),
+  })
+  .describe('A browser reached through Appium: a local Chromium, Chrome on an Android phone, Safari on an iPhone, or a remote grid / device farm.');
+
+/** Options edgebench sets itself on every ssh command; a value in sshOptions would break connection reuse or let ssh prompt. */
+const SSH_MANAGED_OPTIONS = ['batchmode', 'controlmaster', 'controlpath', 'controlpersist'];
+const oneLine = (text: string) => !/[\n\r\0]/.test(text);
+/** A refinement's message says what is wrong, its fix what to write instead (shown after "fix:"). */
+const rule = (message: string, fix: string) => ({ message, params: { fix } });
+
+export const SshDeviceSpec = z
+  .strictObject({
+    ...deviceBase,
+    kind: z.literal('ssh').describe('A Linux board reached over SSH (Raspberry Pi, Jetson, any arm64 or x64 machine with Node.js 18 or newer): the runner, onnxruntime-node and the variant are pushed to it and run there.'),
+    host: z
+      .string()
+      .refine((host) => /^[A-Za-z0-9_.:%[\]][^\s@]*$/.test(host), rule('host must be a host name, an IP address or a Host alias from ~/.ssh/config', 'write it without spaces or a leading "-", and put the login in user:'))
+      .describe('Host name, IP address, or a Host alias from ~/.ssh/config (whose HostName, Port, User, IdentityFile and ProxyJump then apply).'),
+    port: z.number().int().min(1).max(65535).optional().describe("SSH port; default: ~/.ssh/config's Port for the host, else 22."),
+    user: z
+      .string()
+      .refine((user) => /^[A-Za-z0-9._][A-Za-z0-9._-]*$/.test(user), rule('user must be a login name', 'use letters, digits, ".", "_" and "-" only'))
+      .optional()
+      .describe("Login on the board; default: ~/.ssh/config's User for the host, else your local user name."),
+    identityFile: z
+      .string()
+      .min(1)
+      .refine(
+        (path) => oneLine(path) && !path.includes('PRIVATE KEY'),
+        rule('identityFile must be the path of a private key file, and this looks like a key itself', 'save the key in a file (chmod 600) and write its path here, or load it into ssh-agent and leave identityFile out; never paste a key into devices.yaml'),
+      )
+      .optional()
+      .describe('Path of the private key file (relative to the directory edgebench runs in; ~/ allowed). Default: ssh-agent and ~/.ssh/config. Keys are never written in devices.yaml.'),
+    sshConfig: z.string().min(1).optional().describe('An ssh_config file to read instead of ~/.ssh/config (ssh -F).'),
+    sshOptions: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .refine(
+        (options) => Object.entries(options).every(([key, value]) => /^[A-Za-z][A-Za-z0-9]*$/.test(key) && oneLine(String(value))),
+        rule('sshOptions must map ssh option names to one-line values', 'write them as in ssh_config, e.g. ServerAliveInterval: 30'),
+      )
+      .refine(
+        (options) => !Object.keys(options).some((key) => SSH_MANAGED_OPTIONS.includes(key.toLowerCase())),
+        rule('sshOptions may not set BatchMode, ControlMaster, ControlPath or ControlPersist', 'remove them: edgebench sets them itself, to reuse one connection per device and never wait at a prompt'),
+      )
+      .optional()
+      .describe('Extra ssh -o options, e.g. { ProxyJump: bastion, ServerAliveInterval: 30 }; they take precedence over ~/.ssh/config.'),
+    remoteDir: z
+      .string()
+      .refine((dir) => /^(~|~\/.*|\/.*)$/.test(dir) && oneLine(dir), rule('remoteDir must be an absolute path on the board, or start with ~/', 'write e.g. ~/.cache/edgebench or /var/cache/edgebench'))
+      .default('~/.cache/edgebench')
+      .describe("The board's cache of pushed files (runner, onnxruntime-node, variants), by content hash. Absolute, or ~/ for the login's home."),
+    node: z
+      .string()
+      .min(1)
+      .refine(oneLine, rule('node must be one line', 'write the path of Node.js on the board, e.g. /usr/bin/node'))
+      .default('node')
+      .describe("Node.js (18 or newer) on the board: a path, or a name looked up on the login's PATH."),
+    cpus: z.array(z.number().int().nonnegative()).min(1).optional().describe('Board cores the runner is pinned to with taskset, e.g. [4, 5, 6, 7] for the big cores of a big.LITTLE CPU; default: all.'),
+    connectTimeoutSeconds: z.number().int().min(1).max(300).default(10).describe('How long ssh waits for the board to answer (ConnectTimeout) before the device counts as unreachable.'),
+  })
+  .describe('A Linux board reached with the system OpenSSH client: one reused connection per device, files pushed to a content-addressed cache on the board, the runner run there.');
+
 /**
  * Device kinds edgebench knows of. Only those with a driver are accepted;
  * the rest are named so that a devices.yaml written for them gets a clear
  * "not implemented yet" instead of "unknown kind".
  */
-export const IMPLEMENTED_DEVICE_KINDS = ['local', 'emulated', 'qemu-arm64', 'browser'] as const;
-export const PLANNED_DEVICE_KINDS = ['appium', 'ssh'] as const;
+export const IMPLEMENTED_DEVICE_KINDS = ['local', 'emulated', 'qemu-arm64', 'browser', 'appium', 'ssh'] as const;
+export const PLANNED_DEVICE_KINDS = [] as const;
 
-export const DeviceSpec = z.discriminatedUnion('kind', [LocalDeviceSpec, EmulatedDeviceSpec, QemuArm64DeviceSpec, BrowserDeviceSpec]);
+export const DeviceSpec = z.discriminatedUnion('kind', [LocalDeviceSpec, EmulatedDeviceSpec, QemuArm64DeviceSpec, BrowserDeviceSpec, AppiumDeviceSpec, SshDeviceSpec]);
 export type DeviceSpec = z.infer<typeof DeviceSpec>;
 export const DeviceKind = z.enum(IMPLEMENTED_DEVICE_KINDS);
 export type DeviceKind = z.infer<typeof DeviceKind>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors, formatFieldPath } from './errors.ts';
 
@@ -34,7 +34,20 @@ export function readYaml(file: string, whatItIs: string): YamlSource {
       }),
     );
   }
-  return { file, data: doc.toJS(), locate: (path) => locate(file, doc, lineCounter, path) };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Aliases the parser accepts but cannot resolve: an alias before its anchor, or an alias bomb.
+    let line: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        if (line === undefined && node.range && !node.resolve(doc)) line = lineCounter.linePos(node.range[0]).line;
+      },
+    });
+    throw new ConfigError(line !== undefined ? `${file}:${line}` : file, line !== undefined ? undefined : '(aliases)', `YAML error: ${(error as Error).message.split('\n')[0]}`, 'define each &anchor before its *alias, or write the values out');
+  }
+  return { file, data, locate: (path) => locate(file, doc, lineCounter, path) };
 }
 
 const YAML_FIXES: Partial<Record<string, string>> = {
@@ -78,9 +91,11 @@ function defaultFix(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return `use a value ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
     case 'invalid_format':
-      return `write it in ${issue.format} format`;
+      // A pattern's own message says what it allows; "regex format" would tell the reader nothing.
+      return issue.format === 'regex' ? 'rename it following the rule above' : `write it in ${issue.format} format`;
     case 'custom':
-      return 'change the value so it is unique and valid';
+      // A refinement may carry its own fix: .refine(check, { message, params: { fix } }).
+      return typeof issue.params?.fix === 'string' ? issue.params.fix : 'change the value so it is unique and valid';
     default:
       return 'see the JSON Schema in schemas/ for the allowed values';
   }

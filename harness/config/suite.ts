@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Budget, CompareOptions } from './budget.ts';
+import { ThermalOptions } from './probes.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
@@ -103,6 +104,20 @@ export const Suite = z
       .default(5)
       .describe('Fresh runner processes per device x variant, each with its own warm-up and iterations. Variants take turns, in a new order each repeat, so machine drift hits them all; compare treats the process as the unit of replication (at least 3 per side), which is what keeps a CI gate free of false alarms.'),
     timeoutSeconds: z.number().positive().max(86_400).default(600).describe('A cell that runs longer is stopped and recorded as failed.'),
+    signatures: z
+      .strictObject({
+        publicKeys: z.array(z.string().min(1)).min(1).describe('PEM ed25519 public keys (edgebench keygen), relative to the suite file, whose bundle signatures are trusted.'),
+        required: z.boolean().default(true).describe('Refuse every variant without a valid signature by one of these keys; false records the check on each variant without refusing.'),
+      })
+      .optional()
+      .describe('Signed model bundles (edgebench sign): each variant\'s <model>.sig.json is checked before the run.'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(1)
+      .describe('Times a runner process is run again when the device, not the model, ended it (DEVICE_LOST: a browser, session, server or connection died). Each lost attempt is recorded on its repeat; a model that fails is never retried.'),
     runtime: RuntimeOptions.default({ graphOptimizationLevel: 'all', executionMode: 'sequential' }),
     generation: GenerationOptions.optional(),
     classification: ClassificationOptions.optional(),
@@ -111,6 +126,7 @@ export const Suite = z
     router: RouterOptions.optional(),
     budgets: z.array(Budget).default([]).describe('Release budgets checked by edgebench compare (and the end of edgebench run).'),
     compare: CompareOptions.default({ threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] }),
+    thermal: ThermalOptions.optional(),
     devices: z.array(z.string()).min(1).optional().describe('Device ids to run on; all devices in devices.yaml when omitted.'),
     variants: z.array(VariantSpec).min(1, 'a suite needs at least one variant'),
   })

@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { z } from 'zod';
-import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, openChromium, type ChromiumSession } from '../browser/chromium.ts';
+import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, consoleTail, openChromium } from '../browser/chromium.ts';
 import type { BrowserDeviceSpec } from '../config/device-spec.ts';
 import type { RunnerEvent } from '../runner/protocol.ts';
-import type { RunnerOutcome } from '../runner/spawn.ts';
-import { PAGE_PATHS } from './browser/page.ts';
-import { DeviceFailure, drivePage, Stopped } from './browser/page-session.ts';
-import { startPageServer, type PageServer } from './browser/page-server.ts';
-import { onnxruntimeWebVersion, runnerRoutes } from './browser/routes.ts';
+import { runPageCell, unlessStopped } from './browser/page-cell.ts';
+import { DeviceFailure, drivePage } from './browser/page-session.ts';
+import { startPageServer } from './browser/page-server.ts';
+import { rendererMemory } from './browser/renderer.ts';
+import { onnxruntimeWebVersion, pageJobFor, runnerRoutes } from './browser/routes.ts';
 import type { DeviceDriver } from './driver.ts';
 import { hostFacts } from './local.ts';
 
@@ -36,90 +36,34 @@ export const browserDriver: DeviceDriver<Spec> = {
     return missing.length ? `${missing.join(' and ')} not found: install Debian's chromium and chromium-driver (bash scripts/setup.sh does), or set chromium/chromedriver in devices.yaml` : undefined;
   },
 
-  async runCell(spec, job, context) {
-    const events: RunnerEvent[] = [];
-    const emit = (event: RunnerEvent) => {
-      events.push(event);
-      context.onEvent?.(event);
-    };
-    const stop = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop.abort();
-    }, context.timeoutMs);
-    const cancel = () => stop.abort();
-    context.signal?.addEventListener('abort', cancel, { once: true });
-    if (context.signal?.aborted) stop.abort();
-
-    let server: PageServer | undefined;
-    let chromium: ChromiumSession | undefined;
-    let opening: Promise<ChromiumSession> | undefined;
-    let failure: { code: string; message: string } | undefined;
-    let finished = false;
-    try {
+  runCell(spec, job, context) {
+    return runPageCell(spec.id, context, async (cell) => {
       const binaries = binariesOf(spec);
       for (const [name, path] of Object.entries(binaries)) {
         if (!existsSync(path)) throw new DeviceFailure('DEVICE_UNAVAILABLE', `${name} not found at ${path}: install Debian's chromium and chromium-driver (bash scripts/setup.sh does), or set ${name} for device ${spec.id} in devices.yaml`);
       }
+      cell.constraints = () => describe(spec, cell.events);
       const served = await runnerRoutes(job.modelPath);
-      server = await startPageServer(served.routes);
-      const origin = server.origin;
-      if (stop.signal.aborted) throw new Stopped('stopped');
-      const browser = openUnlessStopped(binaries, stop.signal);
-      opening = browser.opening;
-      chromium = await browser.opened;
-      await drivePage({
-        chromium,
-        origin,
-        pageJob: {
-          job,
-          modelUrl: `${origin}${served.modelPath}`,
-          externalData: served.externalData.map(({ path, urlPath }) => ({ path, data: `${origin}${urlPath}` })),
-          wasmPaths: `${origin}${PAGE_PATHS.ortFolder}`,
-          threads: spec.threads,
-        },
-        cpuThrottling: spec.cpuThrottling,
-        stop: stop.signal,
-        emit,
+      const server = await startPageServer(served.routes);
+      cell.onCleanup(() => server.close());
+      const opening = openChromium(binaries).catch((error: unknown) => {
+        throw new DeviceFailure('DEVICE_UNAVAILABLE', `Chromium could not be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`);
       });
-      finished = true;
-    } catch (error) {
-      if (error instanceof DeviceFailure) failure = { code: error.code, message: `device ${spec.id}: ${error.message}` };
-      else if (!(error instanceof Stopped)) failure = { code: 'DEVICE_LOST', message: `device ${spec.id}: ${error instanceof Error ? error.message : String(error)}` };
-    } finally {
-      clearTimeout(timer);
-      context.signal?.removeEventListener('abort', cancel);
-      // A browser still starting when the cell was stopped is closed once it is up: no cell leaves one behind.
-      await (chromium ?? (await opening?.catch(() => undefined)))?.close();
-      await server?.close();
-    }
-    return {
-      events,
-      exitCode: finished ? 0 : undefined,
-      signal: undefined,
-      timedOut,
-      canceled: !timedOut && stop.signal.aborted,
-      stderrTail: (chromium?.console ?? []).filter((m) => m.level === 'error' || m.level === 'warn').map((m) => `console.${m.level}: ${m.text}`).join('\n').slice(-4000),
-      strayLines: [],
-      constraints: await describe(spec, events),
-      ...(failure && !stop.signal.aborted ? { deviceFailure: failure } : {}),
-    } satisfies RunnerOutcome;
+      // A browser still starting when the cell is stopped is closed once it is up: no cell leaves one behind.
+      cell.onCleanup(async () => (await opening.catch(() => undefined))?.close());
+      const chromium = await unlessStopped(opening, cell.stop);
+      cell.log = () => consoleTail(chromium.console);
+      await drivePage({
+        page: { browser: chromium.browser, name: 'Chromium', memory: rendererMemory(chromium.driverPid ?? -1), throttle: (rate) => chromium.browser.sendCommandAndGetResult('Emulation.setCPUThrottlingRate', { rate }) },
+        origin: server.origin,
+        pageJob: pageJobFor(job, server.origin, served, spec.threads),
+        cpuThrottling: spec.cpuThrottling,
+        stop: cell.stop,
+        emit: cell.emit,
+      });
+    });
   },
 };
-
-/** Chromium, unless the cell is stopped first; `opening` lets the caller close a browser that comes up after that. */
-function openUnlessStopped(binaries: { chromium: string; chromedriver: string }, stop: AbortSignal): { opening: Promise<ChromiumSession>; opened: Promise<ChromiumSession> } {
-  const opening = openChromium(binaries).catch((error: unknown) => {
-    throw new DeviceFailure('DEVICE_UNAVAILABLE', `Chromium could not be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`);
-  });
-  const opened = new Promise<ChromiumSession>((resolve, reject) => {
-    const onStop = () => reject(new Stopped('stopped'));
-    stop.addEventListener('abort', onStop, { once: true });
-    opening.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
-  });
-  return { opening, opened };
-}
 
 const execFileAsync = promisify(execFile);
 const versions = new Map<string, Promise<string>>();
@@ -139,7 +83,7 @@ function chromiumVersion(binary: string): Promise<string> {
 }
 
 /** The conditions a cell runs under, in words; the browser's own version once a cell has reported it. */
-async function describe(spec: Spec, events: RunnerEvent[] = []): Promise<string> {
+async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promise<string> {
   const hello = events.find((e) => e.type === 'hello');
   const browser = hello?.node ?? (await chromiumVersion(binariesOf(spec).chromium));
   const ort = hello?.onnxruntime ?? (await onnxruntimeWebVersion());

@@ -19,4 +19,6 @@ export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
   unavailable?(spec: S): Promise<string | undefined>;
   /** Runs one (device, variant) cell in a fresh runner process. */
   runCell(spec: S, job: RunnerJob, context: CellContext): Promise<RunnerOutcome>;
+  /** Closes what the driver keeps open across cells (an SSH master connection); called once when the run ends. */
+  release?(spec: S): Promise<void>;
 }

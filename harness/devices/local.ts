@@ -18,9 +18,12 @@ export const localDriver: DeviceDriver<z.infer<typeof LocalDeviceSpec>> = {
   },
 };
 
-let hostFactsOnce: Promise<DeviceFacts> | undefined;
+/** This machine's facts: every field known. */
+type HostFacts = DeviceFacts & Required<Pick<DeviceFacts, 'logicalCores' | 'physicalCores' | 'memoryBytes'>>;
 
-export function hostFacts(): Promise<DeviceFacts> {
+let hostFactsOnce: Promise<HostFacts> | undefined;
+
+export function hostFacts(): Promise<HostFacts> {
   hostFactsOnce ??= (async () => {
     const [cpu, mem, os] = await Promise.all([si.cpu(), si.mem(), si.osInfo()]);
     return {

@@ -1,9 +1,11 @@
 import type { DeviceKind, DeviceSpec } from '../config/device-spec.ts';
+import { appiumDriver } from './appium.ts';
 import { browserDriver } from './browser.ts';
 import type { DeviceDriver } from './driver.ts';
 import { emulatedDriver } from './emulated.ts';
 import { localDriver } from './local.ts';
 import { qemuArm64Driver } from './qemu-arm64.ts';
+import { sshDriver } from './ssh.ts';
 
 /** Every device driver, by the `kind` it serves in devices.yaml. */
 export const drivers = {
@@ -11,6 +13,8 @@ export const drivers = {
   emulated: emulatedDriver,
   'qemu-arm64': qemuArm64Driver,
   browser: browserDriver,
+  appium: appiumDriver,
+  ssh: sshDriver,
 } as const satisfies { [K in DeviceKind]: DeviceDriver<Extract<DeviceSpec, { kind: K }>> };
 
 export function driverFor<S extends DeviceSpec>(spec: S): DeviceDriver<S> {

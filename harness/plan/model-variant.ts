@@ -12,13 +12,17 @@ export const VariantFile = z.strictObject({
 /** A model variant as found on disk: every file it needs, with sizes and hashes. */
 export const ModelVariant = z.strictObject({
   name: z.string(),
-  precision: Precision,
+  /** Absent only for a variant whose model could not be read and whose suite entry names no precision. */
+  precision: Precision.optional(),
   /** The .onnx file, relative to the working directory. */
   file: z.string(),
-  files: z.array(VariantFile).min(1),
+  /** Empty for a variant whose model could not be read (its cells record why). */
+  files: z.array(VariantFile),
   diskBytes: z.number().int().nonnegative(),
   /** sha256 over "<file sha256>  <path>" lines of all files, sorted by path (sha256sum's format). */
   sha256: z.string(),
+  /** The bundle signature, when the suite checks signatures: by which trusted key, or why it failed. */
+  signature: z.union([z.strictObject({ verified: z.literal(true), keyId: z.string() }), z.strictObject({ verified: z.literal(false), reason: z.string() })]).optional(),
   /** For variants made by edgebench quantize: the manifest, the source model and the settings. */
   provenance: z
     .strictObject({ manifest: z.string(), sourceModel: z.string(), sourceSha256: z.string(), quantization: QuantizationSettings })

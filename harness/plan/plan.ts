@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { DeviceSpec } from '../config/device-spec.ts';
 import { ConfigError, ConfigErrors } from '../config/errors.ts';
@@ -8,16 +9,24 @@ import { ModelFileError } from '../onnx/model-file.ts';
 import type { RunnerExample } from '../runner/protocol.ts';
 import { loadDataset, type Dataset } from './dataset.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';
+import { readPublicKeys, verifyBundle } from '../integrity/bundle-signature.ts';
 import { planTask, type TaskPlan } from './task-plan.ts';
 
 export interface PlannedVariant extends ResolvedVariant {
   examples: RunnerExample[];
+  /**
+   * Why this variant cannot run (its model file is missing, truncated, not ONNX, lacks external data, or does
+   * not match its pinned hash): each of its cells fails with this error, and the other variants run.
+   */
+  problem?: { code: string; message: string };
 }
 
 export interface RunPlan {
   suite: Suite;
   suiteFile: string;
   devicesFile: string;
+  /** Devices chosen on the command line (--device), which a resumed run chooses again. */
+  deviceIds?: string[];
   devices: DeviceSpec[];
   dataset: Dataset;
   variants: PlannedVariant[];
@@ -56,21 +65,28 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
   const suiteDir = dirname(options.suiteFile);
   const devices = selectDevices(allDevices, suite, options, errors);
   const variants: ResolvedVariant[] = [];
+  const broken = new Map<number, { code: string; message: string }>();
   await Promise.all(
     suite.variants.map(async (spec, index) => {
       try {
         const resolved = await resolveVariant(spec, suiteDir, { suiteFile: options.suiteFile, field: `variants[${index}]` });
         if (spec.sha256 && spec.sha256 !== resolved.variant.sha256) {
-          errors.push(new ConfigError(options.suiteFile, `variants[${index}].sha256`, `variant "${spec.name}" does not match its pinned hash: expected ${spec.sha256}, found ${resolved.variant.sha256}`, `the model files changed; restore them, or set sha256 to ${resolved.variant.sha256} if the change is intended`));
+          const where = `${options.suiteFile}: variants[${index}].sha256`;
+          broken.set(index, { code: 'HASH_MISMATCH', message: `${where}: variant "${spec.name}" does not match its pinned hash: expected ${spec.sha256}, found ${resolved.variant.sha256} (fix: the model files changed; restore them, or set sha256 to ${resolved.variant.sha256} if the change is intended)` });
         }
         variants[index] = resolved;
       } catch (error) {
         if (error instanceof ConfigError) return void errors.push(error);
-        if (!(error instanceof ModelFileError)) throw error;
-        errors.push(new ConfigError(options.suiteFile, `variants[${index}].${spec.manifest ? 'manifest' : 'file'}`, `${relative(process.cwd(), error.file) || error.file}: ${error.message}`, fixForModelError(error)));
+        if (!(error instanceof ModelFileError) || !spec.file) throw error;
+        // A broken model is that variant's result, not the run's end: its cells fail with the reason, the rest run.
+        const where = `${options.suiteFile}: variants[${index}].file`;
+        broken.set(index, { code: error.code, message: `${where}: ${relative(process.cwd(), error.file) || error.file}: ${error.message} (fix: ${fixForModelError(error)})` });
+        variants[index] = await unusableVariant(spec, resolve(suiteDir, spec.file));
       }
     }),
   );
+
+  await checkSignatures(suite, devices, variants, { ...options, allDevices }, errors);
 
   let dataset: Dataset | undefined;
   try {
@@ -82,7 +98,7 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   let task: TaskPlan;
   try {
-    task = planTask(suite, options.suiteFile, variants, dataset);
+    task = planTask(suite, options.suiteFile, variants.filter((_, index) => !broken.has(index)), dataset);
   } catch (error) {
     collect(error);
     throw new ConfigErrors(errors);
@@ -90,7 +106,12 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
   const baselineAnswers = suite.baseline?.provider === 'recorded' ? recordedAnswers(dataset, suite.baseline.field, errors) : undefined;
   const datasetFile = relative(process.cwd(), dataset.file);
   const planned: PlannedVariant[] = [];
-  for (const variant of variants) {
+  for (const [index, variant] of variants.entries()) {
+    const problem = broken.get(index);
+    if (problem) {
+      planned.push({ ...variant, examples: [], problem });
+      continue;
+    }
     try {
       planned.push({ ...variant, examples: dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })) });
     } catch (error) {
@@ -98,7 +119,51 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
     }
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
-  return { suite, suiteFile: options.suiteFile, devicesFile: options.devicesFile, devices, dataset, variants: planned, task, ...(baselineAnswers ? { baselineAnswers } : {}) };
+  return { suite, suiteFile: options.suiteFile, devicesFile: options.devicesFile, ...(options.deviceIds ? { deviceIds: options.deviceIds } : {}), devices, dataset, variants: planned, task, ...(baselineAnswers ? { baselineAnswers } : {}) };
+}
+
+/**
+ * Signed bundles: with signatures in the suite, every variant's signature is
+ * checked against the trusted keys and recorded on the variant; a variant
+ * that fails is refused when the suite requires signatures, or when a device
+ * it would run on does.
+ */
+async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: ResolvedVariant[], where: { suiteFile: string; devicesFile: string; allDevices: DeviceSpec[] }, errors: ConfigError[]): Promise<void> {
+  const strict = devices.filter((d) => d.requireSignedModels);
+  if (!suite.signatures) {
+    for (const device of strict) {
+      errors.push(new ConfigError(where.devicesFile, `devices[${where.allDevices.indexOf(device)}].requireSignedModels`, `device ${device.id} runs only signed models, and suite ${where.suiteFile} trusts no signing keys`, 'add signatures.publicKeys to the suite, or run on another device'));
+    }
+    return;
+  }
+  let trusted: Awaited<ReturnType<typeof readPublicKeys>>;
+  try {
+    trusted = await readPublicKeys(suite.signatures.publicKeys.map((file) => resolve(dirname(where.suiteFile), file)));
+  } catch (error) {
+    return void errors.push(new ConfigError(where.suiteFile, 'signatures.publicKeys', (error as Error).message, 'list PEM public keys made by edgebench keygen (paths relative to the suite file)'));
+  }
+  const required = suite.signatures.required || strict.length > 0;
+  await Promise.all(
+    variants.map(async (resolved, index) => {
+      if (!resolved) return;
+      const verified = await verifyBundle(resolved.modelPath, trusted);
+      resolved.variant.signature = verified.ok ? { verified: true, keyId: verified.keyId } : { verified: false, reason: verified.reason };
+      if (!verified.ok && required) {
+        const by = suite.signatures!.required ? 'the suite requires signed models' : `device${strict.length > 1 ? 's' : ''} ${strict.map((d) => d.id).join(', ')} run${strict.length > 1 ? '' : 's'} only signed models`;
+        errors.push(new ConfigError(where.suiteFile, `variants[${index}]`, `variant "${resolved.variant.name}" is refused (${by}): ${verified.reason}`, `sign it with a trusted key: edgebench sign ${relative(process.cwd(), resolved.modelPath)} --key <private key>`));
+      }
+    }),
+  );
+}
+
+/** A variant whose model cannot be read: what is on disk, with nothing inferred. */
+async function unusableVariant(spec: Suite['variants'][number], modelPath: string): Promise<ResolvedVariant> {
+  const bytes = await stat(modelPath).then((s) => s.size, () => 0);
+  return {
+    modelPath,
+    model: { inputs: [], outputs: [], externalData: [], opsets: [], producer: '', nodeCount: 0 },
+    variant: { name: spec.name, ...(spec.precision ? { precision: spec.precision } : {}), file: relative(process.cwd(), modelPath), files: [], diskBytes: bytes, sha256: 'unavailable' },
+  };
 }
 
 /** The recorded provider: every line must carry the cloud model's answer. */
@@ -122,7 +187,8 @@ function selectDevices(all: DeviceSpec[], suite: Suite, options: { suiteFile: st
     return all.filter((d) => ids.includes(d.id));
   };
   let devices = suite.devices ? pick(suite.devices, options.suiteFile, 'devices') : all;
-  if (options.deviceIds) devices = pick(options.deviceIds, 'command line', '--device').filter((d) => devices.includes(d));
+  // The command line picks from the whole inventory: a suite's list is its default, not a limit.
+  if (options.deviceIds) devices = pick(options.deviceIds, 'command line', '--device');
   return devices;
 }
 

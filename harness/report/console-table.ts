@@ -1,11 +1,12 @@
 import { metricValue, type Metric } from '../results/metric.ts';
 import type { Results } from '../results/schema.ts';
+import { energyThermalNotes } from './energy-labels.ts';
 
 const MiB = 1024 * 1024;
 
 /** The end-of-run table: one row per device x variant. Unavailable values show as "n/a". */
 export function consoleTable(results: Results): string {
-  const header = ['device', 'variant', 'status', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'load ms', 'peak RSS MiB', 'model RSS MiB', 'disk MiB'];
+  const header = ['device', 'variant', 'status', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'load ms', 'peak RSS MiB', 'model RSS MiB', 'disk MiB', 'mJ/inference'];
   const rows = results.cells.map((cell) => {
     const latency = cell.metrics.latencyMs.source === 'measured' ? cell.metrics.latencyMs.summary : undefined;
     return [
@@ -20,13 +21,22 @@ export function consoleTable(results: Results): string {
       mib(cell.metrics.peakRssBytes),
       mib(cell.metrics.modelRssBytes),
       mib(cell.metrics.diskBytes),
+      energy(cell.metrics.energyPerInferenceMj),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const numeric = (i: number) => i >= 3;
   const line = (cells: string[]) => cells.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const failures = results.cells.filter((c) => c.error).map((c) => `  ${c.deviceId} / ${c.variant.name}: ${c.error!.code}: ${c.error!.message}`);
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(failures.length ? ['', 'failures:', ...failures] : [])].join('\n');
+  const notes = energyThermalNotes(results.cells).flatMap((note) => ['', `energy and thermal, ${note.devices.join(', ')}:`, ...note.lines.map((l) => `  ${l.topic}: ${l.text}`)]);
+  const estimated = results.cells.some((c) => c.metrics.energyPerInferenceMj?.source === 'estimated') ? ['(~ marks an estimate, not a measurement)'] : [];
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...estimated, ...(failures.length ? ['', 'failures:', ...failures] : []), ...notes].join('\n');
+}
+
+/** mJ per inference; "~" marks an estimate; n/a when unavailable (the notes below the table say why). */
+function energy(metric: Metric | undefined): string {
+  const value = metric ? metricValue(metric) : undefined;
+  return value === undefined ? 'n/a' : `${metric!.source === 'estimated' ? '~' : ''}${value.toFixed(3)}`;
 }
 
 function fixed(value: number | undefined, digits: number): string {

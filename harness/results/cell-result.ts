@@ -4,6 +4,8 @@ import type { RunnerOutcome } from '../runner/spawn.ts';
 import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 import { summarize } from '../stats/summary.ts';
 import { measured, unavailable, type LatencyMetric, type Metric } from './metric.ts';
+import type { RepeatProbes } from '../probes/readings.ts';
+import { energyThermal } from './energy-thermal.ts';
 import type { CellResult } from './schema.ts';
 
 type EventOf<T extends RunnerEvent['type']> = Extract<RunnerEvent, { type: T }>;
@@ -13,6 +15,10 @@ export interface RunnerRun {
   startedAt: Date;
   finishedAt: Date;
   outcome: RunnerOutcome;
+  /** Earlier attempts of this repeat that the device lost, and were run again. */
+  lostAttempts?: { code: string; message: string }[];
+  /** What the probes sampled beside the process, and the thermal gate before it. */
+  probes?: RepeatProbes;
 }
 
 /**
@@ -40,8 +46,9 @@ export function cellResult(input: {
   const outputs = (runs.find((r) => !r.error) ?? runs[0]!).outputs;
   const loads = runs.flatMap((r) => (r.loaded ? [r.loaded.loadMs] : []));
   const memories = runs.flatMap((r) => (r.memory ? [r.memory] : []));
-  const before = runs.flatMap((r) => (r.loaded ? [r.loaded.rssBeforeLoad] : []));
-  const models = runs.flatMap((r) => (r.memory && r.loaded ? [Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes)] : []));
+  const before = runs.flatMap((r) => (r.loaded?.rssBeforeLoad ? [r.loaded.rssBeforeLoad] : []));
+  const models = runs.flatMap((r) => (r.memory && r.loaded?.rssBeforeLoad ? [Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes)] : []));
+  const noMemory = why || runs.find((r) => r.memoryUnavailable)?.memoryUnavailable;
   const devicePeaks = runs.flatMap((r) => (r.devicePeakMemory ? [r.devicePeakMemory] : []));
   const constraints = runs.find((r) => r.constraints)?.constraints;
   const median = (values: number[]) => percentileOfSorted(sortAscending(values), 0.5);
@@ -53,11 +60,12 @@ export function cellResult(input: {
       ? { source: 'measured', unit: 'ms', method: `performance.now() around each session.run in the runner${runs.length > 1 ? `, pooled over ${runs.length} runner processes` : ''}`, summary: summarize(samples.map((s) => s.latencyMs)) }
       : { source: 'unavailable', unit: 'ms', reason: why || 'no timed iterations completed' };
   const loadMs: Metric = loads.length ? measured(median(loads), 'ms', `performance.now() around the first InferenceSession.create in a fresh runner process (includes onnxruntime start-up)${across('median')}`) : unavailable('ms', why || 'the model was not loaded');
-  const peakRssBytes: Metric = memories.length ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${across('largest')}`) : unavailable('bytes', why || 'the runner did not report memory');
-  const rssBeforeLoadBytes: Metric = before.length ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${across('median')}`) : unavailable('bytes', why || 'the model was not loaded');
+  const peakRssBytes: Metric = memories.length ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${across('largest')}`) : unavailable('bytes', noMemory || 'the runner did not report memory');
+  const rssBeforeLoadBytes: Metric = before.length ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${across('median')}`) : unavailable('bytes', noMemory || 'the model was not loaded');
   const modelRssBytes: Metric = models.length
     ? measured(largest(models), 'bytes', `${memories[0]!.peakRss.method} minus ${before[0]!.method} before InferenceSession.create${across('largest')}`)
-    : unavailable('bytes', why || 'the runner did not report memory');
+    : unavailable('bytes', noMemory || 'the runner did not report memory');
+  const energy = energyThermal(runs, why);
 
   return {
     deviceId: input.deviceId,
@@ -76,7 +84,9 @@ export function cellResult(input: {
       finishedAt: r.finishedAt,
       ...(r.loaded ? { loadMs: r.loaded.loadMs } : {}),
       ...(r.memory ? { peakRssBytes: r.memory.peakRss.bytes } : {}),
-      ...(r.memory && r.loaded ? { modelRssBytes: Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes) } : {}),
+      ...(r.memory && r.loaded?.rssBeforeLoad ? { modelRssBytes: Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes) } : {}),
+      ...(r.lostAttempts?.length ? { lostAttempts: r.lostAttempts } : {}),
+      ...(r.probes ? { probes: r.probes } : {}),
     })),
     warmupLatenciesMs: runs.flatMap((r) => r.warmupLatenciesMs),
     samples,
@@ -91,9 +101,13 @@ export function cellResult(input: {
       rssBeforeLoadBytes,
       modelRssBytes,
       ...(devicePeaks.length ? { devicePeakBytes: measured(largest(devicePeaks.map((p) => p.bytes)), 'bytes', `${devicePeaks[0]!.method}${across('largest')}`) } : {}),
-      diskBytes: measured(input.variant.diskBytes, 'bytes', 'sum of the sizes of the variant files (the .onnx file and its external data)'),
+      diskBytes: input.variant.files.length
+        ? measured(input.variant.diskBytes, 'bytes', 'sum of the sizes of the variant files (the .onnx file and its external data)')
+        : unavailable('bytes', "the variant's model could not be read, so its files are not known"),
       ...generationMetrics(samples, why),
+      ...energy.metrics,
     },
+    ...(energy.thermal ? { thermal: energy.thermal } : {}),
   };
 }
 
@@ -115,6 +129,9 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     error: failureOf(outcome, timeoutMs),
     devicePeakMemory: outcome.devicePeakMemory,
     constraints: outcome.constraints,
+    memoryUnavailable: outcome.memoryUnavailable,
+    lostAttempts: run.lostAttempts,
+    probes: run.probes,
   };
 }
 
@@ -155,7 +172,8 @@ function generationMetrics(samples: CellResult['samples'], failure: string): Par
 }
 
 /** Why a runner did not finish, in words an operator can act on; undefined when it did. */
-function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: string; message: string } | undefined {
+/** Why a runner process failed, as its cell records it; undefined when it completed. */
+export function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: string; message: string } | undefined {
   const reported = outcome.events.find((e): e is EventOf<'error'> => e.type === 'error');
   const done = outcome.events.some((e) => e.type === 'done');
   if (outcome.canceled) return { code: 'INTERRUPTED', message: 'the run was interrupted (Ctrl-C or SIGTERM) while this cell was running' };

@@ -6,7 +6,7 @@ import { Summary } from '../stats/summary.ts';
  * measured is never shown as if it had been: it is estimated (from what) or
  * unavailable (why).
  */
-export const Unit = z.enum(['ms', 'bytes', 'joules', 'celsius', 'ratio', 'tokens/s']);
+export const Unit = z.enum(['ms', 'bytes', 'joules', 'millijoules', 'watts', 'celsius', 'ratio', 'count', 'tokens/s']);
 
 const Measured = z.strictObject({
   source: z.literal('measured'),

@@ -5,6 +5,8 @@ import { RuntimeOptions, TaskKind } from '../config/suite.ts';
 import { DeviceFacts } from '../devices/facts.ts';
 import { ModelVariant } from '../plan/model-variant.ts';
 import { ExampleOutput } from '../runner/protocol.ts';
+import { RepeatProbes } from '../probes/readings.ts';
+import { CellThermal } from './energy-thermal.ts';
 import { LatencyMetric, Metric } from './metric.ts';
 import { Quality } from './quality.ts';
 
@@ -44,6 +46,10 @@ export const RepeatRecord = z.strictObject({
   loadMs: z.number().nonnegative().optional(),
   peakRssBytes: z.number().nonnegative().optional(),
   modelRssBytes: z.number().nonnegative().optional(),
+  /** Energy, temperature and throttling sampled beside this process, and the thermal gate before it. */
+  probes: RepeatProbes.optional(),
+  /** Attempts the device lost (DEVICE_LOST) before this one, each retried: infrastructure failures, kept apart from the cell's own. */
+  lostAttempts: z.array(CellError).optional(),
 });
 export type RepeatRecord = z.infer<typeof RepeatRecord>;
 
@@ -80,8 +86,18 @@ export const CellResult = z.strictObject({
     ttftMs: LatencyMetric.optional(),
     decodeTokenMs: LatencyMetric.optional(),
     decodeTokensPerSecond: Metric.optional(),
+    /** Energy and thermal (results/energy-thermal.ts): measured, estimated from a power model, or unavailable with the reason. */
+    energyPerInferenceMj: Metric.optional(),
+    /** generate only. */
+    energyPerTokenMj: Metric.optional(),
+    averagePowerWatts: Metric.optional(),
+    temperatureStartC: Metric.optional(),
+    temperatureEndC: Metric.optional(),
+    throttlingEvents: Metric.optional(),
   }),
   quality: Quality.optional(),
+  /** The thermal gating and throttling state the cell was measured in. */
+  thermal: CellThermal.optional(),
 });
 export type CellResult = z.infer<typeof CellResult>;
 

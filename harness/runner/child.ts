@@ -120,7 +120,13 @@ async function main(): Promise<void> {
   try {
     const task = (taskRunners[job.task.kind] as TaskRunnerFactory)(session, job.task);
     await timedLoop(job.warmup, 'warmup', examples, task);
+    emit({ type: 'timed-phase', edge: 'start' });
+    const cpuBefore = process.cpuUsage();
+    const timedStart = nowMs();
     await timedLoop(job.iterations, 'timed', examples, task);
+    const wallMs = elapsedMs(timedStart);
+    const cpu = process.cpuUsage(cpuBefore);
+    emit({ type: 'timed-phase', edge: 'end', wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
   } catch (error) {
     fail('INFERENCE_FAILED', error);
   }

@@ -65,6 +65,7 @@ export const MemoryReading = z.strictObject({
   bytes: z.number().nonnegative(),
   method: z.string(),
 });
+export type MemoryReading = z.infer<typeof MemoryReading>;
 
 export const RunnerEvent = z.discriminatedUnion('type', [
   z.strictObject({
@@ -73,13 +74,15 @@ export const RunnerEvent = z.discriminatedUnion('type', [
     onnxruntime: z.string(),
     platform: z.string(),
     arch: z.string(),
-    pid: z.number().int(),
+    /** The process that runs the model, when it is on this machine. */
+    pid: z.number().int().optional(),
   }),
   z.strictObject({
     type: z.literal('loaded'),
     loadMs: z.number().nonnegative(),
-    rssBeforeLoad: MemoryReading,
-    rssAfterLoad: MemoryReading,
+    /** Absent when the device's memory cannot be read (RunnerOutcome.memoryUnavailable says why). */
+    rssBeforeLoad: MemoryReading.optional(),
+    rssAfterLoad: MemoryReading.optional(),
   }),
   /** Consecutive iterations from firstIteration on; batched, because a pipe write per iteration costs more than a small model's inference. */
   z.strictObject({
@@ -93,6 +96,14 @@ export const RunnerEvent = z.discriminatedUnion('type', [
     decodeMs: z.array(z.array(z.number().nonnegative())).optional(),
   }),
   z.strictObject({ type: z.literal('output'), exampleId: z.string(), output: ExampleOutput }),
+  /** The timed phase's edges, sent outside it, so probes sampling beside the runner know which samples it spans. */
+  z.strictObject({
+    type: z.literal('timed-phase'),
+    edge: z.enum(['start', 'end']),
+    /** end: the phase's duration, and the runner's CPU time in it (user + system), where the runtime can tell. */
+    wallMs: z.number().nonnegative().optional(),
+    cpuMs: z.number().nonnegative().optional(),
+  }),
   z.strictObject({ type: z.literal('memory'), peakRss: MemoryReading }),
   z.strictObject({ type: z.literal('done') }),
   z.strictObject({ type: z.literal('error'), code: z.string(), message: z.string() }),

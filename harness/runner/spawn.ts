@@ -23,6 +23,8 @@ export interface RunnerOutcome {
   devicePeakMemory?: { bytes: number; method: string };
   /** The constraints the device ran the cell under, in words (an emulated profile). */
   constraints?: string;
+  /** Why the device cannot report the model's memory (a browser on another machine); the results say so instead of a number. */
+  memoryUnavailable?: string;
 }
 
 /**
@@ -79,5 +81,10 @@ function parseEvent(line: string): RunnerEvent | undefined {
 
 /** The outcome of a cell whose device could not run it at all: no runner was started. */
 export function unavailableOutcome(message: string): RunnerOutcome {
-  return { events: [], exitCode: undefined, signal: undefined, timedOut: false, canceled: false, stderrTail: '', strayLines: [], deviceFailure: { code: 'DEVICE_UNAVAILABLE', message } };
+  return notRunOutcome('DEVICE_UNAVAILABLE', message);
+}
+
+/** The outcome of a cell that was not started, and why (the device is unavailable, the model changed on disk). */
+export function notRunOutcome(code: string, message: string): RunnerOutcome {
+  return { events: [], exitCode: undefined, signal: undefined, timedOut: false, canceled: false, stderrTail: '', strayLines: [], deviceFailure: { code, message } };
 }

@@ -15,8 +15,8 @@ beforeAll(async () => {
   await writeSmallModel(project, 'models/big/model.onnx', { shape: { embeddingSize: 512, hiddenSize: 4096 } });
   // The absolute floor (0.05 ms) is above this tiny model's run-to-run noise, far below the big model's slowdown.
   const budgets = 'budgets:\n  - {name: p50 growth, metric: latency.p50, increase: {relative: 0.05, absolute: 0.05}}\n  - {metric: peakRssBytes, max: 4000000000, level: warn}';
-  await project.write('suites/base.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 3, extra: budgets }));
-  await project.write('suites/slow.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 3, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }));
+  await project.write('suites/base.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 5, extra: budgets }));
+  await project.write('suites/slow.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 5, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }));
   for (const [suite, id] of [['base', 'base'], ['base', 'again'], ['slow', 'slow']] as const) {
     const result = await execa(process.execPath, [BIN, 'run', '--suite', `suites/${suite}.yaml`, '--run-id', id], { cwd: project.dir, reject: false });
     expect(result.exitCode).toBe(0);
@@ -39,7 +39,7 @@ describe('edgebench compare (the real CLI)', () => {
       GITHUB_ACTIONS: 'true',
       GITHUB_STEP_SUMMARY: summary,
     });
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode, result.stdout).toBe(1);
     expect(result.stdout).toMatch(/^FAIL: 1 budget check\(s\) at level error failed/);
     expect(result.stdout).toMatch(/host\s+fp32\s+latency\.p50\s+.*regressed/);
     expect(result.stdout).toMatch(/^::error title=.*p50 growth/m);

@@ -21,7 +21,7 @@ const edgebench = (args: string[]) => execa(process.execPath, [BIN, ...args], { 
 
 describe('edgebench report (the real CLI)', () => {
   it('writes the page and every chart as SVG for a run against a baseline', async () => {
-    expect(await readdir(project.path('reports/pr'))).toEqual(['results.json']);
+    expect((await readdir(project.path('reports/pr'))).sort()).toEqual(['journal.jsonl', 'results.json']);
     const result = await edgebench(['report', 'reports/pr', '--baseline', 'reports/main']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^report: reports\/pr\/index\.html \(\d+\.\d\d MB, 4 charts also as SVG\)/);

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -33,7 +34,7 @@ describe('edgebench run (the real CLI)', () => {
     expect(results.suite.dataset.examples).toBe(10);
     // The HTML report is written beside the results; atomic writes leave no temporary files behind.
     expect(result.stdout).toContain('report: reports/first/index.html');
-    expect((await readdir(project.path('reports/first'))).sort()).toEqual(['charts', 'index.html', 'results.json']);
+    expect((await readdir(project.path('reports/first'))).sort()).toEqual(['charts', 'index.html', 'journal.jsonl', 'results.json']);
     expect((await readdir(project.path('reports/first/charts'))).sort()).toEqual(['latency-box.svg', 'latency-cdf.svg', 'memory-disk.svg']);
   });
 
@@ -128,10 +129,16 @@ describe('edgebench run (the real CLI)', () => {
       suiteYaml({ iterations: 1_000_000, variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}' }),
     );
     const child = execa(process.execPath, [BIN, 'run', '--suite', 'suites/long.yaml', '--run-id', 'interrupted'], { cwd: project.dir, reject: false });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('[1/2]')) setTimeout(() => child.kill('SIGINT'), 1500);
-    });
+    // Interrupted once the journal holds timed samples: mid-cell, whatever the machine's speed.
+    const journal = project.path('reports/interrupted/journal.jsonl');
+    const poll = setInterval(() => {
+      if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"phase":"timed"')) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+      }
+    }, 100);
     const result = await child;
+    clearInterval(poll);
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toMatch(/SIGINT: stopping the running cell/);
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/interrupted/results.json'), 'utf8')));

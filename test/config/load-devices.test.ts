@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, ConfigErrors } from '../../harness/config/errors.ts';
+import { ConfigErrors } from '../../harness/config/errors.ts';
+import { PLANNED_DEVICE_KINDS } from '../../harness/config/device-spec.ts';
 import { loadDevices } from '../../harness/config/load-devices.ts';
 import { tempProject, type TempProject } from '../helpers/project.ts';
+import { configErrorMessage } from '../helpers/config-errors.ts';
 
 let project: TempProject;
 beforeEach(async () => {
@@ -9,15 +11,7 @@ beforeEach(async () => {
 });
 afterEach(() => project.cleanup());
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error instanceof ConfigErrors || error instanceof ConfigError).toBe(true);
-    return (error as Error).message;
-  }
-  throw new Error('expected a configuration error');
-}
+const messageOf = configErrorMessage;
 
 describe('loadDevices', () => {
   it('accepts a valid inventory', async () => {
@@ -46,9 +40,11 @@ describe('loadDevices', () => {
     expect(message).toContain('fix: use one of: local');
   });
 
-  it('says a planned kind is not implemented yet rather than unknown', async () => {
-    const file = await project.write('devices.yaml', 'devices:\n  - id: pi\n    kind: ssh\n');
-    expect(messageOf(() => loadDevices(file))).toContain('devices[0].kind: device kind "ssh" is not implemented yet');
+  // Only while some kind is planned but not implemented.
+  const planned: readonly string[] = PLANNED_DEVICE_KINDS;
+  it.skipIf(planned.length === 0)('says a planned kind is not implemented yet rather than unknown', async () => {
+    const file = await project.write('devices.yaml', `devices:\n  - id: pi\n    kind: ${planned[0]}\n`);
+    expect(messageOf(() => loadDevices(file))).toContain(`devices[0].kind: device kind "${planned[0]}" is not implemented yet`);
   });
 
   it('reports a misspelt field, a duplicate id and an empty list', async () => {
@@ -63,7 +59,7 @@ describe('loadDevices', () => {
   });
 
   it('reports every problem in one pass', async () => {
-    const file = await project.write('devices.yaml', 'devices:\n  - id: a\n    kind: nope\n  - id: b\n    kind: ssh\n');
+    const file = await project.write('devices.yaml', 'devices:\n  - id: a\n    kind: nope\n  - id: b\n    kind: shh\n');
     const error = (() => {
       try {
         loadDevices(file);

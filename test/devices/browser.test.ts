@@ -19,6 +19,7 @@ import { CellResult } from '../../harness/results/schema.ts';
 import { buildDecoder } from '../../scripts/demo/decoder.ts';
 import { maxAbsDiff, randomMatrix, writeSingleMatMul } from '../helpers/models.ts';
 import { smallProject, type TempProject } from '../helpers/project.ts';
+import { classifyJob } from '../helpers/jobs.ts';
 
 type Spec = z.infer<typeof BrowserDeviceSpec>;
 const browserSpec = (overrides: Partial<Spec> = {}): Spec => ({ id: 'chromium', kind: 'browser', cpuThrottling: 1, threads: 1, ...overrides });
@@ -37,15 +38,7 @@ beforeAll(async () => {
 });
 afterAll(() => project?.cleanup());
 
-const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => ({
-  modelPath: plan.variants[0]!.modelPath,
-  task: { kind: 'classify' },
-  warmup: 2,
-  iterations: 15,
-  runtime: { intraOpThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
-  examples: plan.variants[0]!.examples,
-  ...overrides,
-});
+const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => classifyJob(plan, overrides);
 
 /** A model heavy enough (about 0.3 ms per run in the browser here) for throttling to show above timer noise. */
 const MATMUL = { k: 512, n: 512, batch: 8 };
@@ -70,7 +63,7 @@ const onHost = (job: RunnerJob) => measure('host', () => localDriver.runCell({ i
 /** Chromium or chromedriver processes this test process started and did not end. */
 const leftoverBrowsers = () => descendantsOf(process.pid).filter((p) => p.state !== 'Z' && /chromium|chromedriver/.test(p.args.join(' ')));
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
   it('runs the classifier in the page and predicts exactly what the local driver predicts', async () => {
@@ -134,19 +127,19 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     expect(browser.cell.samples.every((s) => s.decodeMs?.length === 7)).toBe(true);
   }, 30_000);
 
-  it('slows the page down under CPU throttling (rate 4: median latency over 1.5x that of rate 1)', async () => {
-    // Other test files share the two cores: the rates alternate over three rounds and each keeps its quietest
-    // round, because load from elsewhere can only add time (to the unthrottled page most, in proportion).
-    const quietestMedian = { normal: Infinity, throttled: Infinity };
+  it('slows the page down under CPU throttling (rate 4: over 1.5x the time per inference of rate 1)', async () => {
+    // Throttling suspends the renderer in slices, so single iterations (and, on a busy machine, whole runs) can slip
+    // through at full speed: the measure is the total time per inference, over three alternating rounds of each rate.
+    const total = { normal: 0, throttled: 0 };
     for (let round = 0; round < 3; round++) {
       const normal = await inBrowser(matMulJob());
       const throttled = await inBrowser(matMulJob(), {}, browserSpec({ cpuThrottling: 4 }));
       for (const { cell } of [normal, throttled]) expect(cell.status).toBe('ok');
       expect(throttled.cell.constraints).toContain('CPU throttling 4x (CDP Emulation.setCPUThrottlingRate; nominal');
-      quietestMedian.normal = Math.min(quietestMedian.normal, median(normal.cell.samples.map((s) => s.latencyMs)));
-      quietestMedian.throttled = Math.min(quietestMedian.throttled, median(throttled.cell.samples.map((s) => s.latencyMs)));
+      total.normal += sum(normal.cell.samples.map((s) => s.latencyMs));
+      total.throttled += sum(throttled.cell.samples.map((s) => s.latencyMs));
     }
-    expect(quietestMedian.throttled / quietestMedian.normal).toBeGreaterThan(1.5);
+    expect(total.throttled / total.normal).toBeGreaterThan(1.5);
   }, 120_000);
 
   it('records a model that onnxruntime-web cannot load as MODEL_LOAD_FAILED', async () => {
@@ -164,7 +157,7 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     let killed = false;
     const { cell } = await inBrowser(jobFor({ iterations: 10_000_000 }), {
       onEvent: (event) => {
-        if (event.type === 'hello') rendererPid = event.pid;
+        if (event.type === 'hello') rendererPid = event.pid!;
         if (event.type === 'samples' && event.phase === 'timed' && !killed) {
           killed = true;
           process.kill(rendererPid, 'SIGKILL');

@@ -6,6 +6,7 @@ import type { RunnerJob } from '../../harness/runner/protocol.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
 import { CellResult } from '../../harness/results/schema.ts';
 import { smallProject, writeSmallModel, type TempProject } from '../helpers/project.ts';
+import { classifyJob } from '../helpers/jobs.ts';
 
 let project: TempProject;
 let plan: RunPlan;
@@ -16,15 +17,7 @@ beforeAll(async () => {
 afterAll(() => project.cleanup());
 
 const spec = { id: 'host', kind: 'local' } as const;
-const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => ({
-  modelPath: plan.variants[0]!.modelPath,
-  task: { kind: 'classify' },
-  warmup: 2,
-  iterations: 15,
-  runtime: { intraOpThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
-  examples: plan.variants[0]!.examples,
-  ...overrides,
-});
+const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => classifyJob(plan, overrides);
 
 async function run(job: RunnerJob, context: Partial<Parameters<typeof localDriver.runCell>[2]> = {}) {
   const startedAt = new Date();
@@ -104,7 +97,7 @@ describe('local driver with the real runner', () => {
     let pid = 0;
     const { cell } = await run(jobFor({ iterations: 1_000_000 }), {
       onEvent: (event) => {
-        if (event.type === 'hello') pid = event.pid;
+        if (event.type === 'hello') pid = event.pid!;
         // The first batch arrives after about 0.5 s of timed iterations.
         if (event.type === 'samples' && event.phase === 'timed' && !killed) {
           killed = true;

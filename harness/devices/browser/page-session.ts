@@ -1,8 +1,8 @@
-import type { ChromiumSession } from '../../browser/chromium.ts';
+import type { ChromiumBrowser } from '../../browser/chromium.ts';
 import type { RunnerEvent } from '../../runner/protocol.ts';
 import { PAGE_ERROR_GLOBAL, PAGE_RUNNER_GLOBAL, type PageJob, type PagePull, type PageRunner } from '../../runner/web/page-api.ts';
 import { PAGE_PATHS } from './page.ts';
-import { PageRenderer, RENDERER_RSS_METHOD, rendererPeakMethod, rendererProcesses, resetPeak, statusBytes } from './renderer.ts';
+import type { PageMemory } from './renderer.ts';
 
 /** How often the driver pulls the page's events: progress streams, and little is lost if the page dies. */
 const PULL_INTERVAL_MS = 250;
@@ -27,6 +27,18 @@ export class Stopped extends Error {}
 
 type Globals = Record<string, unknown>;
 
+/** An open browser session the runner page runs in, whoever opened it (chromedriver, an Appium server). */
+export interface PageBrowser {
+  browser: ChromiumBrowser;
+  /** The browser's name in results: "Chromium", "Chrome", "Safari". */
+  name: string;
+  memory: PageMemory;
+  /** Applies a CPU throttling rate to the page (CDP Emulation.setCPUThrottlingRate). */
+  throttle(rate: number): Promise<unknown>;
+  /** Why the session is gone although the browser may not say so (the Appium server in between died). */
+  lost?(): string | undefined;
+}
+
 /**
  * Runs one job on the runner page in an open Chromium, emitting RunnerEvents as
  * the Node.js runner would: hello, loaded, samples and outputs, memory, done (or
@@ -34,10 +46,9 @@ type Globals = Record<string, unknown>;
  * page cannot see (versions, the renderer's memory). Returns when the page has
  * finished or failed; throws DeviceFailure if the browser or page goes away, Stopped if `stop` fires.
  */
-export async function drivePage(input: { chromium: ChromiumSession; origin: string; pageJob: PageJob; cpuThrottling: number; stop: AbortSignal; emit(event: RunnerEvent): void }): Promise<void> {
-  const { chromium, origin, pageJob, stop, emit } = input;
-  const { browser } = chromium;
-  let renderer: PageRenderer | undefined;
+export async function drivePage(input: { page: PageBrowser; origin: string; pageJob: PageJob; cpuThrottling: number; stop: AbortSignal; emit(event: RunnerEvent): void }): Promise<void> {
+  const { page, origin, pageJob, stop, emit } = input;
+  const { browser, memory } = page;
 
   // Every call to the browser races the stop signal and the renderer's death: a crashed page may never answer.
   const guard = <T>(work: Promise<T>): Promise<T> =>
@@ -49,16 +60,18 @@ export async function drivePage(input: { chromium: ChromiumSession; origin: stri
       };
       const onStop = () => settle(() => reject(new Stopped('stopped')));
       const watch = setInterval(() => {
-        const gone = renderer?.exited();
+        const gone = memory.exited();
+        const lost = page.lost?.();
         if (gone !== undefined) settle(() => reject(rendererGone(gone)));
+        else if (lost) settle(() => reject(new DeviceFailure('DEVICE_LOST', lost)));
       }, RENDERER_CHECK_MS);
       if (stop.aborted) return onStop();
       stop.addEventListener('abort', onStop, { once: true });
       work.then(
         (value) => settle(() => resolve(value)),
         (error: unknown) => {
-          const gone = renderer?.exited();
-          settle(() => reject(gone !== undefined ? rendererGone(gone) : new DeviceFailure('DEVICE_LOST', `Chromium stopped answering: ${firstLine(error)}`)));
+          const gone = memory.exited();
+          settle(() => reject(gone !== undefined ? rendererGone(gone) : new DeviceFailure('DEVICE_LOST', `${page.name} stopped answering: ${firstLine(error)}`)));
         },
       );
     });
@@ -96,34 +109,35 @@ export async function drivePage(input: { chromium: ChromiumSession; origin: stri
     }
     await pause(50);
   }
-  if (input.cpuThrottling !== 1) await guard(browser.sendCommandAndGetResult('Emulation.setCPUThrottlingRate', { rate: input.cpuThrottling }));
+  if (input.cpuThrottling !== 1) await guard(page.throttle(input.cpuThrottling));
 
   const info = await call('prepare', pageJob);
-  if (!info.crossOriginIsolated) throw new DeviceFailure('DEVICE_UNAVAILABLE', 'the runner page is not cross-origin isolated: WebAssembly threads and a 5 us performance.now() are unavailable');
-  const driverPid = chromium.driverPid;
-  const before = driverPid !== undefined ? rendererProcesses(driverPid) : [];
-  if (driverPid === undefined || before.length === 0) throw new DeviceFailure('DEVICE_UNAVAILABLE', "no Chromium renderer process was found among chromedriver's descendants in /proc: the page's memory cannot be measured");
-  // Which renderer is the page's shows once the model has loaded, so every renderer's peak is reset and its size read now.
-  const peakWasReset = new Map(before.map(({ pid }) => [pid, resetPeak(pid)]));
-  const rssBefore = new Map(before.map(({ pid }) => [pid, statusBytes(pid, 'VmRSS')]));
-  renderer = new PageRenderer(before);
+  if (!info.crossOriginIsolated) throw new DeviceFailure('DEVICE_UNAVAILABLE', 'the runner page is not cross-origin isolated: WebAssembly threads and a 5 us performance.now() are unavailable (the page must be opened at http://127.0.0.1 or localhost, or over https)');
+  try {
+    memory.beforeLoad();
+  } catch (error) {
+    throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
+  }
 
   await call('load');
   const loadEvents: RunnerEvent[] = [];
   let state = await pullUntil(['loaded', 'failed'], (event) => loadEvents.push(event));
-  const rendererPid = renderer.identify();
-  const rssBeforeLoad = rendererPid !== undefined ? rssBefore.get(rendererPid) : undefined;
-  if (rendererPid === undefined || rssBeforeLoad === undefined) throw new DeviceFailure('DEVICE_UNAVAILABLE', "the page's renderer process could not be told apart from Chromium's other processes: its memory cannot be measured");
-  emit({ type: 'hello', node: `Chromium ${browser.capabilities.browserVersion ?? 'unknown'}`, onnxruntime: info.onnxruntime, platform: 'browser', arch: 'wasm32', pid: rendererPid });
+  let loaded: ReturnType<PageMemory['afterLoad']>;
+  try {
+    loaded = memory.afterLoad();
+  } catch (error) {
+    throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
+  }
+  emit({ type: 'hello', node: `${page.name} ${browser.capabilities.browserVersion ?? 'unknown'}`, onnxruntime: info.onnxruntime, platform: 'browser', arch: 'wasm32', ...(loaded.pid !== undefined ? { pid: loaded.pid } : {}) });
   for (const event of loadEvents) emit(event);
   if (state.state === 'failed') return;
-  emit({ type: 'loaded', loadMs: state.loadMs ?? 0, rssBeforeLoad: { bytes: rssBeforeLoad, method: RENDERER_RSS_METHOD }, rssAfterLoad: { bytes: statusBytes(rendererPid, 'VmRSS') ?? 0, method: RENDERER_RSS_METHOD } });
+  emit({ type: 'loaded', loadMs: state.loadMs ?? 0, ...(loaded.rssBeforeLoad ? { rssBeforeLoad: loaded.rssBeforeLoad } : {}), ...(loaded.rssAfterLoad ? { rssAfterLoad: loaded.rssAfterLoad } : {}) });
 
   await call('run');
   state = await pullUntil(['finished', 'failed'], emit);
   if (state.state === 'failed') return;
-  const peak = statusBytes(rendererPid, 'VmHWM');
-  if (peak !== undefined) emit({ type: 'memory', peakRss: { bytes: peak, method: rendererPeakMethod(peakWasReset.get(rendererPid) ?? false) } });
+  const peak = await guard(Promise.resolve(memory.peak()));
+  if (peak !== undefined) emit({ type: 'memory', peakRss: peak });
   emit({ type: 'done' });
 
   async function pullUntil(states: PagePull['state'][], onEvent: (event: RunnerEvent) => void): Promise<PagePull> {

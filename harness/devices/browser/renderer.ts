@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { descendantsOf, isAlive, readProcess } from '../../browser/processes.ts';
+import type { MemoryReading } from '../../runner/protocol.ts';
 
 /**
  * The page's memory as Linux counts it. performance.memory and CDP's JS heap
@@ -82,4 +83,56 @@ export const RENDERER_RSS_METHOD = 'VmRSS of the page\'s Chromium renderer proce
 export function rendererPeakMethod(peakWasReset: boolean): string {
   const what = 'VmHWM of the page\'s Chromium renderer process (JS heap, WebAssembly memory, onnxruntime-web threads) from /proc/<pid>/status';
   return peakWasReset ? `${what}, peak reset (clear_refs 5) just before the model loaded` : `${what}, peak since the renderer started (clear_refs could not be written)`;
+}
+
+/**
+ * How the driver reads the page's memory around a cell: from this machine's
+ * /proc when the browser runs here, or not at all (a phone, a remote grid),
+ * with the reason recorded in the results instead of a number.
+ */
+export interface PageMemory {
+  /** Why the page's memory is not measured; undefined when it is. */
+  readonly unavailable?: string;
+  /** Called just before the model loads: resets peaks and reads the starting size. */
+  beforeLoad(): void;
+  /** Called once the model has loaded: the page's process and its size before and after loading, where known. */
+  afterLoad(): { pid?: number; rssBeforeLoad?: MemoryReading; rssAfterLoad?: MemoryReading };
+  /** The page's peak since beforeLoad (or since its process started, as the method says). */
+  peak(): Promise<MemoryReading | undefined> | MemoryReading | undefined;
+  /** The page's process, if it has exited (the page crashed or was killed). */
+  exited(): number | undefined;
+}
+
+/** The renderer's VmRSS and VmHWM, found among the descendants of `rootPid` (chromedriver or the browser). */
+export function rendererMemory(rootPid: number): PageMemory {
+  let renderer: PageRenderer | undefined;
+  let peakWasReset = new Map<number, boolean>();
+  let rssBefore = new Map<number, number | undefined>();
+  let pid: number | undefined;
+  return {
+    beforeLoad() {
+      const before = rendererProcesses(rootPid);
+      if (before.length === 0) throw new Error(`no Chromium renderer process was found among the descendants of pid ${rootPid} in /proc: the page's memory cannot be measured`);
+      // Which renderer is the page's shows once the model has loaded, so every renderer's peak is reset and its size read now.
+      peakWasReset = new Map(before.map(({ pid }) => [pid, resetPeak(pid)]));
+      rssBefore = new Map(before.map(({ pid }) => [pid, statusBytes(pid, 'VmRSS')]));
+      renderer = new PageRenderer(before);
+    },
+    afterLoad() {
+      pid = renderer?.identify();
+      const before = pid !== undefined ? rssBefore.get(pid) : undefined;
+      if (pid === undefined || before === undefined) throw new Error("the page's renderer process could not be told apart from Chromium's other processes: its memory cannot be measured");
+      return { pid, rssBeforeLoad: { bytes: before, method: RENDERER_RSS_METHOD }, rssAfterLoad: { bytes: statusBytes(pid, 'VmRSS') ?? 0, method: RENDERER_RSS_METHOD } };
+    },
+    peak() {
+      const bytes = pid !== undefined ? statusBytes(pid, 'VmHWM') : undefined;
+      return bytes !== undefined ? { bytes, method: rendererPeakMethod(peakWasReset.get(pid!) ?? false) } : undefined;
+    },
+    exited: () => renderer?.exited(),
+  };
+}
+
+/** For a browser on another machine: no figure, only the reason. */
+export function unmeasuredMemory(reason: string): PageMemory {
+  return { unavailable: reason, beforeLoad() {}, afterLoad: () => ({}), peak: () => undefined, exited: () => undefined };
 }

@@ -5,6 +5,8 @@ import { inspectModel } from '../../onnx/model-file.ts';
 import { webRunnerBundle } from '../../runner/web/bundle.ts';
 import { PAGE_PATHS, runnerPageHtml } from './page.ts';
 import type { Route } from './page-server.ts';
+import type { RunnerJob } from '../../runner/protocol.ts';
+import type { PageJob } from '../../runner/web/page-api.ts';
 
 const ORT_WEB_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 /** onnxruntime-web's WASM-only build and the one runtime it loads (SIMD; threaded when numThreads > 1). */
@@ -48,4 +50,15 @@ let version: Promise<string> | undefined;
 export function onnxruntimeWebVersion(): Promise<string> {
   version ??= readFile(join(ORT_WEB_DIST, '..', 'package.json'), 'utf8').then((text) => (JSON.parse(text) as { version: string }).version);
   return version;
+}
+
+/** The job as the page receives it: the variant's files at the URLs the page server (seen from the device at `origin`) serves them. */
+export function pageJobFor(job: RunnerJob, origin: string, served: RunnerRoutes, threads: number): PageJob {
+  return {
+    job,
+    modelUrl: `${origin}${served.modelPath}`,
+    externalData: served.externalData.map(({ path, urlPath }) => ({ path, data: `${origin}${urlPath}` })),
+    wasmPaths: `${origin}${PAGE_PATHS.ortFolder}`,
+    threads,
+  };
 }

@@ -12,6 +12,7 @@ const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
   latency: 'Latency',
   tradeoffs: 'Which variant to ship',
   resources: 'Memory and disk',
+  thermal: 'Temperature',
   quality: 'Accuracy, hallucination and fidelity',
   router: 'Hybrid routing',
 };

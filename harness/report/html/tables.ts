@@ -1,6 +1,7 @@
 import type { GateReport } from '../../compare/schema.ts';
 import { metricValue, type Metric } from '../../results/metric.ts';
 import type { Results } from '../../results/schema.ts';
+import { ENERGY_THERMAL_FIGURES, energyThermalNotes, estimateName } from '../energy-labels.ts';
 import type { Report } from '../report.ts';
 import { escapeHtml as h } from './escape.ts';
 
@@ -69,8 +70,8 @@ export function deviceSection(report: Report): string {
         h(d.kind),
         h(d.class ?? '-'),
         h(f ? f.cpuModel : d.skipped ? `skipped: ${d.skipped}` : `unknown: ${d.factsError ?? 'not recorded'}`),
-        h(f ? `${f.logicalCores} logical / ${f.physicalCores} physical` : '-'),
-        h(f ? `${(f.memoryBytes / 1024 ** 3).toFixed(1)} GiB` : '-'),
+        h(f?.logicalCores !== undefined ? `${f.logicalCores} logical / ${f.physicalCores ?? '?'} physical` : f ? 'not known' : '-'),
+        h(f?.memoryBytes !== undefined ? `${(f.memoryBytes / 1024 ** 3).toFixed(1)} GiB` : f ? 'not known' : '-'),
         h(f ? `${f.os}, kernel ${f.kernel}, ${f.arch}` : '-'),
         h(runtime ? `Node.js ${runtime.node}, onnxruntime ${runtime.onnxruntime} (${runtime.platform}/${runtime.arch})` : '-'),
         h(f?.constraints ?? '-'),
@@ -80,15 +81,38 @@ export function deviceSection(report: Report): string {
   return `<section><h2>Devices</h2>${table(['device', 'kind', 'class', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'constraints'], rows)}</section>`;
 }
 
-/** Energy and thermal per device, with the source of each figure; never a number that was not measured. */
+/**
+ * Energy and thermal: per cell, each figure with its source (measured,
+ * estimated and from what, or unavailable); per device, what the figures are
+ * and why any is missing. Never a number that was not measured or estimated.
+ */
 export function energySection(report: Report): string {
-  const rows = report.runs.flatMap((run) =>
-    run.devices.map((d) => {
-      const probe = (name: string) => `<span class="source unavailable">unavailable</span>: no ${name} probe ran on ${h(d.id)} in this run, so no ${name} figure is shown`;
-      return [h(d.id), probe('energy'), probe('thermal')];
-    }),
-  );
-  return `<section id="energy"><h2>Energy and thermal</h2>${table(['device', 'energy', 'thermal'], rows)}</section>`;
+  const parts = report.runs.map((run) => {
+    const notes = energyThermalNotes(run.cells);
+    const figures = ENERGY_THERMAL_FIGURES.filter((f) => run.cells.some((c) => c.metrics[f.key]));
+    const shown = run.cells.filter((c) => figures.some((f) => c.metrics[f.key] && c.metrics[f.key]!.source !== 'unavailable'));
+    const value = (m: Metric | undefined, digits: number) => {
+      if (!m) return '-';
+      if (m.source === 'unavailable') return `<span class="source unavailable" title="${h(m.reason)}">unavailable</span>`;
+      return `${h(m.value.toFixed(digits))}${m.source === 'estimated' ? ` <span class="source estimated" title="${h(m.from)}">${h(`estimated (${estimateName(m.from)})`)}</span>` : ''}`;
+    };
+    const perCell = shown.length
+      ? table(
+          ['device', 'variant', ...figures.map((f) => (f.unit ? `${f.title} (${f.unit})` : f.title)), 'thermal gate'],
+          shown.map((c) => [h(c.deviceId), h(c.variant.name), ...figures.map((f) => value(c.metrics[f.key], f.digits)), h(c.thermal ? (c.thermal.gating === 'gated' ? 'gated' : `ungated (${c.thermal.gating})`) : '-')]),
+        )
+      : '';
+    const labelled = (text: string) => {
+      const lead = /^((?:unavailable|unknown) on .+?): /.exec(text);
+      return lead ? `<span class="source unavailable">${h(lead[1]!)}</span>: ${h(text.slice(lead[0].length))}` : h(text);
+    };
+    const described = notes.length ? table(['device', 'figure', 'source'], notes.flatMap((n) => n.lines.map((l) => [h(n.devices.join(', ')), h(l.topic), labelled(l.text)]))) : '';
+    const unprobed = run.devices
+      .filter((d) => !d.skipped && !notes.some((n) => n.devices.includes(d.id)))
+      .map((d) => `<p><span class="source unavailable">unavailable</span>: no energy probe ran on ${h(d.id)} in this run, so no energy or thermal figure is shown.</p>`);
+    return `${report.runs.length > 1 ? `<h3>${h(run.runId)}</h3>` : ''}${perCell}${described}${unprobed.join('')}`;
+  });
+  return `<section id="energy"><h2>Energy and thermal</h2>${parts.join('')}<p class="note">Energy is over each runner process's timed phase; temperatures are at its start and end. Hover "unavailable" or "estimated" for the reason or the model.</p></section>`;
 }
 
 /** Cells that failed, with their codes and messages. */
@@ -112,7 +136,7 @@ export function metricsSection(report: Report): string {
       return [
         h(c.deviceId),
         h(c.variant.name),
-        h(c.variant.precision),
+        h(c.variant.precision ?? 'unknown'),
         h(latency ? `${latency.p50.toFixed(3)} / ${latency.p90.toFixed(3)} / ${latency.p99.toFixed(3)}` : 'unavailable'),
         h(c.metrics.ttftMs?.source === 'measured' ? c.metrics.ttftMs.summary.p50.toFixed(3) : '-'),
         value(c.metrics.decodeTokensPerSecond, (v) => v.toFixed(1)),

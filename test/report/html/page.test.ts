@@ -27,7 +27,7 @@ describe('the HTML report page', () => {
     // int8 and the third variant against fp32, the reference, on the same device.
     expect(report.variantComparisons![0]!.reference).toBe('fp32');
     expect(new Set(report.variantComparisons![0]!.comparisons.map((c) => c.variant))).toEqual(new Set(['int8', HOSTILE[1]]));
-    expect(Object.keys(CHARTS)).toHaveLength(6);
+    expect(Object.keys(CHARTS)).toHaveLength(7);
     for (const section of ['energy', 'Devices', 'Example outputs', 'Metrics']) expect(html).toContain(section);
   });
 

@@ -14,7 +14,7 @@ export interface ChartView {
 /** Builds a view's charts from the report; none when the report holds nothing for it (the page says why). */
 export interface ChartBuilder {
   /** The section of the page the charts belong to. */
-  section: 'latency' | 'tradeoffs' | 'resources' | 'quality' | 'router' | 'deltas';
+  section: 'latency' | 'tradeoffs' | 'resources' | 'thermal' | 'quality' | 'router' | 'deltas';
   build(report: Report): ChartView[];
   /** Shown instead of a chart when build returns none. */
   missing: string;

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, posix, relative } from 'node:path';
+import { inspectModel } from '../../onnx/model-file.ts';
+import { sha256File, sha256Text } from '../../plan/hash.ts';
+import { runnerBundle } from '../../runner/bundle.ts';
+import { DeviceProblem, type SshConnection } from './connection.ts';
+import { shellWord } from './quote.ts';
+
+/** One file of the board's cache: where it is here, where it goes under remoteDir, and what it must hash to. */
+export interface CachedFile {
+  local: string;
+  /** Relative to remoteDir, '/'-separated. */
+  remote: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** What a push did: every file needed, and those that had to be sent (missing or failing their sha256 on the board). */
+export interface PushReport {
+  files: number;
+  bytes: number;
+  pushed: { remote: string; bytes: number }[];
+  pushedBytes: number;
+  ms: number;
+}
+
+const require = createRequire(import.meta.url);
+const ORT_NODE_DIR = dirname(require.resolve('onnxruntime-node/package.json'));
+// onnxruntime-common's exports hide its package.json: its CommonJS entry (dist/cjs/index.js) is three levels down.
+const ORT_COMMON_DIR = join(dirname(createRequire(join(ORT_NODE_DIR, 'package.json')).resolve('onnxruntime-common')), '..', '..');
+
+const hashes = new Map<string, Promise<string>>();
+
+/** sha256 of a local file, computed once per size and modification time. */
+async function cachedFile(local: string, remote: string): Promise<CachedFile> {
+  const { size, mtimeMs } = await stat(local);
+  const key = `${local}\0${size}\0${mtimeMs}`;
+  if (!hashes.has(key)) hashes.set(key, sha256File(local));
+  return { local, remote, sha256: await hashes.get(key)!, bytes: size };
+}
+
+async function filesUnder(dir: string, keep: (path: string) => boolean): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).filter(keep).sort();
+}
+
+const runtimes = new Map<string, Promise<{ dir: string; files: CachedFile[] }>>();
+
+/**
+ * What the runner needs on a board of this architecture, laid out as a
+ * node_modules folder beside the runner bundle (ES module imports resolve only
+ * through node_modules folders, not NODE_PATH): onnxruntime-node's JavaScript
+ * and its linux/<arch> binaries, and onnxruntime-common's CommonJS build.
+ * The folder is named by the hash of those files; bundles of other edgebench
+ * versions sit beside each other in it, each named by its own hash.
+ */
+export async function runtimeFiles(arch: 'x64' | 'arm64'): Promise<{ runner: string; files: CachedFile[] }> {
+  if (!runtimes.has(arch)) {
+    runtimes.set(
+      arch,
+      (async () => {
+        const napi = (await readdir(join(ORT_NODE_DIR, 'bin'))).filter((name) => /^napi-v\d+$/.test(name));
+        const binaries = napi.map((name) => `bin/${name}/linux/${arch}/`);
+        const ortNode = await filesUnder(ORT_NODE_DIR, (p) => p === 'package.json' || /^dist\/[^/]+\.js$/.test(p) || binaries.some((b) => p.startsWith(b)));
+        if (!ortNode.some((p) => p.endsWith('.node'))) throw new DeviceProblem(`onnxruntime-node in ${ORT_NODE_DIR} has no linux/${arch} binary: reinstall it (npm ci)`);
+        const ortCommon = await filesUnder(ORT_COMMON_DIR, (p) => p === 'package.json' || (p.startsWith('dist/cjs/') && /\.(js|json)$/.test(p)));
+        const files = await Promise.all([
+          ...ortNode.map((p) => cachedFile(join(ORT_NODE_DIR, p), `node_modules/onnxruntime-node/${p}`)),
+          ...ortCommon.map((p) => cachedFile(join(ORT_COMMON_DIR, p), `node_modules/onnxruntime-common/${p}`)),
+        ]);
+        const version = (require(join(ORT_NODE_DIR, 'package.json')) as { version: string }).version;
+        const dir = `runtimes/onnxruntime-node-${version}-linux-${arch}-${sha256Text(manifestOf(files)).slice(0, 16)}`;
+        return { dir, files: files.map((f) => ({ ...f, remote: `${dir}/${f.remote}` })) };
+      })(),
+    );
+  }
+  const runtime = await runtimes.get(arch)!;
+  const bundle = await runnerBundle();
+  const runner = await cachedFile(bundle, '');
+  runner.remote = `${runtime.dir}/runner-${runner.sha256.slice(0, 16)}.mjs`;
+  return { runner: runner.remote, files: [...runtime.files, runner] };
+}
+
+/**
+ * The variant's files (the .onnx file and the external data it names, which
+ * onnxruntime looks for beside it) in a folder named by their hashes. A model
+ * that cannot be inspected is pushed alone: the runner's load then fails with
+ * MODEL_LOAD_FAILED, as on every device.
+ */
+export async function variantFiles(modelPath: string): Promise<{ model: string; files: CachedFile[] }> {
+  // Inspecting reads the whole model: once per file version, not once per cell.
+  const { size, mtimeMs } = await stat(modelPath);
+  const key = `${modelPath}\0${size}\0${mtimeMs}`;
+  if (!variants.has(key)) variants.set(key, readVariant(modelPath));
+  return variants.get(key)!;
+}
+
+const variants = new Map<string, Promise<{ model: string; files: CachedFile[] }>>();
+
+async function readVariant(modelPath: string): Promise<{ model: string; files: CachedFile[] }> {
+  const folder = dirname(modelPath);
+  const external = await inspectModel(modelPath).then(
+    (model) => model.externalData.map((e) => e.location),
+    () => [],
+  );
+  const paths = [basename(modelPath), ...external];
+  const files = await Promise.all(paths.map((p) => cachedFile(join(folder, p), p.split(/[\\/]/).join('/'))));
+  const dir = `variants/${sha256Text(manifestOf(files)).slice(0, 16)}`;
+  return { model: `${dir}/${basename(modelPath)}`, files: files.map((f) => ({ ...f, remote: `${dir}/${f.remote}` })) };
+}
+
+/** sha256sum's check-file format: "<sha256>  <path>" per line. */
+export function manifestOf(files: readonly CachedFile[]): string {
+  return files.map((f) => `${f.sha256}  ${f.remote}\n`).join('');
+}
+
+/**
+ * Makes the board's cache under `root` hold every file with its sha256: one
+ * command checks them all with sha256sum on the board, then only the missing
+ * or corrupt ones are sent (each to a temporary name, renamed once complete).
+ */
+export async function pushFiles(connection: SshConnection, root: string, files: readonly CachedFile[], signal?: AbortSignal): Promise<PushReport> {
+  const started = performance.now();
+  const check = await connection.exec(`cd ${shellWord(root)} 2>/dev/null && sha256sum -c - 2>/dev/null; exit 0`, { input: manifestOf(files), signal });
+  if (check.exitCode !== 0) throw new DeviceProblem((await connection.problemOf(check.stderr)) ?? `device ${connection.spec.id}: checking the cache on the board failed (${check.stderr.trim() || `exit status ${check.exitCode}`})`);
+  const verified = new Set(check.stdout.split('\n').flatMap((line) => (line.endsWith(': OK') ? [line.slice(0, -4)] : [])));
+  const missing = files.filter((f) => !verified.has(f.remote));
+  // A few files at a time over the one connection, enough to hide per-command latency on a slow link.
+  // After a failure no new file starts, and the push ends only once those already under way have.
+  const queue = [...missing];
+  const worker = async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      await pushFile(connection, root, file, signal).catch((error: unknown) => {
+        queue.length = 0;
+        throw error;
+      });
+    }
+  };
+  const failed = (await Promise.allSettled(Array.from({ length: Math.min(4, queue.length) }, worker))).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return {
+    files: files.length,
+    bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+    pushed: missing.map((f) => ({ remote: f.remote, bytes: f.bytes })),
+    pushedBytes: missing.reduce((sum, f) => sum + f.bytes, 0),
+    ms: performance.now() - started,
+  };
+}
+
+async function pushFile(connection: SshConnection, root: string, file: CachedFile, signal?: AbortSignal): Promise<void> {
+  const target = posix.join(root, file.remote);
+  const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
+  const [dir, temp, dest] = [posix.dirname(target), partial, target].map(shellWord);
+  const result = await connection.exec(`mkdir -p ${dir} && cat > ${temp} && mv -f ${temp} ${dest} || { status=$?; rm -f ${temp}; exit $status; }`, { inputFile: file.local, signal });
+  if (result.exitCode === 0 || result.canceled) return;
+  const { id } = connection.spec;
+  const said = result.stderr.trim().split('\n').at(-1) ?? '';
+  if (/No space left on device|Disk quota exceeded/.test(result.stderr)) {
+    throw new DeviceProblem(
+      `device ${id}: the board's disk is full: ${target} (${file.bytes} bytes) could not be written (${said}). Free space on the board (everything under ${root} may go: it is pushed again when needed) or set remoteDir in devices.yaml to a larger disk`,
+    );
+  }
+  if (result.exitCode === 255) throw new DeviceProblem((await connection.problemOf(result.stderr)) ?? `device ${id}: the SSH connection failed while pushing ${file.remote} (${said || 'no message'})`);
+  throw new DeviceProblem(`device ${id}: ${target} could not be written on the board (${said || `exit status ${result.exitCode}`}): check that remoteDir ${root} is writable by the SSH login`);
+}

@@ -1,0 +1,83 @@
+import type { DeviceKind, DeviceSpec } from '../config/device-spec.ts';
+import { DEFAULT_PROBE_ROOT } from '../config/probes.ts';
+import { batteryProbe } from './battery.ts';
+import { cpufreqProbe } from './cpufreq.ts';
+import { cpuTimeEstimateProbe } from './cpu-time-estimate.ts';
+import { externalMeterProbe } from './external-meter.ts';
+import { hostFiles } from './files.ts';
+import { hwmonProbe, hwmonSensors } from './hwmon.ts';
+import type { DeviceFiles, ProbeFactory, ProbeReadings } from './probe.ts';
+import { raplProbe } from './rapl.ts';
+import { readOnce } from './temperature.ts';
+import { thermalZoneSensors, thermalZonesProbe } from './thermal-zones.ts';
+
+interface ProbeEntry<M extends keyof ProbeReadings> {
+  /** How the probe is named in reasons: "RAPL: no /sys/class/powercap/...". */
+  label: string;
+  measures: M;
+  /** Reads the device's files (so it needs them reachable); otherwise it uses devices.yaml or the runner's own report. */
+  readsFiles: boolean;
+  /** Needs the sampler: off when probes.rateHz is 0. */
+  sampled: boolean;
+  open: ProbeFactory<M>;
+}
+
+/** Every probe, by name. */
+export const probes = {
+  'external-meter': { label: 'external meter', measures: 'energy', readsFiles: false, sampled: false, open: externalMeterProbe },
+  rapl: { label: 'RAPL', measures: 'energy', readsFiles: true, sampled: true, open: raplProbe },
+  battery: { label: 'battery', measures: 'energy', readsFiles: true, sampled: true, open: batteryProbe },
+  'cpu-time-estimate': { label: 'estimate', measures: 'energy', readsFiles: false, sampled: false, open: cpuTimeEstimateProbe },
+  'thermal-zones': { label: 'thermal zones', measures: 'temperature', readsFiles: true, sampled: true, open: thermalZonesProbe },
+  hwmon: { label: 'hwmon', measures: 'temperature', readsFiles: true, sampled: true, open: hwmonProbe },
+  cpufreq: { label: 'cpufreq', measures: 'throttling', readsFiles: true, sampled: true, open: cpufreqProbe },
+} as const satisfies Record<string, ProbeEntry<'energy'> | ProbeEntry<'temperature'> | ProbeEntry<'throttling'>>;
+
+export type ProbeName = keyof typeof probes;
+
+/**
+ * Per measure, the probes tried in turn; the first that can measure on the
+ * device is used. Measured energy comes before the estimate; a meter on the
+ * whole device before the CPU package's counter.
+ */
+export const PROBE_ORDER = {
+  energy: ['external-meter', 'rapl', 'battery', 'cpu-time-estimate'],
+  temperature: ['thermal-zones', 'hwmon'],
+  throttling: ['cpufreq'],
+} as const satisfies { [M in keyof ProbeReadings]: readonly ProbeName[] };
+
+const onHost = (spec: DeviceSpec): DeviceFiles => hostFiles(spec.probes?.root ?? DEFAULT_PROBE_ROOT);
+
+/**
+ * Where each device kind's probes read: this machine's files for devices that
+ * run on it, or why a device's files cannot be read from here.
+ */
+export const probeFiles = {
+  local: (spec) => onHost(spec),
+  emulated: (spec) => onHost(spec),
+  // The emulated board is this machine running qemu: its energy and heat are this machine's.
+  'qemu-arm64': (spec) => onHost(spec),
+  browser: (spec) => onHost(spec),
+  appium: (spec) =>
+    spec.platform === 'chromium' && spec.server === 'local' ? onHost(spec) : "the device is reached through Appium, and its sensors are not sampled during a cell; the probes read only this machine's files",
+  ssh: () => "the board is reached over SSH, and its sensors are not sampled during a cell; the probes read only this machine's files",
+} as const satisfies { [K in DeviceKind]: (spec: Extract<DeviceSpec, { kind: K }>) => DeviceFiles | string };
+
+export function filesFor(device: DeviceSpec): DeviceFiles | string {
+  return (probeFiles[device.kind] as (spec: DeviceSpec) => DeviceFiles | string)(device);
+}
+
+/** The device's hottest CPU sensor now (thermal zones, else hwmon), for the thermal gate; or why there is none. */
+export async function temperatureNow(files: DeviceFiles | string): Promise<{ celsius: number; sensor: string } | { unavailable: string }> {
+  if (typeof files === 'string') return { unavailable: files };
+  const reasons: string[] = [];
+  for (const [label, discover] of [
+    ['thermal zones', thermalZoneSensors],
+    ['hwmon', hwmonSensors],
+  ] as const) {
+    const reading = await readOnce(files, discover).catch((error: Error) => ({ unavailable: error.message }));
+    if (!('unavailable' in reading)) return reading;
+    reasons.push(`${label}: ${reading.unavailable}`);
+  }
+  return { unavailable: reasons.join('; ') };
+}

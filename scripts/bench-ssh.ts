@@ -1,0 +1,115 @@
+/**
+ * What does the SSH path cost? Pushes the demo classifier's fp32 variant (with
+ * the runner and onnxruntime-node) to an empty cache on a board twice (the
+ * second push is a cache hit), then runs the same job as fresh cells through the
+ * local driver and the ssh driver, interleaved, and compares their wall time.
+ * The board is an OpenSSH server started on 127.0.0.1 (this machine, reached
+ * over SSH, as in the tests), or a kind: ssh device of an inventory.
+ *
+ *   npm run bench:ssh [-- --cells 7 --iterations 300] [-- --devices devices.yaml --device rpi5]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SshDeviceSpec } from '../harness/config/device-spec.ts';
+import { loadDevices } from '../harness/config/load-devices.ts';
+import { localDriver } from '../harness/devices/local.ts';
+import { pushForJob, sshDriver } from '../harness/devices/ssh.ts';
+import { SshConnection, type SshSpec } from '../harness/devices/ssh/connection.ts';
+import { shellWord } from '../harness/devices/ssh/quote.ts';
+import { buildPlan } from '../harness/plan/plan.ts';
+import type { RunnerJob } from '../harness/runner/protocol.ts';
+import type { RunnerOutcome } from '../harness/runner/spawn.ts';
+import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
+import { startSshd, type TestSshd } from '../test/helpers/sshd.ts';
+import { buildDemoModels } from './demo/build.ts';
+
+const { values } = parseArgs({ options: { cells: { type: 'string', default: '7' }, iterations: { type: 'string', default: '300' }, devices: { type: 'string', default: 'devices.yaml' }, device: { type: 'string' } } });
+const cells = Number(values.cells);
+
+await buildDemoModels('models/demo');
+const plan = await buildPlan({ suiteFile: 'suites/demo.yaml', devicesFile: 'devices.yaml', deviceIds: ['host'] });
+const variant = plan.variants.find((v) => v.variant.name === 'fp32')!;
+const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: plan.suite.warmup, iterations: Number(values.iterations), runtime: plan.suite.runtime, examples: variant.examples };
+
+// An empty cache for the first push: a folder of its own under the board's remoteDir, removed at the end.
+let sshd: TestSshd | undefined;
+let scratch: string | undefined;
+let spec: SshSpec;
+if (values.device) {
+  const device = loadDevices(values.devices).devices.find((d) => d.id === values.device);
+  if (device?.kind !== 'ssh') throw new Error(`${values.devices} has no kind: ssh device "${values.device}"`);
+  spec = { ...device, remoteDir: `${device.remoteDir}/bench-${randomBytes(4).toString('hex')}` };
+} else {
+  sshd = await startSshd();
+  scratch = await mkdtemp(join(tmpdir(), 'edgebench-ssh-bench-'));
+  spec = SshDeviceSpec.parse({ id: 'sshd-on-127.0.0.1', kind: 'ssh', host: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, sshConfig: sshd.clientConfig, sshOptions: { UserKnownHostsFile: sshd.knownHosts }, remoteDir: join(scratch, 'cache'), node: process.execPath });
+}
+
+const median = (values: number[]) => percentileOfSorted(sortAscending(values), 0.5);
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+
+interface Cell {
+  wallMs: number;
+  helloMs: number;
+  p50: number;
+}
+
+async function cell(runCell: (onEvent: (e: { type: string }) => void) => Promise<RunnerOutcome>): Promise<Cell> {
+  const start = performance.now();
+  let helloMs = 0;
+  const outcome = await runCell((event) => {
+    if (event.type === 'hello') helloMs = performance.now() - start;
+  });
+  const wallMs = performance.now() - start;
+  const failure = outcome.deviceFailure ?? outcome.events.find((e) => e.type === 'error');
+  if (failure || !outcome.events.some((e) => e.type === 'done')) throw new Error(`cell failed: ${JSON.stringify(failure ?? outcome.stderrTail)}`);
+  const latencies = outcome.events.flatMap((e) => (e.type === 'samples' && e.phase === 'timed' ? e.latenciesMs : []));
+  return { wallMs, helloMs, p50: percentileOfSorted(sortAscending(latencies), 0.5) };
+}
+
+const connection = new SshConnection(spec);
+try {
+  console.log(`board: ${spec.id} (${await connection.endpoint()}), variant ${variant.variant.name} (${variant.variant.diskBytes} bytes), ${job.warmup} + ${job.iterations} iterations per cell`);
+  let start = performance.now();
+  const facts = await sshDriver.facts(spec);
+  console.log(`connect and probe (one SSH handshake, facts): ${ms(performance.now() - start)}; ${facts.cpuModel}, ${facts.arch}, ${facts.os}`);
+
+  const first = await pushForJob(spec, job);
+  console.log(`first push: ${first.pushed.length} of ${first.files} files, ${(first.pushedBytes / 2 ** 20).toFixed(1)} MiB, ${ms(first.ms)}`);
+  const second = await pushForJob(spec, job);
+  console.log(`second push (cache hit): ${second.pushed.length} of ${second.files} files sent, ${ms(second.ms)} (sha256 of ${(second.bytes / 2 ** 20).toFixed(1)} MiB on the board)`);
+
+  const roundTrips: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    start = performance.now();
+    await connection.exec('true');
+    roundTrips.push(performance.now() - start);
+  }
+  console.log(`one command over the reused connection ("true"): median ${ms(median(roundTrips))}`);
+
+  const local: Cell[] = [];
+  const board: Cell[] = [];
+  for (let i = 0; i < cells; i++) {
+    // Alternating which goes first, so drift of the machine touches both alike.
+    const runs = [
+      async () => local.push(await cell((onEvent) => localDriver.runCell({ id: 'host', kind: 'local' }, job, { timeoutMs: 300_000, onEvent }))),
+      async () => board.push(await cell((onEvent) => sshDriver.runCell(spec, job, { timeoutMs: 300_000, onEvent }))),
+    ];
+    for (const run of i % 2 ? runs.reverse() : runs) await run();
+    console.log(`  cell ${i + 1}/${cells}: local ${ms(local.at(-1)!.wallMs)}, ssh ${ms(board.at(-1)!.wallMs)}`);
+  }
+  const of = (list: Cell[], key: keyof Cell) => median(list.map((c) => c[key]));
+  console.log(`\nmedians over ${cells} cells each:`);
+  console.log(`  local: cell ${ms(of(local, 'wallMs'))}, runner hello after ${ms(of(local, 'helloMs'))}, p50 ${of(local, 'p50').toFixed(4)} ms`);
+  console.log(`  ssh:   cell ${ms(of(board, 'wallMs'))}, runner hello after ${ms(of(board, 'helloMs'))}, p50 ${of(board, 'p50').toFixed(4)} ms`);
+  console.log(`per-cell overhead of the SSH path: ${ms(of(board, 'wallMs') - of(local, 'wallMs'))} (sha256 check of the cached files on the board, session start, runner start)`);
+} finally {
+  if (values.device) await connection.exec(`rm -rf ${shellWord(spec.remoteDir.replace(/^~\//, ''))}`).catch(() => undefined);
+  await sshDriver.release!(spec);
+  await connection.close();
+  await sshd?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+}

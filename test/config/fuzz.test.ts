@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { ConfigError, ConfigErrors } from '../../harness/config/errors.ts';
+import { loadDevices } from '../../harness/config/load-devices.ts';
+import { loadSuite } from '../../harness/config/load-suite.ts';
+
+/**
+ * Hostile and broken configs: thousands of mutations of the real devices.yaml
+ * and demo suite, at the text level (bytes cut, inserted, lines doubled or
+ * swapped) and at the structure level (values replaced by anything, keys
+ * dropped or added). Each must load, or fail with ConfigError(s) that name
+ * the file and a field or line, and a fix: never any other exception.
+ */
+const RUNS_PER_MUTATOR = 3000;
+const dir = mkdtempSync(join(tmpdir(), 'edgebench-fuzz-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const ORIGINALS = {
+  devices: readFileSync(new URL('../../devices.yaml', import.meta.url), 'utf8'),
+  suite: readFileSync(new URL('../../suites/demo.yaml', import.meta.url), 'utf8'),
+};
+const LOADERS = { devices: loadDevices, suite: loadSuite };
+
+const yamlNoise = fc.string({ unit: fc.constantFrom(':', '-', ' ', '  ', '\n', '\t', '"', "'", '[', ']', '{', '}', '&a', '*a', '!!', '#', ',', '?', '|', '>', '%', '@', '`', 'x', '1', 'null', '~', '\u0000', '\u202e', 'é') , maxLength: 12 });
+
+const textMutation = (text: string) =>
+  fc.oneof(
+    fc.record({ at: fc.nat(text.length), cut: fc.nat(40) }).map(({ at, cut }) => text.slice(0, at) + text.slice(at + cut)),
+    fc.record({ at: fc.nat(text.length), noise: yamlNoise }).map(({ at, noise }) => text.slice(0, at) + noise + text.slice(at)),
+    fc.record({ line: fc.nat(200), times: fc.integer({ min: 2, max: 3 }) }).map(({ line, times }) => {
+      const lines = text.split('\n');
+      const k = line % lines.length;
+      return [...lines.slice(0, k), ...Array(times).fill(lines[k]), ...lines.slice(k + 1)].join('\n');
+    }),
+    fc.record({ a: fc.nat(200), b: fc.nat(200) }).map(({ a, b }) => {
+      const lines = text.split('\n');
+      const [i, j] = [a % lines.length, b % lines.length];
+      [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+      return lines.join('\n');
+    }),
+  );
+
+/** Every path to a value in a parsed document. */
+function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return [prefix, ...value.flatMap((v, i) => pathsOf(v, [...prefix, i]))];
+  if (value && typeof value === 'object') return [prefix, ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...prefix, k]))];
+  return [prefix];
+}
+
+const structureMutation = (text: string) => {
+  const doc = parse(text) as unknown;
+  const paths = pathsOf(doc).filter((p) => p.length > 0);
+  return fc
+    .record({ path: fc.constantFrom(...paths), how: fc.constantFrom('replace', 'delete', 'add'), value: fc.anything({ maxDepth: 2, withNullPrototype: false }), key: fc.string({ maxLength: 10 }) })
+    .map(({ path, how, value, key }) => {
+      const copy = structuredClone(doc) as Record<string | number, unknown>;
+      const parent = path.slice(0, -1).reduce<Record<string | number, unknown>>((node, k) => node[k] as Record<string | number, unknown>, copy);
+      const last = path.at(-1)!;
+      if (how === 'replace') parent[last] = value;
+      else if (how === 'delete') {
+        if (Array.isArray(parent)) parent.splice(Number(last), 1);
+        else delete parent[last];
+      } else if (parent[last] && typeof parent[last] === 'object' && !Array.isArray(parent[last])) (parent[last] as Record<string, unknown>)[key] = value;
+      else parent[last] = { [key]: value };
+      try {
+        return stringify(copy);
+      } catch {
+        return `${JSON.stringify(copy)}\n`;
+      }
+    });
+};
+
+/** Loads a mutated document; returns what happened, and fails the property on anything but a clean outcome. */
+function loadsCleanly(kind: keyof typeof LOADERS, text: string, file: string): boolean {
+  writeFileSync(file, text);
+  try {
+    LOADERS[kind](file);
+    return true;
+  } catch (error) {
+    const errors = error instanceof ConfigErrors ? error.errors : error instanceof ConfigError ? [error] : undefined;
+    if (!errors) throw new Error(`an uncaught ${(error as Error)?.constructor?.name}: ${(error as Error)?.message} for:\n${text}`);
+    for (const e of errors) {
+      // Every error says where (file, and a line or a field) and what to do.
+      if (!e.file.startsWith(file) || !(e.field || /:\d+/.test(e.file)) || !e.problem || !e.fix) throw new Error(`an error that does not name its place or fix: ${e.message}\nfor:\n${text}`);
+    }
+    return true;
+  }
+}
+
+describe('fuzzed configs end in a valid config or clean errors naming the field, never an exception', () => {
+  for (const kind of ['devices', 'suite'] as const) {
+    for (const [name, mutation] of [['text', textMutation], ['structure', structureMutation]] as const) {
+      it(`${RUNS_PER_MUTATOR} ${name}-level mutations of the ${kind === 'devices' ? 'device inventory' : 'demo suite'}`, () => {
+        let n = 0;
+        fc.assert(
+          fc.property(mutation(ORIGINALS[kind]), (text) => loadsCleanly(kind, text, join(dir, `${kind}-${name}-${n++}.yaml`))),
+          { numRuns: RUNS_PER_MUTATOR, seed: 20261130 },
+        );
+        expect(n).toBeGreaterThanOrEqual(RUNS_PER_MUTATOR);
+      }, 120_000);
+    }
+  }
+});

@@ -1,0 +1,39 @@
+import { readdirSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const SYSFS_FIXTURES = join(import.meta.dirname, '../fixtures/sysfs');
+
+export interface SysfsTree {
+  root: string;
+  /** Rewrites a file of the tree atomically (as sysfs reads are), e.g. write('/sys/class/thermal/thermal_zone2/temp', '80000'). */
+  write(path: string, text: string): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** A writable copy of a sysfs fixture tree (test/fixtures/sysfs/<machine>), for tests that change readings. */
+export async function sysfsCopy(machine: string): Promise<SysfsTree> {
+  const root = await mkdtemp(join(tmpdir(), `edgebench-sysfs-${machine}-`));
+  await cp(join(SYSFS_FIXTURES, machine), root, { recursive: true });
+  let writes = 0;
+  return {
+    root,
+    async write(path, text) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      const temp = `${join(root, path)}.${process.pid}.${(writes++).toString(36)}.tmp`;
+      await writeFile(temp, `${text}\n`);
+      await rename(temp, join(root, path));
+    },
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** Whether this machine has an entry matching `pattern` in a directory (e.g. a RAPL zone in /sys/class/powercap): tests that expect "unavailable" run only where it is. */
+export function hostHas(dir: string, pattern: RegExp): boolean {
+  try {
+    return readdirSync(dir).some((name) => pattern.test(name));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hostFiles } from '../../harness/probes/files.ts';
+import { raplProbe } from '../../harness/probes/rapl.ts';
+import { hostHas, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
+
+const context = (root: string) => ({ deviceId: 'laptop', files: hostFiles(root), now: () => 0 });
+const ENERGY = '/sys/class/powercap/intel-rapl:0/energy_uj';
+const RANGE = 262_143_328_850;
+const START = 262_100_000_000;
+
+describe('RAPL probe', () => {
+  let tree: SysfsTree;
+  beforeEach(async () => {
+    tree = await sysfsCopy('intel-laptop');
+  });
+  afterEach(() => tree.cleanup());
+
+  it('measures the package zone across a counter wrap-around, between the timed phase\'s edges', async () => {
+    const probe = raplProbe(context(tree.root));
+    expect(await probe.start(0)).toBeUndefined();
+    await tree.write(ENERGY, String(START + 20_000_000)); // +20 J
+    await probe.sample(100);
+    await tree.write(ENERGY, String(5_000_000)); // wrapped: +23.32885 J to the wrap, +5 J after it
+    await probe.sample(200);
+    await tree.write(ENERGY, String(9_000_000)); // +4 J
+    const reading = await probe.stop(300, { start: 100, end: 300 });
+    expect(reading.source).toBe('measured');
+    if (reading.source !== 'measured') return;
+    expect(reading.trace.map(([ms]) => ms)).toEqual([0, 100, 200, 300]);
+    expect(reading.trace.at(-1)![1]).toBeCloseTo(20 + (RANGE - START - 20_000_000) / 1e6 + 5 + 4, 6);
+    // Only the timed phase: everything after the sample at 100 ms.
+    expect(reading.joules).toBeCloseTo((RANGE - START - 20_000_000) / 1e6 + 5 + 4, 6);
+    // The psys zone (whole platform) and the subzones are not added to the package.
+    expect(reading.method).toContain('package-0 (/sys/class/powercap/intel-rapl:0/energy_uj)');
+    expect(reading.method).not.toContain('psys');
+  });
+
+  it('says why when there is no package zone, no counter range, or no powercap at all', async () => {
+    await tree.write('/sys/class/powercap/intel-rapl:0/max_energy_range_uj', '');
+    expect(await raplProbe(context(tree.root)).start(0)).toMatch(/max_energy_range_uj is missing: the counter's wrap-around cannot be handled/);
+    expect(await raplProbe(context(`${tree.root}/sys/class/thermal`)).start(0)).toMatch(/^no \/sys\/class\/powercap\/intel-rapl:\* on \//);
+  });
+
+  it.runIf(!hostHas('/sys/class/powercap', /^intel-rapl:\d+$/))('is unavailable on this machine (no powercap zones), with the reason', async () => {
+    expect(await raplProbe(context('/')).start(0)).toBe('no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed)');
+  });
+});
