@@ -3,6 +3,8 @@ import { BaselineError } from './baselines/openai-compatible.ts';
 import { EXIT, log } from './commands/common.ts';
 import { calibrateCommand } from './commands/calibrate.ts';
 import { compareCommand } from './commands/compare.ts';
+import { historyCommand } from './commands/history.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { quantizeCommand } from './commands/quantize.ts';
 import { reportCommand } from './commands/report.ts';
 import { runCommand } from './commands/run.ts';
@@ -29,6 +31,8 @@ validateCommand(program);
 quantizeCommand(program);
 schemasCommand(program);
 signCommands(program);
+historyCommand(program);
+mergeCommand(program);
 
 // Only the command line decides exit codes; everything below it reports errors as values or typed errors.
 try {

@@ -7,6 +7,7 @@ import type { ExampleOutput, RunnerEvent, RunnerJob } from './runner/protocol.ts
 import { startProbes } from './probes/sampler.ts';
 import { ThermalGatekeeper } from './probes/thermal-gate.ts';
 import { scheduleRuns } from './plan/schedule.ts';
+import { devicesOfShard, type Shard } from './plan/shard.ts';
 import { variantChanged } from './plan/verify-variant.ts';
 import { notRunOutcome, type RunnerOutcome } from './runner/spawn.ts';
 import { cellResult, failureOf, type RunnerRun } from './results/cell-result.ts';
@@ -56,23 +57,25 @@ export function newRunId(now = new Date()): string {
  */
 export async function executePlan(
   fullPlan: RunPlan,
-  options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress; repeats?: number; ab?: { a: string; b: string; rounds: number }; resume?: ReadJournal },
+  options: { outDir: string; runId?: string; signal?: AbortSignal; progress?: RunProgress; repeats?: number; ab?: { a: string; b: string; rounds: number }; resume?: ReadJournal; shard?: Shard },
 ): Promise<RunOutput> {
   const runId = options.resume?.header.runId ?? options.runId ?? newRunId();
+  const repeats = options.ab?.rounds ?? options.repeats ?? fullPlan.suite.repeats;
+  // A shard runs its part of the device list; `merge` puts the parts back together.
+  const shardDevices = options.shard ? devicesOfShard(fullPlan, options.shard, repeats) : fullPlan.devices;
   // Optional devices that are not available now are left out, with the reason recorded.
   const skipped = new Map<string, string>();
-  for (const device of fullPlan.devices) {
+  for (const device of shardDevices) {
     const reason = device.optional ? await driverFor(device).unavailable?.(device) : undefined;
     if (reason) {
       skipped.set(device.id, reason);
       options.progress?.deviceSkipped?.(device, reason);
     }
   }
-  const plan = { ...fullPlan, devices: fullPlan.devices.filter((d) => !skipped.has(d.id)) };
+  const plan = { ...fullPlan, devices: shardDevices.filter((d) => !skipped.has(d.id)) };
   const resultsFile = join(options.outDir, runId, 'results.json');
   const { suite } = plan;
-  const repeats = options.ab?.rounds ?? options.repeats ?? suite.repeats;
-  const fingerprint = fingerprintOf(fullPlan, repeats, options.ab);
+  const fingerprint = fingerprintOf(fullPlan, repeats, options.ab, options.shard);
   const journalFile = join(options.outDir, runId, JOURNAL_FILE);
   const startedAt = options.resume?.header.startedAt ?? new Date().toISOString();
   let journal: Journal;
@@ -107,7 +110,8 @@ export async function executePlan(
       budgets: suite.budgets,
       compare: suite.compare,
     },
-    devices: await Promise.all(fullPlan.devices.map(async (device) => (skipped.has(device.id) ? { id: device.id, kind: device.kind, ...(device.class ? { class: device.class } : {}), skipped: skipped.get(device.id)! } : deviceRecord(device)))),
+    devices: await Promise.all(shardDevices.map(async (device) => (skipped.has(device.id) ? { id: device.id, kind: device.kind, ...(device.class ? { class: device.class } : {}), skipped: skipped.get(device.id)! } : deviceRecord(device)))),
+    ...(options.shard ? { shard: { ...options.shard, devices: fullPlan.devices.map((d) => d.id) } } : {}),
     ...(options.ab ? { ab: options.ab } : {}),
     examples: exampleRecords(plan),
     cells: [],
@@ -229,7 +233,7 @@ const lostByDevice = (outcome: RunnerOutcome) => outcome.deviceFailure?.code ===
 const processKey = (run: { device: string; variant: string; repeat: number }) => `${run.device}\u0000${run.variant}\u0000${run.repeat}`;
 
 /** What the run measures, for the journal: a resume must measure the same. */
-function fingerprintOf(plan: RunPlan, repeats: number, ab: { a: string; b: string; rounds: number } | undefined): RunFingerprint {
+function fingerprintOf(plan: RunPlan, repeats: number, ab: { a: string; b: string; rounds: number } | undefined, shard: Shard | undefined): RunFingerprint {
   return {
     suiteFile: relative(process.cwd(), plan.suiteFile),
     devicesFile: relative(process.cwd(), plan.devicesFile),
@@ -240,6 +244,7 @@ function fingerprintOf(plan: RunPlan, repeats: number, ab: { a: string; b: strin
     variants: Object.fromEntries(plan.variants.map((v) => [v.variant.name, v.variant.sha256])),
     repeats,
     ...(ab ? { ab } : {}),
+    ...(shard ? { shard } : {}),
   };
 }
 

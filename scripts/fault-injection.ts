@@ -21,9 +21,10 @@ const BIN = fileURLToPath(new URL('../bin/edgebench.js', import.meta.url));
 const project: TempProject = await smallProject();
 const TWO_VARIANTS = '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/copy.onnx}';
 await copyFile(project.path('models/small/model.onnx'), project.path('models/small/copy.onnx'));
-await project.write('suites/two.yaml', suiteYaml({ iterations: 40_000, repeats: 2, variants: TWO_VARIANTS }));
+await project.write('suites/two.yaml', suiteYaml({ iterations: 300_000, repeats: 2, variants: TWO_VARIANTS }));
+await project.write('suites/long-two.yaml', suiteYaml({ iterations: 300_000, repeats: 2, variants: TWO_VARIANTS }));
 await project.write('suites/small-two.yaml', suiteYaml({ iterations: 3000, repeats: 2, variants: TWO_VARIANTS }));
-await project.write('suites/hang.yaml', suiteYaml({ iterations: 40_000, repeats: 2, variants: TWO_VARIANTS, extra: 'timeoutSeconds: 6' }));
+await project.write('suites/hang.yaml', suiteYaml({ iterations: 100_000, repeats: 2, variants: TWO_VARIANTS, extra: 'timeoutSeconds: 8' }));
 
 interface Row {
   fault: string;
@@ -44,10 +45,18 @@ function runWithFault(args: string[], runDir: string, inject: (journal: string, 
     if (done || !existsSync(journal)) return;
     const text = readFileSync(journal, 'utf8');
     const starts = text.split('\n').filter((l) => l.startsWith('{"type":"start"')).length;
-    if (starts >= atProcess && text.slice(text.lastIndexOf('{"type":"start"')).includes('"phase":"timed"')) {
+    const current = text.slice(text.lastIndexOf('{"type":"start"'));
+    // Mid-process: its timed samples are streaming and it has not ended.
+    if (starts >= atProcess && current.includes('"phase":"timed"') && !current.includes('"type":"done"') && !current.includes('{"type":"end"')) {
+      try {
+        inject(text, child);
+      } catch (error) {
+        // The process ended between the read and the fault: catch the next one.
+        if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
+        throw error;
+      }
       done = true;
       clearInterval(poll);
-      inject(text, child);
     }
   }, 25);
   void child.finally(() => clearInterval(poll));
@@ -87,7 +96,7 @@ async function summarize(fault: string, runDir: string, first: { exitCode?: numb
     stopped = lastRunnerPid(journal);
     process.kill(stopped, 'SIGSTOP');
   });
-  await summarize('hung runner (SIGSTOP, timeoutSeconds 6)', 'reports/hung', await run, ['run', '--resume', 'reports/hung']);
+  await summarize('hung runner (SIGSTOP, timeoutSeconds 8)', 'reports/hung', await run, ['run', '--resume', 'reports/hung']);
 }
 
 // 3. Ctrl-C to the CLI.
@@ -137,10 +146,19 @@ async function summarize(fault: string, runDir: string, first: { exitCode?: numb
     `devices:\n  - id: board\n    kind: ssh\n    host: 127.0.0.1\n    port: ${sshd.port}\n    user: ${sshd.user}\n    identityFile: ${sshd.identityFile}\n    sshConfig: ${sshd.clientConfig}\n`,
   );
   try {
-    const run = runWithFault(['run', '--suite', 'suites/two.yaml', '--devices', 'board.yaml', '--run-id', 'sshd'], 'reports/sshd', () => void sshd.killSshd());
-    await summarize('sshd killed mid-run (then restarted)', 'reports/sshd', await run, ['run', '--resume', 'reports/sshd'], async () => {
+    let killed = false;
+    const run = runWithFault(['run', '--suite', 'suites/long-two.yaml', '--devices', 'board.yaml', '--run-id', 'sshd'], 'reports/sshd', () => {
+      killed = true;
+      void sshd.killSshd();
+    });
+    const first = await run;
+    await summarize(`sshd killed mid-run (then restarted)${killed ? '' : ': NOT INJECTED (no process was caught mid-run)'}`, 'reports/sshd', first, ['run', '--resume', 'reports/sshd'], async () => {
+      if (!killed) return;
       again = execa(SSHD_BINARY, ['-D', '-e', '-f', join(sshd.dir, 'sshd_config')], { reject: false, stdin: 'ignore', stdout: 'ignore', buffer: false });
-      await new Promise<void>((resolve) => again!.stderr?.on('data', (chunk: Buffer) => /Server listening/.test(chunk.toString()) && resolve()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the restarted sshd did not listen within 10 s')), 10_000);
+        again!.stderr?.on('data', (chunk: Buffer) => /Server listening/.test(chunk.toString()) && (clearTimeout(timer), resolve()));
+      });
     });
   } finally {
     again?.kill('SIGKILL');

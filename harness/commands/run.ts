@@ -5,6 +5,7 @@ import { loadBaselineAnswers } from '../baselines/load-answers.ts';
 import { ConfigError } from '../config/errors.ts';
 import { gate } from '../compare/gate.ts';
 import { buildPlan } from '../plan/plan.ts';
+import { parseShard, type Shard } from '../plan/shard.ts';
 import { writeHtmlReport } from '../report/html/write-html-report.ts';
 import { buildReport } from '../report/report.ts';
 import { consoleTable } from '../report/console-table.ts';
@@ -29,11 +30,12 @@ export function runCommand(program: Command): void {
     .addOption(new Option('--run-id <id>', 'name of the run folder (default: UTC time + random suffix)').argParser(runIdArg))
     .addOption(new Option('--ab <a,b>', 'interleaved A/B: alternate these two variants in rounds on each device (compare then pairs the rounds)').argParser(abArg))
     .addOption(new Option('--rounds <n>', 'rounds for --ab (at least 8 can reach significance at alpha 0.01; 40 are needed to catch a 5% slowdown reliably on a noisy 2-core VM); each round runs the suite\'s iterations once per variant').argParser(Number).default(40))
+    .addOption(new Option('--shard <i/n>', 'run part i of n of the device list (CI jobs in parallel; edgebench merge combines them)').argParser(shardArg))
     .addOption(new Option('--resume <run-dir>', 'finish an interrupted run: keep the runner processes its journal holds and run only the rest (its suite, devices and settings are reused; refused if any changed)'))
     .addOption(new Option('--no-report', 'do not write the HTML report'))
     .addOption(new Option('--repeats <n>', 'fresh runner processes per device x variant (default: the suite\'s repeats, 5 unless set); compare needs at least 3 per side to test between processes').argParser(repeatsArg))
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string }) => {
+    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string; shard?: Shard }) => {
       const resume = given.resume ? await readJournalOf(given.resume) : undefined;
       // A resumed run is the same run: its suite, devices and settings come from its journal.
       const opts = resume ? { ...given, ...resumedOptions(resume, given.resume!) } : given;
@@ -59,6 +61,7 @@ export function runCommand(program: Command): void {
         ...(opts.repeats !== undefined ? { repeats: opts.repeats } : {}),
         ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
         ...(resume ? { resume } : {}),
+        ...(opts.shard ? { shard: opts.shard } : {}),
         progress: {
           deviceSkipped: (device, reason) => log(`skipping optional device ${device.id}: ${reason}`),
           attemptLost: (device, variant, failure, { attempt, retries }) => log(`      lost by the device (${failure.code}: ${failure.message}); running it again (retry ${attempt} of ${retries})`),
@@ -110,7 +113,14 @@ function resumedOptions(resume: ReadJournal, runDir: string) {
     repeats: fingerprint.ab ? undefined : fingerprint.repeats,
     ab: fingerprint.ab ? ([fingerprint.ab.a, fingerprint.ab.b] as [string, string]) : undefined,
     rounds: fingerprint.ab?.rounds ?? 0,
+    shard: fingerprint.shard,
   };
+}
+
+function shardArg(value: string): Shard {
+  const shard = parseShard(value);
+  if (!shard) throw new InvalidArgumentError('use i/n with 1 <= i <= n, e.g. 2/4');
+  return shard;
 }
 
 function abArg(value: string): [string, string] {

@@ -27,6 +27,7 @@ export const RunFingerprint = z.strictObject({
   variants: z.record(z.string(), z.string()).describe('variant name -> sha256 of its files'),
   repeats: z.number().int().positive(),
   ab: z.strictObject({ a: z.string(), b: z.string(), rounds: z.number().int() }).optional(),
+  shard: z.strictObject({ index: z.number().int().positive(), total: z.number().int().positive() }).optional(),
 });
 export type RunFingerprint = z.infer<typeof RunFingerprint>;
 
@@ -214,5 +215,6 @@ export function fingerprintChanges(was: RunFingerprint, now: RunFingerprint): st
   }
   if (was.repeats !== now.repeats) changes.push(`repeats changed from ${was.repeats} to ${now.repeats}`);
   if (JSON.stringify(was.ab) !== JSON.stringify(now.ab)) changes.push('the --ab settings changed');
+  if (JSON.stringify(was.shard) !== JSON.stringify(now.shard)) changes.push('the --shard changed');
   return changes;
 }

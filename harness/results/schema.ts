@@ -146,6 +146,10 @@ export const Results = z
       compare: CompareOptions,
     }),
     devices: z.array(DeviceRecord),
+    /** Set by run --shard: which part of the device list this job ran, and the whole list, in the plan's order. */
+    shard: z.strictObject({ index: z.number().int().positive(), total: z.number().int().positive(), devices: z.array(z.string()) }).optional(),
+    /** Set by merge: the shard runs this run was combined from. */
+    mergedFrom: z.array(z.string()).optional(),
     /** Set by run --ab: A and B alternated repeat by repeat on each device (AB, BA, ...); compare pairs the repeats. */
     ab: z.strictObject({ a: z.string(), b: z.string(), rounds: z.number().int().positive() }).optional(),
     /** The dataset's examples in words, for reports (outputs are in each cell). */

@@ -1,0 +1,54 @@
+import { Option, type Command } from 'commander';
+import { execa } from 'execa';
+import { MetricName } from '../config/budget.ts';
+import { ConfigError } from '../config/errors.ts';
+import { addToHistory, DEFAULT_HISTORY_FILE, readHistory } from '../history/store.ts';
+import { seriesOf, stepsIn } from '../history/trends.ts';
+import { readResults } from '../results/read-results.ts';
+
+/** `history add` stores runs; `history show` finds the steps in each metric's series. */
+export function historyCommand(program: Command): void {
+  const history = program.command('history').description('Keep runs by commit and find where metrics stepped (E-divisive means change points).');
+  const store = () => new Option('--store <file>', 'history file (JSON lines)').default(DEFAULT_HISTORY_FILE);
+
+  history
+    .command('add')
+    .description('Store a run\'s measured cells, keyed by commit, branch, suite, device and variant hashes.')
+    .argument('<results>', 'results.json or its run folder')
+    .addOption(store())
+    .addOption(new Option('--commit <sha>', 'the commit measured (default: $GITHUB_SHA, else git rev-parse HEAD)'))
+    .addOption(new Option('--branch <name>', 'its branch (default: $GITHUB_REF_NAME, else the current git branch)'))
+    .action(async (file: string, opts: { store: string; commit?: string; branch?: string }) => {
+      const { results } = await readResults(file);
+      const commit = opts.commit ?? process.env.GITHUB_SHA ?? (await git(['rev-parse', 'HEAD']));
+      const branch = opts.branch ?? process.env.GITHUB_REF_NAME ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD']));
+      const { added } = await addToHistory(opts.store, results, { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}) }).catch((error: Error) => {
+        throw new ConfigError(opts.store, undefined, error.message, 'add each run once');
+      });
+      console.log(`${opts.store}: added ${added} cell(s) of run ${results.runId}${commit ? ` at ${commit.slice(0, 12)}` : ''}`);
+    });
+
+  history
+    .command('show')
+    .description('Print the steps in each series of a metric: where it moved, by how much, at which commit.')
+    .addOption(store())
+    .addOption(new Option('--metric <name>', 'metric').choices(MetricName.options).default('latency.p90'))
+    .addOption(new Option('--min-change <fraction>', 'ignore steps smaller than this').default('0.02'))
+    .action(async (opts: { store: string; metric: MetricName; minChange: string }) => {
+      const entries = await readHistory(opts.store).catch((error: Error) => {
+        throw new ConfigError(opts.store, undefined, error.message, 'repair or remove the line');
+      });
+      const series = seriesOf(entries, opts.metric);
+      const steps = stepsIn(series, { minRelativeChange: Number(opts.minChange) });
+      console.log(`${series.length} series of ${opts.metric} in ${opts.store} (${entries.length} stored cells)`);
+      for (const step of steps) console.log(`  ${step.summary}; permutation p ${step.pValue.toFixed(3)}`);
+      if (steps.length === 0) console.log('  no steps');
+    });
+}
+
+/** git's answer, or undefined outside a repository. */
+async function git(args: string[]): Promise<string | undefined> {
+  const result = await execa('git', args, { reject: false });
+  return result.exitCode === 0 ? String(result.stdout).trim() || undefined : undefined;
+}
+

@@ -1,0 +1,61 @@
+import type { Results } from './schema.ts';
+
+/** Why shard results cannot be combined into one run. */
+export class MergeError extends Error {}
+
+/**
+ * Combines the results of the shards of one run (run --shard i/n) into one
+ * run, raw samples and all, as if one job had measured every device: the
+ * devices and cells in the plan's order, each from the shard that ran it.
+ * Refuses shards of different suites, datasets, model files, settings or
+ * edgebench versions, a shard given twice, and a missing shard.
+ */
+export function mergeResults(shards: Results[], runId: string): Results {
+  if (shards.length === 0) throw new MergeError('no shard results given');
+  const [first] = shards as [Results, ...Results[]];
+  const total = first.shard?.total;
+  for (const shard of shards) {
+    if (!shard.shard) throw new MergeError(`run ${shard.runId} is not a shard (it was not run with --shard)`);
+    if (shard.shard.total !== total) throw new MergeError(`run ${shard.runId} is shard ${shard.shard.index}/${shard.shard.total}, the others are of ${total}`);
+    const same = (what: string, a: unknown, b: unknown) => {
+      if (JSON.stringify(a) !== JSON.stringify(b)) throw new MergeError(`run ${shard.runId} differs from run ${first.runId} in ${what}: shards of one run must measure the same thing`);
+    };
+    same('the suite', { ...shard.suite }, { ...first.suite });
+    same('the edgebench version', shard.tool, first.tool);
+    same('the device list', shard.shard.devices, first.shard!.devices);
+    same('--ab', shard.ab, first.ab);
+  }
+  const indices = shards.map((s) => s.shard!.index);
+  const twice = indices.filter((index, k) => indices.indexOf(index) !== k);
+  if (twice.length) throw new MergeError(`shard ${twice[0]}/${total} is given more than once`);
+  const missing = Array.from({ length: total! }, (_, k) => k + 1).filter((index) => !indices.includes(index));
+  if (missing.length) throw new MergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((m) => `${m}/${total}`).join(', ')} missing: merge needs every shard of the run`);
+
+  // The same variant must be the same files in every shard.
+  const variantHash = new Map<string, { sha256: string; runId: string }>();
+  for (const shard of shards) {
+    for (const cell of shard.cells) {
+      const seen = variantHash.get(cell.variant.name);
+      if (seen && seen.sha256 !== cell.variant.sha256) throw new MergeError(`variant ${cell.variant.name} has other files in run ${shard.runId} than in run ${seen.runId} (sha256 ${cell.variant.sha256.slice(0, 12)}… vs ${seen.sha256.slice(0, 12)}…)`);
+      variantHash.set(cell.variant.name, { sha256: cell.variant.sha256, runId: shard.runId });
+    }
+  }
+
+  const order = first.shard!.devices;
+  const rank = (id: string) => order.indexOf(id);
+  const devices = shards.flatMap((s) => s.devices).sort((a, b) => rank(a.id) - rank(b.id));
+  const cells = shards.flatMap((s) => s.cells.map((cell, k) => ({ cell, k }))).sort((a, b) => rank(a.cell.deviceId) - rank(b.cell.deviceId) || a.k - b.k).map(({ cell }) => cell);
+  const status = shards.some((s) => s.status === 'interrupted') ? 'interrupted' : shards.some((s) => s.status === 'running') ? 'running' : 'complete';
+  const finished = shards.map((s) => s.finishedAt).filter((t): t is string => t !== undefined);
+  const { shard: _shard, finishedAt: _finishedAt, ...rest } = first;
+  return {
+    ...rest,
+    runId,
+    status,
+    startedAt: shards.map((s) => s.startedAt).sort()[0]!,
+    ...(finished.length === shards.length ? { finishedAt: finished.sort().at(-1)! } : {}),
+    mergedFrom: shards.map((s) => s.runId),
+    devices,
+    cells,
+  };
+}
