@@ -179,17 +179,14 @@ export async function executePlan(
       const gate = await thermal.beforeRunnerProcess(device, stop);
       const startedAt = new Date();
       const attempt = journal.start(where, startedAt);
-      const changed = variant.problem ? undefined : await variantChanged(variant);
+      // A variant that cannot run (broken on disk, or changed since the plan) is refused without starting a runner.
+      const refused = variant.problem ?? (await variantChanged(variant).then((message) => message && { code: 'MODEL_CHANGED', message }));
       const sampling = await startProbes(device);
       const onEvent = (event: RunnerEvent) => {
         journal.event(attempt, event);
         sampling.onEvent(event);
       };
-      const outcome = variant.problem
-        ? notRunOutcome(variant.problem.code, variant.problem.message)
-        : changed
-          ? notRunOutcome('MODEL_CHANGED', changed)
-          : await driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent });
+      const outcome = refused ? notRunOutcome(refused.code, refused.message) : await driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent });
       const probes = { ...(await sampling.stop()), gate };
       const finishedAt = new Date();
       journal.end({ ...where, attempt }, finishedAt, outcome, probes);

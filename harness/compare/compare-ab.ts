@@ -5,7 +5,7 @@ import { signedRankTest } from '../stats/wilcoxon-signed-rank.ts';
 import { METRICS } from './metrics.ts';
 import type { Comparison } from './schema.ts';
 import { thermalReason } from './comparability.ts';
-import { verdictOfChange } from './verdict.ts';
+import { pct, verdictOfChange } from './verdict.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
 const PAIRED_METRICS: MetricName[] = ['latency.p50', 'latency.p90', 'latency.p99', 'ttft.p50', 'decodeToken.p50'];
@@ -68,7 +68,6 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
   const verdicts = found.map(({ comparison }, i) => {
     const p = adjusted[i]!;
     const { relative, relativeCi95 } = comparison.delta!;
-    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     const rounds = `${ab.b} vs ${ab.a} over ${comparison.baseline!.n} paired rounds`;
     if (!relativeCi95) return { ...comparison, adjustedPValue: p, verdict: 'noisy' as const, rule: `${rounds}: ${pct(relative)}, too few rounds for a 95% CI; use --rounds 6 or more (40 by default)` };
     const stats = `${rounds}: ${pct(relative)} [${pct(relativeCi95.lower)}, ${pct(relativeCi95.upper)}], signed-rank p ${p.toPrecision(2)} (Holm)`;

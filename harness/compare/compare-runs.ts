@@ -8,7 +8,7 @@ import { sortAscending } from '../stats/percentile.ts';
 import { welchTest } from '../stats/welch.ts';
 import { percentileInterval } from '../stats/percentile-ci.ts';
 import { incomparableReason } from './comparability.ts';
-import { verdictOfChange } from './verdict.ts';
+import { pct, verdictOfChange } from './verdict.ts';
 import { METRICS, type MetricDefinition, type MetricReading } from './metrics.ts';
 import type { Comparison } from './schema.ts';
 
@@ -84,7 +84,6 @@ function betweenProcesses(base: Base, definition: MetricDefinition, a: MetricRea
   const test = welchTest(logs(a), logs(b));
   const relative = Math.exp(test.difference) - 1;
   const ci = { lower: Math.exp(test.lower) - 1, upper: Math.exp(test.upper) - 1 };
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const comparison: Comparison = {
     ...base,
     baseline: { value: a.value, n: a.perRepeat!.size },
@@ -114,7 +113,6 @@ function betweenProcesses(base: Base, definition: MetricDefinition, a: MetricRea
 function withinRun(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number, delta: { absolute: number; relative: number }): Pending {
   const relative = delta.relative;
   const worse = (change: number) => (definition.higherIsBetter ? -change : change);
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   switch (definition.kind) {
     case 'sampled-median': {
       const shift = relativeShift(a.samples!, b.samples!);

@@ -1,6 +1,7 @@
 import type { Comparison } from './schema.ts';
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** A relative change in words: 0.0412 -> "4.1%". */
+export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
  * The rule every comparison with a CI follows. A change is a regression (or an

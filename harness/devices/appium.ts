@@ -13,7 +13,7 @@ import type { RunnerEvent } from '../runner/protocol.ts';
 import { adbReverse, describeDeviceState, readDeviceState, rendererPeak, type AndroidShell } from './appium/android.ts';
 import { remoteCredentials, serverName, sessionCapabilities } from './appium/capabilities.ts';
 import { runPageCell, unlessStopped } from './browser/page-cell.ts';
-import { DeviceFailure, drivePage } from './browser/page-session.ts';
+import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
 import { startPageServer } from './browser/page-server.ts';
 import { rendererMemory, unmeasuredMemory, type PageMemory } from './browser/renderer.ts';
 import { onnxruntimeWebVersion, pageJobFor, runnerRoutes } from './browser/routes.ts';
@@ -205,8 +205,7 @@ function hint(spec: Spec): string {
 async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promise<string> {
   const hello = events.find((e) => e.type === 'hello');
   const ort = hello?.onnxruntime ?? (await onnxruntimeWebVersion());
-  const throttling = spec.cpuThrottling === 1 ? 'no CPU throttling' : `CPU throttling ${spec.cpuThrottling}x (CDP Emulation.setCPUThrottlingRate over BiDi; nominal: the measured slowdown varies, compare latencies)`;
-  return `${hello?.node ?? browserLabel(spec)} through Appium (${serverName(spec)}), onnxruntime-web ${ort} WebAssembly (SIMD), ${spec.threads} thread${spec.threads === 1 ? '' : 's'}, ${throttling}`;
+  return `${hello?.node ?? browserLabel(spec)} through Appium (${serverName(spec)}), ${describePage(ort, spec.threads, spec.cpuThrottling, ' over BiDi')}`;
 }
 
 function firstLine(error: unknown): string {

@@ -6,7 +6,7 @@ import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, consoleTail, openChromium } from 
 import type { BrowserDeviceSpec } from '../config/device-spec.ts';
 import type { RunnerEvent } from '../runner/protocol.ts';
 import { runPageCell, unlessStopped } from './browser/page-cell.ts';
-import { DeviceFailure, drivePage } from './browser/page-session.ts';
+import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
 import { startPageServer } from './browser/page-server.ts';
 import { rendererMemory } from './browser/renderer.ts';
 import { onnxruntimeWebVersion, pageJobFor, runnerRoutes } from './browser/routes.ts';
@@ -87,7 +87,5 @@ async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promis
   const hello = events.find((e) => e.type === 'hello');
   const browser = hello?.node ?? (await chromiumVersion(binariesOf(spec).chromium));
   const ort = hello?.onnxruntime ?? (await onnxruntimeWebVersion());
-  const throttling =
-    spec.cpuThrottling === 1 ? 'no CPU throttling' : `CPU throttling ${spec.cpuThrottling}x (CDP Emulation.setCPUThrottlingRate; nominal: the measured slowdown varies, compare latencies)`;
-  return `${browser} headless, onnxruntime-web ${ort} WebAssembly (SIMD), ${spec.threads} thread${spec.threads === 1 ? '' : 's'}, ${throttling}`;
+  return `${browser} headless, ${describePage(ort, spec.threads, spec.cpuThrottling)}`;
 }

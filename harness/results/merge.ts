@@ -20,7 +20,7 @@ export function mergeResults(shards: Results[], runId: string): Results {
     const same = (what: string, a: unknown, b: unknown) => {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new MergeError(`run ${shard.runId} differs from run ${first.runId} in ${what}: shards of one run must measure the same thing`);
     };
-    same('the suite', { ...shard.suite }, { ...first.suite });
+    same('the suite', shard.suite, first.suite);
     same('the edgebench version', shard.tool, first.tool);
     same('the device list', shard.shard.devices, first.shard!.devices);
     same('--ab', shard.ab, first.ab);

@@ -76,7 +76,7 @@ export async function runPageCell(deviceId: string, context: CellContext, body: 
   };
 }
 
-/** `work`, unless the cell is stopped first; `started` lets a cleanup close what `work` opens after that. */
+/** `work`, unless the cell is stopped first (a cleanup registered beside it closes what `work` opens later). */
 export function unlessStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onStop = () => reject(new Stopped('stopped'));

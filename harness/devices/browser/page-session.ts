@@ -150,6 +150,12 @@ export async function drivePage(input: { page: PageBrowser; origin: string; page
   }
 }
 
+/** The page's runtime and throttling in words, for a cell's constraints; `route` says how the rate reached the page. */
+export function describePage(onnxruntime: string, threads: number, cpuThrottling: number, route = ''): string {
+  const throttling = cpuThrottling === 1 ? 'no CPU throttling' : `CPU throttling ${cpuThrottling}x (CDP Emulation.setCPUThrottlingRate${route}; nominal: the measured slowdown varies, compare latencies)`;
+  return `onnxruntime-web ${onnxruntime} WebAssembly (SIMD), ${threads} thread${threads === 1 ? '' : 's'}, ${throttling}`;
+}
+
 function rendererGone(pid: number): DeviceFailure {
   return new DeviceFailure('DEVICE_LOST', `the page's renderer process (pid ${pid}) exited mid-cell: the page crashed or was killed (the kernel's OOM killer ends renderers that run out of memory)`);
 }
