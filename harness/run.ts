@@ -6,7 +6,9 @@ import type { PlannedVariant, RunPlan } from './plan/plan.ts';
 import type { ExampleOutput, RunnerEvent, RunnerJob } from './runner/protocol.ts';
 import { startProbes } from './probes/sampler.ts';
 import { ThermalGatekeeper } from './probes/thermal-gate.ts';
-import { scheduleRuns } from './plan/schedule.ts';
+import { scheduleRuns, type ScheduledRun } from './plan/schedule.ts';
+import { claimsOf } from './schedule/claims.ts';
+import { runScheduled } from './schedule/scheduler.ts';
 import { devicesOfShard, type Shard } from './plan/shard.ts';
 import { variantChanged } from './plan/verify-variant.ts';
 import { notRunOutcome, type RunnerOutcome } from './runner/spawn.ts';
@@ -15,11 +17,12 @@ import { fingerprintChanges, Journal, JOURNAL_FILE, RunWriteError, type Journale
 import { sha256Text } from './plan/hash.ts';
 import { ConfigError } from './config/errors.ts';
 import { scoreCells } from './scoring/score-cells.ts';
-import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results } from './results/schema.ts';
-import { writeResults } from './results/write-results.ts';
+import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results, type SchedulingRecord } from './results/schema.ts';
+import { resultsWriter, writeResults } from './results/write-results.ts';
+import { percentileOfSorted, sortAscending } from './stats/percentile.ts';
 import { TOOL_VERSION } from './version.ts';
 
-/** Where a runner process stands in the run: its place among all processes, and which repeat of its cell it is. */
+/** Where a runner process stands in the run: its place among the processes started (devices run side by side), and which repeat of its cell it is. */
 export interface RunPosition {
   index: number;
   total: number;
@@ -29,11 +32,23 @@ export interface RunPosition {
 
 export interface RunProgress {
   deviceSkipped?(device: DeviceSpec, reason: string): void;
+  /** Before the first process: the device of every process still to run, and how devices share the machine (for an ETA). */
+  scheduled?(schedule: RunSchedule): void;
   cellStarted?(device: DeviceSpec, variant: PlannedVariant, position: RunPosition): void;
+  /** A process left out: its cell already failed, and a failure is not run again. */
+  processSkipped?(device: DeviceSpec, variant: PlannedVariant, repeat: number): void;
   /** A runner process the device lost, about to be run again. */
   attemptLost?(device: DeviceSpec, variant: PlannedVariant, failure: { code: string; message: string }, retry: { attempt: number; retries: number }): void;
   /** After each runner process, with the cell as measured so far. */
   cellFinished?(cell: CellResult, position: RunPosition): void;
+}
+
+export interface RunSchedule {
+  /** The device id of every runner process still to run. */
+  processes: string[];
+  scheduling: Pick<SchedulingRecord, 'policy' | 'note' | 'shared'>;
+  resourcesOf(deviceId: string): readonly string[];
+  capacity(resource: string): number;
 }
 
 export interface RunOutput {
@@ -48,7 +63,9 @@ export function newRunId(now = new Date()): string {
 
 /**
  * Runs every device x variant cell of a plan, `repeats` fresh runner processes
- * per cell in the order scheduleRuns gives. Every runner event is appended to
+ * per cell. Devices run side by side, one process at a time each, in the order
+ * scheduleRuns gives; devices that compute on this machine's cores take turns
+ * (claimsOf says who holds what). Every runner event is appended to
  * the run's journal as it arrives, and results.json is rewritten atomically
  * after every process, so whatever was measured survives a crash or Ctrl-C.
  * With `resume` (the journal of an unfinished run), the processes it holds are
@@ -161,22 +178,41 @@ export async function executePlan(
     }
   }
   // Results are kept on disk after every process; a write that fails stops the run the way a failed journal write does.
-  const save = () => writeResults(resultsFile, results).catch((error: Error) => journal.fail(error));
+  const write = resultsWriter(resultsFile);
+  const save = () => write(results).catch((error: Error) => journal.fail(error));
   const stop = options.signal ? AbortSignal.any([options.signal, journal.failed]) : journal.failed;
   if (options.resume) await save();
-  for (const [index, { device, variant, repeat }] of order.entries()) {
-    if (stop.aborted) break;
+
+  // Devices run side by side, one process each; those that share this machine's cores are kept apart (scheduling in devices.yaml).
+  const { claims, capacity, record: policy } = claimsOf(plan.devices, plan.scheduling);
+  results.scheduling = policy;
+  const todo = order.filter(({ device, variant, repeat }) => !done.has(processKey({ device: device.id, variant: variant.variant.name, repeat })));
+  options.progress?.scheduled?.({ processes: todo.map(({ device }) => device.id), scheduling: policy, resourcesOf: (id) => claims.get(id)?.resources ?? [], capacity });
+  const overheads: number[] = [];
+  const recordings: number[] = [];
+  let started = 0;
+  const runProcess = async ({ device, variant, repeat }: ScheduledRun) => {
+    const dispatchedAt = performance.now();
+    let outsideMs = 0;
+    const timeOutside = async <T>(work: () => Promise<T>): Promise<T> => {
+      const began = performance.now();
+      try {
+        return await work();
+      } finally {
+        outsideMs += performance.now() - began;
+      }
+    };
     const key = `${device.id}\u0000${variant.variant.name}`;
     const where = { device: device.id, variant: variant.variant.name, repeat };
-    if (done.has(processKey(where))) continue;
     // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
-    if (cells.get(key)?.status === 'failed') continue;
-    options.progress?.cellStarted?.(device, variant, { index, total: order.length, repeat, repeats });
+    if (cells.get(key)?.status === 'failed') return options.progress?.processSkipped?.(device, variant, repeat);
+    const position = { index: started++, total: todo.length, repeat, repeats };
+    options.progress?.cellStarted?.(device, variant, position);
     const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
     const lostAttempts = lostBefore.get(processKey(where)) ?? [];
     let run: RunnerRun;
     for (;;) {
-      const gate = await thermal.beforeRunnerProcess(device, stop);
+      const gate = await timeOutside(() => thermal.beforeRunnerProcess(device, stop));
       const startedAt = new Date();
       const attempt = journal.start(where, startedAt);
       // A variant that cannot run (broken on disk, or changed since the plan) is refused without starting a runner.
@@ -186,7 +222,7 @@ export async function executePlan(
         journal.event(attempt, event);
         sampling.onEvent(event);
       };
-      const outcome = refused ? notRunOutcome(refused.code, refused.message) : await driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent });
+      const outcome = refused ? notRunOutcome(refused.code, refused.message) : await timeOutside(() => driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent }));
       const probes = { ...(await sampling.stop()), gate };
       const finishedAt = new Date();
       journal.end({ ...where, attempt }, finishedAt, outcome, probes);
@@ -196,11 +232,23 @@ export async function executePlan(
       lostAttempts.push(outcome.deviceFailure!);
       options.progress?.attemptLost?.(device, variant, outcome.deviceFailure!, { attempt: lostAttempts.length, retries: suite.retries });
     }
-    if (journal.writeError) break;
+    if (journal.writeError) return;
+    run.overheadMs = performance.now() - dispatchedAt - outsideMs;
+    overheads.push(run.overheadMs);
+    const recordingFrom = performance.now();
     const cell = measure(device, variant, [...(runsOf.get(key) ?? []), run]);
-    await save();
-    options.progress?.cellFinished?.(cell, { index, total: order.length, repeat, repeats });
-  }
+    // Not awaited: the journal already holds the process durably, and the device need not wait for the file.
+    void save();
+    recordings.push(performance.now() - recordingFrom);
+    options.progress?.cellFinished?.(cell, position);
+  };
+  const scheduler = await runScheduled(todo, {
+    resourcesOf: ({ device }) => claims.get(device.id)!.resources,
+    capacity,
+    run: runProcess,
+    stopped: () => stop.aborted,
+  });
+  results.scheduling = { ...policy, peakConcurrency: scheduler.peakConcurrency, ...(overheads.length ? { overhead: { perProcessMs: msSummary(overheads), recordMs: msSummary(recordings), dispatchMs: msSummary(scheduler.dispatchMs) } } : {}) };
   if (journal.writeError) throw new RunWriteError(join(options.outDir, runId), journal.writeError);
 
   // Connections kept open across cells (SSH masters) are closed before scoring, which needs no device.
@@ -210,7 +258,7 @@ export async function executePlan(
   for (const [cell, quality] of scoreCells(results.cells, { suite, dataset: plan.dataset, baselineAnswers: plan.baselineAnswers })) cell.quality = quality;
   results.status = options.signal?.aborted ? 'interrupted' : 'complete';
   results.finishedAt = new Date().toISOString();
-  await writeResults(resultsFile, results).catch((error: Error) => {
+  await write.flush(results).catch((error: Error) => {
     throw new RunWriteError(join(options.outDir, runId), error);
   });
   return { results, resultsFile };
@@ -226,6 +274,11 @@ const RUN_AGAIN_ON_RESUME = new Set(['INTERRUPTED', 'DEVICE_UNAVAILABLE', 'RUNNE
 
 /** An infrastructure failure: the browser, session, server or connection died, not the model. */
 const lostByDevice = (outcome: RunnerOutcome) => outcome.deviceFailure?.code === 'DEVICE_LOST' && !outcome.canceled;
+
+const msSummary = (values: number[]) => {
+  const sorted = sortAscending(values);
+  return { n: sorted.length, p50: percentileOfSorted(sorted, 0.5), max: sorted.at(-1) ?? 0 };
+};
 
 const processKey = (run: { device: string; variant: string; repeat: number }) => `${run.device}\u0000${run.variant}\u0000${run.repeat}`;
 

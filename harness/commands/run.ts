@@ -12,9 +12,9 @@ import { consoleTable } from '../report/console-table.ts';
 import { qualityTable } from '../report/quality-table.ts';
 import { executePlan, newRunId } from '../run.ts';
 import { JOURNAL_FILE, readJournal, type ReadJournal } from '../results/journal.ts';
-import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { configOptions, EXIT, log } from './common.ts';
+import { runDisplay } from './run-progress.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -54,6 +54,7 @@ export function runCommand(program: Command): void {
       };
       process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       log(`edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? opts.rounds : (opts.repeats ?? plan.suite.repeats)} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`);
+      const display = runDisplay(log);
       const { results, resultsFile } = await executePlan(plan, {
         outDir: opts.out,
         runId,
@@ -62,16 +63,8 @@ export function runCommand(program: Command): void {
         ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
         ...(resume ? { resume } : {}),
         ...(opts.shard ? { shard: opts.shard } : {}),
-        progress: {
-          deviceSkipped: (device, reason) => log(`skipping optional device ${device.id}: ${reason}`),
-          attemptLost: (device, variant, failure, { attempt, retries }) => log(`      lost by the device (${failure.code}: ${failure.message}); running it again (retry ${attempt} of ${retries})`),
-          cellStarted: (device, variant, { index, total, repeat, repeats }) => log(`[${index + 1}/${total}] ${device.id} / ${variant.variant.name}${repeats > 1 ? ` (repeat ${repeat}/${repeats})` : ''} ...`),
-          cellFinished: (cell, { repeat }) => {
-            const latencies = sortAscending(cell.samples.filter((s) => (s.repeat ?? 1) === repeat).map((s) => s.latencyMs));
-            log(cell.status === 'ok' && latencies.length > 0 ? `      ok: p50 ${percentileOfSorted(latencies, 0.5).toFixed(3)} ms` : `      FAILED ${cell.error?.code}: ${cell.error?.message}`);
-          },
-        },
-      });
+        progress: display,
+      }).finally(() => display.close());
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       console.log(consoleTable(results));
       const quality = qualityTable(results);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PowerMeter, PowerModel, ProbeOptions, ThermalGate } from './probes.ts';
+import { Scheduling } from './scheduling.ts';
 
 /** Fields every device has, whatever drives it. */
 const deviceBase = {
@@ -97,6 +98,13 @@ const AppiumServer = z.union([
         .describe('Environment variable holding the whole endpoint instead, for URLs that are themselves secret (AWS Device Farm test grid URLs are signed).'),
       usernameEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Environment variable holding the user name (e.g. BROWSERSTACK_USERNAME); credentials never appear in devices.yaml.'),
       accessKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Environment variable holding the access key (e.g. BROWSERSTACK_ACCESS_KEY).'),
+      concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe("Sessions the endpoint runs at once (a device farm plan's parallel sessions, a grid's slots); devices on the same endpoint share it. Default: no limit beyond one session per device."),
     })
     .refine((server) => (server.url === undefined) !== (server.urlEnv === undefined), 'give the server either url or urlEnv (exactly one)')
     .describe('A remote Appium server, Selenium Grid or cloud device farm.'),
@@ -203,6 +211,7 @@ export type DeviceKind = z.infer<typeof DeviceKind>;
 export const DevicesFile = z
   .strictObject({
     $schema: z.string().optional(),
+    scheduling: Scheduling.optional(),
     devices: z.array(DeviceSpec).min(1, 'devices.yaml must list at least one device'),
   })
   .superRefine((file, ctx) => {
@@ -216,6 +225,22 @@ export const DevicesFile = z
           message: `duplicate device id "${device.id}" (also used by devices[${first}])`,
         });
       } else seen.set(device.id, index);
+    });
+    // Devices on one remote endpoint share its limit: two different numbers for it cannot both hold.
+    const limits = new Map<string, { limit: number; index: number }>();
+    file.devices.forEach((device, index) => {
+      if (device.kind !== 'appium' || device.server === 'local' || device.server.concurrency === undefined) return;
+      const endpoint = device.server.url ?? `$${device.server.urlEnv}`;
+      const first = limits.get(endpoint);
+      if (!first) limits.set(endpoint, { limit: device.server.concurrency, index });
+      else if (first.limit !== device.server.concurrency) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', index, 'server', 'concurrency'],
+          message: `server ${endpoint} has concurrency ${device.server.concurrency} here and ${first.limit} in devices[${first.index}]`,
+          params: { fix: 'give every device on the same endpoint the same concurrency (the number of sessions your plan or grid runs at once)' },
+        });
+      }
     });
   })
   .describe('edgebench device inventory (devices.yaml).');

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { ModelInspection } from '../onnx/model-file.ts';
-import { sha256File, sha256Text } from './hash.ts';
+import { sha256FileOnce, sha256Text } from './hash.ts';
 import type { VariantFile } from './model-variant.ts';
 import type { z } from 'zod';
 
@@ -19,7 +19,7 @@ export async function hashModelFiles(modelPath: string, model: ModelInspection):
   const files = await Promise.all(
     paths.map(async (path) => {
       const absolute = join(folder, path);
-      return { path, bytes: (await stat(absolute)).size, sha256: await sha256File(absolute) };
+      return { path, bytes: (await stat(absolute)).size, sha256: await sha256FileOnce(absolute) };
     }),
   );
   return { files, diskBytes: files.reduce((sum, f) => sum + f.bytes, 0), sha256: sha256Text(files.map((f) => `${f.sha256}  ${f.path}\n`).join('')) };

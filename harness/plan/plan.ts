@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import type { DeviceSpec } from '../config/device-spec.ts';
 import { ConfigError, ConfigErrors } from '../config/errors.ts';
 import { loadDevices } from '../config/load-devices.ts';
+import { DEFAULT_SCHEDULING, type Scheduling } from '../config/scheduling.ts';
 import { loadSuite } from '../config/load-suite.ts';
 import type { Suite } from '../config/suite.ts';
 import { ModelFileError } from '../onnx/model-file.ts';
@@ -28,6 +29,8 @@ export interface RunPlan {
   /** Devices chosen on the command line (--device), which a resumed run chooses again. */
   deviceIds?: string[];
   devices: DeviceSpec[];
+  /** devices.yaml's scheduling: how devices share this machine. */
+  scheduling: Scheduling;
   dataset: Dataset;
   variants: PlannedVariant[];
   task: TaskPlan;
@@ -50,13 +53,16 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   let suite: Suite | undefined;
   let allDevices: DeviceSpec[] = [];
+  let scheduling = DEFAULT_SCHEDULING;
   try {
     suite = loadSuite(options.suiteFile);
   } catch (error) {
     collect(error);
   }
   try {
-    allDevices = loadDevices(options.devicesFile).devices;
+    const inventory = loadDevices(options.devicesFile);
+    allDevices = inventory.devices;
+    scheduling = inventory.scheduling ?? DEFAULT_SCHEDULING;
   } catch (error) {
     collect(error);
   }
@@ -119,7 +125,7 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
     }
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
-  return { suite, suiteFile: options.suiteFile, devicesFile: options.devicesFile, ...(options.deviceIds ? { deviceIds: options.deviceIds } : {}), devices, dataset, variants: planned, task, ...(baselineAnswers ? { baselineAnswers } : {}) };
+  return { suite, suiteFile: options.suiteFile, devicesFile: options.devicesFile, ...(options.deviceIds ? { deviceIds: options.deviceIds } : {}), devices, scheduling, dataset, variants: planned, task, ...(baselineAnswers ? { baselineAnswers } : {}) };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface RunnerRun {
   lostAttempts?: { code: string; message: string }[];
   /** What the probes sampled beside the process, and the thermal gate before it. */
   probes?: RepeatProbes;
+  /** edgebench's own time for the process outside the runner and the thermal gate (ms). */
+  overheadMs?: number;
 }
 
 /**
@@ -87,6 +89,7 @@ export function cellResult(input: {
       ...(r.memory && r.loaded?.rssBeforeLoad ? { modelRssBytes: Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes) } : {}),
       ...(r.lostAttempts?.length ? { lostAttempts: r.lostAttempts } : {}),
       ...(r.probes ? { probes: r.probes } : {}),
+      ...(r.overheadMs !== undefined ? { overheadMs: r.overheadMs } : {}),
     })),
     warmupLatenciesMs: runs.flatMap((r) => r.warmupLatenciesMs),
     samples,
@@ -132,6 +135,7 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     memoryUnavailable: outcome.memoryUnavailable,
     lostAttempts: run.lostAttempts,
     probes: run.probes,
+    overheadMs: run.overheadMs,
   };
 }
 

@@ -47,7 +47,8 @@ export function mergeResults(shards: Results[], runId: string): Results {
   const cells = shards.flatMap((s) => s.cells.map((cell, k) => ({ cell, k }))).sort((a, b) => rank(a.cell.deviceId) - rank(b.cell.deviceId) || a.k - b.k).map(({ cell }) => cell);
   const status = shards.some((s) => s.status === 'interrupted') ? 'interrupted' : shards.some((s) => s.status === 'running') ? 'running' : 'complete';
   const finished = shards.map((s) => s.finishedAt).filter((t): t is string => t !== undefined);
-  const { shard: _shard, finishedAt: _finishedAt, ...rest } = first;
+  // Each shard ran on its own machine: how one of them scheduled its devices says nothing of the merged run (each shard's results keep theirs).
+  const { shard: _shard, finishedAt: _finishedAt, scheduling: _scheduling, ...rest } = first;
   return {
     ...rest,
     runId,

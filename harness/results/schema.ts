@@ -50,6 +50,8 @@ export const RepeatRecord = z.strictObject({
   probes: RepeatProbes.optional(),
   /** Attempts the device lost (DEVICE_LOST) before this one, each retried: infrastructure failures, kept apart from the cell's own. */
   lostAttempts: z.array(CellError).optional(),
+  /** edgebench's own time for this process outside the runner and the thermal gate: starting it, the model's hash check, probes, the journal (ms). */
+  overheadMs: z.number().nonnegative().optional(),
 });
 export type RepeatRecord = z.infer<typeof RepeatRecord>;
 
@@ -123,6 +125,27 @@ export const DeviceRecord = z.strictObject({
   skipped: z.string().optional(),
 });
 
+const MsSummary = z.strictObject({ n: z.number().int().nonnegative(), p50: z.number().nonnegative(), max: z.number().nonnegative() });
+
+export const SchedulingRecord = z.strictObject({
+  policy: z.enum(['exclusive', 'disjoint-cores', 'serial']),
+  note: z.string(),
+  shared: z.array(z.strictObject({ resource: z.string(), devices: z.array(z.string()), capacity: z.number().int().positive() })),
+  /** Most runner processes running at once. */
+  peakConcurrency: z.number().int().nonnegative().optional(),
+  overhead: z
+    .strictObject({
+      /** Per runner process: RepeatRecord.overheadMs. */
+      perProcessMs: MsSummary,
+      /** Recording a finished process: rebuilding its cell from its processes and queueing the rewrite of results.json (written in the background, one write at a time). */
+      recordMs: MsSummary,
+      /** Choosing the next processes each time one finished. */
+      dispatchMs: MsSummary,
+    })
+    .optional(),
+});
+export type SchedulingRecord = z.infer<typeof SchedulingRecord>;
+
 export const Results = z
   .strictObject({
     schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
@@ -150,6 +173,8 @@ export const Results = z
     shard: z.strictObject({ index: z.number().int().positive(), total: z.number().int().positive(), devices: z.array(z.string()) }).optional(),
     /** Set by merge: the shard runs this run was combined from. */
     mergedFrom: z.array(z.string()).optional(),
+    /** How devices shared the machine: the policy, the resources devices shared, and the harness's own cost per runner process. */
+    scheduling: SchedulingRecord.optional(),
     /** Set by run --ab: A and B alternated repeat by repeat on each device (AB, BA, ...); compare pairs the repeats. */
     ab: z.strictObject({ a: z.string(), b: z.string(), rounds: z.number().int().positive() }).optional(),
     /** The dataset's examples in words, for reports (outputs are in each cell). */

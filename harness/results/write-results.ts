@@ -12,3 +12,45 @@ export async function writeResults(file: string, results: Results): Promise<void
   await writeFile(temp, `${JSON.stringify(Results.parse(results), null, 1)}\n`);
   await rename(temp, file);
 }
+
+/** A results writer: `write` for after each runner process, `flush` for the last write of a run. */
+export interface ResultsWriter {
+  (results: Results): Promise<void>;
+  flush(results: Results): Promise<void>;
+}
+
+/**
+ * Writes of one results file, one at a time and no more than needed: runner
+ * processes on several devices finish independently, and two writes at once
+ * would share the temp file. A write asked for while one is running waits
+ * for it; requests that pile up meanwhile are served by one write, which
+ * serialises the results as they are when it starts. Serialising a large run
+ * holds the event loop (about 0.5 s at 1,000 cells), so writes are spaced to
+ * take at most `busyShare` of the time: the journal already holds every
+ * process durably, and results.json only follows it. `flush` writes at once.
+ */
+export function resultsWriter(file: string, options: { busyShare?: number } = {}): ResultsWriter {
+  const busyShare = options.busyShare ?? 0.2;
+  // Every write joins one chain, so no two ever run at once.
+  let tail: Promise<void> = Promise.resolve();
+  let waiting: Promise<void> | undefined;
+  let readyAt = 0;
+  const enqueue = (results: Results, spaced: boolean) => {
+    const next = tail
+      .catch(() => undefined)
+      .then(() => (spaced ? new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt - performance.now()))) : undefined))
+      .then(async () => {
+        if (waiting === next) waiting = undefined;
+        const began = performance.now();
+        try {
+          await writeResults(file, results);
+        } finally {
+          readyAt = performance.now() + (performance.now() - began) * (1 / busyShare - 1);
+        }
+      });
+    tail = next;
+    return next;
+  };
+  const write = (results: Results) => (waiting ??= enqueue(results, true));
+  return Object.assign(write, { flush: (results: Results) => enqueue(results, false) });
+}

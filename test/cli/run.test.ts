@@ -95,6 +95,9 @@ describe('edgebench run (the real CLI)', () => {
     const result = await edgebench(['run', '--suite', 'suites/small.yaml', '--run-id', 'repeated', '--repeats', '3']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/\[3\/3\] host \/ fp32 \(repeat 3\/3\)/);
+    // Not a terminal: plain lines, each naming its device, with the run's progress and ETA once a process is timed.
+    expect(result.stderr).toMatch(/ host \/ fp32: ok: p50 [\d.]+ ms \[1\/3 done, about \d+ s left\]/);
+    expect(result.stderr).toMatch(/ host \/ fp32: ok: p50 [\d.]+ ms \[3\/3 done\]/);
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/repeated/results.json'), 'utf8')));
     expect(results.suite.repeats).toBe(3);
     const [cell] = results.cells;
@@ -106,6 +109,17 @@ describe('edgebench run (the real CLI)', () => {
     expect(cell!.metrics.loadMs).toMatchObject({ source: 'measured', value: [...loads].sort((a, b) => a - b)[1] });
     expect(cell!.metrics.peakRssBytes).toMatchObject({ value: Math.max(...cell!.repeats!.map((r) => r.peakRssBytes!)) });
     expect(cell!.metrics.latencyMs.source === 'measured' && cell!.metrics.latencyMs.method).toMatch(/pooled over 3 runner processes/);
+  });
+
+  it('on a terminal, draws one live line per device and the run\'s progress instead of plain lines', async () => {
+    // script(1) gives the CLI a real pseudo-terminal; CI is cleared because under CI the display stays plain.
+    const command = ['stty cols 120;', process.execPath, BIN, 'run', '--suite', 'suites/small.yaml', '--run-id', 'on-a-tty', '--repeats', '2', '--no-report'].join(' ');
+    const result = await execa('script', ['-qec', command, '/dev/null'], { cwd: project.dir, reject: false, env: { ...process.env, CI: '', NO_COLOR: '1' } });
+    expect(result.exitCode).toBe(0);
+    const screen = result.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(screen).toMatch(/2\/2 runner processes\r?\n.*host: 2\/2/);
+    expect(screen).not.toMatch(/\[1\/2\] host \/ fp32/);
+    expect(screen).toMatch(/results: reports\/on-a-tty\/results\.json/);
   });
 
   it('answers a usage error with exit 2 and documents the exit codes in --help', async () => {
