@@ -78,7 +78,14 @@ export function deviceSection(report: Report): string {
       ];
     }),
   );
-  return `<section><h2>Devices</h2>${table(['device', 'kind', 'class', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'constraints'], rows)}</section>`;
+  // How the devices shared the machine: numbers from devices that ran together are read differently.
+  const scheduling = report.runs.flatMap((run) => {
+    const s = run.scheduling;
+    if (!s) return [];
+    const overhead = s.overhead ? `; edgebench's own time per runner process: p50 ${s.overhead.perProcessMs.p50.toFixed(1)} ms, max ${s.overhead.perProcessMs.max.toFixed(1)} ms` : '';
+    return [`<p class="note">${report.runs.length > 1 ? `${h(run.runId)}: ` : ''}scheduling ${h(s.policy)}: ${h(s.note)}${s.peakConcurrency !== undefined ? `; at most ${s.peakConcurrency} runner process(es) at once` : ''}${h(overhead)}</p>`];
+  });
+  return `<section><h2>Devices</h2>${table(['device', 'kind', 'class', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'constraints'], rows)}${scheduling.join('')}</section>`;
 }
 
 /**

@@ -50,6 +50,14 @@ describe('the HTML report page', () => {
     expect(page.html).toMatch(/unavailable<\/span>: no energy probe ran on host/);
   });
 
+  it('says how the devices shared the machine, when the run recorded it', () => {
+    const run = results([{ variant: 'fp32', samples: latencies(50, 1, 1) }]);
+    run.scheduling = { policy: 'exclusive', note: "devices that compute on this machine's cores run one at a time", shared: [], peakConcurrency: 2, overhead: { perProcessMs: { n: 5, p50: 3.21, max: 18.4 }, recordMs: { n: 5, p50: 1, max: 2 }, dispatchMs: { n: 6, p50: 0.01, max: 0.1 } } };
+    const page = renderPage(buildReport({ runs: [run], gates: [gate({ candidate: { results: run, file: 'r.json' } })] }));
+    expect(markupOf(page.html)).toContain("scheduling exclusive: devices that compute on this machine&#39;s cores run one at a time; at most 2 runner process(es) at once; edgebench&#39;s own time per runner process: p50 3.2 ms, max 18.4 ms");
+    expect(markupOf(html)).not.toContain('scheduling exclusive');
+  });
+
   it('renders each chart to standalone SVG in Node, text escaped', async () => {
     for (const chart of charts) {
       const svg = await chartSvg(chart);
