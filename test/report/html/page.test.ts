@@ -23,11 +23,11 @@ describe('the HTML report page', () => {
   });
 
   it('draws every view when the data is there', () => {
-    expect(charts.map((c) => c.id).sort()).toEqual(['deltas', 'latency-box', 'latency-cdf', 'memory-disk', 'pareto', 'quality', 'router', 'variants']);
+    expect(charts.map((c) => c.id).filter((id) => !id.startsWith('trend-')).sort()).toEqual(['deltas', 'latency-box', 'latency-cdf', 'memory-disk', 'pareto', 'quality', 'router', 'variants']);
     // int8 and the third variant against fp32, the reference, on the same device.
     expect(report.variantComparisons![0]!.reference).toBe('fp32');
     expect(new Set(report.variantComparisons![0]!.comparisons.map((c) => c.variant))).toEqual(new Set(['int8', HOSTILE[1]]));
-    expect(Object.keys(CHARTS)).toHaveLength(7);
+    expect(Object.keys(CHARTS)).toHaveLength(8);
     for (const section of ['energy', 'Devices', 'Example outputs', 'Metrics']) expect(html).toContain(section);
   });
 
@@ -41,11 +41,32 @@ describe('the HTML report page', () => {
     expect(html.match(/<script/g)).toHaveLength(5);
   });
 
+  it('shows each metric\'s trend over the history, its change points listed above the charts', () => {
+    const trendIds = charts.map((c) => c.id).filter((id) => id.startsWith('trend-'));
+    expect(trendIds).toEqual(['trend-latency-p50', 'trend-latency-p90', 'trend-latency-p99', 'trend-loadMs', 'trend-peakRssBytes', 'trend-modelRssBytes', 'trend-diskBytes', 'trend-accuracy', 'trend-hallucination']);
+    const markup = markupOf(html);
+    const section = markup.slice(markup.indexOf('<section id="trends">'), markup.indexOf('<section id="latency">'));
+    // Right after what changed against the baseline, before the latency charts.
+    expect(markup.indexOf('<section id="trends">')).toBeGreaterThan(markup.indexOf('<section id="deltas">'));
+    expect(section).toContain('<h2>Trends: each metric over the stored history</h2>');
+    // The 8% step at the seventh run, whose commit is a hostile string, on a hostile branch, escaped.
+    expect(section).toMatch(/<li>p50 latency on host \/ int8 stepped up \d\.\d% at &lt;script&gt;wind \(run history-7\) on &lt;\/script&gt;&lt;script&gt;window\.__pwned = 3&lt;\/script&gt; \(permutation p 0\.\d+\)<\/li>/);
+    expect(section).toContain('Too few runs to find a change point (at least 6 are needed): host / fp32 has 1 run of hallucination');
+    expect(section).toContain('Not in history.jsonl yet, drawn as a diamond: run candidate');
+    expect(section.indexOf('<ul class="notes">')).toBeLessThan(section.indexOf('<figure>'));
+    const p50 = charts.find((c) => c.id === 'trend-latency-p50')!;
+    const rows = (p50.spec.data as { values: { kind: string; line: string; run: number | number[]; label?: string }[] }).values;
+    expect(rows.filter((r) => r.kind === 'line')).toHaveLength(3);
+    expect(rows.filter((r) => r.kind === 'step').map((r) => [r.run, r.label])).toEqual(Array(3).fill([7, expect.stringMatching(/^\+\d\.\d% at <script>wind$/)]));
+    expect(rows.filter((r) => r.kind === 'current').map((r) => r.run)).toEqual([13, 13, 13]);
+  });
+
   it('says why a view is missing instead of drawing an empty chart', () => {
     const bare = results([{ variant: 'fp32', samples: latencies(50, 1, 1) }]);
     const page = renderPage(buildReport({ runs: [bare], gates: [gate({ candidate: { results: bare, file: 'r.json' } })] }));
     expect(page.charts.map((c) => c.id)).toEqual(['latency-box', 'latency-cdf', 'memory-disk']);
     expect(page.html).toContain('Nothing to compare: no baseline run');
+    expect(page.html).toContain('No history given: pass --history &lt;file&gt;');
     expect(page.html).toContain('No accuracy to plot: the suite has no baseline');
     expect(page.html).toMatch(/unavailable<\/span>: no energy probe ran on host/);
   });
@@ -57,5 +78,8 @@ describe('the HTML report page', () => {
       expect(svg).not.toMatch(/<script|<img/i);
     }
     expect(await chartSvg(charts.find((c) => c.id === 'pareto')!)).toContain('&quot;&gt;&lt;img');
+    const trend = await chartSvg(charts.find((c) => c.id === 'trend-latency-p50')!);
+    expect(trend).toMatch(/\+\d\.\d% at &lt;script&gt;wind/);
+    expect(trend).toContain('&quot;&gt;&lt;img');
   });
 });

@@ -48,11 +48,22 @@ function notesOf(trends: Trends): string[] {
   if (steps.length > MAX_NOTES) notes.push(`... and ${steps.length - MAX_NOTES} more change points (edgebench history show --metric <name> lists them all).`);
   if (steps.length === 0) notes.push(`No change points: no metric of the ${trends.series.length} series moved by ${(trends.minRelativeChange * 100).toFixed(0)}% or more at a significant split.`);
 
-  // Too few runs for a change point: said per device / variant, not per metric, to keep the list short.
-  const runsOf = new Map<string, number>();
-  for (const s of trends.series) runsOf.set(lineName(s), Math.max(runsOf.get(lineName(s)) ?? 0, s.points.length + s.olderRunsLeftOut));
-  const short = [...runsOf].filter(([, runs]) => runs < trends.minPointsForChangePoints);
-  if (short.length) notes.push(`Too few runs to find a change point (at least ${trends.minPointsForChangePoints} are needed): ${short.map(([name, runs]) => `${name} has ${runs}`).join(', ')}.`);
+  // Too few runs for a change point: said once per device / variant, naming the metrics only when not all are short.
+  const metricsOf = new Map<string, number>();
+  const short = new Map<string, Map<number, MetricName[]>>();
+  for (const s of trends.series) {
+    metricsOf.set(lineName(s), (metricsOf.get(lineName(s)) ?? 0) + 1);
+    const runs = s.points.length + s.olderRunsLeftOut;
+    if (runs >= trends.minPointsForChangePoints) continue;
+    const byRuns = short.get(lineName(s)) ?? new Map<number, MetricName[]>();
+    byRuns.set(runs, [...(byRuns.get(runs) ?? []), s.metric]);
+    short.set(lineName(s), byRuns);
+  }
+  const shortText = [...short].map(([name, byRuns]) => {
+    const all = byRuns.size === 1 && [...byRuns.values()][0]!.length === metricsOf.get(name);
+    return `${name} has ${[...byRuns].map(([runs, metrics]) => `${runs} run${runs === 1 ? '' : 's'}${all ? '' : ` of ${metrics.join(', ')}`}`).join(' and ')}`;
+  });
+  if (shortText.length) notes.push(`Too few runs to find a change point (at least ${trends.minPointsForChangePoints} are needed): ${shortText.join('; ')}.`);
 
   const unstored = [...new Set(trends.series.flatMap((s) => s.points.filter((p) => p.notInHistory).map((p) => p.runId)))];
   if (unstored.length) notes.push(`Not in ${trends.historyFile} yet, drawn as a diamond: run ${unstored.join(', ')} (edgebench history add stores it).`);
@@ -92,7 +103,7 @@ function metricView(metric: MetricName, all: TrendSeries[]): ChartView {
 
   const pointCount = series.reduce((n, s) => n + s.points.length, 0);
   const x = { field: 'run', type: 'quantitative' as const, title: 'run, oldest to newest (hover for its commit)', axis: { tickMinStep: 1, format: 'd' }, scale: { domain: [1, Math.max(runs.length, 2)], nice: false } };
-  const y = { field: 'value', type: 'quantitative' as const, title: `${metric} (${UNIT_TITLES[unit]})`, scale: { zero: false }, ...(unit === 'share' ? { axis: { format: '.1%' } } : {}) };
+  const y = { field: 'value', type: 'quantitative' as const, title: `${metric} (${UNIT_TITLES[unit]})`, scale: { zero: false }, axis: { format: unit === 'share' ? '.1%' : '~g' } };
   const color = { field: 'line', type: 'nominal' as const, title: 'device / variant', legend: { symbolLimit: MAX_LINES, labelLimit: 240 } };
   const lookup = { lookup: 'run', from: { data: { values: runTable }, key: 'run', fields: ['runId', 'commit', 'branch', 'date'] } };
   const tooltip = [{ field: 'line', title: 'device / variant' }, { field: 'value', title: metric }, { field: 'commit' }, { field: 'branch' }, { field: 'runId', title: 'run' }, { field: 'date' }];
@@ -124,12 +135,12 @@ function metricView(metric: MetricName, all: TrendSeries[]): ChartView {
         {
           transform: [{ filter: "datum.kind === 'step'" }],
           mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10 },
-          encoding: { x, y: { field: 'labelY', type: 'quantitative', scale: null }, text: { field: 'label' }, color: { ...color, legend: null } },
+          encoding: { x, y: { field: 'labelY', type: 'quantitative', scale: null }, text: { field: 'label' }, color },
         },
         {
           transform: [{ filter: "datum.kind === 'current'" }, lookup],
           mark: { type: 'point', shape: 'diamond', filled: true, size: 90, stroke: '#222', strokeWidth: 1 },
-          encoding: { x, y, color: { ...color, legend: null }, tooltip },
+          encoding: { x, y, color, tooltip },
         },
       ],
     },
