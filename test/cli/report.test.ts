@@ -46,10 +46,10 @@ describe('edgebench report (the real CLI)', () => {
     const result = await edgebench(['report', 'reports/pr', '--history', 'history/h.jsonl', '-o', 'out/trend']);
     expect(result.exitCode, result.stderr).toBe(0);
     const charts = await readdir(project.path('out/trend/charts'));
-    expect(charts).toContain('trend-latency-p50.svg');
+    expect(charts).toContain('trends.svg');
     const html = await readFile(project.path('out/trend/index.html'), 'utf8');
     expect(html).toContain('<h2>Trends: each metric over the stored history</h2>');
-    expect(html).toContain('id="chart-trend-latency-p90"');
+    expect(html).toContain('id="chart-trends"');
     // Two runs, the stored one and this report's: a line to look at, too short for a change point.
     expect(html).toContain('Too few runs to find a change point (at least 6 are needed): host / fp32 has 2 runs.');
     expect(html).toContain('Not in history/h.jsonl yet, drawn as a diamond: run pr');

@@ -3,18 +3,22 @@ import type { TrendSeries, Trends } from '../../../history/report-trends.ts';
 import { baseConfig, CHART_WIDTH, type ChartBuilder, type ChartView } from './chart.ts';
 import { MiB, rounded } from './cells.ts';
 
-/** Runs drawn per metric, the most recent: enough to see a step and its surroundings, small at forty lines. */
+/** Runs drawn, the most recent: enough to see a step and its surroundings, small at forty lines. */
 const MAX_RUNS_DRAWN = 50;
-/** Lines per metric chart; series with a change point are kept first. */
+/** Lines per metric; series with a change point are kept first. */
 const MAX_LINES = 40;
-/** Above this many points in a chart, lines are drawn without point symbols: thousands of symbols slow the page and hide the lines. */
+/** Above this many points in a panel, lines are drawn without point symbols: thousands of symbols slow the page and hide the lines. */
 const MAX_POINT_SYMBOLS = 400;
+/** Points of a line closer than this share of its panel's value range to the line drawn without them are left out (under a pixel at the panel's height). */
+const THIN_TOLERANCE = 0.0025;
+/** Change points named in the tooltip of one run's rule; the rest are counted. */
+const MAX_STEP_TOOLTIP = 5;
 /** Change points listed above the charts; the rest are counted. */
 const MAX_NOTES = 20;
 /** Commits are shown by their first characters, as git does. */
 const SHORT_COMMIT = 12;
 
-const UNIT_TITLES: Record<TrendSeries['unit'], string> = { ms: 'ms', bytes: 'MiB', share: 'share', 'tokens/s': 'tokens/s' };
+const UNIT_TITLES: Record<TrendSeries['unit'], string> = { ms: 'ms', bytes: 'MiB', share: '%', 'tokens/s': 'tokens/s' };
 
 /**
  * Each metric over the runs of the stored history that this report's cells
@@ -29,11 +33,7 @@ export const trendCharts: ChartBuilder = {
       ? `No measured cell of this report continues a series of ${report.trends.historyFile}: there is no trend to draw.`
       : 'No history given: pass --history <file> (a file written by edgebench history add) to edgebench report or edgebench run to draw each metric over past commits, with the steps E-divisive finds.',
   build(report) {
-    const trends = report.trends;
-    if (!trends) return [];
-    const byMetric = new Map<MetricName, TrendSeries[]>();
-    for (const series of trends.series) byMetric.set(series.metric, [...(byMetric.get(series.metric) ?? []), series]);
-    return [...byMetric].map(([metric, series]) => metricView(metric, series));
+    return report.trends?.series.length ? [trendView(report.trends)] : [];
   },
   notes(report) {
     return report.trends ? notesOf(report.trends) : [];
@@ -72,79 +72,150 @@ function notesOf(trends: Trends): string[] {
 
 const lineName = (s: TrendSeries) => `${s.device} / ${s.variant}`;
 
-function metricView(metric: MetricName, all: TrendSeries[]): ChartView {
+/**
+ * One chart, a panel per metric: the panels share the run axis, so a step
+ * lines up across metrics, and one legend names the lines of all of them.
+ */
+function trendView(trends: Trends): ChartView {
+  const byMetric = new Map<MetricName, TrendSeries[]>();
+  for (const s of trends.series) byMetric.set(s.metric, [...(byMetric.get(s.metric) ?? []), s]);
   // Series with a change point are drawn first when there are more than fit.
-  const series = [...all].sort((a, b) => Number(b.changePoints.length > 0) - Number(a.changePoints.length > 0)).slice(0, MAX_LINES);
-  const allRuns = runOrder(all);
+  const drawn = [...byMetric.values()].flatMap((all) => [...all].sort((a, b) => Number(b.changePoints.length > 0) - Number(a.changePoints.length > 0)).slice(0, MAX_LINES));
+  const allRuns = runOrder(trends.series);
   const runs = allRuns.slice(-MAX_RUNS_DRAWN);
   const indexOf = new Map(runs.map((r, i) => [r.runId, i + 1]));
-  const unit = series[0]!.unit;
-  const scale = (value: number) => rounded(unit === 'bytes' ? value / MiB : value);
+  const panelOf = (s: TrendSeries) => `${s.metric} (${UNIT_TITLES[s.unit]})`;
+  // Shares in percent, bytes in MiB: one axis format for every panel.
+  const scale = (s: TrendSeries, value: number) => rounded(s.unit === 'bytes' ? value / MiB : s.unit === 'share' ? value * 100 : value);
 
   const names = new Map<TrendSeries, string>();
-  for (const s of series) {
-    // Two series of one device / variant (another suite or hardware in a multi-run report) must not join into one line.
-    const base = lineName(s);
-    let name = base;
-    for (let k = 2; [...names.values()].includes(name); k++) name = `${base} (${k})`;
-    names.set(s, name);
+  for (const group of byMetric.values()) {
+    const taken = new Set<string>();
+    for (const s of group) {
+      // Two series of one device / variant (another suite or hardware in a multi-run report) must not join into one line.
+      let name = lineName(s);
+      for (let k = 2; taken.has(name); k++) name = `${lineName(s)} (${k})`;
+      taken.add(name);
+      names.set(s, name);
+    }
   }
-  const rows = series.flatMap((s) => {
-    const drawn = s.points.filter((p) => indexOf.has(p.runId));
-    const line = { kind: 'line', line: names.get(s)!, run: drawn.map((p) => indexOf.get(p.runId)!), value: drawn.map((p) => scale(p.value)) };
-    const current = drawn.filter((p) => p.notInHistory).map((p) => ({ kind: 'current', line: names.get(s)!, run: indexOf.get(p.runId)!, value: scale(p.value) }));
-    const steps = s.changePoints.filter((c) => indexOf.has(c.runId)).map((c) => ({ kind: 'step', line: names.get(s)!, run: indexOf.get(c.runId)!, label: `${c.relativeChange > 0 ? '+' : ''}${(c.relativeChange * 100).toFixed(1)}%${c.commit ? ` at ${c.commit.slice(0, SHORT_COMMIT)}` : ''}`, description: c.description }));
-    return [line, ...current, ...steps];
+  const panels = [...new Set(drawn.map(panelOf))];
+  const pointsIn = (panel: string) => drawn.filter((s) => panelOf(s) === panel).reduce((n, s) => n + s.points.filter((p) => indexOf.has(p.runId)).length, 0);
+  const symbols = new Map(panels.map((panel) => [panel, pointsIn(panel) <= MAX_POINT_SYMBOLS]));
+  const tolerance = new Map(panels.map((panel) => {
+    const values = drawn.filter((s) => panelOf(s) === panel).flatMap((s) => s.points.map((p) => scale(s, p.value)));
+    return [panel, THIN_TOLERANCE * (Math.max(...values) - Math.min(...values))];
+  }));
+  const rows: Record<string, unknown>[] = drawn.flatMap((s) => {
+    const points = s.points.filter((p) => indexOf.has(p.runId));
+    const values = points.map((p) => scale(s, p.value));
+    // Where each point is drawn as a symbol with its own tooltip, every point stays.
+    const kept = symbols.get(panelOf(s)) ? values.map((_, i) => i) : thinFlat(values, tolerance.get(panelOf(s))!);
+    const line = { kind: 'line', panel: panelOf(s), line: names.get(s)!, run: kept.map((i) => indexOf.get(points[i]!.runId)!), value: kept.map((i) => values[i]!) };
+    const current = points.filter((p) => p.notInHistory).map((p) => ({ kind: 'current', panel: panelOf(s), line: names.get(s)!, run: [indexOf.get(p.runId)!], value: [scale(s, p.value)] }));
+    return [line, ...current];
   });
-  // Labels of steps at nearby runs would overprint: each goes one row lower than the last.
-  let labelRow = 0;
-  for (const row of rows) if (row.kind === 'step') Object.assign(row, { labelY: 2 + 12 * (labelRow++ % 5) });
-  const runTable = runs.map((r, i) => ({ run: i + 1, runId: r.runId, commit: r.commit?.slice(0, SHORT_COMMIT) ?? '', branch: r.branch ?? '', date: r.startedAt.slice(0, 19).replace('T', ' ') }));
+  for (const panel of panels) rows.push(...stepRows(drawn.filter((s) => panelOf(s) === panel), indexOf).map((row) => ({ ...row, panel })));
+  // An invisible column per run and panel tells the commit, branch and date of the run under the pointer, wherever the pointer is on the line (a line drawn without symbols has no tooltip per point).
+  for (const panel of panels) rows.push(...runs.map((r, i) => ({ kind: 'run', panel, run: [i + 1], value: [null], runId: r.runId, commit: r.commit?.slice(0, SHORT_COMMIT) ?? '', branch: r.branch ?? '', date: r.startedAt.slice(0, 16).replace('T', ' ') })));
 
-  const pointCount = series.reduce((n, s) => n + s.points.length, 0);
   const x = { field: 'run', type: 'quantitative' as const, title: 'run, oldest to newest (hover for its commit)', axis: { tickMinStep: 1, format: 'd' }, scale: { domain: [1, Math.max(runs.length, 2)], nice: false } };
-  const y = { field: 'value', type: 'quantitative' as const, title: `${metric} (${UNIT_TITLES[unit]})`, scale: { zero: false }, axis: { format: unit === 'share' ? '.1%' : '~g' } };
+  const y = { field: 'value', type: 'quantitative' as const, title: null, scale: { zero: false }, axis: { format: '~r' } };
   const color = { field: 'line', type: 'nominal' as const, title: 'device / variant', legend: { symbolLimit: MAX_LINES, labelLimit: 240 } };
-  const lookup = { lookup: 'run', from: { data: { values: runTable }, key: 'run', fields: ['runId', 'commit', 'branch', 'date'] } };
-  const tooltip = [{ field: 'line', title: 'device / variant' }, { field: 'value', title: metric }, { field: 'commit' }, { field: 'branch' }, { field: 'runId', title: 'run' }, { field: 'date' }];
+  const tooltip = [{ field: 'line', title: 'device / variant' }, { field: 'panel', title: 'metric' }, { field: 'value' }, { field: 'run', title: 'run #' }];
+  const linesLeft = [...byMetric].filter(([, all]) => all.length > MAX_LINES).map(([metric, all]) => `${metric} ${MAX_LINES} of ${all.length}`);
   const left = [
-    all.length > series.length ? `${series.length} of ${all.length} series drawn (those with a change point first)` : '',
+    linesLeft.length ? `lines with a change point first, at most ${MAX_LINES} per metric (${linesLeft.join(', ')})` : '',
     allRuns.length > runs.length ? `the last ${runs.length} of ${allRuns.length} runs` : '',
   ].filter(Boolean);
 
   return {
-    id: `trend-${metric.replace(/[^A-Za-z0-9]+/g, '-')}`,
-    title: `${metric} over the history`,
-    description: `One line per device / variant, runs in the order they started; a dashed rule marks a change point E-divisive found, labelled with the change and the first commit after it; a diamond is a run of this report not yet in the history.${left.length ? ` Shown: ${left.join('; ')}.` : ''}`,
+    id: 'trends',
+    title: 'Each metric over the history',
+    description: `One panel per metric (shares in percent), one line per device / variant, runs in the order they started; a dashed rule marks the run where E-divisive found a change point in one or more lines, labelled with the change and the commit of that run (hover for each); a diamond is a run of this report not yet in the history.${left.length ? ` Shown: ${left.join('; ')}.` : ''}`,
     spec: {
       ...baseConfig,
-      width: CHART_WIDTH,
-      height: 220,
       data: { values: rows },
-      layer: [
-        {
-          transform: [{ filter: "datum.kind === 'line'" }, { flatten: ['run', 'value'] }, lookup],
-          mark: { type: 'line', strokeWidth: 1.5, point: pointCount <= MAX_POINT_SYMBOLS ? { size: 18 } : false },
-          encoding: { x, y, color, tooltip },
-        },
-        {
-          transform: [{ filter: "datum.kind === 'step'" }],
-          mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 },
-          encoding: { x, color, tooltip: [{ field: 'description', title: 'change point' }] },
-        },
-        {
-          transform: [{ filter: "datum.kind === 'step'" }],
-          mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10 },
-          encoding: { x, y: { field: 'labelY', type: 'quantitative', scale: null }, text: { field: 'label' }, color },
-        },
-        {
-          transform: [{ filter: "datum.kind === 'current'" }, lookup],
-          mark: { type: 'point', shape: 'diamond', filled: true, size: 90, stroke: '#222', strokeWidth: 1 },
-          encoding: { x, y, color, tooltip },
-        },
-      ],
+      // Every row holds its runs and values as arrays (a step's or a run's value is empty): one flatten serves all layers.
+      transform: [{ flatten: ['run', 'value'] }],
+      facet: { row: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+      resolve: { scale: { y: 'independent' } },
+      spec: {
+        width: CHART_WIDTH,
+        height: 150,
+        layer: [
+          {
+            transform: [{ filter: "datum.kind === 'run'" }, { calculate: 'datum.run - 0.5', as: 'from' }, { calculate: 'datum.run + 0.5', as: 'to' }],
+            mark: { type: 'rect', color: '#000', opacity: 0 },
+            encoding: { x: { ...x, field: 'from' }, x2: { field: 'to' }, tooltip: [{ field: 'run', title: 'run #' }, { field: 'commit' }, { field: 'branch' }, { field: 'runId', title: 'run' }, { field: 'date' }] },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'line'" }],
+            mark: { type: 'line', strokeWidth: 1.5, point: [...symbols.values()].every(Boolean) ? { size: 18 } : false },
+            encoding: { x, y, color, tooltip },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'step'" }],
+            mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5, color: '#555' },
+            encoding: { x, tooltip: [{ field: 'description', title: 'change points' }] },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'step'" }],
+            mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10, color: '#333' },
+            encoding: { x, y: { field: 'labelY', type: 'quantitative', scale: null }, text: { field: 'label' } },
+          },
+          {
+            transform: [{ filter: "datum.kind === 'current'" }],
+            mark: { type: 'point', shape: 'diamond', filled: true, size: 90, stroke: '#222', strokeWidth: 1 },
+            encoding: { x, y, color, tooltip },
+          },
+        ],
+      },
     },
   };
+}
+
+/**
+ * One rule per run where any drawn line stepped, not one per line: forty
+ * series that stepped at the same commit are one finding, and forty labels
+ * would print over each other.
+ */
+function stepRows(series: TrendSeries[], indexOf: Map<string, number>): Record<string, unknown>[] {
+  const atRun = new Map<number, { commit?: string; changes: number[]; descriptions: string[] }>();
+  for (const s of series) {
+    for (const c of s.changePoints) {
+      const run = indexOf.get(c.runId);
+      if (run === undefined) continue;
+      const entry = atRun.get(run) ?? { ...(c.commit ? { commit: c.commit } : {}), changes: [], descriptions: [] };
+      entry.changes.push(c.relativeChange);
+      entry.descriptions.push(c.description);
+      atRun.set(run, entry);
+    }
+  }
+  const percent = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  return [...atRun].sort(([a], [b]) => a - b).map(([run, { commit, changes, descriptions }], i) => {
+    const [low, high] = [percent(Math.min(...changes)), percent(Math.max(...changes))];
+    const range = low === high ? low : `${low} to ${high}`;
+    const shown = descriptions.slice(0, MAX_STEP_TOOLTIP).join('; ') + (descriptions.length > MAX_STEP_TOOLTIP ? `; and ${descriptions.length - MAX_STEP_TOOLTIP} more` : '');
+    // Labels of steps at nearby runs would overprint: each goes one row lower than the last.
+    return { kind: 'step', run: [run], value: [null], labelY: 2 + 12 * (i % 5), label: `${range}${commit ? ` at ${commit.slice(0, SHORT_COMMIT)}` : ''}${changes.length > 1 ? ` (${changes.length} lines)` : ''}`, description: shown };
+  });
+}
+
+/**
+ * The points of a line worth drawing: inside a flat stretch (every value within
+ * `tolerance` of the last kept one, and the next too) a point changes nothing
+ * the eye can see, so it is left out and vega draws fewer items; the line stays
+ * within twice the tolerance of every point. The first and last points stay.
+ */
+export function thinFlat(values: readonly number[], tolerance: number): number[] {
+  const kept = [0];
+  for (let i = 1; i < values.length - 1; i++) {
+    const anchor = values[kept.at(-1)!]!;
+    if (Math.abs(values[i]! - anchor) > tolerance || Math.abs(values[i + 1]! - anchor) > tolerance) kept.push(i);
+  }
+  if (values.length > 1) kept.push(values.length - 1);
+  return kept;
 }
 
 /** Every run of the series in start order, once. */
