@@ -23,7 +23,7 @@ export function historyCommand(program: Command): void {
       const commit = opts.commit ?? process.env.GITHUB_SHA ?? (await git(['rev-parse', 'HEAD']));
       const branch = opts.branch ?? process.env.GITHUB_REF_NAME ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD']));
       const { added } = await addToHistory(opts.store, results, { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}) }).catch((error: Error) => {
-        throw new ConfigError(opts.store, undefined, error.message, 'add each run once');
+        throw error instanceof ConfigError ? error : new ConfigError(opts.store, undefined, error.message, 'add each run once');
       });
       console.log(`${opts.store}: added ${added} cell(s) of run ${results.runId}${commit ? ` at ${commit.slice(0, 12)}` : ''}`);
     });
@@ -35,9 +35,7 @@ export function historyCommand(program: Command): void {
     .addOption(new Option('--metric <name>', 'metric').choices(MetricName.options).default('latency.p90'))
     .addOption(new Option('--min-change <fraction>', 'ignore steps smaller than this').default('0.02'))
     .action(async (opts: { store: string; metric: MetricName; minChange: string }) => {
-      const entries = await readHistory(opts.store).catch((error: Error) => {
-        throw new ConfigError(opts.store, undefined, error.message, 'repair or remove the line');
-      });
+      const entries = await readHistory(opts.store);
       const series = seriesOf(entries, opts.metric);
       const steps = stepsIn(series, { minRelativeChange: Number(opts.minChange) });
       console.log(`${series.length} series of ${opts.metric} in ${opts.store} (${entries.length} stored cells)`);

@@ -4,6 +4,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadBaselineAnswers } from '../baselines/load-answers.ts';
 import { ConfigError } from '../config/errors.ts';
 import { gate } from '../compare/gate.ts';
+import { buildTrends } from '../history/report-trends.ts';
+import { readHistory } from '../history/store.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { parseShard, type Shard } from '../plan/shard.ts';
 import { writeHtmlReport } from '../report/html/write-html-report.ts';
@@ -33,9 +35,10 @@ export function runCommand(program: Command): void {
     .addOption(new Option('--shard <i/n>', 'run part i of n of the device list (CI jobs in parallel; edgebench merge combines them)').argParser(shardArg))
     .addOption(new Option('--resume <run-dir>', 'finish an interrupted run: keep the runner processes its journal holds and run only the rest (its suite, devices and settings are reused; refused if any changed)'))
     .addOption(new Option('--no-report', 'do not write the HTML report'))
+    .addOption(new Option('--history <file>', 'a history file written by edgebench history add: the report shows each metric\'s trend over past commits (the run is not stored; history add does that)'))
     .addOption(new Option('--repeats <n>', 'fresh runner processes per device x variant (default: the suite\'s repeats, 5 unless set); compare needs at least 3 per side to test between processes').argParser(repeatsArg))
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string; shard?: Shard }) => {
+    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string; shard?: Shard; history?: string }) => {
       const resume = given.resume ? await readJournalOf(given.resume) : undefined;
       // A resumed run is the same run: its suite, devices and settings come from its journal.
       const opts = resume ? { ...given, ...resumedOptions(resume, given.resume!) } : given;
@@ -45,6 +48,8 @@ export function runCommand(program: Command): void {
       }
       if (opts.ab && !(Number.isInteger(opts.rounds) && opts.rounds >= 2)) throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 10 (8 or more can reach significance at alpha 0.01)');
       await loadBaselineAnswers(plan, { log });
+      // Read before any device is touched: a wrong path should not cost a whole run.
+      const history = given.history && opts.report ? await readHistory(given.history, { mustExist: true }) : undefined;
       const runId = resume?.header.runId ?? opts.runId ?? newRunId();
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals) => {
@@ -72,7 +77,8 @@ export function runCommand(program: Command): void {
       console.log(`\nresults: ${relative(process.cwd(), resultsFile)}`);
       if (opts.report) {
         try {
-          const written = await writeHtmlReport(dirname(resultsFile), buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })] }));
+          const trends = history ? buildTrends({ historyFile: given.history!, entries: history, runs: [results] }) : undefined;
+          const written = await writeHtmlReport(dirname(resultsFile), buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })], ...(trends ? { trends } : {}) }));
           console.log(`report: ${relative(process.cwd(), written.indexFile)}`);
         } catch (error) {
           // The measurements are safe in results.json; `edgebench report` can draw the page later.

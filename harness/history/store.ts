@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { METRICS } from '../compare/metrics.ts';
 import { MetricName } from '../config/budget.ts';
+import { ConfigError } from '../config/errors.ts';
 import type { Results } from '../results/schema.ts';
 
 /**
@@ -65,13 +66,18 @@ export async function addToHistory(file: string, results: Results, where: { comm
   return { added: entries.length };
 }
 
-export async function readHistory(file: string): Promise<HistoryEntry[]> {
+/**
+ * The stored entries. A missing file is an empty history, unless `mustExist`:
+ * a report asked to show a history that is not there is a typo, not a first run.
+ */
+export async function readHistory(file: string, options: { mustExist?: boolean } = {}): Promise<HistoryEntry[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !options.mustExist) return [];
+    throw new ConfigError(file, undefined, code === 'ENOENT' ? 'history file not found' : `cannot read the history file (${code})`, 'check the path, or write the history first with edgebench history add <results> --store <file>');
   }
   return text.split('\n').flatMap((line, index) => {
     if (!line.trim()) return [];
@@ -82,7 +88,7 @@ export async function readHistory(file: string): Promise<HistoryEntry[]> {
       json = undefined;
     }
     const parsed = HistoryEntry.safeParse(json);
-    if (!parsed.success) throw new Error(`${file}, line ${index + 1}: not a history entry (${json === undefined ? 'not JSON' : parsed.error.issues[0]?.message})`);
+    if (!parsed.success) throw new ConfigError(file, `line ${index + 1}`, `not a history entry (${json === undefined ? 'not JSON' : parsed.error.issues[0]?.message})`, 'repair or delete that line: each line is one entry written by edgebench history add');
     return [parsed.data];
   });
 }

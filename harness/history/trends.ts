@@ -9,7 +9,7 @@ export interface Series {
   device: string;
   variant: string;
   metric: MetricName;
-  points: { runId: string; startedAt: string; commit?: string; value: number }[];
+  points: { runId: string; startedAt: string; commit?: string; branch?: string; value: number }[];
 }
 
 export interface Step {
@@ -23,17 +23,24 @@ export interface Step {
 }
 
 /**
- * Splits the history into series. A series never mixes hardware or inputs:
+ * The series an entry belongs to. A series never mixes hardware or inputs:
  * a device whose facts changed, or a dataset that changed, starts a new one.
+ * The variant is followed by name, not hash, so a re-quantized model's effect
+ * shows as a step in its series rather than as a series of its own.
  */
-export function seriesOf(entries: HistoryEntry[], metric: MetricName): Series[] {
-  const byKey = new Map<string, Series>();
+export function seriesKey(entry: HistoryEntry): string {
+  return [entry.suite, entry.datasetSha256, entry.device, entry.deviceFacts, entry.variant].join('\u0000');
+}
+
+/** Splits the history into series (see seriesKey), each oldest first. */
+export function seriesOf(entries: HistoryEntry[], metric: MetricName): (Series & { key: string })[] {
+  const byKey = new Map<string, Series & { key: string }>();
   for (const entry of [...entries].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
     const value = entry.metrics[metric];
     if (value === undefined) continue;
-    const key = [entry.suite, entry.datasetSha256, entry.device, entry.deviceFacts, entry.variant].join('\u0000');
-    if (!byKey.has(key)) byKey.set(key, { suite: entry.suite, device: entry.device, variant: entry.variant, metric, points: [] });
-    byKey.get(key)!.points.push({ runId: entry.runId, startedAt: entry.startedAt, ...(entry.commit ? { commit: entry.commit } : {}), value });
+    const key = seriesKey(entry);
+    if (!byKey.has(key)) byKey.set(key, { key, suite: entry.suite, device: entry.device, variant: entry.variant, metric, points: [] });
+    byKey.get(key)!.points.push({ runId: entry.runId, startedAt: entry.startedAt, ...(entry.commit ? { commit: entry.commit } : {}), ...(entry.branch ? { branch: entry.branch } : {}), value });
   }
   return [...byKey.values()];
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compareToReference, referenceVariant } from '../compare/compare-variants.ts';
 import { Comparison, GateReport } from '../compare/schema.ts';
+import { Trends } from '../history/report-trends.ts';
 import { Results } from '../results/schema.ts';
 import { TOOL_VERSION } from '../version.ts';
 
@@ -22,11 +23,13 @@ export const Report = z
     gates: z.array(GateReport),
     /** Per run, in the same order: every variant against the run's reference variant (e.g. int8 and int4 against fp32). */
     variantComparisons: z.array(z.strictObject({ reference: z.string(), comparisons: z.array(Comparison) })).optional(),
+    /** Each metric's series over the stored history that the runs continue, when a history file was given. */
+    trends: Trends.optional(),
   })
   .describe('edgebench report.json: the input of every reporter.');
 export type Report = z.infer<typeof Report>;
 
-export function buildReport(input: { runs: Results[]; baseline?: Results; gates: GateReport[]; now?: Date }): Report {
+export function buildReport(input: { runs: Results[]; baseline?: Results; gates: GateReport[]; trends?: Trends; now?: Date }): Report {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'edgebench', version: TOOL_VERSION },
@@ -38,5 +41,6 @@ export function buildReport(input: { runs: Results[]; baseline?: Results; gates:
       const reference = referenceVariant(run) ?? '';
       return { reference, comparisons: reference ? compareToReference(run, reference) : [] };
     }),
+    ...(input.trends ? { trends: input.trends } : {}),
   };
 }

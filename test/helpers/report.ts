@@ -1,6 +1,8 @@
 import { gate } from '../../harness/compare/gate.ts';
+import { buildTrends } from '../../harness/history/report-trends.ts';
 import { buildReport, type Report } from '../../harness/report/report.ts';
 import type { Results } from '../../harness/results/schema.ts';
+import { commitOf, dayOf, historyOf } from './history.ts';
 import { latencies, results } from './results.ts';
 
 /** Strings that would run script if a report put them into HTML unescaped. Each sets window.__pwned. */
@@ -9,7 +11,8 @@ export const HOSTILE = ['<script>window.__pwned = 1</script>', '"><img src=x one
 /**
  * A baseline and a candidate run of three variants with quality scores, a router
  * sweep, budgets (one failing) and model outputs, labels and inputs that are
- * hostile strings: everything the report shows.
+ * hostile strings, and a history of twelve earlier runs with an 8% step at the
+ * seventh, whose commit and every branch name are hostile: everything the report shows.
  */
 export function hostileReport(): Report {
   const correct = (wrongEvery: number) => Array.from({ length: 200 }, (_, i) => i % wrongEvery !== 0);
@@ -20,9 +23,11 @@ export function hostileReport(): Report {
   ];
   const budgets = { budgets: [{ metric: 'latency.p90', max: 1.5, name: HOSTILE[0] }, { metric: 'peakRssBytes', max: 400e6 }, { metric: 'latency.p50', increase: { relative: 0.05 } }] };
   const baseline = results(spec(1), { runId: 'baseline', suite: budgets });
-  const candidate = results(spec(1.15), { runId: 'candidate', suite: budgets });
+  const candidate = { ...results(spec(1.15), { runId: 'candidate', suite: budgets }), startedAt: dayOf(13) };
   for (const run of [baseline, candidate]) decorate(run);
-  return buildReport({ runs: [candidate], baseline, gates: [gate({ baseline: { results: baseline, file: 'baseline/results.json' }, candidate: { results: candidate, file: 'candidate/results.json' } })] });
+  const history = historyOf(12, (k) => results(spec(k >= 7 ? 1.08 : 1), { runId: `history-${k}`, suite: budgets }), (k) => ({ commit: k === 7 ? HOSTILE[0]! : commitOf(k), branch: HOSTILE[2]! }));
+  const trends = buildTrends({ historyFile: 'history.jsonl', entries: history, runs: [candidate] });
+  return buildReport({ runs: [candidate], baseline, gates: [gate({ baseline: { results: baseline, file: 'baseline/results.json' }, candidate: { results: candidate, file: 'candidate/results.json' } })], trends });
 }
 
 function decorate(run: Results): void {

@@ -55,7 +55,7 @@ describe('history: stored runs and the steps in their series', () => {
     const store = join(dir, 'damaged.jsonl');
     await addToHistory(store, run(1), {});
     await appendFile(store, '{"runId": 3}\nnot json\n');
-    await expect(readHistory(store)).rejects.toThrow(/damaged\.jsonl, line 2: not a history entry/);
+    await expect(readHistory(store)).rejects.toThrow(/damaged\.jsonl: line 2: not a history entry/);
     await writeFile(store, 'not json\n');
     await expect(readHistory(store)).rejects.toThrow(/line 1: not a history entry \(not JSON\)/);
   });

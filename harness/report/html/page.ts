@@ -9,6 +9,7 @@ import { deviceSection, energySection, examplesSection, failureSection, gateSect
 
 const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
   deltas: 'What changed: against the baseline, and each variant against the reference',
+  trends: 'Trends: each metric over the stored history',
   latency: 'Latency',
   tradeoffs: 'Which variant to ship',
   resources: 'Memory and disk',
@@ -51,10 +52,13 @@ export function renderPage(report: Report): Page {
   const sections = Object.values(CHARTS).map((builder: ChartBuilder) => {
     const views = builder.build(report);
     charts.push(...views);
+    const notes = builder.notes?.(report) ?? [];
+    const list = notes.length ? `<ul class="notes">${notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
+    const missing = typeof builder.missing === 'function' ? builder.missing(report) : builder.missing;
     const body = views.length
       ? views.map((v) => `<figure><figcaption><strong>${h(v.title)}</strong>. ${h(v.description)}</figcaption><div class="chart" id="chart-${h(v.id)}" data-chart="${h(v.id)}"></div></figure>`).join('')
-      : `<p class="missing">${h(builder.missing)}</p>`;
-    return `<section id="${builder.section}"><h2>${h(SECTION_TITLES[builder.section])}</h2>${body}</section>`;
+      : `<p class="missing">${h(missing)}</p>`;
+    return `<section id="${builder.section}"><h2>${h(SECTION_TITLES[builder.section])}</h2>${list}${body}</section>`;
   });
   const many = report.runs.length > 1;
   const gates = report.gates.map((gate, i) => gateSection(gate, many ? report.runs[i]!.runId : report.runs[i]!.suite.name)).join('');
@@ -126,5 +130,6 @@ table.examples td { max-width: 360px; overflow-wrap: anywhere; }
 .source.unavailable { background: #eee; color: #555; } .source.estimated { background: #fff4d6; color: #7a5200; }
 figure { margin: 12px 0 24px; } figcaption { margin-bottom: 6px; color: #444; }
 .missing, .note { color: #666; }
+ul.notes { padding-left: 20px; } ul.notes li { overflow-wrap: anywhere; }
 code { background: #f3f3f3; padding: 0 3px; border-radius: 3px; }
 `;

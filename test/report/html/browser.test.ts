@@ -32,7 +32,7 @@ describe('the HTML report in a real Chromium', () => {
     await browser.waitUntil(async () => (await browser.execute(() => document.body.getAttribute('data-charts'))) === 'done', { timeout: 30_000, timeoutMsg: 'the charts did not finish rendering' });
 
     const charts = await browser.execute(() => [...document.querySelectorAll('.chart')].map((e) => ({ id: e.id, rendered: e.getAttribute('data-rendered'), marks: e.querySelectorAll('svg path, svg rect, svg line, svg circle, svg text').length })));
-    expect(charts.map((c) => c.id).sort()).toEqual(['chart-deltas', 'chart-latency-box', 'chart-latency-cdf', 'chart-memory-disk', 'chart-pareto', 'chart-quality', 'chart-router', 'chart-variants']);
+    expect(charts.map((c) => c.id).sort()).toEqual(['chart-deltas', 'chart-latency-box', 'chart-latency-cdf', 'chart-memory-disk', 'chart-pareto', 'chart-quality', 'chart-router', 'chart-trends', 'chart-variants']);
     for (const chart of charts) {
       expect(chart.rendered, chart.id).toBe('ok');
       expect(chart.marks, chart.id).toBeGreaterThan(10);
@@ -42,6 +42,11 @@ describe('the HTML report in a real Chromium', () => {
     const text = await browser.execute(() => document.body.innerText);
     for (const hostile of HOSTILE) expect(text).toContain(hostile);
     expect(await browser.execute(() => document.querySelectorAll('img').length)).toBe(0);
+    // The trend's change points: the hostile commit (as git shortens it) and branch show as text, in the list and on the chart.
+    const trends = await browser.execute(() => (document.getElementById('trends') as HTMLElement).innerText);
+    expect(trends).toMatch(/stepped up \d\.\d% at <script>wind \(run history-7\) on <\/script><script>window\.__pwned = 3<\/script>/);
+    const labels = await browser.execute(() => [...document.querySelectorAll('#chart-trends svg text')].map((t) => t.textContent));
+    expect(labels).toContainEqual(expect.stringMatching(/^\+\d\.\d%( to \+\d\.\d%)? at <script>wind \(3 lines\)$/));
     expect(chromium.console.filter((m) => m.level === 'error')).toEqual([]);
 
     await mkdir(ARTIFACTS, { recursive: true });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CHARTS } from '../../../harness/report/html/charts/registry.ts';
+import { thinFlat } from '../../../harness/report/html/charts/trends.ts';
 import { renderPage } from '../../../harness/report/html/page.ts';
 import { chartSvg } from '../../../harness/report/html/svg.ts';
 import { buildReport } from '../../../harness/report/report.ts';
@@ -23,11 +24,11 @@ describe('the HTML report page', () => {
   });
 
   it('draws every view when the data is there', () => {
-    expect(charts.map((c) => c.id).sort()).toEqual(['deltas', 'latency-box', 'latency-cdf', 'memory-disk', 'pareto', 'quality', 'router', 'variants']);
+    expect(charts.map((c) => c.id).sort()).toEqual(['deltas', 'latency-box', 'latency-cdf', 'memory-disk', 'pareto', 'quality', 'router', 'trends', 'variants']);
     // int8 and the third variant against fp32, the reference, on the same device.
     expect(report.variantComparisons![0]!.reference).toBe('fp32');
     expect(new Set(report.variantComparisons![0]!.comparisons.map((c) => c.variant))).toEqual(new Set(['int8', HOSTILE[1]]));
-    expect(Object.keys(CHARTS)).toHaveLength(7);
+    expect(Object.keys(CHARTS)).toHaveLength(8);
     for (const section of ['energy', 'Devices', 'Example outputs', 'Metrics']) expect(html).toContain(section);
   });
 
@@ -41,11 +42,43 @@ describe('the HTML report page', () => {
     expect(html.match(/<script/g)).toHaveLength(5);
   });
 
+  it('shows each metric\'s trend over the history, its change points listed above the charts', () => {
+    expect(charts.map((c) => c.id)).toContain('trends');
+    const markup = markupOf(html);
+    const section = markup.slice(markup.indexOf('<section id="trends">'), markup.indexOf('<section id="latency">'));
+    // Right after what changed against the baseline, before the latency charts.
+    expect(markup.indexOf('<section id="trends">')).toBeGreaterThan(markup.indexOf('<section id="deltas">'));
+    expect(section).toContain('<h2>Trends: each metric over the stored history</h2>');
+    // The 8% step at the seventh run, whose commit is a hostile string, on a hostile branch, escaped.
+    expect(section).toMatch(/<li>p50 latency on host \/ int8 stepped up \d\.\d% at &lt;script&gt;wind \(run history-7\) on &lt;\/script&gt;&lt;script&gt;window\.__pwned = 3&lt;\/script&gt; \(permutation p 0\.\d+\)<\/li>/);
+    expect(section).toContain('Too few runs to find a change point (at least 6 are needed): host / fp32 has 1 run of hallucination');
+    expect(section).toContain('Not in history.jsonl yet, drawn as a diamond: run candidate');
+    expect(section.indexOf('<ul class="notes">')).toBeLessThan(section.indexOf('<figure>'));
+    const trend = charts.find((c) => c.id === 'trends')!;
+    type Row = { kind: string; panel: string; line: string; run: number[]; value: (number | null)[]; label?: string; commit?: string };
+    const rows = (trend.spec.data as { values: Row[] }).values;
+    const p50 = rows.filter((r) => r.panel === 'latency.p50 (ms)');
+    expect(new Set(rows.map((r) => r.panel))).toEqual(new Set(['latency.p50 (ms)', 'latency.p90 (ms)', 'latency.p99 (ms)', 'loadMs (ms)', 'peakRssBytes (MiB)', 'modelRssBytes (MiB)', 'diskBytes (MiB)', 'accuracy (%)', 'hallucination (%)']));
+    expect(p50.filter((r) => r.kind === 'line').map((r) => r.run.length)).toEqual([13, 13, 13]);
+    // The three lines stepped at the same run: one rule, one label.
+    expect(p50.filter((r) => r.kind === 'step').map((r) => [r.run, r.label])).toEqual([[[7], expect.stringMatching(/^\+\d\.\d%( to \+\d\.\d%)? at <script>wind \(3 lines\)$/)]]);
+    expect(p50.filter((r) => r.kind === 'current').map((r) => r.run)).toEqual([[13], [13], [13]]);
+    expect(p50.filter((r) => r.kind === 'run').map((r) => r.commit)).toEqual([...Array.from({ length: 6 }, (_, i) => `c${i + 1}`.padEnd(12, '0')), '<script>wind', ...Array.from({ length: 5 }, (_, i) => `c${i + 8}`.padEnd(12, '0')), '']);
+  });
+
+  it('leaves out the points of flat stretches that the eye cannot see, never the ends', () => {
+    expect(thinFlat([5, 5, 5, 5, 5], 0.01)).toEqual([0, 4]);
+    expect(thinFlat([1, 1, 1, 2, 2, 2], 0.01)).toEqual([0, 2, 3, 5]);
+    expect(thinFlat([1, 1.004, 0.996, 1.02, 1], 0.01)).toEqual([0, 2, 3, 4]);
+    expect(thinFlat([3], 0.01)).toEqual([0]);
+  });
+
   it('says why a view is missing instead of drawing an empty chart', () => {
     const bare = results([{ variant: 'fp32', samples: latencies(50, 1, 1) }]);
     const page = renderPage(buildReport({ runs: [bare], gates: [gate({ candidate: { results: bare, file: 'r.json' } })] }));
     expect(page.charts.map((c) => c.id)).toEqual(['latency-box', 'latency-cdf', 'memory-disk']);
     expect(page.html).toContain('Nothing to compare: no baseline run');
+    expect(page.html).toContain('No history given: pass --history &lt;file&gt;');
     expect(page.html).toContain('No accuracy to plot: the suite has no baseline');
     expect(page.html).toMatch(/unavailable<\/span>: no energy probe ran on host/);
   });
@@ -65,5 +98,8 @@ describe('the HTML report page', () => {
       expect(svg).not.toMatch(/<script|<img/i);
     }
     expect(await chartSvg(charts.find((c) => c.id === 'pareto')!)).toContain('&quot;&gt;&lt;img');
+    const trend = await chartSvg(charts.find((c) => c.id === 'trends')!);
+    expect(trend).toMatch(/\+\d\.\d%( to \+\d\.\d%)? at &lt;script&gt;wind/);
+    expect(trend).toContain('&quot;&gt;&lt;img');
   });
 });

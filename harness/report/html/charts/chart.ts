@@ -14,10 +14,12 @@ export interface ChartView {
 /** Builds a view's charts from the report; none when the report holds nothing for it (the page says why). */
 export interface ChartBuilder {
   /** The section of the page the charts belong to. */
-  section: 'latency' | 'tradeoffs' | 'resources' | 'thermal' | 'quality' | 'router' | 'deltas';
+  section: 'latency' | 'tradeoffs' | 'resources' | 'thermal' | 'quality' | 'router' | 'deltas' | 'trends';
   build(report: Report): ChartView[];
-  /** Shown instead of a chart when build returns none. */
-  missing: string;
+  /** Shown instead of a chart when build returns none; a function when the reason depends on the report. */
+  missing: string | ((report: Report) => string);
+  /** Plain-text findings listed above the section's charts (the page escapes them), e.g. the change points a trend found. */
+  notes?(report: Report): string[];
 }
 
 /** Shared look: readable on a white page, one width for every chart. */
