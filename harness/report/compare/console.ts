@@ -29,7 +29,7 @@ export function gateConsole(report: GateReport, options: { all?: boolean } = {})
       out.push(
         ...table(
           ['device', 'variant', 'metric', 'baseline', 'candidate', 'change [95% CI]', 'verdict', 'rule'],
-          shown.map((c) => [c.deviceId, c.variant, c.metric, c.baseline ? formatValue(c.baseline.value, c.unit) : '-', c.candidate ? formatValue(c.candidate.value, c.unit) : '-', change(c), c.verdict, c.rule]),
+          shown.map((c) => [c.deviceId, c.variant, c.estimated ? `${c.metric} (estimated: ${c.estimated})` : c.metric, c.baseline ? formatValue(c.baseline.value, c.unit) : '-', c.candidate ? formatValue(c.candidate.value, c.unit) : '-', change(c), c.verdict, c.rule]),
         ),
       );
     }

@@ -10,9 +10,10 @@ const VERDICT_LABEL: Record<Verdict, string> = {
   unchanged: 'unchanged',
   noisy: '🟡 noisy',
   incomparable: '⚪ incomparable',
+  unavailable: '⚫ unavailable',
 };
 /** Changes table order: what needs a human first. */
-const VERDICT_ORDER: Verdict[] = ['regressed', 'incomparable', 'noisy', 'improved', 'unchanged'];
+const VERDICT_ORDER: Verdict[] = ['regressed', 'incomparable', 'unavailable', 'noisy', 'improved', 'unchanged'];
 
 /**
  * The gate's verdict as GitHub-flavoured Markdown, for $GITHUB_STEP_SUMMARY
@@ -107,7 +108,7 @@ function comparisonRow(c: Comparison): string[] {
   return [
     md(c.deviceId),
     md(c.variant),
-    md(c.metric),
+    c.estimated ? `${md(c.metric)} (estimated: ${md(c.estimated)})` : md(c.metric),
     c.baseline ? formatValue(c.baseline.value, c.unit) : '—',
     c.candidate ? formatValue(c.candidate.value, c.unit) : '—',
     change(c),
@@ -155,6 +156,12 @@ function formatValue(value: number, unit: string | undefined): string {
       return `${significant(value)} J`;
     case 'celsius':
       return `${significant(value)} °C`;
+    case 'mJ':
+    case 'millijoules':
+      return `${significant(value)} mJ`;
+    case 'W':
+    case 'watts':
+      return `${significant(value)} W`;
     case undefined:
       return significant(value);
     default:

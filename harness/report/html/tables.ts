@@ -35,7 +35,7 @@ export function gateSection(gate: GateReport, runLabel: string): string {
         notable.map((c) => [
           `<span class="verdict-tag ${c.verdict}">${h(c.verdict)}</span>`,
           h(`${c.deviceId} / ${c.variant}`),
-          h(c.metric),
+          h(c.estimated ? `${c.metric} (estimated: ${c.estimated})` : c.metric),
           h(c.baseline ? formatValue(c.baseline.value, c.unit) : '-'),
           h(c.candidate ? formatValue(c.candidate.value, c.unit) : '-'),
           h(c.delta ? `${c.delta.relative >= 0 ? '+' : ''}${pct(c.delta.relative)}${c.delta.relativeCi95 ? ` [${pct(c.delta.relativeCi95.lower)}, ${pct(c.delta.relativeCi95.upper)}]` : ''}` : '-'),
