@@ -7,7 +7,8 @@ import { boardConnection } from '../devices/ssh.ts';
 import type { SshSpec } from '../devices/ssh/connection.ts';
 import { shellWord } from '../devices/ssh/quote.ts';
 import type { DeviceFiles } from './probe.ts';
-import { snapshotFiles } from './snapshot-files.ts';
+import { RemoteReader } from './remote-reader.ts';
+import { READER_SCRIPT, snapshotFiles } from './snapshot-files.ts';
 
 type AppiumSpec = z.infer<typeof AppiumDeviceSpec>;
 
@@ -20,7 +21,10 @@ const boards = new Map<string, DeviceFiles>();
 /**
  * An SSH board's files, read through the driver's connection (its
  * ControlMaster: no handshake per read, and release() at the end of the run
- * closes it). probes.root is a directory on the board.
+ * closes it, ending the reader with it). Reads go to one long-lived reader
+ * script on the board (remote-reader.ts); directory listings, only needed
+ * while probes discover sensors, are one command each. probes.root is a
+ * directory on the board.
  */
 export function boardFiles(spec: SshSpec): DeviceFiles {
   const key = JSON.stringify(spec);
@@ -33,6 +37,18 @@ function openBoardFiles(spec: SshSpec): DeviceFiles {
   const root = spec.probes?.root ?? DEFAULT_PROBE_ROOT;
   const where = `board ${spec.id} over SSH (${spec.host})${root === DEFAULT_PROBE_ROOT ? '' : `, files under ${root}`}`;
   const timeoutMs = (spec.connectTimeoutSeconds + BOARD_READ_EXTRA_SECONDS) * 1000;
+  const end = () => reader.close();
+  const reader: RemoteReader = new RemoteReader(
+    () => {
+      const connection = boardConnection(spec);
+      // release() closes the master; an open session would keep it running.
+      connection.onClose(end);
+      return connection.commandFor(`sh -c ${shellWord(READER_SCRIPT)} sh`);
+    },
+    where,
+    timeoutMs,
+    (stderr) => boardConnection(spec).problemOf(stderr),
+  );
   return snapshotFiles(where, root, async (script, args) => {
     // The driver's connection of the moment: after release() a later run opens a new one.
     const connection = boardConnection(spec);
@@ -42,7 +58,7 @@ function openBoardFiles(spec: SshSpec): DeviceFiles {
     if (result.timedOut) throw new Error(`${where} did not answer a read of its sensors within ${timeoutMs / 1000} s`);
     if (result.exitCode === 255) throw new Error((await connection.problemOf(result.stderr)) ?? `${where}: ssh failed (${result.stderr.trim() || 'no message'})`);
     throw new Error(`${where}: reading its sensors failed (${result.stderr.trim().split('\n').at(-1) || `exit status ${result.exitCode}`}): the login needs a POSIX sh`);
-  });
+  }, (paths) => reader.read(paths));
 }
 
 /** A phone's files through its shell, each round trip one `sh -c` with the paths as positional arguments. */

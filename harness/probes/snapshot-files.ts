@@ -11,16 +11,8 @@ export type RemoteScript = (script: string, args: string[]) => Promise<string>;
 /** Separates the files in the read script's answer (ASCII record separator: never in a sysfs or procfs file). */
 const RECORD = '\x1e';
 
-/**
- * Prints, for each path given, one status character and the file's text,
- * then a record separator: "+" read, "-" missing (or a directory), "!" there
- * but not readable. Only shell builtins read the files (read, printf in dash
- * and bash), so a sample forks nothing on the board beyond this one shell.
- * A sysfs attribute with nothing to report now (EINVAL, ENODATA) reads as
- * empty, which the probes take as no value.
- */
-export const READ_SCRIPT = [
-  'for p do',
+/** What one file's record is: a status character ("+" read, "-" missing or a directory, "!" there but unreadable), the text when read, the record separator. */
+const ONE_FILE = [
   '  if [ -d "$p" ] || [ ! -e "$p" ]; then printf -',
   "  elif [ ! -r \"$p\" ]; then printf '!'",
   '  else',
@@ -28,8 +20,24 @@ export const READ_SCRIPT = [
   "    while IFS= read -r l || [ -n \"$l\" ]; do printf '%s\\n' \"$l\"; done 2>/dev/null <\"$p\"",
   '  fi',
   "  printf '\\036'",
-  'done',
-].join('\n');
+];
+
+/**
+ * Prints each path's record, the paths being the positional parameters. Only
+ * shell builtins read the files (read, printf in dash and bash), so a read
+ * forks nothing on the board beyond this one shell. A sysfs attribute with
+ * nothing to report now (EINVAL, ENODATA) reads as empty, which the probes
+ * take as no value.
+ */
+export const READ_SCRIPT = ['for p do', ...ONE_FILE, 'done'].join('\n');
+
+/**
+ * The same records for paths arriving on stdin, one a line; an empty line
+ * ends a request and is answered with a group separator. Paths are data read
+ * with read -r, never words a shell parses. It ends when its stdin closes
+ * (edgebench exited, or closed it).
+ */
+export const READER_SCRIPT = ['while IFS= read -r p; do', "  if [ -z \"$p\" ]; then printf '\\035'; continue; fi", ...ONE_FILE, 'done'].join('\n');
 
 /** Prints the names in directory $1, hidden ones included, one a line; nothing when it does not exist. */
 export const LIST_SCRIPT = [
@@ -59,15 +67,16 @@ export function parseReadAnswer(answer: string, paths: string[], where: string):
 
 /**
  * A device's files behind a round trip (a board over SSH, a phone over adb),
- * read by constant scripts whose paths are positional arguments, never a
- * shell string built from configuration. Discovery (a probe's start, the
+ * read by constant scripts whose paths are positional arguments (or, given a
+ * `reader`, lines on a long-lived reader's stdin), never a shell string built
+ * from configuration. Discovery (a probe's start, the
  * thermal gate) reads live, one round trip per call; every path read is
  * remembered, and refresh() fetches all of them in one round trip, after
  * which reads answer from that snapshot (so whoever reads calls refresh
  * first: the sampler every tick, the thermal gate every poll). Paths are absolute on the device and
  * read under `root` there (devices.yaml probes.root).
  */
-export function snapshotFiles(where: string, root: string, run: RemoteScript): DeviceFiles {
+export function snapshotFiles(where: string, root: string, run: RemoteScript, reader?: (paths: string[]) => Promise<string>): DeviceFiles {
   const at = (path: string) => posix.join(root, path);
   const known = new Set<string>();
   const lists = new Map<string, Promise<string[]>>();
@@ -78,7 +87,8 @@ export function snapshotFiles(where: string, root: string, run: RemoteScript): D
     return value;
   };
   async function readLive(paths: string[]) {
-    return parseReadAnswer(await run(READ_SCRIPT, paths.map(at)), paths, where);
+    const absolute = paths.map(at);
+    return parseReadAnswer(await (reader ? reader(absolute) : run(READ_SCRIPT, absolute)), paths, where);
   }
 
   return {

@@ -8,6 +8,7 @@ import { boardConnection, sshDriver } from '../../harness/devices/ssh.ts';
 import type { SshSpec } from '../../harness/devices/ssh/connection.ts';
 import { percentileOfSorted, sortAscending } from '../../harness/stats/percentile.ts';
 import { boardFiles } from '../../harness/probes/remote-files.ts';
+import { RemoteReader } from '../../harness/probes/remote-reader.ts';
 import { filesFor, temperatureNow } from '../../harness/probes/registry.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
 import { ThermalGatekeeper } from '../../harness/probes/thermal-gate.ts';
@@ -55,32 +56,41 @@ describe("an SSH board's files, read through the driver's connection", () => {
     const spec = board(pi.root);
     const files = boardFiles(spec);
     const exec = vi.spyOn(boardConnection(spec), 'exec');
+    const reads = vi.spyOn(RemoteReader.prototype, 'read');
     expect(files.where).toBe(`board pi5 over SSH (127.0.0.1), files under ${pi.root}`);
     expect(await files.list('/sys/class/thermal')).toEqual(['cooling_device0', 'thermal_zone0']);
     expect(await files.list('/sys/class/nothing-here')).toEqual([]);
+    // A listing is a constant script with the directory as its quoted positional argument.
+    expect(exec.mock.calls.at(-1)![0]).toBe(`sh -c 'cd -- "$1" 2>/dev/null || exit 0\nfor f in * .[!.]* ..?*; do\n  if [ -e "$f" ] || [ -L "$f" ]; then printf '\\''%s\\n'\\'' "$f"; fi\ndone' sh '${pi.root}/sys/class/nothing-here'`);
     expect(await files.read('/sys/class/thermal/thermal_zone0/type')).toBe('cpu-thermal');
     expect(await files.read(ZONE0)).toMatch(/^\d+$/);
     expect(await files.read('/sys/class/powercap/intel-rapl:0/energy_uj')).toBeUndefined();
     // Multi-line files keep their lines.
     expect((await files.read('/proc/stat'))!.split('\n').length).toBeGreaterThan(4);
-    const live = exec.mock.calls.length;
+    const [live, commands] = [reads.mock.calls.length, exec.mock.calls.length];
 
     await pi.write(ZONE0, '71250');
     await files.refresh!();
-    expect(exec.mock.calls.length).toBe(live + 1);
+    expect(reads.mock.calls.length).toBe(live + 1);
+    expect(reads.mock.calls.at(-1)![0]).toEqual(['type', 'temp'].map((f) => `${pi.root}/sys/class/thermal/thermal_zone0/${f}`).concat([`${pi.root}/sys/class/powercap/intel-rapl:0/energy_uj`, `${pi.root}/proc/stat`]));
     expect(await files.read(ZONE0)).toBe('71250');
     expect(await files.read('/sys/class/thermal/thermal_zone0/type')).toBe('cpu-thermal');
     // Reads between refreshes answer from the snapshot, without a round trip.
     await pi.write(ZONE0, '72500');
     expect(await files.read(ZONE0)).toBe('71250');
-    expect(exec.mock.calls.length).toBe(live + 1);
+    expect(reads.mock.calls.length).toBe(live + 1);
     await files.refresh!();
     expect(await files.read(ZONE0)).toBe('72500');
-    // The remote command is a constant script; the paths are its quoted positional arguments.
-    const command = exec.mock.calls.at(-1)![0];
-    expect(command).toMatch(/^sh -c 'for p do\n/);
-    expect(command).toContain(` '${pi.root}/sys/class/thermal/thermal_zone0/temp'`);
+    // Reads after discovery start no command on the board: they go to the reader already running there.
+    expect(exec.mock.calls.length).toBe(commands);
+
+    // The master connection closed under the reader (release, or a cell stopped): the next refresh starts a new reader.
+    await sshDriver.release!(spec);
+    await pi.write(ZONE0, '73750');
+    await files.refresh!();
+    expect(await files.read(ZONE0)).toBe('73750');
     exec.mockRestore();
+    reads.mockRestore();
   });
 
   it('keeps a probes.root full of shell syntax one word', async () => {
@@ -115,17 +125,20 @@ describe("an SSH board's files, read through the driver's connection", () => {
   it('samples the board once per tick at 10 Hz, and records what a tick costs', async () => {
     const spec = board(pi.root, { powerModel: { name: 'pi5-datasheet', idleWatts: 2.7, activeWattsPerCore: 1.6 } });
     const exec = vi.spyOn(boardConnection(spec), 'exec');
+    const reads = vi.spyOn(RemoteReader.prototype, 'read');
     await pi.write(ZONE0, '50000');
     const sampling = await startProbes(spec);
-    const atStart = exec.mock.calls.length;
+    const [atStart, commands] = [reads.mock.calls.length, exec.mock.calls.length];
     sampling.onEvent({ type: 'timed-phase', edge: 'start' });
     await sleep(400);
     await pi.write(ZONE0, '61000');
     await sleep(400);
     sampling.onEvent({ type: 'timed-phase', edge: 'end', wallMs: 800, cpuMs: 800 });
     const probes = await sampling.stop();
-    const ticks = exec.mock.calls.length - atStart;
+    const ticks = reads.mock.calls.length - atStart;
+    expect(exec.mock.calls.length).toBe(commands);
     exec.mockRestore();
+    reads.mockRestore();
 
     expect(probes.where).toBe(`board pi5 over SSH (127.0.0.1), files under ${pi.root}`);
     expect(probes.temperature).toMatchObject({ source: 'measured', probe: 'thermal-zones', sensor: 'cpu-thermal (thermal_zone0)' });
@@ -139,7 +152,7 @@ describe("an SSH board's files, read through the driver's connection", () => {
     expect(probes.energy).toMatchObject({ source: 'estimated', from: expect.stringMatching(/^CPU time x pi5-datasheet/) });
     // One round trip per sample (and one for the last reading), not one per file.
     expect(ticks).toBe(probes.cost.samples + 1);
-    expect(probes.cost.samples).toBeGreaterThanOrEqual(2);
+    expect(probes.cost.samples).toBeGreaterThanOrEqual(5);
     console.log(`sampler over SSH: ${probes.cost.samples} samples, mean ${probes.cost.meanMs.toFixed(1)} ms, max ${probes.cost.maxMs.toFixed(1)} ms, skipped ${probes.cost.skipped}`);
   });
 
@@ -160,7 +173,7 @@ describe("an SSH board's files, read through the driver's connection", () => {
     }
     const sorted = sortAscending(costs);
     console.log(`one refresh of 15 files over SSH: median ${percentileOfSorted(sorted, 0.5).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`);
-    expect(percentileOfSorted(sorted, 0.5)).toBeLessThan(1000);
+    expect(percentileOfSorted(sorted, 0.5)).toBeLessThan(50);
   });
 
   it.runIf(!hostHas('/sys/class/powercap', /^intel-rapl:/) && !hostHas('/sys/class/thermal', /^thermal_zone/) && !hostHas('/sys/class/hwmon', /^hwmon/) && !hostHas('/sys/class/power_supply', /./))(
