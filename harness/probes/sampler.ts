@@ -68,6 +68,12 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
   }
 
   const refresh = typeof files !== 'string' && files.refresh ? () => files.refresh!() : undefined;
+  // A snapshot's values are stamped with the middle of its round trip, when the device most likely read them, not with when it was asked for.
+  const refreshed = async (fetch: () => Promise<void>): Promise<number> => {
+    const asked = now();
+    await fetch().catch(() => undefined);
+    return (asked + now()) / 2;
+  };
   const costs: number[] = [];
   let skipped = 0;
   let inFlight: Promise<void> | undefined;
@@ -78,8 +84,8 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
     }
     const began = performance.now();
     // A device behind a round trip fetches every file the probes read in one go; the probes then read that snapshot.
-    const refreshed = refresh ? refresh().catch(() => undefined) : Promise.resolve();
-    inFlight = refreshed.then(() => Promise.all(polled.map((probe) => probe.sample(atMs).catch(() => undefined)))).then(() => {
+    const readAt = refresh ? refreshed(refresh) : Promise.resolve(atMs);
+    inFlight = readAt.then((at) => Promise.all(polled.map((probe) => probe.sample(at).catch(() => undefined)))).then(() => {
       costs.push(performance.now() - began);
       inFlight = undefined;
     });
@@ -104,8 +110,7 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
       if (timer) clearInterval(timer);
       await inFlight;
       // The last reading is fresh too (a snapshot from the last tick could be up to a period old).
-      if (refresh && chosen.size > 0) await refresh().catch(() => undefined);
-      const at = now();
+      const at = refresh && chosen.size > 0 ? await refreshed(refresh) : now();
       const timedWindowMs = window.start !== undefined && window.end !== undefined ? { start: window.start, end: window.end } : undefined;
       const readings = {} as ProbeReadings;
       for (const measure of MEASURES) {
