@@ -61,7 +61,13 @@ function openBoardFiles(spec: SshSpec): DeviceFiles {
   }, (paths) => reader.read(paths));
 }
 
-/** A phone's files through its shell, each round trip one `sh -c` with the paths as positional arguments. */
+/**
+ * A phone's kernel files through its shell (adb's shell user): the sysfs
+ * probes (battery, thermal zones, cpufreq) then read the phone as they read
+ * this machine. Each round trip is one `sh -c` with the paths as positional
+ * arguments; what the shell user may not read counts as unreadable or
+ * missing, and the probe says so.
+ */
 export function phoneFiles(shell: AndroidShell, where: string, root: string): DeviceFiles {
   return snapshotFiles(where, root, (script, args) => shell('sh', ['-c', shellWord(script), 'sh', ...args.map(shellWord)]));
 }

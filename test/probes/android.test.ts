@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceSpec } from '../../harness/config/device-spec.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
 import type { AndroidShell } from '../../harness/devices/appium/android.ts';
-import { androidFiles, androidThermalProbe } from '../../harness/probes/android.ts';
+import { androidThermalProbe } from '../../harness/probes/android.ts';
+import { phoneFiles } from '../../harness/probes/remote-files.ts';
 import { batteryProbe } from '../../harness/probes/battery.ts';
 import { filesFor, temperatureNow } from '../../harness/probes/registry.ts';
 import { SYSFS_FIXTURES, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
@@ -15,31 +17,30 @@ const ANDROID = join(import.meta.dirname, '../fixtures/android');
 const PHONE = join(SYSFS_FIXTURES, 'android-phone');
 
 /**
- * A phone's shell as Appium's `mobile: shell` answers it: cat and ls over the
- * phone's files (the android-phone tree), dumpsys from the recorded service
- * output, and toybox's messages for what is not there.
+ * A phone's shell as Appium's `mobile: shell` and adb answer it: the words
+ * joined with spaces and run by a POSIX sh (over the android-phone tree, as
+ * probes.root), dumpsys from the recorded service output.
  */
 function phoneShell(dumpsys: Record<string, string | undefined>): AndroidShell {
   return async (command, args) => {
-    const path = args[0] ?? '';
-    if (command === 'cat') return readFile(join(PHONE, path), 'utf8').catch(() => `cat: ${path}: No such file or directory\n`);
-    if (command === 'ls') return (await readdir(join(PHONE, path)).catch(() => undefined))?.join('\n') ?? `ls: ${path}: No such file or directory\n`;
-    if (command === 'dumpsys' && dumpsys[path]) return readFileSync(join(ANDROID, dumpsys[path]!), 'utf8');
+    if (command === 'dumpsys' && dumpsys[args[0]!]) return readFileSync(join(ANDROID, dumpsys[args[0]!]!), 'utf8');
+    if (command === 'sh') return (await execa('sh', ['-c', [command, ...args].join(' ')])).stdout;
     throw new Error(`${command} ${args.join(' ')}: not found`);
   };
 }
+const files = () => phoneFiles(phoneShell({}), 'the phone', PHONE);
 
 describe('Android probes through the phone\'s shell', () => {
   it('reads the phone\'s battery through sysfs, with the discharge current\'s sign as the phone reports it', async () => {
-    const files = androidFiles(phoneShell({}), 'the phone');
-    const probe = batteryProbe({ deviceId: 'pixel', files, now: () => 0 });
+    const phone = files();
+    const probe = batteryProbe({ deviceId: 'pixel', files: phone, now: () => 0 });
     expect(await probe.start(0)).toBeUndefined();
     await probe.sample(1000);
     const reading = await probe.stop(2000, { start: 0, end: 2000 });
     // |-412 mA| x 3.987 V = 1.6426 W for 2 s.
     expect(reading).toMatchObject({ source: 'measured', method: expect.stringContaining('/sys/class/power_supply/battery/current_now x voltage_now') });
     if (reading.source === 'measured') expect(reading.joules).toBeCloseTo(0.412 * 3.987 * 2, 9);
-    expect(await temperatureNow(files)).toEqual({ celsius: 55.6, sensor: 'cpu-1-0-usr (thermal_zone1)' });
+    expect(await temperatureNow(phone)).toEqual({ celsius: 55.6, sensor: 'cpu-1-0-usr (thermal_zone1)' });
   });
 
   it('takes the hottest CPU temperature from the thermal HAL, or its skin sensor when the HAL has only cached ones', async () => {
@@ -48,7 +49,7 @@ describe('Android probes through the phone\'s shell', () => {
       // A phone whose HAL is not connected: only cached battery and skin temperatures.
       ['dumpsys-thermalservice-cached-only.txt', 33, 'thermal HAL skin sensors (hottest: skin)', 'none'],
     ] as const) {
-      const probe = androidThermalProbe(phoneShell({ thermalservice: fixture, battery: 'dumpsys-battery.txt' }))({ deviceId: 'pixel', files: androidFiles(phoneShell({}), 'the phone'), now: () => 0 });
+      const probe = androidThermalProbe(phoneShell({ thermalservice: fixture, battery: 'dumpsys-battery.txt' }))({ deviceId: 'pixel', files: files(), now: () => 0 });
       expect(await probe.start(0)).toBeUndefined();
       const reading = await probe.stop(100, undefined);
       expect(reading.source).toBe('measured');
@@ -59,10 +60,10 @@ describe('Android probes through the phone\'s shell', () => {
   });
 
   it('falls back to the battery temperature on a phone without a thermal service', async () => {
-    const probe = androidThermalProbe(phoneShell({ battery: 'dumpsys-battery-unplugged.txt' }))({ deviceId: 'old-phone', files: androidFiles(phoneShell({}), 'the phone'), now: () => 0 });
+    const probe = androidThermalProbe(phoneShell({ battery: 'dumpsys-battery-unplugged.txt' }))({ deviceId: 'old-phone', files: files(), now: () => 0 });
     expect(await probe.start(0)).toBeUndefined();
     expect(await probe.stop(100, undefined)).toMatchObject({ source: 'measured', sensor: 'battery temperature (dumpsys battery)', trace: [[0, 33.8], [100, 33.8]] });
-    const mute = androidThermalProbe(phoneShell({}))({ deviceId: 'mute', files: androidFiles(phoneShell({}), 'the phone'), now: () => 0 });
+    const mute = androidThermalProbe(phoneShell({}))({ deviceId: 'mute', files: files(), now: () => 0 });
     expect(await mute.start(0)).toMatch(/^neither dumpsys thermalservice nor dumpsys battery gave a temperature: dumpsys battery: not found/);
   });
 });
