@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareInterleaved } from '../../harness/compare/compare-ab.ts';
 import { gate } from '../../harness/compare/gate.ts';
+import { CompareOptions } from '../../harness/config/budget.ts';
 import { DeviceSpec } from '../../harness/config/device-spec.ts';
 import type { RepeatProbes } from '../../harness/probes/readings.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
@@ -14,8 +16,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ENERGY = '/sys/class/powercap/intel-rapl:0/energy_uj';
 const ITERATIONS = 10;
 const REPEATS = 4;
-/** Long enough that a timer firing late on a busy machine moves a process's energy by a few percent, not tens. */
-const PHASE_MS = 800;
+const PHASE_MS = 300;
 const GATED = { status: 'passed' as const, waitedMs: 0, celsius: 50, limitC: 70, note: 'gated' };
 
 let laptop: SysfsTree;
@@ -24,24 +25,36 @@ beforeAll(async () => {
 });
 afterAll(() => laptop?.cleanup());
 
-/** One runner process on the laptop fixture whose RAPL package counter advances at `watts` through an 800 ms timed phase, sampled by the real sampler. */
+/**
+ * One runner process on the laptop fixture, sampled by the real sampler: the
+ * RAPL package counter advances by `watts` x the phase's nominal length
+ * between the timed phase's edges (written before each edge is reported, so a
+ * busy machine's late timers do not move the energy, only the phase's length).
+ */
 async function laptopProcess(watts: number): Promise<RepeatProbes> {
   const startUj = 100_000_000;
   // Reset before sampling starts: a counter lower than the last process's reads as a wrap.
   await laptop.write(ENERGY, String(startUj));
-  const origin = performance.now();
-  const counter = setInterval(() => void laptop.write(ENERGY, String(Math.round(startUj + watts * 1000 * (performance.now() - origin)))), 5);
-  try {
-    const sampling = await startProbes(DeviceSpec.parse({ id: 'host', kind: 'local', probes: { root: laptop.root, rateHz: 50 } }));
-    await sleep(50);
-    sampling.onEvent({ type: 'timed-phase', edge: 'start' });
-    await sleep(PHASE_MS);
-    sampling.onEvent({ type: 'timed-phase', edge: 'end', wallMs: PHASE_MS, cpuMs: PHASE_MS - 10 });
-    return { ...(await sampling.stop()), gate: GATED };
-  } finally {
-    clearInterval(counter);
-  }
+  const sampling = await startProbes(DeviceSpec.parse({ id: 'host', kind: 'local', probes: { root: laptop.root, rateHz: 50 } }));
+  await sleep(50);
+  sampling.onEvent({ type: 'timed-phase', edge: 'start' });
+  await sleep(PHASE_MS);
+  await laptop.write(ENERGY, String(startUj + watts * 1000 * PHASE_MS));
+  sampling.onEvent({ type: 'timed-phase', edge: 'end', wallMs: PHASE_MS, cpuMs: PHASE_MS - 10 });
+  await sleep(50);
+  return { ...(await sampling.stop()), gate: GATED };
 }
+
+/** A runner process whose RAPL counter gave `joules` over a 300 ms timed phase. */
+const measured = (joules: number): RepeatProbes => ({
+  where: 'this machine',
+  timedWindowMs: { start: 0, end: 300 },
+  energy: { source: 'measured', probe: 'rapl', joules, method: 'RAPL energy counter package-0', trace: [[0, 0], [300, joules]] },
+  temperature: { source: 'unavailable', reason: 'none' },
+  throttling: { source: 'unavailable', reason: 'none' },
+  gate: GATED,
+  cost: { rateHz: 10, samples: 3, skipped: 0, meanMs: 0.1, maxMs: 0.1 },
+});
 
 const estimateFrom = (model: string, joules: number): Partial<RepeatProbes> => ({
   energy: { source: 'estimated', probe: 'cpu-time-estimate', joules, from: `CPU time x ${model}: 1.6 W per busy core-second of the runner plus 2.7 W idle over its timed phase` },
@@ -50,7 +63,12 @@ const estimateFrom = (model: string, joules: number): Partial<RepeatProbes> => (
 /** A run of one cell (host, v) whose repeats carry these probe records, with the metrics results/energy-thermal.ts computes from them. */
 function runWith(processes: RepeatProbes[], runId: string, budgets: unknown[] = []): { results: Results; file: string } {
   const run = results([{ variant: 'v', samples: Array.from({ length: ITERATIONS * processes.length }, () => 20), repeats: processes.length }], { runId, suite: { budgets } });
-  const cell = run.cells[0]!;
+  probe(run.cells[0]!, processes);
+  return { results: run, file: `${runId}.json` };
+}
+
+/** Gives a cell's repeats these probe records, and the metrics results/energy-thermal.ts computes from them. */
+function probe(cell: Results['cells'][number], processes: RepeatProbes[]): void {
   cell.repeats = cell.repeats!.map((r, i) => ({ ...r, probes: processes[i]! }));
   const { metrics, thermal } = energyThermal(
     processes.map((probes, i) => ({ repeat: i + 1, probes, samples: cell.samples.filter((s) => s.repeat === i + 1) })),
@@ -58,7 +76,6 @@ function runWith(processes: RepeatProbes[], runId: string, budgets: unknown[] = 
   );
   Object.assign(cell.metrics, metrics);
   if (thermal) cell.thermal = thermal;
-  return { results: run, file: `${runId}.json` };
 }
 
 const energyOf = (report: ReturnType<typeof gate>) => report.comparisons.filter((c) => ['energyPerInferenceMj', 'averagePowerWatts', 'energyPerTokenMj'].includes(c.metric));
@@ -82,9 +99,9 @@ describe('energy metrics in compare and budgets', () => {
     const [perInference, power] = ['energyPerInferenceMj', 'averagePowerWatts'].map((m) => energyOf(report).find((c) => c.metric === m)!);
     expect(perInference).toMatchObject({ unit: 'mJ', verdict: 'regressed' });
     expect(perInference!.estimated).toBeUndefined();
-    // 8 W over 800 ms / 10 iterations = 640 mJ each; 16 W: 1280 mJ.
-    expect(perInference!.baseline!.value).toBeGreaterThan(560);
-    expect(perInference!.baseline!.value).toBeLessThan(720);
+    // 8 W over 300 ms / 10 iterations = 240 mJ each; 16 W: 480 mJ.
+    expect(perInference!.baseline!.value).toBeCloseTo(240, 6);
+    expect(perInference!.candidate!.value).toBeCloseTo(480, 6);
     expect(perInference!.delta!.relative).toBeGreaterThan(0.7);
     expect(power).toMatchObject({ unit: 'W', verdict: 'regressed' });
     expect(report.status).toBe('fail');
@@ -92,20 +109,11 @@ describe('energy metrics in compare and budgets', () => {
       ['energyPerInferenceMj', false],
       ['averagePowerWatts', false],
     ]);
-    expect(gateMarkdown(report)).toMatch(/\| host \| v \| energyPerInferenceMj \| \d{3} mJ \| \d{4} mJ \| \+\d+(\.\d)?% .*🔴 regressed/);
+    expect(gateMarkdown(report)).toMatch(/\| host \| v \| energyPerInferenceMj \| 240 mJ \| 480 mJ \| \+\d+(\.\d)?% .*🔴 regressed/);
   }, 30_000);
 
   it('a side without a meter gives no verdict and no number, only the reason', () => {
     const unmetered: Partial<RepeatProbes> = { energy: { source: 'unavailable', reason: 'RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' } };
-    const measured = (joules: number): RepeatProbes => ({
-      where: 'this machine',
-      timedWindowMs: { start: 0, end: 300 },
-      energy: { source: 'measured', probe: 'rapl', joules, method: 'RAPL energy counter package-0', trace: [[0, 0], [300, joules]] },
-      temperature: { source: 'unavailable', reason: 'none' },
-      throttling: { source: 'unavailable', reason: 'none' },
-      gate: GATED,
-      cost: { rateHz: 10, samples: 3, skipped: 0, meanMs: 0.1, maxMs: 0.1 },
-    });
     const report = gate({
       baseline: runWith([1, 1.1, 1.2].map(measured), 'baseline'),
       candidate: runWith([1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })), 'candidate', [{ metric: 'energyPerInferenceMj', max: 1000, level: 'warn' }]),
@@ -146,4 +154,28 @@ describe('energy metrics in compare and budgets', () => {
     const mixed = gate({ baseline: runWith([base, base, base], 'baseline'), candidate: runWith([model('pi5-datasheet', 1), model('pi5-datasheet', 1), model('pi5-datasheet', 1)], 'candidate') });
     expect(energyOf(mixed).find((c) => c.metric === 'averagePowerWatts')).toMatchObject({ verdict: 'incomparable', rule: expect.stringMatching(/^the baseline's value is measured and the candidate's estimated \(CPU time x pi5-datasheet/) });
   }, 30_000);
+
+  it('an interleaved A/B run pairs energy round by round, and says unavailable when a variant has none', () => {
+    const ROUNDS = 12;
+    const abRun = (b: (round: number) => RepeatProbes) => {
+      const run = results(['a', 'b'].map((variant) => ({ variant, samples: Array.from({ length: ITERATIONS * ROUNDS }, () => 20), repeats: ROUNDS })));
+      probe(run.cells[0]!, Array.from({ length: ROUNDS }, (_, i) => measured(2.4 * (1 + 0.01 * Math.sin(i)))));
+      probe(run.cells[1]!, Array.from({ length: ROUNDS }, (_, i) => b(i)));
+      run.ab = { a: 'a', b: 'b', rounds: ROUNDS };
+      return compareInterleaved(run, CompareOptions.parse({}));
+    };
+    const doubled = abRun((i) => measured(4.8 * (1 + 0.01 * Math.cos(i))));
+    expect(doubled.find((c) => c.metric === 'energyPerInferenceMj')).toMatchObject({ verdict: 'regressed', unit: 'mJ', variant: 'b', baseline: { value: expect.closeTo(240, -1), n: ROUNDS } });
+    expect(doubled.find((c) => c.metric === 'averagePowerWatts')).toMatchObject({ verdict: 'regressed', unit: 'W', candidate: { value: expect.closeTo(16, 0) } });
+    const unmetered = abRun((i) => ({ ...measured(1), energy: i >= 0 ? { source: 'unavailable', reason: 'the external meter stopped printing readings' } : measured(1).energy }));
+    expect(unmetered.find((c) => c.metric === 'energyPerInferenceMj')).toEqual({
+      deviceId: 'host',
+      variant: 'b',
+      metric: 'energyPerInferenceMj',
+      unit: 'mJ',
+      higherIsBetter: false,
+      verdict: 'unavailable',
+      rule: 'unavailable on b: the external meter stopped printing readings',
+    });
+  });
 });
