@@ -28,7 +28,7 @@ export function gateSection(gate: GateReport, runLabel: string): string {
         failed.map((b) => [`<span class="level ${b.level}">${h(b.level)}</span>`, h(b.name), h(`${b.deviceId} / ${b.variant}`), h(b.expected), h(b.actual === null ? 'not checked' : formatActual(b.actual, b.metric)), h(b.message)]),
       )
     : `<p>${gate.budgets.length ? `All ${gate.budgets.length} budget check(s) passed.` : 'The suite has no budgets.'}</p>`;
-  const notable = gate.comparisons.filter((c) => c.verdict !== 'unchanged');
+  const notable = gate.comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable');
   const changes = notable.length
     ? table(
         ['verdict', 'device / variant', 'metric', 'baseline', 'candidate', 'change [95% CI]', 'rule'],
