@@ -3,13 +3,16 @@
  * the runner and onnxruntime-node) to an empty cache on a board twice (the
  * second push is a cache hit), then runs the same job as fresh cells through the
  * local driver and the ssh driver, interleaved, and compares their wall time.
+ * Last, what one sample tick of the board's probes costs: every sensor file
+ * they read, fetched in one round trip (against a copy of the Raspberry Pi 5
+ * tree on the loopback sshd, or the board's own /sys).
  * The board is an OpenSSH server started on 127.0.0.1 (this machine, reached
  * over SSH, as in the tests), or a kind: ssh device of an inventory.
  *
  *   npm run bench:ssh [-- --cells 7 --iterations 300] [-- --devices devices.yaml --device rpi5]
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +21,9 @@ import { loadDevices } from '../harness/config/load-devices.ts';
 import { localDriver } from '../harness/devices/local.ts';
 import { pushForJob, sshDriver } from '../harness/devices/ssh.ts';
 import { SshConnection, type SshSpec } from '../harness/devices/ssh/connection.ts';
+import { filesFor } from '../harness/probes/registry.ts';
+import { startProbes } from '../harness/probes/sampler.ts';
+import { READ_SCRIPT } from '../harness/probes/snapshot-files.ts';
 import { shellWord } from '../harness/devices/ssh/quote.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
 import type { RunnerJob } from '../harness/runner/protocol.ts';
@@ -26,7 +32,7 @@ import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.t
 import { startSshd, type TestSshd } from '../test/helpers/sshd.ts';
 import { buildDemoModels } from './demo/build.ts';
 
-const { values } = parseArgs({ options: { cells: { type: 'string', default: '7' }, iterations: { type: 'string', default: '300' }, devices: { type: 'string', default: 'devices.yaml' }, device: { type: 'string' } } });
+const { values } = parseArgs({ options: { cells: { type: 'string', default: '7' }, iterations: { type: 'string', default: '300' }, ticks: { type: 'string', default: '200' }, devices: { type: 'string', default: 'devices.yaml' }, device: { type: 'string' } } });
 const cells = Number(values.cells);
 
 await buildDemoModels('models/demo');
@@ -106,6 +112,31 @@ try {
   console.log(`  local: cell ${ms(of(local, 'wallMs'))}, runner hello after ${ms(of(local, 'helloMs'))}, p50 ${of(local, 'p50').toFixed(4)} ms`);
   console.log(`  ssh:   cell ${ms(of(board, 'wallMs'))}, runner hello after ${ms(of(board, 'helloMs'))}, p50 ${of(board, 'p50').toFixed(4)} ms`);
   console.log(`per-cell overhead of the SSH path: ${ms(of(board, 'wallMs') - of(local, 'wallMs'))} (sha256 check of the cached files on the board, session start, runner start)`);
+
+  // The probes' sample tick: discovery first (as at a cell's start), then one refresh per tick at 10 Hz.
+  const probed: SshSpec = scratch ? { ...spec, probes: { root: join(scratch, 'raspberry-pi-5') } } : spec;
+  if (scratch) await cp(new URL('../test/fixtures/sysfs/raspberry-pi-5', import.meta.url), join(scratch, 'raspberry-pi-5'), { recursive: true });
+  const files = filesFor(probed);
+  if (typeof files === 'string') throw new Error(files);
+  await (await startProbes(probed)).stop();
+  const ticks: number[] = [];
+  for (let i = 0; i < Number(values.ticks); i++) {
+    start = performance.now();
+    await files.refresh!();
+    ticks.push(performance.now() - start);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const sorted = sortAscending(ticks);
+  const tick = (p: number) => `${percentileOfSorted(sorted, p).toFixed(1)} ms`;
+  console.log(`\nprobes on ${files.where}: one sample tick (every file the probes read, one round trip to the reader on the board), ${ticks.length} ticks at 10 Hz: median ${tick(0.5)}, p90 ${tick(0.9)}, max ${sorted.at(-1)!.toFixed(1)} ms`);
+  // For contrast: the same read as a command of its own each tick (a session and a shell started on the board every time).
+  const perCommand: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    start = performance.now();
+    await connection.exec(`sh -c ${shellWord(READ_SCRIPT)} sh ${shellWord(`${probed.probes?.root ?? ''}/sys/class/thermal/thermal_zone0/temp`)}`);
+    perCommand.push(performance.now() - start);
+  }
+  console.log(`the same read as one command per tick: median ${median(perCommand).toFixed(1)} ms`);
 } finally {
   if (values.device) await connection.exec(`rm -rf ${shellWord(spec.remoteDir.replace(/^~\//, ''))}`).catch(() => undefined);
   await sshDriver.release!(spec);

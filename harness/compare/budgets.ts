@@ -53,24 +53,32 @@ function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] 
   const out: BudgetResult[] = unusable.map((c) => result(c.cell, c.skipped === true, c.expected, null, {}, `not checked: ${c.why}`));
   const groups = budget.aggregation === 'each' ? usable.map((c) => [c]) : usable.length ? [usable] : [];
   for (const group of groups) {
-    const values = group.map((c) => c.value);
-    const sorted = sortAscending(values);
+    const sorted = sortAscending(group.map((c) => c.value));
     // "worst" is the largest worsening, or the value furthest on the failing side of max/min.
     const worstFirst = budget.min !== undefined ? sorted : [...sorted].reverse();
     const actual = budget.aggregation === 'median' ? percentileOfSorted(sorted, 0.5) : worstFirst[0]!;
     const representative = group.find((c) => c.value === actual) ?? group[0]!;
     const cell = group.length === 1 ? representative.cell : { deviceId: group.map((c) => c.cell.deviceId).filter((d, i, all) => all.indexOf(d) === i).join('+'), variant: { name: group.map((c) => c.cell.variant.name).filter((v, i, all) => all.indexOf(v) === i).join('+') } };
     const passed = representative.passes(actual);
-    out.push(result(cell, passed, representative.expected, actual, representative.values, `${budget.metric} ${passed ? 'within' : 'over'} budget: ${representative.describe(actual)} (${representative.expected})`));
+    const estimated = group.map((c) => c.estimated).find(Boolean);
+    const values = estimated ? { ...representative.values, source: `estimated (${estimated})` } : representative.values;
+    const label = estimated ? `${budget.metric} (estimated)` : budget.metric;
+    out.push(result(cell, passed, representative.expected, actual, values, `${label} ${passed ? 'within' : 'over'} budget: ${representative.describe(actual)} (${representative.expected})`));
   }
   return out;
 
-  function measure(budget: Budget, cell: CellResult, ctx: BudgetContext): { value?: number; why?: string; skipped?: boolean; expected: string; values: BudgetResult['values']; passes(v: number): boolean; describe(v: number): string } {
+  function measure(budget: Budget, cell: CellResult, ctx: BudgetContext): { value?: number; why?: string; skipped?: boolean; estimated?: string; expected: string; values: BudgetResult['values']; passes(v: number): boolean; describe(v: number): string } {
     const unit = definition.unit;
     const own = readMetric(cell, budget.metric);
     if (budget.max !== undefined || budget.min !== undefined) {
       const expected = budget.max !== undefined ? `<= ${format(budget.max, unit)}` : `>= ${format(budget.min!, unit)}`;
-      return { value: own, why: `the cell has no ${budget.metric} (${cell.status === 'ok' ? 'not measured' : cell.error?.code})`, expected, values: {}, passes: (v) => (budget.max !== undefined ? v <= budget.max : v >= budget.min!), describe: (v) => format(v, unit) };
+      const unavailable = cell.status === 'ok' ? definition.unavailable?.(cell) : undefined;
+      const estimated = cell.status === 'ok' ? definition.read(cell)?.estimatedFrom : undefined;
+      return {
+        value: own,
+        why: unavailable ? `${budget.metric} is unavailable on ${cell.deviceId}: ${unavailable}` : `the cell has no ${budget.metric} (${cell.status === 'ok' ? 'not measured' : cell.error?.code})`,
+        ...(estimated ? { estimated } : {}),
+        expected, values: {}, passes: (v) => (budget.max !== undefined ? v <= budget.max : v >= budget.min!), describe: (v) => format(v, unit) };
     }
     if (budget.within) {
       const reference = ctx.candidate.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === budget.within!.variant);
@@ -100,6 +108,7 @@ function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] 
     const absolute = sign * comparison.delta.absolute;
     return {
       value: relative,
+      ...(comparison.estimated ? { estimated: comparison.estimated } : {}),
       expected,
       values: { verdict: comparison.verdict, absoluteChange: absolute, baseline: comparison.baseline?.value ?? Number.NaN, candidate: comparison.candidate?.value ?? Number.NaN, ...(noise !== undefined ? { calibratedNoise: noise } : {}) },
       passes: (r) =>

@@ -8,7 +8,7 @@ import { thermalReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
-const PAIRED_METRICS: MetricName[] = ['latency.p50', 'latency.p90', 'latency.p99', 'ttft.p50', 'decodeToken.p50'];
+const PAIRED_METRICS: MetricName[] = ['latency.p50', 'latency.p90', 'latency.p99', 'ttft.p50', 'decodeToken.p50', 'energyPerInferenceMj', 'averagePowerWatts'];
 
 /**
  * Interleaved A/B: A and B ran alternately in rounds on the same device, so
@@ -33,6 +33,16 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
         if (cellOf(ab.b) && definition.read(cellOf(ab.b)!)) incomparable.push({ deviceId, variant: ab.b, metric, unit: definition.unit, higherIsBetter: definition.higherIsBetter, verdict: 'incomparable', rule: thermal });
         continue;
       }
+      // An energy figure either variant could not obtain: said, with the reason, instead of a number.
+      const missing = [ab.a, ab.b].flatMap((variant) => {
+        const cell = cellOf(variant);
+        const why = cell && !definition.read(cell) ? definition.unavailable?.(cell) : undefined;
+        return why ? [`${variant}: ${why}`] : [];
+      });
+      if (missing.length > 0) {
+        incomparable.push({ deviceId, variant: ab.b, metric, unit: definition.unit, higherIsBetter: definition.higherIsBetter, verdict: 'unavailable', rule: `unavailable on ${missing.join('; ')}` });
+        continue;
+      }
       // Repeat r of B ran right beside repeat r of A (AB, BA, ...): those are the pairs.
       const perRepeat = (variant: string) => {
         const cell = results.cells.find((c) => c.deviceId === deviceId && c.variant.name === variant && c.status === 'ok');
@@ -40,6 +50,9 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
       };
       const a = perRepeat(ab.a);
       const b = perRepeat(ab.b);
+      const estimated = [ab.a, ab.b].map((variant) => (cellOf(variant) ? definition.read(cellOf(variant)!)?.estimatedFrom : undefined));
+      // The same device's probes measured both: an estimate on one side and not the other means a probe failed between rounds.
+      if (estimated[0] !== estimated[1]) continue;
       const rounds = [...a.keys()].filter((r) => a.get(r)! > 0 && b.get(r) !== undefined && b.get(r)! > 0);
       if (rounds.length < 2) continue;
       const logRatios = rounds.map((r) => Math.log(b.get(r)! / a.get(r)!));
@@ -54,6 +67,7 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
           metric: `${metric}`,
           unit: definition.unit,
           higherIsBetter: definition.higherIsBetter,
+          ...(estimated[0] ? { estimated: estimated[0] } : {}),
           baseline: { value: median(rounds.map((r) => a.get(r)!)), n: rounds.length },
           candidate: { value: median(rounds.map((r) => b.get(r)!)), n: rounds.length },
           delta: { absolute: median(rounds.map((r) => b.get(r)!)) - median(rounds.map((r) => a.get(r)!)), relative: Math.exp(test.estimate) - 1, ...ci, method: `Hodges-Lehmann estimate of the ${rounds.length} per-round log ratios ${ab.b}/${ab.a}, with its distribution-free CI` },

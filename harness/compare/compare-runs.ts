@@ -43,10 +43,22 @@ export function compareRuns(baseline: Results, candidate: Results, options: Comp
     for (const [name, definition] of Object.entries(METRICS) as [MetricName, MetricDefinition][]) {
       const a = before.status === 'ok' ? definition.read(before) : undefined;
       const b = cell.status === 'ok' ? definition.read(cell) : undefined;
-      if (!a && !b) continue;
       const base = { deviceId: cell.deviceId, variant: cell.variant.name, metric: name, unit: definition.unit, higherIsBetter: definition.higherIsBetter };
-      if (!a || !b || reason) {
-        const why = reason ?? `${!a ? 'the baseline' : 'the candidate'} has no ${name} for this cell`;
+      // A side that recorded why it has no value (energy on a device without a meter): the comparison says so, with no number from either side.
+      const missing = [
+        ['baseline', !a && before.status === 'ok' ? definition.unavailable?.(before) : undefined],
+        ['candidate', !b && cell.status === 'ok' ? definition.unavailable?.(cell) : undefined],
+      ].flatMap(([side, why]) => (why ? [`${side}: ${why}`] : []));
+      if (missing.length > 0) {
+        const why = `unavailable on the ${missing.join('; ')}`;
+        pending.push({ comparison: { ...base, verdict: 'unavailable', rule: why }, decide: () => ({ verdict: 'unavailable', rule: why }) });
+        continue;
+      }
+      if (!a && !b) continue;
+      const unlike = a && b ? provenanceMismatch(a, b) : undefined;
+      if (a?.estimatedFrom && !unlike) Object.assign(base, { estimated: a.estimatedFrom });
+      if (!a || !b || reason || unlike) {
+        const why = reason ?? unlike ?? `${!a ? 'the baseline' : 'the candidate'} has no ${name} for this cell`;
         pending.push({ comparison: { ...base, verdict: 'incomparable', rule: why, ...(a ? { baseline: { value: a.value } } : {}), ...(b ? { candidate: { value: b.value } } : {}) }, decide: () => ({ verdict: 'incomparable', rule: why }) });
         continue;
       }
@@ -60,7 +72,14 @@ export function compareRuns(baseline: Results, candidate: Results, options: Comp
   return pending.map((p) => ({ ...p.comparison, ...p.decide(p.comparison.adjustedPValue) }));
 }
 
-type Base = Pick<Comparison, 'deviceId' | 'variant' | 'metric' | 'unit' | 'higherIsBetter'>;
+type Base = Pick<Comparison, 'deviceId' | 'variant' | 'metric' | 'unit' | 'higherIsBetter' | 'estimated'>;
+
+/** Why two values cannot be compared though both exist: a measurement against an estimate, or estimates from different power models. */
+function provenanceMismatch(a: MetricReading, b: MetricReading): string | undefined {
+  const what = (r: MetricReading) => (r.estimatedFrom ? `estimated (${r.estimatedFrom})` : 'measured');
+  if (a.estimatedFrom === b.estimatedFrom) return undefined;
+  return `the baseline's value is ${what(a)} and the candidate's ${what(b)}: only two measurements, or two estimates from the same power model, compare`;
+}
 
 /** Between processes when both sides ran enough of them; within the run's samples otherwise. */
 function compareMetric(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number): Pending {

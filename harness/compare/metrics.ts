@@ -14,14 +14,22 @@ export interface MetricReading {
   perRepeat?: Map<number, number>;
   /** Per-example 0/1 outcomes, for paired tests (McNemar). */
   paired?: Map<string, boolean>;
+  /**
+   * The power model the value was estimated from (its name and parameters),
+   * when it is an estimate: only estimates from the same model compare, and
+   * never with a measured value.
+   */
+  estimatedFrom?: string;
 }
 
 export interface MetricDefinition {
-  unit: 'ms' | 'bytes' | 'share' | 'tokens/s';
+  unit: 'ms' | 'bytes' | 'share' | 'tokens/s' | 'mJ' | 'W';
   higherIsBetter: boolean;
   /** How the verdict is decided (see compare-runs.ts). */
   kind: 'sampled-median' | 'sampled-tail' | 'single' | 'exact' | 'paired-share';
   read(cell: CellResult): MetricReading | undefined;
+  /** Why the cell has no value, for metrics a cell records as unavailable with a reason (energy): compare then says unavailable, not incomparable. */
+  unavailable?(cell: CellResult): string | undefined;
 }
 
 const latency = (metric: LatencyMetric | undefined, p: 'p50' | 'p90' | 'p99') => (metric?.source === 'measured' ? metric.summary[p] : undefined);
@@ -55,6 +63,44 @@ function perRepeatThroughput(cell: CellResult): Pick<MetricReading, 'perRepeat'>
 
 const latencyOf = (s: CellResult['samples'][number]) => [s.latencyMs];
 
+type EnergyKey = 'energyPerInferenceMj' | 'energyPerTokenMj' | 'averagePowerWatts';
+
+/** The power model of an estimated cell, as its probes described it ("CPU time x <name>: <parameters>"). */
+const powerModelOf = (cell: CellResult) => cell.repeats?.flatMap((r) => (r.probes?.energy.source === 'estimated' ? [r.probes.energy.from] : []))[0] ?? 'an unnamed power model';
+
+/** Each repeat's energy per inference (mJ) or average power (W) over its timed phase, from its probe record. */
+function perRepeatEnergy(cell: CellResult, key: EnergyKey): Pick<MetricReading, 'perRepeat'> {
+  if (key === 'energyPerTokenMj') return {};
+  const values = new Map(
+    (cell.repeats ?? []).flatMap((r) => {
+      const energy = r.probes?.energy;
+      const window = r.probes?.timedWindowMs;
+      const iterations = cell.samples.filter((s) => s.repeat === r.repeat).length;
+      if (r.status !== 'ok' || !energy || energy.source === 'unavailable' || !window || iterations === 0) return [];
+      return [[r.repeat, key === 'averagePowerWatts' ? energy.joules / ((window.end - window.start) / 1000) : (energy.joules * 1000) / iterations] as const];
+    }),
+  );
+  return values.size > 1 ? { perRepeat: values } : {};
+}
+
+/** Energy metrics: measured or estimated values only; unavailable ones carry their reason instead of a number. */
+function energyMetric(key: EnergyKey, unit: 'mJ' | 'W'): MetricDefinition {
+  return {
+    unit,
+    higherIsBetter: false,
+    kind: 'single',
+    read(cell) {
+      const metric = cell.metrics[key];
+      if (!metric || metric.source === 'unavailable') return undefined;
+      return { value: metric.value, ...(metric.source === 'estimated' ? { estimatedFrom: powerModelOf(cell) } : {}), ...perRepeatEnergy(cell, key) };
+    },
+    unavailable: (cell) => {
+      const metric = cell.metrics[key];
+      return metric?.source === 'unavailable' ? metric.reason : undefined;
+    },
+  };
+}
+
 /** Every metric compare and budgets understand, and how to read it from a cell. */
 export const METRICS: Record<MetricName, MetricDefinition> = {
   'latency.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.latencyMs, 'p50'), { samples: c.samples.map((s) => s.latencyMs), ...perRepeatPercentile(c, 0.5, latencyOf) }) },
@@ -79,6 +125,9 @@ export const METRICS: Record<MetricName, MetricDefinition> = {
       return { value: agreement.value, ...(binary ? { paired: new Map(agreement.perExample.map((e) => [e.exampleId, e.score === 1])) } : {}) };
     },
   },
+  energyPerInferenceMj: energyMetric('energyPerInferenceMj', 'mJ'),
+  energyPerTokenMj: energyMetric('energyPerTokenMj', 'mJ'),
+  averagePowerWatts: energyMetric('averagePowerWatts', 'W'),
   hallucination: {
     unit: 'share',
     higherIsBetter: false,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 const Interval = z.strictObject({ lower: z.number(), upper: z.number() });
 
-export const Verdict = z.enum(['regressed', 'improved', 'unchanged', 'noisy', 'incomparable']);
+/** unavailable: a side has no value, and says why (energy on a device without a meter); never a number. */
+export const Verdict = z.enum(['regressed', 'improved', 'unchanged', 'noisy', 'incomparable', 'unavailable']);
 export type Verdict = z.infer<typeof Verdict>;
 
 /** One side of a comparison: a summary value and, where it was estimated from samples, its CI. */
@@ -21,6 +22,8 @@ export const Comparison = z.strictObject({
   unit: z.string(),
   /** Whether a larger value is worse (latency, memory) or better (accuracy, tokens/s). */
   higherIsBetter: z.boolean(),
+  /** Both sides' values are estimates from this power model (energy without a meter): labelled so wherever they are shown. */
+  estimated: z.string().optional(),
   baseline: SideSummary.optional(),
   candidate: SideSummary.optional(),
   delta: z

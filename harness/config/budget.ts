@@ -15,6 +15,9 @@ export const METRIC_NAMES = [
   'accuracy',
   'hallucination',
   'outOfDomain',
+  'energyPerInferenceMj',
+  'energyPerTokenMj',
+  'averagePowerWatts',
 ] as const;
 export const MetricName = z.enum(METRIC_NAMES);
 export type MetricName = z.infer<typeof MetricName>;
@@ -37,7 +40,7 @@ export const Budget = z
       })
       .optional()
       .describe('Against the baseline run: fails when the metric got worse by more than every given limit, and the comparison says regressed.'),
-    max: z.number().optional().describe('The candidate\'s value must be at most this (ms, bytes, or a share for rates).'),
+    max: z.number().optional().describe('The candidate\'s value must be at most this (ms, bytes, mJ, W, or a share for rates).'),
     min: z.number().optional().describe('The candidate\'s value must be at least this.'),
     within: z
       .strictObject({ variant: z.string(), maxDrop: z.number().nonnegative() })

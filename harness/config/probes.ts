@@ -35,8 +35,10 @@ export const ProbeOptions = z
     root: z
       .string()
       .min(1)
+      // A board's reader takes the paths one a line: a root holding a line break would split every path in two.
+      .refine((root) => !/[\n\r\0]/.test(root), { message: 'the directory cannot hold a line break or a NUL character', params: { fix: 'rename the directory (or copy the tree to one) whose name has no line break' } })
       .optional()
-      .describe('Directory the device\'s /sys and /proc are read under (relative to the directory edgebench runs in). Default "/": this machine\'s own files.'),
+      .describe('Directory the device\'s /sys and /proc are read under. Default "/": the device\'s own files. For devices on this machine, relative to the directory edgebench runs in; for an SSH board or an Android phone, a path on the device (relative to its login directory), e.g. a copy of another machine\'s tree.'),
     rateHz: z
       .number()
       .min(0)

@@ -29,6 +29,15 @@ function sessionOf(spec: SshSpec): Session {
   return session;
 }
 
+/**
+ * The device's connection, shared with its cells: the probes read the board's
+ * sensors through it during a cell, so sampling rides the cell's master
+ * connection (no handshake per sample), and release() closes both.
+ */
+export function boardConnection(spec: SshSpec): SshConnection {
+  return sessionOf(spec).connection;
+}
+
 /** The board, probed once per run in one command (a failed probe is tried again next time). */
 function boardOf(spec: SshSpec): Promise<Board> {
   const session = sessionOf(spec);

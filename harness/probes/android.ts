@@ -1,27 +1,6 @@
 import { parseBattery, parseThermalService, type AndroidShell } from '../devices/appium/android.ts';
-import type { DeviceFiles, ProbeFactory } from './probe.ts';
+import type { ProbeFactory } from './probe.ts';
 import type { Trace } from './readings.ts';
-
-/**
- * A phone's kernel files through its shell (adb's shell user, `mobile: shell`
- * under Appium): the sysfs probes (battery, thermal zones, cpufreq) then read
- * the phone as they read this machine. What the shell user may not read
- * counts as missing, and the probe says so.
- */
-export function androidFiles(shell: AndroidShell, where: string): DeviceFiles {
-  const failed = (output: string) => /^(cat|ls): .*(No such file|Permission denied|Not a directory)/m.test(output);
-  return {
-    where,
-    async read(path) {
-      const output = await shell('cat', [path]).catch(() => undefined);
-      return output === undefined || failed(output) ? undefined : output.replace(/\r?\n$/, '');
-    },
-    async list(dir) {
-      const output = await shell('ls', [dir]).catch(() => undefined);
-      return output === undefined || failed(output) ? [] : output.split(/\s+/).filter(Boolean).sort();
-    },
-  };
-}
 
 /**
  * A phone's temperature from its thermal service (`dumpsys thermalservice`,

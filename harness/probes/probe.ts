@@ -1,4 +1,5 @@
 import type { PowerMeter, PowerModel } from '../config/probes.ts';
+import type { AndroidShell } from '../devices/appium/android.ts';
 import type { RunnerEvent } from '../runner/protocol.ts';
 import type { EnergyReading, TemperatureReading, ThrottlingReading } from './readings.ts';
 
@@ -14,6 +15,14 @@ export interface DeviceFiles {
   read(path: string): Promise<string | undefined>;
   /** Names in a directory, sorted; [] when it does not exist. */
   list(dir: string): Promise<string[]>;
+  /**
+   * For files behind a round trip (a board over SSH, a phone over adb): fetches
+   * every file read so far in one round trip, and reads answer from that
+   * snapshot until the next refresh. The sampler calls it once per tick, before
+   * the probes sample, so a tick costs one round trip however many files the
+   * probes read. Files on this machine have none: their reads are live.
+   */
+  refresh?(): Promise<void>;
 }
 
 /** What a probe is handed: the device's files and the parts of its devices.yaml entry probes use. */
@@ -24,6 +33,8 @@ export interface ProbeContext {
   now(): number;
   powerModel?: PowerModel;
   powerMeter?: PowerMeter;
+  /** The phone's shell, on a local Android phone: for probes that ask its services (dumpsys) rather than read files. */
+  shell?: AndroidShell;
 }
 
 /** The timed phase on the probes' clock (ms since the runner was started), when the runner reported it. */

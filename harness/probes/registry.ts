@@ -6,8 +6,11 @@ import { cpuTimeEstimateProbe } from './cpu-time-estimate.ts';
 import { externalMeterProbe } from './external-meter.ts';
 import { hostFiles } from './files.ts';
 import { hwmonProbe, hwmonSensors } from './hwmon.ts';
+import type { AndroidShell } from '../devices/appium/android.ts';
+import { androidThermalProbe } from './android.ts';
 import type { DeviceFiles, ProbeFactory, ProbeReadings } from './probe.ts';
 import { raplProbe } from './rapl.ts';
+import { appiumFiles, appiumShell, boardFiles } from './remote-files.ts';
 import { readOnce } from './temperature.ts';
 import { thermalZoneSensors, thermalZonesProbe } from './thermal-zones.ts';
 
@@ -19,6 +22,8 @@ interface ProbeEntry<M extends keyof ProbeReadings> {
   readsFiles: boolean;
   /** Needs the sampler: off when probes.rateHz is 0. */
   sampled: boolean;
+  /** Runs commands on an Android phone: skipped, without a reason, on devices that are not one. */
+  needsShell?: true;
   open: ProbeFactory<M>;
 }
 
@@ -30,6 +35,14 @@ export const probes = {
   'cpu-time-estimate': { label: 'estimate', measures: 'energy', readsFiles: false, sampled: false, open: cpuTimeEstimateProbe },
   'thermal-zones': { label: 'thermal zones', measures: 'temperature', readsFiles: true, sampled: true, open: thermalZonesProbe },
   hwmon: { label: 'hwmon', measures: 'temperature', readsFiles: true, sampled: true, open: hwmonProbe },
+  'android-thermal': {
+    label: 'Android thermal service',
+    measures: 'temperature',
+    readsFiles: false,
+    sampled: true,
+    needsShell: true,
+    open: (context) => androidThermalProbe(context.shell!)(context),
+  },
   cpufreq: { label: 'cpufreq', measures: 'throttling', readsFiles: true, sampled: true, open: cpufreqProbe },
 } as const satisfies Record<string, ProbeEntry<'energy'> | ProbeEntry<'temperature'> | ProbeEntry<'throttling'>>;
 
@@ -42,7 +55,8 @@ export type ProbeName = keyof typeof probes;
  */
 export const PROBE_ORDER = {
   energy: ['external-meter', 'rapl', 'battery', 'cpu-time-estimate'],
-  temperature: ['thermal-zones', 'hwmon'],
+  // A phone's thermal service last: dumpsys costs a round trip of its own each sample, and is needed only where the shell user may not read the thermal zones.
+  temperature: ['thermal-zones', 'hwmon', 'android-thermal'],
   throttling: ['cpufreq'],
 } as const satisfies { [M in keyof ProbeReadings]: readonly ProbeName[] };
 
@@ -58,18 +72,26 @@ export const probeFiles = {
   // The emulated board is this machine running qemu: its energy and heat are this machine's.
   'qemu-arm64': (spec) => onHost(spec),
   browser: (spec) => onHost(spec),
-  appium: (spec) =>
-    spec.platform === 'chromium' && spec.server === 'local' ? onHost(spec) : "the device is reached through Appium, and its sensors are not sampled during a cell; the probes read only this machine's files",
-  ssh: () => "the board is reached over SSH, and its sensors are not sampled during a cell; the probes read only this machine's files",
+  appium: (spec) => (spec.platform === 'chromium' && spec.server === 'local' ? onHost(spec) : appiumFiles(spec)),
+  ssh: (spec) => boardFiles(spec),
 } as const satisfies { [K in DeviceKind]: (spec: Extract<DeviceSpec, { kind: K }>) => DeviceFiles | string };
 
 export function filesFor(device: DeviceSpec): DeviceFiles | string {
   return (probeFiles[device.kind] as (spec: DeviceSpec) => DeviceFiles | string)(device);
 }
 
+/** A shell on the device for probes that run commands there (a local Android phone's, over adb); undefined for every other device. */
+export function shellFor(device: DeviceSpec): AndroidShell | undefined {
+  if (device.kind !== 'appium' || device.platform !== 'android') return undefined;
+  const shell = appiumShell(device);
+  return typeof shell === 'string' ? undefined : shell;
+}
+
 /** The device's hottest CPU sensor now (thermal zones, else hwmon), for the thermal gate; or why there is none. */
 export async function temperatureNow(files: DeviceFiles | string): Promise<{ celsius: number; sensor: string } | { unavailable: string }> {
   if (typeof files === 'string') return { unavailable: files };
+  // Now, not a sample's snapshot: one round trip for every file read before on a board or phone.
+  await files.refresh?.().catch(() => undefined);
   const reasons: string[] = [];
   for (const [label, discover] of [
     ['thermal zones', thermalZoneSensors],

@@ -3,7 +3,7 @@ import { DEFAULT_PROBE_RATE_HZ } from '../config/probes.ts';
 import type { RunnerEvent } from '../runner/protocol.ts';
 import type { Probe, ProbeContext, ProbeReadings, TimedWindow } from './probe.ts';
 import type { RepeatProbes } from './readings.ts';
-import { filesFor, PROBE_ORDER, probes, type ProbeName } from './registry.ts';
+import { filesFor, PROBE_ORDER, probes, shellFor, type ProbeName } from './registry.ts';
 
 type Measure = keyof ProbeReadings;
 
@@ -28,20 +28,25 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
   const now = () => performance.now() - origin;
   const files = filesFor(device);
   const rateHz = device.probes?.rateHz ?? DEFAULT_PROBE_RATE_HZ;
+  const shell = shellFor(device);
   const context: ProbeContext = {
     deviceId: device.id,
     files: typeof files === 'string' ? { where: device.id, read: async () => undefined, list: async () => [] } : files,
     now,
     ...(device.powerModel ? { powerModel: device.powerModel } : {}),
     ...(device.powerMeter ? { powerMeter: device.powerMeter } : {}),
+    ...(shell ? { shell } : {}),
   };
 
+  // Files behind a round trip answer discovery from one fetch of everything read before (an earlier cell's files).
+  if (typeof files !== 'string') await files.refresh?.().catch(() => undefined);
   const chosen = new Map<Measure, Probe<ProbeReadings[Measure]>>();
   const polled: Probe<ProbeReadings[Measure]>[] = [];
   const reasons = new Map<Measure, string[]>(MEASURES.map((m) => [m, []]));
   for (const measure of MEASURES) {
     for (const name of PROBE_ORDER[measure] as readonly ProbeName[]) {
       const entry = probes[name];
+      if ('needsShell' in entry && !shell) continue;
       const why = (reason: string) => reasons.get(measure)!.push(`${entry.label}: ${reason}`);
       if (entry.readsFiles && typeof files === 'string') {
         why(files);
@@ -62,6 +67,13 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
     }
   }
 
+  const refresh = typeof files !== 'string' && files.refresh ? () => files.refresh!() : undefined;
+  // A snapshot's values are stamped with the middle of its round trip, when the device most likely read them, not with when it was asked for.
+  const refreshed = async (fetch: () => Promise<void>): Promise<number> => {
+    const asked = now();
+    await fetch().catch(() => undefined);
+    return (asked + now()) / 2;
+  };
   const costs: number[] = [];
   let skipped = 0;
   let inFlight: Promise<void> | undefined;
@@ -71,7 +83,9 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
       return;
     }
     const began = performance.now();
-    inFlight = Promise.all(polled.map((probe) => probe.sample(atMs).catch(() => undefined))).then(() => {
+    // A device behind a round trip fetches every file the probes read in one go; the probes then read that snapshot.
+    const readAt = refresh ? refreshed(refresh) : Promise.resolve(atMs);
+    inFlight = readAt.then((at) => Promise.all(polled.map((probe) => probe.sample(at).catch(() => undefined)))).then(() => {
       costs.push(performance.now() - began);
       inFlight = undefined;
     });
@@ -95,7 +109,8 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
     async stop() {
       if (timer) clearInterval(timer);
       await inFlight;
-      const at = now();
+      // The last reading is fresh too (a snapshot from the last tick could be up to a period old).
+      const at = refresh && chosen.size > 0 ? await refreshed(refresh) : now();
       const timedWindowMs = window.start !== undefined && window.end !== undefined ? { start: window.start, end: window.end } : undefined;
       const readings = {} as ProbeReadings;
       for (const measure of MEASURES) {

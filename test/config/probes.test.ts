@@ -43,6 +43,14 @@ describe('energy and thermal settings', () => {
     expect(message).toContain('fix: write it as a list, e.g. ["python3", "meter.py", "|", "tee", "log"]; pipes and redirections belong in a script of their own');
   });
 
+  it('refuses a probes.root with a line break, naming the file, the field and the fix', async () => {
+    const file = await project.write('devices.yaml', 'devices:\n  - id: pi5\n    kind: ssh\n    host: pi5.local\n    probes: { root: "/tmp/tree\\nx" }\n');
+    const message = messageOf(() => loadDevices(file));
+    expect(message).toContain('devices.yaml:5');
+    expect(message).toContain('devices[0].probes.root: the directory cannot hold a line break or a NUL character');
+    expect(message).toContain('fix: rename the directory (or copy the tree to one) whose name has no line break');
+  });
+
   it('takes the suite\'s thermal protocol: the gate (or "off") and a cooldown', async () => {
     await project.write('data.jsonl', '{"id":"a","inputs":{"x":[[1]]}}\n');
     const suite = (thermal: string) => project.write('suite.yaml', `name: s\ntask: forward\ndataset: data.jsonl\n${thermal}\nvariants:\n  - {name: a, precision: fp32, file: a.onnx}\n`);

@@ -9,7 +9,7 @@ import { isAlive, readProcess } from '../../harness/browser/processes.ts';
 import { SshDeviceSpec } from '../../harness/config/device-spec.ts';
 import type { CellContext } from '../../harness/devices/driver.ts';
 import { localDriver } from '../../harness/devices/local.ts';
-import { pushForJob, sshDriver } from '../../harness/devices/ssh.ts';
+import { boardConnection, pushForJob, sshDriver } from '../../harness/devices/ssh.ts';
 import { CONTROL_DIR, SshConnection, type SshSpec } from '../../harness/devices/ssh/connection.ts';
 import { shellWord } from '../../harness/devices/ssh/quote.ts';
 import { sha256File } from '../../harness/plan/hash.ts';
@@ -21,6 +21,9 @@ import { CellResult, Results } from '../../harness/results/schema.ts';
 import { smallProject, type TempProject } from '../helpers/project.ts';
 import { freePort, SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
 import { classifyJob } from '../helpers/jobs.ts';
+import { sysfsCopy } from '../helpers/sysfs.ts';
+import { startProbes } from '../../harness/probes/sampler.ts';
+import { ThermalGatekeeper } from '../../harness/probes/thermal-gate.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
 
@@ -206,6 +209,58 @@ describe('ssh driver: a board behind a real OpenSSH server', () => {
       if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
   }, 60_000);
+});
+
+describe('ssh driver: the board\'s sensors sampled during a cell', () => {
+  it('gives measured temperature and throttling from the board\'s files, changing during the cell, through the same single connection', async () => {
+    const pi = await sysfsCopy('raspberry-pi-5');
+    const zone = '/sys/class/thermal/thermal_zone0/temp';
+    try {
+      await pi.write(zone, '52000');
+      const spec = boardSpec({ id: 'pi5', probes: { root: pi.root }, powerModel: { name: 'pi5-datasheet', idleWatts: 2.7, activeWattsPerCore: 1.6 } });
+      const before = connections();
+      // As the run loop does: the gate, the probes, the cell, the probes' record.
+      const gate = await new ThermalGatekeeper({ cooldownSeconds: 0, gate: { ceilingC: 70, timeoutSeconds: 10, pollSeconds: 0.2 } }).beforeRunnerProcess(spec);
+      const sampling = await startProbes(spec);
+      const startedAt = new Date();
+      const outcome = await sshDriver.runCell(spec, jobFor(), {
+        timeoutMs: 60_000,
+        onEvent: (event) => {
+          sampling.onEvent(event);
+          // The board heats up once the runner has started.
+          if (event.type === 'hello') void pi.write(zone, '66500');
+        },
+      });
+      const probes = { ...(await sampling.stop()), gate };
+      const cell = CellResult.parse(cellResult({ deviceId: spec.id, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome, probes }], timeoutMs: 60_000 }));
+
+      expect(cell.status).toBe('ok');
+      expect(gate).toMatchObject({ status: 'passed', celsius: 52 });
+      expect(probes.where).toBe(`board pi5 over SSH (127.0.0.1), files under ${pi.root}`);
+      expect(probes.temperature).toMatchObject({ source: 'measured', probe: 'thermal-zones', sensor: 'cpu-thermal (thermal_zone0)' });
+      expect(probes.throttling).toMatchObject({ source: 'measured', probe: 'cpufreq', governor: 'ondemand' });
+      if (probes.temperature.source === 'measured') expect(new Set(probes.temperature.trace.map(([, c]) => c))).toEqual(new Set([52, 66.5]));
+      expect(cell.metrics.temperatureStartC).toMatchObject({ source: 'measured', unit: 'celsius' });
+      expect(cell.metrics.temperatureEndC).toMatchObject({ source: 'measured', value: 66.5 });
+      expect(cell.metrics.throttlingEvents).toMatchObject({ source: 'measured', value: 0 });
+      // The Pi has no energy counter: the power model's estimate, labelled as one.
+      expect(cell.metrics.energyPerInferenceMj).toMatchObject({ source: 'estimated', from: expect.stringMatching(/^CPU time x pi5-datasheet/) });
+      expect(cell.thermal).toMatchObject({ where: probes.where, gating: 'gated', probeCost: { rateHz: 10 } });
+      expect(cell.thermal!.probeCost.samples).toBeGreaterThan(0);
+      // Gate, probes and cell: one SSH login on the server.
+      expect(connections() - before).toBe(1);
+      console.log(`cell on the board sampled at 10 Hz over SSH: ${probes.cost.samples} samples (${probes.cost.skipped} ticks skipped), mean ${probes.cost.meanMs.toFixed(1)} ms, max ${probes.cost.maxMs.toFixed(1)} ms per sample`);
+      // release() ends the sensor reader riding the master, and then the master.
+      const { controlPath } = boardConnection(spec);
+      const riding = masters().filter((m) => m.includes(controlPath));
+      expect(riding.filter((m) => m.endsWith('[mux]'))).toHaveLength(1);
+      expect(riding.some((m) => m.includes(' sh -c '))).toBe(true);
+      await sshDriver.release!(spec);
+      expect(masters().filter((m) => m.includes(controlPath))).toEqual([]);
+    } finally {
+      await pi.cleanup();
+    }
+  }, 90_000);
 });
 
 describe('ssh driver: faults, each named with the device and the fix', () => {

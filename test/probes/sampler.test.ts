@@ -47,13 +47,13 @@ describe('probe sampling beside a runner', () => {
   });
 
   it('falls through to the next probe, and estimates from the power model where nothing can be read', async () => {
-    const board = DeviceSpec.parse({ id: 'pi5', kind: 'ssh', host: 'pi5.local', powerModel: { name: 'pi5-datasheet', idleWatts: 2.7, activeWattsPerCore: 1.6 } });
+    const board = DeviceSpec.parse({ id: 'farm-phone', kind: 'appium', platform: 'android', server: { url: 'https://farm.example/wd/hub' }, powerModel: { name: 'pi5-datasheet', idleWatts: 2.7, activeWattsPerCore: 1.6 } });
     const sampling = await startProbes(board);
     sampling.onEvent({ type: 'timed-phase', edge: 'start' });
     sampling.onEvent({ type: 'timed-phase', edge: 'end', wallMs: 1000, cpuMs: 1000 });
     const probes = await sampling.stop();
     expect(probes.energy).toMatchObject({ source: 'estimated', joules: 2.7 + 1.6, from: expect.stringMatching(/^CPU time x pi5-datasheet: /) });
-    const unreachable = 'the board is reached over SSH, and its sensors are not sampled during a cell; the probes read only this machine\'s files';
+    const unreachable = "the phone is on a device farm behind https://farm.example/wd/hub: its USB is not this machine's, so adb cannot reach it, and farms give no shell outside a session; its sensors are not sampled";
     expect(probes.temperature).toEqual({ source: 'unavailable', reason: `thermal zones: ${unreachable}; hwmon: ${unreachable}` });
     expect(probes.cost).toEqual({ rateHz: 0, samples: 0, skipped: 0, meanMs: 0, maxMs: 0 });
   });

@@ -127,6 +127,22 @@ export function describeDeviceState(state: { battery: BatteryState; thermal: The
 }
 
 /**
+ * `adb -s <udid> shell` as an AndroidShell. adb joins the arguments with
+ * spaces for the phone's sh, as Appium's mobile: shell does, so callers quote
+ * what must stay one word (ssh/quote.ts shellWord).
+ */
+export function adbShell(udid: string, adb = 'adb', timeoutMs = 20_000): AndroidShell {
+  return async (command, args) => {
+    const result = await execa(adb, ['-s', udid, 'shell', command, ...args], { reject: false, stdin: 'ignore', timeout: timeoutMs, stripFinalNewline: false });
+    if ((result as { code?: string }).code === 'ENOENT') throw new Error(`${adb} not found on PATH: install Android platform-tools to reach phone ${udid} over USB`);
+    if (result.timedOut) throw new Error(`adb -s ${udid} shell ${command} did not answer within ${timeoutMs / 1000} s: check the USB connection (adb devices)`);
+    // adb's own failures (no such device, unauthorised) exit 1 with nothing on stdout; a command's failure still prints what it printed.
+    if (result.exitCode !== 0 && String(result.stdout) === '') throw new Error(`adb -s ${udid} shell ${command} failed: ${String(result.stderr).trim().split('\n').at(-1) || `exit status ${result.exitCode}`}; check that the phone is connected and authorised (adb devices)`);
+    return String(result.stdout);
+  };
+}
+
+/**
  * Makes the phone's 127.0.0.1:<port> reach this machine's port over USB, so
  * the runner page is a secure (cross-origin isolated) loopback origin on the
  * phone too. Returns the undo.

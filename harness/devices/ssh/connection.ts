@@ -52,6 +52,8 @@ interface Effective {
 export class SshConnection {
   readonly controlPath: string;
   private effective?: Promise<Effective>;
+  /** What rides the master connection for long (the probes' sensor reader) and must end before it: the master does not exit while a session is open. */
+  private readonly riders = new Set<() => Promise<void>>();
 
   constructor(readonly spec: SshSpec) {
     const key = createHash('sha256')
@@ -175,8 +177,14 @@ export class SshConnection {
     return undefined;
   }
 
+  /** Has `end` called when the connection is closed, before the master is asked to exit. */
+  onClose(end: () => Promise<void>): void {
+    this.riders.add(end);
+  }
+
   /** Ends the master connection, if one is open. */
   async close(): Promise<void> {
+    await Promise.all([...this.riders].map((end) => end().catch(() => undefined)));
     if (!existsSync(this.controlPath)) return;
     await execa('ssh', [...this.configArgs(), '-o', `ControlPath=${this.controlPath}`, '-O', 'exit', '--', this.spec.host], { reject: false, stdin: 'ignore', timeout: 10_000 });
   }

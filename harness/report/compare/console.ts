@@ -22,14 +22,14 @@ export function gateConsole(report: GateReport, options: { all?: boolean } = {})
   if (report.budgets.length > 0) {
     out.push('', ...table(['', 'level', 'budget', 'device', 'variant', 'expected', 'actual'], report.budgets.map((b) => [b.passed ? 'ok' : 'FAIL', b.level, b.name, b.deviceId, b.variant, b.expected, b.message])));
   }
-  const shown = options.all ? report.comparisons : report.comparisons.filter((c) => c.verdict !== 'unchanged');
+  const shown = options.all ? report.comparisons : report.comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable');
   if (report.comparisons.length > 0) {
     out.push('', `${shown.length} of ${report.comparisons.length} comparisons ${options.all ? '' : 'changed, noisy or incomparable (--all shows every one)'}`.trimEnd());
     if (shown.length > 0) {
       out.push(
         ...table(
           ['device', 'variant', 'metric', 'baseline', 'candidate', 'change [95% CI]', 'verdict', 'rule'],
-          shown.map((c) => [c.deviceId, c.variant, c.metric, c.baseline ? formatValue(c.baseline.value, c.unit) : '-', c.candidate ? formatValue(c.candidate.value, c.unit) : '-', change(c), c.verdict, c.rule]),
+          shown.map((c) => [c.deviceId, c.variant, c.estimated ? `${c.metric} (estimated: ${c.estimated})` : c.metric, c.baseline ? formatValue(c.baseline.value, c.unit) : '-', c.candidate ? formatValue(c.candidate.value, c.unit) : '-', change(c), c.verdict, c.rule]),
         ),
       );
     }

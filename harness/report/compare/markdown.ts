@@ -10,9 +10,10 @@ const VERDICT_LABEL: Record<Verdict, string> = {
   unchanged: 'unchanged',
   noisy: '🟡 noisy',
   incomparable: '⚪ incomparable',
+  unavailable: '⚫ unavailable',
 };
 /** Changes table order: what needs a human first. */
-const VERDICT_ORDER: Verdict[] = ['regressed', 'incomparable', 'noisy', 'improved', 'unchanged'];
+const VERDICT_ORDER: Verdict[] = ['regressed', 'incomparable', 'unavailable', 'noisy', 'improved', 'unchanged'];
 
 /**
  * The gate's verdict as GitHub-flavoured Markdown, for $GITHUB_STEP_SUMMARY
@@ -76,7 +77,8 @@ function budgetSection(budgets: BudgetResult[], units: Map<string, string>): str
 }
 
 function changesSection(comparisons: Comparison[]): string {
-  const changed = comparisons.filter((c) => c.verdict !== 'unchanged').sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict));
+  // An unavailable energy figure is not a change: it is listed with every comparison, and counted in the overview.
+  const changed = comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable').sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict));
   if (comparisons.length === 0) return '';
   if (changed.length === 0) return '### Changes\n\nNo metric changed beyond its noise.';
   return `### Changes\n\n${table(COMPARISON_HEADER, changed.map(comparisonRow))}`;
@@ -107,7 +109,7 @@ function comparisonRow(c: Comparison): string[] {
   return [
     md(c.deviceId),
     md(c.variant),
-    md(c.metric),
+    c.estimated ? `${md(c.metric)} (estimated: ${md(c.estimated)})` : md(c.metric),
     c.baseline ? formatValue(c.baseline.value, c.unit) : '—',
     c.candidate ? formatValue(c.candidate.value, c.unit) : '—',
     change(c),
@@ -155,6 +157,12 @@ function formatValue(value: number, unit: string | undefined): string {
       return `${significant(value)} J`;
     case 'celsius':
       return `${significant(value)} °C`;
+    case 'mJ':
+    case 'millijoules':
+      return `${significant(value)} mJ`;
+    case 'W':
+    case 'watts':
+      return `${significant(value)} W`;
     case undefined:
       return significant(value);
     default:

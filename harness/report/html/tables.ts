@@ -28,14 +28,14 @@ export function gateSection(gate: GateReport, runLabel: string): string {
         failed.map((b) => [`<span class="level ${b.level}">${h(b.level)}</span>`, h(b.name), h(`${b.deviceId} / ${b.variant}`), h(b.expected), h(b.actual === null ? 'not checked' : formatActual(b.actual, b.metric)), h(b.message)]),
       )
     : `<p>${gate.budgets.length ? `All ${gate.budgets.length} budget check(s) passed.` : 'The suite has no budgets.'}</p>`;
-  const notable = gate.comparisons.filter((c) => c.verdict !== 'unchanged');
+  const notable = gate.comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable');
   const changes = notable.length
     ? table(
         ['verdict', 'device / variant', 'metric', 'baseline', 'candidate', 'change [95% CI]', 'rule'],
         notable.map((c) => [
           `<span class="verdict-tag ${c.verdict}">${h(c.verdict)}</span>`,
           h(`${c.deviceId} / ${c.variant}`),
-          h(c.metric),
+          h(c.estimated ? `${c.metric} (estimated: ${c.estimated})` : c.metric),
           h(c.baseline ? formatValue(c.baseline.value, c.unit) : '-'),
           h(c.candidate ? formatValue(c.candidate.value, c.unit) : '-'),
           h(c.delta ? `${c.delta.relative >= 0 ? '+' : ''}${pct(c.delta.relative)}${c.delta.relativeCi95 ? ` [${pct(c.delta.relativeCi95.lower)}, ${pct(c.delta.relativeCi95.upper)}]` : ''}` : '-'),

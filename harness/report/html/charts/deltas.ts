@@ -1,7 +1,7 @@
 import type { Comparison, Verdict } from '../../../compare/schema.ts';
 import { baseConfig, type ChartBuilder, type ChartView } from './chart.ts';
 
-const VERDICT_COLORS: Record<Verdict, string> = { regressed: '#d62728', improved: '#2ca02c', unchanged: '#7f7f7f', noisy: '#ff9f1c', incomparable: '#bbbbbb' };
+const VERDICT_COLORS: Record<Verdict, string> = { regressed: '#d62728', improved: '#2ca02c', unchanged: '#7f7f7f', noisy: '#ff9f1c', incomparable: '#bbbbbb', unavailable: '#444444' };
 
 /**
  * Relative change of each compared metric, with its 95% CI, coloured by
