@@ -46,7 +46,7 @@ export type TrendChangePoint = z.infer<typeof TrendChangePoint>;
 
 export const TrendSeries = z.strictObject({
   metric: MetricName,
-  unit: z.enum(['ms', 'bytes', 'share', 'tokens/s']),
+  unit: z.enum(['ms', 'bytes', 'share', 'tokens/s', 'mJ', 'W']),
   higherIsBetter: z.boolean(),
   suite: z.string(),
   device: z.string(),
