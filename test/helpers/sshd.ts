@@ -3,7 +3,9 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { descendantsOf, isAlive } from '../../harness/browser/processes.ts';
+import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { descendantsOf, isAlive, readProcess } from '../../harness/browser/processes.ts';
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
 
@@ -25,6 +27,15 @@ export interface TestSshd {
   /** Kills the server and every session process it forked (the board's SSH daemon dying), leaving the sessions' commands orphaned. */
   killSshd(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** A TCP port nothing listens on at the moment it is returned. */
@@ -104,6 +115,20 @@ export async function startSshd(): Promise<TestSshd> {
     }
     await server;
     for (let i = 0; i < 50 && pids.some(isAlive); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    // A child sshd forked for a connection that arrived during the kill holds the listening socket until it
+    // execs or dies, and was orphaned, so it is no descendant: it is found by its config path. Killed means refused.
+    for (let i = 0; i < 100 && (await accepts(port)); i++) {
+      for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+        if (readProcess(Number(name))?.args.some((arg) => arg.startsWith(dir))) {
+          try {
+            process.kill(Number(name), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
   return {
     port,
