@@ -17,7 +17,7 @@ beforeAll(async () => {
   // The laptop's tree stands in for a machine with RAPL, thermal zones and cpufreq; the model still runs here.
   await project.write('laptop-devices.yaml', `devices:\n  - id: laptop\n    kind: local\n    probes: { root: ${JSON.stringify(laptop.root)}, rateHz: 50 }\n`);
   await project.write('suites/hot.yaml', suiteYaml({ repeats: 2, extra: 'thermal:\n  gate: { ceilingC: 40, timeoutSeconds: 0.3, pollSeconds: 0.05 }' }));
-  await project.write('suites/gated.yaml', suiteYaml({ repeats: 2, iterations: 300, extra: 'thermal:\n  gate: { ceilingC: 70, timeoutSeconds: 5 }' }));
+  await project.write('suites/gated.yaml', suiteYaml({ repeats: 2, iterations: 3000, extra: 'thermal:\n  gate: { ceilingC: 70, timeoutSeconds: 5 }' }));
 });
 afterAll(() => Promise.all([project.cleanup(), laptop.cleanup()]));
 
@@ -62,14 +62,15 @@ describe('energy and thermal through the real CLI', () => {
     const cell = (await read('gated')).cells[0]!;
     expect(cell.metrics.energyPerInferenceMj).toMatchObject({ source: 'measured', unit: 'millijoules', method: expect.stringMatching(/^RAPL energy counter package-0 .*: energy over the timed phase \/ its iterations; median of 2 runner processes; sampled at 50 Hz/) });
     const watts = cell.metrics.averagePowerWatts!.source === 'measured' ? cell.metrics.averagePowerWatts!.value : Number.NaN;
-    // 15 W as written; the writer and the sampler share two busy cores with the runner, so allow for their lag.
+    // 15 W as written; the writer and the sampler share two busy cores with the runner, so allow for their lag
+    // (3000 iterations make the timed phase a few hundred ms, long against the writer's 5 ms steps and their delays).
     expect(watts).toBeGreaterThan(8);
     expect(watts).toBeLessThan(22);
     expect(cell.metrics.temperatureStartC).toMatchObject({ source: 'measured', value: 52 });
     expect(cell.metrics.throttlingEvents).toMatchObject({ source: 'measured', value: 0 });
     expect(cell.thermal).toMatchObject({ where: laptop.root, gating: 'gated', throttling: 'none' });
     expect(cell.thermal!.probeCost.samples).toBeGreaterThan(0);
-    expect(result.stdout).toMatch(/laptop\s+fp32\s+ok\s+600\s.*\s\d+\.\d{3}\n/);
+    expect(result.stdout).toMatch(/laptop\s+fp32\s+ok\s+6000\s.*\s\d+\.\d{3}\n/);
   });
 
   it('marks cells thermally ungated when the gate times out, and compare then refuses a verdict (incomparable)', async () => {

@@ -33,9 +33,10 @@ describe('probe sampling beside a runner', () => {
     expect(probes.energy).toMatchObject({ source: 'measured', probe: 'rapl' });
     if (probes.energy.source === 'measured') {
       const watts = probes.energy.joules / ((probes.timedWindowMs!.end - probes.timedWindowMs!.start) / 1000);
-      // The counter file is rewritten every 5 ms, and each sample reads it a few ms late at most.
-      expect(watts).toBeGreaterThan(10.5);
-      expect(watts).toBeLessThan(13.5);
+      // The counter file is rewritten every 5 ms and each sample reads it a little late; on a loaded machine the
+      // writer's timer and the sampler's ticks slip by tens of ms, hence 12 W within 20%.
+      expect(watts).toBeGreaterThan(9.6);
+      expect(watts).toBeLessThan(14.4);
     }
     expect(probes.temperature).toMatchObject({ source: 'measured', probe: 'thermal-zones', sensor: 'x86_pkg_temp (thermal_zone2)' });
     expect(probes.throttling).toMatchObject({ source: 'measured', probe: 'cpufreq', governor: 'powersave' });
