@@ -5,8 +5,8 @@ import type { CellResult } from '../results/schema.ts';
 import { formatDuration } from '../schedule/eta.ts';
 import { ProgressTracker } from '../schedule/progress.ts';
 
-/** A run's progress on the terminal; `close` ends the display before the results table is printed. */
-export type RunDisplay = RunProgress & { close(): Promise<void> };
+/** A run's progress on the terminal; `notice` shows a message at once (Ctrl-C); `close` ends the display before the results table is printed. */
+export type RunDisplay = RunProgress & { notice(line: string): void; close(): Promise<void> };
 
 /**
  * A live display (listr2: one line per device with its current process, and
@@ -49,6 +49,7 @@ export function plainDisplay(log: (line: string) => void): RunDisplay {
       tracker?.finishedOne(cell.deviceId);
       log(`      ${cell.deviceId} / ${cell.variant.name}: ${finishedText(cell, repeat)}${tracker ? ` [${tracker.done}/${tracker.total} done${eta(tracker)}]` : ''}`);
     },
+    notice: (line) => log(`\n${line}`),
     close: async () => undefined,
   };
 }
@@ -103,6 +104,11 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
       tracker?.finishedOne(cell.deviceId);
       if (cell.status === 'failed') notes.push(`${cell.deviceId} / ${cell.variant.name}: ${finishedText(cell, repeat)}`);
       refresh(cell.deviceId);
+    },
+    notice(line) {
+      // The display holds the terminal: the message becomes the run's line, and is printed again below it at the end.
+      notes.push(line);
+      overall?.(line);
     },
     async close() {
       // An interrupted run ends with devices still planned: their tasks end here.

@@ -49,17 +49,18 @@ export function runCommand(program: Command): void {
       if (opts.ab && !(Number.isInteger(opts.rounds) && opts.rounds >= 2)) throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 10 (8 or more can reach significance at alpha 0.01)');
       await loadBaselineAnswers(plan, { log });
       // Read before any device is touched: a wrong path should not cost a whole run.
-      const history = given.history && opts.report ? await readHistory(given.history, { mustExist: true }) : undefined;
+      if (given.history && !opts.report) throw new ConfigError('command line', '--history', '--history draws trends in the HTML report, and --no-report turns the report off', 'drop one of the two; to store the run in the history, use edgebench history add');
+      const history = given.history ? await readHistory(given.history, { mustExist: true }) : undefined;
       const runId = resume?.header.runId ?? opts.runId ?? newRunId();
       const controller = new AbortController();
+      const display = runDisplay(log);
       const onSignal = (signal: NodeJS.Signals) => {
         if (controller.signal.aborted) process.exit(EXIT.interrupted);
-        log(`\n${signal}: stopping the running cell; results measured so far are kept (press Ctrl-C again to quit at once)`);
+        display.notice(`${signal}: stopping the running cells; results measured so far are kept (press Ctrl-C again to quit at once)`);
         controller.abort();
       };
       process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
       log(`edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? opts.rounds : (opts.repeats ?? plan.suite.repeats)} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`);
-      const display = runDisplay(log);
       const { results, resultsFile } = await executePlan(plan, {
         outDir: opts.out,
         runId,
