@@ -48,9 +48,10 @@ export function compareRuns(baseline: Results, candidate: Results, options: Comp
       const missing = [
         ['baseline', !a && before.status === 'ok' ? definition.unavailable?.(before) : undefined],
         ['candidate', !b && cell.status === 'ok' ? definition.unavailable?.(cell) : undefined],
-      ].flatMap(([side, why]) => (why ? [`${side}: ${why}`] : []));
+      ].flatMap(([side, why]) => (why ? [{ side, why }] : []));
       if (missing.length > 0) {
-        const why = `unavailable on the ${missing.join('; ')}`;
+        // The same reason on both sides (the same machine without a meter) is said once.
+        const why = missing.length === 2 && missing[0]!.why === missing[1]!.why ? `unavailable in both runs: ${missing[0]!.why}` : `unavailable on the ${missing.map((m) => `${m.side}: ${m.why}`).join('; ')}`;
         pending.push({ comparison: { ...base, verdict: 'unavailable', rule: why }, decide: () => ({ verdict: 'unavailable', rule: why }) });
         continue;
       }

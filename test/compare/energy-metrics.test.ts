@@ -128,6 +128,10 @@ describe('energy metrics in compare and budgets', () => {
     }
     expect(report.budgets[0]).toMatchObject({ passed: false, actual: null, message: 'not checked: energyPerInferenceMj is unavailable on host: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' });
     expect(gateMarkdown(report)).toMatch(/\| host \| v \| energyPerInferenceMj \| — \| — \| — \| ⚫ unavailable \| unavailable on the candidate: RAPL/);
+
+    // Both runs on the same unmetered board: the reason is said once.
+    const both = gate({ baseline: runWith([1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })), 'baseline'), candidate: runWith([1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })), 'candidate') });
+    for (const c of energyOf(both)) expect(c).toMatchObject({ verdict: 'unavailable', rule: 'unavailable in both runs: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' });
   });
 
   it('estimates compare only with estimates from the same power model, and say they are estimates', async () => {
