@@ -11,6 +11,8 @@ import type { SchedulingRecord } from '../results/schema.ts';
  *    cores of this machine the runner computes on;
  *  - `endpoint:<url>`, room for the endpoint's concurrency: a remote grid's
  *    or device farm's parallel sessions;
+ *  - `board:<host>:<port>` or `phone:<udid>`, room for one: devices.yaml
+ *    entries that are the same SSH board or USB phone take turns;
  *  - `run`, room for one, claimed by every device when scheduling.parallel is false.
  */
 export interface DeviceClaims {
@@ -42,6 +44,17 @@ function endpointOf(device: DeviceSpec): string | undefined {
   return device.server.url ?? `$${device.server.urlEnv}`;
 }
 
+/**
+ * The remote machine a device computes on, when devices.yaml can name it: two
+ * entries for one board (its big and its little cores) or for one phone are
+ * one device to the scheduler.
+ */
+function remoteHardwareOf(device: DeviceSpec): string | undefined {
+  if (device.kind === 'ssh') return `board:${device.host}:${device.port ?? 22}`;
+  const udid = device.kind === 'appium' && device.server === 'local' && device.platform !== 'chromium' ? device.capabilities['appium:udid'] : undefined;
+  return typeof udid === 'string' ? `phone:${udid}` : undefined;
+}
+
 export function claimsOf(devices: readonly DeviceSpec[], scheduling: Scheduling = DEFAULT_SCHEDULING, coreCount = availableParallelism()): { claims: Map<string, DeviceClaims>; capacity: (resource: string) => number; record: Pick<SchedulingRecord, 'policy' | 'note' | 'shared'> } {
   const limits = new Map<string, number>();
   for (const device of devices) {
@@ -56,6 +69,8 @@ export function claimsOf(devices: readonly DeviceSpec[], scheduling: Scheduling 
     if (cores) resources.push(...(scheduling.hostDevices === 'exclusive' ? ['host'] : cores.map((core) => `core:${core}`)));
     const endpoint = endpointOf(device);
     if (endpoint && limits.has(`endpoint:${endpoint}`)) resources.push(`endpoint:${endpoint}`);
+    const hardware = remoteHardwareOf(device);
+    if (hardware) resources.push(hardware);
     claims.set(device.id, { deviceId: device.id, resources });
   }
   const capacity = (resource: string) => limits.get(resource) ?? 1;

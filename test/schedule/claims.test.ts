@@ -28,11 +28,11 @@ describe('claimsOf', () => {
       arm: ['device:arm', 'host'],
       page: ['device:page', 'host'],
       'appium-chromium': ['device:appium-chromium', 'host'],
-      pixel: ['device:pixel'],
+      pixel: ['device:pixel', 'phone:X'],
       'farm-a': ['device:farm-a', 'endpoint:https://hub.example.com/wd/hub'],
       'farm-b': ['device:farm-b', 'endpoint:https://hub.example.com/wd/hub'],
       grid: ['device:grid'],
-      pi: ['device:pi'],
+      pi: ['device:pi', 'board:pi.local:22'],
     });
     expect(capacity('endpoint:https://hub.example.com/wd/hub')).toBe(2);
     expect(capacity('host')).toBe(1);
@@ -49,7 +49,25 @@ describe('claimsOf', () => {
     expect(claims.get('big')!.resources).toEqual(['device:big', 'core:1']);
     expect(claims.get('host')!.resources).toEqual(['device:host', 'core:0', 'core:1']);
     // A board's cpus are its own cores, not this machine's.
-    expect(claims.get('pi')!.resources).toEqual(['device:pi']);
+    expect(claims.get('pi')!.resources).toEqual(['device:pi', 'board:pi.local:22']);
+  });
+
+  it('two entries for one board or one phone take turns: they are the same hardware', () => {
+    const { record } = claimsOf(
+      [
+        device({ id: 'pi-big', kind: 'ssh', host: 'pi.local', cpus: [2, 3] }),
+        device({ id: 'pi-little', kind: 'ssh', host: 'pi.local', port: 22, cpus: [0, 1] }),
+        device({ id: 'other-pi', kind: 'ssh', host: 'pi.local', port: 2222 }),
+        device({ id: 'pixel-chrome', kind: 'appium', platform: 'android', capabilities: { 'appium:udid': 'X' } }),
+        device({ id: 'pixel-chrome-4x', kind: 'appium', platform: 'android', cpuThrottling: 4, capabilities: { 'appium:udid': 'X' } }),
+      ],
+      { hostDevices: 'exclusive', parallel: true },
+      2,
+    );
+    expect(record.shared).toEqual([
+      { resource: 'board:pi.local:22', devices: ['pi-big', 'pi-little'], capacity: 1 },
+      { resource: 'phone:X', devices: ['pixel-chrome', 'pixel-chrome-4x'], capacity: 1 },
+    ]);
   });
 
   it('parallel: false puts every device on one resource, remote ones included', () => {
