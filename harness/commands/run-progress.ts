@@ -62,10 +62,11 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
   const notes: string[] = [];
   let rendering: Promise<unknown> | undefined;
   let overall: ((title: string) => void) | undefined;
-  const refresh = (deviceId: string, state?: string) => {
+  const refresh = (deviceId: string) => {
     if (!tracker) return;
     const now = tracker.runningOn(deviceId);
-    titles.get(deviceId)?.(`${deviceId}: ${tracker.doneOf(deviceId)}/${tracker.plannedOf(deviceId)}${state ? `, ${state}` : now ? `, running ${now}` : ''}`);
+    const finished = tracker.doneOf(deviceId) >= tracker.plannedOf(deviceId);
+    titles.get(deviceId)?.(`${deviceId}: ${tracker.doneOf(deviceId)}/${tracker.plannedOf(deviceId)}${now ? `, running ${now}` : finished ? '' : ', waiting'}`);
     overall?.(`${tracker.done}/${tracker.total} runner processes${eta(tracker)}`);
     if (tracker.doneOf(deviceId) >= tracker.plannedOf(deviceId)) finishers.get(deviceId)?.();
   };
@@ -78,12 +79,20 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
           new Promise<void>((resolve) => {
             titles.set(deviceId, (title) => (task.title = title));
             finishers.set(deviceId, resolve);
-            refresh(deviceId, 'waiting');
+            refresh(deviceId);
           }),
       });
       const list = new Listr(
         [
-          { title: 'run', task: (_: unknown, task: { title: string }) => new Promise<void>((resolve) => ((overall = (title) => (task.title = title)), finishers.set('\u0000run', resolve))) },
+          {
+            title: 'run',
+            task: (_: unknown, task: { title: string }) =>
+              new Promise<void>((resolve) => {
+                overall = (title) => (task.title = title);
+                overall(`${tracker!.done}/${tracker!.total} runner processes`);
+                finishers.set('\u0000run', resolve);
+              }),
+          },
           ...tracker.deviceIds.map(deviceTask),
         ],
         { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }) } },

@@ -113,10 +113,13 @@ describe('edgebench run (the real CLI)', () => {
 
   it('on a terminal, draws one live line per device and the run\'s progress instead of plain lines', async () => {
     // script(1) gives the CLI a real pseudo-terminal; CI is cleared because under CI the display stays plain.
-    const command = ['stty cols 120;', process.execPath, BIN, 'run', '--suite', 'suites/small.yaml', '--run-id', 'on-a-tty', '--repeats', '2', '--no-report'].join(' ');
+    const command = ['stty rows 40 cols 120;', process.execPath, BIN, 'run', '--suite', 'suites/small.yaml', '--run-id', 'on-a-tty', '--repeats', '2', '--no-report'].join(' ');
     const result = await execa('script', ['-qec', command, '/dev/null'], { cwd: project.dir, reject: false, env: { ...process.env, CI: '', NO_COLOR: '1' } });
     expect(result.exitCode).toBe(0);
     const screen = result.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    // Frames while it runs: the process each device is running, then the count done and the ETA.
+    expect(screen).toMatch(/host: 0\/2, running fp32 \(repeat 1\/2\)/);
+    expect(screen).toMatch(/1\/2 runner processes, about \d+ s left/);
     expect(screen).toMatch(/2\/2 runner processes\r?\n.*host: 2\/2/);
     expect(screen).not.toMatch(/\[1\/2\] host \/ fp32/);
     expect(screen).toMatch(/results: reports\/on-a-tty\/results\.json/);
