@@ -242,13 +242,13 @@ export async function executePlan(
     recordings.push(performance.now() - recordingFrom);
     options.progress?.cellFinished?.(cell, position);
   };
-  const scheduler = await runScheduled(todo, {
+  const schedulerStats = await runScheduled(todo, {
     resourcesOf: ({ device }) => claims.get(device.id)!.resources,
     capacity,
     run: runProcess,
     stopped: () => stop.aborted,
   });
-  results.scheduling = { ...policy, peakConcurrency: scheduler.peakConcurrency, ...(overheads.length ? { overhead: { perProcessMs: msSummary(overheads), recordMs: msSummary(recordings), dispatchMs: msSummary(scheduler.dispatchMs) } } : {}) };
+  results.scheduling = { ...policy, peakConcurrency: schedulerStats.peakConcurrency, ...(overheads.length ? { overhead: { perProcessMs: msSummary(overheads), recordMs: msSummary(recordings), dispatchMs: msSummary(schedulerStats.dispatchMs) } } : {}) };
   if (journal.writeError) throw new RunWriteError(join(options.outDir, runId), journal.writeError);
 
   // Connections kept open across cells (SSH masters) are closed before scoring, which needs no device.
