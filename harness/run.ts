@@ -18,7 +18,7 @@ import { sha256Text } from './plan/hash.ts';
 import { ConfigError } from './config/errors.ts';
 import { scoreCells } from './scoring/score-cells.ts';
 import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results, type SchedulingRecord } from './results/schema.ts';
-import { resultsWriter, writeResults } from './results/write-results.ts';
+import { resultsWriter } from './results/write-results.ts';
 import { percentileOfSorted, sortAscending } from './stats/percentile.ts';
 import { TOOL_VERSION } from './version.ts';
 
@@ -133,7 +133,9 @@ export async function executePlan(
     examples: exampleRecords(plan),
     cells: [],
   };
-  await writeResults(resultsFile, results).catch((error: Error) => {
+  // One writer for the run's results.json, so no two writes ever overlap.
+  const write = resultsWriter(resultsFile);
+  await write.flush(results).catch((error: Error) => {
     throw new RunWriteError(join(options.outDir, runId), error);
   });
 
@@ -178,7 +180,6 @@ export async function executePlan(
     }
   }
   // Results are kept on disk after every process; a write that fails stops the run the way a failed journal write does.
-  const write = resultsWriter(resultsFile);
   const save = () => write(results).catch((error: Error) => journal.fail(error));
   const stop = options.signal ? AbortSignal.any([options.signal, journal.failed]) : journal.failed;
   if (options.resume) await save();

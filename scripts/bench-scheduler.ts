@@ -27,7 +27,7 @@ import { executePlan } from '../harness/run.ts';
 import { runScheduled } from '../harness/schedule/scheduler.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { latencies, results } from '../test/helpers/results.ts';
-import { startSshd } from '../test/helpers/sshd.ts';
+import { boardYaml, startSshd } from '../test/helpers/sshd.ts';
 import { buildDemoModels } from './demo/build.ts';
 
 const { values } = parseArgs({ options: { repeats: { type: 'string', default: '10' }, iterations: { type: 'string', default: '100' } } });
@@ -54,7 +54,7 @@ try {
       'devices:',
       '  - { id: host, kind: local }',
       '  - { id: low-end, kind: emulated, cpus: [0], cpuQuota: 0.5, memoryMiB: 1024, fallback: taskset }',
-      `  - { id: board, kind: ssh, host: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identityFile: ${sshd.identityFile}, sshConfig: ${sshd.clientConfig}, sshOptions: { UserKnownHostsFile: ${sshd.knownHosts} }, remoteDir: ${join(scratch, 'board')}, node: ${process.execPath} }`,
+      boardYaml(sshd, { remoteDir: join(scratch, 'board'), knownHosts: true }),
     ].join('\n'),
   );
   const plan = await buildPlan({ suiteFile: join(scratch, 'suite.yaml'), devicesFile: join(scratch, 'devices.yaml') });

@@ -13,14 +13,15 @@ export function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Hashes computed in this process, by file identity: a file rewritten since has another mtime or size. */
-const known = new Map<string, string>();
+/** Hashes computed (or being computed) in this process, by file identity: a file rewritten since has another mtime or size. */
+const known = new Map<string, Promise<string>>();
 
 /**
  * sha256 of a file, computed once per identity (device, inode, size, mtime):
- * the plan hashes every variant, and the check before each runner process
- * then costs a stat unless the file was touched. A file that changed while it
- * was read is not remembered.
+ * the plan hashes every variant, so the check before each runner process and
+ * the push to a board then cost a stat unless the file was touched. Callers
+ * asking at once share one read. A file that changed while it was read is
+ * not remembered.
  */
 export async function sha256FileOnce(file: string): Promise<string> {
   const identity = async () => {
@@ -28,9 +29,16 @@ export async function sha256FileOnce(file: string): Promise<string> {
     return `${file}\u0000${info.dev}\u0000${info.ino}\u0000${info.size}\u0000${info.mtimeNs}`;
   };
   const before = await identity();
-  const cached = known.get(before);
-  if (cached !== undefined) return cached;
-  const sha256 = await sha256File(file);
-  if ((await identity()) === before) known.set(before, sha256);
-  return sha256;
+  let hashing = known.get(before);
+  if (!hashing) {
+    hashing = sha256File(file);
+    known.set(before, hashing);
+    void hashing.then(
+      async () => {
+        if ((await identity().catch(() => undefined)) !== before) known.delete(before);
+      },
+      () => known.delete(before),
+    );
+  }
+  return hashing;
 }

@@ -19,7 +19,7 @@ import type { RunnerOutcome } from '../../harness/runner/spawn.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
 import { CellResult, Results } from '../../harness/results/schema.ts';
 import { smallProject, type TempProject } from '../helpers/project.ts';
-import { freePort, SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
+import { boardYaml, freePort, SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
 import { classifyJob } from '../helpers/jobs.ts';
 import { sysfsCopy } from '../helpers/sysfs.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
@@ -408,19 +408,8 @@ describe('remote command quoting', () => {
 
 describe('edgebench run with an ssh device (the real CLI)', () => {
   it('runs the cells on the board, records its facts, keeps new host keys in the project and closes its connection', async () => {
-    const devices = [
-      'devices:',
-      '  - id: board',
-      '    kind: ssh',
-      '    host: 127.0.0.1',
-      `    port: ${sshd.port}`,
-      `    user: ${sshd.user}`,
-      `    identityFile: ${sshd.identityFile}`,
-      `    sshConfig: ${sshd.clientConfig}`,
-      `    remoteDir: ${join(boards, 'cli')}`,
-      `    node: ${process.execPath}`,
-      '',
-    ].join('\n');
+    // No UserKnownHostsFile: the host key goes where edgebench keeps it by default.
+    const devices = `devices:\n${boardYaml(sshd, { remoteDir: join(boards, 'cli') })}\n`;
     await project.write('ssh-devices.yaml', devices);
     const userKnownHosts = join(homedir(), '.ssh', 'known_hosts');
     const userKnownHostsBefore = existsSync(userKnownHosts) ? await readFile(userKnownHosts, 'utf8') : undefined;

@@ -29,6 +29,27 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
+/**
+ * A devices.yaml entry (list item, two-space indent) for a board that is this
+ * machine reached through `server`, running this Node.js. With `knownHosts`
+ * the server's key goes to the test's own known_hosts; without it, where
+ * edgebench keeps host keys by default.
+ */
+export function boardYaml(server: TestSshd, options: { id?: string; remoteDir: string; knownHosts?: boolean }): string {
+  return [
+    `  - id: ${options.id ?? 'board'}`,
+    '    kind: ssh',
+    '    host: 127.0.0.1',
+    `    port: ${server.port}`,
+    `    user: ${server.user}`,
+    `    identityFile: ${server.identityFile}`,
+    `    sshConfig: ${server.clientConfig}`,
+    ...(options.knownHosts ? [`    sshOptions: { UserKnownHostsFile: ${server.knownHosts} }`] : []),
+    `    remoteDir: ${options.remoteDir}`,
+    `    node: ${process.execPath}`,
+  ].join('\n');
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { hostFiles } from '../../harness/probes/files.ts';
+import type { ProbeContext } from '../../harness/probes/probe.ts';
 
 export const SYSFS_FIXTURES = join(import.meta.dirname, '../fixtures/sysfs');
 
@@ -36,4 +38,9 @@ export function hostHas(dir: string, pattern: RegExp): boolean {
   } catch {
     return false;
   }
+}
+
+/** What a probe is handed in a test: the files under `root` (a fixture copy, or "/"), and a clock at 0. */
+export function probeContext(root: string, deviceId = 'd'): ProbeContext {
+  return { deviceId, files: hostFiles(root), now: () => 0 };
 }

@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batteryProbe } from '../../harness/probes/battery.ts';
-import { hostFiles } from '../../harness/probes/files.ts';
-import { hostHas, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
+import { hostHas, probeContext, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 
 const BAT = '/sys/class/power_supply/BAT0';
-const context = (root: string) => ({ deviceId: 'laptop', files: hostFiles(root), now: () => 0 });
 
 describe('battery probe', () => {
   let tree: SysfsTree;
@@ -14,7 +12,7 @@ describe('battery probe', () => {
   afterEach(() => tree.cleanup());
 
   it('integrates current x voltage samples with the trapezoid rule', async () => {
-    const probe = batteryProbe(context(tree.root));
+    const probe = batteryProbe(probeContext(tree.root, 'laptop'));
     // 1.25 A x 11.85 V = 14.8125 W at 0 ms (the fixture's reading).
     expect(await probe.start(0)).toBeUndefined();
     await tree.write(`${BAT}/current_now`, '2500000'); // 2.5 A x 11.85 V = 29.625 W
@@ -34,7 +32,7 @@ describe('battery probe', () => {
     await tree.write(`${BAT}/power_now`, '10000000'); // 10 W
     // Listed before BAT0: a Bluetooth keyboard's battery, which is not the system's.
     for (const [file, text] of Object.entries({ type: 'Battery', scope: 'Device', status: 'Discharging', power_now: '5000' })) await tree.write(`/sys/class/power_supply/0-keyboard/${file}`, text);
-    const probe = batteryProbe(context(tree.root));
+    const probe = batteryProbe(probeContext(tree.root, 'laptop'));
     expect(await probe.start(0)).toBeUndefined();
     const reading = await probe.stop(500, undefined);
     expect(reading).toMatchObject({ source: 'measured', method: expect.stringContaining(`${BAT}/power_now`) });
@@ -43,9 +41,9 @@ describe('battery probe', () => {
 
   it('refuses to measure on external power, and when charging starts during the process', async () => {
     await tree.write(`${BAT}/status`, 'Charging');
-    expect(await batteryProbe(context(tree.root)).start(0)).toBe(`${BAT} is Charging: on external power the battery current is not the device's draw (run on battery to measure)`);
+    expect(await batteryProbe(probeContext(tree.root, 'laptop')).start(0)).toBe(`${BAT} is Charging: on external power the battery current is not the device's draw (run on battery to measure)`);
     await tree.write(`${BAT}/status`, 'Discharging');
-    const probe = batteryProbe(context(tree.root));
+    const probe = batteryProbe(probeContext(tree.root, 'laptop'));
     expect(await probe.start(0)).toBeUndefined();
     await tree.write(`${BAT}/status`, 'Charging');
     expect(await probe.stop(1000, undefined)).toEqual({ source: 'unavailable', reason: `${BAT} stopped discharging during the runner process (now Charging)` });
@@ -53,11 +51,11 @@ describe('battery probe', () => {
 
   it('finds no battery on a board without one', async () => {
     const pi = await sysfsCopy('raspberry-pi-5');
-    expect(await batteryProbe(context(pi.root)).start(0)).toBe(`no battery in /sys/class/power_supply on ${pi.root}`);
+    expect(await batteryProbe(probeContext(pi.root, 'laptop')).start(0)).toBe(`no battery in /sys/class/power_supply on ${pi.root}`);
     await pi.cleanup();
   });
 
   it.runIf(!hostHas('/sys/class/power_supply', /./))('is unavailable on this machine (no power supplies), with the reason', async () => {
-    expect(await batteryProbe(context('/')).start(0)).toBe('no battery in /sys/class/power_supply on this machine');
+    expect(await batteryProbe(probeContext('/', 'laptop')).start(0)).toBe('no battery in /sys/class/power_supply on this machine');
   });
 });

@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cpufreqProbe } from '../../harness/probes/cpufreq.ts';
-import { hostFiles } from '../../harness/probes/files.ts';
-import { hostHas, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
+import { hostHas, probeContext, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 
-const context = (root: string) => ({ deviceId: 'd', files: hostFiles(root), now: () => 0 });
 const cur = (cpu: number) => `/sys/devices/system/cpu/cpu${cpu}/cpufreq/scaling_cur_freq`;
 
 /** /proc/stat after core 0 spent `busy` of 100 more ticks working and the other cores idled. */
@@ -21,7 +19,7 @@ describe('cpufreq probe', () => {
 
   it('detects a busy core held down during the timed phase, with the governor, from the sysfs files', async () => {
     await tree.write('/proc/stat', procStat(0));
-    const probe = cpufreqProbe(context(tree.root));
+    const probe = cpufreqProbe(probeContext(tree.root));
     expect(await probe.start(0)).toBeUndefined();
     // Core 0 runs at 4.4 GHz, then 2.8 and 2.6 GHz (thermal throttling), then recovers; cores 1-3 idle at 0.8 GHz.
     const steps = [4_400_000, 2_800_000, 2_600_000, 4_500_000];
@@ -39,7 +37,7 @@ describe('cpufreq probe', () => {
 
   it('does not count a slow core that was idle, nor anything before the timed phase', async () => {
     await tree.write('/proc/stat', procStat(0));
-    const probe = cpufreqProbe(context(tree.root));
+    const probe = cpufreqProbe(probeContext(tree.root));
     await probe.start(0);
     await tree.write(cur(0), '1000000');
     for (const i of [1, 2, 3]) {
@@ -51,6 +49,6 @@ describe('cpufreq probe', () => {
   });
 
   it.runIf(!hostHas('/sys/devices/system/cpu/cpu0/cpufreq', /^scaling_cur_freq$/))('is unavailable on this machine (no cpufreq), with the reason', async () => {
-    expect(await cpufreqProbe(context('/')).start(0)).toBe('no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine (a VM, or no cpufreq driver): throttling cannot be detected');
+    expect(await cpufreqProbe(probeContext('/')).start(0)).toBe('no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine (a VM, or no cpufreq driver): throttling cannot be detected');
   });
 });

@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hostFiles } from '../../harness/probes/files.ts';
 import { raplProbe } from '../../harness/probes/rapl.ts';
-import { hostHas, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
+import { hostHas, probeContext, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 
-const context = (root: string) => ({ deviceId: 'laptop', files: hostFiles(root), now: () => 0 });
 const ENERGY = '/sys/class/powercap/intel-rapl:0/energy_uj';
 const RANGE = 262_143_328_850;
 const START = 262_100_000_000;
@@ -16,7 +14,7 @@ describe('RAPL probe', () => {
   afterEach(() => tree.cleanup());
 
   it('measures the package zone across a counter wrap-around, between the timed phase\'s edges', async () => {
-    const probe = raplProbe(context(tree.root));
+    const probe = raplProbe(probeContext(tree.root, 'laptop'));
     expect(await probe.start(0)).toBeUndefined();
     await tree.write(ENERGY, String(START + 20_000_000)); // +20 J
     await probe.sample(100);
@@ -37,11 +35,11 @@ describe('RAPL probe', () => {
 
   it('says why when there is no package zone, no counter range, or no powercap at all', async () => {
     await tree.write('/sys/class/powercap/intel-rapl:0/max_energy_range_uj', '');
-    expect(await raplProbe(context(tree.root)).start(0)).toMatch(/max_energy_range_uj is missing: the counter's wrap-around cannot be handled/);
-    expect(await raplProbe(context(`${tree.root}/sys/class/thermal`)).start(0)).toMatch(/^no \/sys\/class\/powercap\/intel-rapl:\* on \//);
+    expect(await raplProbe(probeContext(tree.root, 'laptop')).start(0)).toMatch(/max_energy_range_uj is missing: the counter's wrap-around cannot be handled/);
+    expect(await raplProbe(probeContext(`${tree.root}/sys/class/thermal`, 'laptop')).start(0)).toMatch(/^no \/sys\/class\/powercap\/intel-rapl:\* on \//);
   });
 
   it.runIf(!hostHas('/sys/class/powercap', /^intel-rapl:\d+$/))('is unavailable on this machine (no powercap zones), with the reason', async () => {
-    expect(await raplProbe(context('/')).start(0)).toBe('no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed)');
+    expect(await raplProbe(probeContext('/', 'laptop')).start(0)).toBe('no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed)');
   });
 });

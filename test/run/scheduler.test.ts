@@ -5,7 +5,7 @@ import { buildPlan } from '../../harness/plan/plan.ts';
 import type { Results } from '../../harness/results/schema.ts';
 import { executePlan } from '../../harness/run.ts';
 import { smallProject, suiteYaml, type TempProject } from '../helpers/project.ts';
-import { SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
+import { boardYaml, SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
 
 let project: TempProject;
 let sshd: TestSshd;
@@ -23,19 +23,7 @@ afterAll(async () => {
 });
 
 /** A board: this machine through the test's real sshd. */
-const board = () =>
-  [
-    '  - id: board',
-    '    kind: ssh',
-    '    host: 127.0.0.1',
-    `    port: ${sshd.port}`,
-    `    user: ${sshd.user}`,
-    `    identityFile: ${sshd.identityFile}`,
-    `    sshConfig: ${sshd.clientConfig}`,
-    `    sshOptions: { UserKnownHostsFile: ${sshd.knownHosts} }`,
-    `    remoteDir: ${project.path('board-cache')}`,
-    `    node: ${process.execPath}`,
-  ].join('\n');
+const board = () => boardYaml(sshd, { remoteDir: project.path('board-cache'), knownHosts: true });
 
 async function run(name: string, devicesYaml: string): Promise<Results> {
   await project.write(`${name}.yaml`, devicesYaml);

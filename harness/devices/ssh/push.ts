@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { inspectModel } from '../../onnx/model-file.ts';
-import { sha256File, sha256Text } from '../../plan/hash.ts';
+import { sha256FileOnce, sha256Text } from '../../plan/hash.ts';
 import { runnerBundle } from '../../runner/bundle.ts';
 import { DeviceProblem, type SshConnection } from './connection.ts';
 import { shellWord } from './quote.ts';
@@ -31,14 +31,10 @@ const ORT_NODE_DIR = dirname(require.resolve('onnxruntime-node/package.json'));
 // onnxruntime-common's exports hide its package.json: its CommonJS entry (dist/cjs/index.js) is three levels down.
 const ORT_COMMON_DIR = join(dirname(createRequire(join(ORT_NODE_DIR, 'package.json')).resolve('onnxruntime-common')), '..', '..');
 
-const hashes = new Map<string, Promise<string>>();
-
-/** sha256 of a local file, computed once per size and modification time. */
+/** A local file with its sha256 (computed once per file identity, shared with the plan's). */
 async function cachedFile(local: string, remote: string): Promise<CachedFile> {
-  const { size, mtimeMs } = await stat(local);
-  const key = `${local}\0${size}\0${mtimeMs}`;
-  if (!hashes.has(key)) hashes.set(key, sha256File(local));
-  return { local, remote, sha256: await hashes.get(key)!, bytes: size };
+  const { size } = await stat(local);
+  return { local, remote, sha256: await sha256FileOnce(local), bytes: size };
 }
 
 async function filesUnder(dir: string, keep: (path: string) => boolean): Promise<string[]> {
