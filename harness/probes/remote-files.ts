@@ -15,8 +15,14 @@ type AppiumSpec = z.infer<typeof AppiumDeviceSpec>;
 /** How long one read of the board's files may take before the sample is given up (the sampler skips ticks meanwhile). */
 const BOARD_READ_EXTRA_SECONDS = 5;
 
-/** One per board for the whole run, so what the first cell discovered is fetched in one round trip before the next. */
-const boards = new Map<string, DeviceFiles>();
+/** One per board or phone for the whole run, so what the first cell discovered is fetched in one round trip before the next. */
+const opened = new Map<string, DeviceFiles>();
+const onceFor = (spec: { id: string }, open: () => DeviceFiles): DeviceFiles => {
+  const key = JSON.stringify(spec);
+  let files = opened.get(key);
+  if (!files) opened.set(key, (files = open()));
+  return files;
+};
 
 /**
  * An SSH board's files, read through the driver's connection (its
@@ -27,10 +33,7 @@ const boards = new Map<string, DeviceFiles>();
  * directory on the board.
  */
 export function boardFiles(spec: SshSpec): DeviceFiles {
-  const key = JSON.stringify(spec);
-  let files = boards.get(key);
-  if (!files) boards.set(key, (files = openBoardFiles(spec)));
-  return files;
+  return onceFor(spec, () => openBoardFiles(spec));
 }
 
 function openBoardFiles(spec: SshSpec): DeviceFiles {
@@ -95,5 +98,5 @@ export function appiumFiles(spec: AppiumSpec): DeviceFiles | string {
   const shell = appiumShell(spec);
   if (typeof shell === 'string') return shell;
   const root = spec.probes?.root ?? DEFAULT_PROBE_ROOT;
-  return phoneFiles(shell, `phone ${spec.id} over adb (${String(spec.capabilities['appium:udid'])})${root === DEFAULT_PROBE_ROOT ? '' : `, files under ${root}`}`, root);
+  return onceFor(spec, () => phoneFiles(shell, `phone ${spec.id} over adb (${String(spec.capabilities['appium:udid'])})${root === DEFAULT_PROBE_ROOT ? '' : `, files under ${root}`}`, root));
 }
