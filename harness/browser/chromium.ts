@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { descendantsOf, isAlive } from './processes.ts';
+import { allExited, descendantsOf } from './processes.ts';
 
 /** Debian's Chromium and its driver; EDGEBENCH_CHROMIUM / EDGEBENCH_CHROMEDRIVER point elsewhere. Nothing is ever downloaded. */
 export const CHROMIUM_BINARY = process.env.EDGEBENCH_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -85,15 +85,6 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
       await rm(profile, { recursive: true, force: true });
     },
   };
-}
-
-async function allExited(processes: { pid: number }[], withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    if (!processes.some(({ pid }) => isAlive(pid))) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** The browser's console errors and warnings, last ones kept, for a cell's error message. */

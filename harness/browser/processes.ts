@@ -51,3 +51,13 @@ export function isAlive(pid: number): boolean {
   const entry = readProcess(pid);
   return entry !== undefined && entry.state !== 'Z';
 }
+
+/** Waits until none of the processes is alive; false if some still are after withinMs. */
+export async function allExited(processes: { pid: number }[], withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (!processes.some(({ pid }) => isAlive(pid))) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

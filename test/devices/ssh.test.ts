@@ -223,12 +223,13 @@ describe('ssh driver: the board\'s sensors sampled during a cell', () => {
       const gate = await new ThermalGatekeeper({ cooldownSeconds: 0, gate: { ceilingC: 70, timeoutSeconds: 10, pollSeconds: 0.2 } }).beforeRunnerProcess(spec);
       const sampling = await startProbes(spec);
       const startedAt = new Date();
-      const outcome = await sshDriver.runCell(spec, jobFor(), {
+      // A timed phase of about a second: long enough for ticks after the board heats up, even on a loaded machine.
+      const outcome = await sshDriver.runCell(spec, jobFor({ iterations: 50_000 }), {
         timeoutMs: 60_000,
         onEvent: (event) => {
           sampling.onEvent(event);
-          // The board heats up once the runner has started.
-          if (event.type === 'hello') void pi.write(zone, '66500');
+          // The board heats up once the timed phase has begun.
+          if (event.type === 'timed-phase' && event.edge === 'start') void pi.write(zone, '66500');
         },
       });
       const probes = { ...(await sampling.stop()), gate };

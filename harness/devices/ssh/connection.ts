@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { execa } from 'execa';
 import type { z } from 'zod';
 import type { SshDeviceSpec } from '../../config/device-spec.ts';
+import { allExited } from '../../browser/processes.ts';
 import type { RunnerCommand } from '../../runner/spawn.ts';
 
 export type SshSpec = z.infer<typeof SshDeviceSpec>;
@@ -17,6 +18,9 @@ export const CONTROL_DIR = `/tmp/edgebench-ssh-${process.getuid?.() ?? 'user'}`;
 
 /** An idle master connection ends this long after its last command, so one left by a killed run goes away by itself. */
 const CONTROL_PERSIST_SECONDS = 60;
+
+/** How long a master asked to exit is given before it is ended by its pid. */
+const MASTER_EXIT_GRACE_MS = 5000;
 
 /** Where host keys of boards first met are recorded, unless ~/.ssh/config or sshOptions say otherwise: the project's cache, not ~/.ssh/known_hosts. */
 export const PROJECT_KNOWN_HOSTS = '.cache/ssh/known_hosts';
@@ -182,11 +186,26 @@ export class SshConnection {
     this.riders.add(end);
   }
 
-  /** Ends the master connection, if one is open. */
+  /**
+   * Ends the master connection, if one is open, and waits for its process to
+   * exit: ssh -O exit only asks, and a master still shutting down would share
+   * the CPU with what runs next, or outlive the run.
+   */
   async close(): Promise<void> {
     await Promise.all([...this.riders].map((end) => end().catch(() => undefined)));
     if (!existsSync(this.controlPath)) return;
-    await execa('ssh', [...this.configArgs(), '-o', `ControlPath=${this.controlPath}`, '-O', 'exit', '--', this.spec.host], { reject: false, stdin: 'ignore', timeout: 10_000 });
+    const control = (command: 'check' | 'exit') =>
+      execa('ssh', [...this.configArgs(), '-o', `ControlPath=${this.controlPath}`, '-O', command, '--', this.spec.host], { reject: false, stdin: 'ignore', timeout: 10_000 });
+    // "Master running (pid=1234)"
+    const pid = Number(/\(pid=(\d+)\)/.exec(String((await control('check')).stderr))?.[1]);
+    await control('exit');
+    if (!pid || (await allExited([{ pid }], MASTER_EXIT_GRACE_MS))) return;
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Exited meanwhile.
+    }
+    await allExited([{ pid }], MASTER_EXIT_GRACE_MS);
   }
 }
 
