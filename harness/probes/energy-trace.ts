@@ -2,12 +2,20 @@ import type { TimedWindow } from './probe.ts';
 import type { Trace } from './readings.ts';
 
 /**
- * Increase of a hardware energy counter between two readings. RAPL's energy_uj
- * wraps to 0 after max_energy_range_uj (Linux powercap ABI), so a reading
- * below the previous one means one wrap; samples must come faster than one wrap.
+ * Increase of a hardware energy counter between two readings, or undefined
+ * when the counter stepped back. RAPL's energy_uj wraps to 0 after
+ * max_energy_range_uj (Linux powercap ABI), so a reading below the previous
+ * one is one wrap when the increase that implies is under half the range:
+ * samples come far faster than that (half a package zone's 262 kJ is over two
+ * hours at 15 W). A reading just below the previous one is not a wrap (that
+ * would be a whole range of energy between two samples) but a counter read
+ * out of order or reset: it counts no energy, and the counter is followed
+ * from its new value.
  */
-export function counterDelta(previous: number, current: number, range: number): number {
-  return current >= previous ? current - previous : current + range - previous;
+export function counterDelta(previous: number, current: number, range: number): number | undefined {
+  if (current >= previous) return current - previous;
+  const wrapped = current + range - previous;
+  return wrapped < range / 2 ? wrapped : undefined;
 }
 
 /** Trapezoid rule: cumulative energy (J) at each sample from power samples [ms, W]. */

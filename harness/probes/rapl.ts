@@ -10,6 +10,8 @@ interface Zone {
   rangeUj: number;
   lastUj: number;
   totalUj: number;
+  /** Readings below the previous one that were no wrap-around (counterDelta). */
+  stepsBack: number;
 }
 
 /**
@@ -27,7 +29,9 @@ export const raplProbe: ProbeFactory<'energy'> = ({ files }) => {
       const text = await files.read(`${zone.dir}/energy_uj`);
       const uj = Number(text);
       if (text === undefined || text.trim() === '' || !Number.isFinite(uj)) continue;
-      zone.totalUj += counterDelta(zone.lastUj, uj, zone.rangeUj);
+      const delta = counterDelta(zone.lastUj, uj, zone.rangeUj);
+      if (delta === undefined) zone.stepsBack++;
+      else zone.totalUj += delta;
       zone.lastUj = uj;
     }
     trace.push([atMs, zones.reduce((sum, z) => sum + z.totalUj, 0) / 1e6]);
@@ -53,7 +57,7 @@ export const raplProbe: ProbeFactory<'energy'> = ({ files }) => {
         const rangeUj = Number(await files.read(`${dir}/max_energy_range_uj`));
         if (text === undefined || !Number.isFinite(Number(text))) return `${dir}/energy_uj has no value`;
         if (!Number.isFinite(rangeUj) || rangeUj <= 0) return `${dir}/max_energy_range_uj is missing: the counter's wrap-around cannot be handled`;
-        found.push({ dir, name, rangeUj, lastUj: Number(text), totalUj: 0 });
+        found.push({ dir, name, rangeUj, lastUj: Number(text), totalUj: 0, stepsBack: 0 });
       }
       if (found.length === 0) return `no package zone among ${entries.join(', ')} in ${POWERCAP_DIR} on ${files.where}`;
       zones = found;
@@ -64,11 +68,13 @@ export const raplProbe: ProbeFactory<'energy'> = ({ files }) => {
     async stop(atMs, window) {
       await read(atMs);
       const names = zones.map((z) => `${z.name} (${z.dir}/energy_uj)`).join(' + ');
+      const stepsBack = zones.reduce((sum, z) => sum + z.stepsBack, 0);
+      const stepped = stepsBack > 0 ? `; the counter stepped back ${stepsBack} time${stepsBack === 1 ? '' : 's'} (a reading out of order or a reset, not a wrap-around): those steps count no energy` : '';
       return {
         source: 'measured',
         probe: 'rapl',
         joules: joulesIn(trace, window),
-        method: `RAPL energy counter ${names}: the whole CPU package, including anything else that ran on it`,
+        method: `RAPL energy counter ${names}: the whole CPU package, including anything else that ran on it${stepped}`,
         trace,
       };
     },

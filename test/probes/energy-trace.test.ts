@@ -8,6 +8,12 @@ describe('energy traces', () => {
     expect(counterDelta(262_100_000_000, 1_000_000, 262_143_328_850)).toBe(44_328_850);
   });
 
+  it('does not take a small step back for a wrap-around: that would be a whole range of energy between two samples', () => {
+    expect(counterDelta(5_000_000, 4_990_000, 262_143_328_850)).toBeUndefined();
+    // Just under half the range after the wrap is still one.
+    expect(counterDelta(200_000_000_000, 68_000_000_000, 262_143_328_850)).toBe(130_143_328_850);
+  });
+
   it('integrates power with the trapezoid rule (exact for power that changes linearly)', () => {
     // 2 W rising to 4 W over 1 s, then 4 W for 0.5 s: 3 J + 2 J.
     expect(integratePower([[0, 2], [1000, 4], [1500, 4]])).toEqual([[0, 0], [1000, 3], [1500, 5]]);

@@ -33,6 +33,22 @@ describe('RAPL probe', () => {
     expect(reading.method).not.toContain('psys');
   });
 
+  it('follows a counter that steps back (a reading out of order) from its new value, counting no energy for the step, and says so', async () => {
+    const probe = raplProbe(probeContext(tree.root, 'laptop'));
+    await tree.write(ENERGY, '1000000000');
+    expect(await probe.start(0)).toBeUndefined();
+    await tree.write(ENERGY, '1003000000'); // +3 J
+    await probe.sample(100);
+    await tree.write(ENERGY, '1002000000'); // an earlier value, read late: no energy, no wrap-around
+    await probe.sample(200);
+    await tree.write(ENERGY, '1006000000'); // +4 J from there
+    const reading = await probe.stop(300, undefined);
+    if (reading.source !== 'measured') throw new Error(`expected a measured reading, got ${JSON.stringify(reading)}`);
+    expect(reading.joules).toBeCloseTo(7, 6);
+    expect(reading.trace.map(([, joules]) => joules)).toEqual([0, 3, 3, 7]);
+    expect(reading.method).toMatch(/; the counter stepped back 1 time \(a reading out of order or a reset, not a wrap-around\): those steps count no energy$/);
+  });
+
   it('says why when there is no package zone, no counter range, or no powercap at all', async () => {
     await tree.write('/sys/class/powercap/intel-rapl:0/max_energy_range_uj', '');
     expect(await raplProbe(probeContext(tree.root, 'laptop')).start(0)).toMatch(/max_energy_range_uj is missing: the counter's wrap-around cannot be handled/);
