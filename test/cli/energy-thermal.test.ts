@@ -54,13 +54,9 @@ describe('energy and thermal through the real CLI', () => {
 
   it('on a machine with sensors (a fixture tree): measured RAPL energy, temperatures and a gated cell, through the same metrics', async () => {
     // The package draws 15 W: the counter advances 15 000 µJ per ms, from close to its wrap.
-    const origin = performance.now();
-    // One write at a time, as the hardware counts: writes overlapping on a loaded machine could land out of order.
-    let writing: Promise<void> = Promise.resolve();
-    const counter = setInterval(() => (writing = writing.then(() => laptop.write(ENERGY, String(Math.round(262_140_000_000 + 15_000 * (performance.now() - origin)) % 262_143_328_850)))), 5);
+    const counter = laptop.energyCounter(ENERGY, { watts: 15, startUj: 262_140_000_000, rangeUj: 262_143_328_850 });
     const result = await edgebench(['run', '--suite', 'suites/gated.yaml', '--devices', 'laptop-devices.yaml', '--run-id', 'gated']);
-    clearInterval(counter);
-    await writing;
+    await counter.stop();
     expect(result.exitCode).toBe(0);
     const cell = (await read('gated')).cells[0]!;
     expect(cell.metrics.energyPerInferenceMj).toMatchObject({ source: 'measured', unit: 'millijoules', method: expect.stringMatching(/^RAPL energy counter package-0 .*: energy over the timed phase \/ its iterations; median of 2 runner processes; sampled at 50 Hz/) });

@@ -11,6 +11,13 @@ export interface SysfsTree {
   root: string;
   /** Rewrites a file of the tree atomically (as sysfs reads are), e.g. write('/sys/class/thermal/thermal_zone2/temp', '80000'). */
   write(path: string, text: string): Promise<void>;
+  /**
+   * Rewrites `path` every `everyMs` with what a package's energy counter (µJ)
+   * drawing `watts` would show, from `startUj` and modulo `rangeUj`, until stop(). One
+   * write at a time, as the hardware counts: writes overlapping on a loaded
+   * machine could land out of order.
+   */
+  energyCounter(path: string, options: { watts: number; startUj: number; rangeUj?: number; everyMs?: number }): { stop(): Promise<void> };
   cleanup(): Promise<void>;
 }
 
@@ -19,13 +26,26 @@ export async function sysfsCopy(machine: string): Promise<SysfsTree> {
   const root = await mkdtemp(join(tmpdir(), `edgebench-sysfs-${machine}-`));
   await cp(join(SYSFS_FIXTURES, machine), root, { recursive: true });
   let writes = 0;
+  const write = async (path: string, text: string) => {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    const temp = `${join(root, path)}.${process.pid}.${(writes++).toString(36)}.tmp`;
+    await writeFile(temp, `${text}\n`);
+    await rename(temp, join(root, path));
+  };
   return {
     root,
-    async write(path, text) {
-      await mkdir(dirname(join(root, path)), { recursive: true });
-      const temp = `${join(root, path)}.${process.pid}.${(writes++).toString(36)}.tmp`;
-      await writeFile(temp, `${text}\n`);
-      await rename(temp, join(root, path));
+    write,
+    energyCounter(path, { watts, startUj, rangeUj = Number.POSITIVE_INFINITY, everyMs = 5 }) {
+      const origin = performance.now();
+      let writing: Promise<void> = Promise.resolve();
+      // W = J/s = 1000 µJ/ms.
+      const timer = setInterval(() => (writing = writing.then(() => write(path, String(Math.round(startUj + watts * 1000 * (performance.now() - origin)) % rangeUj)))), everyMs);
+      return {
+        async stop() {
+          clearInterval(timer);
+          await writing;
+        },
+      };
     },
     cleanup: () => rm(root, { recursive: true, force: true }),
   };

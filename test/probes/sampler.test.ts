@@ -16,8 +16,7 @@ describe('probe sampling beside a runner', () => {
 
   it('samples the first probe of each measure at a fixed rate and measures over the timed phase the runner reports', async () => {
     // The package draws 12 W: its counter advances by 12 000 µJ per ms, written every 5 ms.
-    const origin = performance.now();
-    const counter = setInterval(() => void tree.write(ENERGY, String(Math.round(START_UJ + 12_000 * (performance.now() - origin)))), 5);
+    const counter = tree.energyCounter(ENERGY, { watts: 12, startUj: START_UJ });
     const device = DeviceSpec.parse({ id: 'laptop', kind: 'local', probes: { root: tree.root, rateHz: 50 } });
     const sampling = await startProbes(device);
     await sleep(150);
@@ -26,7 +25,7 @@ describe('probe sampling beside a runner', () => {
     sampling.onEvent({ type: 'timed-phase', edge: 'end', wallMs: 500, cpuMs: 480 });
     await sleep(100);
     const probes = await sampling.stop();
-    clearInterval(counter);
+    await counter.stop();
 
     expect(probes.where).toBe(tree.root);
     expect(probes.timedWindowMs!.end - probes.timedWindowMs!.start).toBeGreaterThanOrEqual(495);
