@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { allExited, descendantsOf } from './processes.ts';
+import { allExited, descendantsOf } from '../devices/processes.ts';
 
 /** Debian's Chromium and its driver; EDGEBENCH_CHROMIUM / EDGEBENCH_CHROMEDRIVER point elsewhere. Nothing is ever downloaded. */
 export const CHROMIUM_BINARY = process.env.EDGEBENCH_CHROMIUM ?? '/usr/lib/chromium/chromium';

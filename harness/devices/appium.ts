@@ -7,7 +7,7 @@ import { remote } from 'webdriverio';
 import type { z } from 'zod';
 import { startAppiumServer, freePort, type AppiumServer } from '../appium/server.ts';
 import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, type ChromiumBrowser } from '../browser/chromium.ts';
-import { isAlive } from '../browser/processes.ts';
+import { isAlive } from './processes.ts';
 import type { AppiumDeviceSpec } from '../config/device-spec.ts';
 import type { RunnerEvent } from '../runner/protocol.ts';
 import { adbReverse, describeDeviceState, readDeviceState, rendererPeak, type AndroidShell } from './appium/android.ts';

@@ -5,25 +5,30 @@ export interface MemoryReading {
   method: string;
 }
 
-/** Reads a kB field such as VmHWM (peak resident set) or VmRSS from /proc/self/status. */
-function procStatusField(field: 'VmHWM' | 'VmRSS'): number | undefined {
+/** A kB field of a /proc/<pid>/status text, such as VmHWM (peak resident set) or VmRSS, in bytes. */
+export function statusField(statusText: string, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(statusText);
+  return match ? Number(match[1]) * 1024 : undefined;
+}
+
+/** The field for a process of this machine; undefined when it has gone, or /proc is not Linux's. */
+export function procStatusBytes(pid: number | 'self', field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
+    return statusField(readFileSync(`/proc/${pid}/status`, 'utf8'), field);
   } catch {
     return undefined;
   }
 }
 
 export function currentRss(): MemoryReading {
-  const bytes = procStatusField('VmRSS');
+  const bytes = procStatusBytes('self', 'VmRSS');
   if (bytes !== undefined) return { bytes, method: 'VmRSS from /proc/self/status' };
   return { bytes: process.memoryUsage().rss, method: 'process.memoryUsage().rss' };
 }
 
 /** Peak resident set of this process since it started. */
 export function peakRss(): MemoryReading {
-  const bytes = procStatusField('VmHWM');
+  const bytes = procStatusBytes('self', 'VmHWM');
   if (bytes !== undefined) return { bytes, method: 'VmHWM from /proc/self/status' };
   // getrusage(2) ru_maxrss: reported by Node in kB on every platform it supports.
   return { bytes: process.resourceUsage().maxRSS * 1024, method: 'getrusage ru_maxrss' };

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ANDROID_PEAK_METHOD, describeDeviceState, parseBattery, parseMeminfo, parseThermalService, readDeviceState, rendererPeak, rendererPids, statusField, type AndroidShell } from '../../harness/devices/appium/android.ts';
+import { ANDROID_PEAK_METHOD, describeDeviceState, parseBattery, parseMeminfo, parseThermalService, readDeviceState, rendererPeak, rendererPids, type AndroidShell } from '../../harness/devices/appium/android.ts';
+import { statusField } from '../../harness/runner/memory.ts';
 import { remoteCredentials, serverName, sessionCapabilities } from '../../harness/devices/appium/capabilities.ts';
 import { AppiumDeviceSpec } from '../../harness/config/device-spec.ts';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { startAppiumServer, type AppiumServer } from '../../harness/appium/server.ts';
 import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, HEADLESS_FLAGS } from '../../harness/browser/chromium.ts';
-import { descendantsOf } from '../../harness/browser/processes.ts';
+import { descendantsOf } from '../../harness/devices/processes.ts';
 import { AppiumDeviceSpec } from '../../harness/config/device-spec.ts';
 import { appiumDriver } from '../../harness/devices/appium.ts';
 import type { CellContext } from '../../harness/devices/driver.ts';

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY } from '../../harness/browser/chromium.ts';
-import { descendantsOf } from '../../harness/browser/processes.ts';
+import { descendantsOf } from '../../harness/devices/processes.ts';
 import type { BrowserDeviceSpec } from '../../harness/config/device-spec.ts';
 import { browserDriver } from '../../harness/devices/browser.ts';
 import { startPageServer } from '../../harness/devices/browser/page-server.ts';

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, homedir, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, readProcess } from '../../harness/browser/processes.ts';
+import { allExited, allProcesses, isAlive, readProcess } from '../../harness/devices/processes.ts';
 import { SshDeviceSpec } from '../../harness/config/device-spec.ts';
 import type { CellContext } from '../../harness/devices/driver.ts';
 import { localDriver } from '../../harness/devices/local.ts';
@@ -73,9 +73,7 @@ function boardSpec(overrides: Partial<SshSpec> = {}, server: TestSshd = sshd): S
 
 /** ssh master processes of a process ("ssh: <control path> [mux]"): daemons, so they are looked for among all processes. */
 const masters = (pid = process.pid) =>
-  readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .flatMap((name) => readProcess(Number(name)) ?? [])
+  allProcesses()
     .filter((p) => p.state !== 'Z' && p.args.join(' ').includes(`${CONTROL_DIR}/${pid}-`))
     .map((p) => p.args.join(' '));
 
@@ -375,7 +373,7 @@ describe('ssh driver: faults, each named with the device and the fix', () => {
       );
       expect(cell.metrics.latencyMs).toMatchObject({ source: 'unavailable', reason: 'the cell failed (DEVICE_LOST)' });
       // The runner, orphaned on the board, ends at its next write to the closed connection.
-      for (let i = 0; i < 100 && isAlive(pid!); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await allExited([{ pid: pid! }], 5000);
       expect(readProcess(pid!)?.state ?? 'gone').toMatch(/gone|Z/);
     } finally {
       await server.stop();

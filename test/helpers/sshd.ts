@@ -3,9 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
-import { descendantsOf, isAlive, readProcess } from '../../harness/browser/processes.ts';
+import { allExited, allProcesses, descendantsOf } from '../../harness/devices/processes.ts';
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
 
@@ -135,14 +134,14 @@ export async function startSshd(): Promise<TestSshd> {
       }
     }
     await server;
-    for (let i = 0; i < 50 && pids.some(isAlive); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await allExited(pids.map((pid) => ({ pid })), 1000);
     // A child sshd forked for a connection that arrived during the kill holds the listening socket until it
     // execs or dies, and was orphaned, so it is no descendant: it is found by its config path. Killed means refused.
     for (let i = 0; i < 100 && (await accepts(port)); i++) {
-      for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-        if (readProcess(Number(name))?.args.some((arg) => arg.startsWith(dir))) {
+      for (const { pid, args } of allProcesses()) {
+        if (args.some((arg) => arg.startsWith(dir))) {
           try {
-            process.kill(Number(name), 'SIGKILL');
+            process.kill(pid, 'SIGKILL');
           } catch {
             // already gone
           }

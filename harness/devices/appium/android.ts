@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { statusField } from '../../runner/memory.ts';
 import type { MemoryReading } from '../../runner/protocol.ts';
 
 /**
@@ -76,12 +77,6 @@ export function rendererPids(psOutput: string, browserPackage: string): number[]
     const match = /^\s*(\d+)\s+(\S+)\s*$/.exec(line);
     return match && match[2]!.startsWith(`${browserPackage}:sandboxed_process`) ? [Number(match[1])] : [];
   });
-}
-
-/** A `/proc/<pid>/status` field in bytes. */
-export function statusField(statusText: string, field: 'VmHWM' | 'VmRSS'): number | undefined {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(statusText);
-  return match ? Number(match[1]) * 1024 : undefined;
 }
 
 /** `dumpsys meminfo <pid>`: the process's proportional and resident set now (its App Summary totals), in bytes. */

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { descendantsOf, isAlive, readProcess } from '../../browser/processes.ts';
+import { writeFileSync } from 'node:fs';
+import { descendantsOf, isAlive, readProcess } from '../processes.ts';
+import { procStatusBytes } from '../../runner/memory.ts';
 import type { MemoryReading } from '../../runner/protocol.ts';
 
 /**
@@ -69,15 +70,6 @@ export function resetPeak(pid: number): boolean {
   }
 }
 
-export function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export const RENDERER_RSS_METHOD = 'VmRSS of the page\'s Chromium renderer process from /proc/<pid>/status';
 
 export function rendererPeakMethod(peakWasReset: boolean): string {
@@ -115,17 +107,17 @@ export function rendererMemory(rootPid: number): PageMemory {
       if (before.length === 0) throw new Error(`no Chromium renderer process was found among the descendants of pid ${rootPid} in /proc: the page's memory cannot be measured`);
       // Which renderer is the page's shows once the model has loaded, so every renderer's peak is reset and its size read now.
       peakWasReset = new Map(before.map(({ pid }) => [pid, resetPeak(pid)]));
-      rssBefore = new Map(before.map(({ pid }) => [pid, statusBytes(pid, 'VmRSS')]));
+      rssBefore = new Map(before.map(({ pid }) => [pid, procStatusBytes(pid, 'VmRSS')]));
       renderer = new PageRenderer(before);
     },
     afterLoad() {
       pid = renderer?.identify();
       const before = pid !== undefined ? rssBefore.get(pid) : undefined;
       if (pid === undefined || before === undefined) throw new Error("the page's renderer process could not be told apart from Chromium's other processes: its memory cannot be measured");
-      return { pid, rssBeforeLoad: { bytes: before, method: RENDERER_RSS_METHOD }, rssAfterLoad: { bytes: statusBytes(pid, 'VmRSS') ?? 0, method: RENDERER_RSS_METHOD } };
+      return { pid, rssBeforeLoad: { bytes: before, method: RENDERER_RSS_METHOD }, rssAfterLoad: { bytes: procStatusBytes(pid, 'VmRSS') ?? 0, method: RENDERER_RSS_METHOD } };
     },
     peak() {
-      const bytes = pid !== undefined ? statusBytes(pid, 'VmHWM') : undefined;
+      const bytes = pid !== undefined ? procStatusBytes(pid, 'VmHWM') : undefined;
       return bytes !== undefined ? { bytes, method: rendererPeakMethod(peakWasReset.get(pid!) ?? false) } : undefined;
     },
     exited: () => renderer?.exited(),

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { execa } from 'execa';
 import type { z } from 'zod';
 import type { SshDeviceSpec } from '../../config/device-spec.ts';
-import { allExited } from '../../browser/processes.ts';
+import { allExited } from '../processes.ts';
 import type { RunnerCommand } from '../../runner/spawn.ts';
 
 export type SshSpec = z.infer<typeof SshDeviceSpec>;

@@ -24,15 +24,20 @@ export function readProcess(pid: number): ProcessEntry | undefined {
   }
 }
 
-/** Every live descendant of a process (children, grandchildren, ...), from one pass over /proc. */
-export function descendantsOf(rootPid: number): ProcessEntry[] {
+/** Every process on this machine, from one pass over /proc (none where /proc is not Linux's). */
+export function allProcesses(): ProcessEntry[] {
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
     return [];
   }
-  const all = names.filter((name) => /^\d+$/.test(name)).flatMap((name) => readProcess(Number(name)) ?? []);
+  return names.filter((name) => /^\d+$/.test(name)).flatMap((name) => readProcess(Number(name)) ?? []);
+}
+
+/** Every live descendant of a process (children, grandchildren, ...), from one pass over /proc. */
+export function descendantsOf(rootPid: number): ProcessEntry[] {
+  const all = allProcesses();
   const children = new Map<number, ProcessEntry[]>();
   for (const entry of all) children.set(entry.ppid, [...(children.get(entry.ppid) ?? []), entry]);
   const found: ProcessEntry[] = [];
