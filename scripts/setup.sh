@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-system-packages.sh
-npm ci --no-audit --no-fund
+# onnxruntime-node's install script would fetch CUDA libraries from outside the npm registry on linux-x64;
+# the CPU runtime edgebench uses ships inside the package, so the fetch is skipped.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 # Debian packages unpacked into .cache/arm64-sysroot, nothing installed system-wide.
 bash scripts/setup-arm64.sh

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeviceSpec, SshDeviceSpec } from '../../harness/config/device-spec.ts';
 import { boardConnection, sshDriver } from '../../harness/devices/ssh.ts';
 import type { SshSpec } from '../../harness/devices/ssh/connection.ts';
-import { percentileOfSorted, sortAscending } from '../../harness/stats/percentile.ts';
 import { boardFiles } from '../../harness/probes/remote-files.ts';
 import { RemoteReader } from '../../harness/probes/remote-reader.ts';
 import { filesFor, temperatureNow } from '../../harness/probes/registry.ts';
@@ -154,26 +153,6 @@ describe("an SSH board's files, read through the driver's connection", () => {
     expect(ticks).toBe(probes.cost.samples + 1);
     expect(probes.cost.samples).toBeGreaterThanOrEqual(5);
     console.log(`sampler over SSH: ${probes.cost.samples} samples, mean ${probes.cost.meanMs.toFixed(1)} ms, max ${probes.cost.maxMs.toFixed(1)} ms, skipped ${probes.cost.skipped}`);
-  });
-
-  it('measures what one tick costs over the loopback sshd (median and max of 50 refreshes)', async () => {
-    const spec = board(pi.root);
-    const files = filesFor(spec);
-    if (typeof files === 'string') throw new Error(files);
-    // The files a Pi's probes read: its thermal zone and the four cores' cpufreq.
-    await temperatureNow(files);
-    for (let cpu = 0; cpu < 4; cpu++) for (const name of ['scaling_cur_freq', 'scaling_max_freq', 'cpuinfo_max_freq']) await files.read(`/sys/devices/system/cpu/cpu${cpu}/cpufreq/${name}`);
-    await files.read('/proc/stat');
-    const costs: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const began = performance.now();
-      await files.refresh!();
-      costs.push(performance.now() - began);
-      await sleep(20);
-    }
-    const sorted = sortAscending(costs);
-    console.log(`one refresh of 15 files over SSH: median ${percentileOfSorted(sorted, 0.5).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`);
-    expect(percentileOfSorted(sorted, 0.5)).toBeLessThan(50);
   });
 
   it.runIf(!hostHas('/sys/class/powercap', /^intel-rapl:/) && !hostHas('/sys/class/thermal', /^thermal_zone/) && !hostHas('/sys/class/hwmon', /^hwmon/) && !hostHas('/sys/class/power_supply', /./))(
