@@ -114,7 +114,7 @@ let installing: Promise<void> | undefined;
 /**
  * Installs one of edgebench's bundled drivers into APPIUM_HOME from
  * node_modules (a link, about 2 s, no network). Drivers for real phones
- * (uiautomator2, xcuitest) are installed by the user: see the README.
+ * (uiautomator2, xcuitest) are installed by the user: see docs/devices/appium.md.
  */
 async function ensureBundledDriver(name: keyof typeof BUNDLED_DRIVERS): Promise<void> {
   const packageName = `appium-${name}-driver`;

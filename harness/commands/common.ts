@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 
-/** Exit codes; documented in --help and the README. */
+/** Exit codes; documented in --help and docs/command-line.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export function log(message: string): void {

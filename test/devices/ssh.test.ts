@@ -290,7 +290,7 @@ describe('ssh driver: faults, each named with the device and the fix', () => {
   it('no Node.js on the board, and one that is too old', async () => {
     const missing = boardSpec({ id: 'no-node', node: '/opt/nowhere/bin/node' });
     expect(await sshDriver.unavailable!(missing)).toBe(
-      `device no-node (${sshd.user}@127.0.0.1:${sshd.port}): no Node.js on the board ("/opt/nowhere/bin/node" not found for this login): install Node.js 18 or newer there (README: "Preparing an SSH board"), or set node: in devices.yaml to its absolute path (SSH commands do not read the PATH that nvm sets in ~/.bashrc)`,
+      `device no-node (${sshd.user}@127.0.0.1:${sshd.port}): no Node.js on the board ("/opt/nowhere/bin/node" not found for this login): install Node.js 18 or newer there (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to its absolute path (SSH commands do not read the PATH that nvm sets in ~/.bashrc)`,
     );
     const { cell } = await onBoard(missing);
     expect(cell.error?.code).toBe('DEVICE_UNAVAILABLE');
@@ -301,7 +301,7 @@ describe('ssh driver: faults, each named with the device and the fix', () => {
     await writeFile(oldNode, '#!/bin/sh\necho v16.20.2\n');
     await chmod(oldNode, 0o755);
     expect(await sshDriver.unavailable!(boardSpec({ id: 'old-node', node: oldNode }))).toBe(
-      `device old-node (${sshd.user}@127.0.0.1:${sshd.port}): Node.js v16.20.2 on the board is too old: the runner needs Node.js 18 or newer; upgrade it (README: "Preparing an SSH board"), or set node: in devices.yaml to a newer one`,
+      `device old-node (${sshd.user}@127.0.0.1:${sshd.port}): Node.js v16.20.2 on the board is too old: the runner needs Node.js 18 or newer; upgrade it (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to a newer one`,
     );
   });
 

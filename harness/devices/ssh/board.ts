@@ -141,10 +141,10 @@ export function boardProblem(board: Board, spec: SshSpec, endpoint: string): str
   const { status, output } = board.node;
   const version = /^v(\d+)\.\d+\.\d+/.exec(output.trim());
   if (status === 127 || /not found|No such file/.test(output)) {
-    return `${device}: no Node.js on the board ("${spec.node}" not found for this login): install Node.js ${MIN_NODE_MAJOR} or newer there (README: "Preparing an SSH board"), or set node: in devices.yaml to its absolute path (SSH commands do not read the PATH that nvm sets in ~/.bashrc)`;
+    return `${device}: no Node.js on the board ("${spec.node}" not found for this login): install Node.js ${MIN_NODE_MAJOR} or newer there (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to its absolute path (SSH commands do not read the PATH that nvm sets in ~/.bashrc)`;
   }
   if (status !== 0 || !version) return `${device}: "${spec.node} --version" failed on the board (${output.trim().split('\n').at(-1) || `exit status ${status}`}): set node: in devices.yaml to a working Node.js ${MIN_NODE_MAJOR} or newer`;
-  if (Number(version[1]) < MIN_NODE_MAJOR) return `${device}: Node.js ${output.trim()} on the board is too old: the runner needs Node.js ${MIN_NODE_MAJOR} or newer; upgrade it (README: "Preparing an SSH board"), or set node: in devices.yaml to a newer one`;
+  if (Number(version[1]) < MIN_NODE_MAJOR) return `${device}: Node.js ${output.trim()} on the board is too old: the runner needs Node.js ${MIN_NODE_MAJOR} or newer; upgrade it (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to a newer one`;
   if (!board.tools.has('sha256sum')) return `${device}: sha256sum is not installed on the board (edgebench verifies every cached file with it): install coreutils there`;
   if (spec.cpus) {
     if (!board.tools.has('taskset')) return `${device}: cpus is set but taskset is not installed on the board: install util-linux there, or remove cpus from devices.yaml`;
