@@ -113,7 +113,9 @@ describe('local driver with the real runner', () => {
   });
 
   it('stops a cell that exceeds its timeout', async () => {
-    const { cell } = await run(jobFor({ iterations: 1_000_000 }), { timeoutMs: 1500 });
+    // Long enough for the first batch of timed samples to arrive on a loaded machine (about 0.5 s of iterations
+    // after a load of a few hundred ms when idle), far shorter than the million iterations asked for.
+    const { cell } = await run(jobFor({ iterations: 1_000_000 }), { timeoutMs: 6000 });
     expect(cell.error?.code).toBe('TIMEOUT');
     expect(cell.samples.length).toBeGreaterThan(0);
   });
