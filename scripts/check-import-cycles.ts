@@ -90,7 +90,7 @@ export function cycles(graph: Map<string, Map<string, string[]>>): string[][] {
   return found;
 }
 
-if (import.meta.main ?? process.argv[1] === import.meta.filename) {
+if (process.argv[1] === import.meta.filename) {
   const graph = stageGraph(sourceFiles(ROOT));
   if (process.argv.includes('--graph')) {
     for (const [from, edges] of [...graph].sort(([a], [b]) => a.localeCompare(b))) console.log(`${from} -> ${[...edges.keys()].sort().join(', ') || '(nothing)'}`);

@@ -1,6 +1,7 @@
 import type { CompareOptions, MetricName } from '../config/budget.ts';
 import type { Results } from '../results/schema.ts';
 import { holmAdjust } from '../stats/multiple-comparisons.ts';
+import { median } from '../stats/percentile.ts';
 import { signedRankTest } from '../stats/wilcoxon-signed-rank.ts';
 import { METRICS } from './metrics.ts';
 import type { Comparison } from './schema.ts';
@@ -57,7 +58,6 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
       if (rounds.length < 2) continue;
       const logRatios = rounds.map((r) => Math.log(b.get(r)! / a.get(r)!));
       const test = signedRankTest(logRatios);
-      const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
       // Below 6 rounds no 95% CI exists: every sign pattern is too likely.
       const ci = Number.isFinite(test.lower) && Number.isFinite(test.upper) ? { relativeCi95: { lower: Math.exp(test.lower) - 1, upper: Math.exp(test.upper) - 1 } } : {};
       found.push({

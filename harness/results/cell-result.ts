@@ -1,7 +1,7 @@
 import type { ModelVariant } from '../plan/model-variant.ts';
 import type { ExampleOutput, RunnerEvent } from '../runner/protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
-import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
+import { median } from '../stats/percentile.ts';
 import { summarize } from '../stats/summary.ts';
 import { measured, unavailable, type LatencyMetric, type Metric } from './metric.ts';
 import type { RepeatProbes } from '../probes/readings.ts';
@@ -53,7 +53,6 @@ export function cellResult(input: {
   const noMemory = why || runs.find((r) => r.memoryUnavailable)?.memoryUnavailable;
   const devicePeaks = runs.flatMap((r) => (r.devicePeakMemory ? [r.devicePeakMemory] : []));
   const constraints = runs.find((r) => r.constraints)?.constraints;
-  const median = (values: number[]) => percentileOfSorted(sortAscending(values), 0.5);
   const largest = (values: number[]) => Math.max(...values);
   const across = (how: string) => (runs.length > 1 ? `; ${how} of ${runs.length} runner processes` : '');
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RepeatProbes, Trace } from '../probes/readings.ts';
-import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
+import { median } from '../stats/percentile.ts';
 import { measured, unavailable, type Metric } from './metric.ts';
 
 /** The thermal state a cell was measured in: compare refuses to compare cells whose states differ. */
@@ -32,7 +32,6 @@ export interface EnergyThermalMetrics {
   throttlingEvents?: Metric;
 }
 
-const median = (values: number[]) => percentileOfSorted(sortAscending(values), 0.5);
 
 /** The trace's first value at or after `ms` (its last value if none), and its last at or before (its first if none). */
 function firstFrom(trace: Trace, ms: number | undefined): number {

@@ -14,3 +14,8 @@ export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number
 export function sortAscending(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }
+
+/** The median: the middle value, or the mean of the two middle values of an even-sized sample (definition 7 at p = 0.5). */
+export function median(values: readonly number[]): number {
+  return percentileOfSorted(sortAscending(values), 0.5);
+}

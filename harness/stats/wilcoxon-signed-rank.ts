@@ -9,6 +9,7 @@
  */
 import { normalUpperTail } from './mann-whitney.ts';
 import { normalQuantile } from './wilson.ts';
+import { median } from './percentile.ts';
 
 export interface SignedRankResult {
   /** Median of the Walsh averages (x_i + x_j) / 2, i <= j. */
@@ -65,11 +66,6 @@ function walshAverages(values: readonly number[]): number[] {
   const out: number[] = [];
   for (let i = 0; i < values.length; i++) for (let j = i; j < values.length; j++) out.push((values[i]! + values[j]!) / 2);
   return out.sort((a, b) => a - b);
-}
-
-function median(sorted: number[]): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Ranks of |d| (1-based, ties averaged), and the tie correction sum of t^3 - t over tied groups. */

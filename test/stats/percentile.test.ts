@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentileOfSorted } from '../../harness/stats/percentile.ts';
+import { median, percentileOfSorted } from '../../harness/stats/percentile.ts';
 import { summarize } from '../../harness/stats/summary.ts';
 
 describe('percentileOfSorted (Hyndman-Fan definition 7)', () => {
@@ -35,5 +35,20 @@ describe('summarize', () => {
   it('is stable for tiny differences on a large mean', () => {
     const s = summarize([1e9 + 1, 1e9 + 2, 1e9 + 3]);
     expect(s.stddev).toBeCloseTo(1, 6);
+  });
+});
+
+describe('median', () => {
+  // numpy.median: the mean of the two middle values of an even-sized sample (not the upper one), input order ignored.
+  it('is the middle value, or the mean of the two middle values', () => {
+    expect(median([9, 1, 5])).toBe(5);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([10, 20])).toBe(15);
+  });
+
+  it('leaves its input in place', () => {
+    const values = [3, 1, 2];
+    median(values);
+    expect(values).toEqual([3, 1, 2]);
   });
 });
