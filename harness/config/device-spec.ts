@@ -195,13 +195,8 @@ export const SshDeviceSpec = z
   })
   .describe('A Linux board reached with the system OpenSSH client: one reused connection per device, files pushed to a content-addressed cache on the board, the runner run there.');
 
-/**
- * Device kinds edgebench knows of. Only those with a driver are accepted;
- * the rest are named so that a devices.yaml written for them gets a clear
- * "not implemented yet" instead of "unknown kind".
- */
+/** Device kinds edgebench has a driver for. */
 export const IMPLEMENTED_DEVICE_KINDS = ['local', 'emulated', 'qemu-arm64', 'browser', 'appium', 'ssh'] as const;
-export const PLANNED_DEVICE_KINDS = [] as const;
 
 export const DeviceSpec = z.discriminatedUnion('kind', [LocalDeviceSpec, EmulatedDeviceSpec, QemuArm64DeviceSpec, BrowserDeviceSpec, AppiumDeviceSpec, SshDeviceSpec]);
 export type DeviceSpec = z.infer<typeof DeviceSpec>;

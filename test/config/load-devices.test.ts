@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigErrors } from '../../harness/config/errors.ts';
-import { PLANNED_DEVICE_KINDS } from '../../harness/config/device-spec.ts';
 import { loadDevices } from '../../harness/config/load-devices.ts';
 import { tempProject, type TempProject } from '../helpers/project.ts';
 import { configErrorMessage } from '../helpers/config-errors.ts';
@@ -38,13 +37,6 @@ describe('loadDevices', () => {
     const message = messageOf(() => loadDevices(file));
     expect(message).toContain('devices.yaml:5: devices[1].kind: unknown device kind "lcoal"');
     expect(message).toContain('fix: use one of: local');
-  });
-
-  // Only while some kind is planned but not implemented.
-  const planned: readonly string[] = PLANNED_DEVICE_KINDS;
-  it.skipIf(planned.length === 0)('says a planned kind is not implemented yet rather than unknown', async () => {
-    const file = await project.write('devices.yaml', `devices:\n  - id: pi\n    kind: ${planned[0]}\n`);
-    expect(messageOf(() => loadDevices(file))).toContain(`devices[0].kind: device kind "${planned[0]}" is not implemented yet`);
   });
 
   it('reports a misspelt field, a duplicate id and an empty list', async () => {
