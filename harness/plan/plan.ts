@@ -199,11 +199,14 @@ function selectDevices(all: DeviceSpec[], suite: Suite, options: { suiteFile: st
 }
 
 function fixForModelError(error: ModelFileError): string {
+  if (error.fix) return error.fix;
   switch (error.code) {
     case 'MODEL_NOT_FOUND':
       return 'check the path (it is relative to the suite file), or build the model first (npm run build:demo-models for the demo)';
     case 'EXTERNAL_DATA_MISSING':
       return 'copy the external data file next to the .onnx file; both belong to the variant';
+    case 'EXTERNAL_DATA_OUTSIDE':
+      return 'keep the external data files in the model\'s folder';
     case 'EXTERNAL_DATA_TRUNCATED':
     case 'MODEL_CORRUPT':
       return 'the file is incomplete or damaged; copy or export it again';
