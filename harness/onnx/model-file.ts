@@ -1,5 +1,6 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { indexedInputs, type IndexedTable } from './index-inputs.ts';
 import { elementTypeName, onnx, toNumber, type ElementType, type OnnxTypes } from './proto.ts';
 
 export interface ModelValueInfo {
@@ -7,6 +8,8 @@ export interface ModelValueInfo {
   type: ElementType | `unsupported(${number})`;
   /** Fixed sizes as numbers; symbolic or unknown dimensions as their name or null. */
   dims: (number | string | null)[];
+  /** For an input that indexes a table of known size (token ids into an embedding): values must be in [0, rows). */
+  indexes?: IndexedTable;
 }
 
 export interface ExternalDataRef {
@@ -60,8 +63,12 @@ export async function inspectModel(file: string): Promise<ModelInspection> {
   checkGraphIsComplete(file, graph);
   const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name));
   const externalData = await checkExternalData(file, model);
+  const tables = indexedInputs(graph);
   return {
-    inputs: (graph.input ?? []).filter((v) => !initializerNames.has(v.name)).map(valueInfo),
+    inputs: (graph.input ?? []).filter((v) => !initializerNames.has(v.name)).map((v) => {
+      const table = tables.get(v.name ?? '');
+      return { ...valueInfo(v), ...(table ? { indexes: table } : {}) };
+    }),
     outputs: (graph.output ?? []).map(valueInfo),
     externalData,
     opsets: (model.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: toNumber(o.version) })),
