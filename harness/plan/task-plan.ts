@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { ConfigError } from '../config/errors.ts';
+import { byteOrderMarkAt, BYTE_ORDER_MARK, BYTE_ORDER_MARK_NAME, withoutLeadingByteOrderMark } from '../config/byte-order-mark.ts';
+import { ConfigError, ConfigErrors } from '../config/errors.ts';
 import type { Suite } from '../config/suite.ts';
 import type { TaskSpec, TensorSpec } from '../runner/protocol.ts';
 import type { Dataset, Example } from './dataset.ts';
@@ -21,8 +22,11 @@ export function planTask(suite: Suite, suiteFile: string, variants: ResolvedVari
   const suiteDir = dirname(suiteFile);
   const generic = (example: Example, variant: ResolvedVariant, datasetFile: string) => feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name);
   switch (suite.task) {
-    case 'classify':
-      return { spec: { kind: 'classify' }, labels: suite.classification ? loadLabels(suite.classification.labels, suiteDir, suiteFile) : undefined, feeds: generic };
+    case 'classify': {
+      const labels = suite.classification ? loadLabels(suite.classification.labels, suiteDir, suiteFile) : undefined;
+      if (labels) checkLabelsMatchLogits(labels, suite.classification!.labels, variants, suiteFile);
+      return { spec: { kind: 'classify' }, labels, feeds: generic };
+    }
     case 'embed':
       return { spec: { kind: 'embed' }, feeds: generic };
     case 'forward':
@@ -50,13 +54,54 @@ export function planTask(suite: Suite, suiteFile: string, variants: ResolvedVari
 }
 
 function loadLabels(labels: string | string[], suiteDir: string, suiteFile: string): string[] {
-  if (Array.isArray(labels)) return labels;
+  if (Array.isArray(labels)) return checkLabelText(labels, suiteFile);
   const file = resolve(suiteDir, labels);
+  const shown = relative(process.cwd(), file);
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'string')) return parsed;
+    // An editor may start a UTF-8 file with a byte-order mark; it is not part of the list.
+    const text = withoutLeadingByteOrderMark(readFileSync(file, 'utf8'));
+    const bom = byteOrderMarkAt(text);
+    if (bom) throw new ConfigError(shown, undefined, `${BYTE_ORDER_MARK_NAME} at ${bom}, after the start of the file`, 'remove it (save the file as UTF-8 without BOM)');
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(suiteFile, 'classification.labels', `cannot read ${relative(process.cwd(), file)} (${(error as Error).message})`, 'point it at a JSON file holding a list of class names');
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(suiteFile, 'classification.labels', `cannot read ${shown} (${(error as Error).message})`, 'point it at a JSON file holding a list of class names');
   }
-  throw new ConfigError(suiteFile, 'classification.labels', `${relative(process.cwd(), file)} does not hold a list of strings`, 'write the class names in logit order as a JSON list');
+  if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'string')) return parsed;
+  throw new ConfigError(suiteFile, 'classification.labels', `${shown} does not hold a list of strings`, 'write the class names in logit order as a JSON list');
+}
+
+/** A label with an invisible byte-order mark never equals the dataset's label, and every answer scores wrong. */
+function checkLabelText(labels: string[], suiteFile: string): string[] {
+  const index = labels.findIndex((l) => l.includes(BYTE_ORDER_MARK));
+  if (index >= 0) {
+    throw new ConfigError(suiteFile, `classification.labels[${index}]`, `label ${JSON.stringify(labels[index]).replaceAll(BYTE_ORDER_MARK, '\\uFEFF')} holds ${BYTE_ORDER_MARK_NAME}`, 'remove the byte-order mark from the label (save the file as UTF-8 without BOM)');
+  }
+  return labels;
+}
+
+/**
+ * The runner picks the argmax of the model's first output and names it by
+ * label: with more or fewer labels than logits, every answer is misnamed and
+ * accuracy reads 0% on a run that otherwise looks fine. Checked where the last
+ * dimension is a fixed number; a symbolic one is left to the run.
+ */
+function checkLabelsMatchLogits(labels: string[], source: string | string[], variants: ResolvedVariant[], suiteFile: string): void {
+  const from = typeof source === 'string' ? `${source} holds` : 'the suite lists';
+  const errors: ConfigError[] = [];
+  for (const { model, variant } of variants) {
+    const output = model.outputs[0];
+    const logits = output?.dims.at(-1);
+    if (!output || typeof logits !== 'number' || logits === labels.length) continue;
+    errors.push(
+      new ConfigError(
+        suiteFile,
+        'classification.labels',
+        `${from} ${labels.length} labels, but variant "${variant.name}" outputs ${logits} logits (its first output "${output.name}" has shape [${output.dims.map((d) => d ?? '?').join(', ')}])`,
+        `give exactly ${logits} class names, in logit order, or check that the variant is the classifier the labels belong to`,
+      ),
+    );
+  }
+  if (errors.length > 0) throw new ConfigErrors(errors);
 }
