@@ -43,13 +43,28 @@ export function planTask(suite: Suite, suiteFile: string, variants: ResolvedVari
         spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: options.stopTokenIds ?? tokenizer?.eosTokenIds ?? [] },
         tokenizer,
         // The runner builds attention_mask, position_ids and the KV cache itself: a prompt is just its token ids.
-        feeds: (example, _variant, datasetFile) => {
-          const ids = example.inputs?.input_ids !== undefined ? generic(example, _variant, datasetFile).input_ids!.data : tokenizer!.encode(example.text!);
+        feeds: (example, variant, datasetFile) => {
+          const ids = example.inputs?.input_ids !== undefined ? generic(example, variant, datasetFile).input_ids!.data : tokenizer!.encode(example.text!);
           if (ids.length === 0) throw new ConfigError(`${datasetFile}:${example.line}`, 'text', 'the prompt encodes to no tokens', 'give every example a non-empty prompt');
+          if (example.inputs?.input_ids === undefined) checkTokenizerFitsModel(ids, variant, tokenizer!, `${datasetFile}:${example.line}`);
           return { input_ids: { type: 'int64', dims: [1, ids.length], data: ids } };
         },
       };
     }
+  }
+}
+
+/** A tokenizer from another model encodes ids the model's embedding does not have: onnxruntime would fail mid-run. */
+function checkTokenizerFitsModel(ids: readonly number[], variant: ResolvedVariant, tokenizer: TextTokenizer, where: string): void {
+  const table = variant.model.inputs.find((i) => i.name === 'input_ids')?.indexes;
+  const beyond = table ? ids.find((id) => id >= table.rows) : undefined;
+  if (table && beyond !== undefined) {
+    throw new ConfigError(
+      where,
+      'text',
+      `${relative(process.cwd(), tokenizer.file)} encodes the prompt to token id ${beyond}, outside the vocabulary of variant "${variant.variant.name}" ("input_ids" indexes "${table.table}", which has ${table.rows} rows)`,
+      'use the tokenizer that belongs to the model (generation.tokenizer)',
+    );
   }
 }
 
