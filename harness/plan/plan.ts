@@ -164,7 +164,7 @@ async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: Re
 
 /** A variant whose model cannot be read: what is on disk, with nothing inferred. */
 async function unusableVariant(spec: Suite['variants'][number], modelPath: string): Promise<ResolvedVariant> {
-  const bytes = await stat(modelPath).then((s) => s.size, () => 0);
+  const bytes = await stat(modelPath).then((s) => (s.isFile() ? s.size : 0), () => 0);
   return {
     modelPath,
     model: { inputs: [], outputs: [], externalData: [], opsets: [], producer: '', nodeCount: 0 },

@@ -100,3 +100,16 @@ describe('external data that leaves the model folder is refused', () => {
     expect(Buffer.compare(await readFile(project.path('models/m/bias.bin')), Buffer.from(BIAS.buffer))).toBe(0);
   });
 });
+
+describe('a model path that is not a file', () => {
+  it('records a folder as the variant\'s problem, with no size, and a link loop as a loop', async () => {
+    await mkdir(project.path('models/folder.onnx'), { recursive: true });
+    const [folder] = (await planOf('models/folder.onnx')).variants;
+    expect(folder!.problem).toMatchObject({ code: 'MODEL_UNREADABLE', message: expect.stringMatching(/folder\.onnx: the model path is a directory, not an \.onnx file \(fix: name the \.onnx file inside the folder/) });
+    expect(folder!.variant.diskBytes).toBe(0);
+
+    await symlink('loop.onnx', project.path('models/loop.onnx'));
+    const [loop] = (await planOf('models/loop.onnx')).variants;
+    expect(loop!.problem?.message).toMatch(/loop\.onnx: the model path is a symbolic link that leads back to itself \(a link loop\) \(fix: point the link at the real \.onnx file/);
+  });
+});
