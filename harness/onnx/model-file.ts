@@ -83,12 +83,13 @@ async function readModelBytes(file: string): Promise<Uint8Array> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ModelFileError('MODEL_NOT_FOUND', file, 'model file not found');
-    if (code === 'EISDIR') throw new ModelFileError('MODEL_UNREADABLE', file, 'the model path is a directory, not an .onnx file', 'name the .onnx file inside the folder, not the folder');
+    const unreadable = (problem: string, fix: string) => new ModelFileError('MODEL_UNREADABLE', file, problem, fix);
+    if (code === 'EISDIR') throw unreadable('the model path is a directory, not an .onnx file', 'name the .onnx file inside the folder, not the folder');
     if (code === 'ELOOP') {
-      throw new ModelFileError('MODEL_UNREADABLE', file, 'the model path is a symbolic link that leads back to itself (a link loop)', 'point the link at the real .onnx file, or name that file directly');
+      throw unreadable('the model path is a symbolic link that leads back to itself (a link loop)', 'point the link at the real .onnx file, or name that file directly');
     }
-    if (code === 'EACCES' || code === 'EPERM') throw new ModelFileError('MODEL_UNREADABLE', file, `cannot read model file (${code}: permission denied)`, 'check the file permissions');
-    throw new ModelFileError('MODEL_UNREADABLE', file, `cannot read model file (${code ?? String(error)})`, 'check that the path names a readable .onnx file');
+    if (code === 'EACCES' || code === 'EPERM') throw unreadable(`cannot read model file (${code}: permission denied)`, 'check the file permissions');
+    throw unreadable(`cannot read model file (${code ?? String(error)})`, 'check that the path names a readable .onnx file');
   }
 }
 
@@ -177,7 +178,9 @@ async function checkExternalData(file: string, model: OnnxTypes.IModelProto): Pr
     const path = join(folder, location);
     await checkStaysInFolder(file, folder, path, location, where);
     const size = await stat(path).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
-    if (size === undefined) throw new ModelFileError('EXTERNAL_DATA_MISSING', path, `external data file of ${file} not found (or not a regular file), read by ${where}`);
+    if (size === undefined) {
+      throw new ModelFileError('EXTERNAL_DATA_MISSING', path, `external data file of ${file} not found (or not a regular file), read by ${where}`);
+    }
     if (size < requiredBytes) {
       throw new ModelFileError('EXTERNAL_DATA_TRUNCATED', path, `external data file is truncated: ${size} bytes, the model reads up to byte ${requiredBytes}`);
     }
@@ -186,7 +189,9 @@ async function checkExternalData(file: string, model: OnnxTypes.IModelProto): Pr
   return refs;
 }
 
-const OUTSIDE_FIX = 'keep the external data files in the model\'s folder as regular files (a link may point only to a file in that folder), with locations relative to it; copy the data beside the .onnx file';
+const OUTSIDE_FIX =
+  'keep the external data files in the model\'s folder as regular files (a link may point only to a file in that folder), ' +
+  'with locations relative to it; copy the data beside the .onnx file';
 
 /**
  * A link in the model folder may lead anywhere (/etc/passwd): the file that is
@@ -202,7 +207,8 @@ async function checkStaysInFolder(file: string, folder: string, path: string, lo
   const realFolder = await realpath(folder);
   const inside = relative(realFolder, real);
   if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    throw new ModelFileError('EXTERNAL_DATA_OUTSIDE', file, `${where} reads "${location}", which leads through a link to ${real}, outside the model folder`, OUTSIDE_FIX);
+    const problem = `${where} reads "${location}", which leads through a link to ${real}, outside the model folder`;
+    throw new ModelFileError('EXTERNAL_DATA_OUTSIDE', file, problem, OUTSIDE_FIX);
   }
 }
 

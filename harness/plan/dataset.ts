@@ -74,16 +74,18 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
     try {
       json = JSON.parse(raw);
     } catch (error) {
+      const at = `${file}:${line}`;
       errors.push(
         bom >= 0
-          ? new ConfigError(`${file}:${line}`, undefined, `not valid JSON: ${BYTE_ORDER_MARK_NAME} at column ${bom + 1}`, 'remove it (files joined together each keep their own; save as UTF-8 without BOM)')
-          : new ConfigError(`${file}:${line}`, undefined, `not valid JSON (${(error as Error).message})`, 'write one JSON object per line'),
+          ? new ConfigError(at, undefined, `not valid JSON: ${BYTE_ORDER_MARK_NAME} at column ${bom + 1}`, 'remove it (files joined together each keep their own; save as UTF-8 without BOM)')
+          : new ConfigError(at, undefined, `not valid JSON (${(error as Error).message})`, 'write one JSON object per line'),
       );
       return;
     }
     const marked = bom >= 0 ? pathToByteOrderMark(json, []) : undefined;
     if (marked) {
-      errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(marked), `the text holds ${BYTE_ORDER_MARK_NAME}, an invisible character`, 'remove it: it would be part of the prompt or label'));
+      const problem = `the text holds ${BYTE_ORDER_MARK_NAME}, an invisible character`;
+      errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(marked), problem, 'remove it: it would be part of the prompt or label'));
       return;
     }
     const parsed = DatasetExample.safeParse(json);

@@ -75,7 +75,8 @@ function checkIntegerRange(data: number[], type: FeedType, input: ModelValueInfo
     throw new ConfigError(
       where,
       field,
-      `id ${data[outOfTable]} at position ${outOfTable} is outside the vocabulary of variant "${variantName}": "${input.name}" indexes "${table.table}", which has ${table.rows} rows`,
+      `id ${data[outOfTable]} at position ${outOfTable} is outside the vocabulary of variant "${variantName}": ` +
+        `"${input.name}" indexes "${table.table}", which has ${table.rows} rows`,
       `use ids from 0 to ${table.rows - 1} (encode the text with the model's own tokenizer)`,
     );
   }

@@ -62,7 +62,8 @@ function checkTokenizerFitsModel(ids: readonly number[], variant: ResolvedVarian
     throw new ConfigError(
       where,
       'text',
-      `${relative(process.cwd(), tokenizer.file)} encodes the prompt to token id ${beyond}, outside the vocabulary of variant "${variant.variant.name}" ("input_ids" indexes "${table.table}", which has ${table.rows} rows)`,
+      `${relative(process.cwd(), tokenizer.file)} encodes the prompt to token id ${beyond}, outside the vocabulary of variant "${variant.variant.name}" ` +
+        `("input_ids" indexes "${table.table}", which has ${table.rows} rows)`,
       'use the tokenizer that belongs to the model (generation.tokenizer)',
     );
   }
@@ -77,11 +78,12 @@ function loadLabels(labels: string | string[], suiteDir: string, suiteFile: stri
     // An editor may start a UTF-8 file with a byte-order mark; it is not part of the list.
     const text = withoutLeadingByteOrderMark(readFileSync(file, 'utf8'));
     const bom = byteOrderMarkAt(text);
-    if (bom) throw new ConfigError(shown, undefined, `${BYTE_ORDER_MARK_NAME} at ${bom}, after the start of the file`, 'remove it (save the file as UTF-8 without BOM)');
+    if (bom) throw new ConfigError(shown, undefined, `${BYTE_ORDER_MARK_NAME} at ${bom}, after the start of the file`, 'remove it (save as UTF-8 without BOM)');
     parsed = JSON.parse(text);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(suiteFile, 'classification.labels', `cannot read ${shown} (${(error as Error).message})`, 'point it at a JSON file holding a list of class names');
+    const problem = `cannot read ${shown} (${(error as Error).message})`;
+    throw new ConfigError(suiteFile, 'classification.labels', problem, 'point it at a JSON file holding a list of class names');
   }
   if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'string')) return parsed;
   throw new ConfigError(suiteFile, 'classification.labels', `${shown} does not hold a list of strings`, 'write the class names in logit order as a JSON list');
@@ -91,7 +93,8 @@ function loadLabels(labels: string | string[], suiteDir: string, suiteFile: stri
 function checkLabelText(labels: string[], suiteFile: string): string[] {
   const index = labels.findIndex((l) => l.includes(BYTE_ORDER_MARK));
   if (index >= 0) {
-    throw new ConfigError(suiteFile, `classification.labels[${index}]`, `label ${JSON.stringify(labels[index]).replaceAll(BYTE_ORDER_MARK, '\\uFEFF')} holds ${BYTE_ORDER_MARK_NAME}`, 'remove the byte-order mark from the label (save the file as UTF-8 without BOM)');
+    const shown = JSON.stringify(labels[index]).replaceAll(BYTE_ORDER_MARK, '\\uFEFF');
+    throw new ConfigError(suiteFile, `classification.labels[${index}]`, `label ${shown} holds ${BYTE_ORDER_MARK_NAME}`, 'remove the byte-order mark from the label');
   }
   return labels;
 }
@@ -113,7 +116,8 @@ function checkLabelsMatchLogits(labels: string[], source: string | string[], var
       new ConfigError(
         suiteFile,
         'classification.labels',
-        `${from} ${labels.length} labels, but variant "${variant.name}" outputs ${logits} logits (its first output "${output.name}" has shape [${output.dims.map((d) => d ?? '?').join(', ')}])`,
+        `${from} ${labels.length} labels, but variant "${variant.name}" outputs ${logits} logits ` +
+          `(its first output "${output.name}" has shape [${output.dims.map((d) => d ?? '?').join(', ')}])`,
         `give exactly ${logits} class names, in logit order, or check that the variant is the classifier the labels belong to`,
       ),
     );
