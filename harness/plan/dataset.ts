@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { BYTE_ORDER_MARK, BYTE_ORDER_MARK_NAME, withoutLeadingByteOrderMark } from '../config/byte-order-mark.ts';
 import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
 import { sha256Text } from './hash.ts';
 
@@ -33,6 +34,25 @@ export interface Dataset {
   examples: Example[];
 }
 
+/** Where in a parsed line a string (or key) holds a byte-order mark. */
+function pathToByteOrderMark(value: unknown, path: PropertyKey[]): PropertyKey[] | undefined {
+  if (typeof value === 'string') return value.includes(BYTE_ORDER_MARK) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = pathToByteOrderMark(item, [...path, index]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = key.includes(BYTE_ORDER_MARK) ? [...path, key.replaceAll(BYTE_ORDER_MARK, '\\uFEFF')] : pathToByteOrderMark(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Reads a JSON-lines dataset; every bad line is reported with its line number. */
 export async function loadDataset(file: string, referencedFrom: string): Promise<Dataset> {
   let text: string;
@@ -45,14 +65,27 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
   const errors: ConfigError[] = [];
   const examples: Example[] = [];
   const ids = new Map<string, number>();
-  text.split('\n').forEach((raw, index) => {
+  // An editor may start a UTF-8 file with a byte-order mark; it is not part of the first line.
+  withoutLeadingByteOrderMark(text).split('\n').forEach((raw, index) => {
     const line = index + 1;
     if (raw.trim() === '') return;
+    const bom = raw.indexOf(BYTE_ORDER_MARK);
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch (error) {
-      errors.push(new ConfigError(`${file}:${line}`, undefined, `not valid JSON (${(error as Error).message})`, 'write one JSON object per line'));
+      const at = `${file}:${line}`;
+      errors.push(
+        bom >= 0
+          ? new ConfigError(at, undefined, `not valid JSON: ${BYTE_ORDER_MARK_NAME} at column ${bom + 1}`, 'remove it (files joined together each keep their own; save as UTF-8 without BOM)')
+          : new ConfigError(at, undefined, `not valid JSON (${(error as Error).message})`, 'write one JSON object per line'),
+      );
+      return;
+    }
+    const marked = bom >= 0 ? pathToByteOrderMark(json, []) : undefined;
+    if (marked) {
+      const problem = `the text holds ${BYTE_ORDER_MARK_NAME}, an invisible character`;
+      errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(marked), problem, 'remove it: it would be part of the prompt or label'));
       return;
     }
     const parsed = DatasetExample.safeParse(json);

@@ -35,9 +35,51 @@ export function feedsForExample(example: Example, inputs: readonly ModelValueInf
     if (INTEGER_TYPES.has(type) && data.some((v) => !Number.isInteger(v))) {
       throw new ConfigError(where, `inputs.${input.name}`, `"${input.name}" is ${type} but the line has non-integer values`, 'write whole numbers (token ids) for integer inputs');
     }
+    if (INTEGER_TYPES.has(type)) checkIntegerRange(data, type, input, where, variantName);
     feeds[input.name] = { type, dims, data };
   }
   return feeds;
+}
+
+/** Exactly representable ranges: a JSON number beyond 2^53 has already lost its low digits, so int64 stops there. */
+const INTEGER_RANGES: Partial<Record<FeedType, [number, number]>> = {
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int16: [-(2 ** 15), 2 ** 15 - 1],
+  int8: [-128, 127],
+  uint16: [0, 2 ** 16 - 1],
+  uint8: [0, 255],
+};
+
+/**
+ * A value the feed's type cannot hold would wrap around on its way into the
+ * tensor (2^64 becomes token 0) and the model would silently read another id;
+ * an id past the end of the model's embedding table fails or reads garbage.
+ */
+function checkIntegerRange(data: number[], type: FeedType, input: ModelValueInfo, where: string, variantName: string): void {
+  const field = `inputs.${input.name}`;
+  const [min, max] = INTEGER_RANGES[type]!;
+  const outOfType = data.findIndex((v) => v < min || v > max);
+  if (outOfType >= 0) {
+    const value = data[outOfType]!;
+    const why =
+      type === 'int64' && Math.abs(value) < 2 ** 63
+        ? `beyond ±(2^53 − 1), the largest integer a JSON number holds exactly (it would be read as another id)`
+        : `outside the ${type} range [${min}, ${max}]`;
+    throw new ConfigError(where, field, `value ${BigInt(value)} at position ${outOfType} is ${why}`, `write ${type} values within [${min}, ${max}]`);
+  }
+  const table = input.indexes;
+  if (!table) return;
+  const outOfTable = data.findIndex((v) => v < 0 || v >= table.rows);
+  if (outOfTable >= 0) {
+    throw new ConfigError(
+      where,
+      field,
+      `id ${data[outOfTable]} at position ${outOfTable} is outside the vocabulary of variant "${variantName}": ` +
+        `"${input.name}" indexes "${table.table}", which has ${table.rows} rows`,
+      `use ids from 0 to ${table.rows - 1} (encode the text with the model's own tokenizer)`,
+    );
+  }
 }
 
 function flatten(value: unknown, where: string, field: string): { dims: number[]; data: number[] } {

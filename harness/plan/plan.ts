@@ -164,7 +164,7 @@ async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: Re
 
 /** A variant whose model cannot be read: what is on disk, with nothing inferred. */
 async function unusableVariant(spec: Suite['variants'][number], modelPath: string): Promise<ResolvedVariant> {
-  const bytes = await stat(modelPath).then((s) => s.size, () => 0);
+  const bytes = await stat(modelPath).then((s) => (s.isFile() ? s.size : 0), () => 0);
   return {
     modelPath,
     model: { inputs: [], outputs: [], externalData: [], opsets: [], producer: '', nodeCount: 0 },
@@ -199,11 +199,14 @@ function selectDevices(all: DeviceSpec[], suite: Suite, options: { suiteFile: st
 }
 
 function fixForModelError(error: ModelFileError): string {
+  if (error.fix) return error.fix;
   switch (error.code) {
     case 'MODEL_NOT_FOUND':
       return 'check the path (it is relative to the suite file), or build the model first (npm run build:demo-models for the demo)';
     case 'EXTERNAL_DATA_MISSING':
       return 'copy the external data file next to the .onnx file; both belong to the variant';
+    case 'EXTERNAL_DATA_OUTSIDE':
+      return 'keep the external data files in the model\'s folder';
     case 'EXTERNAL_DATA_TRUNCATED':
     case 'MODEL_CORRUPT':
       return 'the file is incomplete or damaged; copy or export it again';

@@ -7,6 +7,8 @@ import { parse, stringify } from 'yaml';
 import { ConfigError, ConfigErrors } from '../../harness/config/errors.ts';
 import { loadDevices } from '../../harness/config/load-devices.ts';
 import { loadSuite } from '../../harness/config/load-suite.ts';
+import { loadDataset } from '../../harness/plan/dataset.ts';
+import { feedsForExample } from '../../harness/plan/feeds.ts';
 
 /**
  * Hostile and broken configs: thousands of mutations of the real devices.yaml
@@ -104,4 +106,59 @@ describe('fuzzed configs end in a valid config or clean errors naming the field,
       }, 120_000);
     }
   }
+});
+
+describe('fuzzed dataset lines: token ids and byte-order marks end in the exact ids written, or errors naming the line', () => {
+  const TOKENS = ['0', '7', '49', '4e1', '50', '-1', '2.5', '9007199254740991', '9007199254740993', '18446744073709551616', '-9223372036854775809'];
+  const INPUT = { name: 'input_ids', type: 'int64' as const, dims: ['batch', 'sequence'], indexes: { table: 'embedding', rows: 50 } };
+  const exact = (token: string) => (/^-?\d+$/.test(token) ? BigInt(token) : Number.isInteger(Number(token)) ? BigInt(Number(token)) : undefined);
+  const line = fc.record({ ids: fc.array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 4 }), bomAt: fc.option(fc.nat(60), { freq: 3 }) });
+
+  it('300 datasets of token ids, some with byte-order marks', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.array(line, { minLength: 1, maxLength: 5 }), async (leadingBom, lines) => {
+        const raw = lines.map(({ ids, bomAt }) => {
+          const json = `{"inputs": {"input_ids": [[${ids.join(', ')}]]}, "label": "b"}`;
+          return bomAt === null ? json : json.slice(0, bomAt % json.length) + '\uFEFF' + json.slice(bomAt % json.length);
+        });
+        // A mark at the very start of the file is the file's own byte-order mark, which is accepted.
+        const marked = lines.map(({ bomAt }, index) => bomAt !== null && !(index === 0 && !leadingBom && raw[0]!.startsWith('\uFEFF')));
+        const file = join(dir, `dataset-${n++}.jsonl`);
+        writeFileSync(file, `${leadingBom ? '\uFEFF' : ''}${raw.join('\n')}\n`);
+        const named = (errors: ConfigError[]) => {
+          for (const e of errors) if (!/:\d+$/.test(e.file) || !e.file.startsWith(file) || !e.problem || !e.fix) throw new Error(`an error without its line or fix: ${e.message}`);
+        };
+        let dataset;
+        try {
+          dataset = await loadDataset(file, 'suite.yaml');
+        } catch (error) {
+          if (!(error instanceof ConfigErrors)) throw error;
+          named(error.errors);
+          // Every line holding a byte-order mark (other than the file's first character) is named for it.
+          for (const [index, isMarked] of marked.entries()) {
+            if (isMarked) expect(error.errors.some((e) => e.file === `${file}:${index + 1}` && e.problem.includes('a byte-order mark (U+FEFF)'))).toBe(true);
+          }
+          return;
+        }
+        expect(marked.some(Boolean)).toBe(false);
+        for (const example of dataset.examples) {
+          const written = lines[example.line - 1]!.ids;
+          try {
+            const { data } = feedsForExample(example, [INPUT], file, 'v').input_ids!;
+            // Accepted ids are exactly the ids written, and inside the vocabulary.
+            expect(data.map((v) => BigInt(v))).toEqual(written.map(exact));
+            expect(data.every((v) => v >= 0 && v < 50)).toBe(true);
+          } catch (error) {
+            if (!(error instanceof ConfigError)) throw error;
+            named([error]);
+            expect(error.file).toBe(`${file}:${example.line}`);
+            expect(written.some((t) => { const v = exact(t); return v === undefined || v < 0n || v >= 50n; })).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300, seed: 20261204 },
+    );
+    expect(n).toBeGreaterThanOrEqual(300);
+  }, 120_000);
 });

@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { floatTensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
-import { onnx } from '../../harness/onnx/proto.ts';
+import { onnx, type OnnxTypes } from '../../harness/onnx/proto.ts';
 import { gaussian, seededRandom } from '../../scripts/demo/random.ts';
 
 export function randomMatrix(rows: number, cols: number, seed: number, scale = 1): Float32Array {
@@ -53,4 +55,63 @@ export function maxAbs(a: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]!));
   return max;
+}
+
+/** A float32 tensor whose bytes live in `location` (relative to the model's folder), written there from offset 0. */
+function externalFloatTensor(name: string, dims: number[], location: string): OnnxTypes.TensorProto {
+  const length = dims.reduce((product, d) => product * d, 1) * 4;
+  return onnx.TensorProto.create({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      onnx.StringStringEntryProto.create({ key: 'location', value: location }),
+      onnx.StringStringEntryProto.create({ key: 'offset', value: '0' }),
+      onnx.StringStringEntryProto.create({ key: 'length', value: String(length) }),
+    ],
+  });
+}
+
+/**
+ * y = x + B with B [1, n] kept in the external file `location` beside the model, but not as a graph
+ * initializer: as the value of a Constant node, or as an initializer inside an If's then-branch
+ * (the model then takes a bool `cond`; true adds B, false passes x through). x: float32 [1, n].
+ * Writes the data file only when `bias` is given, so tests can put a link there instead.
+ */
+export async function writeHiddenExternalData(file: string, place: 'constant' | 'subgraph', options: { n: number; location: string; bias?: Float32Array }): Promise<void> {
+  const { n, location } = options;
+  const Float = onnx.TensorProto.DataType.FLOAT;
+  const input = tensorValue('x', Float, [1, n]);
+  const output = tensorValue('y', Float, [1, n]);
+  const graph: OnnxTypes.IGraphProto =
+    place === 'constant'
+      ? { name: 'constant-bias', node: [node('Constant', [], ['B'], { value: { tensor: externalFloatTensor('B', [1, n], location) } }), node('Add', ['x', 'B'], ['y'])], input: [input], output: [output] }
+      : {
+          name: 'branch-bias',
+          node: [
+            onnx.NodeProto.create({
+              opType: 'If',
+              name: 'If_y',
+              input: ['cond'],
+              output: ['y'],
+              attribute: [
+                onnx.AttributeProto.create({
+                  name: 'then_branch',
+                  type: onnx.AttributeProto.AttributeType.GRAPH,
+                  g: onnx.GraphProto.create({ name: 'then', node: [node('Add', ['x', 'B'], ['then_y'])], initializer: [externalFloatTensor('B', [1, n], location)], output: [tensorValue('then_y', Float, [1, n])] }),
+                }),
+                onnx.AttributeProto.create({
+                  name: 'else_branch',
+                  type: onnx.AttributeProto.AttributeType.GRAPH,
+                  g: onnx.GraphProto.create({ name: 'else', node: [node('Identity', ['x'], ['else_y'])], output: [tensorValue('else_y', Float, [1, n])] }),
+                }),
+              ],
+            }),
+          ],
+          input: [input, tensorValue('cond', onnx.TensorProto.DataType.BOOL, [])],
+          output: [output],
+        };
+  await writeModel(file, model(graph, [{ version: 17 }]));
+  if (options.bias) await writeFile(join(dirname(file), location), options.bias);
 }
