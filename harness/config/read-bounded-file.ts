@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { ConfigError } from './errors.ts';
 
@@ -12,8 +12,10 @@ export const FILE_LIMITS = {
   dataset: 64 * MiB,
   /** cached cloud-baseline answers */
   baselineAnswer: 64 * MiB,
-  /** keys, manifests and signatures: a few kilobytes when genuine */
-  small: 1 * MiB,
+  /** signing keys: a few hundred bytes when genuine */
+  key: 1 * MiB,
+  /** quantize manifests and signature files: kilobytes, more for a model of many layers */
+  manifest: 16 * MiB,
 } as const;
 
 export interface ReadLimit {
@@ -44,6 +46,7 @@ export function readBoundedFileSync(file: string, limit: ReadLimit): Buffer {
   try {
     const stats = fstatSync(fd);
     checkRegularAndSize(file, stats, limit);
+    if (limit.maxBytes === undefined) return readFileSync(fd);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -67,6 +70,7 @@ export async function readBoundedFile(file: string, limit: ReadLimit): Promise<B
   try {
     const stats = await handle.stat();
     checkRegularAndSize(file, stats, limit);
+    if (limit.maxBytes === undefined) return await handle.readFile();
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {

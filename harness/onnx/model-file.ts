@@ -1,5 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { ConfigError } from '../config/errors.ts';
+import { readBoundedFile } from '../config/read-bounded-file.ts';
 import { elementTypeName, onnx, toNumber, type ElementType, type OnnxTypes } from './proto.ts';
 
 export interface ModelValueInfo {
@@ -28,7 +30,7 @@ export interface ModelInspection {
 /** Why a model file cannot be used; `code` is stable for tests and results. */
 export class ModelFileError extends Error {
   constructor(
-    readonly code: 'MODEL_NOT_FOUND' | 'MODEL_UNREADABLE' | 'MODEL_CORRUPT' | 'EXTERNAL_DATA_MISSING' | 'EXTERNAL_DATA_TRUNCATED',
+    readonly code: 'MODEL_NOT_FOUND' | 'MODEL_NOT_A_FILE' | 'MODEL_UNREADABLE' | 'MODEL_CORRUPT' | 'EXTERNAL_DATA_MISSING' | 'EXTERNAL_DATA_TRUNCATED',
     readonly file: string,
     message: string,
   ) {
@@ -70,8 +72,10 @@ export async function inspectModel(file: string): Promise<ModelInspection> {
 
 async function readModelBytes(file: string): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    // No size limit (models are large), but /dev/zero or a FIFO would never end: only a regular file is read.
+    return await readBoundedFile(file, { what: 'model path' });
   } catch (error) {
+    if (error instanceof ConfigError) throw new ModelFileError('MODEL_NOT_A_FILE', file, error.problem);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ModelFileError('MODEL_NOT_FOUND', file, 'model file not found');
     throw new ModelFileError('MODEL_UNREADABLE', file, `cannot read model file (${code ?? String(error)})`);
@@ -116,8 +120,10 @@ async function checkExternalData(file: string, graph: OnnxTypes.IGraphProto): Pr
   const refs: ExternalDataRef[] = [];
   for (const [location, requiredBytes] of required) {
     const path = join(dirname(file), location);
-    const size = await stat(path).then((s) => s.size, () => undefined);
-    if (size === undefined) throw new ModelFileError('EXTERNAL_DATA_MISSING', path, `external data file of ${file} not found`);
+    const stats = await stat(path).catch(() => undefined);
+    if (stats === undefined) throw new ModelFileError('EXTERNAL_DATA_MISSING', path, `external data file of ${file} not found`);
+    if (!stats.isFile()) throw new ModelFileError('MODEL_NOT_A_FILE', path, `external data file of ${file} is not a regular file`);
+    const size = stats.size;
     if (size < requiredBytes) {
       throw new ModelFileError('EXTERNAL_DATA_TRUNCATED', path, `external data file is truncated: ${size} bytes, the model reads up to byte ${requiredBytes}`);
     }

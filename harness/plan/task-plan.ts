@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
+import { FILE_LIMITS, readBoundedFileSync } from '../config/read-bounded-file.ts';
 import type { Suite } from '../config/suite.ts';
 import type { TaskSpec, TensorSpec } from '../runner/protocol.ts';
 import type { Dataset, Example } from './dataset.ts';
@@ -53,9 +53,10 @@ function loadLabels(labels: string | string[], suiteDir: string, suiteFile: stri
   if (Array.isArray(labels)) return labels;
   const file = resolve(suiteDir, labels);
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const parsed: unknown = JSON.parse(readBoundedFileSync(file, { what: 'label list', maxBytes: FILE_LIMITS.dataset }).toString('utf8'));
     if (Array.isArray(parsed) && parsed.every((l) => typeof l === 'string')) return parsed;
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(suiteFile, 'classification.labels', `cannot read ${relative(process.cwd(), file)} (${(error as Error).message})`, 'point it at a JSON file holding a list of class names');
   }
   throw new ConfigError(suiteFile, 'classification.labels', `${relative(process.cwd(), file)} does not hold a list of strings`, 'write the class names in logit order as a JSON list');
