@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { CST, isNode, Lexer, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors, formatFieldPath } from './errors.ts';
 import { FILE_LIMITS, readBoundedFileSync } from './read-bounded-file.ts';
@@ -27,6 +27,7 @@ export function readYaml(file: string, whatItIs: string): YamlSource {
       code === 'ENOENT' ? `create it, or point edgebench at the right file` : 'check the file permissions',
     );
   }
+  checkItemCount(file, whatItIs, text);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -51,6 +52,33 @@ export function readYaml(file: string, whatItIs: string): YamlSource {
     throw new ConfigError(line !== undefined ? `${file}:${line}` : file, line !== undefined ? undefined : '(aliases)', `YAML error: ${(error as Error).message.split('\n')[0]}`, 'define each &anchor before its *alias, or write the values out');
   }
   return { file, data, empty: doc.contents === null, locate: (path) => locate(file, doc, lineCounter, path) };
+}
+
+/**
+ * Most YAML items (keys, values, list entries, brackets) a suite or device
+ * inventory may hold. The demo suite has about 100 and devices.yaml about 250;
+ * composing a document costs more than linear time in its items (duplicate
+ * keys are looked for pairwise), so a file within the size limit could still
+ * take minutes. Counting with the lexer alone is cheap.
+ */
+export const MAX_YAML_ITEMS = 20_000;
+const NOT_ITEMS = new Set(['space', 'newline', 'comment', 'byte-order-mark', 'doc-mode', 'doc-start', 'doc-end']);
+
+function checkItemCount(file: string, whatItIs: string, text: string): void {
+  let items = 0;
+  for (const token of new Lexer().lex(text)) {
+    // A plain scalar is its marker token followed by its text, which tokenType does not know: only the marker counts.
+    const type = CST.tokenType(token);
+    if (type === null || NOT_ITEMS.has(type)) continue;
+    if (++items > MAX_YAML_ITEMS) {
+      throw new ConfigError(
+        file,
+        undefined,
+        `the ${whatItIs} holds more than ${MAX_YAML_ITEMS} YAML items (keys, values, list entries), edgebench's limit for a ${whatItIs}`,
+        `check that this is the ${whatItIs}; a genuine one holds a few hundred items`,
+      );
+    }
+  }
 }
 
 const YAML_FIXES: Partial<Record<string, string>> = {
@@ -96,11 +124,15 @@ function emptyFileError(file: string, schema: z.ZodType): ConfigError {
 
 // zod's own wording ("Invalid input: expected number, received undefined") tells neither that a field is missing nor what was found.
 function problemOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > SHOWN_KEYS) return `unrecognized keys: ${listKeys(issue.keys)}`;
   if (issue.code !== 'invalid_type' || !issue.message.startsWith('Invalid input: expected ')) return issue.message;
   const expected = EXPECTED[issue.expected] ?? `a ${issue.expected}`;
   if (issue.input === undefined) return `required field missing: it must be ${expected}`;
   return `must be ${expected}, got ${describeValue(issue.input)}`;
 }
+
+const SHOWN_KEYS = 10;
+const listKeys = (keys: string[]) => keys.slice(0, SHOWN_KEYS).map((k) => JSON.stringify(k)).join(', ') + (keys.length > SHOWN_KEYS ? ` and ${keys.length - SHOWN_KEYS} more` : '');
 
 const EXPECTED: Partial<Record<string, string>> = {
   object: 'a mapping (key: value lines)',
@@ -129,7 +161,7 @@ function defaultFix(issue: z.core.$ZodIssue): string {
       if (issue.input === undefined) return `add the required field "${String(issue.path.at(-1))}"`;
       return `change its value to ${EXPECTED[issue.expected] ?? `a ${issue.expected}`}`;
     case 'unrecognized_keys':
-      return `remove ${issue.keys.map((k) => `"${k}"`).join(', ')}, or check its spelling against the JSON Schema in schemas/`;
+      return `remove ${listKeys(issue.keys)}, or check its spelling against the JSON Schema in schemas/`;
     case 'invalid_value':
       return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
