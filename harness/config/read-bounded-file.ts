@@ -2,9 +2,9 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, stat
 import { open, stat } from 'node:fs/promises';
 import { ConfigError } from './errors.ts';
 
-export const MiB = 1024 * 1024;
+const MiB = 1024 * 1024;
 
-/** Size limits of the files edgebench reads whole into memory; models are streamed to runners and have none. */
+/** Size limits of the files edgebench reads whole into memory; models are large by nature and have none. */
 export const FILE_LIMITS = {
   /** suite files and devices.yaml */
   config: 1 * MiB,
@@ -88,7 +88,7 @@ export async function readBoundedFile(file: string, limit: ReadLimit): Promise<B
 }
 
 /** Refuses what is not a regular file, naming what it is. */
-export function checkRegularFile(file: string, stats: Stats, what: string): void {
+function checkRegularFile(file: string, stats: Stats, what: string): void {
   if (stats.isFile()) return;
   throw new ConfigError(file, undefined, `the ${what} is ${kindOf(stats)}, not a regular file`, `point edgebench at the ${what} itself (a regular file, or a symlink to one)`);
 }
@@ -126,7 +126,7 @@ function kindOf(stats: Stats): string {
   return 'something other than a file';
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes >= MiB) return `${Number.isInteger(bytes / MiB) ? bytes / MiB : (bytes / MiB).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} bytes`;
