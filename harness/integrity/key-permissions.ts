@@ -6,14 +6,14 @@ import { ConfigError } from '../config/errors.ts';
  * NTFS, SMB shares): chmod cannot make a key private there, so the check
  * would refuse every key on them. statfs(2) magic numbers.
  */
-const NO_UNIX_MODES = new Map<number, string>([
-  [0x4d44, 'FAT'],
-  [0x2011bab0, 'exFAT'],
-  [0x5346544e, 'NTFS'],
-  [0x7366746e, 'NTFS (ntfs3)'],
-  [0x517b, 'SMB'],
-  [0xff534d42, 'CIFS'],
-  [0xfe534d42, 'SMB2'],
+const NO_UNIX_MODES = new Set([
+  0x4d44, // FAT
+  0x2011bab0, // exFAT
+  0x5346544e, // NTFS
+  0x7366746e, // NTFS (ntfs3)
+  0x517b, // SMB
+  0xff534d42, // CIFS
+  0xfe534d42, // SMB2
 ]);
 
 /**
