@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../config/errors.ts';
+import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { sha256Text } from '../plan/hash.ts';
 
 /** The cloud baseline: answers from an OpenAI-compatible chat-completions endpoint, cached on disk so CI can replay them. */
@@ -143,10 +144,10 @@ function cacheFile(cacheDir: string, request: ChatRequest): string {
   return join(cacheDir, `${sha256Text(canonical)}.json`);
 }
 
-/** A missing or unreadable entry is a miss: it is fetched again and overwritten. */
+/** A missing or unreadable entry is a miss: it is fetched again and overwritten. So is one that is not a regular file or is oversized. */
 async function readCachedAnswer(file: string): Promise<string | undefined> {
   try {
-    const entry = JSON.parse(await readFile(file, 'utf8')) as { answer?: unknown };
+    const entry = JSON.parse((await readBoundedFile(file, { what: 'cached baseline answer', maxBytes: FILE_LIMITS.baselineAnswer })).toString('utf8')) as { answer?: unknown };
     return typeof entry.answer === 'string' ? entry.answer : undefined;
   } catch {
     return undefined;

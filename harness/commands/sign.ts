@@ -48,6 +48,8 @@ export function signCommands(program: Command): void {
 
 function asConfigError(what: string) {
   return (error: unknown): never => {
+    // Already names its file, the problem and the fix (a key, a manifest beside the model).
+    if (error instanceof ConfigError) throw error;
     if (error instanceof ModelFileError) throw new ConfigError('command line', what, error.message, 'name an existing, complete .onnx file');
     throw new ConfigError('command line', what, (error as Error).message, 'check the file');
   };

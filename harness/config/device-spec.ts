@@ -32,13 +32,28 @@ export const LocalDeviceSpec = z
   })
   .describe('The local host.');
 
+/**
+ * CPU quota, as a share of one core: the kernel refuses a CFS quota under 1 ms
+ * per period, and edgebench's period is 10 ms (cgroups/cell-cgroup.ts), so 0.1
+ * is the least it can apply; 1024 cores is the most any machine here has.
+ */
+export const MIN_CPU_QUOTA = 0.1;
+export const MAX_CPU_QUOTA = 1024;
+/** Memory caps are written to the kernel in bytes: above 2^33 MiB they are no longer exact integers. */
+export const MAX_MEMORY_MIB = 2 ** 33;
+
 export const EmulatedDeviceSpec = z
   .strictObject({
     ...deviceBase,
     kind: z.literal('emulated').describe('This machine, constrained like a weaker device: the runner runs in its own cgroup.'),
     cpus: z.array(z.number().int().nonnegative()).min(1).describe('Cores the runner is pinned to (cpuset), e.g. [0].'),
-    cpuQuota: z.number().positive().max(1024).optional().describe('CPU time per scheduling period as a share of one core, e.g. 0.5 for half a core; none when omitted.'),
-    memoryMiB: z.number().int().min(32).optional().describe('Memory cap in MiB (swap included); a variant that needs more is recorded as OOM at this cap.'),
+    cpuQuota: z
+      .number()
+      .min(MIN_CPU_QUOTA, `cpuQuota must be at least ${MIN_CPU_QUOTA} (a tenth of one core): the kernel refuses a smaller CPU quota`)
+      .max(MAX_CPU_QUOTA)
+      .optional()
+      .describe('CPU time per scheduling period as a share of one core, e.g. 0.5 for half a core (0.1 at least); none when omitted.'),
+    memoryMiB: z.number().int().min(32).max(MAX_MEMORY_MIB, 'memoryMiB must be at most 2^33 (8 PiB)').optional().describe('Memory cap in MiB (swap included); a variant that needs more is recorded as OOM at this cap.'),
     fallback: z
       .enum(['none', 'taskset'])
       .default('none')

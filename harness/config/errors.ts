@@ -15,10 +15,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Problems shown in one message; a hostile file can have tens of thousands, and a CI log needs the first few. */
+const SHOWN_ERRORS = 50;
+
 /** Several problems in one file are reported together so one edit fixes them all. */
 export class ConfigErrors extends Error {
   constructor(readonly errors: ConfigError[]) {
-    super(errors.map((e) => e.message).join('\n'));
+    const more = errors.length - SHOWN_ERRORS;
+    super([...errors.slice(0, SHOWN_ERRORS).map((e) => e.message), ...(more > 0 ? [`... and ${more} more problem(s) of the same kinds`] : [])].join('\n'));
     this.name = 'ConfigErrors';
   }
 }

@@ -1,21 +1,24 @@
-import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { CST, isNode, Lexer, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, ConfigErrors, formatFieldPath } from './errors.ts';
+import { FILE_LIMITS, readBoundedFileSync } from './read-bounded-file.ts';
 
 export interface YamlSource {
   file: string;
   /** Where a field path starts in the file, as "file:line", for error messages. */
   locate(path: readonly PropertyKey[]): string;
   data: unknown;
+  /** The file holds no YAML node at all: it is empty, or only comments. */
+  empty: boolean;
 }
 
 /** Reads and parses a YAML file; syntax errors come back with line and column. */
 export function readYaml(file: string, whatItIs: string): YamlSource {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedFileSync(file, { what: whatItIs, maxBytes: FILE_LIMITS.config, tooLargeFix: `check that this is the ${whatItIs}; a genuine one is a few kilobytes` }).toString('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(
       file,
@@ -24,6 +27,7 @@ export function readYaml(file: string, whatItIs: string): YamlSource {
       code === 'ENOENT' ? `create it, or point edgebench at the right file` : 'check the file permissions',
     );
   }
+  checkItemCount(file, whatItIs, text);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -47,7 +51,34 @@ export function readYaml(file: string, whatItIs: string): YamlSource {
     });
     throw new ConfigError(line !== undefined ? `${file}:${line}` : file, line !== undefined ? undefined : '(aliases)', `YAML error: ${(error as Error).message.split('\n')[0]}`, 'define each &anchor before its *alias, or write the values out');
   }
-  return { file, data, locate: (path) => locate(file, doc, lineCounter, path) };
+  return { file, data, empty: doc.contents === null, locate: (path) => locate(file, doc, lineCounter, path) };
+}
+
+/**
+ * Most YAML items (keys, values, list entries, brackets) a suite or device
+ * inventory may hold. The demo suite has about 100 and devices.yaml about 250;
+ * composing a document costs more than linear time in its items (duplicate
+ * keys are looked for pairwise), so a file within the size limit could still
+ * take minutes. Counting with the lexer alone is cheap.
+ */
+export const MAX_YAML_ITEMS = 20_000;
+const NOT_ITEMS = new Set(['space', 'newline', 'comment', 'byte-order-mark', 'doc-mode', 'doc-start', 'doc-end']);
+
+function checkItemCount(file: string, whatItIs: string, text: string): void {
+  let items = 0;
+  for (const token of new Lexer().lex(text)) {
+    // A plain scalar is its marker token followed by its text, which tokenType does not know: only the marker counts.
+    const type = CST.tokenType(token);
+    if (type === null || NOT_ITEMS.has(type)) continue;
+    if (++items > MAX_YAML_ITEMS) {
+      throw new ConfigError(
+        file,
+        undefined,
+        `the ${whatItIs} holds more than ${MAX_YAML_ITEMS} YAML items (keys, values, list entries), edgebench's limit for a ${whatItIs}`,
+        `check that this is the ${whatItIs}; a genuine one holds a few hundred items`,
+      );
+    }
+  }
 }
 
 const YAML_FIXES: Partial<Record<string, string>> = {
@@ -69,21 +100,68 @@ function locate(file: string, doc: Document, lineCounter: LineCounter, path: rea
 
 /** Validates parsed YAML against a schema; all problems are reported at once. */
 export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S, fixFor: (path: readonly PropertyKey[], message: string) => string | undefined = () => undefined): z.infer<S> {
-  const result = schema.safeParse(source.data);
+  if (source.empty) throw emptyFileError(source.file, schema);
+  // reportInput: a missing field and a field of the wrong type are the same zod issue; only the input tells them apart.
+  const result = schema.safeParse(source.data, { reportInput: true });
   if (result.success) return result.data;
   throw new ConfigErrors(
     result.error.issues.map(
-      (issue) => new ConfigError(source.locate(issue.path), formatFieldPath(issue.path), issue.message, fixFor(issue.path, issue.message) ?? defaultFix(issue)),
+      (issue) => new ConfigError(source.locate(issue.path), formatFieldPath(issue.path), problemOf(issue), fixFor(issue.path, issue.message) ?? defaultFix(issue)),
     ),
   );
+}
+
+/** What an empty file must hold at least: the fields the schema requires of an empty mapping. */
+function emptyFileError(file: string, schema: z.ZodType): ConfigError {
+  const required = (schema.safeParse({}).error?.issues ?? []).filter((i) => i.code === 'invalid_type' && i.path.length === 1).map((i) => String(i.path[0]));
+  return new ConfigError(
+    file,
+    undefined,
+    'the file is empty (no YAML content, only blank lines or comments)',
+    required.length > 0 ? `write at least the required field${required.length > 1 ? 's' : ''} ${required.join(', ')} (the JSON Schema in schemas/ lists them all)` : 'write the configuration into it',
+  );
+}
+
+// zod's own wording ("Invalid input: expected number, received undefined") tells neither that a field is missing nor what was found.
+function problemOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > SHOWN_KEYS) return `unrecognized keys: ${listKeys(issue.keys)}`;
+  if (issue.code !== 'invalid_type' || !issue.message.startsWith('Invalid input: expected ')) return issue.message;
+  const expected = EXPECTED[issue.expected] ?? `a ${issue.expected}`;
+  if (issue.input === undefined) return `required field missing: it must be ${expected}`;
+  return `must be ${expected}, got ${describeValue(issue.input)}`;
+}
+
+const SHOWN_KEYS = 10;
+const listKeys = (keys: string[]) => keys.slice(0, SHOWN_KEYS).map((k) => JSON.stringify(k)).join(', ') + (keys.length > SHOWN_KEYS ? ` and ${keys.length - SHOWN_KEYS} more` : '');
+
+const EXPECTED: Partial<Record<string, string>> = {
+  object: 'a mapping (key: value lines)',
+  array: 'a list',
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+};
+
+/** The type of a YAML value in the user's terms; numbers are shown, since "got a number" would not say why a whole number was refused. */
+function describeValue(value: unknown): string {
+  if (value === null) return 'nothing (null: the value after the ":" is empty)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number') return Number.isFinite(value) ? `the number ${value}` : `${value} (not a finite number)`;
+  if (typeof value === 'boolean') return `${value} (a boolean)`;
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value;
 }
 
 function defaultFix(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? `add the required field "${String(issue.path.at(-1))}"` : `write a ${issue.expected} here`;
+      if (issue.path.length === 0) return 'write the configuration as a mapping of fields (key: value lines)';
+      if (issue.input === undefined) return `add the required field "${String(issue.path.at(-1))}"`;
+      return `change its value to ${EXPECTED[issue.expected] ?? `a ${issue.expected}`}`;
     case 'unrecognized_keys':
-      return `remove ${issue.keys.map((k) => `"${k}"`).join(', ')}, or check its spelling against the JSON Schema in schemas/`;
+      return `remove ${listKeys(issue.keys)}, or check its spelling against the JSON Schema in schemas/`;
     case 'invalid_value':
       return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

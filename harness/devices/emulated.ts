@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { EmulatedDeviceSpec } from '../config/device-spec.ts';
+import { MAX_CPU_QUOTA, MIN_CPU_QUOTA, type EmulatedDeviceSpec } from '../config/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner, unavailableOutcome } from '../runner/spawn.ts';
-import { createCellCgroup, describeLimits, insideCgroup, removeStaleCgroups, type CgroupLimits } from './cgroups/cell-cgroup.ts';
+import { CgroupSettingError, createCellCgroup, describeLimits, insideCgroup, removeStaleCgroups, type CgroupLimits } from './cgroups/cell-cgroup.ts';
 import { detectCgroups } from './cgroups/detect.ts';
 import type { DeviceDriver } from './driver.ts';
 import { hostFacts } from './local.ts';
@@ -64,7 +64,7 @@ export const emulatedDriver: DeviceDriver<Spec> = {
     try {
       cgroup = await createCellCgroup(support, `${spec.id}-${process.pid}-${++cells}`, limits);
     } catch (error) {
-      return unavailableOutcome(`device ${spec.id}: the cgroup could not be set up (${(error as Error).message}); check that cores ${spec.cpus.join(',')} exist on this machine`);
+      return unavailableOutcome(`device ${spec.id}: the cgroup could not be set up (${(error as Error).message}); ${setupHint(spec, error)}`);
     }
     try {
       const outcome = await spawnRunner({ ...insideCgroup(cgroup.procsFiles, command.file, command.args), env: command.env }, job, context);
@@ -80,6 +80,17 @@ export const emulatedDriver: DeviceDriver<Spec> = {
     }
   },
 };
+
+/** Which devices.yaml field the refused cgroup setting came from, so the fix points at it rather than at the cores. */
+function setupHint(spec: Spec, error: unknown): string {
+  const setting = error instanceof CgroupSettingError ? error.setting : undefined;
+  if (setting === 'cpuset.cpus') return `check that cores ${spec.cpus.join(',')} exist on this machine (cpus in devices.yaml)`;
+  if (setting === 'cpu.max' || setting === 'cpu.cfs_quota_us' || setting === 'cpu.cfs_period_us') {
+    return `check cpuQuota (${spec.cpuQuota}) in devices.yaml: the kernel takes a share of one core between ${MIN_CPU_QUOTA} and ${MAX_CPU_QUOTA}`;
+  }
+  if (setting?.startsWith('memory.')) return `check memoryMiB (${spec.memoryMiB}) in devices.yaml`;
+  return 'check that edgebench may create cgroups on this machine (run as root)';
+}
 
 /** What the taskset fallback does and does not apply, for results. */
 function tasksetFallback(spec: Spec, why: string): string {

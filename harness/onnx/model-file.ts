@@ -1,5 +1,7 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
+import { ConfigError } from '../config/errors.ts';
+import { readBoundedFile } from '../config/read-bounded-file.ts';
 import { indexedInputs, type IndexedTable } from './index-inputs.ts';
 import { elementTypeName, onnx, toNumber, type ElementType, type OnnxTypes } from './proto.ts';
 
@@ -31,7 +33,14 @@ export interface ModelInspection {
 /** Why a model file cannot be used; `code` is stable for tests and results. */
 export class ModelFileError extends Error {
   constructor(
-    readonly code: 'MODEL_NOT_FOUND' | 'MODEL_UNREADABLE' | 'MODEL_CORRUPT' | 'EXTERNAL_DATA_MISSING' | 'EXTERNAL_DATA_TRUNCATED' | 'EXTERNAL_DATA_OUTSIDE',
+    readonly code:
+      | 'MODEL_NOT_FOUND'
+      | 'MODEL_NOT_A_FILE'
+      | 'MODEL_UNREADABLE'
+      | 'MODEL_CORRUPT'
+      | 'EXTERNAL_DATA_MISSING'
+      | 'EXTERNAL_DATA_TRUNCATED'
+      | 'EXTERNAL_DATA_OUTSIDE',
     readonly file: string,
     message: string,
     /** How to fix it, when the code alone does not say. */
@@ -79,12 +88,17 @@ export async function inspectModel(file: string): Promise<ModelInspection> {
 
 async function readModelBytes(file: string): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    // No size limit (models are large), but /dev/zero or a FIFO would never end: only a regular file is read.
+    return await readBoundedFile(file, { what: 'model path' });
   } catch (error) {
+    if (error instanceof ConfigError) {
+      // A folder is the usual slip (the model's folder instead of its .onnx file): say what to name instead.
+      const folder = (await stat(file).catch(() => undefined))?.isDirectory();
+      throw new ModelFileError('MODEL_NOT_A_FILE', file, error.problem, folder ? 'name the .onnx file inside the folder, not the folder' : undefined);
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ModelFileError('MODEL_NOT_FOUND', file, 'model file not found');
     const unreadable = (problem: string, fix: string) => new ModelFileError('MODEL_UNREADABLE', file, problem, fix);
-    if (code === 'EISDIR') throw unreadable('the model path is a directory, not an .onnx file', 'name the .onnx file inside the folder, not the folder');
     if (code === 'ELOOP') {
       throw unreadable('the model path is a symbolic link that leads back to itself (a link loop)', 'point the link at the real .onnx file, or name that file directly');
     }

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BYTE_ORDER_MARK, BYTE_ORDER_MARK_NAME, withoutLeadingByteOrderMark } from '../config/byte-order-mark.ts';
 import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
+import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { sha256Text } from './hash.ts';
 
 type Nested = number | boolean | Nested[];
@@ -57,8 +57,9 @@ function pathToByteOrderMark(value: unknown, path: PropertyKey[]): PropertyKey[]
 export async function loadDataset(file: string, referencedFrom: string): Promise<Dataset> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readBoundedFile(file, { what: 'dataset', maxBytes: FILE_LIMITS.dataset, tooLargeFix: 'use a sample of the examples, or split them over several suites' })).toString('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(referencedFrom, 'dataset', `dataset ${file} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code})`}`, 'check the path; it is relative to the suite file');
   }

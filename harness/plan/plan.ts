@@ -146,6 +146,7 @@ async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: Re
   try {
     trusted = await readPublicKeys(suite.signatures.publicKeys.map((file) => resolve(dirname(where.suiteFile), file)));
   } catch (error) {
+    if (error instanceof ConfigError) return void errors.push(new ConfigError(where.suiteFile, 'signatures.publicKeys', `${relative(process.cwd(), error.file)}: ${error.problem}`, error.fix));
     return void errors.push(new ConfigError(where.suiteFile, 'signatures.publicKeys', (error as Error).message, 'list PEM public keys made by edgebench keygen (paths relative to the suite file)'));
   }
   const required = suite.signatures.required || strict.length > 0;
@@ -210,6 +211,8 @@ function fixForModelError(error: ModelFileError): string {
     case 'EXTERNAL_DATA_TRUNCATED':
     case 'MODEL_CORRUPT':
       return 'the file is incomplete or damaged; copy or export it again';
+    case 'MODEL_NOT_A_FILE':
+      return 'name the .onnx file itself: a regular file, or a symlink to one';
     case 'MODEL_UNREADABLE':
       return 'check the file permissions';
   }

@@ -52,6 +52,10 @@ async function loadManifest(file: string, where: { suiteFile: string; field: str
   try {
     return await readManifest(file);
   } catch (error) {
+    if (error instanceof ConfigError) {
+      const field = error.field ? `: ${error.field}` : '';
+      throw new ConfigError(where.suiteFile, `${where.field}.manifest`, `${relative(process.cwd(), file)}${field}: ${error.problem}`, error.fix);
+    }
     const code = (error as NodeJS.ErrnoException).code;
     const problem = code === 'ENOENT' ? `manifest ${relative(process.cwd(), file)} not found` : `manifest ${relative(process.cwd(), file)} is not a valid edgebench manifest (${(error as Error).message.split('\n')[0]})`;
     throw new ConfigError(where.suiteFile, `${where.field}.manifest`, problem, 'check the path (relative to the suite file), or run edgebench quantize again');

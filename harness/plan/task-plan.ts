@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { byteOrderMarkAt, BYTE_ORDER_MARK, BYTE_ORDER_MARK_NAME, withoutLeadingByteOrderMark } from '../config/byte-order-mark.ts';
 import { ConfigError, ConfigErrors } from '../config/errors.ts';
+import { FILE_LIMITS, readBoundedFileSync } from '../config/read-bounded-file.ts';
 import type { Suite } from '../config/suite.ts';
 import type { TaskSpec, TensorSpec } from '../runner/protocol.ts';
 import type { Dataset, Example } from './dataset.ts';
@@ -76,7 +76,7 @@ function loadLabels(labels: string | string[], suiteDir: string, suiteFile: stri
   let parsed: unknown;
   try {
     // An editor may start a UTF-8 file with a byte-order mark; it is not part of the list.
-    const text = withoutLeadingByteOrderMark(readFileSync(file, 'utf8'));
+    const text = withoutLeadingByteOrderMark(readBoundedFileSync(file, { what: 'label list', maxBytes: FILE_LIMITS.dataset }).toString('utf8'));
     const bom = byteOrderMarkAt(text);
     if (bom) throw new ConfigError(shown, undefined, `${BYTE_ORDER_MARK_NAME} at ${bom}, after the start of the file`, 'remove it (save as UTF-8 without BOM)');
     parsed = JSON.parse(text);

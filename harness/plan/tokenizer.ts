@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ConfigError } from '../config/errors.ts';
+import { readBoundedFileSync } from '../config/read-bounded-file.ts';
 
 export interface TextTokenizer {
   file: string;
@@ -22,9 +23,11 @@ export function loadTokenizer(file: string, referencedFrom: string): TextTokeniz
   const readJson = (name: string): Record<string, unknown> | undefined => {
     const path = join(folder, name);
     if (!existsSync(path)) return undefined;
+    // Any size (tokenizers of large vocabularies run to tens of MB), but a regular file: a FIFO or a device would never end.
     try {
-      return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      return JSON.parse(readBoundedFileSync(path, { what: 'tokenizer file' }).toString('utf8')) as Record<string, unknown>;
     } catch (error) {
+      if (error instanceof ConfigError) throw error;
       throw new ConfigError(path, undefined, `not valid JSON (${(error as Error).message})`, 'restore the file from the model repository');
     }
   };

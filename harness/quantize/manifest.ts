@@ -1,5 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { ConfigError, formatFieldPath } from '../config/errors.ts';
+import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { Precision } from '../config/suite.ts';
 import { VariantFile } from '../plan/model-variant.ts';
 import { QuantizationSettings } from './settings.ts';
@@ -39,6 +41,25 @@ export async function writeManifest(file: string, manifest: VariantManifest): Pr
   await rename(temp, file);
 }
 
+/**
+ * Reads a quantize manifest. A damaged one is a ConfigError naming the
+ * manifest and what is wrong in it; a missing one keeps its ENOENT, for
+ * callers to say where it was expected.
+ */
 export async function readManifest(file: string): Promise<VariantManifest> {
-  return VariantManifest.parse(JSON.parse(await readFile(file, 'utf8')));
+  const text = (await readBoundedFile(file, { what: 'quantize manifest', maxBytes: FILE_LIMITS.manifest })).toString('utf8');
+  const fix = 'the manifest is damaged: restore it, or run edgebench quantize again to rewrite it with the variant';
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, undefined, `the quantize manifest is not valid JSON (${(error as Error).message})`, fix);
+  }
+  const parsed = VariantManifest.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw new ConfigError(file, undefined, `not a valid edgebench quantize manifest: ${formatFieldPath(issue.path)}: ${issue.message}${more}`, fix);
+  }
+  return parsed.data;
 }

@@ -113,7 +113,7 @@ describe('hostile model data: external data in every place, links out of the mod
     await symlink('loop-b.onnx', project.path('models/loop-a.onnx'));
     await symlink('loop-a.onnx', project.path('models/loop-b.onnx'));
     const cases: [string, RegExp][] = [
-      ['folder.onnx', /folder\.onnx: the model path is a directory, not an \.onnx file \(fix: name the \.onnx file inside the folder/],
+      ['folder.onnx', /folder\.onnx: the model path is a directory, not a regular file \(fix: name the \.onnx file inside the folder/],
       ['loop-a.onnx', /loop-a\.onnx: the model path is a symbolic link that leads back to itself \(a link loop\) \(fix: point the link at the real \.onnx file/],
     ];
     for (const [file, expected] of cases) {

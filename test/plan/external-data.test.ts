@@ -105,7 +105,7 @@ describe('a model path that is not a file', () => {
   it('records a folder as the variant\'s problem, with no size, and a link loop as a loop', async () => {
     await mkdir(project.path('models/folder.onnx'), { recursive: true });
     const [folder] = (await planOf('models/folder.onnx')).variants;
-    expect(folder!.problem).toMatchObject({ code: 'MODEL_UNREADABLE', message: expect.stringMatching(/folder\.onnx: the model path is a directory, not an \.onnx file \(fix: name the \.onnx file inside the folder/) });
+    expect(folder!.problem).toMatchObject({ code: 'MODEL_NOT_A_FILE', message: expect.stringMatching(/folder\.onnx: the model path is a directory, not a regular file \(fix: name the \.onnx file inside the folder/) });
     expect(folder!.variant.diskBytes).toBe(0);
 
     await symlink('loop.onnx', project.path('models/loop.onnx'));

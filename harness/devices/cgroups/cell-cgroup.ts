@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CgroupSupport } from './detect.ts';
 
 /** The constraints of an emulated profile, as the kernel is told them. */
@@ -56,16 +56,16 @@ async function createV1(support: Extract<CgroupSupport, { version: 1 }>, name: s
   // A new cpuset is empty; it inherits nothing, so the parent needs its cpus and mems copied in first.
   const parentCpuset = join(support.controllers.cpuset, CGROUP_PARENT);
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if ((await readFile(join(parentCpuset, file), 'utf8')).trim() === '') await writeFile(join(parentCpuset, file), await readFile(join(support.controllers.cpuset, file), 'utf8'));
+    if ((await readFile(join(parentCpuset, file), 'utf8')).trim() === '') await writeSetting(join(parentCpuset, file), await readFile(join(support.controllers.cpuset, file), 'utf8'));
   }
-  await writeFile(join(dir('cpuset'), 'cpuset.cpus'), limits.cpus.join(','));
-  await writeFile(join(dir('cpuset'), 'cpuset.mems'), await readFile(join(parentCpuset, 'cpuset.mems'), 'utf8'));
+  await writeSetting(join(dir('cpuset'), 'cpuset.cpus'), limits.cpus.join(','));
+  await writeSetting(join(dir('cpuset'), 'cpuset.mems'), await readFile(join(parentCpuset, 'cpuset.mems'), 'utf8'));
   if (limits.cpuQuota !== undefined) {
-    await writeFile(join(dir('cpu'), 'cpu.cfs_period_us'), String(PERIOD_US));
-    await writeFile(join(dir('cpu'), 'cpu.cfs_quota_us'), String(Math.round(limits.cpuQuota * PERIOD_US)));
+    await writeSetting(join(dir('cpu'), 'cpu.cfs_period_us'), String(PERIOD_US));
+    await writeSetting(join(dir('cpu'), 'cpu.cfs_quota_us'), String(Math.round(limits.cpuQuota * PERIOD_US)));
   }
   if (limits.memoryBytes !== undefined) {
-    await writeFile(join(dir('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
+    await writeSetting(join(dir('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
     // Swap would let a variant "fit" by paging, which a phone cannot do: cap memory + swap too where the kernel allows.
     const memsw = join(dir('memory'), 'memory.memsw.limit_in_bytes');
     if (existsSync(memsw)) await writeFile(memsw, String(limits.memoryBytes)).catch(() => undefined);
@@ -84,13 +84,13 @@ async function createV2(support: Extract<CgroupSupport, { version: 2 }>, name: s
   const dir = join(parent, name);
   await mkdir(dir, { recursive: true });
   // Controllers must be enabled in every ancestor's subtree_control before a child can use them.
-  for (const ancestor of [support.root, parent]) await writeFile(join(ancestor, 'cgroup.subtree_control'), '+cpu +cpuset +memory');
-  await writeFile(join(dir, 'cpuset.cpus'), limits.cpus.join(','));
+  for (const ancestor of [support.root, parent]) await writeSetting(join(ancestor, 'cgroup.subtree_control'), '+cpu +cpuset +memory');
+  await writeSetting(join(dir, 'cpuset.cpus'), limits.cpus.join(','));
   const quota = limits.cpuQuota !== undefined ? String(Math.round(limits.cpuQuota * PERIOD_US)) : 'max';
-  await writeFile(join(dir, 'cpu.max'), `${quota} ${PERIOD_US}`);
+  await writeSetting(join(dir, 'cpu.max'), `${quota} ${PERIOD_US}`);
   if (limits.memoryBytes !== undefined) {
-    await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes));
-    if (existsSync(join(dir, 'memory.swap.max'))) await writeFile(join(dir, 'memory.swap.max'), '0');
+    await writeSetting(join(dir, 'memory.max'), String(limits.memoryBytes));
+    if (existsSync(join(dir, 'memory.swap.max'))) await writeSetting(join(dir, 'memory.swap.max'), '0');
   }
   return {
     description: describe('cgroup v2', limits, `cpu.max "${quota} ${PERIOD_US}"`),
@@ -99,6 +99,26 @@ async function createV2(support: Extract<CgroupSupport, { version: 2 }>, name: s
     oomKills: () => oomKillsFrom(join(dir, 'memory.events')),
     remove: () => removeAll([dir]),
   };
+}
+
+/** A value the kernel refused, named by its cgroup file, so the devices.yaml field behind it can be named. */
+export class CgroupSettingError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly value: string,
+    cause: unknown,
+  ) {
+    super(`the kernel refused ${setting} "${value.trim()}" (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`);
+    this.name = 'CgroupSettingError';
+  }
+}
+
+async function writeSetting(file: string, value: string): Promise<void> {
+  try {
+    await writeFile(file, value);
+  } catch (error) {
+    throw new CgroupSettingError(basename(file), value, error);
+  }
 }
 
 function describe(mechanism: string, limits: CgroupLimits, cpuDetail: string): string {
