@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { runnerEnvironment } from '../secrets/secret-env.ts';
 
 /** Appium's home (its drivers and their cache): inside edgebench's own .cache/, never the user's ~/.appium. */
 export const APPIUM_HOME = fileURLToPath(new URL('../../.cache/appium', import.meta.url));
@@ -44,7 +45,9 @@ export async function startAppiumServer(options: { drivers?: (keyof typeof BUNDL
   // adb_shell lets `mobile: shell` read the phone's battery, thermal state and memory; only asked for Android devices.
   const insecure = options.allowAdbShell ? ['--allow-insecure', 'uiautomator2:adb_shell'] : [];
   const server: ResultPromise = execa(process.execPath, [APPIUM_MAIN, 'server', '--address', '127.0.0.1', '--port', String(port), '--log-no-colors', '--log-timestamp', ...insecure], {
-    env: { APPIUM_HOME, NODE_OPTIONS: '', ...scratchEnv },
+    // The browsers it starts run the benchmark page: like a runner, it gets none of edgebench's secrets.
+    env: runnerEnvironment({ APPIUM_HOME, NODE_OPTIONS: '', ...scratchEnv }),
+    extendEnv: false,
     reject: false,
     all: true,
     // Its own process group: the browsers it starts are in it too, so stopping the group leaves none behind,

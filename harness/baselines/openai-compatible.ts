@@ -5,10 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { sha256Text } from '../plan/hash.ts';
+import { decodedUrlPart, redactSecrets, secretsOfUrl, urlForDisplay } from '../secrets/redact.ts';
+import { declareSecretEnv } from '../secrets/secret-env.ts';
 
 /** The cloud baseline: answers from an OpenAI-compatible chat-completions endpoint, cached on disk so CI can replay them. */
 export interface OpenAiCompatibleOptions {
-  /** e.g. https://api.example.com/v1; requests go to `${baseUrl}/chat/completions`. */
+  /**
+   * e.g. https://api.example.com/v1; requests go to <baseUrl>/chat/completions with the base URL's query kept.
+   * A user name and password in it are sent as basic authentication (when there is no API key) and never shown.
+   */
   baseUrl: string;
   model: string;
   /** Sent as a bearer token; never written to an error message, log line, cache file or return value. */
@@ -64,19 +69,23 @@ export function baselineOptionsFromEnv(
 ): { baseUrl: string; apiKey?: string; model: string } {
   const baseUrlEnv = suiteSettings.baseUrlEnv ?? DEFAULT_BASE_URL_ENV;
   const apiKeyEnv = suiteSettings.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
+  declareSecretEnv(baseUrlEnv);
+  declareSecretEnv(apiKeyEnv);
   const baseUrl = env[baseUrlEnv]?.trim();
   if (!baseUrl) {
     throw new ConfigError('environment', baseUrlEnv, `the openai-compatible baseline needs an endpoint, but ${baseUrlEnv} is not set`, `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`);
   }
   if (!URL.canParse(baseUrl)) {
-    throw new ConfigError('environment', baseUrlEnv, `not a URL: "${baseUrl}"`, `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`);
+    // The value is not shown: a key pasted into the wrong variable is a secret too.
+    throw new ConfigError('environment', baseUrlEnv, 'not a URL (its value is not shown, as it may hold a secret)', `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`);
   }
   const apiKey = env[apiKeyEnv]?.trim();
   return { baseUrl, model: suiteSettings.model, ...(apiKey ? { apiKey } : {}) };
 }
 
-/** Everything that decides the answer; it is both the cache key's input and what the cache file records. */
+/** Everything that decides the answer; it is both the cache key's input and what the cache file records, so it holds no secret. */
 interface ChatRequest {
+  /** The endpoint as shown: without credentials, secret query values replaced by ***. */
   endpoint: string;
   model: string;
   prompt: string;
@@ -86,6 +95,12 @@ interface ChatRequest {
 
 interface Settings {
   apiKey: string | undefined;
+  /** Where requests go: the endpoint with its query, without credentials (fetch refuses them in a URL). */
+  url: URL;
+  /** From the base URL's user name and password, when there is no API key. */
+  basicAuth: string | undefined;
+  /** Replaces the API key, and the password, user name and secret query values of the URL, in any text. */
+  redact(text: string): string;
   timeoutMs: number;
   maxRetries: number;
   maxRetryAfterMs: number;
@@ -95,10 +110,18 @@ interface Settings {
 
 /** Answers in the order given, one request at a time; each is cached the moment it arrives, so a failed run loses nothing. */
 export async function fetchBaselineAnswers(prompts: { exampleId: string; prompt: string }[], options: OpenAiCompatibleOptions): Promise<BaselineAnswer[]> {
-  const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const url = chatCompletionsUrl(options.baseUrl);
+  const endpoint = urlForDisplay(url);
+  const basicAuth = url.username || url.password ? Buffer.from(`${decodedUrlPart(url.username)}:${decodedUrlPart(url.password)}`).toString('base64') : undefined;
+  const urlSecrets = secretsOfUrl(options.baseUrl);
+  url.username = '';
+  url.password = '';
   const toRequest = (prompt: string): ChatRequest => ({ endpoint, model: options.model, prompt, temperature: options.temperature ?? 0, max_tokens: options.maxTokens ?? 64 });
   const settings: Settings = {
     apiKey: options.apiKey,
+    url,
+    basicAuth,
+    redact: (text) => redactSecrets(redactSecrets(text, [options.apiKey], 'api key'), urlSecrets),
     timeoutMs: options.timeoutMs ?? 30_000,
     maxRetries: options.maxRetries ?? 3,
     maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
@@ -122,6 +145,18 @@ export async function fetchBaselineAnswers(prompts: { exampleId: string; prompt:
     answers.push({ exampleId, answer, cached: false });
   }
   return answers;
+}
+
+/**
+ * <base>/chat/completions, built with the URL API: trailing slashes of the base path are one, and the base URL's
+ * query (an api-version, or a key some gateways take there) stays on the request.
+ */
+export function chatCompletionsUrl(baseUrl: string): URL {
+  const base = new URL(baseUrl);
+  base.pathname = `${base.pathname.replace(/\/+$/, '')}/`;
+  const url = new URL('chat/completions', base);
+  url.search = base.search;
+  return url;
 }
 
 /** Counts every miss, not just the first, so one error tells how much of the cache is missing. */
@@ -171,13 +206,13 @@ type AttemptOutcome =
   | { ok: false; retryable: boolean; code: BaselineErrorCode; problem: string; fix: string; status?: number; retryAfterMs?: number };
 
 async function requestWithRetries(request: ChatRequest, exampleId: string, settings: Settings): Promise<string> {
-  const redact = (text: string) => (settings.apiKey ? text.replaceAll(settings.apiKey, '[api key]') : text);
+  const redact = settings.redact;
   for (let attempt = 1; ; attempt++) {
     const outcome = await attemptRequest(request, settings);
     if (outcome.ok) return outcome.answer;
     if (!outcome.retryable || attempt > settings.maxRetries) {
       const problem = outcome.retryable ? `${outcome.problem} (gave up after ${attempt} attempts)` : outcome.problem;
-      throw new BaselineError(outcome.code, exampleId, redact(problem), outcome.fix, outcome.status);
+      throw new BaselineError(outcome.code, exampleId, redact(problem), redact(outcome.fix), outcome.status);
     }
     // Exponential backoff without jitter: requests are sequential from one client, so there is no herd to spread out.
     const backoffMs = settings.backoffBaseMs * 2 ** (attempt - 1);
@@ -191,15 +226,17 @@ async function attemptRequest(request: ChatRequest, settings: Settings): Promise
   const signal = AbortSignal.timeout(settings.timeoutMs);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
+  else if (settings.basicAuth) headers.authorization = `Basic ${settings.basicAuth}`;
   const body = JSON.stringify({ model: request.model, messages: [{ role: 'user', content: request.prompt }], temperature: request.temperature, max_tokens: request.max_tokens });
   let status: number;
   let retryAfter: string | null;
   let text: string;
   try {
-    const response = await fetch(request.endpoint, { method: 'POST', headers, body, signal });
+    const response = await fetch(settings.url, { method: 'POST', headers, body, signal });
     status = response.status;
     retryAfter = response.headers.get('retry-after');
-    text = await response.text();
+    // A server may echo the key (in an error, or in an answer): it is gone before anything reads the reply.
+    text = settings.redact(await response.text());
   } catch (error) {
     if (signal.aborted) {
       return { ok: false, retryable: true, code: 'TIMEOUT', problem: `no complete answer from ${request.endpoint} within ${settings.timeoutMs} ms`, fix: 'raise timeoutMs, or check that the server is not overloaded' };
@@ -242,7 +279,7 @@ async function attemptRequest(request: ChatRequest, settings: Settings): Promise
       fix: 'check that the base URL points at an OpenAI-compatible API (it usually ends in /v1) and that the model answers with text',
     };
   }
-  return { ok: true, answer: answer.trim() };
+  return { ok: true, answer: settings.redact(answer).trim() };
 }
 
 function answerContent(text: string): string | { problem: string } {

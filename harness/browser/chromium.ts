@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
 import { allExited, descendantsOf } from '../devices/processes.ts';
+import { runnerEnvironment } from '../secrets/secret-env.ts';
 
 /** Debian's Chromium and its driver; EDGEBENCH_CHROMIUM / EDGEBENCH_CHROMEDRIVER point elsewhere. Nothing is ever downloaded. */
 export const CHROMIUM_BINARY = process.env.EDGEBENCH_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -41,7 +42,7 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
   const scratch = { XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache'), TMPDIR: join(profile, 'tmp') };
   await Promise.all(Object.values(scratch).map((dir) => mkdir(dir, { recursive: true })));
   // Empty lists keep chromedriver on loopback (WebdriverIO otherwise allows every address; the option is missing from its types).
-  const chromedriverOptions = { binary: options.chromedriver ?? CHROMEDRIVER_BINARY, allowedIps: [], allowedOrigins: [], spawnOpts: { env: { ...process.env, NODE_OPTIONS: '', ...scratch } } } as { binary: string };
+  const chromedriverOptions = { binary: options.chromedriver ?? CHROMEDRIVER_BINARY, allowedIps: [], allowedOrigins: [], spawnOpts: { env: runnerEnvironment({ NODE_OPTIONS: '', ...scratch }) } } as { binary: string };
   let browser: ChromiumBrowser;
   try {
     browser = await remote({

@@ -11,6 +11,7 @@ import { cellResult, type RunnerRun } from '../results/cell-result.ts';
 import type { CellResult } from '../results/schema.ts';
 import { answerReader } from '../run.ts';
 import { configOptions, log } from './common.ts';
+import { print } from '../report/terminal-text.ts';
 
 /** The metrics whose run-to-run noise is worth knowing. */
 const CALIBRATED: MetricName[] = ['latency.p50', 'latency.p90', 'latency.p99', 'ttft.p50', 'decodeToken.p50', 'decodeTokensPerSecond', 'loadMs', 'peakRssBytes', 'modelRssBytes'];
@@ -57,7 +58,7 @@ export function calibrateCommand(program: Command): void {
         await mkdir(dirname(file), { recursive: true });
         await writeFile(`${file}.tmp`, `${JSON.stringify(calibration, null, 2)}\n`);
         await rename(`${file}.tmp`, file);
-        console.log(`${file}: ${Object.entries(relativeNoise).map(([m, v]) => `${m} ${(v * 100).toFixed(2)}%`).join(', ')}`);
+        print(`${file}: ${Object.entries(relativeNoise).map(([m, v]) => `${m} ${(v * 100).toFixed(2)}%`).join(', ')}`);
       }
     });
 }

@@ -1,10 +1,12 @@
 import { Option, type Command } from 'commander';
+import { forTerminal } from '../report/terminal-text.ts';
 
 /** Exit codes; documented in --help and docs/command-line.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
+/** A line on stderr, made safe to print (see forTerminal). */
 export function log(message: string): void {
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${forTerminal(message)}\n`);
 }
 
 /** --suite, --devices and --device, shared by the commands that read a configuration. */

@@ -10,6 +10,7 @@ import { gateJUnit } from '../report/compare/junit.ts';
 import { gateMarkdown } from '../report/compare/markdown.ts';
 import { readResults } from '../results/read-results.ts';
 import { EXIT } from './common.ts';
+import { print } from '../report/terminal-text.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -55,7 +56,7 @@ export function compareCommand(program: Command): void {
       const candidate = await readResults(candidatePath);
       const baseline = baselinePath ? await readResults(baselinePath) : undefined;
       const report = gate({ candidate, baseline, noise: await loadNoise(flags.noise, candidate.results.devices.map((d) => d.id)) });
-      console.log(gateConsole(report, { all: flags.all }));
+      print(gateConsole(report, { all: flags.all }));
       const markdown = gateMarkdown(report);
       if (flags.markdown) await write(flags.markdown, markdown);
       if (flags.junit) await write(flags.junit, gateJUnit(report));

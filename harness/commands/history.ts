@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors.ts';
 import { addToHistory, DEFAULT_HISTORY_FILE, readHistory } from '../history/store.ts';
 import { seriesOf, stepsIn } from '../history/trends.ts';
 import { readResults } from '../results/read-results.ts';
+import { print } from '../report/terminal-text.ts';
 
 /** `history add` stores runs; `history show` finds the steps in each metric's series. */
 export function historyCommand(program: Command): void {
@@ -25,7 +26,7 @@ export function historyCommand(program: Command): void {
       const { added } = await addToHistory(opts.store, results, { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}) }).catch((error: Error) => {
         throw error instanceof ConfigError ? error : new ConfigError(opts.store, undefined, error.message, 'add each run once');
       });
-      console.log(`${opts.store}: added ${added} cell(s) of run ${results.runId}${commit ? ` at ${commit.slice(0, 12)}` : ''}`);
+      print(`${opts.store}: added ${added} cell(s) of run ${results.runId}${commit ? ` at ${commit.slice(0, 12)}` : ''}`);
     });
 
   history
@@ -38,9 +39,9 @@ export function historyCommand(program: Command): void {
       const entries = await readHistory(opts.store);
       const series = seriesOf(entries, opts.metric);
       const steps = stepsIn(series, { minRelativeChange: Number(opts.minChange) });
-      console.log(`${series.length} series of ${opts.metric} in ${opts.store} (${entries.length} stored cells)`);
-      for (const step of steps) console.log(`  ${step.summary}; permutation p ${step.pValue.toFixed(3)}`);
-      if (steps.length === 0) console.log('  no steps');
+      print(`${series.length} series of ${opts.metric} in ${opts.store} (${entries.length} stored cells)`);
+      for (const step of steps) print(`  ${step.summary}; permutation p ${step.pValue.toFixed(3)}`);
+      if (steps.length === 0) print('  no steps');
     });
 }
 

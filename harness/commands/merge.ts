@@ -8,6 +8,7 @@ import { MergeError, mergeResults } from '../results/merge.ts';
 import { readResults } from '../results/read-results.ts';
 import { writeResults } from '../results/write-results.ts';
 import { log } from './common.ts';
+import { print } from '../report/terminal-text.ts';
 
 export function mergeCommand(program: Command): void {
   program
@@ -28,12 +29,12 @@ export function mergeCommand(program: Command): void {
       }
       const file = join(opts.out, merged.runId, 'results.json');
       await writeResults(file, merged);
-      console.log(`merged ${shards.length} shard(s): ${merged.devices.length} device(s), ${merged.cells.length} cell(s), status ${merged.status}`);
-      console.log(`results: ${relative(process.cwd(), file)}`);
+      print(`merged ${shards.length} shard(s): ${merged.devices.length} device(s), ${merged.cells.length} cell(s), status ${merged.status}`);
+      print(`results: ${relative(process.cwd(), file)}`);
       if (opts.report) {
         try {
           const written = await writeHtmlReport(dirname(file), buildReport({ runs: [merged], gates: [gate({ candidate: { results: merged, file } })] }));
-          console.log(`report: ${relative(process.cwd(), written.indexFile)}`);
+          print(`report: ${relative(process.cwd(), written.indexFile)}`);
         } catch (error) {
           log(`the HTML report could not be written (${(error as Error).message}); run edgebench report ${relative(process.cwd(), dirname(file))} to try again`);
         }

@@ -6,6 +6,7 @@ import { inspectModel } from '../onnx/model-file.ts';
 import { loadDataset } from '../plan/dataset.ts';
 import { feedsForExample } from '../plan/feeds.ts';
 import { quantizeModel, resolveModelInput, type QuantizeOptions } from '../quantize/quantize.ts';
+import { print } from '../report/terminal-text.ts';
 
 interface QuantizeFlags {
   to: 'int8' | 'int4';
@@ -59,9 +60,9 @@ export function quantizeCommand(program: Command): void {
       }
       const { outputFile, manifestFile, manifest } = await quantizeModel(options);
       const { layers } = manifest;
-      console.log(`${relative(process.cwd(), outputFile)}: ${manifest.precision}, ${(manifest.diskBytes / MiB).toFixed(2)} MiB (${((manifest.diskBytes / manifest.source.diskBytes) * 100).toFixed(1)}% of the source's ${(manifest.source.diskBytes / MiB).toFixed(2)} MiB)`);
-      console.log(`  layers: ${layers.int4.length} int4, ${layers.int8.length} int8, ${layers.keptFloat.length} kept in float`);
-      console.log(`  manifest: ${relative(process.cwd(), manifestFile)}  sha256 ${manifest.sha256}`);
+      print(`${relative(process.cwd(), outputFile)}: ${manifest.precision}, ${(manifest.diskBytes / MiB).toFixed(2)} MiB (${((manifest.diskBytes / manifest.source.diskBytes) * 100).toFixed(1)}% of the source's ${(manifest.source.diskBytes / MiB).toFixed(2)} MiB)`);
+      print(`  layers: ${layers.int4.length} int4, ${layers.int8.length} int8, ${layers.keptFloat.length} kept in float`);
+      print(`  manifest: ${relative(process.cwd(), manifestFile)}  sha256 ${manifest.sha256}`);
     });
 }
 

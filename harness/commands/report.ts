@@ -7,6 +7,7 @@ import { readHistory } from '../history/store.ts';
 import { writeHtmlReport } from '../report/html/write-html-report.ts';
 import { buildReport } from '../report/report.ts';
 import { readResults } from '../results/read-results.ts';
+import { print } from '../report/terminal-text.ts';
 
 export function reportCommand(program: Command): void {
   program
@@ -26,6 +27,6 @@ export function reportCommand(program: Command): void {
       const trends = history ? buildTrends({ historyFile: flags.history!, entries: history, runs: runs.map((r) => r.results) }) : undefined;
       const report = buildReport({ runs: runs.map((r) => r.results), ...(baseline ? { baseline: baseline.results } : {}), gates, ...(trends ? { trends } : {}) });
       const written = await writeHtmlReport(flags.out ?? dirname(runs[0]!.file), report);
-      console.log(`report: ${relative(process.cwd(), written.indexFile)} (${(written.bytes / 1024 / 1024).toFixed(2)} MB, ${written.svgFiles.length} charts also as SVG)`);
+      print(`report: ${relative(process.cwd(), written.indexFile)} (${(written.bytes / 1024 / 1024).toFixed(2)} MB, ${written.svgFiles.length} charts also as SVG)`);
     });
 }

@@ -4,6 +4,7 @@ import type { RunProgress, RunSchedule } from '../run.ts';
 import type { CellResult } from '../results/schema.ts';
 import { formatDuration } from '../schedule/eta.ts';
 import { ProgressTracker } from '../schedule/progress.ts';
+import { forTerminal, oneLine } from '../report/terminal-text.ts';
 
 /** A run's progress on the terminal; `notice` shows a message at once (Ctrl-C); `close` ends the display before the results table is printed. */
 export type RunDisplay = RunProgress & { notice(line: string): void; close(): Promise<void> };
@@ -77,7 +78,7 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
         title: deviceId,
         task: (_: unknown, task: { title: string }) =>
           new Promise<void>((resolve) => {
-            titles.set(deviceId, (title) => (task.title = title));
+            titles.set(deviceId, (title) => (task.title = oneLine(title)));
             finishers.set(deviceId, resolve);
             refresh(deviceId);
           }),
@@ -88,7 +89,7 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
             title: 'run',
             task: (_: unknown, task: { title: string }) =>
               new Promise<void>((resolve) => {
-                overall = (title) => (task.title = title);
+                overall = (title) => (task.title = oneLine(title));
                 overall(`${tracker!.done}/${tracker!.total} runner processes`);
                 finishers.set('\u0000run', resolve);
               }),
@@ -123,7 +124,7 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
       // An interrupted run ends with devices still planned: their tasks end here.
       for (const finish of finishers.values()) finish();
       await rendering;
-      for (const note of notes) stream.write(`${note}\n`);
+      for (const note of notes) stream.write(`${forTerminal(note)}\n`);
     },
   };
 }

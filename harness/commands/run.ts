@@ -17,6 +17,7 @@ import { JOURNAL_FILE, readJournal, type ReadJournal } from '../results/journal.
 import { TOOL_VERSION } from '../version.ts';
 import { configOptions, EXIT, log } from './common.ts';
 import { runDisplay } from './run-progress.ts';
+import { print } from '../report/terminal-text.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -72,15 +73,15 @@ export function runCommand(program: Command): void {
         progress: display,
       }).finally(() => display.close());
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      console.log(consoleTable(results));
+      print(consoleTable(results));
       const quality = qualityTable(results);
-      if (quality) console.log(`\n${quality}`);
-      console.log(`\nresults: ${relative(process.cwd(), resultsFile)}`);
+      if (quality) print(`\n${quality}`);
+      print(`\nresults: ${relative(process.cwd(), resultsFile)}`);
       if (opts.report) {
         try {
           const trends = history ? buildTrends({ historyFile: given.history!, entries: history, runs: [results] }) : undefined;
           const written = await writeHtmlReport(dirname(resultsFile), buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })], ...(trends ? { trends } : {}) }));
-          console.log(`report: ${relative(process.cwd(), written.indexFile)}`);
+          print(`report: ${relative(process.cwd(), written.indexFile)}`);
         } catch (error) {
           // The measurements are safe in results.json; `edgebench report` can draw the page later.
           log(`the HTML report could not be written (${(error as Error).message}); run edgebench report ${relative(process.cwd(), dirname(resultsFile))} to try again`);

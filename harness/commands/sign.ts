@@ -4,6 +4,7 @@ import { ConfigError } from '../config/errors.ts';
 import { generateSigningKeys, readPublicKeys, signBundle, verifyBundle } from '../integrity/bundle-signature.ts';
 import { ModelFileError } from '../onnx/model-file.ts';
 import { EXIT, log } from './common.ts';
+import { print } from '../report/terminal-text.ts';
 
 /** keygen, sign and verify: ed25519-signed model bundles. */
 export function signCommands(program: Command): void {
@@ -15,7 +16,7 @@ export function signCommands(program: Command): void {
       const { keyId } = await generateSigningKeys(`${name}.key.pem`, `${name}.pub.pem`).catch((error: unknown) => {
         throw new ConfigError('command line', '<name>', (error as Error).message, 'choose another name');
       });
-      console.log(`wrote ${name}.key.pem (private) and ${name}.pub.pem (public); key id ${keyId}`);
+      print(`wrote ${name}.key.pem (private) and ${name}.pub.pem (public); key id ${keyId}`);
     });
 
   program
@@ -26,7 +27,7 @@ export function signCommands(program: Command): void {
     .action(async (models: string[], opts: { key: string }) => {
       for (const model of models) {
         const { file, signature } = await signBundle(resolve(model), opts.key).catch(asConfigError(model));
-        console.log(`${relative(process.cwd(), file)}: ${signature.manifest.files.length} file(s), sha256 ${signature.manifest.sha256}, key ${signature.keyId.slice(0, 16)}…`);
+        print(`${relative(process.cwd(), file)}: ${signature.manifest.files.length} file(s), sha256 ${signature.manifest.sha256}, key ${signature.keyId.slice(0, 16)}…`);
       }
     });
 
@@ -39,7 +40,7 @@ export function signCommands(program: Command): void {
       const trusted = await readPublicKeys(opts.publicKey).catch(asConfigError('--public-key'));
       for (const model of models) {
         const verified = await verifyBundle(resolve(model), trusted).catch(asConfigError(model));
-        console.log(verified.ok ? `${model}: ok, signed by ${verified.keyId.slice(0, 16)}…` : `${model}: REFUSED: ${verified.reason}`);
+        print(verified.ok ? `${model}: ok, signed by ${verified.keyId.slice(0, 16)}…` : `${model}: REFUSED: ${verified.reason}`);
         if (!verified.ok) process.exitCode = EXIT.failed;
       }
       if (process.exitCode === EXIT.failed) log('one or more bundles are unsigned or tampered');

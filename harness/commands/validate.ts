@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildPlan } from '../plan/plan.ts';
 import { ConfigError, ConfigErrors } from '../config/errors.ts';
 import { configOptions } from './common.ts';
+import { print } from '../report/terminal-text.ts';
 
 export function validateCommand(program: Command): void {
   configOptions(program.command('validate'))
@@ -11,8 +12,8 @@ export function validateCommand(program: Command): void {
       // run records a broken model as its cells' failure and goes on; validate is the place to refuse it.
       const broken = plan.variants.filter((v) => v.problem);
       if (broken.length) throw new ConfigErrors(broken.map((v) => new ConfigError(opts.suite, `variants (${v.variant.name})`, `${v.problem!.code}: ${v.problem!.message}`, 'see the fix in the message')));
-      console.log(`${opts.suite}: ok (${plan.dataset.examples.length} examples)`);
-      console.log(`${opts.devices}: ok (${plan.devices.map((d) => `${d.id} [${d.kind}]`).join(', ')})`);
-      for (const { variant } of plan.variants) console.log(`  ${variant.name.padEnd(16)} ${(variant.precision ?? '?').padEnd(5)} ${String(variant.diskBytes).padStart(12)} bytes  sha256 ${variant.sha256}`);
+      print(`${opts.suite}: ok (${plan.dataset.examples.length} examples)`);
+      print(`${opts.devices}: ok (${plan.devices.map((d) => `${d.id} [${d.kind}]`).join(', ')})`);
+      for (const { variant } of plan.variants) print(`  ${variant.name.padEnd(16)} ${(variant.precision ?? '?').padEnd(5)} ${String(variant.diskBytes).padStart(12)} bytes  sha256 ${variant.sha256}`);
     });
 }

@@ -1,7 +1,7 @@
 import type { MetricName } from '../config/budget.ts';
 import { metricValue, type LatencyMetric } from '../results/metric.ts';
 import type { CellResult } from '../results/schema.ts';
-import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
+import { percentileOfSorted } from '../stats/percentile.ts';
 
 export interface MetricReading {
   value: number;
@@ -37,31 +37,101 @@ const scalar = (cell: CellResult, key: 'loadMs' | 'peakRssBytes' | 'modelRssByte
   const metric = cell.metrics[key];
   return metric ? metricValue(metric) : undefined;
 };
-const reading = (value: number | undefined, extra: Omit<MetricReading, 'value'> = {}): MetricReading | undefined => (value === undefined ? undefined : { value, ...extra });
+/**
+ * A reading whose sample-derived parts are computed on first use and kept: budgets read only the
+ * value, and a cell can hold 10^6 samples, so grouping and sorting them is left to the comparisons that need it.
+ */
+function reading(value: number | undefined, extra: { [K in 'samples' | 'perRepeat']?: () => MetricReading[K] } = {}): MetricReading | undefined {
+  if (value === undefined) return undefined;
+  const out: MetricReading = { value };
+  for (const [key, compute] of Object.entries(extra) as ['samples' | 'perRepeat', () => unknown][]) {
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const computed = compute();
+        Object.defineProperty(out, key, { value: computed, enumerable: true, configurable: true, writable: true });
+        return computed;
+      },
+    });
+  }
+  return out;
+}
 
-/** A percentile of each repeat's samples; `pick` takes the sampled values out of one latency sample. */
-function perRepeatPercentile(cell: CellResult, p: number, pick: (s: CellResult['samples'][number]) => number[]): Pick<MetricReading, 'perRepeat'> {
+/** Takes the value(s) of one field out of a latency sample. */
+type SampleField = (s: CellResult['samples'][number]) => number | readonly number[] | undefined;
+
+/** Each repeat's values, in one pass over the samples (appending in place: copying per sample is quadratic). */
+function valuesByRepeat(cell: CellResult, pick: SampleField): Map<number, number[]> {
   const byRepeat = new Map<number, number[]>();
-  for (const sample of cell.samples) if (sample.repeat !== undefined) byRepeat.set(sample.repeat, [...(byRepeat.get(sample.repeat) ?? []), ...pick(sample)]);
-  const values = new Map([...byRepeat].filter(([, v]) => v.length > 0).map(([repeat, v]) => [repeat, percentileOfSorted(sortAscending(v), p)]));
-  return values.size > 1 ? { perRepeat: values } : {};
+  for (const sample of cell.samples) {
+    if (sample.repeat === undefined) continue;
+    const picked = pick(sample);
+    if (picked === undefined) continue;
+    let values = byRepeat.get(sample.repeat);
+    if (!values) byRepeat.set(sample.repeat, (values = []));
+    if (typeof picked === 'number') values.push(picked);
+    else for (const v of picked) values.push(v);
+  }
+  return byRepeat;
+}
+
+/**
+ * Each repeat's values of one sample field, sorted, kept per samples array (results are not changed once read):
+ * a cell's p50, p90 and p99, in compare, in the variant comparisons and in calibrate, all read the same columns.
+ */
+const sortedColumns = new WeakMap<CellResult['samples'], Map<SampleField, Map<number, Float64Array>>>();
+
+function sortedByRepeat(cell: CellResult, pick: SampleField): Map<number, Float64Array> {
+  let byPick = sortedColumns.get(cell.samples);
+  if (!byPick) sortedColumns.set(cell.samples, (byPick = new Map()));
+  let columns = byPick.get(pick);
+  if (!columns) {
+    columns = new Map();
+    for (const [repeat, v] of valuesByRepeat(cell, pick)) if (v.length > 0) columns.set(repeat, Float64Array.from(v).sort());
+    byPick.set(pick, columns);
+  }
+  return columns;
+}
+
+/** A percentile of each repeat's samples; `pick` takes the sampled value(s) out of one latency sample. */
+function perRepeatPercentile(cell: CellResult, p: number, pick: SampleField): MetricReading['perRepeat'] {
+  const values = new Map<number, number>();
+  for (const [repeat, sorted] of sortedByRepeat(cell, pick)) values.set(repeat, percentileOfSorted(sorted, p));
+  return values.size > 1 ? values : undefined;
 }
 
 /** A single-valued measurement of each repeat (load time, memory). */
-function perRepeatValue(cell: CellResult, key: 'loadMs' | 'peakRssBytes' | 'modelRssBytes'): Pick<MetricReading, 'perRepeat'> {
+function perRepeatValue(cell: CellResult, key: 'loadMs' | 'peakRssBytes' | 'modelRssBytes'): MetricReading['perRepeat'] {
   const values = new Map((cell.repeats ?? []).flatMap((r) => (r.status === 'ok' && r[key] !== undefined ? [[r.repeat, r[key]!] as const] : [])));
-  return values.size > 1 ? { perRepeat: values } : {};
+  return values.size > 1 ? values : undefined;
 }
 
 /** Decode tokens per second of each repeat: its decode steps over their summed time. */
-function perRepeatThroughput(cell: CellResult): Pick<MetricReading, 'perRepeat'> {
-  const steps = new Map<number, number[]>();
-  for (const sample of cell.samples) if (sample.repeat !== undefined && sample.decodeMs?.length) steps.set(sample.repeat, [...(steps.get(sample.repeat) ?? []), ...sample.decodeMs]);
+function perRepeatThroughput(cell: CellResult): MetricReading['perRepeat'] {
+  const steps = valuesByRepeat(cell, (s) => (s.decodeMs?.length ? s.decodeMs : undefined));
   const values = new Map([...steps].map(([repeat, ms]) => [repeat, (ms.length * 1000) / ms.reduce((a, b) => a + b, 0)]));
-  return values.size > 1 ? { perRepeat: values } : {};
+  return values.size > 1 ? values : undefined;
 }
 
-const latencyOf = (s: CellResult['samples'][number]) => [s.latencyMs];
+/** Every value a sample field holds, in sample order. */
+function sampled(cell: CellResult, pick: SampleField): number[] {
+  const out: number[] = [];
+  for (const sample of cell.samples) {
+    const picked = pick(sample);
+    if (typeof picked === 'number') out.push(picked);
+    else if (picked) for (const v of picked) out.push(v);
+  }
+  return out;
+}
+
+const latencyOf = (s: CellResult['samples'][number]) => s.latencyMs;
+const ttftOf = (s: CellResult['samples'][number]) => s.ttftMs;
+const decodeOf = (s: CellResult['samples'][number]) => s.decodeMs;
+
+/** A location of a sampled distribution: the raw samples (for within-run tests) and each repeat's percentile p. */
+const sampledReading = (value: number | undefined, cell: CellResult, p: number, pick: SampleField) =>
+  reading(value, { samples: () => sampled(cell, pick), perRepeat: () => perRepeatPercentile(cell, p, pick) });
 
 type EnergyKey = 'energyPerInferenceMj' | 'energyPerTokenMj' | 'averagePowerWatts';
 
@@ -69,18 +139,20 @@ type EnergyKey = 'energyPerInferenceMj' | 'energyPerTokenMj' | 'averagePowerWatt
 const powerModelOf = (cell: CellResult) => cell.repeats?.flatMap((r) => (r.probes?.energy.source === 'estimated' ? [r.probes.energy.from] : []))[0] ?? 'an unnamed power model';
 
 /** Each repeat's energy per inference (mJ) or average power (W) over its timed phase, from its probe record. */
-function perRepeatEnergy(cell: CellResult, key: EnergyKey): Pick<MetricReading, 'perRepeat'> {
-  if (key === 'energyPerTokenMj') return {};
+function perRepeatEnergy(cell: CellResult, key: EnergyKey): MetricReading['perRepeat'] {
+  if (key === 'energyPerTokenMj') return undefined;
+  const iterationsOf = new Map<number, number>();
+  for (const s of cell.samples) if (s.repeat !== undefined) iterationsOf.set(s.repeat, (iterationsOf.get(s.repeat) ?? 0) + 1);
   const values = new Map(
     (cell.repeats ?? []).flatMap((r) => {
       const energy = r.probes?.energy;
       const window = r.probes?.timedWindowMs;
-      const iterations = cell.samples.filter((s) => s.repeat === r.repeat).length;
+      const iterations = iterationsOf.get(r.repeat) ?? 0;
       if (r.status !== 'ok' || !energy || energy.source === 'unavailable' || !window || iterations === 0) return [];
       return [[r.repeat, key === 'averagePowerWatts' ? energy.joules / ((window.end - window.start) / 1000) : (energy.joules * 1000) / iterations] as const];
     }),
   );
-  return values.size > 1 ? { perRepeat: values } : {};
+  return values.size > 1 ? values : undefined;
 }
 
 /** Energy metrics: measured or estimated values only; unavailable ones carry their reason instead of a number. */
@@ -92,7 +164,9 @@ function energyMetric(key: EnergyKey, unit: 'mJ' | 'W'): MetricDefinition {
     read(cell) {
       const metric = cell.metrics[key];
       if (!metric || metric.source === 'unavailable') return undefined;
-      return { value: metric.value, ...(metric.source === 'estimated' ? { estimatedFrom: powerModelOf(cell) } : {}), ...perRepeatEnergy(cell, key) };
+      const out = reading(metric.value, { perRepeat: () => perRepeatEnergy(cell, key) })!;
+      if (metric.source === 'estimated') out.estimatedFrom = powerModelOf(cell);
+      return out;
     },
     unavailable: (cell) => {
       const metric = cell.metrics[key];
@@ -103,15 +177,15 @@ function energyMetric(key: EnergyKey, unit: 'mJ' | 'W'): MetricDefinition {
 
 /** Every metric compare and budgets understand, and how to read it from a cell. */
 export const METRICS: Record<MetricName, MetricDefinition> = {
-  'latency.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.latencyMs, 'p50'), { samples: c.samples.map((s) => s.latencyMs), ...perRepeatPercentile(c, 0.5, latencyOf) }) },
-  'latency.p90': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p90'), { samples: c.samples.map((s) => s.latencyMs), ...perRepeatPercentile(c, 0.9, latencyOf) }) },
-  'latency.p99': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => reading(latency(c.metrics.latencyMs, 'p99'), { samples: c.samples.map((s) => s.latencyMs), ...perRepeatPercentile(c, 0.99, latencyOf) }) },
-  'ttft.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.ttftMs, 'p50'), { samples: c.samples.flatMap((s) => (s.ttftMs !== undefined ? [s.ttftMs] : [])), ...perRepeatPercentile(c, 0.5, (s) => (s.ttftMs !== undefined ? [s.ttftMs] : [])) }) },
-  'decodeToken.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => reading(latency(c.metrics.decodeTokenMs, 'p50'), { samples: c.samples.flatMap((s) => s.decodeMs ?? []), ...perRepeatPercentile(c, 0.5, (s) => s.decodeMs ?? []) }) },
-  decodeTokensPerSecond: { unit: 'tokens/s', higherIsBetter: true, kind: 'single', read: (c) => reading(scalar(c, 'decodeTokensPerSecond'), perRepeatThroughput(c)) },
-  loadMs: { unit: 'ms', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'loadMs'), perRepeatValue(c, 'loadMs')) },
-  peakRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'peakRssBytes'), perRepeatValue(c, 'peakRssBytes')) },
-  modelRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'modelRssBytes'), perRepeatValue(c, 'modelRssBytes')) },
+  'latency.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p50'), c, 0.5, latencyOf) },
+  'latency.p90': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p90'), c, 0.9, latencyOf) },
+  'latency.p99': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p99'), c, 0.99, latencyOf) },
+  'ttft.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => sampledReading(latency(c.metrics.ttftMs, 'p50'), c, 0.5, ttftOf) },
+  'decodeToken.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => sampledReading(latency(c.metrics.decodeTokenMs, 'p50'), c, 0.5, decodeOf) },
+  decodeTokensPerSecond: { unit: 'tokens/s', higherIsBetter: true, kind: 'single', read: (c) => reading(scalar(c, 'decodeTokensPerSecond'), { perRepeat: () => perRepeatThroughput(c) }) },
+  loadMs: { unit: 'ms', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'loadMs'), { perRepeat: () => perRepeatValue(c, 'loadMs') }) },
+  peakRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'peakRssBytes'), { perRepeat: () => perRepeatValue(c, 'peakRssBytes') }) },
+  modelRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'modelRssBytes'), { perRepeat: () => perRepeatValue(c, 'modelRssBytes') }) },
   diskBytes: { unit: 'bytes', higherIsBetter: false, kind: 'exact', read: (c) => reading(scalar(c, 'diskBytes')) },
   accuracy: {
     unit: 'share',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableText } from './printable-text.ts';
 
 /** Metrics a budget or a comparison can name; see compare/metrics.ts for how each is read from a cell. */
 export const METRIC_NAMES = [
@@ -29,7 +30,7 @@ export type MetricName = z.infer<typeof MetricName>;
  */
 export const Budget = z
   .strictObject({
-    name: z.string().optional().describe('Shown in reports and JUnit; default: derived from the rule.'),
+    name: printableText().optional().describe('Shown in reports and JUnit; default: derived from the rule.'),
     metric: MetricName,
     level: z.enum(['off', 'warn', 'error']).default('error').describe('error fails the gate (exit 1); warn only reports.'),
     increase: z
@@ -43,12 +44,12 @@ export const Budget = z
     max: z.number().optional().describe('The candidate\'s value must be at most this (ms, bytes, mJ, W, or a share for rates).'),
     min: z.number().optional().describe('The candidate\'s value must be at least this.'),
     within: z
-      .strictObject({ variant: z.string(), maxDrop: z.number().nonnegative() })
+      .strictObject({ variant: printableText(), maxDrop: z.number().nonnegative() })
       .optional()
       .describe('Against another variant on the same device in the same run, e.g. int4 accuracy within 0.01 of fp32.'),
-    devices: z.array(z.string()).optional().describe('Device ids it applies to; default all.'),
-    deviceClass: z.string().optional().describe('Only devices of this class (devices.yaml class).'),
-    variants: z.array(z.string()).optional().describe('Variant names it applies to; default all.'),
+    devices: z.array(printableText()).optional().describe('Device ids it applies to; default all.'),
+    deviceClass: printableText().optional().describe('Only devices of this class (devices.yaml class).'),
+    variants: z.array(printableText()).optional().describe('Variant names it applies to; default all.'),
     aggregation: z.enum(['each', 'worst', 'median']).default('each').describe('each: every matching cell must pass; worst / median: one check on the worst or median value over the matching cells.'),
   })
   .superRefine((budget, ctx) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PowerMeter, PowerModel, ProbeOptions, ThermalGate } from './probes.ts';
 import { Scheduling } from './scheduling.ts';
+import { printableText } from './printable-text.ts';
 
 /** Fields every device has, whatever drives it. */
 const deviceBase = {
@@ -8,12 +9,10 @@ const deviceBase = {
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'device id must start with a letter or digit and use only letters, digits, ".", "_" or "-"')
     .describe('Unique name of the device, used in results and on the command line.'),
-  class: z
-    .string()
-    .min(1)
+  class: printableText(z.string().min(1))
     .optional()
     .describe('Performance class such as "low", "mid" or "high"; budgets can target a class.'),
-  description: z.string().optional().describe('Free text shown in reports.'),
+  description: printableText().optional().describe('Free text shown in reports.'),
   requireSignedModels: z.boolean().optional().describe("Run only variants signed by a key the suite trusts (the suite's signatures.publicKeys); others are refused before the run."),
   optional: z
     .boolean()

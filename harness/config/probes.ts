@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printableText } from './printable-text.ts';
 
 /**
  * Energy and thermal settings: per device (devices.yaml) where they describe
@@ -7,7 +8,7 @@ import { z } from 'zod';
 
 export const PowerModel = z
   .strictObject({
-    name: z.string().min(1).describe('Name shown in the label of every figure computed with it: "estimated (CPU time x <name>)", e.g. "pi5-datasheet".'),
+    name: printableText(z.string().min(1)).describe('Name shown in the label of every figure computed with it: "estimated (CPU time x <name>)", e.g. "pi5-datasheet".'),
     idleWatts: z.number().nonnegative().describe('Power the device draws while idle, in W; counted for the whole timed phase.'),
     activeWattsPerCore: z.number().positive().describe('Extra power of one fully busy core, in W; multiplied by the CPU time the runner used.'),
   })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Budget, CompareOptions } from './budget.ts';
 import { ThermalOptions } from './probes.ts';
+import { printableText } from './printable-text.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
@@ -53,18 +54,18 @@ export const GenerationOptions = z
 
 export const ClassificationOptions = z
   .strictObject({
-    labels: z.union([z.string(), z.array(z.string()).min(2)]).describe('Class names in logit order: a list, or a JSON file (relative to the suite file) holding one.'),
-    abstainLabels: z.array(z.string()).default([]).describe('Labels that mean "out of scope": predicting one is abstaining. Examples whose expected label is one of them are the out-of-domain set.'),
+    labels: z.union([z.string(), z.array(printableText()).min(2)]).describe('Class names in logit order: a list, or a JSON file (relative to the suite file) holding one.'),
+    abstainLabels: z.array(printableText()).default([]).describe('Labels that mean "out of scope": predicting one is abstaining. Examples whose expected label is one of them are the out-of-domain set.'),
   })
   .describe('classify task settings.');
 
 export const BaselineSpec = z
   .discriminatedUnion('provider', [
-    z.strictObject({ provider: z.literal('recorded'), field: z.string().default('baseline').describe('Dataset field holding the cloud model\'s answer.') }),
-    z.strictObject({ provider: z.literal('reference'), variant: z.string().describe('Variant whose outputs on the same device are the reference, e.g. fp32.') }),
+    z.strictObject({ provider: z.literal('recorded'), field: printableText().default('baseline').describe('Dataset field holding the cloud model\'s answer.') }),
+    z.strictObject({ provider: z.literal('reference'), variant: printableText().describe('Variant whose outputs on the same device are the reference, e.g. fp32.') }),
     z.strictObject({
       provider: z.literal('openai-compatible'),
-      model: z.string(),
+      model: printableText(),
       baseUrlEnv: z.string().default('EDGEBENCH_BASELINE_URL').describe('Environment variable holding the endpoint base URL (…/v1).'),
       apiKeyEnv: z.string().default('EDGEBENCH_BASELINE_API_KEY').describe('Environment variable holding the API key; it is never written anywhere.'),
       maxTokens: z.number().int().positive().default(64),
@@ -77,7 +78,7 @@ export const ScoringOptions = z
   .strictObject({
     metric: z.enum(['accuracy', 'exact-match', 'token-f1']).optional().describe('Agreement with the baseline; default accuracy (classify) or exact-match (generate).'),
     hallucination: z.enum(['none', 'extraction']).default('none').describe('extraction: an output value that does not appear in the input counts as hallucinated.'),
-    fidelityReference: z.string().optional().describe('Variant that fidelity (KL divergence, top-1 agreement) is measured against; default: the first fp32 variant.'),
+    fidelityReference: printableText().optional().describe('Variant that fidelity (KL divergence, top-1 agreement) is measured against; default: the first fp32 variant.'),
   })
   .describe('Quality scoring.');
 
@@ -91,7 +92,7 @@ export const RouterOptions = z
 export const Suite = z
   .strictObject({
     $schema: z.string().optional(),
-    name: z.string().min(1).describe('Suite name, shown in reports.'),
+    name: printableText(z.string().min(1)).describe('Suite name, shown in reports.'),
     task: TaskKind.describe('What the model does. classify: the first output holds class logits; the predicted class of each example is recorded. forward: one forward pass per iteration, outputs not interpreted.'),
     dataset: z.string().min(1).describe('JSON-lines file of examples, relative to the suite file. Each line: {"id": "...", "inputs": {"<input name>": nested array}}.'),
     warmup: z.number().int().min(0).max(100_000).default(10).describe('Untimed iterations before measuring; their latencies are kept apart.'),
@@ -127,7 +128,7 @@ export const Suite = z
     budgets: z.array(Budget).default([]).describe('Release budgets checked by edgebench compare (and the end of edgebench run).'),
     compare: CompareOptions.default({ threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] }),
     thermal: ThermalOptions.optional(),
-    devices: z.array(z.string()).min(1).optional().describe('Device ids to run on; all devices in devices.yaml when omitted.'),
+    devices: z.array(printableText()).min(1).optional().describe('Device ids to run on; all devices in devices.yaml when omitted.'),
     variants: z.array(VariantSpec).min(1, 'a suite needs at least one variant'),
   })
   .superRefine((suite, ctx) => {

@@ -8,6 +8,7 @@ import { loadSuite } from '../config/load-suite.ts';
 import type { Suite } from '../config/suite.ts';
 import { ModelFileError } from '../onnx/model-file.ts';
 import type { RunnerExample } from '../runner/protocol.ts';
+import { declareSecretEnv } from '../secrets/secret-env.ts';
 import { loadDataset, type Dataset } from './dataset.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';
 import { readPublicKeys, verifyBundle } from '../integrity/bundle-signature.ts';
@@ -110,6 +111,9 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
     throw new ConfigErrors(errors);
   }
   const baselineAnswers = suite.baseline?.provider === 'recorded' ? recordedAnswers(dataset, suite.baseline.field, errors) : undefined;
+  // Known before any device runs, so no runner process inherits them, whether or not the baseline is fetched in this process.
+  if (suite.baseline?.provider === 'openai-compatible') [suite.baseline.baseUrlEnv, suite.baseline.apiKeyEnv].forEach(declareSecretEnv);
+  for (const device of devices) if (device.kind === 'appium' && device.server !== 'local') [device.server.urlEnv, device.server.usernameEnv, device.server.accessKeyEnv].forEach((name) => name && declareSecretEnv(name));
   const datasetFile = relative(process.cwd(), dataset.file);
   const planned: PlannedVariant[] = [];
   for (const [index, variant] of variants.entries()) {

@@ -1,6 +1,7 @@
 import { metricValue, type Metric } from '../results/metric.ts';
 import type { Results } from '../results/schema.ts';
 import { energyThermalNotes } from './energy-labels.ts';
+import { oneLine } from './terminal-text.ts';
 
 const MiB = 1024 * 1024;
 
@@ -22,7 +23,7 @@ export function consoleTable(results: Results): string {
       mib(cell.metrics.modelRssBytes),
       mib(cell.metrics.diskBytes),
       energy(cell.metrics.energyPerInferenceMj),
-    ];
+    ].map(oneLine);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const numeric = (i: number) => i >= 3;
@@ -30,7 +31,8 @@ export function consoleTable(results: Results): string {
   const failures = results.cells.filter((c) => c.error).map((c) => `  ${c.deviceId} / ${c.variant.name}: ${c.error!.code}: ${c.error!.message}`);
   const notes = energyThermalNotes(results.cells).flatMap((note) => ['', `energy and thermal, ${note.devices.join(', ')}:`, ...note.lines.map((l) => `  ${l.topic}: ${l.text}`)]);
   const estimated = results.cells.some((c) => c.metrics.energyPerInferenceMj?.source === 'estimated') ? ['(~ marks an estimate, not a measurement)'] : [];
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...estimated, ...(failures.length ? ['', 'failures:', ...failures] : []), ...notes].join('\n');
+  // Names, error messages and notes come from results files and runners: each line stays one line, without control characters.
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...estimated, ...(failures.length ? ['', 'failures:', ...failures] : []), ...notes].map(oneLine).join('\n');
 }
 
 /** mJ per inference; "~" marks an estimate; n/a when unavailable (the notes below the table say why). */

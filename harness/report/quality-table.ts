@@ -1,5 +1,6 @@
 import { metricValue } from '../results/metric.ts';
 import type { Results } from '../results/schema.ts';
+import { oneLine } from './terminal-text.ts';
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 const interval = (ci: { lower: number; upper: number }) => `[${percent(ci.lower)}, ${percent(ci.upper)}]`;
@@ -29,10 +30,10 @@ export function qualityTable(results: Results): string {
       ttft,
       tokensPerSecond !== undefined ? tokensPerSecond.toFixed(0) : '-',
       router,
-    ];
+    ].map(oneLine);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const notes = scored.flatMap((c) => (c.quality?.unscored ?? []).map((u) => `  ${c.deviceId} / ${c.variant.name}: ${u.scorer} not scored: ${u.reason}`));
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].map(oneLine).join('\n');
 }

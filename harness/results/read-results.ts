@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
-import { Results } from './schema.ts';
+import { isLatencySample } from './sample-shape.ts';
+import { Results, type CellResult } from './schema.ts';
 
 /** Reads a results.json (or the one inside a run folder), naming the file and field of anything wrong. */
 export async function readResults(path: string): Promise<{ results: Results; file: string }> {
@@ -21,9 +22,26 @@ export async function readResults(path: string): Promise<{ results: Results; fil
   }
   const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version !== 1) throw new ConfigError(file, 'schemaVersion', `results schema version ${JSON.stringify(version)} is not one this edgebench reads (1)`, 'compare runs written by the same edgebench version');
-  const parsed = Results.safeParse(json);
+  const parsed = parseResults(json);
   if (!parsed.success) {
     throw new ConfigErrors(parsed.error.issues.slice(0, 10).map((issue) => new ConfigError(file, formatFieldPath(issue.path), issue.message, 'the file does not match schemas/results.schema.json; was it edited by hand?')));
   }
   return { results: parsed.data, file };
+}
+
+/**
+ * Results.safeParse, with the raw samples checked by hand when every one of them is well formed (the schema then
+ * checks the rest): the same outcome in a fraction of the time at 10^6 samples per cell. Any sample the hand check
+ * refuses sends the whole file through the schema, for its messages.
+ */
+function parseResults(json: unknown): ReturnType<typeof Results.safeParse> {
+  const cells = (json as { cells?: unknown }).cells;
+  const wellFormed =
+    Array.isArray(cells) &&
+    cells.every((cell) => typeof cell === 'object' && cell !== null && Array.isArray((cell as { samples?: unknown }).samples) && (cell as { samples: unknown[] }).samples.every(isLatencySample));
+  if (!wellFormed) return Results.safeParse(json);
+  const samples = (cells as { samples: CellResult['samples'] }[]).map((cell) => cell.samples);
+  const parsed = Results.safeParse({ ...(json as object), cells: cells.map((cell) => ({ ...(cell as object), samples: [] })) });
+  if (parsed.success) parsed.data.cells.forEach((cell, i) => (cell.samples = samples[i]!));
+  return parsed;
 }

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { runnerEnvironment } from '../secrets/secret-env.ts';
 import { RunnerEvent, type RunnerJob } from './protocol.ts';
 
 export interface RunnerCommand {
@@ -28,7 +29,8 @@ export interface RunnerOutcome {
 }
 
 /**
- * Starts a runner command (argument array, never a shell string), sends it the
+ * Starts a runner command (argument array, never a shell string) in an
+ * environment without secrets (runnerEnvironment), sends it the
  * job on stdin and streams its events back as they arrive. Never throws for a
  * runner failure: the outcome says how it ended, and the caller records it.
  */
@@ -39,7 +41,9 @@ export async function spawnRunner(
 ): Promise<RunnerOutcome> {
   const subprocess = execa(command.file, command.args, {
     input: JSON.stringify(job),
-    env: command.env,
+    // Not edgebench's whole environment: a runner gets none of the secrets (baseline key, device cloud credentials).
+    env: runnerEnvironment(command.env),
+    extendEnv: false,
     timeout: options.timeoutMs,
     cancelSignal: options.signal,
     forceKillAfterDelay: 2000,

@@ -16,12 +16,20 @@ export type Summary = z.infer<typeof Summary>;
 
 /** Location and spread of a sample; percentiles by definition 7 (see percentile.ts). */
 export function summarize(values: readonly number[]): Summary {
-  const sorted = sortAscending(values);
+  return summarizeSorted(sortAscending(values));
+}
+
+/** summarize() of values already in ascending order. */
+export function summarizeSorted(sorted: ArrayLike<number> & Iterable<number>): Summary {
   const n = sorted.length;
   if (n === 0) throw new RangeError('cannot summarise an empty sample');
-  const mean = sorted.reduce((sum, v) => sum + v, 0) / n;
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  const mean = sum / n;
   // Two-pass variance: numerically stable for latencies that vary little around a large mean.
-  const variance = n > 1 ? sorted.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1) : 0;
+  let squares = 0;
+  for (const v of sorted) squares += (v - mean) ** 2;
+  const variance = n > 1 ? squares / (n - 1) : 0;
   return {
     n,
     mean,

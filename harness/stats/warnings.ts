@@ -1,6 +1,6 @@
 import { percentileInterval, minimumSamplesForPercentile } from './percentile-ci.ts';
-import { percentileOfSorted, sortAscending } from './percentile.ts';
-import { summarize } from './summary.ts';
+import { percentileOfSorted, percentileOfUnsorted, sortAscending } from './percentile.ts';
+import { summarizeSorted } from './summary.ts';
 
 /** Share of the timed iterations, from the start, compared with the rest to detect missing warm-up. */
 export const WARMUP_HEAD_SHARE = 0.1;
@@ -52,13 +52,13 @@ export function sampleWarnings(samples: readonly { latencyMs: number }[], option
   });
   const n = latencies.length;
   const sorted = sortAscending(latencies);
-  const summary = summarize(latencies);
+  const summary = summarizeSorted(sorted);
   const warnings: SampleWarning[] = [];
 
   if (n >= WARMUP_MIN_SAMPLES) {
     const headLength = Math.ceil(n * WARMUP_HEAD_SHARE);
-    const headMedian = percentileOfSorted(sortAscending(latencies.slice(0, headLength)), 0.5);
-    const restMedian = percentileOfSorted(sortAscending(latencies.slice(headLength)), 0.5);
+    const headMedian = percentileOfUnsorted(latencies.slice(0, headLength), 0.5);
+    const restMedian = percentileOfUnsorted(latencies.slice(headLength), 0.5);
     if (headMedian > WARMUP_SLOWDOWN_LIMIT * restMedian) {
       const ratio = restMedian > 0 ? `${(headMedian / restMedian).toFixed(1)}x` : 'much';
       warnings.push({

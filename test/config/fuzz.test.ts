@@ -162,3 +162,40 @@ describe('fuzzed dataset lines: token ids and byte-order marks end in the exact 
     expect(n).toBeGreaterThanOrEqual(300);
   }, 120_000);
 });
+
+describe('names holding control characters are refused at load, naming the field, whatever the character and place', () => {
+  /** Every character class a terminal or the Actions runner acts on: C0, DEL, C1, line and paragraph separators, bidi controls. */
+  const unsafe = fc.oneof(
+    fc.integer({ min: 0x00, max: 0x1f }),
+    fc.integer({ min: 0x7f, max: 0x9f }),
+    fc.constantFrom(0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069),
+  ).map((code) => String.fromCharCode(code));
+  const fields: [string, (suite: Record<string, unknown>, value: string) => void][] = [
+    ['name', (suite, value) => (suite.name = value)],
+    ['budgets[0].name', (suite, value) => (suite.budgets = [{ name: value, metric: 'latency.p50', max: 100 }])],
+    ['budgets[0].deviceClass', (suite, value) => (suite.budgets = [{ deviceClass: value, metric: 'latency.p50', max: 100 }])],
+  ];
+  for (const [field, set] of fields) {
+    it(`${field}`, () => {
+      let n = 0;
+      fc.assert(
+        fc.property(fc.string({ maxLength: 8 }), unsafe, fc.string({ maxLength: 8 }), (before, character, after) => {
+          const suite = parse(ORIGINALS.suite) as Record<string, unknown>;
+          set(suite, `x${before}${character}${after}`);
+          const file = join(dir, `control-${field}-${n++}.yaml`);
+          writeFileSync(file, stringify(suite));
+          let errors: ConfigError[] = [];
+          try {
+            loadSuite(file);
+          } catch (error) {
+            errors = error instanceof ConfigErrors ? error.errors : error instanceof ConfigError ? [error] : [];
+          }
+          const named = errors.find((e) => e.field === field && /control character U\+[0-9A-F]{4}/.test(e.problem));
+          expect(named, `${JSON.stringify(character)} in ${field}: ${errors.map((e) => e.message).join('; ')}`).toBeDefined();
+          expect(named!.fix).toMatch(/remove the character/);
+        }),
+        { numRuns: 300, seed: 20261204 },
+      );
+    });
+  }
+});

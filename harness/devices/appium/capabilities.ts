@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, HEADLESS_FLAGS } from '../../browser/chromium.ts';
 import type { AppiumDeviceSpec } from '../../config/device-spec.ts';
+import { declareSecretEnv } from '../../secrets/secret-env.ts';
 
 type Spec = z.infer<typeof AppiumDeviceSpec>;
 
@@ -52,6 +53,7 @@ export function sessionCapabilities(spec: Spec, cell: { chromedriverPort: number
 export function remoteCredentials(spec: Spec, env: NodeJS.ProcessEnv = process.env): { url?: string; user?: string; key?: string } | { missing: string } {
   if (spec.server === 'local') return {};
   const { urlEnv, usernameEnv, accessKeyEnv } = spec.server;
+  for (const name of [urlEnv, usernameEnv, accessKeyEnv]) if (name) declareSecretEnv(name);
   const unset = [urlEnv, usernameEnv, accessKeyEnv].filter((name): name is string => name !== undefined && !env[name]);
   if (unset.length) return { missing: `environment variable${unset.length > 1 ? 's' : ''} ${unset.join(' and ')} ${unset.length > 1 ? 'are' : 'is'} not set (device ${spec.id} reads its ${urlEnv && unset.includes(urlEnv) ? 'server URL' : 'credentials'} from ${unset.length > 1 ? 'them' : 'it'})` };
   if (urlEnv && !URL.canParse(env[urlEnv]!)) return { missing: `environment variable ${urlEnv} does not hold a URL (device ${spec.id} reads its server URL from it)` };

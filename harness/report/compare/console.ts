@@ -1,4 +1,5 @@
 import type { Comparison, GateReport } from '../../compare/schema.ts';
+import { oneLine } from '../terminal-text.ts';
 
 const formatValue = (value: number, unit: string) => (unit === 'bytes' ? `${(value / 1024 / 1024).toFixed(2)} MiB` : unit === 'share' ? `${(value * 100).toFixed(1)}%` : unit === 'ms' ? `${value.toFixed(3)} ms` : `${value.toFixed(1)} ${unit}`);
 
@@ -9,7 +10,8 @@ function change(c: Comparison): string {
   return c.delta.relativeCi95 ? `${pct(c.delta.relative)} [${pct(c.delta.relativeCi95.lower)}, ${pct(c.delta.relativeCi95.upper)}]` : pct(c.delta.relative);
 }
 
-function table(header: string[], rows: string[][]): string[] {
+function table(header: string[], raw: string[][]): string[] {
+  const rows = raw.map((cells) => cells.map(oneLine));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
@@ -35,5 +37,6 @@ export function gateConsole(report: GateReport, options: { all?: boolean } = {})
     }
   }
   for (const w of report.warnings) out.push(`warning (${w.run} ${w.deviceId} / ${w.variant}): ${w.message}; ${w.remedy}`);
-  return out.join('\n');
+  // Every name in it comes from results files: each line stays one line, without control characters.
+  return out.map(oneLine).join('\n');
 }

@@ -1,4 +1,5 @@
 import type { BudgetResult, GateReport, MeasurementWarning } from '../../compare/schema.ts';
+import { oneLine } from '../terminal-text.ts';
 
 /**
  * GitHub Actions workflow commands, one line each: an error annotation per
@@ -21,8 +22,9 @@ function budgetMessage(b: BudgetResult): string {
 }
 const warningTitle = (w: MeasurementWarning) => `edgebench ${w.code} on ${w.deviceId} / ${w.variant} (${w.run} run)`;
 
+/** Escaped the GitHub way first (% \r \n), then every other control character as in oneLine: a name cannot end the command or reach the log raw. */
 function command(kind: 'error' | 'warning', title: string, message: string): string {
-  return `::${kind} title=${escapeProperty(title)}::${escapeData(message)}`;
+  return `::${kind} title=${oneLine(escapeProperty(title))}::${oneLine(escapeData(message))}`;
 }
 
 /** The escaping of @actions/core's toCommandValue/escapeData: % first, so an escape in the data is not decoded later. */
