@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { RunnerEvent } from '../runner/protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
 import { RepeatProbes } from '../probes/readings.ts';
+import { errnoOf, writeFix, writeProblem } from '../files/write-error.ts';
 
 /**
  * The run's journal (journal.jsonl in the run folder): every runner event is
@@ -62,7 +63,9 @@ export class RunWriteError extends Error {
     readonly runDir: string,
     readonly writeError: Error,
   ) {
-    super(`cannot write to ${runDir} (${writeError.message.split('\n')[0]}): the run stopped; what was written before is kept. Free space (or fix the folder) and finish it with: edgebench run --resume ${runDir}`);
+    const code = errnoOf(writeError);
+    const fix = code ? `${writeFix(code)}, then finish it with: edgebench run --resume ${runDir}` : `finish it with: edgebench run --resume ${runDir}`;
+    super(`cannot write to ${runDir}: ${writeProblem(writeError)}. The run stopped; what was written before is kept. To go on, ${fix}`);
     this.name = 'RunWriteError';
   }
 }
@@ -152,6 +155,8 @@ export class Journal {
 }
 
 export interface ReadJournal {
+  /** The journal file read: its folder is the run's folder, wherever it was moved. */
+  file: string;
   header: Extract<JournalEntry, { type: 'run' }>;
   /** The file's last line was cut short (a crash, a full disk). */
   endsMidLine: boolean;
@@ -201,7 +206,7 @@ export async function readJournal(file: string): Promise<ReadJournal> {
       if (start && !outcome.canceled) completed.push({ device: entry.device, variant: entry.variant, repeat: entry.repeat, startedAt: new Date(start.startedAt), finishedAt: new Date(entry.finishedAt), outcome, ...(entry.probes ? { probes: entry.probes } : {}) });
     }
   }
-  return { header, completed, nextAttempt, endsMidLine: text.length > 0 && !text.endsWith('\n') };
+  return { file, header, completed, nextAttempt, endsMidLine: text.length > 0 && !text.endsWith('\n') };
 }
 
 /** Which fields of two fingerprints differ, in words; empty when the run can be resumed. */

@@ -19,17 +19,28 @@ export function summarize(values: readonly number[]): Summary {
   const sorted = sortAscending(values);
   const n = sorted.length;
   if (n === 0) throw new RangeError('cannot summarise an empty sample');
-  const mean = sorted.reduce((sum, v) => sum + v, 0) / n;
+  const plainMean = sorted.reduce((sum, v) => sum + v, 0) / n;
   // Two-pass variance: numerically stable for latencies that vary little around a large mean.
-  const variance = n > 1 ? sorted.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1) : 0;
+  const variance = n > 1 ? sorted.reduce((sum, v) => sum + (v - plainMean) ** 2, 0) / (n - 1) : 0;
+  // Any finite sample has a finite summary: values near Number.MAX_VALUE overflow the sums above, so they are taken again scaled down.
+  const { mean, stddev } = Number.isFinite(plainMean) && Number.isFinite(variance) ? { mean: plainMean, stddev: Math.sqrt(variance) } : scaledMoments(sorted);
   return {
     n,
     mean,
-    stddev: Math.sqrt(variance),
+    stddev,
     min: sorted[0]!,
     p50: percentileOfSorted(sorted, 0.5),
     p90: percentileOfSorted(sorted, 0.9),
     p99: percentileOfSorted(sorted, 0.99),
     max: sorted[n - 1]!,
   };
+}
+
+/** Mean and sample standard deviation of values divided by the largest magnitude (so every sum stays small), scaled back. */
+function scaledMoments(values: readonly number[]): { mean: number; stddev: number } {
+  const scale = Math.max(...values.map(Math.abs));
+  const scaled = values.map((v) => v / scale);
+  const mean = scaled.reduce((sum, v) => sum + v, 0) / values.length;
+  const variance = values.length > 1 ? scaled.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1) : 0;
+  return { mean: mean * scale, stddev: Math.min(Math.sqrt(variance) * scale, Number.MAX_VALUE) };
 }

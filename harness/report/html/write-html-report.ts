@@ -1,5 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite, makeFolder } from '../../files/atomic-write.ts';
 import { Report } from '../report.ts';
 import { renderPage } from './page.ts';
 import { chartSvg } from './svg.ts';
@@ -16,7 +16,7 @@ export interface WrittenReport {
  */
 export async function writeHtmlReport(dir: string, report: Report): Promise<WrittenReport> {
   const { html, charts } = renderPage(Report.parse(report));
-  await mkdir(join(dir, 'charts'), { recursive: true });
+  await makeFolder(join(dir, 'charts'));
   const svgFiles: string[] = [];
   for (const chart of charts) {
     const file = join(dir, 'charts', `${chart.id}.svg`);
@@ -26,10 +26,4 @@ export async function writeHtmlReport(dir: string, report: Report): Promise<Writ
   const indexFile = join(dir, 'index.html');
   await atomicWrite(indexFile, html);
   return { indexFile, svgFiles, bytes: Buffer.byteLength(html) };
-}
-
-async function atomicWrite(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, file);
 }
