@@ -137,7 +137,8 @@ export async function executePlan(
     cells: [],
   };
   // One writer for the run's results.json, so no two writes ever overlap.
-  const write = resultsWriter(resultsFile);
+  // The run's folder holds its journal: one removed mid-run is not made again, the run stops and says so.
+  const write = resultsWriter(resultsFile, { createFolder: false });
   await write.flush(results).catch((error: Error) => {
     throw new RunWriteError(runDir, error);
   });

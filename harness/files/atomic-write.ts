@@ -8,10 +8,11 @@ import { OutputWriteError } from './write-error.ts';
  * the same folder, is flushed to disk, and is renamed over the file, so a
  * reader never sees half a file and a crash never leaves one. The temp file is
  * removed on any failure, so a full disk leaves no litter. Failures are
- * OutputWriteError, naming the file and the cause.
+ * OutputWriteError, naming the file and the cause. With `createFolder: false`
+ * a folder that is gone is an error (ENOENT) rather than made again.
  */
-export async function atomicWrite(file: string, text: string | Uint8Array): Promise<void> {
-  await makeFolder(dirname(file), file);
+export async function atomicWrite(file: string, text: string | Uint8Array, options: { createFolder?: boolean } = {}): Promise<void> {
+  if (options.createFolder ?? true) await makeFolder(dirname(file), file);
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx');

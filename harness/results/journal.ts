@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -120,7 +120,7 @@ export class Journal {
     this.append({ type: 'end', ...key, finishedAt: finishedAt.toISOString(), outcome: rest as Record<string, unknown>, ...(probes ? { probes } : {}) });
     // The end of a process is the point a resume can trust: make it durable.
     this.guard(() => {
-      const fd = openSync(this.file, 'a');
+      const fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND);
       try {
         fsyncSync(fd);
       } finally {
@@ -142,7 +142,8 @@ export class Journal {
   private write(text: string): void {
     // Synchronous: an event is on disk before the next one is handled, and no write is lost on Ctrl-C.
     // After a failed write nothing more is attempted: the journal must not go on with a hole in it.
-    if (!this.writeError) this.guard(() => appendFileSync(this.file, text));
+    // Appends never create the file: a journal removed with its folder is an error, not a new journal without its header.
+    if (!this.writeError) this.guard(() => appendTo(this.file, text));
   }
 
   private guard(write: () => void): void {
@@ -151,6 +152,17 @@ export class Journal {
     } catch (error) {
       this.fail(error as Error);
     }
+  }
+}
+
+/** Appends to a file that must exist (O_APPEND without O_CREAT). */
+function appendTo(file: string, text: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND);
+  try {
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+  } finally {
+    closeSync(fd);
   }
 }
 
