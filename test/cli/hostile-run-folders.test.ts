@@ -137,7 +137,7 @@ describe('a journal holding extreme numbers', () => {
 });
 
 describe('merge of hostile shards', () => {
-  it('refuses overlapping shards, run ids that lead out of -o, and an existing merged run, each with the reason', async () => {
+  it('refuses overlapping shards, run ids that lead out of -o, an existing merged run and a read-only -o, each with the reason', async () => {
     for (const index of [1, 2]) {
       const shard = await edgebench(['run', '--suite', 'suites/small.yaml', '--devices', 'two-devices.yaml', '--shard', `${index}/2`, '--run-id', `part-${index}`, '--no-report']);
       expect(shard.exitCode, shard.stderr).toBe(0);
@@ -168,11 +168,16 @@ describe('merge of hostile shards', () => {
     expect(again.stderr).toMatch(/run folder reports\/both already holds a run \(reports\/both\/results\.json\); merge does not overwrite it/);
     expect(await readFile(project.path('reports/both/results.json'))).toEqual(before);
     expect(readdirSync(project.path('reports/both'))).toEqual(['results.json']);
+
+    const readOnlyOut = await edgebench(['merge', 'reports/part-1', 'reports/part-2', '-o', 'ro/merged', '--run-id', 'm']);
+    expect(readOnlyOut.exitCode).toBe(2);
+    expect(readOnlyOut.stderr).toMatch(/cannot write ro\/merged\/m: read-only file system \(EROFS\)/);
+    plainly(readOnlyOut.stderr);
   }, 180_000);
 });
 
 describe('output folders that cannot be written (a read-only tmpfs, as root)', () => {
-  it('exits 2 naming the folder and the cause, for run, compare, report and merge', async () => {
+  it('exits 2 naming the folder and the cause, for run, compare and report', async () => {
     const run = await edgebench(['run', '--suite', 'suites/small.yaml', '--out', 'ro/reports', '--run-id', 'r', '--no-report']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/cannot write ro\/reports\/r: read-only file system \(EROFS\); write to a writable folder/);
