@@ -177,7 +177,7 @@ describe('merge of hostile shards', () => {
 });
 
 describe('output folders that cannot be written (a read-only tmpfs, as root)', () => {
-  it('exits 2 naming the folder and the cause, for run, compare and report', async () => {
+  it('exits 2 naming the folder and the cause, for run, compare, history add and report', async () => {
     const run = await edgebench(['run', '--suite', 'suites/small.yaml', '--out', 'ro/reports', '--run-id', 'r', '--no-report']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/cannot write ro\/reports\/r: read-only file system \(EROFS\); write to a writable folder/);
@@ -194,6 +194,11 @@ describe('output folders that cannot be written (a read-only tmpfs, as root)', (
     const summary = await execa(process.execPath, [BIN, 'compare', 'reports/source'], { cwd: project.dir, reject: false, env: { GITHUB_STEP_SUMMARY: 'ro/summary.md' } });
     expect(summary.exitCode).toBe(2);
     expect(summary.stderr).toMatch(/cannot write ro\/summary\.md: read-only file system \(EROFS\)/);
+
+    const history = await edgebench(['history', 'add', 'reports/source', '--store', 'ro/history/h.jsonl', '--commit', 'abc123']);
+    expect(history.exitCode).toBe(2);
+    expect(history.stderr).toMatch(/cannot write ro\/history\/h\.jsonl: read-only file system \(EROFS\)/);
+    plainly(history.stderr);
 
     const report = await edgebench(['report', 'reports/source', '-o', 'ro/page']);
     expect(report.exitCode).toBe(2);
