@@ -27,7 +27,9 @@ export function mergeCommand(program: Command): void {
       const shards = await Promise.all(files.map(async (file) => (await readResults(file)).results));
       const runId = opts.runId ?? `merged-${shards[0]!.runId}`;
       // A run id from a results file names a folder: one that leads out of --out is refused, not followed.
-      if (!isRunId(runId)) throw new ConfigError(files[0]!, 'runId', `the run id ${JSON.stringify(shards[0]!.runId)} cannot name the merged run's folder`, `pass --run-id (${RUN_ID_RULE})`);
+      if (!isRunId(runId)) {
+        throw new ConfigError(files[0]!, 'runId', `the run id ${JSON.stringify(shards[0]!.runId)} cannot name the merged run's folder`, `pass --run-id (${RUN_ID_RULE})`);
+      }
       let merged;
       try {
         merged = mergeResults(shards, runId);
@@ -42,7 +44,10 @@ export function mergeCommand(program: Command): void {
       const notice = takeOverNotice(lockRunFolder(runDir, `merge --run-id ${merged.runId}`));
       if (notice) log(notice);
       const taken = [file, join(runDir, JOURNAL_FILE)].find((f) => existsSync(f));
-      if (taken) throw new ConfigError('command line', '--run-id', `run folder ${runDir} already holds a run (${taken}); merge does not overwrite it`, 'choose another --run-id or -o, or remove that folder first');
+      if (taken) {
+        const problem = `run folder ${runDir} already holds a run (${taken}); merge does not overwrite it`;
+        throw new ConfigError('command line', '--run-id', problem, 'choose another --run-id or -o, or remove that folder first');
+      }
       await writeResults(file, merged);
       console.log(`merged ${shards.length} shard(s): ${merged.devices.length} device(s), ${merged.cells.length} cell(s), status ${merged.status}`);
       console.log(`results: ${relative(process.cwd(), file)}`);

@@ -202,7 +202,8 @@ export function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: st
   const outOfMemory = OUT_OF_MEMORY.exec(outcome.stderrTail);
   if (outOfMemory && outcome.exitCode !== 0) {
     const ended = outcome.signal ? `ended by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
-    return { code: 'OOM', message: `the runner ran out of memory (${ended}; its stderr: "${outOfMemory[0].trim()}"): the variant needs more memory than the runner may use (the device's memory cap, or the runtime's heap limit)` };
+    const why = 'the variant needs more memory than the runner may use (the device\'s memory cap, or the runtime\'s heap limit)';
+    return { code: 'OOM', message: `the runner ran out of memory (${ended}; its stderr: "${outOfMemory[0].trim()}"): ${why}` };
   }
   if (outcome.signal) {
     const hint = outcome.signal === 'SIGKILL' ? ' (often the kernel OOM killer: the variant needs more memory than the device has)' : '';

@@ -54,10 +54,17 @@ export function mergeResults(shards: Results[], runId: string): Results {
     }
     for (const cell of shard.cells) {
       const where = `${cell.deviceId} x ${cell.variant.name}`;
-      if (!shard.devices.some((d) => d.id === cell.deviceId)) throw new MergeError(`run ${shard.runId} holds cell ${where}, but device ${cell.deviceId} is not one of its devices (${shard.devices.map((d) => d.id).join(', ') || 'none'})`);
-      const other = cellOwner.get(`${cell.deviceId}\u0000${cell.variant.name}`);
-      if (other !== undefined) throw new MergeError(`cell ${where} is ${other === shard.runId ? `twice in run ${other}` : `in run ${other} and in run ${shard.runId}`}: each cell is measured by one shard`);
-      cellOwner.set(`${cell.deviceId}\u0000${cell.variant.name}`, shard.runId);
+      if (!shard.devices.some((d) => d.id === cell.deviceId)) {
+        const own = shard.devices.map((d) => d.id).join(', ') || 'none';
+        throw new MergeError(`run ${shard.runId} holds cell ${where}, but device ${cell.deviceId} is not one of its devices (${own})`);
+      }
+      const key = `${cell.deviceId}\u0000${cell.variant.name}`;
+      const other = cellOwner.get(key);
+      if (other !== undefined) {
+        const twice = other === shard.runId ? `twice in run ${other}` : `in run ${other} and in run ${shard.runId}`;
+        throw new MergeError(`cell ${where} is ${twice}: each cell is measured by one shard`);
+      }
+      cellOwner.set(key, shard.runId);
     }
   }
 
