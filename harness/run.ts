@@ -171,7 +171,8 @@ export async function executePlan(
       const kept: RunnerRun[] = [];
       for (const [repeat, attempts] of [...byRepeat].sort(([x], [y]) => x - y)) {
         const last = attempts.at(-1)!;
-        const lost = attempts.filter((a) => a !== last || lostByDevice(a.outcome)).map((a) => a.outcome.deviceFailure!);
+        // Only attempts the device lost are lost attempts; others before the last (a timeout run again) are superseded, and stay in the journal.
+        const lost = attempts.filter((a) => lostByDevice(a.outcome)).map((a) => a.outcome.deviceFailure!);
         const key = processKey({ device: device.id, variant: variant.variant.name, repeat });
         if (lostByDevice(last.outcome)) lostBefore.set(key, lost);
         else if (RUN_AGAIN_ON_RESUME.has(failureOf(last.outcome, timeoutMs)?.code ?? '')) continue;

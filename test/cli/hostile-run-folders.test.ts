@@ -136,6 +136,28 @@ describe('a journal holding extreme numbers', () => {
   }, 180_000);
 });
 
+describe('a journal that holds a runner process twice (as two resumes at once wrote it)', () => {
+  it('resumes, keeping the last record of the repeat', async () => {
+    await interruptedRun('twice');
+    const file = project.path('reports/twice/journal.jsonl');
+    const text = await readFile(file, 'utf8');
+    const entries = text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const again = 1 + Math.max(...entries.map((e) => e.attempt ?? -1));
+    const copy = entries.filter((e) => e.attempt === 0).map((e) => JSON.stringify({ ...e, attempt: again }));
+    await writeFile(file, `${text}${copy.join('\n')}\n`);
+    expect((await readJournal(file)).completed).toHaveLength(3);
+
+    const resumed = await edgebench(['run', '--resume', 'reports/twice', '--no-report']);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const finished = await results('reports/twice');
+    expect(finished.cells.map((c) => [c.variant.name, c.status, (c.repeats ?? []).length])).toEqual([
+      ['a', 'ok', 3],
+      ['b', 'ok', 3],
+    ]);
+    expect(finished.cells.flatMap((c) => c.repeats ?? []).some((r) => r.lostAttempts)).toBe(false);
+  }, 180_000);
+});
+
 describe('merge of hostile shards', () => {
   it('refuses overlapping shards, run ids that lead out of -o, an existing merged run and a read-only -o, each with the reason', async () => {
     for (const index of [1, 2]) {
