@@ -80,9 +80,11 @@ describe('two processes on one run folder', () => {
   it('refuses a second resume while one runs, naming who holds the folder; the run is recorded once', async () => {
     await interruptedRun('contended');
     const first = execa(process.execPath, [BIN, 'run', '--resume', 'reports/contended', '--no-report'], { cwd: project.dir, reject: false });
-    // The second starts once the first is measuring, so it holds the folder.
+    // The second starts once the first is measuring, so it holds the folder; the first is held still meanwhile, so it cannot finish first.
     await new Promise<void>((resolve) => first.stderr.on('data', (chunk: Buffer) => chunk.toString().includes('[1/') && resolve()));
+    first.kill('SIGSTOP');
     const second = await edgebench(['run', '--resume', 'reports/contended', '--no-report']);
+    first.kill('SIGCONT');
     expect(second.exitCode).toBe(2);
     expect(second.stderr).toMatch(new RegExp(`run folder reports/contended is in use by edgebench process ${first.pid} on ${hostname()} \\(run --resume reports/contended, started 20\\d\\d-[^)]*\\)`));
     expect(second.stderr).toMatch(/Wait for it to finish, or stop it; if no such process runs any more, delete reports\/contended\/edgebench\.lock/);
