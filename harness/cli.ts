@@ -14,7 +14,9 @@ import { validateCommand } from './commands/validate.ts';
 import { ConfigError, ConfigErrors } from './config/errors.ts';
 import { ModelFileError } from './onnx/model-file.ts';
 import { QuantizeError } from './quantize/quantize.ts';
+import { OutputWriteError } from './files/write-error.ts';
 import { RunWriteError } from './results/journal.ts';
+import { RunLockedError } from './results/run-lock.ts';
 import { TOOL_VERSION } from './version.ts';
 
 const program = new Command('edgebench')
@@ -42,9 +44,10 @@ try {
     const count = error instanceof ConfigErrors ? error.errors.length : 1;
     log(`edgebench: configuration error${count > 1 ? `s (${count})` : ''}, nothing was run:\n${error.message}`);
     process.exitCode = EXIT.usage;
-  } else if (error instanceof RunWriteError) {
+  } else if (error instanceof RunWriteError || error instanceof OutputWriteError || error instanceof RunLockedError) {
+    // Not a failed cell or budget (exit 1): the machine's folders are in the way, and the message says which and why.
     log(`edgebench: ${error.message}`);
-    process.exitCode = EXIT.failed;
+    process.exitCode = EXIT.usage;
   } else if (error instanceof BaselineError) {
     log(`edgebench: the cloud baseline failed, nothing was run:\n${error.message}`);
     process.exitCode = EXIT.usage;

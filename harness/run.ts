@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { DeviceSpec } from './config/device-spec.ts';
 import { driverFor } from './devices/registry.ts';
 import type { PlannedVariant, RunPlan } from './plan/plan.ts';
@@ -16,6 +16,7 @@ import { cellResult, failureOf, type RunnerRun } from './results/cell-result.ts'
 import { fingerprintChanges, Journal, JOURNAL_FILE, RunWriteError, type JournaledRun, type ReadJournal, type RunFingerprint } from './results/journal.ts';
 import { sha256Text } from './plan/hash.ts';
 import { ConfigError } from './config/errors.ts';
+import { OutputWriteError } from './files/write-error.ts';
 import { scoreCells } from './scoring/score-cells.ts';
 import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results, type SchedulingRecord } from './results/schema.ts';
 import { resultsWriter } from './results/write-results.ts';
@@ -69,8 +70,9 @@ export function newRunId(now = new Date()): string {
  * the run's journal as it arrives, and results.json is rewritten atomically
  * after every process, so whatever was measured survives a crash or Ctrl-C.
  * With `resume` (the journal of an unfinished run), the processes it holds are
- * kept and only the rest run; a run whose suite, devices or variants changed
- * since is refused.
+ * kept and only the rest run, in the journal's folder (wherever it was moved:
+ * the run keeps its id, and never writes to another run's folder); a run whose
+ * suite, devices or variants changed since is refused.
  */
 export async function executePlan(
   fullPlan: RunPlan,
@@ -90,10 +92,11 @@ export async function executePlan(
     }
   }
   const plan = { ...fullPlan, devices: shardDevices.filter((d) => !skipped.has(d.id)) };
-  const resultsFile = join(options.outDir, runId, 'results.json');
+  const runDir = options.resume ? dirname(options.resume.file) : join(options.outDir, runId);
+  const resultsFile = join(runDir, 'results.json');
   const { suite } = plan;
   const fingerprint = fingerprintOf(fullPlan, repeats, options.ab, options.shard);
-  const journalFile = join(options.outDir, runId, JOURNAL_FILE);
+  const journalFile = join(runDir, JOURNAL_FILE);
   const startedAt = options.resume?.header.startedAt ?? new Date().toISOString();
   let journal: Journal;
   if (options.resume) {
@@ -104,8 +107,8 @@ export async function executePlan(
     try {
       journal = Journal.create(journalFile, { type: 'run', runId, startedAt, fingerprint });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      throw new ConfigError('command line', '--run-id', `run folder ${join(options.outDir, runId)} already holds a run`, `resume it with --resume ${join(options.outDir, runId)}, or choose another --run-id`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutputWriteError(journalFile, error as Error);
+      throw new ConfigError('command line', '--run-id', `run folder ${runDir} already holds a run`, `resume it with --resume ${runDir}, or choose another --run-id`);
     }
   }
   const results: Results = {
@@ -134,9 +137,10 @@ export async function executePlan(
     cells: [],
   };
   // One writer for the run's results.json, so no two writes ever overlap.
-  const write = resultsWriter(resultsFile);
+  // The run's folder holds its journal: one removed mid-run is not made again, the run stops and says so.
+  const write = resultsWriter(resultsFile, { createFolder: false });
   await write.flush(results).catch((error: Error) => {
-    throw new RunWriteError(join(options.outDir, runId), error);
+    throw new RunWriteError(runDir, error);
   });
 
   const order = scheduleRuns(plan, { repeats, seed: runId, ...(options.ab ? { ab: options.ab } : {}) });
@@ -167,7 +171,8 @@ export async function executePlan(
       const kept: RunnerRun[] = [];
       for (const [repeat, attempts] of [...byRepeat].sort(([x], [y]) => x - y)) {
         const last = attempts.at(-1)!;
-        const lost = attempts.filter((a) => a !== last || lostByDevice(a.outcome)).map((a) => a.outcome.deviceFailure!);
+        // Only attempts the device lost are lost attempts; others before the last (a timeout run again) are superseded, and stay in the journal.
+        const lost = attempts.filter((a) => lostByDevice(a.outcome)).map((a) => a.outcome.deviceFailure!);
         const key = processKey({ device: device.id, variant: variant.variant.name, repeat });
         if (lostByDevice(last.outcome)) lostBefore.set(key, lost);
         else if (RUN_AGAIN_ON_RESUME.has(failureOf(last.outcome, timeoutMs)?.code ?? '')) continue;
@@ -250,7 +255,7 @@ export async function executePlan(
     stopped: () => stop.aborted,
   });
   results.scheduling = { ...policy, peakConcurrency: schedulerStats.peakConcurrency, ...(overheads.length ? { overhead: { perProcessMs: msSummary(overheads), recordMs: msSummary(recordings), dispatchMs: msSummary(schedulerStats.dispatchMs) } } : {}) };
-  if (journal.writeError) throw new RunWriteError(join(options.outDir, runId), journal.writeError);
+  if (journal.writeError) throw new RunWriteError(runDir, journal.writeError);
 
   // Connections kept open across cells (SSH masters) are closed before scoring, which needs no device.
   await Promise.all(fullPlan.devices.map((device) => driverFor(device).release?.(device)));
@@ -260,7 +265,7 @@ export async function executePlan(
   results.status = options.signal?.aborted ? 'interrupted' : 'complete';
   results.finishedAt = new Date().toISOString();
   await write.flush(results).catch((error: Error) => {
-    throw new RunWriteError(join(options.outDir, runId), error);
+    throw new RunWriteError(runDir, error);
   });
   return { results, resultsFile };
 }

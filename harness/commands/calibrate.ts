@@ -1,11 +1,10 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { MetricName } from '../config/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { METRICS } from '../compare/metrics.ts';
 import { calibrationFile, NoiseCalibration } from '../compare/noise.ts';
 import { driverFor } from '../devices/registry.ts';
+import { atomicWrite } from '../files/atomic-write.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { cellResult, type RunnerRun } from '../results/cell-result.ts';
 import type { CellResult } from '../results/schema.ts';
@@ -55,9 +54,7 @@ export function calibrateCommand(program: Command): void {
           method: `sample standard deviation of each metric over ${opts.runs} fresh runner processes, divided by its mean`,
         });
         const file = opts.out ?? calibrationFile(device.id);
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp`, `${JSON.stringify(calibration, null, 2)}\n`);
-        await rename(`${file}.tmp`, file);
+        await atomicWrite(file, `${JSON.stringify(calibration, null, 2)}\n`);
         print(`${file}: ${Object.entries(relativeNoise).map(([m, v]) => `${m} ${(v * 100).toFixed(2)}%`).join(', ')}`);
       }
     });

@@ -1,5 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { gate } from '../compare/gate.ts';
 import { loadNoise } from '../compare/noise.ts';
@@ -8,6 +7,8 @@ import { gateConsole } from '../report/compare/console.ts';
 import { gateAnnotations } from '../report/compare/github-annotations.ts';
 import { gateJUnit } from '../report/compare/junit.ts';
 import { gateMarkdown } from '../report/compare/markdown.ts';
+import { atomicWrite } from '../files/atomic-write.ts';
+import { OutputWriteError } from '../files/write-error.ts';
 import { readResults } from '../results/read-results.ts';
 import { EXIT } from './common.ts';
 import { print } from '../report/terminal-text.ts';
@@ -16,7 +17,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  pass: no budget at level error failed
   1  a budget at level error failed (the release is blocked)
-  2  usage or configuration error (unreadable results, bad arguments)
+  2  usage or configuration error (unreadable results, bad arguments), or an output file
+     that cannot be written (the message names it and the cause)
 
 On GitHub Actions ($GITHUB_ACTIONS=true) failed budgets and measurement warnings are
 also printed as ::error / ::warning annotations, and the Markdown summary is appended
@@ -32,10 +34,7 @@ interface CompareFlags {
   all?: boolean;
 }
 
-async function write(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, text);
-}
+const write = atomicWrite;
 
 export function compareCommand(program: Command): void {
   program
@@ -63,7 +62,8 @@ export function compareCommand(program: Command): void {
       if (flags.json) await write(flags.json, `${JSON.stringify(report, null, 1)}\n`);
       if (flags.benchmarkJson) await write(flags.benchmarkJson, `${JSON.stringify(githubActionBenchmark(candidate.results), null, 1)}\n`);
       if (flags.bencherJson) await write(flags.bencherJson, `${JSON.stringify(bencherMetricFormat(candidate.results), null, 1)}\n`);
-      if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
+      const summary = process.env.GITHUB_STEP_SUMMARY;
+      if (summary) await appendFile(summary, `${markdown}\n`).catch((error: Error) => Promise.reject(new OutputWriteError(summary, error)));
       if (process.env.GITHUB_ACTIONS === 'true') for (const line of gateAnnotations(report)) console.log(line);
       process.exitCode = report.status === 'pass' ? EXIT.ok : EXIT.failed;
     });

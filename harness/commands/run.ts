@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadBaselineAnswers } from '../baselines/load-answers.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -13,7 +13,10 @@ import { buildReport } from '../report/report.ts';
 import { consoleTable } from '../report/console-table.ts';
 import { qualityTable } from '../report/quality-table.ts';
 import { executePlan, newRunId } from '../run.ts';
+import { makeFolder } from '../files/atomic-write.ts';
 import { JOURNAL_FILE, readJournal, type ReadJournal } from '../results/journal.ts';
+import { isRunId, RUN_ID_RULE } from '../results/run-id.ts';
+import { lockRunFolder, takeOverNotice, type RunLock } from '../results/run-lock.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { configOptions, EXIT, log } from './common.ts';
 import { runDisplay } from './run-progress.ts';
@@ -23,7 +26,9 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0    every cell was measured
   1    one or more cells failed (their errors are in results.json and the table)
-  2    usage or configuration error, or the cloud baseline failed: nothing was run
+  2    usage or configuration error, or the cloud baseline failed: nothing was run;
+       or the run folder cannot be written (the message names the folder and the cause)
+       or is in use by another edgebench process
   130  interrupted (Ctrl-C / SIGTERM): what was measured is kept`;
 
 export function runCommand(program: Command): void {
@@ -40,9 +45,12 @@ export function runCommand(program: Command): void {
     .addOption(new Option('--repeats <n>', 'fresh runner processes per device x variant (default: the suite\'s repeats, 5 unless set); compare needs at least 3 per side to test between processes').argParser(repeatsArg))
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string; shard?: Shard; history?: string }) => {
+      // A resume holds the folder before reading its journal, which another resume may be appending to.
+      // The lock is released at the end, or when the process exits (an error, a second Ctrl-C).
+      let lock = given.resume ? lockToResume(given.resume) : undefined;
       const resume = given.resume ? await readJournalOf(given.resume) : undefined;
       // A resumed run is the same run: its suite, devices and settings come from its journal.
-      const opts = resume ? { ...given, ...resumedOptions(resume, given.resume!) } : given;
+      const opts = resume ? { ...given, ...resumedOptions(resume) } : given;
       const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
       for (const name of opts.ab ?? []) {
         if (!plan.variants.some((v) => v.variant.name === name)) throw new ConfigError('command line', '--ab', `no variant "${name}" in ${opts.suite}`, `use two of: ${plan.variants.map((v) => v.variant.name).join(', ')}`);
@@ -53,6 +61,10 @@ export function runCommand(program: Command): void {
       if (given.history && !opts.report) throw new ConfigError('command line', '--history', '--history draws trends in the HTML report, and --no-report turns the report off', 'drop one of the two; to store the run in the history, use edgebench history add');
       const history = given.history ? await readHistory(given.history, { mustExist: true }) : undefined;
       const runId = resume?.header.runId ?? opts.runId ?? newRunId();
+      if (!lock) {
+        await makeFolder(join(opts.out, runId));
+        lock = takeLock(join(opts.out, runId), `run --run-id ${runId}`);
+      }
       const controller = new AbortController();
       const display = runDisplay(log);
       const onSignal = (signal: NodeJS.Signals) => {
@@ -91,12 +103,33 @@ export function runCommand(program: Command): void {
         log(`the run was interrupted: the table shows the cells measured before it stopped; finish it with: edgebench run --resume ${relative(process.cwd(), dirname(resultsFile))}`);
         process.exitCode = EXIT.interrupted;
       } else if (results.cells.some((c) => c.status === 'failed')) process.exitCode = EXIT.failed;
+      lock.release();
     });
 }
 
-async function readJournalOf(runDir: string): Promise<ReadJournal> {
+/** Takes the lock of a run folder to resume: one with a journal. */
+function lockToResume(runDir: string): RunLock {
+  journalFileOf(runDir);
+  return takeLock(runDir, `run --resume ${runDir}`);
+}
+
+/** Takes a run folder's lock, saying so when it replaces the lock of a process that died. */
+function takeLock(runDir: string, command: string): RunLock {
+  const lock = lockRunFolder(runDir, command);
+  const notice = takeOverNotice(lock);
+  if (notice) log(notice);
+  return lock;
+}
+
+/** The journal of a run folder given to --resume. */
+function journalFileOf(runDir: string): string {
   const file = join(runDir, JOURNAL_FILE);
   if (!existsSync(file)) throw new ConfigError('command line', '--resume', `${file} not found`, 'name a run folder edgebench wrote, e.g. reports/<run-id>');
+  return file;
+}
+
+async function readJournalOf(runDir: string): Promise<ReadJournal> {
+  const file = journalFileOf(runDir);
   try {
     return await readJournal(file);
   } catch (error) {
@@ -104,13 +137,12 @@ async function readJournalOf(runDir: string): Promise<ReadJournal> {
   }
 }
 
-function resumedOptions(resume: ReadJournal, runDir: string) {
+function resumedOptions(resume: ReadJournal) {
   const { fingerprint } = resume.header;
   return {
     suite: fingerprint.suiteFile,
     devices: fingerprint.devicesFile,
     device: fingerprint.deviceIds,
-    out: dirname(resolve(runDir)),
     repeats: fingerprint.ab ? undefined : fingerprint.repeats,
     ab: fingerprint.ab ? ([fingerprint.ab.a, fingerprint.ab.b] as [string, string]) : undefined,
     rounds: fingerprint.ab?.rounds ?? 0,
@@ -136,7 +168,7 @@ function repeatsArg(value: string): number {
   return n;
 }
 
-function runIdArg(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new InvalidArgumentError('use letters, digits, ".", "_" and "-" only');
+export function runIdArg(value: string): string {
+  if (!isRunId(value)) throw new InvalidArgumentError(RUN_ID_RULE);
   return value;
 }

@@ -1,9 +1,11 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { METRICS } from '../compare/metrics.ts';
 import { MetricName } from '../config/budget.ts';
 import { ConfigError } from '../config/errors.ts';
+import { makeFolder } from '../files/atomic-write.ts';
+import { OutputWriteError } from '../files/write-error.ts';
 import type { Results } from '../results/schema.ts';
 
 /**
@@ -61,8 +63,8 @@ export async function addToHistory(file: string, results: Results, where: { comm
   const stored = await readHistory(file);
   if (stored.some((e) => e.runId === results.runId)) throw new Error(`run ${results.runId} is already in ${file}`);
   const entries = historyEntries(results, where);
-  await mkdir(dirname(file), { recursive: true });
-  await appendFile(file, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  await makeFolder(dirname(file), file);
+  await appendFile(file, entries.map((e) => `${JSON.stringify(e)}\n`).join('')).catch((error: Error) => Promise.reject(new OutputWriteError(file, error)));
   return { added: entries.length };
 }
 

@@ -96,7 +96,7 @@ export function cellResult(input: {
       const answer = input.answerOf?.(output);
       return { exampleId, output, ...(answer !== undefined ? { answer } : {}) };
     }),
-    metrics: {
+    metrics: withinRange({
       latencyMs,
       loadMs,
       peakRssBytes,
@@ -108,7 +108,7 @@ export function cellResult(input: {
         : unavailable('bytes', "the variant's model could not be read, so its files are not known"),
       ...generationMetrics(samples, why),
       ...energy.metrics,
-    },
+    }),
     ...(energy.thermal ? { thermal: energy.thermal } : {}),
   };
 }
@@ -174,7 +174,21 @@ function generationMetrics(samples: CellResult['samples'], failure: string): Par
   };
 }
 
-/** Why a runner did not finish, in words an operator can act on; undefined when it did. */
+/**
+ * Every measurement a journal can hold is finite, but a figure computed from
+ * them can still leave the range of a double (samples near 1e308 ms summed, an
+ * energy divided by a window of no length). Such a figure is unavailable, with
+ * the reason, so that what was measured can always be written.
+ */
+function withinRange(metrics: CellResult['metrics']): CellResult['metrics'] {
+  const reason = 'the figure computed from the measurements is out of range (a runner or probe reported an implausible value; see the raw samples)';
+  const finite = (metric: Metric | LatencyMetric) =>
+    metric.source === 'unavailable' || ('summary' in metric ? Object.values(metric.summary).every(Number.isFinite) : Number.isFinite(metric.value));
+  return Object.fromEntries(
+    Object.entries(metrics).map(([name, metric]) => [name, metric && !finite(metric) ? unavailable(metric.unit, reason) : metric]),
+  ) as CellResult['metrics'];
+}
+
 /** Why a runner process failed, as its cell records it; undefined when it completed. */
 export function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: string; message: string } | undefined {
   const reported = outcome.events.find((e): e is EventOf<'error'> => e.type === 'error');
@@ -183,14 +197,24 @@ export function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: st
   if (outcome.deviceFailure) return outcome.deviceFailure;
   if (outcome.timedOut) return { code: 'TIMEOUT', message: `the cell did not finish within ${timeoutMs / 1000} s (raise timeoutSeconds in the suite if the model is this slow)` };
   if (reported) return { code: reported.code, message: reported.message };
+  // A runtime that runs out of memory aborts itself (V8's heap limit, which follows a cgroup's memory cap; a failed C++ allocation): stderr says so.
+  const outOfMemory = OUT_OF_MEMORY.exec(outcome.stderrTail);
+  if (outOfMemory && outcome.exitCode !== 0) {
+    const ended = outcome.signal ? `ended by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
+    const why = 'the variant needs more memory than the runner may use (the device\'s memory cap, or the runtime\'s heap limit)';
+    return { code: 'OOM', message: `the runner ran out of memory (${ended}; its stderr: "${outOfMemory[0].trim()}"): ${why}` };
+  }
   if (outcome.signal) {
     const hint = outcome.signal === 'SIGKILL' ? ' (often the kernel OOM killer: the variant needs more memory than the device has)' : '';
-    return { code: 'RUNNER_KILLED', message: `the runner was killed by ${outcome.signal}${hint}` };
+    const stderr = outcome.stderrTail.trim() ? `; stderr: ${lastLines(outcome.stderrTail)}` : '';
+    return { code: 'RUNNER_KILLED', message: `the runner was killed by ${outcome.signal}${hint}${stderr}` };
   }
   if (outcome.exitCode !== 0) return { code: 'RUNNER_EXITED', message: `the runner exited with code ${outcome.exitCode}: ${lastLines(outcome.stderrTail)}` };
   if (!done) return { code: 'RUNNER_INCOMPLETE', message: `the runner exited without finishing its protocol${outcome.strayLines.length ? `; unexpected output: ${outcome.strayLines[0]}` : ''}` };
   return undefined;
 }
+
+const OUT_OF_MEMORY = /[^\n]*(?:JavaScript heap out of memory|std::bad_alloc|out of memory|Cannot allocate memory)[^\n]*/i;
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ') || '(no output on stderr)';

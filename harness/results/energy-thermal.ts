@@ -106,10 +106,12 @@ export function energyThermal(runs: ProbedRun[], failure: string): { metrics: En
 
 function costOf(probed: { probes: RepeatProbes }[]): CellThermal['probeCost'] {
   const samples = probed.reduce((n, r) => n + r.probes.cost.samples, 0);
+  const meanMs = samples ? probed.reduce((sum, r) => sum + r.probes.cost.meanMs * r.probes.cost.samples, 0) / samples : 0;
   return {
     rateHz: Math.max(...probed.map((r) => r.probes.cost.rateHz)),
     samples,
-    meanMs: samples ? probed.reduce((sum, r) => sum + r.probes.cost.meanMs * r.probes.cost.samples, 0) / samples : 0,
+    // Weighted the other way round when the products overflow: the mean of finite costs is finite.
+    meanMs: Number.isFinite(meanMs) ? meanMs : probed.reduce((sum, r) => sum + r.probes.cost.meanMs * (r.probes.cost.samples / samples), 0),
     maxMs: Math.max(...probed.map((r) => r.probes.cost.maxMs)),
   };
 }

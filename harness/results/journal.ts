@@ -1,10 +1,11 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { RunnerEvent } from '../runner/protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
 import { RepeatProbes } from '../probes/readings.ts';
+import { errnoOf, writeFix, writeProblem } from '../files/write-error.ts';
 
 /**
  * The run's journal (journal.jsonl in the run folder): every runner event is
@@ -62,7 +63,9 @@ export class RunWriteError extends Error {
     readonly runDir: string,
     readonly writeError: Error,
   ) {
-    super(`cannot write to ${runDir} (${writeError.message.split('\n')[0]}): the run stopped; what was written before is kept. Free space (or fix the folder) and finish it with: edgebench run --resume ${runDir}`);
+    const code = errnoOf(writeError);
+    const fix = code ? `${writeFix(code)}, then finish it with: edgebench run --resume ${runDir}` : `finish it with: edgebench run --resume ${runDir}`;
+    super(`cannot write to ${runDir}: ${writeProblem(writeError)}. The run stopped; what was written before is kept. To go on, ${fix}`);
     this.name = 'RunWriteError';
   }
 }
@@ -117,7 +120,7 @@ export class Journal {
     this.append({ type: 'end', ...key, finishedAt: finishedAt.toISOString(), outcome: rest as Record<string, unknown>, ...(probes ? { probes } : {}) });
     // The end of a process is the point a resume can trust: make it durable.
     this.guard(() => {
-      const fd = openSync(this.file, 'a');
+      const fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND);
       try {
         fsyncSync(fd);
       } finally {
@@ -139,7 +142,8 @@ export class Journal {
   private write(text: string): void {
     // Synchronous: an event is on disk before the next one is handled, and no write is lost on Ctrl-C.
     // After a failed write nothing more is attempted: the journal must not go on with a hole in it.
-    if (!this.writeError) this.guard(() => appendFileSync(this.file, text));
+    // Appends never create the file: a journal removed with its folder is an error, not a new journal without its header.
+    if (!this.writeError) this.guard(() => appendTo(this.file, text));
   }
 
   private guard(write: () => void): void {
@@ -151,7 +155,20 @@ export class Journal {
   }
 }
 
+/** Appends to a file that must exist (O_APPEND without O_CREAT). */
+function appendTo(file: string, text: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND);
+  try {
+    const bytes = Buffer.from(text);
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface ReadJournal {
+  /** The journal file read: its folder is the run's folder, wherever it was moved. */
+  file: string;
   header: Extract<JournalEntry, { type: 'run' }>;
   /** The file's last line was cut short (a crash, a full disk). */
   endsMidLine: boolean;
@@ -201,7 +218,7 @@ export async function readJournal(file: string): Promise<ReadJournal> {
       if (start && !outcome.canceled) completed.push({ device: entry.device, variant: entry.variant, repeat: entry.repeat, startedAt: new Date(start.startedAt), finishedAt: new Date(entry.finishedAt), outcome, ...(entry.probes ? { probes: entry.probes } : {}) });
     }
   }
-  return { header, completed, nextAttempt, endsMidLine: text.length > 0 && !text.endsWith('\n') };
+  return { file, header, completed, nextAttempt, endsMidLine: text.length > 0 && !text.endsWith('\n') };
 }
 
 /** Which fields of two fingerprints differ, in words; empty when the run can be resumed. */

@@ -8,7 +8,9 @@ export class MergeError extends Error {}
  * run, raw samples and all, as if one job had measured every device: the
  * devices and cells in the plan's order, each from the shard that ran it.
  * Refuses shards of different suites, datasets, model files, settings or
- * edgebench versions, a shard given twice, and a missing shard.
+ * edgebench versions, a shard given twice, a missing shard, and shards that
+ * overlap (a device or a cell in two shards, or a cell of a device its shard
+ * did not run): a cell counted twice would make a run look unlike itself.
  */
 export function mergeResults(shards: Results[], runId: string): Results {
   if (shards.length === 0) throw new MergeError('no shard results given');
@@ -38,6 +40,31 @@ export function mergeResults(shards: Results[], runId: string): Results {
       const seen = variantHash.get(cell.variant.name);
       if (seen && seen.sha256 !== cell.variant.sha256) throw new MergeError(`variant ${cell.variant.name} has other files in run ${shard.runId} than in run ${seen.runId} (sha256 ${cell.variant.sha256.slice(0, 12)}… vs ${seen.sha256.slice(0, 12)}…)`);
       variantHash.set(cell.variant.name, { sha256: cell.variant.sha256, runId: shard.runId });
+    }
+  }
+
+  // Each device is run by one shard, and each of its cells measured once.
+  const deviceOwner = new Map<string, string>();
+  const cellOwner = new Map<string, string>();
+  for (const shard of shards) {
+    for (const device of shard.devices) {
+      const other = deviceOwner.get(device.id);
+      if (other !== undefined) throw new MergeError(`device ${device.id} is in run ${other} and in run ${shard.runId}: each device belongs to one shard`);
+      deviceOwner.set(device.id, shard.runId);
+    }
+    for (const cell of shard.cells) {
+      const where = `${cell.deviceId} x ${cell.variant.name}`;
+      if (!shard.devices.some((d) => d.id === cell.deviceId)) {
+        const own = shard.devices.map((d) => d.id).join(', ') || 'none';
+        throw new MergeError(`run ${shard.runId} holds cell ${where}, but device ${cell.deviceId} is not one of its devices (${own})`);
+      }
+      const key = `${cell.deviceId}\u0000${cell.variant.name}`;
+      const other = cellOwner.get(key);
+      if (other !== undefined) {
+        const twice = other === shard.runId ? `twice in run ${other}` : `in run ${other} and in run ${shard.runId}`;
+        throw new MergeError(`cell ${where} is ${twice}: each cell is measured by one shard`);
+      }
+      cellOwner.set(key, shard.runId);
     }
   }
 

@@ -1,16 +1,19 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { formatFieldPath } from '../config/errors.ts';
+import { atomicWrite } from '../files/atomic-write.ts';
 import { Results } from './schema.ts';
 
 /**
  * Writes results.json atomically (temp file in the same folder, then rename),
- * so a crash or Ctrl-C never leaves a half-written file behind.
+ * so a crash or Ctrl-C never leaves a half-written file behind. A failed
+ * write is an OutputWriteError naming the file and the cause.
  */
-export async function writeResults(file: string, results: Results): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(Results.parse(results), null, 1)}\n`);
-  await rename(temp, file);
+export async function writeResults(file: string, results: Results, options: { createFolder?: boolean } = {}): Promise<void> {
+  const parsed = Results.safeParse(results);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`the results do not match their schema at ${formatFieldPath(issue.path)} (${issue.message}); this is a bug in edgebench`);
+  }
+  await atomicWrite(file, `${JSON.stringify(parsed.data, null, 1)}\n`, options);
 }
 
 /** A results writer: `write` for after each runner process, `flush` for the last write of a run. */
@@ -29,7 +32,7 @@ export interface ResultsWriter {
  * take at most `busyShare` of the time: the journal already holds every
  * process durably, and results.json only follows it. `flush` writes at once.
  */
-export function resultsWriter(file: string, options: { busyShare?: number } = {}): ResultsWriter {
+export function resultsWriter(file: string, options: { busyShare?: number; createFolder?: boolean } = {}): ResultsWriter {
   const busyShare = options.busyShare ?? 0.2;
   // Every write joins one chain, so no two ever run at once.
   let tail: Promise<void> = Promise.resolve();
@@ -43,7 +46,7 @@ export function resultsWriter(file: string, options: { busyShare?: number } = {}
         if (waiting === next) waiting = undefined;
         const began = performance.now();
         try {
-          await writeResults(file, results);
+          await writeResults(file, results, { createFolder: options.createFolder ?? true });
         } finally {
           readyAt = performance.now() + (performance.now() - began) * (1 / busyShare - 1);
         }

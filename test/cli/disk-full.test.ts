@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +29,11 @@ const edgebench = (args: string[]) => execa(process.execPath, [BIN, ...args], { 
 describe('a results folder that fills up (a real tmpfs, as root)', () => {
   it('stops with a clear error keeping what was written, and resumes once there is space', async () => {
     const full = await edgebench(['run', '--suite', 'suites/two.yaml', '--out', 'full', '--run-id', 'r', '--no-report']);
-    expect(full.exitCode).toBe(1);
-    expect(full.stderr).toMatch(/edgebench: cannot write to full\/r \(ENOSPC: no space left on device.*\): the run stopped; what was written before is kept\. Free space .* edgebench run --resume full\/r/);
+    // Not a failed cell (exit 1): the folder is in the way, named with the cause.
+    expect(full.exitCode).toBe(2);
+    expect(full.stderr).toMatch(/edgebench: cannot write to full\/r: the disk is full \(ENOSPC\)\. The run stopped; what was written before is kept\. To go on, free space, then finish it with: edgebench run --resume full\/r/);
+    // No temp file of a results.json that did not fit is left behind, and the lock is released.
+    expect(readdirSync(project.path('full/r')).sort()).toEqual(['journal.jsonl', 'results.json']);
     const kept = await readJournal(project.path('full/r/journal.jsonl'));
     expect(kept.completed.length).toBeGreaterThan(0);
     expect(kept.completed.length).toBeLessThan(6);

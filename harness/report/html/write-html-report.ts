@@ -1,5 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { atomicWrite, makeFolder } from '../../files/atomic-write.ts';
 import { Report } from '../report.ts';
 import type { Results } from '../../results/schema.ts';
 import { renderPage } from './page.ts';
@@ -18,7 +18,7 @@ export interface WrittenReport {
 export async function writeHtmlReport(dir: string, report: Report): Promise<WrittenReport> {
   checkReport(report);
   const { html, charts } = renderPage(report);
-  await mkdir(join(dir, 'charts'), { recursive: true });
+  await makeFolder(join(dir, 'charts'));
   const svgFiles: string[] = [];
   for (const chart of charts) {
     const file = join(dir, 'charts', `${chart.id}.svg`);
@@ -39,8 +39,3 @@ function checkReport(report: Report): void {
   Report.parse({ ...report, runs: report.runs.map(withoutSamples), ...(report.baseline ? { baseline: withoutSamples(report.baseline) } : {}) });
 }
 
-async function atomicWrite(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, file);
-}
