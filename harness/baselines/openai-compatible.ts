@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../config/errors.ts';
@@ -7,6 +6,7 @@ import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { sha256Text } from '../plan/hash.ts';
 import { decodedUrlPart, redactSecrets, secretsOfUrl, urlForDisplay } from '../secrets/redact.ts';
 import { declareSecretEnv } from '../secrets/secret-env.ts';
+import { atomicWrite } from '../files/atomic-write.ts';
 
 /** The cloud baseline: answers from an OpenAI-compatible chat-completions endpoint, cached on disk so CI can replay them. */
 export interface OpenAiCompatibleOptions {
@@ -141,7 +141,8 @@ export async function fetchBaselineAnswers(prompts: { exampleId: string; prompt:
     }
     if (options.offline) throw await cacheMissError(exampleId, prompts, toRequest, options);
     const answer = await requestWithRetries(request, exampleId, settings);
-    await writeCachedAnswer(file, request, answer);
+    // Atomic, so an interrupted run never leaves a half-written entry that a replay would trust.
+    await atomicWrite(file, `${JSON.stringify({ request, answer }, null, 2)}\n`);
     answers.push({ exampleId, answer, cached: false });
   }
   return answers;
@@ -186,18 +187,6 @@ async function readCachedAnswer(file: string): Promise<string | undefined> {
     return typeof entry.answer === 'string' ? entry.answer : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Temp file + rename, so an interrupted run never leaves a half-written entry that a replay would trust. */
-async function writeCachedAnswer(file: string, request: ChatRequest, answer: string): Promise<void> {
-  const temp = `${file}.${randomUUID()}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify({ request, answer }, null, 2)}\n`);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }
 

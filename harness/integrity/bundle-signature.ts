@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config/errors.ts';
@@ -11,6 +11,7 @@ import { VariantFile } from '../plan/model-variant.ts';
 import { manifestPathFor, readManifest, VariantManifest } from '../quantize/manifest.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { checkPrivateKeyMode } from './key-permissions.ts';
+import { atomicWrite } from '../files/atomic-write.ts';
 
 /**
  * Signed model bundles: an ed25519 signature (node:crypto) over a manifest of
@@ -86,8 +87,7 @@ export async function signBundle(modelPath: string, privateKeyFile: string): Pro
   const manifest = await bundleManifestOf(modelPath);
   const signature: BundleSignature = { manifest, signature: sign(null, Buffer.from(canonicalJson(manifest)), privateKey).toString('base64'), keyId: keyIdOf(createPublicKey(privateKey)) };
   const file = signatureFileOf(modelPath);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(signature, null, 1)}\n`);
-  await rename(`${file}.tmp`, file);
+  await atomicWrite(file, `${JSON.stringify(signature, null, 1)}\n`);
   return { file, signature };
 }
 

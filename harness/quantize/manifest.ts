@@ -1,10 +1,10 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, formatFieldPath } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { Precision } from '../config/suite.ts';
 import { VariantFile } from '../plan/model-variant.ts';
 import { QuantizationSettings } from './settings.ts';
+import { atomicWrite } from '../files/atomic-write.ts';
 
 /**
  * Written next to every variant edgebench quantizes: what it is made of and how
@@ -36,9 +36,7 @@ export function manifestPathFor(modelFile: string): string {
 }
 
 export async function writeManifest(file: string, manifest: VariantManifest): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(VariantManifest.parse(manifest), null, 2)}\n`);
-  await rename(temp, file);
+  await atomicWrite(file, `${JSON.stringify(VariantManifest.parse(manifest), null, 2)}\n`);
 }
 
 /**

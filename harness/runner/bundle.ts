@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { atomicWrite } from '../files/atomic-write.ts';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
 // Inside node_modules, so the bundle's one external import (onnxruntime-node) resolves.
@@ -34,10 +34,7 @@ async function buildBundle(): Promise<string> {
   const code = result.outputFiles[0]!.contents;
   const file = `${CACHE_DIR}runner-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
   if (!existsSync(file)) {
-    await mkdir(CACHE_DIR, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, code);
-    await rename(temp, file);
+    await atomicWrite(file, code);
   }
   return file;
 }

@@ -134,7 +134,7 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     for (let round = 0; round < 3; round++) {
       const normal = await inBrowser(matMulJob());
       const throttled = await inBrowser(matMulJob(), {}, browserSpec({ cpuThrottling: 4 }));
-      for (const { cell } of [normal, throttled]) expect(cell.status).toBe('ok');
+      for (const { cell } of [normal, throttled]) expect(cell.status, JSON.stringify(cell.error)).toBe('ok');
       expect(throttled.cell.constraints).toContain('CPU throttling 4x (CDP Emulation.setCPUThrottlingRate; nominal');
       total.normal += sum(normal.cell.samples.map((s) => s.latencyMs));
       total.throttled += sum(throttled.cell.samples.map((s) => s.latencyMs));

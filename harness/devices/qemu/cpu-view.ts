@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { atomicWrite } from '../../files/atomic-write.ts';
 
 // Beside the default sysroot in edgebench's .cache/, which setup-arm64 already needs to write.
 const VIEWS_DIR = fileURLToPath(new URL('../../../.cache/qemu-cpu-views/', import.meta.url));
@@ -47,10 +48,8 @@ export async function cpuView(sysroot: string, cpuModel: string): Promise<string
   const cpuinfo = join(view, 'proc', 'cpuinfo');
   const text = procCpuinfo(cpuModel, onlineCpus());
   if ((await readFile(cpuinfo, 'utf8').catch(() => '')) !== text) {
-    // Written beside and renamed over, so a guest starting meanwhile never reads half a file.
-    const temp = `${cpuinfo}.${process.pid}.tmp`;
-    await writeFile(temp, text);
-    await rename(temp, cpuinfo);
+    // Written atomically, so a guest starting meanwhile never reads half a file.
+    await atomicWrite(cpuinfo, text);
   }
   return view;
 }
