@@ -1,16 +1,6 @@
 import { Command } from 'commander';
 import { BaselineError } from './baselines/openai-compatible.ts';
 import { EXIT, log } from './commands/common.ts';
-import { calibrateCommand } from './commands/calibrate.ts';
-import { compareCommand } from './commands/compare.ts';
-import { historyCommand } from './commands/history.ts';
-import { mergeCommand } from './commands/merge.ts';
-import { quantizeCommand } from './commands/quantize.ts';
-import { reportCommand } from './commands/report.ts';
-import { runCommand } from './commands/run.ts';
-import { schemasCommand } from './commands/schemas.ts';
-import { signCommands } from './commands/sign.ts';
-import { validateCommand } from './commands/validate.ts';
 import { ConfigError, ConfigErrors } from './config/errors.ts';
 import { ModelFileError } from './onnx/model-file.ts';
 import { QuantizeError } from './quantize/quantize.ts';
@@ -25,16 +15,31 @@ const program = new Command('edgebench')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-runCommand(program);
-compareCommand(program);
-reportCommand(program);
-calibrateCommand(program);
-validateCommand(program);
-quantizeCommand(program);
-schemasCommand(program);
-signCommands(program);
-historyCommand(program);
-mergeCommand(program);
+type RegisterCommands = (program: Command) => void;
+const signing = () => import('./commands/sign.ts').then((m) => m.signCommands);
+/**
+ * Every command and the module that defines it, in --help order. Only the module of the command being run is
+ * loaded: `edgebench compare` need not load the device drivers, the runtimes and the report's chart libraries.
+ */
+const COMMANDS = {
+  run: () => import('./commands/run.ts').then((m) => m.runCommand),
+  compare: () => import('./commands/compare.ts').then((m) => m.compareCommand),
+  report: () => import('./commands/report.ts').then((m) => m.reportCommand),
+  calibrate: () => import('./commands/calibrate.ts').then((m) => m.calibrateCommand),
+  validate: () => import('./commands/validate.ts').then((m) => m.validateCommand),
+  quantize: () => import('./commands/quantize.ts').then((m) => m.quantizeCommand),
+  schemas: () => import('./commands/schemas.ts').then((m) => m.schemasCommand),
+  keygen: signing,
+  sign: signing,
+  verify: signing,
+  history: () => import('./commands/history.ts').then((m) => m.historyCommand),
+  merge: () => import('./commands/merge.ts').then((m) => m.mergeCommand),
+} satisfies Record<string, () => Promise<RegisterCommands>>;
+
+const named = process.argv[2];
+// --help, --version, `help` or a misspelt command: every command is registered, for the listing or the suggestion.
+const loaders = named !== undefined && Object.hasOwn(COMMANDS, named) ? [COMMANDS[named as keyof typeof COMMANDS]] : [...new Set(Object.values(COMMANDS))];
+for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
 
 // Only the command line decides exit codes; everything below it reports errors as values or typed errors.
 try {

@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { isRunId, RUN_ID_RULE } from '../results/run-id.ts';
 import { forTerminal } from '../report/terminal-text.ts';
 
 /** Exit codes; documented in --help and docs/command-line.md. */
@@ -15,4 +16,10 @@ export function configOptions(command: Command): Command {
     .addOption(new Option('-s, --suite <file>', 'suite file').default('suites/demo.yaml'))
     .addOption(new Option('-d, --devices <file>', 'device inventory').default('devices.yaml'))
     .addOption(new Option('--device <id...>', 'run on these device ids from the devices file instead of the suite\'s list'));
+}
+
+/** --run-id of run and merge: a plain folder name, so a run can never be written outside -o. */
+export function runIdArg(value: string): string {
+  if (!isRunId(value)) throw new InvalidArgumentError(RUN_ID_RULE);
+  return value;
 }

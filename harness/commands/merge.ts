@@ -12,9 +12,8 @@ import { readResults } from '../results/read-results.ts';
 import { isRunId, RUN_ID_RULE } from '../results/run-id.ts';
 import { lockRunFolder, takeOverNotice } from '../results/run-lock.ts';
 import { writeResults } from '../results/write-results.ts';
-import { log } from './common.ts';
+import { log, runIdArg } from './common.ts';
 import { print } from '../report/terminal-text.ts';
-import { runIdArg } from './run.ts';
 
 export function mergeCommand(program: Command): void {
   program

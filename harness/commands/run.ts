@@ -15,10 +15,9 @@ import { qualityTable } from '../report/quality-table.ts';
 import { executePlan, newRunId } from '../run.ts';
 import { makeFolder } from '../files/atomic-write.ts';
 import { JOURNAL_FILE, readJournal, type ReadJournal } from '../results/journal.ts';
-import { isRunId, RUN_ID_RULE } from '../results/run-id.ts';
 import { lockRunFolder, takeOverNotice, type RunLock } from '../results/run-lock.ts';
 import { TOOL_VERSION } from '../version.ts';
-import { configOptions, EXIT, log } from './common.ts';
+import { configOptions, EXIT, log, runIdArg } from './common.ts';
 import { runDisplay } from './run-progress.ts';
 import { print } from '../report/terminal-text.ts';
 
@@ -166,9 +165,4 @@ function repeatsArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('use a whole number from 1 to 1000');
   return n;
-}
-
-export function runIdArg(value: string): string {
-  if (!isRunId(value)) throw new InvalidArgumentError(RUN_ID_RULE);
-  return value;
 }
