@@ -15,6 +15,7 @@ const INTEGRATION = [
   'test/plan/external-data.test.ts',
   'test/plan/verify-variant.test.ts',
   'test/results/hostile-values.test.ts',
+  'test/results/run-lock-signals.test.ts',
   'test/probes/remote-files.test.ts',
   'test/probes/android.test.ts',
   'test/probes/external-meter.test.ts',

@@ -3,7 +3,7 @@ import { BaselineError } from './baselines/openai-compatible.ts';
 import { EXIT, log } from './commands/common.ts';
 import { ConfigError, ConfigErrors } from './config/errors.ts';
 import { ModelFileError } from './onnx/model-file.ts';
-import { QuantizeError } from './quantize/quantize.ts';
+import { QuantizeError } from './quantize/quantize-error.ts';
 import { OutputWriteError } from './files/write-error.ts';
 import { RunWriteError } from './results/journal.ts';
 import { RunLockedError } from './results/run-lock.ts';

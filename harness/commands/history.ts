@@ -6,6 +6,7 @@ import { addToHistory, DEFAULT_HISTORY_FILE, readHistory } from '../history/stor
 import { seriesOf, stepsIn } from '../history/trends.ts';
 import { readResults } from '../results/read-results.ts';
 import { print } from '../report/terminal-text.ts';
+import { OutputWriteError } from '../files/write-error.ts';
 
 /** `history add` stores runs; `history show` finds the steps in each metric's series. */
 export function historyCommand(program: Command): void {
@@ -24,7 +25,8 @@ export function historyCommand(program: Command): void {
       const commit = opts.commit ?? process.env.GITHUB_SHA ?? (await git(['rev-parse', 'HEAD']));
       const branch = opts.branch ?? process.env.GITHUB_REF_NAME ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD']));
       const { added } = await addToHistory(opts.store, results, { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}) }).catch((error: Error) => {
-        throw error instanceof ConfigError ? error : new ConfigError(opts.store, undefined, error.message, 'add each run once');
+        // A store that cannot be written is named by the cli with its cause (exit 2); anything else is a run added twice.
+        throw error instanceof ConfigError || error instanceof OutputWriteError ? error : new ConfigError(opts.store, undefined, error.message, 'add each run once');
       });
       print(`${opts.store}: added ${added} cell(s) of run ${results.runId}${commit ? ` at ${commit.slice(0, 12)}` : ''}`);
     });

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MetricName } from '../config/budget.ts';
 import { ConfigError } from '../config/errors.ts';
+import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 
 /**
  * A device's calibrated noise: from repeated runs of the same variant (A/A),
@@ -30,7 +30,7 @@ export async function loadNoise(explicitFile: string | undefined, deviceIds: str
   const byDevice = new Map<string, NoiseCalibration>();
   for (const file of files) {
     try {
-      const calibration = NoiseCalibration.parse(JSON.parse(await readFile(file, 'utf8')));
+      const calibration = NoiseCalibration.parse(JSON.parse((await readBoundedFile(file, { what: 'noise calibration', maxBytes: FILE_LIMITS.manifest })).toString('utf8')));
       byDevice.set(calibration.deviceId, calibration);
     } catch (error) {
       throw new ConfigError(file, undefined, `not a noise calibration (${(error as Error).message.split('\n')[0]})`, 'run edgebench calibrate again');

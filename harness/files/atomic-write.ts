@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OutputWriteError } from './write-error.ts';
 
@@ -10,8 +10,19 @@ import { OutputWriteError } from './write-error.ts';
  * removed on any failure, so a full disk leaves no litter. Failures are
  * OutputWriteError, naming the file and the cause. With `createFolder: false`
  * a folder that is gone is an error (ENOENT) rather than made again.
+ *
+ * A target that exists and is not a regular file (/dev/stdout, a pipe, a link
+ * the user made) is written through as it is: renaming over it would replace
+ * the device or the link with a file.
  */
 export async function atomicWrite(file: string, text: string | Uint8Array, options: { createFolder?: boolean } = {}): Promise<void> {
+  const existing = await lstat(file).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    await writeFile(file, text).catch((error: Error) => {
+      throw new OutputWriteError(file, error);
+    });
+    return;
+  }
   if (options.createFolder ?? true) await makeFolder(dirname(file), file);
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {

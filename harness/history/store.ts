@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { METRICS } from '../compare/metrics.ts';
@@ -7,6 +7,7 @@ import { ConfigError } from '../config/errors.ts';
 import { makeFolder } from '../files/atomic-write.ts';
 import { OutputWriteError } from '../files/write-error.ts';
 import type { Results } from '../results/schema.ts';
+import { readBoundedFile } from '../config/read-bounded-file.ts';
 
 /**
  * The run history: one JSON line per measured cell of each stored run, with
@@ -75,8 +76,9 @@ export async function addToHistory(file: string, results: Results, where: { comm
 export async function readHistory(file: string, options: { mustExist?: boolean } = {}): Promise<HistoryEntry[]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readBoundedFile(file, { what: 'history file' })).toString('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !options.mustExist) return [];
     throw new ConfigError(file, undefined, code === 'ENOENT' ? 'history file not found' : `cannot read the history file (${code})`, 'check the path, or write the history first with edgebench history add <results> --store <file>');

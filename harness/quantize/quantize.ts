@@ -38,15 +38,9 @@ export interface QuantizeOptions {
   keepInt8?: string[];
 }
 
-export class QuantizeError extends Error {
-  constructor(
-    message: string,
-    readonly fix: string,
-  ) {
-    super(message);
-    this.name = 'QuantizeError';
-  }
-}
+import { QuantizeError } from './quantize-error.ts';
+
+export { QuantizeError };
 
 /** transformers.js names: model.onnx -> model_quantized.onnx (int8) and model_q4.onnx (int4). */
 export function defaultOutputPath(modelFile: string, to: 'int8' | 'int4'): string {

@@ -1,11 +1,11 @@
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { RunnerEvent } from '../runner/protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
 import { RepeatProbes } from '../probes/readings.ts';
 import { errnoOf, writeFix, writeProblem } from '../files/write-error.ts';
+import { readBoundedFile } from '../config/read-bounded-file.ts';
 
 /**
  * The run's journal (journal.jsonl in the run folder): every runner event is
@@ -182,7 +182,7 @@ export interface ReadJournal {
  * it) is ignored; any other line that does not parse is an error naming it.
  */
 export async function readJournal(file: string): Promise<ReadJournal> {
-  const text = await readFile(file, 'utf8');
+  const text = (await readBoundedFile(file, { what: 'journal' })).toString('utf8');
   const lines = text.split('\n');
   const entries: JournalEntry[] = [];
   for (const [index, line] of lines.entries()) {

@@ -1,16 +1,19 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
 import { isLatencySample } from './sample-shape.ts';
 import { Results, type CellResult } from './schema.ts';
+import { readBoundedFile } from '../config/read-bounded-file.ts';
 
 /** Reads a results.json (or the one inside a run folder), naming the file and field of anything wrong. */
 export async function readResults(path: string): Promise<{ results: Results; file: string }> {
   const file = (await stat(path).then((s) => s.isDirectory(), () => false)) ? join(path, 'results.json') : path;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // No size limit (a results file of 10^6 samples per cell is legitimate), but a FIFO or /dev/zero would never end.
+    text = (await readBoundedFile(file, { what: 'results file' })).toString('utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(file, undefined, code === 'ENOENT' ? 'results file not found' : `cannot read the results file (${code})`, 'pass a results.json written by edgebench run, or its run folder');
   }

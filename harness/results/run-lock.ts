@@ -44,8 +44,8 @@ export interface RunLock {
 /**
  * Takes the run folder's lock for `command` (e.g. "run --resume reports/x").
  * The folder must exist. Released by `release()`, and in any case when the
- * process exits or is ended by SIGINT, SIGTERM or SIGHUP while nothing else
- * handles the signal.
+ * process exits; one ended by a signal leaves a stale lock for the next
+ * command to take over.
  */
 export function lockRunFolder(runDir: string, command: string): RunLock {
   const file = join(runDir, LOCK_FILE);
@@ -65,18 +65,13 @@ export function lockRunFolder(runDir: string, command: string): RunLock {
     if (released) return;
     released = true;
     process.off('exit', release);
-    for (const signal of SIGNALS) process.off(signal, onSignal);
     // Only our own lock is removed: after a takeover by mistake the file may be another's.
     if (parseHolder(readText(file) ?? '')?.pid === me.pid) rmSync(file, { force: true });
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    // A command that handles the signal itself (run stops its cells and writes what it has) releases the lock when done.
-    if (process.listenerCount(signal) > 1) return;
-    release();
-    process.kill(process.pid, signal);
-  };
+  // No signal handlers: listening to a signal cancels its default action (and execa's own exit handlers stand aside
+  // for other listeners), so a run could outlive a closed terminal. A process ended by a signal leaves its lock,
+  // which the next command takes over once it finds the pid gone.
   process.on('exit', release);
-  for (const signal of SIGNALS) process.on(signal, onSignal);
   return { file, ...(tookOverFrom ? { tookOverFrom } : {}), release };
 }
 
@@ -85,8 +80,6 @@ export function takeOverNotice(lock: RunLock): string | undefined {
   const was = lock.tookOverFrom;
   return was && `${lock.file}: took over the lock of edgebench process ${was.pid} (${was.command}, started ${was.startedAt}), which is no longer running`;
 }
-
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Creates the lock file if there is none; false if there is one. */
 function create(file: string, holder: LockHolder): boolean {

@@ -46,7 +46,9 @@ export function summarizeSorted(sorted: ArrayLike<number> & Iterable<number>): S
 
 /** Mean and sample standard deviation of values divided by the largest magnitude (so every sum stays small), scaled back. */
 function scaledMoments(values: readonly number[]): { mean: number; stddev: number } {
-  const scale = Math.max(...values.map(Math.abs));
+  // A loop, not Math.max(...values): spreading 10^5+ values overflows the call stack.
+  let scale = 0;
+  for (const v of values) scale = Math.max(scale, Math.abs(v));
   const scaled = values.map((v) => v / scale);
   const mean = scaled.reduce((sum, v) => sum + v, 0) / values.length;
   const variance = values.length > 1 ? scaled.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1) : 0;

@@ -9,7 +9,7 @@
  */
 import { normalUpperTail } from './mann-whitney.ts';
 import { normalQuantile } from './wilson.ts';
-import { median } from './percentile.ts';
+import { percentileOfSorted } from './percentile.ts';
 
 export interface SignedRankResult {
   /** Median of the Walsh averages (x_i + x_j) / 2, i <= j. */
@@ -27,7 +27,7 @@ export function signedRankTest(differences: readonly number[], confidence = 0.95
   if (differences.length === 0) throw new RangeError('signed-rank test of an empty sample');
   if (differences.some((d) => !Number.isFinite(d))) throw new RangeError('signed-rank test needs finite differences');
   const walsh = walshAverages(differences);
-  const estimate = median(walsh);
+  const estimate = percentileOfSorted(walsh, 0.5);
   const nonZero = differences.filter((d) => d !== 0);
   const n = nonZero.length;
   if (n === 0) return { estimate, lower: estimate, upper: estimate, pValue: 1, method: 'Wilcoxon signed-rank: every difference is zero' };
