@@ -11,13 +11,14 @@ import { OutputWriteError } from './write-error.ts';
  * OutputWriteError, naming the file and the cause. With `createFolder: false`
  * a folder that is gone is an error (ENOENT) rather than made again.
  *
- * A target that exists and is not a regular file (/dev/stdout, a pipe, a link
- * the user made) is written through as it is: renaming over it would replace
- * the device or the link with a file.
+ * A target that is a link or a character device (a link the user made,
+ * /dev/stdout, /dev/null) is written through: renaming over it would replace
+ * the link or the device with a file. Anything else in the way (a FIFO, a
+ * socket) is replaced, since writing to it could block forever.
  */
 export async function atomicWrite(file: string, text: string | Uint8Array, options: { createFolder?: boolean } = {}): Promise<void> {
   const existing = await lstat(file).catch(() => undefined);
-  if (existing && !existing.isFile()) {
+  if (existing && (existing.isSymbolicLink() || existing.isCharacterDevice())) {
     await writeFile(file, text).catch((error: Error) => {
       throw new OutputWriteError(file, error);
     });
