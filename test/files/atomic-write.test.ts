@@ -1,14 +1,16 @@
-import { lstat, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { atomicWrite } from '../../harness/files/atomic-write.ts';
+import { tempProject, type TempProject } from '../helpers/project.ts';
 
+let project: TempProject;
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'edgebench-atomic-'));
+  project = await tempProject();
+  dir = project.dir;
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(() => project.cleanup());
 
 describe('atomicWrite', () => {
   it('replaces a regular file whole and leaves no temp file', async () => {

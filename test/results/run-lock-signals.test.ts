@@ -1,20 +1,21 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lockRunFolder } from '../../harness/results/run-lock.ts';
 import { readResults } from '../../harness/results/read-results.ts';
+import { tempProject, type TempProject } from '../helpers/project.ts';
 
 const LOCK = fileURLToPath(new URL('../../harness/results/run-lock.ts', import.meta.url));
 
+let project: TempProject;
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'edgebench-lock-'));
+  project = await tempProject();
+  dir = project.dir;
 });
-afterEach(() => rm(dir, { recursive: true, force: true }));
+afterEach(() => project.cleanup());
 
 describe('the run folder lock and signals', () => {
   it('leaves SIGHUP its default action while a child process runs, and the next holder takes the lock over', async () => {
