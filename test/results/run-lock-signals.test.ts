@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,10 +9,8 @@ import { tempProject, type TempProject } from '../helpers/project.ts';
 const LOCK = fileURLToPath(new URL('../../harness/results/run-lock.ts', import.meta.url));
 
 let project: TempProject;
-let dir: string;
 beforeEach(async () => {
   project = await tempProject();
-  dir = project.dir;
 });
 afterEach(() => project.cleanup());
 
@@ -23,7 +20,7 @@ describe('the run folder lock and signals', () => {
     const script = `
       import { execa } from 'execa';
       import { lockRunFolder } from ${JSON.stringify(LOCK)};
-      lockRunFolder(${JSON.stringify(dir)}, 'run');
+      lockRunFolder(${JSON.stringify(project.dir)}, 'run');
       const child = execa('sleep', ['30']);
       console.log('locked');
       await child;`;
@@ -33,14 +30,14 @@ describe('the run folder lock and signals', () => {
     const ended = await holder;
     expect(ended.signal).toBe('SIGHUP');
     // Ended by the signal, it left its lock; the next command finds the pid gone and takes it over.
-    expect(existsSync(join(dir, 'edgebench.lock'))).toBe(true);
-    const lock = lockRunFolder(dir, 'run --resume');
+    expect(existsSync(project.path('edgebench.lock'))).toBe(true);
+    const lock = lockRunFolder(project.dir, 'run --resume');
     expect(lock.tookOverFrom?.command).toBe('run');
     lock.release();
   });
 
   it('refuses a results file that is a FIFO instead of waiting for a writer', async () => {
-    const fifo = join(dir, 'results.json');
+    const fifo = project.path('results.json');
     await execa('mkfifo', [fifo]);
     await expect(readResults(fifo)).rejects.toThrow(/named pipe \(FIFO\), not a regular file/);
   });
