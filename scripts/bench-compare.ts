@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { Results } from '../harness/results/schema.ts';
+import type { Results } from '../harness/core/results.ts';
 import { latencies, results } from '../test/helpers/results.ts';
 
 const { values } = parseArgs({ options: { samples: { type: 'string', default: '1000000' }, variants: { type: 'string', default: '2' }, runs: { type: 'string', default: '3' } } });

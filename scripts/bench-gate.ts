@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gate } from '../harness/compare/gate.ts';
-import type { Comparison } from '../harness/compare/schema.ts';
+import type { Comparison } from '../harness/core/comparison.ts';
 import { floatTensor, model, node, tensorValue, writeModel } from '../harness/onnx/build.ts';
 import { onnx } from '../harness/onnx/proto.ts';
 import { buildPlan, type RunPlan } from '../harness/plan/plan.ts';
 import { executePlan } from '../harness/run.ts';
-import type { Results } from '../harness/results/schema.ts';
+import type { Results } from '../harness/core/results.ts';
 import { wilsonInterval } from '../harness/stats/wilson.ts';
 import { gaussian, seededRandom } from './demo/random.ts';
 

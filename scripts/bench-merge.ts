@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DeviceSpec } from '../harness/config/device-spec.ts';
+import type { DeviceSpec } from '../harness/core/device-spec.ts';
 import { devicesOfShard } from '../harness/plan/shard.ts';
 import type { RunPlan } from '../harness/plan/plan.ts';
 import { mergeResults } from '../harness/results/merge.ts';

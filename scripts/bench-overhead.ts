@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { localDriver } from '../harness/devices/local.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
-import type { RunnerJob } from '../harness/runner/protocol.ts';
+import type { RunnerJob } from '../harness/core/runner-protocol.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { buildDemoModels } from './demo/build.ts';
 

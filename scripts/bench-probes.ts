@@ -14,14 +14,14 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DeviceSpec } from '../harness/config/device-spec.ts';
+import { DeviceSpec } from '../harness/core/device-spec.ts';
 import { localDriver } from '../harness/devices/local.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
 import { hostFiles } from '../harness/probes/files.ts';
 import type { Probe, ProbeContext, ProbeReadings } from '../harness/probes/probe.ts';
 import { probes } from '../harness/probes/registry.ts';
 import { startProbes } from '../harness/probes/sampler.ts';
-import type { RunnerJob } from '../harness/runner/protocol.ts';
+import type { RunnerJob } from '../harness/core/runner-protocol.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { buildDemoModels } from './demo/build.ts';
 

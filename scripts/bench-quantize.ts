@@ -15,9 +15,9 @@ import * as ort from 'onnxruntime-node';
 import { localDriver } from '../harness/devices/local.ts';
 import { buildPlan, type PlannedVariant } from '../harness/plan/plan.ts';
 import { quantizeModel } from '../harness/quantize/quantize.ts';
-import type { RunnerJob } from '../harness/runner/protocol.ts';
+import type { RunnerJob } from '../harness/core/runner-protocol.ts';
 import { toOrtTensor } from '../harness/runner/tensors.ts';
-import { fidelity } from '../harness/scoring/fidelity.ts';
+import { fidelity } from '../harness/stats/fidelity.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { buildDemoModels } from './demo/build.ts';
 

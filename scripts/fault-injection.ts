@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { readJournal } from '../harness/results/journal.ts';
-import { Results } from '../harness/results/schema.ts';
+import { Results } from '../harness/core/results.ts';
 import { smallProject, suiteYaml, writeSmallModel, type TempProject } from '../test/helpers/project.ts';
 import { SSHD_BINARY, startSshd } from '../test/helpers/sshd.ts';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
-import { sha256Text } from '../plan/hash.ts';
+import { sha256Text } from '../files/hash.ts';
 import { decodedUrlPart, redactSecrets, secretsOfUrl, urlForDisplay } from '../secrets/redact.ts';
 import { declareSecretEnv } from '../secrets/secret-env.ts';
 import { atomicWrite } from '../files/atomic-write.ts';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { allExited, descendantsOf } from '../devices/processes.ts';
+import { allExited, descendantsOf } from '../system/processes.ts';
 import { runnerEnvironment } from '../secrets/secret-env.ts';
 
 /** Debian's Chromium and its driver; EDGEBENCH_CHROMIUM / EDGEBENCH_CHROMEDRIVER point elsewhere. Nothing is ever downloaded. */

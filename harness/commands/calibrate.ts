@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { MetricName } from '../config/budget.ts';
+import type { MetricName } from '../core/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { METRICS } from '../compare/metrics.ts';
 import { calibrationFile, NoiseCalibration } from '../compare/noise.ts';
@@ -7,7 +7,7 @@ import { driverFor } from '../devices/registry.ts';
 import { atomicWrite } from '../files/atomic-write.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { cellResult, type RunnerRun } from '../results/cell-result.ts';
-import type { CellResult } from '../results/schema.ts';
+import type { CellResult } from '../core/results.ts';
 import { answerReader } from '../run.ts';
 import { configOptions, log } from './common.ts';
 import { print } from '../report/terminal-text.ts';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { execa } from 'execa';
-import { MetricName } from '../config/budget.ts';
+import { MetricName } from '../core/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { addToHistory, DEFAULT_HISTORY_FILE, readHistory } from '../history/store.ts';
 import { seriesOf, stepsIn } from '../history/trends.ts';

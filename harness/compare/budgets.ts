@@ -1,9 +1,9 @@
-import type { Budget } from '../config/budget.ts';
-import type { CellResult, Results } from '../results/schema.ts';
+import type { Budget } from '../core/budget.ts';
+import type { CellResult, Results } from '../core/results.ts';
 import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 import { readMetric } from './compare-runs.ts';
 import { METRICS } from './metrics.ts';
-import type { BudgetResult, Comparison } from './schema.ts';
+import type { BudgetResult, Comparison } from '../core/comparison.ts';
 
 interface BudgetContext {
   candidate: Results;

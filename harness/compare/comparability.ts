@@ -1,5 +1,5 @@
-import type { CompareOptions } from '../config/budget.ts';
-import type { CellResult, Results } from '../results/schema.ts';
+import type { CompareOptions } from '../core/budget.ts';
+import type { CellResult, Results } from '../core/results.ts';
 
 /**
  * Why two cells must not be compared, or undefined when they may be. What may

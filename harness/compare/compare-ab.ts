@@ -1,10 +1,10 @@
-import type { CompareOptions, MetricName } from '../config/budget.ts';
-import type { Results } from '../results/schema.ts';
+import type { CompareOptions, MetricName } from '../core/budget.ts';
+import type { Results } from '../core/results.ts';
 import { holmAdjust } from '../stats/multiple-comparisons.ts';
 import { median } from '../stats/percentile.ts';
 import { signedRankTest } from '../stats/wilcoxon-signed-rank.ts';
 import { METRICS } from './metrics.ts';
-import type { Comparison } from './schema.ts';
+import type { Comparison } from '../core/comparison.ts';
 import { thermalReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
 

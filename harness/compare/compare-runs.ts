@@ -1,5 +1,5 @@
-import type { CompareOptions, MetricName } from '../config/budget.ts';
-import type { CellResult, Results } from '../results/schema.ts';
+import type { CompareOptions, MetricName } from '../core/budget.ts';
+import type { CellResult, Results } from '../core/results.ts';
 import { relativeShift } from '../stats/hodges-lehmann.ts';
 import { mannWhitneyU } from '../stats/mann-whitney.ts';
 import { mcnemarTest } from '../stats/mcnemar.ts';
@@ -10,7 +10,7 @@ import { percentileInterval } from '../stats/percentile-ci.ts';
 import { incomparableReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
 import { METRICS, type MetricDefinition, type MetricReading } from './metrics.ts';
-import type { Comparison } from './schema.ts';
+import type { Comparison } from '../core/comparison.ts';
 
 /** Single measurements (load time, memory) carry no CI: only a change this large counts. */
 export const SINGLE_MEASUREMENT_THRESHOLD = 0.1;

@@ -1,6 +1,6 @@
-import type { Results } from '../results/schema.ts';
+import type { Results } from '../core/results.ts';
 import { compareRuns } from './compare-runs.ts';
-import type { Comparison } from './schema.ts';
+import type { Comparison } from '../core/comparison.ts';
 
 /**
  * The variant the others are measured against within a run: the one fidelity

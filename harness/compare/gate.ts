@@ -1,11 +1,11 @@
-import type { MetricName } from '../config/budget.ts';
-import type { Results } from '../results/schema.ts';
+import type { MetricName } from '../core/budget.ts';
+import type { Results } from '../core/results.ts';
 import { thermalWarnings, type ThermalFacts } from '../stats/thermal-warnings.ts';
 import { sampleWarnings } from '../stats/warnings.ts';
 import { evaluateBudgets } from './budgets.ts';
 import { compareInterleaved } from './compare-ab.ts';
 import { compareRuns } from './compare-runs.ts';
-import type { GateReport, MeasurementWarning } from './schema.ts';
+import type { GateReport, MeasurementWarning } from '../core/comparison.ts';
 
 export interface GateInput {
   candidate: { results: Results; file: string };

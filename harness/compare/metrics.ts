@@ -1,6 +1,6 @@
-import type { MetricName } from '../config/budget.ts';
-import { metricValue, type LatencyMetric } from '../results/metric.ts';
-import type { CellResult } from '../results/schema.ts';
+import type { MetricName } from '../core/budget.ts';
+import { metricValue, type LatencyMetric } from '../core/metric.ts';
+import type { CellResult } from '../core/results.ts';
 import { percentileOfSorted } from '../stats/percentile.ts';
 
 export interface MetricReading {

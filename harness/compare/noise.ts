@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { MetricName } from '../config/budget.ts';
+import { MetricName } from '../core/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 

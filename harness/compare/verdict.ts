@@ -1,4 +1,4 @@
-import type { Comparison } from './schema.ts';
+import type { Comparison } from '../core/comparison.ts';
 
 /** A relative change in words: 0.0412 -> "4.1%". */
 export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

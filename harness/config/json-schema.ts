@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Results } from '../results/schema.ts';
-import { DevicesFile } from './device-spec.ts';
-import { Suite } from './suite.ts';
+import { Results } from '../core/results.ts';
+import { DevicesFile } from '../core/device-spec.ts';
+import { Suite } from '../core/suite.ts';
 
 /**
  * JSON Schema files generated from the zod schemas, for editor completion

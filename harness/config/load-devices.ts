@@ -1,5 +1,5 @@
 import { ConfigError, ConfigErrors } from './errors.ts';
-import { DevicesFile, IMPLEMENTED_DEVICE_KINDS } from './device-spec.ts';
+import { DevicesFile, IMPLEMENTED_DEVICE_KINDS } from '../core/device-spec.ts';
 import { readYaml, validateYaml, type YamlSource } from './load-yaml.ts';
 
 /** Reads devices.yaml and validates it completely before any device is touched. */

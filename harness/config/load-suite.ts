@@ -1,5 +1,5 @@
 import { readYaml, validateYaml } from './load-yaml.ts';
-import { Suite } from './suite.ts';
+import { Suite } from '../core/suite.ts';
 
 /** Reads a suite file; paths inside it stay relative to the suite file (resolved in plan/). */
 export function loadSuite(file: string): Suite {

@@ -1,7 +1,7 @@
-import type { DeviceSpec } from '../config/device-spec.ts';
-import type { RunnerEvent, RunnerJob } from '../runner/protocol.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
+import type { RunnerEvent, RunnerJob } from '../core/runner-protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
-import type { DeviceFacts } from './facts.ts';
+import type { DeviceFacts } from '../core/device-facts.ts';
 
 export interface CellContext {
   timeoutMs: number;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { MAX_CPU_QUOTA, MIN_CPU_QUOTA, type EmulatedDeviceSpec } from '../config/device-spec.ts';
+import { MAX_CPU_QUOTA, MIN_CPU_QUOTA, type EmulatedDeviceSpec } from '../core/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner, unavailableOutcome } from '../runner/spawn.ts';
 import { CgroupSettingError, createCellCgroup, describeLimits, insideCgroup, removeStaleCgroups, type CgroupLimits } from './cgroups/cell-cgroup.ts';

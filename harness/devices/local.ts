@@ -1,10 +1,10 @@
 import si from 'systeminformation';
 import type { z } from 'zod';
-import type { LocalDeviceSpec } from '../config/device-spec.ts';
+import type { LocalDeviceSpec } from '../core/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner } from '../runner/spawn.ts';
 import type { DeviceDriver } from './driver.ts';
-import type { DeviceFacts } from './facts.ts';
+import type { DeviceFacts } from '../core/device-facts.ts';
 
 /** The machine edgebench runs on: each cell is a fresh Node.js child process. */
 export const localDriver: DeviceDriver<z.infer<typeof LocalDeviceSpec>> = {

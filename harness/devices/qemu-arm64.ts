@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { QemuArm64DeviceSpec } from '../config/device-spec.ts';
+import type { QemuArm64DeviceSpec } from '../core/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner, unavailableOutcome } from '../runner/spawn.ts';
 import type { DeviceDriver } from './driver.ts';

@@ -1,4 +1,4 @@
-import type { DeviceKind, DeviceSpec } from '../config/device-spec.ts';
+import type { DeviceKind, DeviceSpec } from '../core/device-spec.ts';
 import { appiumDriver } from './appium.ts';
 import { browserDriver } from './browser.ts';
 import type { DeviceDriver } from './driver.ts';

@@ -1,4 +1,4 @@
-import type { RunnerJob } from '../runner/protocol.ts';
+import type { RunnerJob } from '../core/runner-protocol.ts';
 import { spawnRunner, unavailableOutcome, type RunnerCommand, type RunnerOutcome } from '../runner/spawn.ts';
 import { boardProblem, parseProbe, probeScript, type Board } from './ssh/board.ts';
 import { DeviceProblem, SshConnection, type SshSpec } from './ssh/connection.ts';

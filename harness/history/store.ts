@@ -2,11 +2,11 @@ import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { METRICS } from '../compare/metrics.ts';
-import { MetricName } from '../config/budget.ts';
+import { MetricName } from '../core/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { makeFolder } from '../files/atomic-write.ts';
 import { OutputWriteError } from '../files/write-error.ts';
-import type { Results } from '../results/schema.ts';
+import type { Results } from '../core/results.ts';
 import { readBoundedFile } from '../config/read-bounded-file.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { METRICS } from '../compare/metrics.ts';
-import type { MetricName } from '../config/budget.ts';
+import type { MetricName } from '../core/budget.ts';
 import { eDivisive, type EDivisiveOptions } from '../stats/e-divisive.ts';
 import type { HistoryEntry } from './store.ts';
 

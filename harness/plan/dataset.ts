@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { BYTE_ORDER_MARK, BYTE_ORDER_MARK_NAME, withoutLeadingByteOrderMark } from '../config/byte-order-mark.ts';
 import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
-import { sha256Text } from './hash.ts';
+import { sha256Text } from '../files/hash.ts';
 
 type Nested = number | boolean | Nested[];
 const NestedValues: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.boolean(), z.array(NestedValues)]));

@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors.ts';
 import type { ModelValueInfo } from '../onnx/model-file.ts';
-import { FEED_TYPES, type FeedType, type TensorSpec } from '../runner/protocol.ts';
+import { FEED_TYPES, type FeedType, type TensorSpec } from '../core/runner-protocol.ts';
 import type { Example } from './dataset.ts';
 
 const INTEGER_TYPES: ReadonlySet<FeedType> = new Set(['int64', 'int32', 'int16', 'int8', 'uint16', 'uint8']);

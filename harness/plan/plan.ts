@@ -1,13 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import type { DeviceSpec } from '../config/device-spec.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
 import { ConfigError, ConfigErrors } from '../config/errors.ts';
 import { loadDevices } from '../config/load-devices.ts';
-import { DEFAULT_SCHEDULING, type Scheduling } from '../config/scheduling.ts';
+import { DEFAULT_SCHEDULING, type Scheduling } from '../core/scheduling.ts';
 import { loadSuite } from '../config/load-suite.ts';
-import type { Suite } from '../config/suite.ts';
+import type { Suite } from '../core/suite.ts';
 import { ModelFileError } from '../onnx/model-file.ts';
-import type { RunnerExample } from '../runner/protocol.ts';
+import type { RunnerExample } from '../core/runner-protocol.ts';
 import { declareSecretEnv } from '../secrets/secret-env.ts';
 import { loadDataset, type Dataset } from './dataset.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';

@@ -1,10 +1,10 @@
 import { dirname, relative, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
-import type { VariantSpec } from '../config/suite.ts';
+import type { VariantSpec } from '../core/suite.ts';
 import { inspectModel, type ModelInspection } from '../onnx/model-file.ts';
 import { readManifest, type VariantManifest } from '../quantize/manifest.ts';
-import { hashModelFiles } from './model-files.ts';
-import type { ModelVariant } from './model-variant.ts';
+import { hashModelFiles } from '../onnx/model-files.ts';
+import type { ModelVariant } from '../core/model-variant.ts';
 
 export interface ResolvedVariant {
   variant: ModelVariant;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DeviceSpec } from '../config/device-spec.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
 import { mulberry32 } from '../stats/random.ts';
 import type { PlannedVariant, RunPlan } from './plan.ts';
 

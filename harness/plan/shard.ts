@@ -1,4 +1,4 @@
-import type { DeviceSpec } from '../config/device-spec.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
 import type { RunPlan } from './plan.ts';
 
 /** `--shard 2/4`: the second of four CI jobs. */

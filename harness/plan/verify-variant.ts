@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { sha256FileOnce } from './hash.ts';
+import { sha256FileOnce } from '../files/hash.ts';
 import type { ResolvedVariant } from './resolve-variant.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { parseBattery, parseThermalService, type AndroidShell } from '../devices/appium/android.ts';
 import type { ProbeFactory } from './probe.ts';
-import type { Trace } from './readings.ts';
+import type { Trace } from '../core/probe-readings.ts';
 
 /**
  * A phone's temperature from its thermal service (`dumpsys thermalservice`,

@@ -1,6 +1,6 @@
 import { integratePower, joulesIn } from './energy-trace.ts';
 import { readNumber, type DeviceFiles, type ProbeFactory } from './probe.ts';
-import type { Trace } from './readings.ts';
+import type { Trace } from '../core/probe-readings.ts';
 
 export const POWER_SUPPLY_DIR = '/sys/class/power_supply';
 

@@ -1,5 +1,5 @@
 import type { TimedWindow } from './probe.ts';
-import type { Trace } from './readings.ts';
+import type { Trace } from '../core/probe-readings.ts';
 
 /**
  * Increase of a hardware energy counter between two readings, or undefined

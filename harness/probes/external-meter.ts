@@ -1,7 +1,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { integratePower, joulesIn } from './energy-trace.ts';
 import type { ProbeFactory } from './probe.ts';
-import type { Trace } from './readings.ts';
+import type { Trace } from '../core/probe-readings.ts';
 
 /** How long the meter may take to print its first reading, and a reading after the timed phase. */
 export const METER_FIRST_READING_MS = 5000;

@@ -1,7 +1,7 @@
-import type { PowerMeter, PowerModel } from '../config/probes.ts';
+import type { PowerMeter, PowerModel } from '../core/probe-options.ts';
 import type { AndroidShell } from '../devices/appium/android.ts';
-import type { RunnerEvent } from '../runner/protocol.ts';
-import type { EnergyReading, TemperatureReading, ThrottlingReading } from './readings.ts';
+import type { RunnerEvent } from '../core/runner-protocol.ts';
+import type { EnergyReading, TemperatureReading, ThrottlingReading } from '../core/probe-readings.ts';
 
 /**
  * A device's kernel files as probes read them: this machine's /sys and /proc,

@@ -1,6 +1,6 @@
 import { counterDelta, joulesIn } from './energy-trace.ts';
 import type { ProbeFactory } from './probe.ts';
-import type { Trace } from './readings.ts';
+import type { Trace } from '../core/probe-readings.ts';
 
 export const POWERCAP_DIR = '/sys/class/powercap';
 

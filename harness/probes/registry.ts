@@ -1,5 +1,5 @@
-import type { DeviceKind, DeviceSpec } from '../config/device-spec.ts';
-import { DEFAULT_PROBE_ROOT } from '../config/probes.ts';
+import type { DeviceKind, DeviceSpec } from '../core/device-spec.ts';
+import { DEFAULT_PROBE_ROOT } from '../core/probe-options.ts';
 import { batteryProbe } from './battery.ts';
 import { cpufreqProbe } from './cpufreq.ts';
 import { cpuTimeEstimateProbe } from './cpu-time-estimate.ts';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { AppiumDeviceSpec } from '../config/device-spec.ts';
-import { DEFAULT_PROBE_ROOT } from '../config/probes.ts';
+import type { AppiumDeviceSpec } from '../core/device-spec.ts';
+import { DEFAULT_PROBE_ROOT } from '../core/probe-options.ts';
 import { adbShell, type AndroidShell } from '../devices/appium/android.ts';
 import { serverName } from '../devices/appium/capabilities.ts';
 import { boardConnection } from '../devices/ssh.ts';

@@ -1,8 +1,8 @@
-import type { DeviceSpec } from '../config/device-spec.ts';
-import { DEFAULT_PROBE_RATE_HZ } from '../config/probes.ts';
-import type { RunnerEvent } from '../runner/protocol.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
+import { DEFAULT_PROBE_RATE_HZ } from '../core/probe-options.ts';
+import type { RunnerEvent } from '../core/runner-protocol.ts';
 import type { Probe, ProbeContext, ProbeReadings, TimedWindow } from './probe.ts';
-import type { RepeatProbes } from './readings.ts';
+import type { RepeatProbes } from '../core/probe-readings.ts';
 import { filesFor, PROBE_ORDER, probes, shellFor, type ProbeName } from './registry.ts';
 
 type Measure = keyof ProbeReadings;

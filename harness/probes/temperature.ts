@@ -1,5 +1,5 @@
 import type { DeviceFiles, ProbeFactory } from './probe.ts';
-import type { Trace } from './readings.ts';
+import type { Trace } from '../core/probe-readings.ts';
 
 /** A temperature file and what it is: values are read / `divisor` °C (sysfs: millidegrees). */
 export interface Sensor {

@@ -1,6 +1,6 @@
-import type { DeviceSpec } from '../config/device-spec.ts';
-import { DEFAULT_THERMAL_GATE, type ThermalGate, type ThermalOptions } from '../config/probes.ts';
-import type { GateRecord } from './readings.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
+import { DEFAULT_THERMAL_GATE, type ThermalGate, type ThermalOptions } from '../core/probe-options.ts';
+import type { GateRecord } from '../core/probe-readings.ts';
 import { filesFor, temperatureNow } from './registry.ts';
 
 type Reading = { celsius: number; sensor: string } | { unavailable: string };

@@ -1,4 +1,4 @@
-import type { ThrottleEvent } from './readings.ts';
+import type { ThrottleEvent } from '../core/probe-readings.ts';
 
 /** One reading of every core: its frequency now, its maximum, and how busy it was since the last reading (0-1; undefined when unknown). */
 export interface FrequencySample {

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { onnx, type OnnxTypes } from '../onnx/proto.ts';
-import type { RunnerExample } from '../runner/protocol.ts';
+import type { RunnerExample } from '../core/runner-protocol.ts';
 import { toOrtTensor } from '../runner/tensors.ts';
 import { percentileOfSorted } from '../stats/percentile.ts';
 import type { ActivationRanges } from './rewrite-int8.ts';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, formatFieldPath } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
-import { Precision } from '../config/suite.ts';
-import { VariantFile } from '../plan/model-variant.ts';
-import { QuantizationSettings } from './settings.ts';
+import { Precision } from '../core/suite.ts';
+import { VariantFile } from '../core/model-variant.ts';
+import { QuantizationSettings } from '../core/quantization-settings.ts';
 import { atomicWrite } from '../files/atomic-write.ts';
 
 /**

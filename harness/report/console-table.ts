@@ -1,5 +1,5 @@
-import { metricValue, type Metric } from '../results/metric.ts';
-import type { Results } from '../results/schema.ts';
+import { metricValue, type Metric } from '../core/metric.ts';
+import type { Results } from '../core/results.ts';
 import { energyThermalNotes } from './energy-labels.ts';
 import { oneLine } from './terminal-text.ts';
 

@@ -1,5 +1,5 @@
-import type { Metric } from '../results/metric.ts';
-import type { CellResult } from '../results/schema.ts';
+import type { Metric } from '../core/metric.ts';
+import type { CellResult } from '../core/results.ts';
 
 /** The name of an estimate, as its label shows it: "CPU time x pi5-datasheet". */
 export const estimateName = (from: string): string => from.split(': ')[0]!;

@@ -1,5 +1,5 @@
-import { metricValue } from '../results/metric.ts';
-import type { Results } from '../results/schema.ts';
+import { metricValue } from '../core/metric.ts';
+import type { Results } from '../core/results.ts';
 import { oneLine } from './terminal-text.ts';
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;

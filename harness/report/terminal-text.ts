@@ -1,4 +1,4 @@
-import { UNSAFE_CHARACTERS } from '../config/printable-text.ts';
+import { UNSAFE_CHARACTERS } from '../core/printable-text.ts';
 
 /**
  * Text from configs, results files, datasets and models, made safe to print: control characters become visible

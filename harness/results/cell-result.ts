@@ -1,12 +1,12 @@
-import type { ModelVariant } from '../plan/model-variant.ts';
-import type { ExampleOutput, RunnerEvent } from '../runner/protocol.ts';
+import type { ModelVariant } from '../core/model-variant.ts';
+import type { ExampleOutput, RunnerEvent } from '../core/runner-protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
 import { median } from '../stats/percentile.ts';
 import { summarize } from '../stats/summary.ts';
-import { measured, unavailable, type LatencyMetric, type Metric } from './metric.ts';
-import type { RepeatProbes } from '../probes/readings.ts';
+import { measured, unavailable, type LatencyMetric, type Metric } from '../core/metric.ts';
+import type { RepeatProbes } from '../core/probe-readings.ts';
 import { energyThermal } from './energy-thermal.ts';
-import type { CellResult } from './schema.ts';
+import type { CellResult } from '../core/results.ts';
 
 type EventOf<T extends RunnerEvent['type']> = Extract<RunnerEvent, { type: T }>;
 

@@ -1,9 +1,9 @@
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { RunnerEvent } from '../runner/protocol.ts';
+import { RunnerEvent } from '../core/runner-protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
-import { RepeatProbes } from '../probes/readings.ts';
+import { RepeatProbes } from '../core/probe-readings.ts';
 import { errnoOf, writeFix, writeProblem } from '../files/write-error.ts';
 import { readBoundedFile } from '../config/read-bounded-file.ts';
 

@@ -1,4 +1,4 @@
-import type { Results } from './schema.ts';
+import type { Results } from '../core/results.ts';
 
 /** Why shard results cannot be combined into one run. */
 export class MergeError extends Error {}

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
 import { isLatencySample } from './sample-shape.ts';
-import { Results, type CellResult } from './schema.ts';
+import { Results, type CellResult } from '../core/results.ts';
 import { readBoundedFile } from '../config/read-bounded-file.ts';
 
 /** Reads a results.json (or the one inside a run folder), naming the file and field of anything wrong. */

@@ -1,4 +1,4 @@
-import type { CellResult } from './schema.ts';
+import type { CellResult } from '../core/results.ts';
 
 type LatencySample = CellResult['samples'][number];
 

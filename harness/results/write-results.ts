@@ -1,6 +1,6 @@
 import { formatFieldPath } from '../config/errors.ts';
 import { atomicWrite } from '../files/atomic-write.ts';
-import { Results } from './schema.ts';
+import { Results } from '../core/results.ts';
 
 /**
  * Writes results.json atomically (temp file in the same folder, then rename),

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
 import { elapsedMs, nowMs } from './clock.ts';
 import { currentRss, peakRss } from './memory.ts';
-import { RunnerJob, type RunnerEvent } from './protocol.ts';
+import { RunnerJob, type RunnerEvent } from '../core/runner-protocol.ts';
 import { taskRunners } from './tasks/registry.ts';
 import type { PreparedExample, TaskRunner, TaskRunnerFactory } from './tasks/task.ts';
 import { toOrtTensor } from './tensors.ts';

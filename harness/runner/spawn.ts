@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { runnerEnvironment } from '../secrets/secret-env.ts';
-import { RunnerEvent, type RunnerJob } from './protocol.ts';
+import { RunnerEvent, type RunnerJob } from '../core/runner-protocol.ts';
 
 export interface RunnerCommand {
   file: string;

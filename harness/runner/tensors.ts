@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { TensorSpec } from './protocol.ts';
+import type { TensorSpec } from '../core/runner-protocol.ts';
 
 /** Builds an onnxruntime tensor from its JSON form; done before timing starts. */
 export function toOrtTensor(spec: TensorSpec): ort.Tensor {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import type { DeviceSpec } from '../config/device-spec.ts';
-import { DEFAULT_SCHEDULING, type Scheduling } from '../config/scheduling.ts';
-import type { SchedulingRecord } from '../results/schema.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
+import { DEFAULT_SCHEDULING, type Scheduling } from '../core/scheduling.ts';
+import type { SchedulingRecord } from '../core/results.ts';
 
 /**
  * What a device holds while one of its runner processes runs. The scheduler

@@ -1,4 +1,4 @@
-import { logSoftmax } from './fidelity.ts';
+import { logSoftmax } from '../stats/fidelity.ts';
 
 /** How sure a model is of its top choice, read from one distribution's logits. */
 export interface ConfidenceSignals {

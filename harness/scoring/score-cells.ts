@@ -1,11 +1,11 @@
-import type { Suite } from '../config/suite.ts';
+import type { Suite } from '../core/suite.ts';
 import type { Dataset, Example } from '../plan/dataset.ts';
-import type { Quality } from '../results/quality.ts';
-import type { CellResult } from '../results/schema.ts';
-import type { ExampleOutput } from '../runner/protocol.ts';
+import type { Quality } from '../core/quality.ts';
+import type { CellResult } from '../core/results.ts';
+import type { ExampleOutput } from '../core/runner-protocol.ts';
 import { exactMatch, labelAccuracy, tokenF1, type AgreementScore } from './agreement.ts';
 import { confidenceSignals } from './confidence.ts';
-import { fidelity } from './fidelity.ts';
+import { fidelity } from '../stats/fidelity.ts';
 import { extractionHallucinationRate, outOfDomainErrorRate } from './hallucination.ts';
 import { simulateRouter } from './router.ts';
 

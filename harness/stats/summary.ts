@@ -1,18 +1,6 @@
-import { z } from 'zod';
+import type { Summary } from '../core/summary.ts';
 import { percentileOfSorted, sortAscending } from './percentile.ts';
 
-export const Summary = z.strictObject({
-  n: z.number().int().positive(),
-  mean: z.number(),
-  /** Sample standard deviation (n - 1 denominator); 0 for a single value. */
-  stddev: z.number().nonnegative(),
-  min: z.number(),
-  p50: z.number(),
-  p90: z.number(),
-  p99: z.number(),
-  max: z.number(),
-});
-export type Summary = z.infer<typeof Summary>;
 
 /** Location and spread of a sample; percentiles by definition 7 (see percentile.ts). */
 export function summarize(values: readonly number[]): Summary {

@@ -7,7 +7,7 @@ import { METRICS } from '../../harness/compare/metrics.ts';
 import { renderPage } from '../../harness/report/html/page.ts';
 import { buildReport } from '../../harness/report/report.ts';
 import { readResults } from '../../harness/results/read-results.ts';
-import { Results } from '../../harness/results/schema.ts';
+import { Results } from '../../harness/core/results.ts';
 import { percentileOfSorted, percentileOfUnsorted } from '../../harness/stats/percentile.ts';
 import { tempProject, type TempProject } from '../helpers/project.ts';
 import { latencies, results } from '../helpers/results.ts';

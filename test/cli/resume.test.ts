@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../../harness/results/journal.ts';
-import { Results } from '../../harness/results/schema.ts';
+import { Results } from '../../harness/core/results.ts';
 import { smallProject, suiteYaml, type TempProject } from '../helpers/project.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));

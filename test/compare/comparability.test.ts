@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareInterleaved } from '../../harness/compare/compare-ab.ts';
 import { compareRuns } from '../../harness/compare/compare-runs.ts';
-import type { CellThermal } from '../../harness/results/energy-thermal.ts';
-import type { Results } from '../../harness/results/schema.ts';
+import type { CellThermal } from '../../harness/core/cell-thermal.ts';
+import type { Results } from '../../harness/core/results.ts';
 import { latencies, results } from '../helpers/results.ts';
 
 const options = { threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] as ('variant' | 'runtime' | 'device')[] };

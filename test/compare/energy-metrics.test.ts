@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareInterleaved } from '../../harness/compare/compare-ab.ts';
 import { gate } from '../../harness/compare/gate.ts';
-import { CompareOptions } from '../../harness/config/budget.ts';
-import { DeviceSpec } from '../../harness/config/device-spec.ts';
-import type { RepeatProbes } from '../../harness/probes/readings.ts';
+import { CompareOptions } from '../../harness/core/budget.ts';
+import { DeviceSpec } from '../../harness/core/device-spec.ts';
+import type { RepeatProbes } from '../../harness/core/probe-readings.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
 import { gateJUnit } from '../../harness/report/compare/junit.ts';
 import { gateMarkdown } from '../../harness/report/compare/markdown.ts';
 import { energyThermal } from '../../harness/results/energy-thermal.ts';
-import type { Results } from '../../harness/results/schema.ts';
+import type { Results } from '../../harness/core/results.ts';
 import { results } from '../helpers/results.ts';
 import { sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 

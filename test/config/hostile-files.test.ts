@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { MAX_MEMORY_MIB, MIN_CPU_QUOTA } from '../../harness/config/device-spec.ts';
+import { MAX_MEMORY_MIB, MIN_CPU_QUOTA } from '../../harness/core/device-spec.ts';
 import { ConfigError, ConfigErrors } from '../../harness/config/errors.ts';
 import { loadDevices } from '../../harness/config/load-devices.ts';
 import { loadSuite } from '../../harness/config/load-suite.ts';

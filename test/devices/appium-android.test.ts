@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ANDROID_PEAK_METHOD, describeDeviceState, parseBattery, parseMeminfo, parseThermalService, readDeviceState, rendererPeak, rendererPids, type AndroidShell } from '../../harness/devices/appium/android.ts';
 import { statusField } from '../../harness/runner/memory.ts';
 import { remoteCredentials, serverName, sessionCapabilities } from '../../harness/devices/appium/capabilities.ts';
-import { AppiumDeviceSpec } from '../../harness/config/device-spec.ts';
+import { AppiumDeviceSpec } from '../../harness/core/device-spec.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/android');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');

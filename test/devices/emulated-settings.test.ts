@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CGROUP_PARENT } from '../../harness/devices/cgroups/cell-cgroup.ts';
 import { detectCgroups } from '../../harness/devices/cgroups/detect.ts';
 import { emulatedDriver } from '../../harness/devices/emulated.ts';
-import type { RunnerJob } from '../../harness/runner/protocol.ts';
+import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
 
 // The machine the tests run on (and CI) has cgroup v1 writable as root: the real kernel refuses these values.
 const support = detectCgroups();

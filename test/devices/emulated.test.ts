@@ -6,7 +6,7 @@ import { CGROUP_PARENT, createCellCgroup } from '../../harness/devices/cgroups/c
 import { detectCgroups } from '../../harness/devices/cgroups/detect.ts';
 import { emulatedDriver } from '../../harness/devices/emulated.ts';
 import { localDriver } from '../../harness/devices/local.ts';
-import type { RunnerJob } from '../../harness/runner/protocol.ts';
+import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
 import { tempProject, type TempProject } from '../helpers/project.ts';
 import { randomMatrix, writeSingleMatMul } from '../helpers/models.ts';

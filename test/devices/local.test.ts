@@ -2,9 +2,9 @@ import { stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDriver } from '../../harness/devices/local.ts';
 import { buildPlan, type RunPlan } from '../../harness/plan/plan.ts';
-import type { RunnerJob } from '../../harness/runner/protocol.ts';
+import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
-import { CellResult } from '../../harness/results/schema.ts';
+import { CellResult } from '../../harness/core/results.ts';
 import { smallProject, writeSmallModel, type TempProject } from '../helpers/project.ts';
 import { classifyJob } from '../helpers/jobs.ts';
 

@@ -4,7 +4,7 @@ import { qemuArm64Driver } from '../../harness/devices/qemu-arm64.ts';
 import { findQemu } from '../../harness/devices/qemu/qemu-binary.ts';
 import { findSysroot } from '../../harness/devices/qemu/sysroot.ts';
 import { quantizeModel } from '../../harness/quantize/quantize.ts';
-import type { RunnerJob } from '../../harness/runner/protocol.ts';
+import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
 import type { RunnerOutcome } from '../../harness/runner/spawn.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
 import { maxAbs, maxAbsDiff, randomMatrix, writeSingleMatMul } from '../helpers/models.ts';

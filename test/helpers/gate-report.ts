@@ -1,4 +1,4 @@
-import type { BudgetResult } from '../../harness/compare/schema.ts';
+import type { BudgetResult } from '../../harness/core/comparison.ts';
 
 /** A passing budget check; tests override the fields they are about. */
 export const budgetResult = (fields: Partial<BudgetResult>): BudgetResult => ({

@@ -1,5 +1,5 @@
 import { historyEntries, type HistoryEntry } from '../../harness/history/store.ts';
-import type { Results } from '../../harness/results/schema.ts';
+import type { Results } from '../../harness/core/results.ts';
 
 /** Start time of run k of a history: one run a day, so date order is run order. */
 export const dayOf = (k: number) => new Date(Date.UTC(2026, 0, 1 + k)).toISOString();

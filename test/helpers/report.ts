@@ -1,7 +1,8 @@
 import { gate } from '../../harness/compare/gate.ts';
 import { buildTrends } from '../../harness/history/report-trends.ts';
-import { buildReport, type Report } from '../../harness/report/report.ts';
-import type { Results } from '../../harness/results/schema.ts';
+import { buildReport } from '../../harness/report/report.ts';
+import { type Report } from '../../harness/core/report.ts';
+import type { Results } from '../../harness/core/results.ts';
 import { commitOf, dayOf, historyOf } from './history.ts';
 import { latencies, results } from './results.ts';
 

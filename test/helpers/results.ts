@@ -1,6 +1,6 @@
-import { Suite } from '../../harness/config/suite.ts';
-import { measured } from '../../harness/results/metric.ts';
-import { Results, type CellResult } from '../../harness/results/schema.ts';
+import { Suite } from '../../harness/core/suite.ts';
+import { measured } from '../../harness/core/metric.ts';
+import { Results, type CellResult } from '../../harness/core/results.ts';
 import { summarize } from '../../harness/stats/summary.ts';
 import { gaussian, seededRandom } from '../../scripts/demo/random.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { connect } from 'node:net';
-import { allExited, allProcesses, descendantsOf } from '../../harness/devices/processes.ts';
+import { allExited, allProcesses, descendantsOf } from '../../harness/system/processes.ts';
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToHistory, readHistory } from '../../harness/history/store.ts';
 import { seriesOf, stepsIn } from '../../harness/history/trends.ts';
-import type { Results } from '../../harness/results/schema.ts';
+import type { Results } from '../../harness/core/results.ts';
 import { latencies, results } from '../helpers/results.ts';
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTrends } from '../../harness/history/report-trends.ts';
-import type { Results } from '../../harness/results/schema.ts';
+import type { Results } from '../../harness/core/results.ts';
 import { commitOf, datedRun, historyOf } from '../helpers/history.ts';
 import { latencies, results } from '../helpers/results.ts';
 

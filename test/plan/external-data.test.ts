@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inspectModel, ModelFileError } from '../../harness/onnx/model-file.ts';
-import { sha256File } from '../../harness/plan/hash.ts';
+import { sha256File } from '../../harness/files/hash.ts';
 import { buildPlan } from '../../harness/plan/plan.ts';
 import { variantChanged } from '../../harness/plan/verify-variant.ts';
 import { executePlan } from '../../harness/run.ts';

@@ -2,7 +2,7 @@ import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigErrors } from '../../harness/config/errors.ts';
-import { sha256File } from '../../harness/plan/hash.ts';
+import { sha256File } from '../../harness/files/hash.ts';
 import { buildPlan } from '../../harness/plan/plan.ts';
 import { quantizeModel } from '../../harness/quantize/quantize.ts';
 import { datasetLines, smallProject, suiteYaml, writeSmallModel, type TempProject } from '../helpers/project.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceSpec } from '../../harness/config/device-spec.ts';
+import type { DeviceSpec } from '../../harness/core/device-spec.ts';
 import { deviceCost, devicesOfShard, parseShard } from '../../harness/plan/shard.ts';
 import type { RunPlan } from '../../harness/plan/plan.ts';
 

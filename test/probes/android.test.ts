@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceSpec } from '../../harness/config/device-spec.ts';
+import { DeviceSpec } from '../../harness/core/device-spec.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
 import type { AndroidShell } from '../../harness/devices/appium/android.ts';
 import { androidThermalProbe } from '../../harness/probes/android.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PowerMeter } from '../../harness/config/probes.ts';
+import type { PowerMeter } from '../../harness/core/probe-options.ts';
 import { externalMeterProbe } from '../../harness/probes/external-meter.ts';
 import { hostFiles } from '../../harness/probes/files.ts';
 

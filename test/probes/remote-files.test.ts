@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeviceSpec, SshDeviceSpec } from '../../harness/config/device-spec.ts';
+import { DeviceSpec, SshDeviceSpec } from '../../harness/core/device-spec.ts';
 import { boardConnection, sshDriver } from '../../harness/devices/ssh.ts';
 import type { SshSpec } from '../../harness/devices/ssh/connection.ts';
 import { boardFiles } from '../../harness/probes/remote-files.ts';

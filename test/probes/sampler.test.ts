@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeviceSpec } from '../../harness/config/device-spec.ts';
+import { DeviceSpec } from '../../harness/core/device-spec.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
 import { hostHas, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 

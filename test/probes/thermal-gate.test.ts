@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeviceSpec } from '../../harness/config/device-spec.ts';
+import { DeviceSpec } from '../../harness/core/device-spec.ts';
 import { hostFiles } from '../../harness/probes/files.ts';
 import { temperatureNow } from '../../harness/probes/registry.ts';
 import { ThermalGatekeeper, waitUntilCool } from '../../harness/probes/thermal-gate.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { floatTensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
 import { inspectModel } from '../../harness/onnx/model-file.ts';
 import { onnx } from '../../harness/onnx/proto.ts';
-import { sha256File } from '../../harness/plan/hash.ts';
+import { sha256File } from '../../harness/files/hash.ts';
 import { readManifest } from '../../harness/quantize/manifest.ts';
 import { quantizeModel, QuantizeError } from '../../harness/quantize/quantize.ts';
 import { maxAbs, maxAbsDiff, randomMatrix, runFloat, writeSingleMatMul } from '../helpers/models.ts';

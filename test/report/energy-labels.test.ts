@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { energyThermalNotes, sourceLabel } from '../../harness/report/energy-labels.ts';
-import { measured, unavailable } from '../../harness/results/metric.ts';
+import { measured, unavailable } from '../../harness/core/metric.ts';
 import { cell } from '../helpers/results.ts';
 
 describe('energy and thermal labels', () => {

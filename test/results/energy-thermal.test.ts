@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GateRecord, RepeatProbes } from '../../harness/probes/readings.ts';
+import type { GateRecord, RepeatProbes } from '../../harness/core/probe-readings.ts';
 import { energyThermal } from '../../harness/results/energy-thermal.ts';
 
 const GATE: GateRecord = { status: 'passed', waitedMs: 1200, celsius: 55, limitC: 70, note: 'gated: x86_pkg_temp (thermal_zone2) at 55.0 °C (ceiling 70.0 °C) after 1.2 s' };

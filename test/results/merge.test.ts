@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../harness/compare/compare-runs.ts';
 import { mergeResults } from '../../harness/results/merge.ts';
-import type { Results } from '../../harness/results/schema.ts';
+import type { Results } from '../../harness/core/results.ts';
 import { latencies, results } from '../helpers/results.ts';
 
 /** One run over five devices, and the same samples split into three shards by device, as run --shard makes them. */

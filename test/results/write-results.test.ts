@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Results } from '../../harness/results/schema.ts';
+import { Results } from '../../harness/core/results.ts';
 import { resultsWriter } from '../../harness/results/write-results.ts';
 import { latencies, results } from '../helpers/results.ts';
 

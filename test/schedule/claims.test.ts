@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceSpec, DevicesFile } from '../../harness/config/device-spec.ts';
+import { DeviceSpec, DevicesFile } from '../../harness/core/device-spec.ts';
 import { claimsOf } from '../../harness/schedule/claims.ts';
 
 const device = (spec: Record<string, unknown>) => DeviceSpec.parse(spec);

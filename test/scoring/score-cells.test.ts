@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Suite } from '../../harness/config/suite.ts';
+import { Suite } from '../../harness/core/suite.ts';
 import type { Dataset } from '../../harness/plan/dataset.ts';
-import { measured } from '../../harness/results/metric.ts';
-import type { CellResult } from '../../harness/results/schema.ts';
+import { measured } from '../../harness/core/metric.ts';
+import type { CellResult } from '../../harness/core/results.ts';
 import { scoreCells } from '../../harness/scoring/score-cells.ts';
 
 const LABELS = ['weather', 'alarm', 'out_of_scope'];

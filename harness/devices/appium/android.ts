@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { statusField } from '../../runner/memory.ts';
-import type { MemoryReading } from '../../runner/protocol.ts';
+import type { MemoryReading } from '../../core/runner-protocol.ts';
 
 /**
  * What edgebench reads from an Android phone around a cell, through Appium's

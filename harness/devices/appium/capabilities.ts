@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, HEADLESS_FLAGS } from '../../browser/chromium.ts';
-import type { AppiumDeviceSpec } from '../../config/device-spec.ts';
+import type { AppiumDeviceSpec } from '../../core/device-spec.ts';
 import { declareSecretEnv } from '../../secrets/secret-env.ts';
 
 type Spec = z.infer<typeof AppiumDeviceSpec>;

@@ -1,4 +1,4 @@
-import type { RunnerEvent } from '../../runner/protocol.ts';
+import type { RunnerEvent } from '../../core/runner-protocol.ts';
 import type { RunnerOutcome } from '../../runner/spawn.ts';
 import type { CellContext } from '../driver.ts';
 import { DeviceFailure, Stopped } from './page-session.ts';

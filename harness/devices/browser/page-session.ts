@@ -1,5 +1,5 @@
 import type { ChromiumBrowser } from '../../browser/chromium.ts';
-import type { RunnerEvent } from '../../runner/protocol.ts';
+import type { RunnerEvent } from '../../core/runner-protocol.ts';
 import { PAGE_ERROR_GLOBAL, PAGE_RUNNER_GLOBAL, type PageJob, type PagePull, type PageRunner } from '../../runner/web/page-api.ts';
 import { PAGE_PATHS } from './page.ts';
 import type { PageMemory } from './renderer.ts';

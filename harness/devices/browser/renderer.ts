@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { descendantsOf, isAlive, readProcess } from '../processes.ts';
+import { descendantsOf, isAlive, readProcess } from '../../system/processes.ts';
 import { procStatusBytes } from '../../runner/memory.ts';
-import type { MemoryReading } from '../../runner/protocol.ts';
+import type { MemoryReading } from '../../core/runner-protocol.ts';
 
 /**
  * The page's memory as Linux counts it. performance.memory and CDP's JS heap

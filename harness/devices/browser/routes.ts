@@ -5,7 +5,7 @@ import { inspectModel } from '../../onnx/model-file.ts';
 import { webRunnerBundle } from '../../runner/web/bundle.ts';
 import { PAGE_PATHS, runnerPageHtml } from './page.ts';
 import type { Route } from './page-server.ts';
-import type { RunnerJob } from '../../runner/protocol.ts';
+import type { RunnerJob } from '../../core/runner-protocol.ts';
 import type { PageJob } from '../../runner/web/page-api.ts';
 
 const ORT_WEB_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));

@@ -1,4 +1,4 @@
-import type { DeviceFacts } from '../facts.ts';
+import type { DeviceFacts } from '../../core/device-facts.ts';
 import type { SshSpec } from './connection.ts';
 import { shellWord } from './quote.ts';
 

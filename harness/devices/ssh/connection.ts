@@ -3,8 +3,8 @@ import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import type { z } from 'zod';
-import type { SshDeviceSpec } from '../../config/device-spec.ts';
-import { allExited } from '../processes.ts';
+import type { SshDeviceSpec } from '../../core/device-spec.ts';
+import { allExited } from '../../system/processes.ts';
 import type { RunnerCommand } from '../../runner/spawn.ts';
 
 export type SshSpec = z.infer<typeof SshDeviceSpec>;

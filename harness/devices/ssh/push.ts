@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { inspectModel } from '../../onnx/model-file.ts';
-import { sha256FileOnce, sha256Text } from '../../plan/hash.ts';
+import { sha256FileOnce, sha256Text } from '../../files/hash.ts';
 import { runnerBundle } from '../../runner/bundle.ts';
 import { DeviceProblem, type SshConnection } from './connection.ts';
 import { shellWord } from './quote.ts';

@@ -1,5 +1,5 @@
-import type { LatencyMetric, Metric } from '../../results/metric.ts';
-import type { CellResult, Results } from '../../results/schema.ts';
+import type { LatencyMetric, Metric } from '../../core/metric.ts';
+import type { CellResult, Results } from '../../core/results.ts';
 
 /** One entry of github-action-benchmark's customSmallerIsBetter JSON (the file is an array of these). */
 export interface GithubActionBenchmarkEntry {

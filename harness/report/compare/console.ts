@@ -1,4 +1,4 @@
-import type { Comparison, GateReport } from '../../compare/schema.ts';
+import type { Comparison, GateReport } from '../../core/comparison.ts';
 import { oneLine } from '../terminal-text.ts';
 
 const formatValue = (value: number, unit: string) => (unit === 'bytes' ? `${(value / 1024 / 1024).toFixed(2)} MiB` : unit === 'share' ? `${(value * 100).toFixed(1)}%` : unit === 'ms' ? `${value.toFixed(3)} ms` : `${value.toFixed(1)} ${unit}`);

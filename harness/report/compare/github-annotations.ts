@@ -1,4 +1,4 @@
-import type { BudgetResult, GateReport, MeasurementWarning } from '../../compare/schema.ts';
+import type { BudgetResult, GateReport, MeasurementWarning } from '../../core/comparison.ts';
 import { oneLine } from '../terminal-text.ts';
 
 /**

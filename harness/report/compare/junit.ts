@@ -1,4 +1,4 @@
-import type { BudgetResult, GateReport } from '../../compare/schema.ts';
+import type { BudgetResult, GateReport } from '../../core/comparison.ts';
 
 const SUITE_NAME = 'edgebench gate';
 

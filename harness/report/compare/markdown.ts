@@ -1,4 +1,4 @@
-import type { BudgetResult, Comparison, GateReport, MeasurementWarning, Verdict } from '../../compare/schema.ts';
+import type { BudgetResult, Comparison, GateReport, MeasurementWarning, Verdict } from '../../core/comparison.ts';
 
 const MiB = 1024 * 1024;
 /** How many failed budgets the headline names before it says "and N more". */

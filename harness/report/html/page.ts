@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Report } from '../report.ts';
+import type { Report } from '../../core/report.ts';
 import type { ChartBuilder, ChartView } from './charts/chart.ts';
 import { CHARTS } from './charts/registry.ts';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.ts';

@@ -1,8 +1,8 @@
-import type { GateReport } from '../../compare/schema.ts';
-import { metricValue, type Metric } from '../../results/metric.ts';
-import type { Results } from '../../results/schema.ts';
+import type { GateReport } from '../../core/comparison.ts';
+import { metricValue, type Metric } from '../../core/metric.ts';
+import type { Results } from '../../core/results.ts';
 import { ENERGY_THERMAL_FIGURES, energyThermalNotes, estimateName } from '../energy-labels.ts';
-import type { Report } from '../report.ts';
+import type { Report } from '../../core/report.ts';
 import { escapeHtml as h } from './escape.ts';
 
 /** Rows of the example-outputs table per device; examples where the answers differ come first. */

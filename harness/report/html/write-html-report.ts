@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { atomicWrite, makeFolder } from '../../files/atomic-write.ts';
-import { Report } from '../report.ts';
-import type { Results } from '../../results/schema.ts';
+import { Report } from '../../core/report.ts';
+import type { Results } from '../../core/results.ts';
 import { renderPage } from './page.ts';
 import { chartSvg } from './svg.ts';
 

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { logSoftmax } from '../../scoring/fidelity.ts';
+import { logSoftmax } from '../../stats/fidelity.ts';
 import { argmax } from '../../stats/argmax.ts';
 import { elapsedMs, nowMs } from '../clock.ts';
 import type { TaskRunner, TaskRunnerFactory } from './task.ts';

@@ -1,4 +1,4 @@
-import type { TaskSpec } from '../protocol.ts';
+import type { TaskSpec } from '../../core/runner-protocol.ts';
 import { classifyTask } from './classify.ts';
 import { embedTask } from './embed.ts';
 import { forwardTask } from './forward.ts';

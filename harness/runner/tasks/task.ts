@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { elapsedMs, nowMs } from '../clock.ts';
-import type { ExampleOutput, TaskSpec } from '../protocol.ts';
+import type { ExampleOutput, TaskSpec } from '../../core/runner-protocol.ts';
 
 export interface PreparedExample {
   id: string;

@@ -1,4 +1,4 @@
-import type { RunnerEvent, RunnerJob } from '../protocol.ts';
+import type { RunnerEvent, RunnerJob } from '../../core/runner-protocol.ts';
 
 /**
  * The contract between the browser driver and the runner page. The driver calls

@@ -1,4 +1,4 @@
-import type { RunnerEvent } from '../protocol.ts';
+import type { RunnerEvent } from '../../core/runner-protocol.ts';
 import type { IterationResult } from '../tasks/task.ts';
 
 type SamplesEvent = Extract<RunnerEvent, { type: 'samples' }>;

@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { elapsedMs, nowMs } from '../clock.ts';
-import type { RunnerEvent } from '../protocol.ts';
+import type { RunnerEvent } from '../../core/runner-protocol.ts';
 import { taskRunners } from '../tasks/registry.ts';
 import type { PreparedExample, TaskRunner, TaskRunnerFactory } from '../tasks/task.ts';
 import { toOrtTensor } from '../tensors.ts';

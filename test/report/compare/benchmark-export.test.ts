@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bencherMetricFormat, githubActionBenchmark } from '../../../harness/report/compare/benchmark-export.ts';
-import { measured, unavailable } from '../../../harness/results/metric.ts';
-import { Results, type CellResult } from '../../../harness/results/schema.ts';
+import { measured, unavailable } from '../../../harness/core/metric.ts';
+import { Results, type CellResult } from '../../../harness/core/results.ts';
 
 const MiB = 1024 * 1024;
 const at = new Date(0).toISOString();

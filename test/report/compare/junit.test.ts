@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { budgetResult } from '../../helpers/gate-report.ts';
-import { GateReport, type BudgetResult } from '../../../harness/compare/schema.ts';
+import { GateReport, type BudgetResult } from '../../../harness/core/comparison.ts';
 import { gateJUnit } from '../../../harness/report/compare/junit.ts';
 
 const HOSTILE = '<script>alert(1)</script> a|b "quotes" & \'apostrophes\'\nline 2 100% ::x\u0000\u001b\uFFFE';

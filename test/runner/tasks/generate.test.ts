@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDriver } from '../../../harness/devices/local.ts';
 import { writeModel } from '../../../harness/onnx/build.ts';
 import { cellResult } from '../../../harness/results/cell-result.ts';
-import type { RunnerJob } from '../../../harness/runner/protocol.ts';
+import type { RunnerJob } from '../../../harness/core/runner-protocol.ts';
 import { buildDecoder, type DecoderShape } from '../../../scripts/demo/decoder.ts';
 import { tempProject, type TempProject } from '../../helpers/project.ts';
 

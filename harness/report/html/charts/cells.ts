@@ -1,5 +1,5 @@
-import type { CellResult, Results } from '../../../results/schema.ts';
-import type { Report } from '../../report.ts';
+import type { CellResult, Results } from '../../../core/results.ts';
+import type { Report } from '../../../core/report.ts';
 
 /** A cell with the names charts label it by. */
 export interface LabelledCell {

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { Report } from '../../report.ts';
+import type { Report } from '../../../core/report.ts';
 
 /** One chart of the HTML report: a vega-lite spec with its data inline, also rendered to SVG. */
 export interface ChartView {

@@ -1,4 +1,4 @@
-import type { Comparison, Verdict } from '../../../compare/schema.ts';
+import type { Comparison, Verdict } from '../../../core/comparison.ts';
 import { baseConfig, type ChartBuilder, type ChartView } from './chart.ts';
 
 const VERDICT_COLORS: Record<Verdict, string> = { regressed: '#d62728', improved: '#2ca02c', unchanged: '#7f7f7f', noisy: '#ff9f1c', incomparable: '#bbbbbb', unavailable: '#444444' };

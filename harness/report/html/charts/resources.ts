@@ -1,4 +1,4 @@
-import { metricValue } from '../../../results/metric.ts';
+import { metricValue } from '../../../core/metric.ts';
 import { baseConfig, type ChartBuilder } from './chart.ts';
 import { labelledCells, MiB } from './cells.ts';
 

@@ -1,5 +1,5 @@
-import type { MetricName } from '../../../config/budget.ts';
-import type { TrendSeries, Trends } from '../../../history/report-trends.ts';
+import type { MetricName } from '../../../core/budget.ts';
+import type { TrendSeries, Trends } from '../../../core/trends.ts';
 import { baseConfig, CHART_WIDTH, type ChartBuilder, type ChartView } from './chart.ts';
 import { MiB, rounded } from './cells.ts';
 

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { ModelInspection } from '../onnx/model-file.ts';
-import { sha256FileOnce, sha256Text } from './hash.ts';
-import type { VariantFile } from './model-variant.ts';
+import type { ModelInspection } from './model-file.ts';
+import { sha256FileOnce, sha256Text } from '../files/hash.ts';
+import type { VariantFile } from '../core/model-variant.ts';
 import type { z } from 'zod';
 
 export interface ModelFiles {

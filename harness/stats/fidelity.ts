@@ -1,4 +1,4 @@
-import { argmax } from '../stats/argmax.ts';
+import { argmax } from './argmax.ts';
 
 /**
  * How closely a quantized variant reproduces its reference, distribution by

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Precision } from '../config/suite.ts';
-import { QuantizationSettings } from '../quantize/settings.ts';
+import { Precision } from './suite.ts';
+import { QuantizationSettings } from './quantization-settings.ts';
 
 export const VariantFile = z.strictObject({
   /** Relative to the folder of the .onnx file. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Summary } from '../stats/summary.ts';
+import { Summary } from './summary.ts';
 
 /**
  * Every number edgebench reports says where it came from. A value that was not

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PowerMeter, PowerModel, ProbeOptions, ThermalGate } from './probes.ts';
+import { PowerMeter, PowerModel, ProbeOptions, ThermalGate } from './probe-options.ts';
 import { Scheduling } from './scheduling.ts';
 import { printableText } from './printable-text.ts';
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { DeviceKind } from '../config/device-spec.ts';
-import { Budget, CompareOptions } from '../config/budget.ts';
-import { RuntimeOptions, TaskKind } from '../config/suite.ts';
-import { DeviceFacts } from '../devices/facts.ts';
-import { ModelVariant } from '../plan/model-variant.ts';
-import { ExampleOutput } from '../runner/protocol.ts';
-import { RepeatProbes } from '../probes/readings.ts';
-import { CellThermal } from './energy-thermal.ts';
+import { DeviceKind } from './device-spec.ts';
+import { Budget, CompareOptions } from './budget.ts';
+import { RuntimeOptions, TaskKind } from './suite.ts';
+import { DeviceFacts } from './device-facts.ts';
+import { ModelVariant } from './model-variant.ts';
+import { ExampleOutput } from './runner-protocol.ts';
+import { RepeatProbes } from './probe-readings.ts';
+import { CellThermal } from './cell-thermal.ts';
 import { LatencyMetric, Metric } from './metric.ts';
 import { Quality } from './quality.ts';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Budget, CompareOptions } from './budget.ts';
-import { ThermalOptions } from './probes.ts';
+import { ThermalOptions } from './probe-options.ts';
 import { printableText } from './printable-text.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuntimeOptions } from '../config/suite.ts';
+import { RuntimeOptions } from './suite.ts';
 
 /**
  * The runner's wire protocol. The parent writes one RunnerJob as JSON to the

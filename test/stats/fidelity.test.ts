@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fidelity, klDivergence, logSoftmax } from '../../harness/scoring/fidelity.ts';
+import { fidelity, klDivergence, logSoftmax } from '../../harness/stats/fidelity.ts';
 
 describe('fidelity', () => {
   it('logSoftmax is stable for large logits', () => {
