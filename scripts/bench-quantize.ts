@@ -16,7 +16,8 @@ import { localDriver } from '../harness/devices/local.ts';
 import { buildPlan, type PlannedVariant } from '../harness/plan/plan.ts';
 import { quantizeModel } from '../harness/quantize/quantize.ts';
 import type { RunnerJob } from '../harness/core/runner-protocol.ts';
-import { toOrtTensor } from '../harness/runner/tensors.ts';
+import { ortTensor } from '../harness/runtimes/onnxruntime-node.ts';
+import { tensorFromSpec } from '../harness/runtimes/tensor.ts';
 import { fidelity } from '../harness/stats/fidelity.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { buildDemoModels } from './demo/build.ts';
@@ -54,7 +55,7 @@ async function logitsOf(modelPath: string, variant: PlannedVariant): Promise<{ r
   const rows: Float32Array[] = [];
   let width = 0;
   for (const example of variant.examples.slice(0, fidelityExamples)) {
-    const feeds = Object.fromEntries(Object.entries(example.feeds).map(([k, v]) => [k, toOrtTensor(v)]));
+    const feeds = Object.fromEntries(Object.entries(example.feeds).map(([k, v]) => [k, ortTensor(tensorFromSpec(v))]));
     const logits = (await session.run(forwardFeeds(session, feeds)))[session.outputNames[0]!]!;
     width = logits.dims.at(-1)!;
     rows.push(logits.data as Float32Array);

@@ -4,7 +4,7 @@ import { ConfigError } from '../config/errors.ts';
 import { loadSuite } from '../config/load-suite.ts';
 import { inspectModel } from '../onnx/model-file.ts';
 import { loadDataset } from '../plan/dataset.ts';
-import { feedsForExample } from '../plan/feeds.ts';
+import { feedsForExample } from '../tasks/feeds.ts';
 import { quantizeModel, resolveModelInput, type QuantizeOptions } from '../quantize/quantize.ts';
 import { print } from '../report/terminal-text.ts';
 

@@ -21,6 +21,9 @@ export function incomparableReason(baseline: { run: Results; cell: CellResult },
     }
   }
   if (!allowed.has('runtime') && baseline.cell.runtime && candidate.cell.runtime) {
+    const [a, b] = [baseline.cell.runtime.name, candidate.cell.runtime.name];
+    // Results from before runtimes were named have no name: their runtime is compared by version alone.
+    if (a && b && a !== b) return `the runtime differs: ${a} vs ${b} (add "runtime" to compare.allowDifferent to allow it)`;
     for (const key of ['onnxruntime', 'node'] as const) {
       if (baseline.cell.runtime[key] !== candidate.cell.runtime[key]) return `${key} differs: ${baseline.cell.runtime[key]} vs ${candidate.cell.runtime[key]} (add "runtime" to compare.allowDifferent to allow it)`;
     }

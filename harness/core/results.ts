@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DeviceKind } from './device-spec.ts';
 import { Budget, CompareOptions } from './budget.ts';
-import { RuntimeOptions, TaskKind } from './suite.ts';
+import { TaskKind } from './suite.ts';
+import { RuntimeName, RuntimeOptions } from './runtime.ts';
 import { DeviceFacts } from './device-facts.ts';
 import { ModelVariant } from './model-variant.ts';
 import { ExampleOutput } from './runner-protocol.ts';
@@ -64,7 +65,16 @@ export const CellResult = z.strictObject({
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
   runtime: z
-    .strictObject({ node: z.string(), onnxruntime: z.string(), platform: z.string(), arch: z.string() })
+    .strictObject({
+      /** The runtime that ran the cell; absent in results from before runtimes were named (those ran onnxruntime-node or, in a browser, onnxruntime-web). */
+      name: RuntimeName.optional(),
+      version: z.string().optional(),
+      node: z.string(),
+      /** The onnxruntime version: the runtime's version for the onnxruntime runtimes. */
+      onnxruntime: z.string(),
+      platform: z.string(),
+      arch: z.string(),
+    })
     .optional()
     .describe('What the runner reported about itself; absent when it never started.'),
   /** The constraints the cell ran under (an emulated profile), in words. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RuntimeOptions } from './suite.ts';
+import { RuntimeIdentity, RuntimeOptions } from './runtime.ts';
 
 /**
  * The runner's wire protocol. The parent writes one RunnerJob as JSON to the
@@ -26,7 +26,7 @@ export const RunnerExample = z.strictObject({
 });
 export type RunnerExample = z.infer<typeof RunnerExample>;
 
-/** What the runner does with each example; the task adapters live in runner/tasks/. */
+/** What the runner does with each example; the tasks live in harness/tasks/. */
 export const TaskSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('classify') }),
   z.strictObject({ kind: z.literal('forward') }),
@@ -71,7 +71,8 @@ export const RunnerEvent = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('hello'),
     node: z.string(),
-    onnxruntime: z.string(),
+    /** The runtime the runner loads the model with. */
+    runtime: RuntimeIdentity,
     platform: z.string(),
     arch: z.string(),
     /** The process that runs the model, when it is on this machine. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Budget, CompareOptions } from './budget.ts';
 import { ThermalOptions } from './probe-options.ts';
 import { printableText } from './printable-text.ts';
+import { RuntimeName, RuntimeOptions } from './runtime.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
@@ -18,6 +19,7 @@ export const VariantSpec = z
     manifest: z.string().min(1).optional().describe('Instead of file: the manifest `edgebench quantize` wrote (model_q4.manifest.json); its file hashes are checked before every run.'),
     precision: Precision.optional().describe('Numeric precision of the weights; required with file, taken from the manifest otherwise.'),
     sha256: Sha256.optional().describe('Expected sha256 of the variant (see results.json variant.sha256); a mismatch stops the run before it starts.'),
+    runtime: RuntimeName.optional().describe('Runtime for this variant; default: the suite\'s runtime.name, else the device kind\'s own. Every device of the suite must be able to host it.'),
   })
   .superRefine((variant, ctx) => {
     if ((variant.file === undefined) === (variant.manifest === undefined)) {
@@ -30,19 +32,8 @@ export const VariantSpec = z
   .describe('One model variant to benchmark.');
 export type VariantSpec = z.infer<typeof VariantSpec>;
 
-export const GraphOptimizationLevel = z.enum(['disabled', 'basic', 'extended', 'all']);
-
-export const RuntimeOptions = z
-  .strictObject({
-    intraOpThreads: z.number().int().min(1).max(1024).optional().describe('Threads inside one operator; unset means onnxruntime chooses (all cores).'),
-    interOpThreads: z.number().int().min(1).max(1024).optional().describe('Threads across operators (parallel execution mode only).'),
-    graphOptimizationLevel: GraphOptimizationLevel.default('all').describe('onnxruntime graph optimisation level.'),
-    executionMode: z.enum(['sequential', 'parallel']).default('sequential'),
-  })
-  .describe('onnxruntime session options, the same for every variant so they compare fairly.');
-export type RuntimeOptions = z.infer<typeof RuntimeOptions>;
-
 export const TaskKind = z.enum(['classify', 'generate', 'embed', 'forward']);
+export type TaskKind = z.infer<typeof TaskKind>;
 
 export const GenerationOptions = z
   .strictObject({

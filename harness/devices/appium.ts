@@ -204,7 +204,7 @@ function hint(spec: Spec): string {
 
 async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promise<string> {
   const hello = events.find((e) => e.type === 'hello');
-  const ort = hello?.onnxruntime ?? (await onnxruntimeWebVersion());
+  const ort = hello?.runtime.version ?? (await onnxruntimeWebVersion());
   return `${hello?.node ?? browserLabel(spec)} through Appium (${serverName(spec)}), ${describePage(ort, spec.threads, spec.cpuThrottling, ' over BiDi')}`;
 }
 

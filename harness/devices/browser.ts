@@ -86,6 +86,6 @@ function chromiumVersion(binary: string): Promise<string> {
 async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promise<string> {
   const hello = events.find((e) => e.type === 'hello');
   const browser = hello?.node ?? (await chromiumVersion(binariesOf(spec).chromium));
-  const ort = hello?.onnxruntime ?? (await onnxruntimeWebVersion());
+  const ort = hello?.runtime.version ?? (await onnxruntimeWebVersion());
   return `${browser} headless, ${describePage(ort, spec.threads, spec.cpuThrottling)}`;
 }

@@ -12,10 +12,15 @@ import { declareSecretEnv } from '../secrets/secret-env.ts';
 import { loadDataset, type Dataset } from './dataset.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';
 import { readPublicKeys, verifyBundle } from '../integrity/bundle-signature.ts';
-import { planTask, type TaskPlan } from './task-plan.ts';
+import type { TaskPlan } from '../tasks/task.ts';
+import { planTask } from './task-plan.ts';
+import { cellRuntimes } from './cell-runtimes.ts';
+import type { RuntimeName } from '../core/runtime.ts';
 
 export interface PlannedVariant extends ResolvedVariant {
   examples: RunnerExample[];
+  /** The runtime each device runs this variant on, by device id (runtimes/choose-runtime.ts). */
+  runtimes: Record<string, RuntimeName>;
   /**
    * Why this variant cannot run (its model file is missing, truncated, not ONNX, lacks external data, or does
    * not match its pinned hash): each of its cells fails with this error, and the other variants run.
@@ -71,6 +76,7 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   const suiteDir = dirname(options.suiteFile);
   const devices = selectDevices(allDevices, suite, options, errors);
+  const runtimes = cellRuntimes(suite, options.suiteFile, devices, errors);
   const variants: ResolvedVariant[] = [];
   const broken = new Map<number, { code: string; message: string }>();
   await Promise.all(
@@ -119,11 +125,11 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
   for (const [index, variant] of variants.entries()) {
     const problem = broken.get(index);
     if (problem) {
-      planned.push({ ...variant, examples: [], problem });
+      planned.push({ ...variant, examples: [], runtimes: runtimes.get(variant.variant.name) ?? {}, problem });
       continue;
     }
     try {
-      planned.push({ ...variant, examples: dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })) });
+      planned.push({ ...variant, examples: dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })), runtimes: runtimes.get(variant.variant.name) ?? {} });
     } catch (error) {
       collect(error);
     }

@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { onnx, type OnnxTypes } from '../onnx/proto.ts';
 import type { RunnerExample } from '../core/runner-protocol.ts';
-import { toOrtTensor } from '../runner/tensors.ts';
+import { ortTensor } from '../runtimes/onnxruntime-node.ts';
+import { tensorFromSpec } from '../runtimes/tensor.ts';
 import { percentileOfSorted } from '../stats/percentile.ts';
 import type { ActivationRanges } from './rewrite-int8.ts';
 
@@ -36,7 +37,7 @@ export async function calibrateRanges(
   const samples = new Map(tensorNames.map((n) => [n, [] as number[]]));
   try {
     for (const example of examples) {
-      const feeds = Object.fromEntries(Object.entries(example.feeds).map(([k, v]) => [k, toOrtTensor(v)]));
+      const feeds = Object.fromEntries(Object.entries(example.feeds).map(([k, v]) => [k, ortTensor(tensorFromSpec(v))]));
       const outputs = await session.run(feeds, tensorNames);
       for (const name of tensorNames) {
         const data = outputs[name]!.data as Float32Array;

@@ -75,7 +75,7 @@ export function cellResult(input: {
     ...(cellError ? { error: cellError } : {}),
     startedAt: input.runs[0]!.startedAt.toISOString(),
     finishedAt: input.runs.at(-1)!.finishedAt.toISOString(),
-    ...(hello ? { runtime: { node: hello.node, onnxruntime: hello.onnxruntime, platform: hello.platform, arch: hello.arch } } : {}),
+    ...(hello ? { runtime: { name: hello.runtime.name, version: hello.runtime.version, node: hello.node, onnxruntime: hello.runtime.version, platform: hello.platform, arch: hello.arch } } : {}),
     ...(constraints ? { constraints } : {}),
     repeats: runs.map((r) => ({
       repeat: r.repeat,

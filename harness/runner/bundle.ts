@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { atomicWrite } from '../files/atomic-write.ts';
+import { assertNoPlanSide } from './plan-side-inputs.ts';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
 // Inside node_modules, so the bundle's one external import (onnxruntime-node) resolves.
@@ -29,8 +30,10 @@ async function buildBundle(): Promise<string> {
     target: 'node18',
     external: ['onnxruntime-node'],
     write: false,
+    metafile: true,
     logLevel: 'silent',
   });
+  assertNoPlanSide('Node.js runner', result.metafile);
   const code = result.outputFiles[0]!.contents;
   const file = `${CACHE_DIR}runner-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
   if (!existsSync(file)) {

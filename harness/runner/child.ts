@@ -3,14 +3,20 @@
  * reports is the variant's own. Reads a RunnerJob from stdin, streams
  * RunnerEvents to stdout as JSON lines. Nothing else is written to stdout.
  */
-import { createRequire } from 'node:module';
-import * as ort from 'onnxruntime-node';
-import { elapsedMs, nowMs } from './clock.ts';
 import { currentRss, peakRss } from './memory.ts';
 import { RunnerJob, type RunnerEvent } from '../core/runner-protocol.ts';
-import { taskRunners } from './tasks/registry.ts';
-import type { PreparedExample, TaskRunner, TaskRunnerFactory } from './tasks/task.ts';
-import { toOrtTensor } from './tensors.ts';
+import type { RuntimeName } from '../core/runtime.ts';
+import { onnxruntimeNode } from '../runtimes/onnxruntime-node.ts';
+import { runtimes, type RuntimesOf } from '../runtimes/registry.ts';
+import type { Runtime, RuntimeSession } from '../runtimes/runtime.ts';
+import { tensorFromSpec } from '../runtimes/tensor.ts';
+import { elapsedMs, nowMs } from '../tasks/clock.ts';
+import { taskRunners } from '../tasks/registry.ts';
+import type { PreparedExample, TaskRunner, TaskRunnerFactory } from '../tasks/task.ts';
+
+/** The runtimes the Node.js runner holds: every runtime the registry places in it. */
+const nodeRuntimes = { 'onnxruntime-node': onnxruntimeNode } satisfies Record<RuntimesOf<'node'>, Runtime>;
+const DEFAULT_RUNTIME: RuntimesOf<'node'> = 'onnxruntime-node';
 
 function emit(event: RunnerEvent): void {
   // stdout is a pipe: writes are synchronous on Linux, and happen outside the timed region.
@@ -28,21 +34,9 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function onnxruntimeVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require('onnxruntime-node/package.json') as { version: string }).version;
-}
-
-function sessionOptions(job: RunnerJob): ort.InferenceSession.SessionOptions {
-  const { intraOpThreads, interOpThreads, graphOptimizationLevel, executionMode } = job.runtime;
-  // onnxruntime-node rejects keys set to undefined: unset options are left out, so its defaults apply.
-  return {
-    ...(intraOpThreads !== undefined ? { intraOpNumThreads: intraOpThreads } : {}),
-    ...(interOpThreads !== undefined ? { interOpNumThreads: interOpThreads } : {}),
-    graphOptimizationLevel,
-    executionMode,
-    logSeverityLevel: 3,
-  };
+function runtimeNamed(name: RuntimeName): Runtime {
+  if (name in nodeRuntimes) return nodeRuntimes[name as RuntimesOf<'node'>];
+  fail('RUNTIME_UNAVAILABLE', `runtime ${name} (${runtimes[name].description}) does not run in the Node.js runner: it runs on ${runtimes[name].hosts.join(', ')} devices`);
 }
 
 const FLUSH_INTERVAL_MS = 500;
@@ -98,19 +92,17 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('JOB_INVALID', error);
   }
-  emit({ type: 'hello', node: process.version, onnxruntime: onnxruntimeVersion(), platform: process.platform, arch: process.arch, pid: process.pid });
+  const runtime = runtimeNamed(job.runtime.name ?? DEFAULT_RUNTIME);
+  emit({ type: 'hello', node: process.version, runtime: { name: runtime.name, version: runtime.version() }, platform: process.platform, arch: process.arch, pid: process.pid });
 
   // Inputs are built before the baseline reading, so the model's share excludes them.
-  const examples = job.examples.map((example) => ({
-    id: example.id,
-    feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, toOrtTensor(spec)])),
-  }));
+  const feeds = job.examples.map((example) => ({ id: example.id, feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])) }));
   const rssBeforeLoad = currentRss();
 
-  let session: ort.InferenceSession;
+  let session: RuntimeSession;
   const loadStart = nowMs();
   try {
-    session = await ort.InferenceSession.create(job.modelPath, sessionOptions(job));
+    session = await runtime.load({ location: job.modelPath }, job.runtime);
   } catch (error) {
     fail('MODEL_LOAD_FAILED', error);
   }
@@ -118,6 +110,7 @@ async function main(): Promise<void> {
   emit({ type: 'loaded', loadMs, rssBeforeLoad, rssAfterLoad: currentRss() });
 
   try {
+    const examples: PreparedExample[] = feeds.map((example) => ({ id: example.id, feeds: session.prepare(example.feeds) }));
     const task = (taskRunners[job.task.kind] as TaskRunnerFactory)(session, job.task);
     await timedLoop(job.warmup, 'warmup', examples, task);
     emit({ type: 'timed-phase', edge: 'start' });

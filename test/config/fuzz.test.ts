@@ -8,7 +8,7 @@ import { ConfigError, ConfigErrors } from '../../harness/config/errors.ts';
 import { loadDevices } from '../../harness/config/load-devices.ts';
 import { loadSuite } from '../../harness/config/load-suite.ts';
 import { loadDataset } from '../../harness/plan/dataset.ts';
-import { feedsForExample } from '../../harness/plan/feeds.ts';
+import { feedsForExample } from '../../harness/tasks/feeds.ts';
 
 /**
  * Hostile and broken configs: thousands of mutations of the real devices.yaml

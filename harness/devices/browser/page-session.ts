@@ -128,7 +128,7 @@ export async function drivePage(input: { page: PageBrowser; origin: string; page
   } catch (error) {
     throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
   }
-  emit({ type: 'hello', node: `${page.name} ${browser.capabilities.browserVersion ?? 'unknown'}`, onnxruntime: info.onnxruntime, platform: 'browser', arch: 'wasm32', ...(loaded.pid !== undefined ? { pid: loaded.pid } : {}) });
+  emit({ type: 'hello', node: `${page.name} ${browser.capabilities.browserVersion ?? 'unknown'}`, runtime: info.runtime, platform: 'browser', arch: 'wasm32', ...(loaded.pid !== undefined ? { pid: loaded.pid } : {}) });
   for (const event of loadEvents) emit(event);
   if (state.state === 'failed') return;
   emit({ type: 'loaded', loadMs: state.loadMs ?? 0, ...(loaded.rssBeforeLoad ? { rssBeforeLoad: loaded.rssBeforeLoad } : {}), ...(loaded.rssAfterLoad ? { rssAfterLoad: loaded.rssAfterLoad } : {}) });

@@ -1,16 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { assertNoPlanSide } from '../plan-side-inputs.ts';
 
 const WEB_ENTRY = fileURLToPath(new URL('./web-runner.ts', import.meta.url));
-const ORT_SHIM = fileURLToPath(new URL('./ort-shim.ts', import.meta.url));
-
-/** The task adapters import onnxruntime-node; in the page they get onnxruntime-web through the shim. */
-const onnxruntimeWebShim: Plugin = {
-  name: 'onnxruntime-web-shim',
-  setup(build) {
-    build.onResolve({ filter: /^onnxruntime-node$/ }, () => ({ path: ORT_SHIM }));
-  },
-};
 
 let cached: Promise<string> | undefined;
 
@@ -22,9 +14,12 @@ export function webRunnerBundle(): Promise<string> {
     platform: 'browser',
     format: 'esm',
     target: 'chrome120',
-    plugins: [onnxruntimeWebShim],
     write: false,
+    metafile: true,
     logLevel: 'silent',
-  }).then((result) => result.outputFiles[0]!.text);
+  }).then((result) => {
+    assertNoPlanSide('web runner', result.metafile);
+    return result.outputFiles[0]!.text;
+  });
   return cached;
 }

@@ -1,4 +1,5 @@
 import type { RunnerEvent, RunnerJob } from '../../core/runner-protocol.ts';
+import type { RuntimeIdentity } from '../../core/runtime.ts';
 
 /**
  * The contract between the browser driver and the runner page. The driver calls
@@ -6,9 +7,9 @@ import type { RunnerEvent, RunnerJob } from '../../core/runner-protocol.ts';
  * the background), and the driver pulls the events the page has accumulated.
  */
 export interface PageRunner {
-  /** Configures onnxruntime-web and builds the input tensors; nothing is loaded yet. */
+  /** Configures the job's runtime and builds the input tensors; nothing is loaded yet. */
   prepare(job: PageJob): PageInfo;
-  /** Starts InferenceSession.create; state becomes 'loaded' or 'failed' (with a MODEL_LOAD_FAILED error event). */
+  /** Starts loading the model; state becomes 'loaded' or 'failed' (with a MODEL_LOAD_FAILED error event). */
   load(): void;
   /** Starts the warm-up and timed loops; state becomes 'finished' or 'failed'. */
   run(): void;
@@ -34,7 +35,7 @@ export interface PageJob {
 }
 
 export interface PageInfo {
-  onnxruntime: string;
+  runtime: RuntimeIdentity;
   crossOriginIsolated: boolean;
 }
 
@@ -44,6 +45,6 @@ export interface PagePull {
   state: PageState;
   /** Only 'samples', 'output' and 'error' events: the driver adds what the page cannot measure (memory, versions). */
   events: RunnerEvent[];
-  /** Set once the model has loaded: performance.now() around InferenceSession.create. */
+  /** Set once the model has loaded: performance.now() around the runtime's load. */
   loadMs?: number;
 }

@@ -1,5 +1,5 @@
 import type { RunnerEvent } from '../../core/runner-protocol.ts';
-import type { IterationResult } from '../tasks/task.ts';
+import type { IterationResult } from '../../tasks/task.ts';
 
 type SamplesEvent = Extract<RunnerEvent, { type: 'samples' }>;
 

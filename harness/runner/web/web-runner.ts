@@ -1,17 +1,29 @@
 /**
- * The runner inside a web page: the same task adapters as the Node.js runner
- * (child.ts), on onnxruntime-web. Events accumulate in the page until the
- * driver pulls them, so what was measured survives a page that crashes later.
- * Bundled for the browser by bundle.ts, with onnxruntime-node swapped for ort-shim.ts.
+ * The runner inside a web page: the same tasks as the Node.js runner
+ * (child.ts), on a runtime the page can hold (onnxruntime-web). Events
+ * accumulate in the page until the driver pulls them, so what was measured
+ * survives a page that crashes later. Bundled for the browser by bundle.ts.
  */
-import * as ort from 'onnxruntime-node';
-import { elapsedMs, nowMs } from '../clock.ts';
 import type { RunnerEvent } from '../../core/runner-protocol.ts';
-import { taskRunners } from '../tasks/registry.ts';
-import type { PreparedExample, TaskRunner, TaskRunnerFactory } from '../tasks/task.ts';
-import { toOrtTensor } from '../tensors.ts';
+import type { RuntimeName } from '../../core/runtime.ts';
+import { onnxruntimeWeb, type WebRuntimeSettings } from '../../runtimes/onnxruntime-web.ts';
+import { runtimes, type RuntimesOf } from '../../runtimes/registry.ts';
+import type { Runtime, RuntimeSession } from '../../runtimes/runtime.ts';
+import { tensorFromSpec, type NamedTensors } from '../../runtimes/tensor.ts';
+import { elapsedMs, nowMs } from '../../tasks/clock.ts';
+import { taskRunners } from '../../tasks/registry.ts';
+import type { PreparedExample, TaskRunner, TaskRunnerFactory } from '../../tasks/task.ts';
 import { PAGE_RUNNER_GLOBAL, type PageJob, type PageRunner, type PageState } from './page-api.ts';
 import { SampleBatcher } from './sample-batcher.ts';
+
+/** The runtimes the page holds: every runtime the registry places in the runner page. */
+const webRuntimes = { 'onnxruntime-web': onnxruntimeWeb } satisfies Record<RuntimesOf<'web'>, (settings: WebRuntimeSettings) => Runtime>;
+const DEFAULT_RUNTIME: RuntimesOf<'web'> = 'onnxruntime-web';
+
+function runtimeNamed(name: RuntimeName, settings: WebRuntimeSettings): Runtime {
+  if (!(name in webRuntimes)) throw new Error(`runtime ${name} (${runtimes[name].description}) does not run in a web page: it runs on ${runtimes[name].hosts.join(', ')} devices`);
+  return webRuntimes[name as RuntimesOf<'web'>](settings);
+}
 
 /** How often the loop hands the page's main thread back, so the driver's pulls get in (outside timed spans). */
 const YIELD_INTERVAL_MS = 50;
@@ -19,8 +31,10 @@ const YIELD_INTERVAL_MS = 50;
 let state: PageState = 'idle';
 let loadMs: number | undefined;
 let pageJob: PageJob;
+let runtime: Runtime;
+let feeds: { id: string; feeds: NamedTensors }[] = [];
 let examples: PreparedExample[] = [];
-let session: ort.InferenceSession | undefined;
+let session: RuntimeSession | undefined;
 const events: RunnerEvent[] = [];
 const batcher = new SampleBatcher((event) => events.push(event));
 
@@ -58,26 +72,21 @@ async function timedLoop(count: number, phase: 'warmup' | 'timed', task: TaskRun
 const runner: PageRunner = {
   prepare(job) {
     pageJob = job;
-    ort.env.wasm.wasmPaths = job.wasmPaths;
-    ort.env.wasm.numThreads = job.threads;
-    ort.env.logLevel = 'error';
-    examples = job.job.examples.map((example) => ({
-      id: example.id,
-      feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, toOrtTensor(spec)])),
-    }));
+    runtime = runtimeNamed(job.job.runtime.name ?? DEFAULT_RUNTIME, { wasmPaths: job.wasmPaths, threads: job.threads });
+    feeds = job.job.examples.map((example) => ({ id: example.id, feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])) }));
     state = 'prepared';
-    return { onnxruntime: ort.env.versions.web ?? ort.env.versions.common, crossOriginIsolated: globalThis.crossOriginIsolated };
+    return { runtime: { name: runtime.name, version: runtime.version() }, crossOriginIsolated: globalThis.crossOriginIsolated };
   },
 
   load() {
     state = 'loading';
-    const { graphOptimizationLevel, executionMode } = pageJob.job.runtime;
     const start = nowMs();
-    // Threads come from env.wasm.numThreads: onnxruntime-web has no intra-/inter-op thread session options.
-    ort.InferenceSession.create(pageJob.modelUrl, { executionProviders: ['wasm'], graphOptimizationLevel, executionMode, logSeverityLevel: 3, externalData: pageJob.externalData })
+    runtime
+      .load({ location: pageJob.modelUrl, externalData: pageJob.externalData }, pageJob.job.runtime)
       .then((created) => {
         loadMs = elapsedMs(start);
         session = created;
+        examples = feeds.map((example) => ({ id: example.id, feeds: created.prepare(example.feeds) }));
         state = 'loaded';
       })
       .catch((error: unknown) => fail('MODEL_LOAD_FAILED', error));

@@ -1,4 +1,4 @@
-import type * as ort from 'onnxruntime-node';
+import type { Tensor } from '../runtimes/tensor.ts';
 import { timedRun, type TaskRunnerFactory } from './task.ts';
 
 /**
@@ -7,7 +7,7 @@ import { timedRun, type TaskRunnerFactory } from './task.ts';
  * (sentence-transformers' mean pooling).
  */
 export const embedTask: TaskRunnerFactory<'embed'> = (session) => {
-  const outputName = session.outputNames[0]!;
+  const outputName = session.outputs[0]!.name;
   return {
     async iterate(example, wantOutput) {
       const { outputs, latencyMs } = await timedRun(session, example.feeds);
@@ -17,7 +17,7 @@ export const embedTask: TaskRunnerFactory<'embed'> = (session) => {
   };
 };
 
-function pooled(output: ort.Tensor, mask: ort.Tensor | undefined): number[] {
+function pooled(output: Tensor, mask: Tensor | undefined): number[] {
   const data = output.data as Float32Array;
   if (output.dims.length < 3) return Array.from(data);
   const [, sequence, dim] = output.dims as [number, number, number];

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDriver } from '../../../harness/devices/local.ts';
-import { floatTensor, model, node, tensorValue, writeModel } from '../../../harness/onnx/build.ts';
-import { onnx } from '../../../harness/onnx/proto.ts';
-import type { RunnerJob } from '../../../harness/core/runner-protocol.ts';
-import { tempProject, type TempProject } from '../../helpers/project.ts';
+import { localDriver } from '../../harness/devices/local.ts';
+import { floatTensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
+import { onnx } from '../../harness/onnx/proto.ts';
+import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
+import { tempProject, type TempProject } from '../helpers/project.ts';
 
 let project: TempProject;
 beforeAll(async () => {

@@ -1,7 +1,12 @@
 import { ConfigError } from '../config/errors.ts';
 import type { ModelValueInfo } from '../onnx/model-file.ts';
 import { FEED_TYPES, type FeedType, type TensorSpec } from '../core/runner-protocol.ts';
-import type { Example } from './dataset.ts';
+import type { TaskExample, TaskVariant } from './task.ts';
+
+/** The feeds of a task that passes the dataset's inputs to the model as they are (classify, embed, forward). */
+export function modelFeeds(example: TaskExample, variant: TaskVariant, datasetFile: string): Record<string, TensorSpec> {
+  return feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name);
+}
 
 const INTEGER_TYPES: ReadonlySet<FeedType> = new Set(['int64', 'int32', 'int16', 'int8', 'uint16', 'uint8']);
 
@@ -10,7 +15,7 @@ const INTEGER_TYPES: ReadonlySet<FeedType> = new Set(['int64', 'int32', 'int16',
  * types and shapes against the model's declared inputs, so a mismatch is a
  * config error with a line number instead of an onnxruntime error mid-run.
  */
-export function feedsForExample(example: Example, inputs: readonly ModelValueInfo[], datasetFile: string, variantName: string): Record<string, TensorSpec> {
+export function feedsForExample(example: TaskExample, inputs: readonly ModelValueInfo[], datasetFile: string, variantName: string): Record<string, TensorSpec> {
   const where = `${datasetFile}:${example.line}`;
   if (!example.inputs) throw new ConfigError(where, 'inputs', 'the line has text but no inputs, and this task has no tokenizer to encode it', 'add "inputs", or use a task with a tokenizer (generate)');
   const expected = inputs.map((i) => i.name);

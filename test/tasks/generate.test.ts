@@ -1,11 +1,11 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDriver } from '../../../harness/devices/local.ts';
-import { writeModel } from '../../../harness/onnx/build.ts';
-import { cellResult } from '../../../harness/results/cell-result.ts';
-import type { RunnerJob } from '../../../harness/core/runner-protocol.ts';
-import { buildDecoder, type DecoderShape } from '../../../scripts/demo/decoder.ts';
-import { tempProject, type TempProject } from '../../helpers/project.ts';
+import { localDriver } from '../../harness/devices/local.ts';
+import { writeModel } from '../../harness/onnx/build.ts';
+import { cellResult } from '../../harness/results/cell-result.ts';
+import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
+import { buildDecoder, type DecoderShape } from '../../scripts/demo/decoder.ts';
+import { tempProject, type TempProject } from '../helpers/project.ts';
 
 const SHAPE: DecoderShape = { vocabularySize: 256, hiddenSize: 32, layers: 2, heads: 4, ffnSize: 64, maxPositions: 64, seed: 3 };
 const PROMPTS = [[104, 101, 108, 108, 111], [117, 115, 101, 114, 58, 32]];
@@ -93,7 +93,7 @@ describe('generate task (greedy decoding with the KV cache, in the real runner)'
 
   it('fails the cell with a clear message for a model without a KV cache', async () => {
     const classifierLike = project.path('no-cache/model.onnx');
-    const { buildClassifier } = await import('../../../scripts/demo/classifier.ts');
+    const { buildClassifier } = await import('../../scripts/demo/classifier.ts');
     await writeModel(classifierLike, buildClassifier({ vocabularySize: 50, embeddingSize: 8, hiddenSize: 8, hiddenLayers: 1, classes: 3, seed: 1 }));
     const cell = await runCell({ ...job(), modelPath: classifierLike });
     expect(cell.error).toMatchObject({ code: 'INFERENCE_FAILED' });

@@ -1,7 +1,8 @@
-import * as ort from 'onnxruntime-node';
-import { logSoftmax } from '../../stats/fidelity.ts';
-import { argmax } from '../../stats/argmax.ts';
-import { elapsedMs, nowMs } from '../clock.ts';
+import { logSoftmax } from '../stats/fidelity.ts';
+import { argmax } from '../stats/argmax.ts';
+import type { RuntimeSession } from '../runtimes/runtime.ts';
+import { tensor, type NamedTensors, type Tensor } from '../runtimes/tensor.ts';
+import { elapsedMs, nowMs } from './clock.ts';
 import type { TaskRunner, TaskRunnerFactory } from './task.ts';
 
 interface CacheLayout {
@@ -20,18 +21,20 @@ interface CacheLayout {
  */
 export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
   const layout = cacheLayout(session);
-  const inputs = new Set(session.inputNames);
-  const logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
+  const inputs = new Set(session.inputs.map((i) => i.name));
+  const outputNames = session.outputs.map((o) => o.name);
+  const logitsName = outputNames.includes('logits') ? 'logits' : outputNames[0]!;
   const stop = new Set(spec.stopTokenIds);
 
-  const stepFeeds = (tokens: bigint[], past: Map<string, ort.Tensor>, pastLength: number): Record<string, ort.Tensor> => {
+  // Built outside the timed span and handed to the runtime in its own form, so a step's span holds inference only.
+  const stepFeeds = (tokens: bigint[], past: Map<string, Tensor>, pastLength: number): NamedTensors => {
     const total = pastLength + tokens.length;
-    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens), [1, tokens.length]) };
-    if (inputs.has('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
-    if (inputs.has('position_ids')) feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from(tokens, (_, i) => BigInt(pastLength + i)), [1, tokens.length]);
-    if (inputs.has('use_cache_branch')) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(pastLength > 0 ? 1 : 0), [1]);
-    for (const [name, [heads, headDim]] of layout.pastShape) feeds[name] = past.get(name) ?? new ort.Tensor('float32', new Float32Array(0), [1, heads, 0, headDim]);
-    return feeds;
+    const feeds: NamedTensors = { input_ids: tensor('int64', BigInt64Array.from(tokens), [1, tokens.length]) };
+    if (inputs.has('attention_mask')) feeds.attention_mask = tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
+    if (inputs.has('position_ids')) feeds.position_ids = tensor('int64', BigInt64Array.from(tokens, (_, i) => BigInt(pastLength + i)), [1, tokens.length]);
+    if (inputs.has('use_cache_branch')) feeds.use_cache_branch = tensor('bool', Uint8Array.of(pastLength > 0 ? 1 : 0), [1]);
+    for (const [name, [heads, headDim]] of layout.pastShape) feeds[name] = past.get(name) ?? tensor('float32', new Float32Array(0), [1, heads, 0, headDim]);
+    return session.prepare(feeds);
   };
 
   const runner: TaskRunner = {
@@ -41,7 +44,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
       const tokenProbabilities: number[] = [];
       const decodeMs: number[] = [];
       let firstTokenLogits: number[] = [];
-      let past = new Map<string, ort.Tensor>();
+      let past = new Map<string, Tensor>();
       let pastLength = 0;
       let next = prompt;
       let ttftMs = 0;
@@ -71,15 +74,16 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
   return runner;
 };
 
-function cacheLayout(session: ort.InferenceSession): CacheLayout {
+function cacheLayout(session: RuntimeSession): CacheLayout {
   const pastToPresent = new Map<string, string>();
   const pastShape = new Map<string, [number, number]>();
-  for (const meta of session.inputMetadata) {
+  const outputNames = session.outputs.map((o) => o.name);
+  for (const meta of session.inputs) {
     const match = /^past_key_values\.(\d+)\.(key|value)$/.exec(meta.name);
     if (!match) continue;
     const present = `present.${match[1]}.${match[2]}`;
-    if (!session.outputNames.includes(present)) throw new Error(`the model has input ${meta.name} but no output ${present}: not an Optimum-layout decoder with past`);
-    const shape = meta.isTensor ? meta.shape : [];
+    if (!outputNames.includes(present)) throw new Error(`the model has input ${meta.name} but no output ${present}: not an Optimum-layout decoder with past`);
+    const shape = meta.shape ?? [];
     const [heads, headDim] = [shape[1], shape[3]];
     if (typeof heads !== 'number' || typeof headDim !== 'number') {
       throw new Error(`${meta.name} does not declare its number of heads and head size (shape ${JSON.stringify(shape)}); re-export the model with static head dimensions`);
@@ -88,12 +92,12 @@ function cacheLayout(session: ort.InferenceSession): CacheLayout {
     pastShape.set(meta.name, [heads, headDim]);
   }
   if (pastToPresent.size === 0) throw new Error('the model has no past_key_values.N.key/value inputs: the generate task needs a decoder exported with past (KV cache)');
-  if (!session.inputNames.includes('input_ids')) throw new Error('the model has no input_ids input');
+  if (!session.inputs.some((i) => i.name === 'input_ids')) throw new Error('the model has no input_ids input');
   return { pastToPresent, pastShape };
 }
 
 /** Logits of the last sequence position of a [1, sequence, vocabulary] output. */
-function lastPositionLogits(logits: ort.Tensor): Float32Array {
+function lastPositionLogits(logits: Tensor): Float32Array {
   const vocabulary = logits.dims.at(-1)!;
   const data = logits.data as Float32Array;
   return data.subarray(data.length - vocabulary);

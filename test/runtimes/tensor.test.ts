@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toHalfBits, toOrtTensor } from '../../harness/runner/tensors.ts';
+import { tensorFromSpec, toHalfBits } from '../../harness/runtimes/tensor.ts';
 import { argmax } from '../../harness/stats/argmax.ts';
 
 describe('toHalfBits (IEEE 754 binary16)', () => {
@@ -23,13 +23,13 @@ describe('toHalfBits (IEEE 754 binary16)', () => {
   });
 });
 
-describe('toOrtTensor', () => {
+describe('tensorFromSpec', () => {
   it('builds typed tensors with the declared shape', () => {
-    const ids = toOrtTensor({ type: 'int64', dims: [1, 3], data: [5, 6, 7] });
+    const ids = tensorFromSpec({ type: 'int64', dims: [1, 3], data: [5, 6, 7] });
     expect(ids.type).toBe('int64');
     expect(ids.dims).toEqual([1, 3]);
     expect(Array.from(ids.data as BigInt64Array)).toEqual([5n, 6n, 7n]);
-    const mask = toOrtTensor({ type: 'bool', dims: [2], data: [0, 1] });
+    const mask = tensorFromSpec({ type: 'bool', dims: [2], data: [0, 1] });
     expect(Array.from(mask.data as Uint8Array)).toEqual([0, 1]);
   });
 });

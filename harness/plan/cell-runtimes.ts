@@ -1,0 +1,36 @@
+import { ConfigError } from '../config/errors.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
+import type { RuntimeName } from '../core/runtime.ts';
+import type { Suite } from '../core/suite.ts';
+import { chooseRuntime, type RuntimeRequest } from '../runtimes/choose-runtime.ts';
+
+/**
+ * The runtime of every cell, by variant name and device id: the variant's
+ * runtime, else the suite's runtime.name, else the device kind's default.
+ * A named runtime that one of the devices cannot host is a config error (one
+ * per field and device, however many variants inherit it).
+ */
+export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly DeviceSpec[], errors: ConfigError[]): Map<string, Record<string, RuntimeName>> {
+  const reported = new Set<string>();
+  const byVariant = new Map<string, Record<string, RuntimeName>>();
+  suite.variants.forEach((variant, index) => {
+    const request: RuntimeRequest | undefined = variant.runtime
+      ? { name: variant.runtime, file: suiteFile, field: `variants[${index}].runtime` }
+      : suite.runtime.name
+        ? { name: suite.runtime.name, file: suiteFile, field: 'runtime.name' }
+        : undefined;
+    const byDevice: Record<string, RuntimeName> = {};
+    for (const device of devices) {
+      try {
+        byDevice[device.id] = chooseRuntime(device, request);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        const key = `${error.field}\n${device.id}`;
+        if (!reported.has(key)) errors.push(error);
+        reported.add(key);
+      }
+    }
+    byVariant.set(variant.name, byDevice);
+  });
+  return byVariant;
+}

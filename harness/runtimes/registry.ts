@@ -1,0 +1,49 @@
+import type { DeviceKind } from '../core/device-spec.ts';
+import type { RuntimeName } from '../core/runtime.ts';
+
+/** The runner programs a runtime can live in: the Node.js runner (runner/child.ts) or the runner page (runner/web/web-runner.ts). */
+export type RunnerProgram = 'node' | 'web';
+
+export interface RuntimeEntry {
+  description: string;
+  /** Device kinds whose runner can load this runtime. */
+  hosts: readonly DeviceKind[];
+  runner: RunnerProgram;
+}
+
+/** Every runtime: where it runs. The implementations are in this folder, named after the runtime. */
+export const runtimes = {
+  'onnxruntime-node': {
+    description: 'the native onnxruntime in a Node.js runner',
+    hosts: ['local', 'emulated', 'qemu-arm64', 'ssh'],
+    runner: 'node',
+  },
+  'onnxruntime-web': {
+    description: 'onnxruntime compiled to WebAssembly, in a web page',
+    hosts: ['browser', 'appium'],
+    runner: 'web',
+  },
+} as const satisfies Record<RuntimeName, RuntimeEntry>;
+
+/** The runtime a device kind runs a variant on when neither the variant nor the suite names one. */
+export const defaultRuntimes = {
+  local: 'onnxruntime-node',
+  emulated: 'onnxruntime-node',
+  'qemu-arm64': 'onnxruntime-node',
+  ssh: 'onnxruntime-node',
+  browser: 'onnxruntime-web',
+  appium: 'onnxruntime-web',
+} as const satisfies Record<DeviceKind, RuntimeName>;
+
+/** The runtimes one runner program holds; each runner keeps a table of exactly these. */
+export type RuntimesOf<P extends RunnerProgram> = { [N in RuntimeName]: (typeof runtimes)[N]['runner'] extends P ? N : never }[RuntimeName];
+
+export function hostsRuntime(kind: DeviceKind, name: RuntimeName): boolean {
+  return (runtimes[name].hosts as readonly DeviceKind[]).includes(kind);
+}
+
+/** The runtimes a device kind can host, its default first. */
+export function runtimesFor(kind: DeviceKind): RuntimeName[] {
+  const others = (Object.keys(runtimes) as RuntimeName[]).filter((name) => name !== defaultRuntimes[kind] && hostsRuntime(kind, name));
+  return [defaultRuntimes[kind], ...others];
+}

@@ -1,0 +1,45 @@
+import type { RuntimeName, RuntimeOptions } from '../core/runtime.ts';
+import type { NamedTensors } from './tensor.ts';
+
+/** One input or output of a loaded model. */
+export interface ValueDescription {
+  name: string;
+  /** Element type (float32, float16, int64, ...): the precision the value is computed in; undefined for a value that is not a tensor. */
+  type: string | undefined;
+  /** Declared shape: a number per fixed dimension, a name per symbolic one; undefined when the model does not say. */
+  shape: readonly (number | string)[] | undefined;
+}
+
+/** Where the model is: a file path for a runtime in a Node.js runner, a URL in a web page. */
+export interface ModelSource {
+  location: string;
+  /** External data files, as the model names them and where they are served (web pages, which cannot read beside the model). */
+  externalData?: { path: string; data: string }[];
+}
+
+/** A loaded model: what it takes and gives, and one step of inference. */
+export interface RuntimeSession {
+  readonly inputs: readonly ValueDescription[];
+  readonly outputs: readonly ValueDescription[];
+  /**
+   * The feeds in the runtime's own form. run() accepts any Tensor, but converts
+   * those it did not make: tasks prepare feeds before the timed span, so the
+   * span holds inference only.
+   */
+  prepare(feeds: NamedTensors): NamedTensors;
+  /** One inference step on named tensors; the result holds every output by name. */
+  run(feeds: NamedTensors): Promise<NamedTensors>;
+  release(): Promise<void>;
+}
+
+/**
+ * An inference runtime: what loads a variant and runs it. The tasks
+ * (harness/tasks/) drive a RuntimeSession and know nothing of the runtime
+ * behind it; harness/runtimes/registry.ts says which devices host each one.
+ */
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** The runtime's own version, recorded with every cell it runs. */
+  version(): string;
+  load(model: ModelSource, options: RuntimeOptions): Promise<RuntimeSession>;
+}

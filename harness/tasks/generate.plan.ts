@@ -1,0 +1,45 @@
+import { dirname, relative, resolve } from 'node:path';
+import { ConfigError } from '../config/errors.ts';
+import { feedsForExample } from './feeds.ts';
+import type { TaskPlanner, TaskVariant } from './task.ts';
+import { findTokenizerFile, loadTokenizer, type TextTokenizer } from './tokenizer.ts';
+
+/**
+ * A prompt is its token ids: given as input_ids on the line, or text the
+ * tokenizer encodes. The runner builds attention_mask, position_ids and the
+ * KV cache itself.
+ */
+export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples }) => {
+  const options = suite.generation ?? { maxNewTokens: 32 };
+  const tokenizerFile = options.tokenizer ? resolve(dirname(suiteFile), options.tokenizer) : variants[0] && findTokenizerFile(variants[0].modelPath);
+  const needsTokenizer = examples.some((e) => !e.inputs);
+  if (needsTokenizer && !tokenizerFile) {
+    throw new ConfigError(suiteFile, 'generation.tokenizer', 'the dataset has text prompts but no tokenizer.json was found beside the model', "set generation.tokenizer to the model's tokenizer.json");
+  }
+  const tokenizer = tokenizerFile ? loadTokenizer(tokenizerFile, suiteFile) : undefined;
+  return {
+    spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: options.stopTokenIds ?? tokenizer?.eosTokenIds ?? [] },
+    ...(tokenizer ? { tokenizer } : {}),
+    feeds: (example, variant, datasetFile) => {
+      const ids = example.inputs?.input_ids !== undefined ? feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name).input_ids!.data : tokenizer!.encode(example.text!);
+      if (ids.length === 0) throw new ConfigError(`${datasetFile}:${example.line}`, 'text', 'the prompt encodes to no tokens', 'give every example a non-empty prompt');
+      if (example.inputs?.input_ids === undefined) checkTokenizerFitsModel(ids, variant, tokenizer!, `${datasetFile}:${example.line}`);
+      return { input_ids: { type: 'int64', dims: [1, ids.length], data: ids } };
+    },
+  };
+};
+
+/** A tokenizer from another model encodes ids the model's embedding does not have: onnxruntime would fail mid-run. */
+function checkTokenizerFitsModel(ids: readonly number[], variant: TaskVariant, tokenizer: TextTokenizer, where: string): void {
+  const table = variant.model.inputs.find((i) => i.name === 'input_ids')?.indexes;
+  const beyond = table ? ids.find((id) => id >= table.rows) : undefined;
+  if (table && beyond !== undefined) {
+    throw new ConfigError(
+      where,
+      'text',
+      `${relative(process.cwd(), tokenizer.file)} encodes the prompt to token id ${beyond}, outside the vocabulary of variant "${variant.variant.name}" ` +
+        `("input_ids" indexes "${table.table}", which has ${table.rows} rows)`,
+      'use the tokenizer that belongs to the model (generation.tokenizer)',
+    );
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A task is what the model does with each example (classify, generate, ...).
+ * Each has two sides, in two files: <kind>.plan.ts turns the suite and its
+ * dataset into runner jobs before anything runs (plan-registry.ts), and
+ * <kind>.run.ts drives a RuntimeSession inside the runner (registry.ts). The
+ * sides have separate tables so the runner bundle holds no plan-side code.
+ */
+import type { Suite, TaskKind } from '../core/suite.ts';
+import type { ExampleOutput, TaskSpec, TensorSpec } from '../core/runner-protocol.ts';
+import type { ModelValueInfo } from '../onnx/model-file.ts';
+import type { RuntimeSession } from '../runtimes/runtime.ts';
+import type { NamedTensors } from '../runtimes/tensor.ts';
+import { elapsedMs, nowMs } from './clock.ts';
+import type { TextTokenizer } from './tokenizer.ts';
+
+// ---- runner side
+
+export interface PreparedExample {
+  id: string;
+  /** In the runtime's own form (RuntimeSession.prepare), built before timing starts. */
+  feeds: NamedTensors;
+}
+
+export interface IterationResult {
+  /** The whole iteration: one forward pass, or a whole generation. */
+  latencyMs: number;
+  ttftMs?: number;
+  decodeMs?: number[];
+  /** Present when the caller asked for the example's output. */
+  output?: ExampleOutput;
+}
+
+/**
+ * How one timed iteration drives the model, and what it records. Each task
+ * times its own RuntimeSession.run calls, so work that is not inference
+ * (reading outputs, building the next step's inputs) stays outside the timed spans.
+ */
+export interface TaskRunner {
+  iterate(example: PreparedExample, wantOutput: boolean): Promise<IterationResult>;
+}
+
+export type TaskRunnerFactory<K extends TaskKind = TaskKind> = (session: RuntimeSession, spec: Extract<TaskSpec, { kind: K }>) => TaskRunner;
+
+/** One timed RuntimeSession.run: the span single-pass tasks measure. */
+export async function timedRun(session: RuntimeSession, feeds: NamedTensors): Promise<{ outputs: NamedTensors; latencyMs: number }> {
+  const start = nowMs();
+  const outputs = await session.run(feeds);
+  return { outputs, latencyMs: elapsedMs(start) };
+}
+
+// ---- plan side
+
+/** A dataset line as a task reads it. */
+export interface TaskExample {
+  id: string;
+  /** 1-based line in the dataset file, for error messages. */
+  line: number;
+  /** Model inputs as written on the line; absent when the line gives text for a tokenizer. */
+  inputs?: Record<string, unknown>;
+  text?: string;
+}
+
+/** A variant as a task plans for it: its model's declared inputs and outputs. */
+export interface TaskVariant {
+  variant: { name: string };
+  modelPath: string;
+  model: { inputs: readonly ModelValueInfo[]; outputs: readonly ModelValueInfo[] };
+}
+
+export interface TaskPlanContext {
+  suite: Suite;
+  suiteFile: string;
+  /** The variants whose models could be read. */
+  variants: readonly TaskVariant[];
+  examples: readonly TaskExample[];
+}
+
+/** How the suite's task turns into runner jobs, and what scoring needs to read their outputs. */
+export interface TaskPlan {
+  spec: TaskSpec;
+  tokenizer?: TextTokenizer;
+  /** classify: class names in logit order. */
+  labels?: string[];
+  feeds(example: TaskExample, variant: TaskVariant, datasetFile: string): Record<string, TensorSpec>;
+}
+
+/** Throws ConfigError (or ConfigErrors) for a suite the task cannot run. */
+export type TaskPlanner = (context: TaskPlanContext) => TaskPlan;
