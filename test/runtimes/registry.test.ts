@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../harness/config/errors.ts';
+import { IMPLEMENTED_DEVICE_KINDS } from '../../harness/core/device-spec.ts';
+import { RuntimeName } from '../../harness/core/runtime.ts';
+import { chooseRuntime } from '../../harness/runtimes/choose-runtime.ts';
+import { defaultRuntimes, hostsRuntime, runtimes, runtimesFor } from '../../harness/runtimes/registry.ts';
+
+describe('runtime registry', () => {
+  it('has an entry for every runtime name, and nothing else', () => {
+    expect(Object.keys(runtimes).sort()).toEqual([...RuntimeName.options].sort());
+  });
+
+  it('gives every device kind a default it can host, listed first among the runtimes it hosts', () => {
+    for (const kind of IMPLEMENTED_DEVICE_KINDS) {
+      expect(hostsRuntime(kind, defaultRuntimes[kind]), kind).toBe(true);
+      expect(runtimesFor(kind)[0]).toBe(defaultRuntimes[kind]);
+    }
+  });
+
+  it('places onnxruntime-node on the Node.js devices and onnxruntime-web in browsers', () => {
+    expect(runtimesFor('local')).toEqual(['onnxruntime-node']);
+    expect(runtimesFor('ssh')).toEqual(['onnxruntime-node']);
+    expect(runtimesFor('browser')).toEqual(['onnxruntime-web']);
+    expect(runtimesFor('appium')).toEqual(['onnxruntime-web']);
+    expect(hostsRuntime('qemu-arm64', 'onnxruntime-web')).toBe(false);
+  });
+
+  it('holds each runtime in exactly one runner program, which only its hosts run', () => {
+    const nodeKinds = ['local', 'emulated', 'qemu-arm64', 'ssh'];
+    for (const entry of Object.values(runtimes)) {
+      for (const kind of entry.hosts) expect(nodeKinds.includes(kind)).toBe(entry.runner === 'node');
+    }
+  });
+});
+
+describe('chooseRuntime', () => {
+  const host = { id: 'host', kind: 'local' } as const;
+  const chromium = { id: 'chromium', kind: 'browser' } as const;
+
+  it('takes the device kind\'s default when nothing is named', () => {
+    expect(chooseRuntime(host, undefined)).toBe('onnxruntime-node');
+    expect(chooseRuntime(chromium, undefined)).toBe('onnxruntime-web');
+  });
+
+  it('takes a named runtime the device hosts', () => {
+    expect(chooseRuntime(host, { name: 'onnxruntime-node', file: 's.yaml', field: 'runtime.name' })).toBe('onnxruntime-node');
+  });
+
+  it('refuses a named runtime the device cannot host, naming the field, the device and what would work', () => {
+    let error: unknown;
+    try {
+      chooseRuntime(host, { name: 'onnxruntime-web', file: 'suites/s.yaml', field: 'variants[1].runtime' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { field, problem, fix } = error as ConfigError;
+    expect(field).toBe('variants[1].runtime');
+    expect(problem).toBe('runtime "onnxruntime-web" (onnxruntime compiled to WebAssembly, in a web page) cannot run on device "host" (local): it runs only on browser, appium devices');
+    expect(fix).toMatch(/^name a runtime a local device hosts \(onnxruntime-node\), leave variants\[1\]\.runtime out for its default, or run it on a browser or appium device$/);
+  });
+});
