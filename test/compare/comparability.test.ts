@@ -59,3 +59,24 @@ describe('incomparable thermal states', () => {
     expect(verdicts[0]!.rule).toMatch(/^throttling differs: baseline none/);
   });
 });
+
+describe('incomparable runtimes', () => {
+  const withRuntime = (name: 'onnxruntime-node' | 'onnxruntime-web' | undefined, slowdown: number, seed: number): Results => {
+    const r = run(undefined, slowdown, seed);
+    const runtime = r.cells[0]!.runtime!;
+    r.cells[0]!.runtime = name ? { ...runtime, name, version: runtime.onnxruntime } : runtime;
+    return r;
+  };
+  const strict = { ...options, allowDifferent: ['variant'] as ('variant' | 'runtime' | 'device')[] };
+
+  it('refuses a verdict between two runtimes unless the suite allows the runtime to differ', () => {
+    const p50 = compareRuns(withRuntime('onnxruntime-node', 1, 1), withRuntime('onnxruntime-web', 1.2, 2), strict).find((c) => c.metric === 'latency.p50')!;
+    expect(p50.verdict).toBe('incomparable');
+    expect(p50.rule).toBe('the runtime differs: onnxruntime-node vs onnxruntime-web (add "runtime" to compare.allowDifferent to allow it)');
+    expect(compareRuns(withRuntime('onnxruntime-node', 1, 1), withRuntime('onnxruntime-web', 1.2, 2), options).find((c) => c.metric === 'latency.p50')!.verdict).toBe('regressed');
+  });
+
+  it('compares a results file from before runtimes were named by version alone', () => {
+    expect(compareRuns(withRuntime(undefined, 1, 1), withRuntime('onnxruntime-node', 1.2, 2), strict).find((c) => c.metric === 'latency.p50')!.verdict).toBe('regressed');
+  });
+});

@@ -79,7 +79,7 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     expect(cell.warmupLatenciesMs).toHaveLength(2);
     expect(cell.samples.map((s) => s.iteration)).toEqual([...Array(15).keys()]);
     expect(cell.samples.every((s) => s.latencyMs > 0)).toBe(true);
-    expect(cell.runtime).toMatchObject({ platform: 'browser', arch: 'wasm32', onnxruntime: '1.30.0' });
+    expect(cell.runtime).toMatchObject({ name: 'onnxruntime-web', version: '1.30.0', platform: 'browser', arch: 'wasm32', onnxruntime: '1.30.0' });
     expect(cell.runtime?.node).toMatch(/^Chromium \d+\./);
     expect(cell.constraints).toMatch(/^Chromium \d+\S* headless, onnxruntime-web 1\.30\.0 WebAssembly \(SIMD\), 1 thread, no CPU throttling$/);
 
