@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/errors.ts';
 import type { DeviceSpec } from '../core/device-spec.ts';
-import type { RuntimeName } from '../core/runtime.ts';
+import type { RuntimeName, RuntimeOptions } from '../core/runtime.ts';
 import type { Suite } from '../core/suite.ts';
 import { chooseRuntime, type RuntimeRequest } from '../runtimes/choose-runtime.ts';
 
@@ -33,4 +33,14 @@ export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly 
     byVariant.set(variant.name, byDevice);
   });
   return byVariant;
+}
+
+/**
+ * The runtime settings of one cell's runner job: the suite's options, naming
+ * the runtime chosen for this variant on this device (a variant's own runtime
+ * reaches the runner only this way).
+ */
+export function cellRuntimeOptions(options: RuntimeOptions, runtimes: Record<string, RuntimeName>, deviceId: string): RuntimeOptions {
+  const name = runtimes[deviceId] ?? options.name;
+  return name ? { ...options, name } : options;
 }
