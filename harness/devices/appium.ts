@@ -31,8 +31,8 @@ const QUIT_TIMEOUT_MS = 15_000;
  * Appium server and its Chromium driver, Chrome on an Android phone
  * (UiAutomator2), Safari on an iPhone (XCUITest), or any of them on a remote
  * grid or cloud device farm. Each cell gets a fresh session that opens the
- * same runner page the browser driver serves, so a phone runs the same task
- * adapters on onnxruntime-web. Appium is the distributed engine; edgebench
+ * same runner page the browser driver serves, so a phone runs the same tasks
+ * on the onnxruntime-web runtime. Appium is the distributed engine; edgebench
  * only asks it for sessions.
  */
 export const appiumDriver: DeviceDriver<Spec> = {

@@ -20,8 +20,8 @@ const binariesOf = (spec: Spec) => ({ chromium: spec.chromium ?? CHROMIUM_BINARY
 /**
  * A web browser on this machine: each cell opens a fresh headless Chromium
  * (as the local driver starts a fresh process), serves it the runner page,
- * onnxruntime-web and the variant's files on 127.0.0.1, and runs the same task
- * adapters as the Node.js runner on onnxruntime-web's WebAssembly backend.
+ * onnxruntime-web and the variant's files on 127.0.0.1, and runs the same tasks
+ * as the Node.js runner on the onnxruntime-web runtime (WebAssembly).
  */
 export const browserDriver: DeviceDriver<Spec> = {
   kind: 'browser',
