@@ -58,13 +58,13 @@ export function cellResult(input: {
 
   const latencyMs: LatencyMetric =
     !cellError && samples.length > 0
-      ? { source: 'measured', unit: 'ms', method: `performance.now() around each session.run in the runner${runs.length > 1 ? `, pooled over ${runs.length} runner processes` : ''}`, summary: summarize(samples.map((s) => s.latencyMs)) }
+      ? { source: 'measured', unit: 'ms', method: `performance.now() around each inference step (RuntimeSession.run) in the runner${runs.length > 1 ? `, pooled over ${runs.length} runner processes` : ''}`, summary: summarize(samples.map((s) => s.latencyMs)) }
       : { source: 'unavailable', unit: 'ms', reason: why || 'no timed iterations completed' };
-  const loadMs: Metric = loads.length ? measured(median(loads), 'ms', `performance.now() around the first InferenceSession.create in a fresh runner process (includes onnxruntime start-up)${across('median')}`) : unavailable('ms', why || 'the model was not loaded');
+  const loadMs: Metric = loads.length ? measured(median(loads), 'ms', `performance.now() around the runtime's load of the model in a fresh runner process (includes the runtime's start-up)${across('median')}`) : unavailable('ms', why || 'the model was not loaded');
   const peakRssBytes: Metric = memories.length ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${across('largest')}`) : unavailable('bytes', noMemory || 'the runner did not report memory');
   const rssBeforeLoadBytes: Metric = before.length ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${across('median')}`) : unavailable('bytes', noMemory || 'the model was not loaded');
   const modelRssBytes: Metric = models.length
-    ? measured(largest(models), 'bytes', `${memories[0]!.peakRss.method} minus ${before[0]!.method} before InferenceSession.create${across('largest')}`)
+    ? measured(largest(models), 'bytes', `${memories[0]!.peakRss.method} minus ${before[0]!.method} before the model was loaded${across('largest')}`)
     : unavailable('bytes', noMemory || 'the runner did not report memory');
   const energy = energyThermal(runs, why);
 
