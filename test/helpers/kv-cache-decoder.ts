@@ -1,5 +1,4 @@
 import * as ort from 'onnxruntime-node';
-import { toHalfBits } from '../../harness/runner/tensors.ts';
 
 /**
  * Greedy decoding over whatever a decoder graph declares, for tests of exported models: input and KV-cache types
@@ -110,7 +109,3 @@ export async function greedyDecode(session: ort.InferenceSession, prompt: readon
   return { tokens: tokens.slice(prompt.length), lastLogits };
 }
 
-/** A float16 tensor from numbers (for feeding fp16 inputs built in tests). */
-export function float16Tensor(values: readonly number[], dims: number[]): ort.Tensor {
-  return new ort.Tensor('float16', Uint16Array.from(values, toHalfBits), dims);
-}
