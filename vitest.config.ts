@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 const INTEGRATION = [
   'test/cli/**/*.test.ts',
   'test/devices/**/*.test.ts',
-  'test/run/**/*.test.ts',
+  'test/execute/**/*.test.ts',
   'test/runner/**/*.test.ts',
   'test/scripts/**/*.test.ts',
   'test/baselines/**/*.test.ts',
