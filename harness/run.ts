@@ -258,7 +258,7 @@ export async function executePlan(
   if (journal.writeError) throw new RunWriteError(runDir, journal.writeError);
 
   // Connections kept open across cells (SSH masters) are closed before scoring, which needs no device.
-  await Promise.all(fullPlan.devices.map((device) => driverFor(device).release?.(device)));
+  await Promise.all(fullPlan.devices.map(async (device) => driverFor(device).release?.(device)));
 
   // Scoring needs every variant of a device (the reference among them), so it runs once all cells have.
   for (const [cell, quality] of scoreCells(results.cells, { suite, dataset: plan.dataset, baselineAnswers: plan.baselineAnswers })) cell.quality = quality;
