@@ -18,10 +18,11 @@ import { sha256Text } from './files/hash.ts';
 import { ConfigError } from './config/errors.ts';
 import { OutputWriteError } from './files/write-error.ts';
 import { scoreCells } from './scoring/score-cells.ts';
-import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results, type SchedulingRecord } from './core/results.ts';
+import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type CellResult, type Results } from './core/results.ts';
 import { resultsWriter } from './results/write-results.ts';
 import { percentileOfSorted, sortAscending } from './stats/percentile.ts';
 import { TOOL_VERSION } from './version.ts';
+import type { RunSchedule } from './schedule/run-schedule.ts';
 
 /** Where a runner process stands in the run: its place among the processes started (devices run side by side), and which repeat of its cell it is. */
 export interface RunPosition {
@@ -42,14 +43,6 @@ export interface RunProgress {
   attemptLost?(device: DeviceSpec, variant: PlannedVariant, failure: { code: string; message: string }, retry: { attempt: number; retries: number }): void;
   /** After each runner process, with the cell as measured so far. */
   cellFinished?(cell: CellResult, position: RunPosition): void;
-}
-
-export interface RunSchedule {
-  /** The device id of every runner process still to run. */
-  processes: string[];
-  scheduling: Pick<SchedulingRecord, 'policy' | 'note' | 'shared'>;
-  resourcesOf(deviceId: string): readonly string[];
-  capacity(resource: string): number;
 }
 
 export interface RunOutput {
