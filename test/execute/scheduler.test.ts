@@ -31,7 +31,7 @@ async function run(name: string, devicesYaml: string): Promise<Results> {
   try {
     return (await executePlan(plan, { outDir: project.path('reports'), runId: name })).results;
   } finally {
-    await Promise.all(plan.devices.map((device) => (device.kind === 'ssh' ? sshDriver.release!(device) : undefined)));
+    await Promise.all(plan.devices.map(async (device) => (device.kind === 'ssh' ? sshDriver.release!(device) : undefined)));
   }
 }
 
