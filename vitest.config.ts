@@ -8,7 +8,9 @@ import { defineConfig } from 'vitest/config';
 const INTEGRATION = [
   'test/cli/**/*.test.ts',
   'test/devices/**/*.test.ts',
-  'test/run/**/*.test.ts',
+  'test/execute/broken-variant.test.ts',
+  'test/execute/retries.test.ts',
+  'test/execute/scheduler.test.ts',
   'test/runner/**/*.test.ts',
   'test/tasks/embed.test.ts',
   'test/tasks/generate.test.ts',
