@@ -6,7 +6,9 @@ import { z } from 'zod';
  */
 export const RuntimeName = z
   .enum(['onnxruntime-node', 'onnxruntime-web'])
-  .describe('Inference runtime. onnxruntime-node: the native onnxruntime in a Node.js runner (local, emulated, qemu-arm64, ssh). onnxruntime-web: onnxruntime compiled to WebAssembly in a web page (browser, appium).');
+  .describe(
+    'Inference runtime. onnxruntime-node: the native onnxruntime in a Node.js runner (local, emulated, qemu-arm64, ssh). onnxruntime-web: onnxruntime compiled to WebAssembly in a web page (browser, appium).',
+  );
 export type RuntimeName = z.infer<typeof RuntimeName>;
 
 /** A runtime as a runner reports it: which one, and its version. */
@@ -17,7 +19,9 @@ export const GraphOptimizationLevel = z.enum(['disabled', 'basic', 'extended', '
 
 export const RuntimeOptions = z
   .strictObject({
-    name: RuntimeName.optional().describe('Runtime for every variant that names none; default: the device kind\'s own (onnxruntime-node on Node.js devices, onnxruntime-web in browsers).'),
+    name: RuntimeName.optional().describe(
+      "Runtime for every variant that names none; default: the device kind's own (onnxruntime-node on Node.js devices, onnxruntime-web in browsers).",
+    ),
     intraOpThreads: z.number().int().min(1).max(1024).optional().describe('Threads inside one operator; unset means onnxruntime chooses (all cores).'),
     interOpThreads: z.number().int().min(1).max(1024).optional().describe('Threads across operators (parallel execution mode only).'),
     graphOptimizationLevel: GraphOptimizationLevel.default('all').describe('onnxruntime graph optimisation level.'),

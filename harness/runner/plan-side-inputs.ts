@@ -6,7 +6,12 @@ import type { Metafile } from 'esbuild';
  * measured process. The tasks' plan sides sit beside their runner sides, so
  * the bundles check this rather than trust the import graph.
  */
-const PLAN_SIDE = [/(^|\/)harness\/plan\//, /(^|\/)harness\/tasks\/[^/]+\.plan\.ts$/, /(^|\/)harness\/tasks\/(plan-registry|feeds|tokenizer)\.ts$/, /(^|\/)node_modules\/@huggingface\/tokenizers\//];
+const PLAN_SIDE = [
+  /(^|\/)harness\/plan\//,
+  /(^|\/)harness\/tasks\/[^/]+\.plan\.ts$/,
+  /(^|\/)harness\/tasks\/(plan-registry|feeds|tokenizer)\.ts$/,
+  /(^|\/)node_modules\/@huggingface\/tokenizers\//,
+];
 
 /** The plan-side files among a bundle's inputs; empty for a sound runner bundle. */
 export function planSideInputs(metafile: Metafile): string[] {
@@ -15,5 +20,6 @@ export function planSideInputs(metafile: Metafile): string[] {
 
 export function assertNoPlanSide(bundle: string, metafile: Metafile): void {
   const found = planSideInputs(metafile);
-  if (found.length > 0) throw new Error(`the ${bundle} bundle holds plan-side code: ${found.join(', ')} (a runner-side file imports it; see docs/extending/task.md)`);
+  if (found.length > 0)
+    throw new Error(`the ${bundle} bundle holds plan-side code: ${found.join(', ')} (a runner-side file imports it; see docs/extending/task.md)`);
 }

@@ -20,10 +20,12 @@ export function commonSessionOptions(options: RuntimeOptions): Ort.InferenceSess
 }
 
 export function onnxruntimeSession(ort: OnnxruntimeApi, session: Ort.InferenceSession): RuntimeSession {
-  const own = (value: Tensor): Ort.Tensor => (value instanceof ort.Tensor ? value : new ort.Tensor(value.type as Ort.Tensor.Type, value.data as Ort.Tensor.DataType, value.dims));
+  const own = (value: Tensor): Ort.Tensor =>
+    value instanceof ort.Tensor ? value : new ort.Tensor(value.type as Ort.Tensor.Type, value.data as Ort.Tensor.DataType, value.dims);
   const convert = (feeds: NamedTensors): Record<string, Ort.Tensor> => {
     // Prepared feeds (the usual case inside a timed span) are passed on as they are, without a new object.
-    for (const name in feeds) if (!(feeds[name] instanceof ort.Tensor)) return Object.fromEntries(Object.entries(feeds).map(([key, value]) => [key, own(value)]));
+    for (const name in feeds)
+      if (!(feeds[name] instanceof ort.Tensor)) return Object.fromEntries(Object.entries(feeds).map(([key, value]) => [key, own(value)]));
     return feeds as unknown as Record<string, Ort.Tensor>;
   };
   return {

@@ -32,7 +32,11 @@ export function tensorFromSpec(spec: TensorSpec): Tensor {
     case 'float16':
       return tensor('float16', Uint16Array.from(data, toHalfBits), dims);
     case 'int64':
-      return tensor('int64', BigInt64Array.from(data, (v) => BigInt(v)), dims);
+      return tensor(
+        'int64',
+        BigInt64Array.from(data, (v) => BigInt(v)),
+        dims,
+      );
     case 'int32':
       return tensor('int32', Int32Array.from(data), dims);
     case 'int16':
@@ -44,7 +48,11 @@ export function tensorFromSpec(spec: TensorSpec): Tensor {
     case 'uint8':
       return tensor('uint8', Uint8Array.from(data), dims);
     case 'bool':
-      return tensor('bool', Uint8Array.from(data, (v) => (v ? 1 : 0)), dims);
+      return tensor(
+        'bool',
+        Uint8Array.from(data, (v) => (v ? 1 : 0)),
+        dims,
+      );
   }
 }
 

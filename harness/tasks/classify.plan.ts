@@ -37,7 +37,12 @@ function checkLabelText(labels: string[], suiteFile: string): string[] {
   const index = labels.findIndex((l) => l.includes(BYTE_ORDER_MARK));
   if (index >= 0) {
     const shown = JSON.stringify(labels[index]).replaceAll(BYTE_ORDER_MARK, '\\uFEFF');
-    throw new ConfigError(suiteFile, `classification.labels[${index}]`, `label ${shown} holds ${BYTE_ORDER_MARK_NAME}`, 'remove the byte-order mark from the label');
+    throw new ConfigError(
+      suiteFile,
+      `classification.labels[${index}]`,
+      `label ${shown} holds ${BYTE_ORDER_MARK_NAME}`,
+      'remove the byte-order mark from the label',
+    );
   }
   return labels;
 }

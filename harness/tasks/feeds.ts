@@ -17,7 +17,13 @@ const INTEGER_TYPES: ReadonlySet<FeedType> = new Set(['int64', 'int32', 'int16',
  */
 export function feedsForExample(example: TaskExample, inputs: readonly ModelValueInfo[], datasetFile: string, variantName: string): Record<string, TensorSpec> {
   const where = `${datasetFile}:${example.line}`;
-  if (!example.inputs) throw new ConfigError(where, 'inputs', 'the line has text but no inputs, and this task has no tokenizer to encode it', 'add "inputs", or use a task with a tokenizer (generate)');
+  if (!example.inputs)
+    throw new ConfigError(
+      where,
+      'inputs',
+      'the line has text but no inputs, and this task has no tokenizer to encode it',
+      'add "inputs", or use a task with a tokenizer (generate)',
+    );
   const expected = inputs.map((i) => i.name);
   const given = example.inputs;
   for (const name of Object.keys(given)) {
@@ -29,16 +35,31 @@ export function feedsForExample(example: TaskExample, inputs: readonly ModelValu
   for (const input of inputs) {
     const value = given[input.name];
     if (value === undefined) {
-      throw new ConfigError(where, 'inputs', `missing input "${input.name}" required by variant "${variantName}"`, `add "${input.name}" to "inputs" on every line`);
+      throw new ConfigError(
+        where,
+        'inputs',
+        `missing input "${input.name}" required by variant "${variantName}"`,
+        `add "${input.name}" to "inputs" on every line`,
+      );
     }
     if (!(FEED_TYPES as readonly string[]).includes(input.type)) {
-      throw new ConfigError(where, `inputs.${input.name}`, `variant "${variantName}" takes ${input.type} for "${input.name}", which edgebench cannot feed`, `use a model whose inputs are one of: ${FEED_TYPES.join(', ')}`);
+      throw new ConfigError(
+        where,
+        `inputs.${input.name}`,
+        `variant "${variantName}" takes ${input.type} for "${input.name}", which edgebench cannot feed`,
+        `use a model whose inputs are one of: ${FEED_TYPES.join(', ')}`,
+      );
     }
     const type = input.type as FeedType;
     const { dims, data } = flatten(value, where, `inputs.${input.name}`);
     checkShape(dims, input, where, variantName);
     if (INTEGER_TYPES.has(type) && data.some((v) => !Number.isInteger(v))) {
-      throw new ConfigError(where, `inputs.${input.name}`, `"${input.name}" is ${type} but the line has non-integer values`, 'write whole numbers (token ids) for integer inputs');
+      throw new ConfigError(
+        where,
+        `inputs.${input.name}`,
+        `"${input.name}" is ${type} but the line has non-integer values`,
+        'write whole numbers (token ids) for integer inputs',
+      );
     }
     if (INTEGER_TYPES.has(type)) checkIntegerRange(data, type, input, where, variantName);
     feeds[input.name] = { type, dims, data };
@@ -92,7 +113,12 @@ function flatten(value: unknown, where: string, field: string): { dims: number[]
     const explicit = value as { dims: number[]; data: (number | boolean)[] };
     const size = explicit.dims.reduce((product, d) => product * d, 1);
     if (size !== explicit.data.length) {
-      throw new ConfigError(where, field, `dims [${explicit.dims.join(', ')}] hold ${size} values but data has ${explicit.data.length}`, 'make data the product of dims long (row-major order)');
+      throw new ConfigError(
+        where,
+        field,
+        `dims [${explicit.dims.join(', ')}] hold ${size} values but data has ${explicit.data.length}`,
+        'make data the product of dims long (row-major order)',
+      );
     }
     return { dims: explicit.dims, data: explicit.data.map(Number) };
   }
@@ -118,7 +144,12 @@ function flatten(value: unknown, where: string, field: string): { dims: number[]
 function checkShape(dims: number[], input: ModelValueInfo, where: string, variantName: string): void {
   const declared = input.dims.map((d) => (typeof d === 'number' ? String(d) : (d ?? '?'))).join(', ');
   const problem = (what: string) =>
-    new ConfigError(where, `inputs.${input.name}`, `${what}: the line has shape [${dims.join(', ')}], variant "${variantName}" declares [${declared}]`, 'reshape the data to the model input (batch dimension first, e.g. [[1, 2, 3]] for one sequence)');
+    new ConfigError(
+      where,
+      `inputs.${input.name}`,
+      `${what}: the line has shape [${dims.join(', ')}], variant "${variantName}" declares [${declared}]`,
+      'reshape the data to the model input (batch dimension first, e.g. [[1, 2, 3]] for one sequence)',
+    );
   // A model without shape information (rank 0 with no dims) accepts any shape.
   if (input.dims.length === 0) return;
   if (dims.length !== input.dims.length) throw problem('wrong rank');

@@ -14,15 +14,24 @@ export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples
   const tokenizerFile = options.tokenizer ? resolve(dirname(suiteFile), options.tokenizer) : variants[0] && findTokenizerFile(variants[0].modelPath);
   const needsTokenizer = examples.some((e) => !e.inputs);
   if (needsTokenizer && !tokenizerFile) {
-    throw new ConfigError(suiteFile, 'generation.tokenizer', 'the dataset has text prompts but no tokenizer.json was found beside the model', "set generation.tokenizer to the model's tokenizer.json");
+    throw new ConfigError(
+      suiteFile,
+      'generation.tokenizer',
+      'the dataset has text prompts but no tokenizer.json was found beside the model',
+      "set generation.tokenizer to the model's tokenizer.json",
+    );
   }
   const tokenizer = tokenizerFile ? loadTokenizer(tokenizerFile, suiteFile) : undefined;
   return {
     spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: options.stopTokenIds ?? tokenizer?.eosTokenIds ?? [] },
     ...(tokenizer ? { tokenizer } : {}),
     feeds: (example, variant, datasetFile) => {
-      const ids = example.inputs?.input_ids !== undefined ? feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name).input_ids!.data : tokenizer!.encode(example.text!);
-      if (ids.length === 0) throw new ConfigError(`${datasetFile}:${example.line}`, 'text', 'the prompt encodes to no tokens', 'give every example a non-empty prompt');
+      const ids =
+        example.inputs?.input_ids !== undefined
+          ? feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name).input_ids!.data
+          : tokenizer!.encode(example.text!);
+      if (ids.length === 0)
+        throw new ConfigError(`${datasetFile}:${example.line}`, 'text', 'the prompt encodes to no tokens', 'give every example a non-empty prompt');
       if (example.inputs?.input_ids === undefined) checkTokenizerFitsModel(ids, variant, tokenizer!, `${datasetFile}:${example.line}`);
       return { input_ids: { type: 'int64', dims: [1, ids.length], data: ids } };
     },

@@ -31,7 +31,12 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
     const total = pastLength + tokens.length;
     const feeds: NamedTensors = { input_ids: tensor('int64', BigInt64Array.from(tokens), [1, tokens.length]) };
     if (inputs.has('attention_mask')) feeds.attention_mask = tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
-    if (inputs.has('position_ids')) feeds.position_ids = tensor('int64', BigInt64Array.from(tokens, (_, i) => BigInt(pastLength + i)), [1, tokens.length]);
+    if (inputs.has('position_ids'))
+      feeds.position_ids = tensor(
+        'int64',
+        BigInt64Array.from(tokens, (_, i) => BigInt(pastLength + i)),
+        [1, tokens.length],
+      );
     if (inputs.has('use_cache_branch')) feeds.use_cache_branch = tensor('bool', Uint8Array.of(pastLength > 0 ? 1 : 0), [1]);
     for (const [name, [heads, headDim]] of layout.pastShape) feeds[name] = past.get(name) ?? tensor('float32', new Float32Array(0), [1, heads, 0, headDim]);
     return session.prepare(feeds);
@@ -86,12 +91,15 @@ function cacheLayout(session: RuntimeSession): CacheLayout {
     const shape = meta.shape ?? [];
     const [heads, headDim] = [shape[1], shape[3]];
     if (typeof heads !== 'number' || typeof headDim !== 'number') {
-      throw new Error(`${meta.name} does not declare its number of heads and head size (shape ${JSON.stringify(shape)}); re-export the model with static head dimensions`);
+      throw new Error(
+        `${meta.name} does not declare its number of heads and head size (shape ${JSON.stringify(shape)}); re-export the model with static head dimensions`,
+      );
     }
     pastToPresent.set(meta.name, present);
     pastShape.set(meta.name, [heads, headDim]);
   }
-  if (pastToPresent.size === 0) throw new Error('the model has no past_key_values.N.key/value inputs: the generate task needs a decoder exported with past (KV cache)');
+  if (pastToPresent.size === 0)
+    throw new Error('the model has no past_key_values.N.key/value inputs: the generate task needs a decoder exported with past (KV cache)');
   if (!session.inputs.some((i) => i.name === 'input_ids')) throw new Error('the model has no input_ids input');
   return { pastToPresent, pastShape };
 }

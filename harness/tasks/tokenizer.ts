@@ -31,13 +31,19 @@ export function loadTokenizer(file: string, referencedFrom: string): TextTokeniz
       throw new ConfigError(path, undefined, `not valid JSON (${(error as Error).message})`, 'restore the file from the model repository');
     }
   };
-  if (!existsSync(file)) throw new ConfigError(referencedFrom, 'generation.tokenizer', `tokenizer ${file} not found`, 'point generation.tokenizer at the model\'s tokenizer.json');
+  if (!existsSync(file))
+    throw new ConfigError(referencedFrom, 'generation.tokenizer', `tokenizer ${file} not found`, "point generation.tokenizer at the model's tokenizer.json");
   const config = readJson('tokenizer_config.json') ?? {};
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(readJson('tokenizer.json')!, config);
   } catch (error) {
-    throw new ConfigError(file, undefined, `cannot load the tokenizer (${(error as Error).message})`, 'use a tokenizer.json saved by Hugging Face tokenizers or transformers');
+    throw new ConfigError(
+      file,
+      undefined,
+      `cannot load the tokenizer (${(error as Error).message})`,
+      'use a tokenizer.json saved by Hugging Face tokenizers or transformers',
+    );
   }
   const eos = readJson('generation_config.json')?.eos_token_id ?? readJson('config.json')?.eos_token_id;
   const eosFromConfig = typeof config.eos_token === 'string' ? tokenizer.token_to_id(config.eos_token) : undefined;

@@ -23,16 +23,22 @@ describe('the runtime key of a suite (edgebench validate)', () => {
     await project.write('suites/web-on-host.yaml', withRuntime('  name: onnxruntime-web\n'));
     const result = await edgebench(['validate', '--suite', 'suites/web-on-host.yaml']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(2);
-    expect(result.stderr).toContain('suites/web-on-host.yaml: runtime.name: runtime "onnxruntime-web" (onnxruntime compiled to WebAssembly, in a web page) cannot run on device "host" (local): it runs only on browser, appium devices');
-    expect(result.stderr).toContain('fix: name a runtime a local device hosts (onnxruntime-node), leave runtime.name out for its default, or run it on a browser or appium device');
+    expect(result.stderr).toContain(
+      'suites/web-on-host.yaml: runtime.name: runtime "onnxruntime-web" (onnxruntime compiled to WebAssembly, in a web page) cannot run on device "host" (local): it runs only on browser, appium devices',
+    );
+    expect(result.stderr).toContain(
+      'fix: name a runtime a local device hosts (onnxruntime-node), leave runtime.name out for its default, or run it on a browser or appium device',
+    );
   });
 
-  it('refuses a variant\'s runtime on the one device that cannot host it, once, and accepts the rest', async () => {
+  it("refuses a variant's runtime on the one device that cannot host it, once, and accepts the rest", async () => {
     const variants = [fileVariant('native', '\n    runtime: onnxruntime-node'), fileVariant('plain')].join('\n');
     await project.write('suites/variant-runtime.yaml', suiteYaml({ variants }));
     const result = await edgebench(['validate', '--suite', 'suites/variant-runtime.yaml', '--devices', 'devices-mixed.yaml']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(2);
-    expect(result.stderr).toContain('variants[0].runtime: runtime "onnxruntime-node" (the native onnxruntime in a Node.js runner) cannot run on device "chromium" (browser)');
+    expect(result.stderr).toContain(
+      'variants[0].runtime: runtime "onnxruntime-node" (the native onnxruntime in a Node.js runner) cannot run on device "chromium" (browser)',
+    );
     expect(result.stderr.match(/cannot run on device/g)).toHaveLength(1);
   });
 
@@ -50,8 +56,8 @@ describe('the runtime key of a suite (edgebench validate)', () => {
   });
 });
 
-describe('results record each cell\'s runtime', () => {
-  it('by name and version, beside the suite\'s runtime settings', async () => {
+describe("results record each cell's runtime", () => {
+  it("by name and version, beside the suite's runtime settings", async () => {
     await project.write('suites/recorded.yaml', suiteYaml({ iterations: 3, warmup: 0 }));
     const result = await edgebench(['run', '--suite', 'suites/recorded.yaml', '--run-id', 'runtime']);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -61,6 +67,11 @@ describe('results record each cell\'s runtime', () => {
 
   it('and results written before runtimes were named still read', () => {
     const cellRuntime = Results.shape.cells.element.shape.runtime;
-    expect(cellRuntime.parse({ node: 'v20.0.0', onnxruntime: '1.22.0', platform: 'linux', arch: 'x64' })).toEqual({ node: 'v20.0.0', onnxruntime: '1.22.0', platform: 'linux', arch: 'x64' });
+    expect(cellRuntime.parse({ node: 'v20.0.0', onnxruntime: '1.22.0', platform: 'linux', arch: 'x64' })).toEqual({
+      node: 'v20.0.0',
+      onnxruntime: '1.22.0',
+      platform: 'linux',
+      arch: 'x64',
+    });
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { floatTensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
 import { onnx } from '../../harness/onnx/proto.ts';
 import type { Runtime, RuntimeSession } from '../../harness/runtimes/runtime.ts';
-import { tensor, tensorFromSpec, type NamedTensors } from '../../harness/runtimes/tensor.ts';
+import { tensor, type NamedTensors } from '../../harness/runtimes/tensor.ts';
 import { taskRunners } from '../../harness/tasks/registry.ts';
 import { buildDecoder, type DecoderShape } from '../../scripts/demo/decoder.ts';
 import { tempProject, type TempProject } from './project.ts';
@@ -54,14 +54,24 @@ export function describeTasksOn(label: string, runtime: () => Runtime): void {
         {
           node: [node('Gather', ['E', 'input_ids'], ['last_hidden_state'], { axis: 0 }), node('Identity', ['attention_mask'], ['mask_copy'])],
           initializer: [floatTensor('E', [VOCABULARY, 3], E)],
-          input: [tensorValue('input_ids', onnx.TensorProto.DataType.INT64, [1, 'sequence']), tensorValue('attention_mask', onnx.TensorProto.DataType.INT64, [1, 'sequence'])],
-          output: [tensorValue('last_hidden_state', onnx.TensorProto.DataType.FLOAT, [1, 'sequence', 3]), tensorValue('mask_copy', onnx.TensorProto.DataType.INT64, [1, 'sequence'])],
+          input: [
+            tensorValue('input_ids', onnx.TensorProto.DataType.INT64, [1, 'sequence']),
+            tensorValue('attention_mask', onnx.TensorProto.DataType.INT64, [1, 'sequence']),
+          ],
+          output: [
+            tensorValue('last_hidden_state', onnx.TensorProto.DataType.FLOAT, [1, 'sequence', 3]),
+            tensorValue('mask_copy', onnx.TensorProto.DataType.INT64, [1, 'sequence']),
+          ],
         },
         [{ version: 17 }],
       ),
     );
     await writeModel(project.path('decoder.onnx'), buildDecoder(DECODER));
-    [linear, embedder, decoder] = await Promise.all([load(project.path('linear.onnx')), load(project.path('embedder.onnx')), load(project.path('decoder.onnx'))]);
+    [linear, embedder, decoder] = await Promise.all([
+      load(project.path('linear.onnx')),
+      load(project.path('embedder.onnx')),
+      load(project.path('decoder.onnx')),
+    ]);
   });
   afterAll(async () => {
     await Promise.all(sessions.map((s) => s.release()));
@@ -88,7 +98,10 @@ export function describeTasksOn(label: string, runtime: () => Runtime): void {
         ['attention_mask', 'int64', [1, 'sequence']],
       ]);
       const task = taskRunners.embed(embedder, { kind: 'embed' });
-      const feeds = { input_ids: tensor('int64', BigInt64Array.of(2n, 4n, 6n, 19n), [1, 4]), attention_mask: tensor('int64', BigInt64Array.of(1n, 1n, 1n, 0n), [1, 4]) };
+      const feeds = {
+        input_ids: tensor('int64', BigInt64Array.of(2n, 4n, 6n, 19n), [1, 4]),
+        attention_mask: tensor('int64', BigInt64Array.of(1n, 1n, 1n, 0n), [1, 4]),
+      };
       const result = await task.iterate(prepared(embedder, 'e', feeds), true);
       expect(result.output).toEqual({ kind: 'embed', vector: [4, 40, -4] });
     });
@@ -124,9 +137,14 @@ async function greedyByRecomputation(session: RuntimeSession, prompt: number[], 
     const feeds: NamedTensors = {
       input_ids: tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
       attention_mask: tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-      position_ids: tensor('int64', BigInt64Array.from(ids, (_, p) => BigInt(p)), [1, ids.length]),
+      position_ids: tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, p) => BigInt(p)),
+        [1, ids.length],
+      ),
     };
-    for (let layer = 0; layer < DECODER.layers; layer++) for (const part of ['key', 'value']) feeds[`past_key_values.${layer}.${part}`] = tensor('float32', new Float32Array(0), [1, DECODER.heads, 0, headDim]);
+    for (let layer = 0; layer < DECODER.layers; layer++)
+      for (const part of ['key', 'value']) feeds[`past_key_values.${layer}.${part}`] = tensor('float32', new Float32Array(0), [1, DECODER.heads, 0, headDim]);
     const logits = (await session.run(feeds)).logits!.data as Float32Array;
     const last = Array.from(logits.subarray(logits.length - DECODER.vocabularySize));
     const token = last.indexOf(Math.max(...last));

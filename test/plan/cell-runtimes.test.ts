@@ -22,14 +22,21 @@ describe('cellRuntimes', () => {
 
   it('reports a suite runtime a device cannot host once, however many variants inherit it, and lets a variant name its own', () => {
     const errors: ConfigError[] = [];
-    const runtimes = cellRuntimes(suite({ name: 'onnxruntime-node' }, [{ name: 'a' }, { name: 'b' }, { name: 'web', runtime: 'onnxruntime-web' }]), 's.yaml', [devices[1]!], errors);
-    expect(errors.map((e) => [e.field, e.problem.split(':')[0]])).toEqual([['runtime.name', 'runtime "onnxruntime-node" (the native onnxruntime in a Node.js runner) cannot run on device "chromium" (browser)']]);
+    const runtimes = cellRuntimes(
+      suite({ name: 'onnxruntime-node' }, [{ name: 'a' }, { name: 'b' }, { name: 'web', runtime: 'onnxruntime-web' }]),
+      's.yaml',
+      [devices[1]!],
+      errors,
+    );
+    expect(errors.map((e) => [e.field, e.problem.split(':')[0]])).toEqual([
+      ['runtime.name', 'runtime "onnxruntime-node" (the native onnxruntime in a Node.js runner) cannot run on device "chromium" (browser)'],
+    ]);
     expect(runtimes.get('web')).toEqual({ chromium: 'onnxruntime-web' });
   });
 });
 
 describe('cellRuntimeOptions', () => {
-  it('names the cell\'s runtime in the job, keeping the suite\'s session options', () => {
+  it("names the cell's runtime in the job, keeping the suite's session options", () => {
     const options = { name: 'onnxruntime-node' as const, intraOpThreads: 2, graphOptimizationLevel: 'all' as const, executionMode: 'sequential' as const };
     expect(cellRuntimeOptions(options, { chromium: 'onnxruntime-web' }, 'chromium')).toEqual({ ...options, name: 'onnxruntime-web' });
     expect(cellRuntimeOptions(options, {}, 'host')).toEqual(options);

@@ -20,7 +20,7 @@ const job = (name?: 'onnxruntime-node' | 'onnxruntime-web'): RunnerJob => ({
   examples: [{ id: 'e0', feeds: { input_ids: { type: 'int64', dims: [1, 3], data: [1, 2, 3] } } }],
 });
 
-describe('the Node.js runner and the job\'s runtime', () => {
+describe("the Node.js runner and the job's runtime", () => {
   it('runs the runtime the job names, and says which in its hello', async () => {
     const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, job('onnxruntime-node'), { timeoutMs: 60_000 });
     expect(outcome.events.find((e) => e.type === 'hello')).toMatchObject({ runtime: { name: 'onnxruntime-node', version: '1.30.0' } });
@@ -33,7 +33,8 @@ describe('the Node.js runner and the job\'s runtime', () => {
     expect(outcome.events[0]).toEqual({
       type: 'error',
       code: 'RUNTIME_UNAVAILABLE',
-      message: 'runtime onnxruntime-web (onnxruntime compiled to WebAssembly, in a web page) does not run in the Node.js runner: it runs on browser, appium devices',
+      message:
+        'runtime onnxruntime-web (onnxruntime compiled to WebAssembly, in a web page) does not run in the Node.js runner: it runs on browser, appium devices',
     });
   });
 });

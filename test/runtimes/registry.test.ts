@@ -37,7 +37,7 @@ describe('chooseRuntime', () => {
   const host = { id: 'host', kind: 'local' } as const;
   const chromium = { id: 'chromium', kind: 'browser' } as const;
 
-  it('takes the device kind\'s default when nothing is named', () => {
+  it("takes the device kind's default when nothing is named", () => {
     expect(chooseRuntime(host, undefined)).toBe('onnxruntime-node');
     expect(chooseRuntime(chromium, undefined)).toBe('onnxruntime-web');
   });
@@ -56,7 +56,11 @@ describe('chooseRuntime', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const { field, problem, fix } = error as ConfigError;
     expect(field).toBe('variants[1].runtime');
-    expect(problem).toBe('runtime "onnxruntime-web" (onnxruntime compiled to WebAssembly, in a web page) cannot run on device "host" (local): it runs only on browser, appium devices');
-    expect(fix).toMatch(/^name a runtime a local device hosts \(onnxruntime-node\), leave variants\[1\]\.runtime out for its default, or run it on a browser or appium device$/);
+    expect(problem).toBe(
+      'runtime "onnxruntime-web" (onnxruntime compiled to WebAssembly, in a web page) cannot run on device "host" (local): it runs only on browser, appium devices',
+    );
+    expect(fix).toMatch(
+      /^name a runtime a local device hosts \(onnxruntime-node\), leave variants\[1\]\.runtime out for its default, or run it on a browser or appium device$/,
+    );
   });
 });

@@ -24,8 +24,14 @@ describe('embed task', () => {
         {
           node: [node('Gather', ['E', 'input_ids'], ['last_hidden_state'], { axis: 0 }), node('Identity', ['attention_mask'], ['mask_copy'])],
           initializer: [floatTensor('E', [VOCABULARY, 3], table)],
-          input: [tensorValue('input_ids', onnx.TensorProto.DataType.INT64, [1, 'sequence']), tensorValue('attention_mask', onnx.TensorProto.DataType.INT64, [1, 'sequence'])],
-          output: [tensorValue('last_hidden_state', onnx.TensorProto.DataType.FLOAT, [1, 'sequence', 3]), tensorValue('mask_copy', onnx.TensorProto.DataType.INT64, [1, 'sequence'])],
+          input: [
+            tensorValue('input_ids', onnx.TensorProto.DataType.INT64, [1, 'sequence']),
+            tensorValue('attention_mask', onnx.TensorProto.DataType.INT64, [1, 'sequence']),
+          ],
+          output: [
+            tensorValue('last_hidden_state', onnx.TensorProto.DataType.FLOAT, [1, 'sequence', 3]),
+            tensorValue('mask_copy', onnx.TensorProto.DataType.INT64, [1, 'sequence']),
+          ],
         },
         [{ version: 17 }],
       ),
@@ -37,7 +43,12 @@ describe('embed task', () => {
       iterations: 1,
       runtime: { graphOptimizationLevel: 'all', executionMode: 'sequential' },
       // The last position is padding: it must not count.
-      examples: [{ id: 'e0', feeds: { input_ids: { type: 'int64', dims: [1, 4], data: [2, 4, 6, 19] }, attention_mask: { type: 'int64', dims: [1, 4], data: [1, 1, 1, 0] } } }],
+      examples: [
+        {
+          id: 'e0',
+          feeds: { input_ids: { type: 'int64', dims: [1, 4], data: [2, 4, 6, 19] }, attention_mask: { type: 'int64', dims: [1, 4], data: [1, 1, 1, 0] } },
+        },
+      ],
     };
     const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, job, { timeoutMs: 60_000 });
     const output = outcome.events.find((e) => e.type === 'output');

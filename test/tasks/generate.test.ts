@@ -8,7 +8,10 @@ import { buildDecoder, type DecoderShape } from '../../scripts/demo/decoder.ts';
 import { tempProject, type TempProject } from '../helpers/project.ts';
 
 const SHAPE: DecoderShape = { vocabularySize: 256, hiddenSize: 32, layers: 2, heads: 4, ffnSize: 64, maxPositions: 64, seed: 3 };
-const PROMPTS = [[104, 101, 108, 108, 111], [117, 115, 101, 114, 58, 32]];
+const PROMPTS = [
+  [104, 101, 108, 108, 111],
+  [117, 115, 101, 114, 58, 32],
+];
 
 let project: TempProject;
 let modelPath: string;
@@ -29,9 +32,15 @@ async function greedyWithoutCache(prompt: number[], steps: number): Promise<numb
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, p) => BigInt(p)), [1, ids.length]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (_, p) => BigInt(p)),
+        [1, ids.length],
+      ),
     };
-    for (let layer = 0; layer < SHAPE.layers; layer++) for (const part of ['key', 'value']) feeds[`past_key_values.${layer}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [1, SHAPE.heads, 0, headDim]);
+    for (let layer = 0; layer < SHAPE.layers; layer++)
+      for (const part of ['key', 'value'])
+        feeds[`past_key_values.${layer}.${part}`] = new ort.Tensor('float32', new Float32Array(0), [1, SHAPE.heads, 0, headDim]);
     const logits = (await session.run(feeds)).logits!.data as Float32Array;
     const last = logits.subarray(logits.length - SHAPE.vocabularySize);
     const token = last.indexOf(Math.max(...last));
@@ -53,7 +62,12 @@ const job = (overrides: Partial<Extract<RunnerJob['task'], { kind: 'generate' }>
 
 async function runCell(runnerJob: RunnerJob) {
   const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, runnerJob, { timeoutMs: 60_000 });
-  return cellResult({ deviceId: 'host', variant: { name: 'fp32', precision: 'fp32', file: modelPath, files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: 'x' }, runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }], timeoutMs: 60_000 });
+  return cellResult({
+    deviceId: 'host',
+    variant: { name: 'fp32', precision: 'fp32', file: modelPath, files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: 'x' },
+    runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }],
+    timeoutMs: 60_000,
+  });
 }
 
 describe('generate task (greedy decoding with the KV cache, in the real runner)', () => {

@@ -19,7 +19,13 @@ beforeAll(async () => {
     model(
       {
         node: [node('MatMul', ['x', 'W'], ['logits'])],
-        initializer: [floatTensor('W', [3, 4], Float32Array.from({ length: 12 }, (_, i) => [(i % 4) + 1, -((i % 4) + 1), 1][Math.floor(i / 4)]!))],
+        initializer: [
+          floatTensor(
+            'W',
+            [3, 4],
+            Float32Array.from({ length: 12 }, (_, i) => [(i % 4) + 1, -((i % 4) + 1), 1][Math.floor(i / 4)]!),
+          ),
+        ],
         input: [tensorValue('x', onnx.TensorProto.DataType.FLOAT, [1, 3])],
         output: [tensorValue('logits', onnx.TensorProto.DataType.FLOAT, [1, 4])],
       },
@@ -39,7 +45,7 @@ describe('onnxruntime-node as a Runtime', () => {
     expect(onnxruntimeNode.version()).toBe('1.30.0');
   });
 
-  it('describes a model\'s inputs and outputs: names, element types and declared shapes', () => {
+  it("describes a model's inputs and outputs: names, element types and declared shapes", () => {
     expect(linear.inputs).toEqual([{ name: 'x', type: 'float32', shape: [1, 3] }]);
     expect(linear.outputs).toEqual([{ name: 'logits', type: 'float32', shape: [1, 4] }]);
   });
@@ -55,9 +61,8 @@ describe('onnxruntime-node as a Runtime', () => {
     expect(Array.from(direct.logits!.data as Float32Array)).toEqual([-1, -2, -3, -4]);
   });
 
-  it('fails to load a file that is not a model, with onnxruntime\'s reason', async () => {
+  it("fails to load a file that is not a model, with onnxruntime's reason", async () => {
     await project.write('not-a-model.onnx', 'hello');
     await expect(onnxruntimeNode.load({ location: project.path('not-a-model.onnx') }, OPTIONS)).rejects.toThrow(/protobuf|parse|load/i);
   });
 });
-
