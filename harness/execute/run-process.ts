@@ -1,4 +1,5 @@
 import type { RunnerJob } from '../core/runner-protocol.ts';
+import { cellRuntimeOptions } from '../plan/cell-runtimes.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { ScheduledRun } from '../plan/schedule.ts';
 import type { MeasuredCells } from './measured-cells.ts';
@@ -34,7 +35,7 @@ export function processRunner(context: ProcessContext): (run: ScheduledRun) => P
     if (cells.failed(device, variant)) return progress?.processSkipped?.(device, variant, repeat);
     const position = { index: started++, total: context.total, repeat, repeats: context.repeats };
     progress?.cellStarted?.(device, variant, position);
-    const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: suite.runtime, examples: variant.examples };
+    const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: cellRuntimeOptions(suite.runtime, variant.runtimes, device.id), examples: variant.examples };
     const run = await runAttempts(scheduled, job, context.lostBefore.get(scheduledKey(scheduled)) ?? [], clock, context);
     if (journal.writeError) return;
     run.overheadMs = clock.ownMs();
