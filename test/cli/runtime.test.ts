@@ -65,6 +65,20 @@ describe("results record each cell's runtime", () => {
     expect(results.cells[0]!.runtime).toMatchObject({ name: 'onnxruntime-node', version: '1.30.0', onnxruntime: '1.30.0', node: process.version });
   });
 
+  it("a variant's own runtime reaches its runner: a browser runs onnxruntime-web where the suite names onnxruntime-node", async () => {
+    await project.write('devices-browser.yaml', 'devices:\n  - id: chromium\n    kind: browser\n');
+    const variants = fileVariant('web', '\n    runtime: onnxruntime-web');
+    await project.write(
+      'suites/override.yaml',
+      suiteYaml({ iterations: 3, warmup: 0, variants }).replace('runtime:\n', 'runtime:\n  name: onnxruntime-node\n'),
+    );
+    const result = await edgebench(['run', '--suite', 'suites/override.yaml', '--devices', 'devices-browser.yaml', '--run-id', 'override']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const results = Results.parse(JSON.parse(await readFile(project.path('reports/override/results.json'), 'utf8')));
+    expect(results.cells[0]).toMatchObject({ status: 'ok', runtime: { name: 'onnxruntime-web', version: '1.30.0', platform: 'browser' } });
+    expect(results.suite.runtime.name).toBe('onnxruntime-node');
+  });
+
   it('and results written before runtimes were named still read', () => {
     const cellRuntime = Results.shape.cells.element.shape.runtime;
     expect(cellRuntime.parse({ node: 'v20.0.0', onnxruntime: '1.22.0', platform: 'linux', arch: 'x64' })).toEqual({
