@@ -1,9 +1,13 @@
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { floatTensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
 import { onnx } from '../../harness/onnx/proto.ts';
 import { onnxruntimeNode } from '../../harness/runtimes/onnxruntime-node.ts';
 import type { RuntimeSession } from '../../harness/runtimes/runtime.ts';
 import { tensor, tensorFromSpec } from '../../harness/runtimes/tensor.ts';
+import { taskRunners } from '../../harness/tasks/registry.ts';
+import { greedyDecode } from '../helpers/kv-cache-decoder.ts';
 import { tempProject, type TempProject } from '../helpers/project.ts';
 import { describeTasksOn, OPTIONS } from '../helpers/runtime-tasks.ts';
 
@@ -65,4 +69,26 @@ describe('onnxruntime-node as a Runtime', () => {
     await project.write('not-a-model.onnx', 'hello');
     await expect(onnxruntimeNode.load({ location: project.path('not-a-model.onnx') }, OPTIONS)).rejects.toThrow(/protobuf|parse|load/i);
   });
+});
+
+describe('generate through onnxruntime-node on committed transformers.js exports (test/fixtures/models)', () => {
+  const PROMPT = [5, 17, 42, 9];
+  const STEPS = 6;
+  for (const folder of ['llama-tjs', 'gpt2-tjs']) {
+    it(`${folder}: the task's KV-cache loop decodes what full recompute decodes`, async () => {
+      const file = join(import.meta.dirname, '..', 'fixtures', 'models', folder, 'onnx', 'model.onnx');
+      const reference = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+      const expected = (await greedyDecode(reference, PROMPT, { useCache: false, newTokens: STEPS })).tokens;
+      await reference.release();
+      const session = await onnxruntimeNode.load({ location: file }, OPTIONS);
+      const task = taskRunners.generate(session, { kind: 'generate', maxNewTokens: STEPS, stopTokenIds: [] });
+      const result = await task.iterate(
+        { id: 'p', feeds: session.prepare({ input_ids: tensor('int64', BigInt64Array.from(PROMPT, BigInt), [1, PROMPT.length]) }) },
+        true,
+      );
+      await session.release();
+      if (result.output?.kind !== 'generate') throw new Error('expected a generate output');
+      expect(result.output.tokenIds).toEqual(expected);
+    });
+  }
 });
