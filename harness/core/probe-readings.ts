@@ -99,7 +99,7 @@ export const RepeatProbes = z.strictObject({
   /** Where the probes read: "this machine", or a fixture tree's path. */
   where: z.string().describe('Where the probes read: "this machine", a board over SSH, a fixture tree\'s path, or the device id when its files were out of reach.'),
   /** The runner's timed phase (its edges as the runner reported them). */
-  timedWindowMs: z.strictObject({ start: z.number(), end: z.number() }).optional().describe('The runner\'s timed phase in ms since the runner started, its edges as the runner reported them; absent when it reported none (the browser page runner, or a runner that failed first).'),
+  timedWindowMs: z.strictObject({ start: z.number().describe('Start of the timed phase, ms since the runner started.'), end: z.number().describe('End of the timed phase, ms since the runner started.') }).optional().describe('The runner\'s timed phase in ms since the runner started, its edges as the runner reported them; absent when it reported none (the browser page runner, or a runner that failed first).'),
   energy: EnergyReading.describe('Energy over the timed phase: measured, estimated or unavailable.'),
   temperature: TemperatureReading.describe('Temperature sampled through the process.'),
   throttling: ThrottlingReading.describe('CPU frequency throttling sampled through the process.'),
