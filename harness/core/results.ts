@@ -166,7 +166,7 @@ export type SchedulingRecord = z.infer<typeof SchedulingRecord>;
 
 export const Results = z
   .strictObject({
-    schemaVersion: z.literal(RESULTS_SCHEMA_VERSION).describe('Version of this file\'s layout (RESULTS_SCHEMA_VERSION); it changes when a reader of the previous version would misread the file.'),
+    schemaVersion: z.literal(RESULTS_SCHEMA_VERSION).describe('Version of this file\'s layout (RESULTS_SCHEMA_VERSION); edgebench reads only the version it writes.'),
     tool: z
       .strictObject({ name: z.literal('edgebench').describe('The program that wrote the file.'), version: z.string().describe('Its version, from its package.json.') })
       .describe('The program that wrote the file.'),

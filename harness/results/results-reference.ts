@@ -60,6 +60,8 @@ const defOf = (schema: Schema): Def => schema._zod.def as unknown as Def;
 interface Named {
   name: string;
   file: string;
+  /** The exported schema itself: its own description, not a field's, introduces the section. */
+  schema: Schema;
 }
 
 /** Export name and file of every schema the core modules export, looked up by identity. */
@@ -67,7 +69,7 @@ function namedSchemas(): Map<Schema, Named> {
   const names = new Map<Schema, Named>();
   for (const [file, exports] of CORE_MODULES) {
     for (const [name, value] of Object.entries(exports)) {
-      if (value instanceof z.ZodType && !names.has(value)) names.set(value, { name, file });
+      if (value instanceof z.ZodType && !names.has(value)) names.set(value, { name, file, schema: value });
     }
   }
   return names;
@@ -141,12 +143,12 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
   const sections = new Map<string, ReferenceSection>();
   const pending: Array<{ schema: Schema; section: ReferenceSection }> = [];
 
-  const sectionFor = (schema: Schema, named: Named, at: string): ReferenceSection => {
+  const sectionFor = (named: Named, at: string): ReferenceSection => {
     let section = sections.get(named.name);
     if (!section) {
-      section = { name: named.name, file: named.file, description: descriptionOf(schema), usedAt: [], rows: [] };
+      section = { name: named.name, file: named.file, description: descriptionOf(named.schema), usedAt: [], rows: [] };
       sections.set(named.name, section);
-      pending.push({ schema, section });
+      pending.push({ schema: named.schema, section });
     }
     section.usedAt.push(at);
     return section;
@@ -156,7 +158,7 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
   const typeOf = (schema: Schema, path: string, absolute: string, rows: ReferenceRow[], expand = false): string => {
     const named = expand ? undefined : nameOf(schema, names);
     if (named && (isObject(schema) || isObjectUnion(schema))) {
-      sectionFor(schema, named, absolute);
+      sectionFor(named, absolute);
       return `[${named.name}](#${named.name.toLowerCase()})`;
     }
     const def = defOf(schema);
