@@ -18,5 +18,5 @@ export const CellThermal = z.strictObject({
       maxMs: z.number().describe('Longest sample in ms.'),
     })
     .describe('What sampling cost this machine: per sample, over every runner process of the cell (performance.now() around each sample).'),
-});
+}).describe('The thermal state a cell was measured in: compare refuses to compare cells whose states differ.');
 export type CellThermal = z.infer<typeof CellThermal>;

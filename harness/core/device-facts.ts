@@ -18,5 +18,5 @@ export const DeviceFacts = z.strictObject({
   source: z.string().describe('Where the facts were read, e.g. "systeminformation on the host".'),
   /** For an emulated device: the constraints that make this machine look like it. */
   constraints: z.string().optional().describe('For an emulated device: the constraints that make this machine look like it.'),
-});
+}).describe('What a device is, recorded with its results: numbers from different hardware never compare silently.');
 export type DeviceFacts = z.infer<typeof DeviceFacts>;

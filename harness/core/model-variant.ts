@@ -7,7 +7,7 @@ export const VariantFile = z.strictObject({
   path: z.string().describe('The file\'s path, relative to the folder of the .onnx file.'),
   bytes: z.number().int().nonnegative().describe('Its size in bytes (stat).'),
   sha256: z.string().describe('sha256 of its bytes, hex.'),
-});
+}).describe('One file of a variant.');
 
 /** A model variant as found on disk: every file it needs, with sizes and hashes. */
 export const ModelVariant = z.strictObject({
@@ -39,5 +39,5 @@ export const ModelVariant = z.strictObject({
     })
     .optional()
     .describe('For variants made by edgebench quantize: the manifest, the source model and the settings.'),
-});
+}).describe('A model variant as found on disk: every file it needs, with sizes and hashes.');
 export type ModelVariant = z.infer<typeof ModelVariant>;

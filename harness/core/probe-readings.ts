@@ -27,7 +27,7 @@ export const EnergyReading = z.discriminatedUnion('source', [
     from: z.string().describe('The power model: watts per busy core-second and idle watts, and what they were applied to.'),
   }),
   z.strictObject({ source: z.literal('unavailable').describe('No energy reading or estimate.'), reason: z.string().describe('Why, e.g. no RAPL counter readable and no power model for the device.') }),
-]);
+]).describe('Energy over one runner process\'s timed phase: measured by a counter or meter, estimated from CPU time, or unavailable.');
 export type EnergyReading = z.infer<typeof EnergyReading>;
 
 export const TemperatureReading = z.discriminatedUnion('source', [
@@ -41,7 +41,7 @@ export const TemperatureReading = z.discriminatedUnion('source', [
     trace: Trace.describe('Temperature in °C as [ms since the runner started, °C] pairs.'),
   }),
   z.strictObject({ source: z.literal('unavailable').describe('No temperature was read.'), reason: z.string().describe('Why, e.g. no thermal sensor on the device.') }),
-]);
+]).describe('The temperature through one runner process, or why it was not read.');
 export type TemperatureReading = z.infer<typeof TemperatureReading>;
 
 /** A stretch of samples in which a busy core ran well below its maximum frequency. */
@@ -51,7 +51,7 @@ export const ThrottleEvent = z.strictObject({
   endMs: z.number().describe('End of the stretch, in ms since the runner started.'),
   /** Lowest current / maximum frequency seen in the stretch. */
   lowestRatio: z.number().describe('Lowest current / maximum frequency seen in the stretch (scaling_cur_freq / cpuinfo_max_freq).'),
-});
+}).describe('A stretch of samples in which a busy core ran well below its maximum frequency.');
 export type ThrottleEvent = z.infer<typeof ThrottleEvent>;
 
 export const ThrottlingReading = z.discriminatedUnion('source', [
@@ -64,7 +64,7 @@ export const ThrottlingReading = z.discriminatedUnion('source', [
     events: z.array(ThrottleEvent).describe('Each stretch in which a busy core ran throttled.'),
   }),
   z.strictObject({ source: z.literal('unavailable').describe('Frequencies were not sampled.'), reason: z.string().describe('Why, e.g. no cpufreq files on the device.') }),
-]);
+]).describe('CPU frequency throttling through one runner process, or why it was not sampled.');
 export type ThrottlingReading = z.infer<typeof ThrottlingReading>;
 
 /**
@@ -81,7 +81,7 @@ export const GateRecord = z.strictObject({
   /** The fixed cooldown slept before the gate, in ms. */
   cooldownMs: z.number().nonnegative().optional().describe('The fixed cooldown slept before the gate, in ms; absent when there was none.'),
   note: z.string().describe('The gate\'s outcome in words: the sensor, its reading and the limit, or why the process is thermally ungated.'),
-});
+}).describe('The thermal gate before one runner process (probes/thermal-gate.ts).');
 export type GateRecord = z.infer<typeof GateRecord>;
 
 /** What sampling cost the edgebench process, measured around every sample. */
@@ -92,7 +92,7 @@ export const ProbeCost = z.strictObject({
   skipped: z.number().int().nonnegative().describe('Ticks skipped because the previous sample was still reading.'),
   meanMs: z.number().nonnegative().describe('Mean ms one sample took in the edgebench process (performance.now() around it); 0 without samples.'),
   maxMs: z.number().nonnegative().describe('Longest sample in ms; 0 without samples.'),
-});
+}).describe('What sampling cost the edgebench process, measured around every sample.');
 export type ProbeCost = z.infer<typeof ProbeCost>;
 
 export const RepeatProbes = z.strictObject({
@@ -105,5 +105,5 @@ export const RepeatProbes = z.strictObject({
   throttling: ThrottlingReading.describe('CPU frequency throttling sampled through the process.'),
   gate: GateRecord.describe('The thermal gate before the process.'),
   cost: ProbeCost.describe('What sampling cost the edgebench process.'),
-});
+}).describe('What the probes recorded beside one runner process, kept raw (results/energy-thermal.ts computes the cell\'s metrics from it). Times are ms since the runner was started, on the edgebench process\'s clock.');
 export type RepeatProbes = z.infer<typeof RepeatProbes>;

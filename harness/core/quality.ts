@@ -11,7 +11,7 @@ export const AgreementScoreSchema = z.strictObject({
   perExample: z
     .array(z.strictObject({ exampleId: z.string().describe('The dataset example.'), score: z.number().describe('1 or 0 for accuracy and exact match; token F1 in [0, 1].') }))
     .describe('The score of each example, kept for paired tests between variants.'),
-});
+}).describe('How often the variant\'s answers agree with the baseline\'s, with a 95% interval.');
 
 export const RateScoreSchema = z.strictObject({
   n: z.number().int().describe('Examples the rate is over.'),
@@ -28,7 +28,7 @@ export const RateScoreSchema = z.strictObject({
       }),
     )
     .describe('The verdict on each example.'),
-});
+}).describe('A share of flagged examples, with the exact definition it was counted under and a 95% interval.');
 
 export const FidelitySchema = z.strictObject({
   reference: z.string().describe('The reference variant (scoring.fidelityReference, else the fp32 variant) whose outputs on the same device this cell is compared with.'),
@@ -38,7 +38,7 @@ export const FidelitySchema = z.strictObject({
   maxAbsLogitError: z.number().describe('Largest absolute difference between a logit and the reference\'s.'),
   /** generate: share of examples whose generated tokens equal the reference's. */
   sequenceAgreement: z.number().optional().describe('generate: share of examples whose generated tokens equal the reference\'s.'),
-});
+}).describe('How closely the variant reproduces its reference variant\'s logits on the same inputs and device (stats/fidelity.ts).');
 
 const RouterPointSchema = z.strictObject({
   threshold: z.number().describe('A request stays on the device when its signal is at least this (at most, for entropy).'),
@@ -54,7 +54,7 @@ export const RouterSweepSchema = z.strictObject({
   points: z.array(RouterPointSchema).describe('The trade-off curve, simulated on the dataset, from all local (localShare 1) to all cloud (localShare 0); at most 200 points, evenly thinned.'),
   recommended: RouterPointSchema.nullable().describe('The point that meets targetAccuracy with the most requests kept local; null when none does.'),
   note: z.string().describe('The recommendation, or the best reachable accuracy, in words.'),
-});
+}).describe('A hybrid router simulated on the dataset: keep confident requests on the device, forward the rest to the cloud baseline (scoring/router.ts).');
 
 /** A scorer that could not run for this cell, and why (never a silent gap). */
 const Unscored = z.strictObject({ scorer: z.string().describe('The scorer: agreement, hallucination, outOfDomain, fidelity or router.'), reason: z.string().describe('Why it could not run.') });
@@ -83,5 +83,5 @@ export const Quality = z.strictObject({
     .describe('embed: cosine similarity of each embedding to the reference variant\'s on the same device (0 when either vector is all zeros).'),
   router: RouterSweepSchema.optional().describe('With a suite router: the simulated hybrid router that keeps confident requests on the device and forwards the rest to the cloud baseline.'),
   unscored: z.array(Unscored).describe('Scorers that could not run for this cell, and why (never a silent gap).'),
-});
+}).describe('Quality of one cell against its baseline and its reference variant (scoring/score-cells.ts).');
 export type Quality = z.infer<typeof Quality>;

@@ -28,5 +28,5 @@ const Int4Settings = z.strictObject({
 });
 
 /** Exactly how a variant was quantized; recorded in its manifest and carried into results. */
-export const QuantizationSettings = z.discriminatedUnion('to', [Int8Settings, Int4Settings]);
+export const QuantizationSettings = z.discriminatedUnion('to', [Int8Settings, Int4Settings]).describe('Exactly how a variant was quantized (edgebench quantize); recorded in its manifest and carried into results.');
 export type QuantizationSettings = z.infer<typeof QuantizationSettings>;

@@ -21,20 +21,20 @@ export const LatencySample = z.strictObject({
   /** generate: time to first token and each decode step of this iteration. */
   ttftMs: z.number().nonnegative().optional().describe('generate: time to first token in ms, the prefill session.run and the argmax that picks the token.'),
   decodeMs: z.array(z.number().nonnegative()).optional().describe('generate: ms of each decode step after the first token, in order (one session.run and argmax per token).'),
-});
+}).describe('One timed iteration of a runner process: its latency, and for generate its prefill and decode steps.');
 
 export const ExampleResult = z.strictObject({
   exampleId: z.string().describe('The dataset example.'),
   output: ExampleOutput.describe('What the model returned for the example the first time the timed loop ran it, from the first runner process that completed (outputs are deterministic for a variant).'),
   /** The output in words: the class label, or the decoded generated text. */
   answer: z.string().optional().describe('The output in words: the class label (classification.labels, else the class index), or the generated text decoded with the tokenizer; absent for embed and forward.'),
-});
+}).describe('What the variant answered for one dataset example.');
 
 export const CellError = z.strictObject({
   /** Stable code, e.g. MODEL_LOAD_FAILED, RUNNER_KILLED, TIMEOUT, INTERRUPTED. */
   code: z.string().describe('Stable code, e.g. MODEL_LOAD_FAILED, INFERENCE_FAILED, OOM, RUNNER_KILLED, RUNNER_EXITED, RUNNER_INCOMPLETE, TIMEOUT, INTERRUPTED, DEVICE_LOST, MODEL_CHANGED.'),
   message: z.string().describe('What happened, in words: the runner\'s error or the end of its stderr, and the fix where one is known.'),
-});
+}).describe('Why a cell, a runner process or an attempt failed.');
 
 /** One runner process of a cell: when it ran, how it ended, and its single-valued measurements. */
 export const RepeatRecord = z.strictObject({
@@ -52,7 +52,7 @@ export const RepeatRecord = z.strictObject({
   lostAttempts: z.array(CellError).optional().describe('Attempts the device lost (DEVICE_LOST) before this one, each retried up to the suite\'s retries: infrastructure failures, kept apart from the cell\'s own.'),
   /** edgebench's own time for this process outside the runner and the thermal gate: starting it, the model's hash check, probes, the journal (ms). */
   overheadMs: z.number().nonnegative().optional().describe('edgebench\'s own time for this process outside the runner and the thermal gate, in ms: starting it, the model\'s hash check, probes, the journal.'),
-});
+}).describe('One runner process of a cell: when it ran, how it ended, and its single-valued measurements.');
 export type RepeatRecord = z.infer<typeof RepeatRecord>;
 
 /** One device x variant: every raw measurement of all its runner processes, and summaries computed from them. */
@@ -105,7 +105,7 @@ export const CellResult = z.strictObject({
   quality: Quality.optional().describe('Scores of the cell\'s outputs against the baseline and the reference variant, computed once every cell has run; absent while the run is running.'),
   /** The thermal gating and throttling state the cell was measured in. */
   thermal: CellThermal.optional().describe('The thermal gating and throttling state the cell was measured in; absent when no probes ran.'),
-});
+}).describe('One device x variant: every raw measurement of all its runner processes, and summaries computed from them.');
 export type CellResult = z.infer<typeof CellResult>;
 
 /** An example as reports show it: its input in words, and the answers it is scored against. */
@@ -117,7 +117,7 @@ export const ExampleRecord = z.strictObject({
   label: z.string().optional().describe('The dataset\'s label field, when it is a string.'),
   /** The cloud baseline's answer, when the suite has one recorded or fetched. */
   baseline: z.string().optional().describe('The cloud baseline\'s answer, when the suite has one recorded in the dataset or fetched from an openai-compatible endpoint.'),
-});
+}).describe('An example as reports show it: its input in words, and the answers it is scored against.');
 export const EXAMPLE_INPUT_CHARS = 300;
 
 export const DeviceRecord = z.strictObject({
@@ -128,7 +128,7 @@ export const DeviceRecord = z.strictObject({
   factsError: z.string().optional().describe('Why the driver could not read the device facts (its error message).'),
   /** An optional device that was unavailable, and why: none of its cells ran. */
   skipped: z.string().optional().describe('An optional device that was unavailable, and why: none of its cells ran.'),
-});
+}).describe('A device of the run: its kind and class, and what it is.');
 
 const MsSummary = z.strictObject({
   n: z.number().int().nonnegative().describe('Number of values.'),
@@ -161,7 +161,7 @@ export const SchedulingRecord = z.strictObject({
     })
     .optional()
     .describe('edgebench\'s own time, summarised in ms (performance.now()); absent when no runner process ran.'),
-});
+}).describe('How devices shared the machine during the run, and what scheduling cost.');
 export type SchedulingRecord = z.infer<typeof SchedulingRecord>;
 
 export const Results = z

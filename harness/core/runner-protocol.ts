@@ -51,7 +51,7 @@ export const ExampleOutput = z.discriminatedUnion('kind', [
     tokenProbabilities: z.array(z.number()).describe('Softmax probability of each generated token: the confidence a router can use.'),
   }),
   z.strictObject({ kind: z.literal('embed').describe('An embedding.'), vector: z.array(z.number()).describe('The embedding: the first output, mean-pooled over the positions attention_mask keeps when it is [1, sequence, dim] (sentence-transformers\' mean pooling).') }),
-]);
+]).describe('What one example produced, recorded the first time the timed loop ran it.');
 export type ExampleOutput = z.infer<typeof ExampleOutput>;
 
 export const RunnerJob = z.strictObject({

@@ -84,8 +84,19 @@ function nameOf(schema: Schema, names: Map<Schema, Named>): Named | undefined {
   return undefined;
 }
 
+const NAMED = namedSchemas();
+
 function descriptionOf(schema: Schema): string | undefined {
   return z.globalRegistry.get(schema)?.description;
+}
+
+/**
+ * A field's own description: one given where the field is declared, not one its
+ * type carries (that introduces the type's section), so that a new field of a
+ * described type still needs its own.
+ */
+function fieldDescriptionOf(schema: Schema): string | undefined {
+  return NAMED.has(schema) || !z.globalRegistry.has(schema) ? undefined : descriptionOf(schema);
 }
 
 /** Peels optional, default and other wrappers: the value's own schema, whether it may be absent, and the first description found on the way in. */
@@ -93,14 +104,14 @@ function unwrap(schema: Schema): { inner: Schema; optional: boolean; nullable: b
   let inner = schema;
   let optional = false;
   let nullable = false;
-  let description = descriptionOf(schema);
+  let description = fieldDescriptionOf(schema);
   for (;;) {
     const def = defOf(inner);
     if (def.type === 'optional') optional = true;
     else if (def.type === 'nullable') nullable = true;
     else if (!['default', 'prefault', 'readonly', 'nonoptional', 'catch'].includes(def.type)) break;
     inner = def.innerType!;
-    description ??= descriptionOf(inner);
+    description ??= fieldDescriptionOf(inner);
   }
   return { inner, optional, nullable, description };
 }
@@ -139,7 +150,6 @@ export interface ReferenceSection {
  * objects) schema, in the order first met, each listing its fields.
  */
 export function referenceSections(root: Schema, rootName = 'Results', rootFile = 'harness/core/results.ts'): ReferenceSection[] {
-  const names = namedSchemas();
   const sections = new Map<string, ReferenceSection>();
   const pending: Array<{ schema: Schema; section: ReferenceSection }> = [];
 
@@ -156,7 +166,7 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
 
   /** The type column for a value; objects and unions of objects also add their fields' rows under `path`. */
   const typeOf = (schema: Schema, path: string, absolute: string, rows: ReferenceRow[], expand = false): string => {
-    const named = expand ? undefined : nameOf(schema, names);
+    const named = expand ? undefined : nameOf(schema, NAMED);
     if (named && (isObject(schema) || isObjectUnion(schema))) {
       sectionFor(named, absolute);
       return `[${named.name}](#${named.name.toLowerCase()})`;
@@ -218,7 +228,7 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
       const inner = unwrap(option).inner;
       const tag = key === undefined ? undefined : defOf(unwrap(defOf(inner).shape![key]!).inner).values![0];
       const label = key === undefined ? `option ${index + 1}` : `${path === '' ? '' : `${path}.`}${key} = ${JSON.stringify(tag)}`;
-      rows.push({ path: label, type: '', description: descriptionOf(unwrap(defOf(inner).shape![key ?? ''] ?? inner).inner) ?? descriptionOf(inner), heading: true });
+      rows.push({ path: label, type: '', description: fieldDescriptionOf(unwrap(defOf(inner).shape![key ?? ''] ?? inner).inner) ?? fieldDescriptionOf(inner), heading: true });
       // The discriminator's own description is the heading's; the option's other fields follow.
       addFields(inner, path, absolute, rows, key);
     });

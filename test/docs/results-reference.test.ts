@@ -19,6 +19,11 @@ describe('results.json reference', () => {
     expect(undescribedFields(extended)).toEqual(['Results: cells[].addedInCell?', 'Results: addedAtTop', 'Results: extraMetric.addedInOption']);
   });
 
+  it('asks a field for its own description even when its type has one', () => {
+    expect(Metric.description).toBeTruthy();
+    expect(undescribedFields(Results.extend({ addedMetric: Metric, describedMetric: Metric.optional().describe('Has one.') }))).toEqual(['Results: addedMetric']);
+  });
+
   it('docs/results-reference.md is the current rendering of the schema (run `npm run docs:results` after changing it)', async () => {
     expect(await readFile('docs/results-reference.md', 'utf8')).toBe(renderResultsReference());
   });
