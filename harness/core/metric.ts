@@ -26,7 +26,7 @@ const Unavailable = z.strictObject({
   reason: z.string().describe('Why there is no value, e.g. the cell failed, or the device has no such counter.'),
 });
 
-export const Metric = z.discriminatedUnion('source', [Measured, Estimated, Unavailable]).describe('A single number and where it came from: measured (method), estimated (from) or unavailable (reason).');
+export const Metric = z.discriminatedUnion('source', [Measured, Estimated, Unavailable]);
 export type Metric = z.infer<typeof Metric>;
 
 export const LatencyMetric = z.discriminatedUnion('source', [
@@ -37,7 +37,7 @@ export const LatencyMetric = z.discriminatedUnion('source', [
     summary: Summary.describe('Location and spread of the measured latencies in ms.'),
   }),
   Unavailable.extend({ unit: z.literal('ms').describe('Milliseconds, had it been measured.') }),
-]).describe('A summary of many measured latencies in ms, or why there is none.');
+]);
 export type LatencyMetric = z.infer<typeof LatencyMetric>;
 
 export const measured = (value: number, unit: z.infer<typeof Unit>, method: string): Metric => ({ source: 'measured', value, unit, method });

@@ -15,19 +15,22 @@ export const EnergyReading = z.discriminatedUnion('source', [
     source: z.literal('measured').describe('Read from an energy counter or power meter beside the runner.'),
     probe: z.string().describe('The energy probe: rapl, battery or external-meter.'),
     /** Energy over the runner's timed phase. */
-    joules: z.number().nonnegative().describe('Energy over the runner\'s timed phase, in J: the trace\'s rise between the phase\'s edges.'),
+    joules: z.number().nonnegative().describe("Energy over the runner's timed phase, in J: the trace's rise between the phase's edges."),
     method: z.string().describe('The counter or meter read, and what it covers (the CPU package, the whole device).'),
     /** Cumulative energy since the probe started, in J. */
     trace: Trace.describe('Cumulative energy in J since the probe started, as [ms since the runner started, J] pairs.'),
   }),
   z.strictObject({
-    source: z.literal('estimated').describe('No energy counter: computed from the runner\'s CPU time and a power model.'),
+    source: z.literal('estimated').describe("No energy counter: computed from the runner's CPU time and a power model."),
     probe: z.string().describe('The estimating probe: cpu-time-estimate.'),
     joules: z.number().nonnegative().describe('Estimated energy over the timed phase, in J.'),
     from: z.string().describe('The power model: watts per busy core-second and idle watts, and what they were applied to.'),
   }),
-  z.strictObject({ source: z.literal('unavailable').describe('No energy reading or estimate.'), reason: z.string().describe('Why, e.g. no RAPL counter readable and no power model for the device.') }),
-]).describe('Energy over one runner process\'s timed phase: measured by a counter or meter, estimated from CPU time, or unavailable.');
+  z.strictObject({
+    source: z.literal('unavailable').describe('No energy reading or estimate.'),
+    reason: z.string().describe('Why, e.g. no RAPL counter readable and no power model for the device.'),
+  }),
+]);
 export type EnergyReading = z.infer<typeof EnergyReading>;
 
 export const TemperatureReading = z.discriminatedUnion('source', [
@@ -40,8 +43,11 @@ export const TemperatureReading = z.discriminatedUnion('source', [
     /** °C. */
     trace: Trace.describe('Temperature in °C as [ms since the runner started, °C] pairs.'),
   }),
-  z.strictObject({ source: z.literal('unavailable').describe('No temperature was read.'), reason: z.string().describe('Why, e.g. no thermal sensor on the device.') }),
-]).describe('The temperature through one runner process, or why it was not read.');
+  z.strictObject({
+    source: z.literal('unavailable').describe('No temperature was read.'),
+    reason: z.string().describe('Why, e.g. no thermal sensor on the device.'),
+  }),
+]);
 export type TemperatureReading = z.infer<typeof TemperatureReading>;
 
 /** A stretch of samples in which a busy core ran well below its maximum frequency. */
@@ -51,7 +57,7 @@ export const ThrottleEvent = z.strictObject({
   endMs: z.number().describe('End of the stretch, in ms since the runner started.'),
   /** Lowest current / maximum frequency seen in the stretch. */
   lowestRatio: z.number().describe('Lowest current / maximum frequency seen in the stretch (scaling_cur_freq / cpuinfo_max_freq).'),
-}).describe('A stretch of samples in which a busy core ran well below its maximum frequency.');
+});
 export type ThrottleEvent = z.infer<typeof ThrottleEvent>;
 
 export const ThrottlingReading = z.discriminatedUnion('source', [
@@ -63,8 +69,11 @@ export const ThrottlingReading = z.discriminatedUnion('source', [
     samples: z.number().int().nonnegative().describe('Frequency samples in the timed phase (the whole process when the phase was shorter than two samples).'),
     events: z.array(ThrottleEvent).describe('Each stretch in which a busy core ran throttled.'),
   }),
-  z.strictObject({ source: z.literal('unavailable').describe('Frequencies were not sampled.'), reason: z.string().describe('Why, e.g. no cpufreq files on the device.') }),
-]).describe('CPU frequency throttling through one runner process, or why it was not sampled.');
+  z.strictObject({
+    source: z.literal('unavailable').describe('Frequencies were not sampled.'),
+    reason: z.string().describe('Why, e.g. no cpufreq files on the device.'),
+  }),
+]);
 export type ThrottlingReading = z.infer<typeof ThrottlingReading>;
 
 /**
@@ -72,7 +81,11 @@ export type ThrottlingReading = z.infer<typeof ThrottlingReading>;
  * enough (after waitedMs); the other states are "thermally ungated" and say why.
  */
 export const GateRecord = z.strictObject({
-  status: z.enum(['passed', 'timed-out', 'no-sensor', 'off']).describe('passed: the device was cool enough; timed-out: it was still too hot when the wait ran out; no-sensor: no temperature to wait on; off: the gate is off in the suite.'),
+  status: z
+    .enum(['passed', 'timed-out', 'no-sensor', 'off'])
+    .describe(
+      'passed: the device was cool enough; timed-out: it was still too hot when the wait ran out; no-sensor: no temperature to wait on; off: the gate is off in the suite.',
+    ),
   waitedMs: z.number().nonnegative().describe('How long the gate waited for the device to cool, in ms (performance.now()); 0 when it was off.'),
   /** The reading that decided, in °C. */
   celsius: z.number().optional().describe('The reading that decided, in °C.'),
@@ -80,8 +93,8 @@ export const GateRecord = z.strictObject({
   limitC: z.number().optional().describe('The temperature it had to reach in °C: the ceiling, or idle + orWithinCOfIdle when higher.'),
   /** The fixed cooldown slept before the gate, in ms. */
   cooldownMs: z.number().nonnegative().optional().describe('The fixed cooldown slept before the gate, in ms; absent when there was none.'),
-  note: z.string().describe('The gate\'s outcome in words: the sensor, its reading and the limit, or why the process is thermally ungated.'),
-}).describe('The thermal gate before one runner process (probes/thermal-gate.ts).');
+  note: z.string().describe("The gate's outcome in words: the sensor, its reading and the limit, or why the process is thermally ungated."),
+});
 export type GateRecord = z.infer<typeof GateRecord>;
 
 /** What sampling cost the edgebench process, measured around every sample. */
@@ -92,18 +105,28 @@ export const ProbeCost = z.strictObject({
   skipped: z.number().int().nonnegative().describe('Ticks skipped because the previous sample was still reading.'),
   meanMs: z.number().nonnegative().describe('Mean ms one sample took in the edgebench process (performance.now() around it); 0 without samples.'),
   maxMs: z.number().nonnegative().describe('Longest sample in ms; 0 without samples.'),
-}).describe('What sampling cost the edgebench process, measured around every sample.');
+});
 export type ProbeCost = z.infer<typeof ProbeCost>;
 
 export const RepeatProbes = z.strictObject({
   /** Where the probes read: "this machine", or a fixture tree's path. */
-  where: z.string().describe('Where the probes read: "this machine", a board over SSH, a fixture tree\'s path, or the device id when its files were out of reach.'),
+  where: z
+    .string()
+    .describe('Where the probes read: "this machine", a board over SSH, a fixture tree\'s path, or the device id when its files were out of reach.'),
   /** The runner's timed phase (its edges as the runner reported them). */
-  timedWindowMs: z.strictObject({ start: z.number().describe('Start of the timed phase, ms since the runner started.'), end: z.number().describe('End of the timed phase, ms since the runner started.') }).optional().describe('The runner\'s timed phase in ms since the runner started, its edges as the runner reported them; absent when it reported none (the browser page runner, or a runner that failed first).'),
+  timedWindowMs: z
+    .strictObject({
+      start: z.number().describe('Start of the timed phase, ms since the runner started.'),
+      end: z.number().describe('End of the timed phase, ms since the runner started.'),
+    })
+    .optional()
+    .describe(
+      "The runner's timed phase in ms since the runner started, its edges as the runner reported them; absent when it reported none (the browser page runner, or a runner that failed first).",
+    ),
   energy: EnergyReading.describe('Energy over the timed phase: measured, estimated or unavailable.'),
   temperature: TemperatureReading.describe('Temperature sampled through the process.'),
   throttling: ThrottlingReading.describe('CPU frequency throttling sampled through the process.'),
   gate: GateRecord.describe('The thermal gate before the process.'),
   cost: ProbeCost.describe('What sampling cost the edgebench process.'),
-}).describe('What the probes recorded beside one runner process, kept raw (results/energy-thermal.ts computes the cell\'s metrics from it). Times are ms since the runner was started, on the edgebench process\'s clock.');
+});
 export type RepeatProbes = z.infer<typeof RepeatProbes>;

@@ -1,17 +1,31 @@
 import { z } from 'zod';
 
-const Interval = z.strictObject({ lower: z.number().describe('Lower bound of the 95% confidence interval.'), upper: z.number().describe('Upper bound of the 95% confidence interval.') });
+const Interval = z.strictObject({
+  lower: z.number().describe('Lower bound of the 95% confidence interval.'),
+  upper: z.number().describe('Upper bound of the 95% confidence interval.'),
+});
 
 export const AgreementScoreSchema = z.strictObject({
-  metric: z.enum(['accuracy', 'exact-match', 'token-f1']).describe('accuracy: predicted label equals the expected label exactly (classify); exact-match: answers equal after SQuAD normalisation; token-f1: mean SQuAD token F1 (generate).'),
+  metric: z
+    .enum(['accuracy', 'exact-match', 'token-f1'])
+    .describe(
+      'accuracy: predicted label equals the expected label exactly (classify); exact-match: answers equal after SQuAD normalisation; token-f1: mean SQuAD token F1 (generate).',
+    ),
   n: z.number().int().describe('Examples scored: those with both an answer and a baseline answer.'),
   value: z.number().describe('Share of agreement in [0, 1]: the mean of perExample scores.'),
-  ci95: Interval.describe('95% confidence interval of value: Wilson score interval for accuracy and exact match, percentile bootstrap of the mean for token F1.'),
+  ci95: Interval.describe(
+    '95% confidence interval of value: Wilson score interval for accuracy and exact match, percentile bootstrap of the mean for token F1.',
+  ),
   method: z.string().describe('One line: how value and its interval were computed.'),
   perExample: z
-    .array(z.strictObject({ exampleId: z.string().describe('The dataset example.'), score: z.number().describe('1 or 0 for accuracy and exact match; token F1 in [0, 1].') }))
+    .array(
+      z.strictObject({
+        exampleId: z.string().describe('The dataset example.'),
+        score: z.number().describe('1 or 0 for accuracy and exact match; token F1 in [0, 1].'),
+      }),
+    )
     .describe('The score of each example, kept for paired tests between variants.'),
-}).describe('How often the variant\'s answers agree with the baseline\'s, with a 95% interval.');
+});
 
 export const RateScoreSchema = z.strictObject({
   n: z.number().int().describe('Examples the rate is over.'),
@@ -28,17 +42,19 @@ export const RateScoreSchema = z.strictObject({
       }),
     )
     .describe('The verdict on each example.'),
-}).describe('A share of flagged examples, with the exact definition it was counted under and a 95% interval.');
+});
 
 export const FidelitySchema = z.strictObject({
-  reference: z.string().describe('The reference variant (scoring.fidelityReference, else the fp32 variant) whose outputs on the same device this cell is compared with.'),
-  distributions: z.number().int().describe('Distributions compared: one per classified example, or the first generated token\'s per generate example.'),
+  reference: z
+    .string()
+    .describe('The reference variant (scoring.fidelityReference, else the fp32 variant) whose outputs on the same device this cell is compared with.'),
+  distributions: z.number().int().describe("Distributions compared: one per classified example, or the first generated token's per generate example."),
   meanKlDivergence: z.number().describe('Mean KL(reference || this variant) of the softmax of the logits, in nats.'),
   top1Agreement: z.number().describe('Share of distributions whose argmax is the same in both.'),
-  maxAbsLogitError: z.number().describe('Largest absolute difference between a logit and the reference\'s.'),
+  maxAbsLogitError: z.number().describe("Largest absolute difference between a logit and the reference's."),
   /** generate: share of examples whose generated tokens equal the reference's. */
-  sequenceAgreement: z.number().optional().describe('generate: share of examples whose generated tokens equal the reference\'s.'),
-}).describe('How closely the variant reproduces its reference variant\'s logits on the same inputs and device (stats/fidelity.ts).');
+  sequenceAgreement: z.number().optional().describe("generate: share of examples whose generated tokens equal the reference's."),
+});
 
 const RouterPointSchema = z.strictObject({
   threshold: z.number().describe('A request stays on the device when its signal is at least this (at most, for entropy).'),
@@ -49,15 +65,48 @@ const RouterPointSchema = z.strictObject({
 });
 
 export const RouterSweepSchema = z.strictObject({
-  signal: z.enum(['max-probability', 'entropy', 'logit-gap']).describe('The confidence signal from the output logits that decides where a request goes (suite router.signal).'),
+  signal: z
+    .enum(['max-probability', 'entropy', 'logit-gap'])
+    .describe('The confidence signal from the output logits that decides where a request goes (suite router.signal).'),
   targetAccuracy: z.number().describe('The combined accuracy the recommended point must reach (suite router.targetAccuracy).'),
-  points: z.array(RouterPointSchema).describe('The trade-off curve, simulated on the dataset, from all local (localShare 1) to all cloud (localShare 0); at most 200 points, evenly thinned.'),
+  points: z
+    .array(RouterPointSchema)
+    .describe('The trade-off curve, simulated on the dataset, from all local (localShare 1) to all cloud (localShare 0); at most 200 points, evenly thinned.'),
   recommended: RouterPointSchema.nullable().describe('The point that meets targetAccuracy with the most requests kept local; null when none does.'),
   note: z.string().describe('The recommendation, or the best reachable accuracy, in words.'),
-}).describe('A hybrid router simulated on the dataset: keep confident requests on the device, forward the rest to the cloud baseline (scoring/router.ts).');
+});
 
-/** A scorer that could not run for this cell, and why (never a silent gap). */
-const Unscored = z.strictObject({ scorer: z.string().describe('The scorer: agreement, hallucination, outOfDomain, fidelity or router.'), reason: z.string().describe('Why it could not run.') });
+/** The scorers, each a file under harness/scoring/scorers/ and a row of harness/scoring/registry.ts. */
+export const ScorerName = z.enum(['agreement', 'hallucination', 'outOfDomain', 'fidelity', 'router']);
+export type ScorerName = z.infer<typeof ScorerName>;
+
+/**
+ * What a scorer reads about a cell, gathered once per cell before any scorer runs:
+ * - answers: the variant's text answer per example;
+ * - baselineAnswers: the baseline's answer per example (recorded, openai-compatible, or the reference variant's);
+ * - labels: the expected label per example (the dataset's "label", else the baseline's answer);
+ * - inputTexts: the dataset's "text" per example;
+ * - outOfDomainSet: the examples whose expected label is one of classification.abstainLabels;
+ * - referenceOutputs: the fidelity reference variant's outputs on the same device;
+ * - logits: the class or first-token distribution per example.
+ */
+export const ScorerInput = z.enum(['answers', 'baselineAnswers', 'labels', 'inputTexts', 'outOfDomainSet', 'referenceOutputs', 'logits']);
+export type ScorerInput = z.infer<typeof ScorerInput>;
+
+/**
+ * A scorer that could not run for this cell, and why (never a silent gap).
+ * `missing` names the inputs that were not there; results written before it
+ * existed have none, so it stays optional.
+ */
+export const Unscored = z.strictObject({
+  scorer: ScorerName.describe('The scorer that could not run (a row of harness/scoring/registry.ts).'),
+  reason: z.string().describe('Why it could not run, in words.'),
+  missing: z
+    .array(ScorerInput)
+    .optional()
+    .describe('The inputs it needed that this cell did not offer (harness/scoring/scorer-inputs.ts); absent in results written before it was recorded.'),
+});
+export type Unscored = z.infer<typeof Unscored>;
 
 /** Quality of one cell against its baseline and its reference variant. */
 export const Quality = z.strictObject({
@@ -68,20 +117,26 @@ export const Quality = z.strictObject({
     })
     .optional()
     .describe('The answers agreement is scored against; absent when the suite has no baseline.'),
-  agreement: AgreementScoreSchema.optional().describe('How often the answers agree with the baseline\'s, with a 95% interval.'),
+  agreement: AgreementScoreSchema.optional().describe("How often the answers agree with the baseline's, with a 95% interval."),
   hallucination: RateScoreSchema.optional().describe('scoring.hallucination extraction: share of outputs with a value that does not occur in the input.'),
-  outOfDomain: RateScoreSchema.optional().describe('With abstain labels: share of out-of-scope examples answered with an in-scope label instead of abstaining.'),
-  fidelity: FidelitySchema.optional().describe('classify and generate: how closely the logits reproduce the reference variant\'s on the same device; absent on the reference itself.'),
+  outOfDomain: RateScoreSchema.optional().describe(
+    'With abstain labels: share of out-of-scope examples answered with an in-scope label instead of abstaining.',
+  ),
+  fidelity: FidelitySchema.optional().describe(
+    "classify and generate: how closely the logits reproduce the reference variant's on the same device; absent on the reference itself.",
+  ),
   embeddingCosine: z
     .strictObject({
       reference: z.string().describe('The reference variant.'),
       n: z.number().int().describe('Examples compared.'),
-      mean: z.number().describe('Mean cosine similarity of the embedding vectors to the reference\'s.'),
+      mean: z.number().describe("Mean cosine similarity of the embedding vectors to the reference's."),
       min: z.number().describe('Lowest cosine similarity of one example.'),
     })
     .optional()
-    .describe('embed: cosine similarity of each embedding to the reference variant\'s on the same device (0 when either vector is all zeros).'),
-  router: RouterSweepSchema.optional().describe('With a suite router: the simulated hybrid router that keeps confident requests on the device and forwards the rest to the cloud baseline.'),
+    .describe("embed: cosine similarity of each embedding to the reference variant's on the same device (0 when either vector is all zeros)."),
+  router: RouterSweepSchema.optional().describe(
+    'With a suite router: the simulated hybrid router that keeps confident requests on the device and forwards the rest to the cloud baseline.',
+  ),
   unscored: z.array(Unscored).describe('Scorers that could not run for this cell, and why (never a silent gap).'),
-}).describe('Quality of one cell against its baseline and its reference variant (scoring/score-cells.ts).');
+});
 export type Quality = z.infer<typeof Quality>;

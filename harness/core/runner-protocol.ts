@@ -39,8 +39,8 @@ export type TaskSpec = z.infer<typeof TaskSpec>;
 export const ExampleOutput = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('classify').describe('A classification.'),
-    classIndex: z.number().int().nonnegative().describe('Argmax of the first output\'s logits.'),
-    logits: z.array(z.number()).describe('The first output\'s logits, as the model returned them.'),
+    classIndex: z.number().int().nonnegative().describe("Argmax of the first output's logits."),
+    logits: z.array(z.number()).describe("The first output's logits, as the model returned them."),
   }),
   z.strictObject({
     kind: z.literal('generate').describe('A greedy generation.'),
@@ -50,8 +50,15 @@ export const ExampleOutput = z.discriminatedUnion('kind', [
     /** Softmax probability of each generated token: the confidence a router can use. */
     tokenProbabilities: z.array(z.number()).describe('Softmax probability of each generated token: the confidence a router can use.'),
   }),
-  z.strictObject({ kind: z.literal('embed').describe('An embedding.'), vector: z.array(z.number()).describe('The embedding: the first output, mean-pooled over the positions attention_mask keeps when it is [1, sequence, dim] (sentence-transformers\' mean pooling).') }),
-]).describe('What one example produced, recorded the first time the timed loop ran it.');
+  z.strictObject({
+    kind: z.literal('embed').describe('An embedding.'),
+    vector: z
+      .array(z.number())
+      .describe(
+        "The embedding: the first output, mean-pooled over the positions attention_mask keeps when it is [1, sequence, dim] (sentence-transformers' mean pooling).",
+      ),
+  }),
+]);
 export type ExampleOutput = z.infer<typeof ExampleOutput>;
 
 export const RunnerJob = z.strictObject({

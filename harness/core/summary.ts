@@ -9,7 +9,11 @@ export const Summary = z.strictObject({
   min: z.number().describe('Smallest value.'),
   p50: z.number().describe('Median: 50th percentile, by linear interpolation between the closest ranks (Hyndman & Fan type 7).'),
   p90: z.number().describe('90th percentile, by linear interpolation between the closest ranks (Hyndman & Fan type 7).'),
-  p99: z.number().describe('99th percentile, by linear interpolation between the closest ranks (Hyndman & Fan type 7); with 100 values or fewer it lies between the two largest.'),
+  p99: z
+    .number()
+    .describe(
+      '99th percentile, by linear interpolation between the closest ranks (Hyndman & Fan type 7); with 100 values or fewer it lies between the two largest.',
+    ),
   max: z.number().describe('Largest value.'),
-}).describe('Location and spread of a sample (stats/summary.ts); percentiles interpolate linearly between the closest ranks (Hyndman & Fan definition 7).');
+});
 export type Summary = z.infer<typeof Summary>;

@@ -228,7 +228,12 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
       const inner = unwrap(option).inner;
       const tag = key === undefined ? undefined : defOf(unwrap(defOf(inner).shape![key]!).inner).values![0];
       const label = key === undefined ? `option ${index + 1}` : `${path === '' ? '' : `${path}.`}${key} = ${JSON.stringify(tag)}`;
-      rows.push({ path: label, type: '', description: fieldDescriptionOf(unwrap(defOf(inner).shape![key ?? ''] ?? inner).inner) ?? fieldDescriptionOf(inner), heading: true });
+      rows.push({
+        path: label,
+        type: '',
+        description: fieldDescriptionOf(unwrap(defOf(inner).shape![key ?? ''] ?? inner).inner) ?? fieldDescriptionOf(inner),
+        heading: true,
+      });
       // The discriminator's own description is the heading's; the option's other fields follow.
       addFields(inner, path, absolute, rows, key);
     });
@@ -245,9 +250,7 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
 
 /** Fields (and union options) whose description is missing: the reference would show a blank. */
 export function undescribedFields(root: Schema): string[] {
-  return referenceSections(root).flatMap((section) =>
-    section.rows.filter((row) => !row.description?.trim()).map((row) => `${section.name}: ${row.path}`),
-  );
+  return referenceSections(root).flatMap((section) => section.rows.filter((row) => !row.description?.trim()).map((row) => `${section.name}: ${row.path}`));
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -275,7 +278,11 @@ export function renderResultsReference(root: Schema = resultsTypes.Results): str
     if (section.usedAt.length > 0) lines.push(`Found at: ${section.usedAt.map((at) => `\`${at}\``).join(', ')}.`);
     lines.push('', '| path | type | description |', '| --- | --- | --- |');
     for (const row of section.rows) {
-      lines.push(row.heading ? `| **${cell(row.path)}** | | ${cell(row.description ?? '')} |` : `| \`${cell(row.path)}\` | ${row.type} | ${cell(row.description ?? '')} |`);
+      lines.push(
+        row.heading
+          ? `| **${cell(row.path)}** | | ${cell(row.description ?? '')} |`
+          : `| \`${cell(row.path)}\` | ${row.type} | ${cell(row.description ?? '')} |`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Metric } from '../../harness/core/metric.ts';
 import { CellResult, Results } from '../../harness/core/results.ts';
+import { RuntimeOptions } from '../../harness/core/suite.ts';
 import { referenceSections, renderResultsReference, undescribedFields } from '../../harness/results/results-reference.ts';
 
 describe('results.json reference', () => {
@@ -14,14 +15,18 @@ describe('results.json reference', () => {
     const extended = Results.extend({
       addedAtTop: z.number(),
       cells: z.array(CellResult.extend({ addedInCell: z.string().optional(), described: z.string().describe('Has one.') })).describe('Cells.'),
-      extraMetric: z.discriminatedUnion('source', [z.strictObject({ source: z.literal('new').describe('A new kind.'), addedInOption: z.number() })]).describe('A new metric.'),
+      extraMetric: z
+        .discriminatedUnion('source', [z.strictObject({ source: z.literal('new').describe('A new kind.'), addedInOption: z.number() })])
+        .describe('A new metric.'),
     });
     expect(undescribedFields(extended)).toEqual(['Results: cells[].addedInCell?', 'Results: addedAtTop', 'Results: extraMetric.addedInOption']);
   });
 
   it('asks a field for its own description even when its type has one', () => {
-    expect(Metric.description).toBeTruthy();
-    expect(undescribedFields(Results.extend({ addedMetric: Metric, describedMetric: Metric.optional().describe('Has one.') }))).toEqual(['Results: addedMetric']);
+    expect(RuntimeOptions.description).toBeTruthy();
+    expect(undescribedFields(Results.extend({ addedOptions: RuntimeOptions, describedOptions: RuntimeOptions.optional().describe('Has one.') }))).toEqual([
+      'Results: addedOptions',
+    ]);
   });
 
   it('docs/results-reference.md is the current rendering of the schema (run `npm run docs:results` after changing it)', async () => {
@@ -30,7 +35,9 @@ describe('results.json reference', () => {
 
   it('names each composed type once, with every path it is found at, arrays as [] and absent-able fields with ?', () => {
     const sections = referenceSections(Results);
-    expect(sections.map((s) => s.name)).toEqual(expect.arrayContaining(['Results', 'CellResult', 'Metric', 'LatencyMetric', 'Summary', 'RepeatProbes', 'Quality']));
+    expect(sections.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['Results', 'CellResult', 'Metric', 'LatencyMetric', 'Summary', 'RepeatProbes', 'Quality']),
+    );
     expect(new Set(sections.map((s) => s.name)).size).toBe(sections.length);
     const metric = sections.find((s) => s.name === 'Metric')!;
     expect(metric.usedAt).toEqual(expect.arrayContaining(['cells[].metrics.loadMs', 'cells[].metrics.energyPerInferenceMj']));
