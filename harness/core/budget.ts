@@ -31,7 +31,7 @@ export type MetricName = z.infer<typeof MetricName>;
 export const Budget = z
   .strictObject({
     name: printableText().optional().describe('Shown in reports and JUnit; default: derived from the rule.'),
-    metric: MetricName,
+    metric: MetricName.describe('The metric it checks (compare/metrics.ts reads it from a cell).'),
     level: z.enum(['off', 'warn', 'error']).default('error').describe('error fails the gate (exit 1); warn only reports.'),
     increase: z
       .strictObject({
@@ -44,7 +44,10 @@ export const Budget = z
     max: z.number().optional().describe('The candidate\'s value must be at most this (ms, bytes, mJ, W, or a share for rates).'),
     min: z.number().optional().describe('The candidate\'s value must be at least this.'),
     within: z
-      .strictObject({ variant: printableText(), maxDrop: z.number().nonnegative() })
+      .strictObject({
+        variant: printableText().describe('The variant compared against.'),
+        maxDrop: z.number().nonnegative().describe("How much worse than that variant's value the candidate may be, in the metric's unit."),
+      })
       .optional()
       .describe('Against another variant on the same device in the same run, e.g. int4 accuracy within 0.01 of fp32.'),
     devices: z.array(printableText()).optional().describe('Device ids it applies to; default all.'),

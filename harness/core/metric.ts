@@ -9,21 +9,21 @@ import { Summary } from './summary.ts';
 export const Unit = z.enum(['ms', 'bytes', 'joules', 'millijoules', 'watts', 'celsius', 'ratio', 'count', 'tokens/s']);
 
 const Measured = z.strictObject({
-  source: z.literal('measured'),
-  value: z.number(),
-  unit: Unit,
+  source: z.literal('measured').describe('The value was read from a counter or clock on this run; method says which.'),
+  value: z.number().describe('The measurement, in unit.'),
+  unit: Unit.describe('The unit of value.'),
   method: z.string().describe('The counter or clock the value was read from.'),
 });
 const Estimated = z.strictObject({
-  source: z.literal('estimated'),
-  value: z.number(),
-  unit: Unit,
+  source: z.literal('estimated').describe('The value was not measured but computed from other measurements and a model; from says which.'),
+  value: z.number().describe('The estimate, in unit.'),
+  unit: Unit.describe('The unit of value.'),
   from: z.string().describe('What the estimate was computed from.'),
 });
 const Unavailable = z.strictObject({
-  source: z.literal('unavailable'),
-  unit: Unit,
-  reason: z.string(),
+  source: z.literal('unavailable').describe('No value was obtained; reason says why.'),
+  unit: Unit.describe('The unit the value would have had.'),
+  reason: z.string().describe('Why there is no value, e.g. the cell failed, or the device has no such counter.'),
 });
 
 export const Metric = z.discriminatedUnion('source', [Measured, Estimated, Unavailable]);
@@ -31,12 +31,12 @@ export type Metric = z.infer<typeof Metric>;
 
 export const LatencyMetric = z.discriminatedUnion('source', [
   z.strictObject({
-    source: z.literal('measured'),
-    unit: z.literal('ms'),
-    method: z.string(),
-    summary: Summary,
+    source: z.literal('measured').describe('Summarised from latencies measured on this run; method says with which clock.'),
+    unit: z.literal('ms').describe('Milliseconds.'),
+    method: z.string().describe('The clock, what it timed, and over which runner processes the samples were pooled.'),
+    summary: Summary.describe('Location and spread of the measured latencies in ms.'),
   }),
-  Unavailable.extend({ unit: z.literal('ms') }),
+  Unavailable.extend({ unit: z.literal('ms').describe('Milliseconds, had it been measured.') }),
 ]);
 export type LatencyMetric = z.infer<typeof LatencyMetric>;
 

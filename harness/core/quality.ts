@@ -1,49 +1,79 @@
 import { z } from 'zod';
 
-const Interval = z.strictObject({ lower: z.number(), upper: z.number() });
+const Interval = z.strictObject({
+  lower: z.number().describe('Lower bound of the 95% confidence interval.'),
+  upper: z.number().describe('Upper bound of the 95% confidence interval.'),
+});
 
 export const AgreementScoreSchema = z.strictObject({
-  metric: z.enum(['accuracy', 'exact-match', 'token-f1']),
-  n: z.number().int(),
-  value: z.number(),
-  ci95: Interval,
-  method: z.string(),
-  perExample: z.array(z.strictObject({ exampleId: z.string(), score: z.number() })),
+  metric: z
+    .enum(['accuracy', 'exact-match', 'token-f1'])
+    .describe(
+      'accuracy: predicted label equals the expected label exactly (classify); exact-match: answers equal after SQuAD normalisation; token-f1: mean SQuAD token F1 (generate).',
+    ),
+  n: z.number().int().describe('Examples scored: those with both an answer and a baseline answer.'),
+  value: z.number().describe('Share of agreement in [0, 1]: the mean of perExample scores.'),
+  ci95: Interval.describe(
+    '95% confidence interval of value: Wilson score interval for accuracy and exact match, percentile bootstrap of the mean for token F1.',
+  ),
+  method: z.string().describe('One line: how value and its interval were computed.'),
+  perExample: z
+    .array(
+      z.strictObject({
+        exampleId: z.string().describe('The dataset example.'),
+        score: z.number().describe('1 or 0 for accuracy and exact match; token F1 in [0, 1].'),
+      }),
+    )
+    .describe('The score of each example, kept for paired tests between variants.'),
 });
 
 export const RateScoreSchema = z.strictObject({
-  n: z.number().int(),
-  count: z.number().int(),
-  rate: z.number(),
-  ci95: Interval,
-  definition: z.string(),
-  perExample: z.array(z.strictObject({ exampleId: z.string(), flagged: z.boolean(), detail: z.string().optional() })),
+  n: z.number().int().describe('Examples the rate is over.'),
+  count: z.number().int().describe('Examples flagged.'),
+  rate: z.number().describe('count / n.'),
+  ci95: Interval.describe('95% Wilson score interval of rate.'),
+  definition: z.string().describe('The exact definition the examples were flagged under, so a reader can recount.'),
+  perExample: z
+    .array(
+      z.strictObject({
+        exampleId: z.string().describe('The dataset example.'),
+        flagged: z.boolean().describe('Whether the example counts towards the rate.'),
+        detail: z.string().optional().describe('Why it was flagged (or not, for an abstention), in words.'),
+      }),
+    )
+    .describe('The verdict on each example.'),
 });
 
 export const FidelitySchema = z.strictObject({
-  reference: z.string(),
-  distributions: z.number().int(),
-  meanKlDivergence: z.number(),
-  top1Agreement: z.number(),
-  maxAbsLogitError: z.number(),
+  reference: z
+    .string()
+    .describe('The reference variant (scoring.fidelityReference, else the fp32 variant) whose outputs on the same device this cell is compared with.'),
+  distributions: z.number().int().describe("Distributions compared: one per classified example, or the first generated token's per generate example."),
+  meanKlDivergence: z.number().describe('Mean KL(reference || this variant) of the softmax of the logits, in nats.'),
+  top1Agreement: z.number().describe('Share of distributions whose argmax is the same in both.'),
+  maxAbsLogitError: z.number().describe("Largest absolute difference between a logit and the reference's."),
   /** generate: share of examples whose generated tokens equal the reference's. */
-  sequenceAgreement: z.number().optional(),
+  sequenceAgreement: z.number().optional().describe("generate: share of examples whose generated tokens equal the reference's."),
 });
 
 const RouterPointSchema = z.strictObject({
-  threshold: z.number(),
-  localShare: z.number(),
-  cloudShare: z.number(),
-  combinedAccuracy: z.number(),
-  localAccuracyOnKept: z.number().nullable(),
+  threshold: z.number().describe('A request stays on the device when its signal is at least this (at most, for entropy).'),
+  localShare: z.number().describe('Share of examples kept on the device.'),
+  cloudShare: z.number().describe('Share of examples forwarded to the cloud baseline.'),
+  combinedAccuracy: z.number().describe('(on-device answers correct among those kept + cloud answers correct among those forwarded) / examples.'),
+  localAccuracyOnKept: z.number().nullable().describe('Accuracy of the on-device model on the examples it keeps; null when it keeps none.'),
 });
 
 export const RouterSweepSchema = z.strictObject({
-  signal: z.enum(['max-probability', 'entropy', 'logit-gap']),
-  targetAccuracy: z.number(),
-  points: z.array(RouterPointSchema),
-  recommended: RouterPointSchema.nullable(),
-  note: z.string(),
+  signal: z
+    .enum(['max-probability', 'entropy', 'logit-gap'])
+    .describe('The confidence signal from the output logits that decides where a request goes (suite router.signal).'),
+  targetAccuracy: z.number().describe('The combined accuracy the recommended point must reach (suite router.targetAccuracy).'),
+  points: z
+    .array(RouterPointSchema)
+    .describe('The trade-off curve, simulated on the dataset, from all local (localShare 1) to all cloud (localShare 0); at most 200 points, evenly thinned.'),
+  recommended: RouterPointSchema.nullable().describe('The point that meets targetAccuracy with the most requests kept local; null when none does.'),
+  note: z.string().describe('The recommendation, or the best reachable accuracy, in words.'),
 });
 
 /** The scorers, each a file under harness/scoring/scorers/ and a row of harness/scoring/registry.ts. */
@@ -68,18 +98,45 @@ export type ScorerInput = z.infer<typeof ScorerInput>;
  * `missing` names the inputs that were not there; results written before it
  * existed have none, so it stays optional.
  */
-export const Unscored = z.strictObject({ scorer: ScorerName, reason: z.string(), missing: z.array(ScorerInput).optional() });
+export const Unscored = z.strictObject({
+  scorer: ScorerName.describe('The scorer that could not run (a row of harness/scoring/registry.ts).'),
+  reason: z.string().describe('Why it could not run, in words.'),
+  missing: z
+    .array(ScorerInput)
+    .optional()
+    .describe('The inputs it needed that this cell did not offer (harness/scoring/scorer-inputs.ts); absent in results written before it was recorded.'),
+});
 export type Unscored = z.infer<typeof Unscored>;
 
 /** Quality of one cell against its baseline and its reference variant. */
 export const Quality = z.strictObject({
-  baseline: z.strictObject({ provider: z.enum(['recorded', 'reference', 'openai-compatible']), detail: z.string() }).optional(),
-  agreement: AgreementScoreSchema.optional(),
-  hallucination: RateScoreSchema.optional(),
-  outOfDomain: RateScoreSchema.optional(),
-  fidelity: FidelitySchema.optional(),
-  embeddingCosine: z.strictObject({ reference: z.string(), n: z.number().int(), mean: z.number(), min: z.number() }).optional(),
-  router: RouterSweepSchema.optional(),
-  unscored: z.array(Unscored),
+  baseline: z
+    .strictObject({
+      provider: z.enum(['recorded', 'reference', 'openai-compatible']).describe('Where the baseline answers come from (suite baseline.provider).'),
+      detail: z.string().describe('Which answers, in words: the dataset field, the reference variant and device, or the cloud model.'),
+    })
+    .optional()
+    .describe('The answers agreement is scored against; absent when the suite has no baseline.'),
+  agreement: AgreementScoreSchema.optional().describe("How often the answers agree with the baseline's, with a 95% interval."),
+  hallucination: RateScoreSchema.optional().describe('scoring.hallucination extraction: share of outputs with a value that does not occur in the input.'),
+  outOfDomain: RateScoreSchema.optional().describe(
+    'With abstain labels: share of out-of-scope examples answered with an in-scope label instead of abstaining.',
+  ),
+  fidelity: FidelitySchema.optional().describe(
+    "classify and generate: how closely the logits reproduce the reference variant's on the same device; absent on the reference itself.",
+  ),
+  embeddingCosine: z
+    .strictObject({
+      reference: z.string().describe('The reference variant.'),
+      n: z.number().int().describe('Examples compared.'),
+      mean: z.number().describe("Mean cosine similarity of the embedding vectors to the reference's."),
+      min: z.number().describe('Lowest cosine similarity of one example.'),
+    })
+    .optional()
+    .describe("embed: cosine similarity of each embedding to the reference variant's on the same device (0 when either vector is all zeros)."),
+  router: RouterSweepSchema.optional().describe(
+    'With a suite router: the simulated hybrid router that keeps confident requests on the device and forwards the rest to the cloud baseline.',
+  ),
+  unscored: z.array(Unscored).describe('Scorers that could not run for this cell, and why (never a silent gap).'),
 });
 export type Quality = z.infer<typeof Quality>;

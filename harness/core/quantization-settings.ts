@@ -1,29 +1,43 @@
 import { z } from 'zod';
 
 const Int8Settings = z.strictObject({
-  to: z.literal('int8'),
-  method: z.enum(['dynamic', 'qdq', 'static']),
-  weights: z.literal('per-channel symmetric int8 (scale = max|w| / 127 per output column)'),
+  to: z.literal('int8').describe('Quantized to int8.'),
+  method: z
+    .enum(['dynamic', 'qdq', 'static'])
+    .describe(
+      'dynamic: int8 weights, activations quantized at run time (MatMulInteger); qdq: QuantizeLinear/DequantizeLinear pairs around float operators; static: activation ranges fixed by calibration.',
+    ),
+  weights: z.literal('per-channel symmetric int8 (scale = max|w| / 127 per output column)').describe('How the weights were quantized.'),
   calibration: z
     .strictObject({
-      method: z.enum(['minmax', 'percentile']),
-      percentile: z.number().optional(),
-      dataset: z.string(),
-      datasetSha256: z.string(),
-      examples: z.number().int(),
+      method: z
+        .enum(['minmax', 'percentile'])
+        .describe(
+          "minmax: each activation's range is its smallest to largest value on the calibration set; percentile: the (100 - p)th to pth percentile, which ignores rare outliers.",
+        ),
+      percentile: z.number().optional().describe('p for the percentile method, e.g. 99.99.'),
+      dataset: z.string().describe('The calibration dataset file.'),
+      datasetSha256: z.string().describe('sha256 of the calibration dataset.'),
+      examples: z.number().int().describe('Calibration examples run through the float model.'),
     })
-    .optional(),
+    .optional()
+    .describe('static: the calibration that fixed the activation ranges.'),
 });
 
 const Int4Settings = z.strictObject({
-  to: z.literal('int4'),
-  operator: z.literal('com.microsoft MatMulNBits'),
-  blockSize: z.number().int(),
-  symmetric: z.boolean(),
-  accuracyLevel: z.number().int().min(0).max(4),
+  to: z.literal('int4').describe('Quantized to int4.'),
+  operator: z.literal('com.microsoft MatMulNBits').describe('The onnxruntime contrib operator the int4 weights run in.'),
+  blockSize: z.number().int().describe('Weights per quantization block along K, each block with its own scale.'),
+  symmetric: z.boolean().describe('true: no zero points (implicit 8); false: a zero point per block.'),
+  accuracyLevel: z
+    .number()
+    .int()
+    .min(0)
+    .max(4)
+    .describe('MatMulNBits accuracy_level: the lowest precision the activations may be computed in (0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8).'),
   /** Method used for layers kept at int8 (keepInt8 patterns). */
-  int8Method: z.enum(['dynamic', 'qdq']),
-  keepInt8: z.array(z.string()),
+  int8Method: z.enum(['dynamic', 'qdq']).describe('Method used for layers kept at int8 (keepInt8 patterns).'),
+  keepInt8: z.array(z.string()).describe('Patterns of layer names kept at int8 instead of int4.'),
 });
 
 /** Exactly how a variant was quantized; recorded in its manifest and carried into results. */

@@ -37,16 +37,27 @@ export type TaskSpec = z.infer<typeof TaskSpec>;
 
 /** What one example produced, recorded the first time the timed loop runs it. */
 export const ExampleOutput = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('classify'), classIndex: z.number().int().nonnegative(), logits: z.array(z.number()) }),
   z.strictObject({
-    kind: z.literal('generate'),
-    tokenIds: z.array(z.number().int()),
-    /** Next-token logits after the prompt: the distribution fidelity is measured on. */
-    firstTokenLogits: z.array(z.number()),
-    /** Softmax probability of each generated token: the confidence a router can use. */
-    tokenProbabilities: z.array(z.number()),
+    kind: z.literal('classify').describe('A classification.'),
+    classIndex: z.number().int().nonnegative().describe("Argmax of the first output's logits."),
+    logits: z.array(z.number()).describe("The first output's logits, as the model returned them."),
   }),
-  z.strictObject({ kind: z.literal('embed'), vector: z.array(z.number()) }),
+  z.strictObject({
+    kind: z.literal('generate').describe('A greedy generation.'),
+    tokenIds: z.array(z.number().int()).describe('The generated token ids, in order, up to maxNewTokens or a stop token.'),
+    /** Next-token logits after the prompt: the distribution fidelity is measured on. */
+    firstTokenLogits: z.array(z.number()).describe('Next-token logits after the prompt: the distribution fidelity is measured on.'),
+    /** Softmax probability of each generated token: the confidence a router can use. */
+    tokenProbabilities: z.array(z.number()).describe('Softmax probability of each generated token: the confidence a router can use.'),
+  }),
+  z.strictObject({
+    kind: z.literal('embed').describe('An embedding.'),
+    vector: z
+      .array(z.number())
+      .describe(
+        "The embedding: the first output, mean-pooled over the positions attention_mask keeps when it is [1, sequence, dim] (sentence-transformers' mean pooling).",
+      ),
+  }),
 ]);
 export type ExampleOutput = z.infer<typeof ExampleOutput>;
 

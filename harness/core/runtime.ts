@@ -25,7 +25,10 @@ export const RuntimeOptions = z
     intraOpThreads: z.number().int().min(1).max(1024).optional().describe('Threads inside one operator; unset means onnxruntime chooses (all cores).'),
     interOpThreads: z.number().int().min(1).max(1024).optional().describe('Threads across operators (parallel execution mode only).'),
     graphOptimizationLevel: GraphOptimizationLevel.default('all').describe('onnxruntime graph optimisation level.'),
-    executionMode: z.enum(['sequential', 'parallel']).default('sequential'),
+    executionMode: z
+      .enum(['sequential', 'parallel'])
+      .default('sequential')
+      .describe('onnxruntime execution mode: operators one at a time, or in parallel across interOpThreads.'),
   })
   .describe('The runtime and its session options, the same for every variant so they compare fairly.');
 export type RuntimeOptions = z.infer<typeof RuntimeOptions>;

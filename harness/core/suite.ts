@@ -19,7 +19,9 @@ export const VariantSpec = z
     manifest: z.string().min(1).optional().describe('Instead of file: the manifest `edgebench quantize` wrote (model_q4.manifest.json); its file hashes are checked before every run.'),
     precision: Precision.optional().describe('Numeric precision of the weights; required with file, taken from the manifest otherwise.'),
     sha256: Sha256.optional().describe('Expected sha256 of the variant (see results.json variant.sha256); a mismatch stops the run before it starts.'),
-    runtime: RuntimeName.optional().describe('Runtime for this variant; default: the suite\'s runtime.name, else the device kind\'s own. Every device of the suite must be able to host it.'),
+    runtime: RuntimeName.optional().describe(
+      "Runtime for this variant; default: the suite's runtime.name, else the device kind's own. Every device of the suite must be able to host it.",
+    ),
   })
   .superRefine((variant, ctx) => {
     if ((variant.file === undefined) === (variant.manifest === undefined)) {
