@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { budgetResult } from '../../helpers/gate-report.ts';
 import { GateReport, type BudgetResult } from '../../../harness/core/comparison.ts';
-import { gateJUnit } from '../../../harness/report/compare/junit.ts';
+import { gateJUnit } from '../../../harness/report/reporters/junit.ts';
 
 const HOSTILE = '<script>alert(1)</script> a|b "quotes" & \'apostrophes\'\nline 2 100% ::x\u0000\u001b\uFFFE';
 
