@@ -108,6 +108,10 @@ describe('each reporter writes what it should from a Report', () => {
     const all = /(\d+) of (\d+) comparisons/.exec(every.printed.join('\n'))!;
     expect(Number(all[1])).toBe(report.gates[0]!.comparisons.length);
     expect(Number(all[1])).toBeGreaterThan(changed);
+
+    const two = capture('verdict-two');
+    await REPORTERS.verdict.write({ ...report, runs: [report.runs[0]!, report.runs[0]!], gates: [report.gates[0]!, { ...report.gates[0]!, candidate: { runId: 'again', file: 'again/results.json' } }] }, two.out);
+    expect(two.printed.join('\n').split('\n').filter((l) => l.startsWith('run ') || /^(PASS|FAIL): /.test(l))).toEqual(['run cand:', 'FAIL: 1 budget check(s) at level error failed', 'run again:', 'FAIL: 1 budget check(s) at level error failed']);
   });
 
   it('json: report.json parses back as the Report it was written from', async () => {

@@ -47,6 +47,8 @@ export const verdictReporter = {
   name: 'verdict',
   description: 'the gate on the terminal: PASS or FAIL, each budget check, the comparisons that changed (all with --all) and the measurement warnings',
   async write(report, out) {
-    out.print(report.gates.map((gate) => gateConsole(gate, { all: out.all })).join('\n\n'));
+    // Several runs: each gate is headed by its run, as the console reporter heads its tables.
+    const heading = (gate: GateReport) => (report.gates.length > 1 ? `${oneLine(`run ${gate.candidate.runId}:`)}\n` : '');
+    out.print(report.gates.map((gate) => `${heading(gate)}${gateConsole(gate, { all: out.all })}`).join('\n\n'));
   },
 } satisfies Reporter<'verdict'>;
