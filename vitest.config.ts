@@ -8,7 +8,9 @@ import { defineConfig } from 'vitest/config';
 const INTEGRATION = [
   'test/cli/**/*.test.ts',
   'test/devices/**/*.test.ts',
-  'test/run/**/*.test.ts',
+  'test/execute/broken-variant.test.ts',
+  'test/execute/retries.test.ts',
+  'test/execute/scheduler.test.ts',
   'test/runner/**/*.test.ts',
   'test/scripts/**/*.test.ts',
   'test/baselines/**/*.test.ts',

@@ -19,7 +19,7 @@ import type { Comparison } from '../harness/core/comparison.ts';
 import { floatTensor, model, node, tensorValue, writeModel } from '../harness/onnx/build.ts';
 import { onnx } from '../harness/onnx/proto.ts';
 import { buildPlan, type RunPlan } from '../harness/plan/plan.ts';
-import { executePlan } from '../harness/run.ts';
+import { executePlan } from '../harness/execute/execute-plan.ts';
 import type { Results } from '../harness/core/results.ts';
 import { wilsonInterval } from '../harness/stats/wilson.ts';
 import { gaussian, seededRandom } from './demo/random.ts';

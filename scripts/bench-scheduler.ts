@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { sshDriver } from '../harness/devices/ssh.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
 import { resultsWriter } from '../harness/results/write-results.ts';
-import { executePlan } from '../harness/run.ts';
+import { executePlan } from '../harness/execute/execute-plan.ts';
 import { runScheduled } from '../harness/schedule/scheduler.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { latencies, results } from '../test/helpers/results.ts';

@@ -6,6 +6,9 @@
  * Imports of types count too: a type import is still a dependency of the design.
  *
  *   node --import tsx scripts/check-import-cycles.ts [--graph]
+ *
+ * Exits 1 when there is a cycle (`npm test` runs it as `npm run check:cycles`); --graph also prints every
+ * folder's outgoing edges.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';

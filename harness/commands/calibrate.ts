@@ -8,7 +8,7 @@ import { atomicWrite } from '../files/atomic-write.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { cellResult, type RunnerRun } from '../results/cell-result.ts';
 import type { CellResult } from '../core/results.ts';
-import { answerReader } from '../run.ts';
+import { answerReader } from '../execute/answer-reader.ts';
 import { configOptions, log } from './common.ts';
 import { print } from '../report/terminal-text.ts';
 

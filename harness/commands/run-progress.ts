@@ -1,6 +1,7 @@
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
-import type { RunProgress, RunSchedule } from '../run.ts';
+import type { RunProgress } from '../execute/run-progress.ts';
+import type { RunSchedule } from '../schedule/run-schedule.ts';
 import type { CellResult } from '../core/results.ts';
 import { formatDuration } from '../schedule/eta.ts';
 import { ProgressTracker } from '../schedule/progress.ts';

@@ -131,6 +131,8 @@ function problemOf(issue: z.core.$ZodIssue): string {
   return `must be ${expected}, got ${describeValue(issue.input)}`;
 }
 
+const nestedMessages = (issues: readonly z.core.$ZodIssue[]) => issues.map((i) => i.message).join('; ');
+
 const SHOWN_KEYS = 10;
 const listKeys = (keys: string[]) => keys.slice(0, SHOWN_KEYS).map((k) => JSON.stringify(k)).join(', ') + (keys.length > SHOWN_KEYS ? ` and ${keys.length - SHOWN_KEYS} more` : '');
 
@@ -174,7 +176,13 @@ function defaultFix(issue: z.core.$ZodIssue): string {
     case 'custom':
       // A refinement may carry its own fix: .refine(check, { message, params: { fix } }).
       return typeof issue.params?.fix === 'string' ? issue.params.fix : 'change the value so it is unique and valid';
-    default:
-      return 'see the JSON Schema in schemas/ for the allowed values';
+    case 'not_multiple_of':
+      return `use a multiple of ${String(issue.divisor)}`;
+    case 'invalid_union':
+      return 'change it to one of the forms the JSON Schema in schemas/ allows here';
+    case 'invalid_key':
+      return `rename the key: ${nestedMessages(issue.issues)}`;
+    case 'invalid_element':
+      return `change the element: ${nestedMessages(issue.issues)}`;
   }
 }

@@ -46,8 +46,30 @@ export const RouterSweepSchema = z.strictObject({
   note: z.string(),
 });
 
-/** A scorer that could not run for this cell, and why (never a silent gap). */
-const Unscored = z.strictObject({ scorer: z.string(), reason: z.string() });
+/** The scorers, each a file under harness/scoring/scorers/ and a row of harness/scoring/registry.ts. */
+export const ScorerName = z.enum(['agreement', 'hallucination', 'outOfDomain', 'fidelity', 'router']);
+export type ScorerName = z.infer<typeof ScorerName>;
+
+/**
+ * What a scorer reads about a cell, gathered once per cell before any scorer runs:
+ * - answers: the variant's text answer per example;
+ * - baselineAnswers: the baseline's answer per example (recorded, openai-compatible, or the reference variant's);
+ * - labels: the expected label per example (the dataset's "label", else the baseline's answer);
+ * - inputTexts: the dataset's "text" per example;
+ * - outOfDomainSet: the examples whose expected label is one of classification.abstainLabels;
+ * - referenceOutputs: the fidelity reference variant's outputs on the same device;
+ * - logits: the class or first-token distribution per example.
+ */
+export const ScorerInput = z.enum(['answers', 'baselineAnswers', 'labels', 'inputTexts', 'outOfDomainSet', 'referenceOutputs', 'logits']);
+export type ScorerInput = z.infer<typeof ScorerInput>;
+
+/**
+ * A scorer that could not run for this cell, and why (never a silent gap).
+ * `missing` names the inputs that were not there; results written before it
+ * existed have none, so it stays optional.
+ */
+export const Unscored = z.strictObject({ scorer: ScorerName, reason: z.string(), missing: z.array(ScorerInput).optional() });
+export type Unscored = z.infer<typeof Unscored>;
 
 /** Quality of one cell against its baseline and its reference variant. */
 export const Quality = z.strictObject({

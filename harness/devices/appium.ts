@@ -11,13 +11,14 @@ import { isAlive } from '../system/processes.ts';
 import type { AppiumDeviceSpec } from '../core/device-spec.ts';
 import type { RunnerEvent } from '../core/runner-protocol.ts';
 import { adbReverse, describeDeviceState, readDeviceState, rendererPeak, type AndroidShell } from './appium/android.ts';
-import { remoteCredentials, serverName, sessionCapabilities } from './appium/capabilities.ts';
+import { remoteCredentials, secretEnvOf, serverName, sessionCapabilities } from './appium/capabilities.ts';
 import { runPageCell, unlessStopped } from './browser/page-cell.ts';
 import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
 import { startPageServer } from './browser/page-server.ts';
 import { rendererMemory, unmeasuredMemory, type PageMemory } from './browser/renderer.ts';
 import { onnxruntimeWebVersion, pageJobFor, runnerRoutes } from './browser/routes.ts';
 import type { DeviceDriver } from './driver.ts';
+import { appiumPlacement } from './appium/placement.ts';
 import type { DeviceFacts } from '../core/device-facts.ts';
 import { hostFacts } from './local.ts';
 
@@ -37,6 +38,8 @@ const QUIT_TIMEOUT_MS = 15_000;
  */
 export const appiumDriver: DeviceDriver<Spec> = {
   kind: 'appium',
+  placement: appiumPlacement,
+  secretEnv: secretEnvOf,
 
   async facts(spec) {
     if (spec.platform === 'chromium' && spec.server === 'local') {

@@ -11,6 +11,7 @@ import { startPageServer } from './browser/page-server.ts';
 import { rendererMemory } from './browser/renderer.ts';
 import { onnxruntimeWebVersion, pageJobFor, runnerRoutes } from './browser/routes.ts';
 import type { DeviceDriver } from './driver.ts';
+import { browserPlacement } from './browser/placement.ts';
 import { hostFacts } from './local.ts';
 
 type Spec = z.infer<typeof BrowserDeviceSpec>;
@@ -25,6 +26,7 @@ const binariesOf = (spec: Spec) => ({ chromium: spec.chromium ?? CHROMIUM_BINARY
  */
 export const browserDriver: DeviceDriver<Spec> = {
   kind: 'browser',
+  placement: browserPlacement,
 
   async facts(spec) {
     const host = await hostFacts();

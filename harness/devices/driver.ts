@@ -2,6 +2,7 @@ import type { DeviceSpec } from '../core/device-spec.ts';
 import type { RunnerEvent, RunnerJob } from '../core/runner-protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
 import type { DeviceFacts } from '../core/device-facts.ts';
+import type { DevicePlacement } from './placement.ts';
 
 export interface CellContext {
   timeoutMs: number;
@@ -13,6 +14,14 @@ export interface CellContext {
 /** How edgebench reaches one kind of device. Registered in registry.ts. */
 export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
   readonly kind: S['kind'];
+  /** What the device holds and offers while it runs: read by the scheduler, the shards and the probes. */
+  readonly placement: DevicePlacement<S>;
+  /**
+   * Environment variables holding the device's secrets (a farm's URL or
+   * credentials): declared when the run is planned, so no runner process
+   * inherits them and no output shows their values.
+   */
+  secretEnv?(spec: S): string[];
   /** Facts recorded with every result from this device. */
   facts(spec: S): Promise<DeviceFacts>;
   /** Why the device cannot run cells right now (missing tools, no permission), or undefined when it can. */

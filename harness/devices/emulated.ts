@@ -5,6 +5,7 @@ import { spawnRunner, unavailableOutcome } from '../runner/spawn.ts';
 import { CgroupSettingError, createCellCgroup, describeLimits, insideCgroup, removeStaleCgroups, type CgroupLimits } from './cgroups/cell-cgroup.ts';
 import { detectCgroups } from './cgroups/detect.ts';
 import type { DeviceDriver } from './driver.ts';
+import { emulatedPlacement } from './emulated/placement.ts';
 import { hostFacts } from './local.ts';
 
 type Spec = z.infer<typeof EmulatedDeviceSpec>;
@@ -22,6 +23,7 @@ let staleRemoved = false;
  */
 export const emulatedDriver: DeviceDriver<Spec> = {
   kind: 'emulated',
+  placement: emulatedPlacement,
 
   async facts(spec) {
     const host = await hostFacts();

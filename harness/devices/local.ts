@@ -4,11 +4,13 @@ import type { LocalDeviceSpec } from '../core/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner } from '../runner/spawn.ts';
 import type { DeviceDriver } from './driver.ts';
+import { localPlacement } from './local/placement.ts';
 import type { DeviceFacts } from '../core/device-facts.ts';
 
 /** The machine edgebench runs on: each cell is a fresh Node.js child process. */
 export const localDriver: DeviceDriver<z.infer<typeof LocalDeviceSpec>> = {
   kind: 'local',
+  placement: localPlacement,
 
   facts: hostFacts,
 

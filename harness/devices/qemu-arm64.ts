@@ -3,10 +3,11 @@ import type { QemuArm64DeviceSpec } from '../core/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner, unavailableOutcome } from '../runner/spawn.ts';
 import type { DeviceDriver } from './driver.ts';
+import { qemuArm64Placement } from './qemu-arm64/placement.ts';
 import { hostFacts } from './local.ts';
-import { cpuView } from './qemu/cpu-view.ts';
-import { findQemu, type QemuBinary } from './qemu/qemu-binary.ts';
-import { findSysroot, setupCommandFor, type Sysroot } from './qemu/sysroot.ts';
+import { cpuView } from './qemu-arm64/cpu-view.ts';
+import { findQemu, type QemuBinary } from './qemu-arm64/qemu-binary.ts';
+import { findSysroot, setupCommandFor, type Sysroot } from './qemu-arm64/sysroot.ts';
 
 type Spec = z.infer<typeof QemuArm64DeviceSpec>;
 
@@ -19,6 +20,7 @@ type Spec = z.infer<typeof QemuArm64DeviceSpec>;
  */
 export const qemuArm64Driver: DeviceDriver<Spec> = {
   kind: 'qemu-arm64',
+  placement: qemuArm64Placement,
 
   async facts(spec) {
     const host = await hostFacts();

@@ -5,6 +5,7 @@ import { DeviceProblem, SshConnection, type SshSpec } from './ssh/connection.ts'
 import { manifestOf, pushFiles, runtimeFiles, variantFiles, type CachedFile, type PushReport } from './ssh/push.ts';
 import { resolveHome, shellWord } from './ssh/quote.ts';
 import type { CellContext, DeviceDriver } from './driver.ts';
+import { sshPlacement } from './ssh/placement.ts';
 
 /** Exit status of the run command when the board's cached files fail their sha256 check; they are pushed again. */
 const VERIFY_FAILED_STATUS = 86;
@@ -135,6 +136,7 @@ function constraintsOf(spec: SshSpec): string | undefined {
  */
 export const sshDriver: DeviceDriver<SshSpec> = {
   kind: 'ssh',
+  placement: sshPlacement,
 
   async facts(spec) {
     const board = await boardOf(spec);

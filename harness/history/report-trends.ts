@@ -1,6 +1,6 @@
-import type { Trends, TrendSeries, TrendPoint, TrendChangePoint } from '../core/trends.ts';
+import type { Trends } from '../core/trends.ts';
 import { METRICS } from '../compare/metrics.ts';
-import { METRIC_NAMES, MetricName } from '../core/budget.ts';
+import { METRIC_NAMES } from '../core/budget.ts';
 import type { Results } from '../core/results.ts';
 import { historyEntries, type HistoryEntry } from './store.ts';
 import { seriesKey, seriesOf, stepsIn } from './trends.ts';

@@ -9,6 +9,7 @@ import type { Suite } from '../core/suite.ts';
 import { ModelFileError } from '../onnx/model-file.ts';
 import type { RunnerExample } from '../core/runner-protocol.ts';
 import { declareSecretEnv } from '../secrets/secret-env.ts';
+import { driverFor } from '../devices/registry.ts';
 import { loadDataset, type Dataset } from './dataset.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';
 import { readPublicKeys, verifyBundle } from '../integrity/bundle-signature.ts';
@@ -113,7 +114,7 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
   const baselineAnswers = suite.baseline?.provider === 'recorded' ? recordedAnswers(dataset, suite.baseline.field, errors) : undefined;
   // Known before any device runs, so no runner process inherits them, whether or not the baseline is fetched in this process.
   if (suite.baseline?.provider === 'openai-compatible') [suite.baseline.baseUrlEnv, suite.baseline.apiKeyEnv].forEach(declareSecretEnv);
-  for (const device of devices) if (device.kind === 'appium' && device.server !== 'local') [device.server.urlEnv, device.server.usernameEnv, device.server.accessKeyEnv].forEach((name) => name && declareSecretEnv(name));
+  for (const device of devices) driverFor(device).secretEnv?.(device).forEach(declareSecretEnv);
   const datasetFile = relative(process.cwd(), dataset.file);
   const planned: PlannedVariant[] = [];
   for (const [index, variant] of variants.entries()) {

@@ -1,4 +1,5 @@
 import type { DeviceSpec } from '../core/device-spec.ts';
+import { placementOf } from '../devices/registry.ts';
 import type { RunPlan } from './plan.ts';
 
 /** `--shard 2/4`: the second of four CI jobs. */
@@ -15,36 +16,15 @@ export function parseShard(text: string): Shard | undefined {
 }
 
 /**
- * How much slower than this machine a device kind runs a cell, roughly: a
- * weight for balancing shards, not a measurement. Emulation costs the most;
- * a quota of a core costs its inverse.
- */
-function deviceWeight(device: DeviceSpec): number {
-  switch (device.kind) {
-    case 'qemu-arm64':
-      return 40;
-    case 'emulated':
-      return 1 / Math.min(1, device.cpuQuota ?? 1);
-    case 'browser':
-      return 3 * device.cpuThrottling + 3;
-    case 'appium':
-      return 3 * device.cpuThrottling + 4;
-    case 'ssh':
-      return 3;
-    case 'local':
-      return 1;
-  }
-}
-
-/**
  * The expected cost of a device's row of the matrix: its variants' weights
  * (bytes on disk, a proxy for the compute of dense models) times the
- * iterations and processes each runs, times the device's weight.
+ * iterations and processes each runs, times the device's shard weight (how
+ * much slower than a local process its kind runs a cell: its placement's).
  */
 export function deviceCost(plan: Pick<RunPlan, 'suite' | 'variants'>, device: DeviceSpec, repeats: number): number {
   const perProcess = plan.suite.warmup + plan.suite.iterations;
   const bytes = plan.variants.reduce((sum, v) => sum + Math.max(v.variant.diskBytes, 1), 0);
-  return deviceWeight(device) * repeats * perProcess * bytes;
+  return placementOf(device).shardWeight(device) * repeats * perProcess * bytes;
 }
 
 /**

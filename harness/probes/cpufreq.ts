@@ -44,7 +44,7 @@ export const cpufreqProbe: ProbeFactory<'throttling'> = ({ files }) => {
   }
 
   return {
-    async start(atMs) {
+    async start() {
       const cpus = (await files.list(CPU_DIR)).filter((name) => /^cpu\d+$/.test(name)).map((name) => Number(name.slice(3)));
       for (const cpu of cpus.sort((a, b) => a - b)) {
         const maxKHz = await readNumber(files, `${CPU_DIR}/cpu${cpu}/cpufreq/cpuinfo_max_freq`);

@@ -1,4 +1,4 @@
-import type { DeviceKind, DeviceSpec } from '../core/device-spec.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
 import { DEFAULT_PROBE_ROOT } from '../core/probe-options.ts';
 import { batteryProbe } from './battery.ts';
 import { cpufreqProbe } from './cpufreq.ts';
@@ -6,11 +6,12 @@ import { cpuTimeEstimateProbe } from './cpu-time-estimate.ts';
 import { externalMeterProbe } from './external-meter.ts';
 import { hostFiles } from './files.ts';
 import { hwmonProbe, hwmonSensors } from './hwmon.ts';
-import type { AndroidShell } from '../devices/appium/android.ts';
+import { adbShell, type AndroidShell } from '../devices/appium/android.ts';
+import { placementOf } from '../devices/registry.ts';
 import { androidThermalProbe } from './android.ts';
 import type { DeviceFiles, ProbeFactory, ProbeReadings } from './probe.ts';
 import { raplProbe } from './rapl.ts';
-import { appiumFiles, appiumShell, boardFiles } from './remote-files.ts';
+import { adbPhoneFiles, boardFiles } from './remote-files.ts';
 import { readOnce } from './temperature.ts';
 import { thermalZoneSensors, thermalZonesProbe } from './thermal-zones.ts';
 
@@ -60,32 +61,36 @@ export const PROBE_ORDER = {
   throttling: ['cpufreq'],
 } as const satisfies { [M in keyof ProbeReadings]: readonly ProbeName[] };
 
-const onHost = (spec: DeviceSpec): DeviceFiles => hostFiles(spec.probes?.root ?? DEFAULT_PROBE_ROOT);
-
 /**
- * Where each device kind's probes read: this machine's files for devices that
- * run on it, or why a device's files cannot be read from here.
+ * The device's files for the probes, where its placement says its sensors
+ * are (harness/devices/<kind>/placement.ts), or why they cannot be read from here.
  */
-export const probeFiles = {
-  local: (spec) => onHost(spec),
-  emulated: (spec) => onHost(spec),
-  // The emulated board is this machine running qemu: its energy and heat are this machine's.
-  'qemu-arm64': (spec) => onHost(spec),
-  browser: (spec) => onHost(spec),
-  appium: (spec) => (spec.platform === 'chromium' && spec.server === 'local' ? onHost(spec) : appiumFiles(spec)),
-  ssh: (spec) => boardFiles(spec),
-} as const satisfies { [K in DeviceKind]: (spec: Extract<DeviceSpec, { kind: K }>) => DeviceFiles | string };
-
 export function filesFor(device: DeviceSpec): DeviceFiles | string {
-  return (probeFiles[device.kind] as (spec: DeviceSpec) => DeviceFiles | string)(device);
+  const source = placementOf(device).sensors(device);
+  const root = device.probes?.root ?? DEFAULT_PROBE_ROOT;
+  switch (source.on) {
+    case 'host':
+      return hostFiles(root);
+    case 'ssh-board':
+      return boardFiles(source.board);
+    case 'adb-phone':
+      return adbPhoneFiles(device, source.serial);
+    case 'none':
+      return source.reason;
+    default:
+      return unreachable(source);
+  }
 }
 
 /** A shell on the device for probes that run commands there (a local Android phone's, over adb); undefined for every other device. */
 export function shellFor(device: DeviceSpec): AndroidShell | undefined {
-  if (device.kind !== 'appium' || device.platform !== 'android') return undefined;
-  const shell = appiumShell(device);
-  return typeof shell === 'string' ? undefined : shell;
+  const source = placementOf(device).sensors(device);
+  return source.on === 'adb-phone' ? adbShell(source.serial) : undefined;
 }
+
+const unreachable = (source: never): never => {
+  throw new Error(`no probe files for sensors on ${JSON.stringify(source)}`);
+};
 
 /** The device's hottest CPU sensor now (thermal zones, else hwmon), for the thermal gate; or why there is none. */
 export async function temperatureNow(files: DeviceFiles | string): Promise<{ celsius: number; sensor: string } | { unavailable: string }> {

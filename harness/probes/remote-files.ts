@@ -1,16 +1,12 @@
-import type { z } from 'zod';
-import type { AppiumDeviceSpec } from '../core/device-spec.ts';
+import type { DeviceSpec } from '../core/device-spec.ts';
 import { DEFAULT_PROBE_ROOT } from '../core/probe-options.ts';
 import { adbShell, type AndroidShell } from '../devices/appium/android.ts';
-import { serverName } from '../devices/appium/capabilities.ts';
 import { boardConnection } from '../devices/ssh.ts';
 import type { SshSpec } from '../devices/ssh/connection.ts';
 import { shellWord } from '../devices/ssh/quote.ts';
 import type { DeviceFiles } from './probe.ts';
 import { RemoteReader } from './remote-reader.ts';
 import { READER_SCRIPT, snapshotFiles } from './snapshot-files.ts';
-
-type AppiumSpec = z.infer<typeof AppiumDeviceSpec>;
 
 /** How long one read of the board's files may take before the sample is given up (the sampler skips ticks meanwhile). */
 const BOARD_READ_EXTRA_SECONDS = 5;
@@ -76,27 +72,10 @@ export function phoneFiles(shell: AndroidShell, where: string, root: string): De
 }
 
 /**
- * The shell the probes use on an Appium device, or why there is none. A local
- * phone is reached with `adb -s <udid> shell`, not through the Appium session:
- * the probes start before the cell opens its session and the thermal gate
- * reads the phone between cells, when no session exists; adb is what Appium's
- * mobile: shell runs underneath anyway, so nothing is lost but a hop. A
- * remote farm's phone is on another machine's USB: no adb reaches it from
- * here, and farms that offer mobile: shell at all offer it only inside a session.
+ * A local phone's files over `adb -s <serial> shell` (where its placement
+ * says its sensors are), one reader for the whole run.
  */
-export function appiumShell(spec: AppiumSpec): AndroidShell | string {
-  if (spec.platform === 'ios') return 'an iPhone gives no shell that can read its sensors, so its energy and temperatures are not sampled';
-  if (spec.platform !== 'android') return `the browser runs on a machine behind ${serverName(spec)}: edgebench cannot read its sensors`;
-  if (spec.server !== 'local') return `the phone is on a device farm behind ${serverName(spec)}: its USB is not this machine's, so adb cannot reach it, and farms give no shell outside a session; its sensors are not sampled`;
-  const udid = spec.capabilities['appium:udid'];
-  if (typeof udid !== 'string') return 'its sensors are read over adb, which needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)';
-  return adbShell(udid);
-}
-
-/** An Appium device's files for the probes: a local phone's over adb, or why they cannot be read. */
-export function appiumFiles(spec: AppiumSpec): DeviceFiles | string {
-  const shell = appiumShell(spec);
-  if (typeof shell === 'string') return shell;
+export function adbPhoneFiles(spec: DeviceSpec, serial: string): DeviceFiles {
   const root = spec.probes?.root ?? DEFAULT_PROBE_ROOT;
-  return onceFor(spec, () => phoneFiles(shell, `phone ${spec.id} over adb (${String(spec.capabilities['appium:udid'])})${root === DEFAULT_PROBE_ROOT ? '' : `, files under ${root}`}`, root));
+  return onceFor(spec, () => phoneFiles(adbShell(serial), `phone ${spec.id} over adb (${serial})${root === DEFAULT_PROBE_ROOT ? '' : `, files under ${root}`}`, root));
 }

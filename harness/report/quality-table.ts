@@ -1,6 +1,7 @@
 import { metricValue } from '../core/metric.ts';
 import type { Results } from '../core/results.ts';
 import { oneLine } from './terminal-text.ts';
+import { unscoredNotes } from './unscored-note.ts';
 
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 const interval = (ci: { lower: number; upper: number }) => `[${percent(ci.lower)}, ${percent(ci.upper)}]`;
@@ -34,6 +35,6 @@ export function qualityTable(results: Results): string {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const notes = scored.flatMap((c) => (c.quality?.unscored ?? []).map((u) => `  ${c.deviceId} / ${c.variant.name}: ${u.scorer} not scored: ${u.reason}`));
+  const notes = unscoredNotes([results]).map((note) => `  ${note}`);
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].map(oneLine).join('\n');
 }

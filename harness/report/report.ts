@@ -1,6 +1,6 @@
 import { REPORT_SCHEMA_VERSION, type Report } from '../core/report.ts';
 import { compareToReference, referenceVariant } from '../compare/compare-variants.ts';
-import { Comparison, GateReport } from '../core/comparison.ts';
+import { GateReport } from '../core/comparison.ts';
 import { Trends } from '../core/trends.ts';
 import { Results } from '../core/results.ts';
 import { TOOL_VERSION } from '../version.ts';

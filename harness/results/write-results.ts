@@ -32,8 +32,17 @@ export interface ResultsWriter {
  * take at most `busyShare` of the time: the journal already holds every
  * process durably, and results.json only follows it. `flush` writes at once.
  */
-export function resultsWriter(file: string, options: { busyShare?: number; createFolder?: boolean } = {}): ResultsWriter {
+/** The writer's clock: wall time in ms and a wait; tests hand in a clock of their own. */
+export interface WriterClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const wallClock: WriterClock = { now: () => performance.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+
+export function resultsWriter(file: string, options: { busyShare?: number; createFolder?: boolean; clock?: WriterClock } = {}): ResultsWriter {
   const busyShare = options.busyShare ?? 0.2;
+  const clock = options.clock ?? wallClock;
   // Every write joins one chain, so no two ever run at once.
   let tail: Promise<void> = Promise.resolve();
   let waiting: Promise<void> | undefined;
@@ -41,14 +50,15 @@ export function resultsWriter(file: string, options: { busyShare?: number; creat
   const enqueue = (results: Results, spaced: boolean) => {
     const next = tail
       .catch(() => undefined)
-      .then(() => (spaced ? new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt - performance.now()))) : undefined))
+      .then(() => (spaced ? clock.sleep(Math.max(0, readyAt - clock.now())) : undefined))
       .then(async () => {
         if (waiting === next) waiting = undefined;
-        const began = performance.now();
+        const began = clock.now();
         try {
           await writeResults(file, results, { createFolder: options.createFolder ?? true });
         } finally {
-          readyAt = performance.now() + (performance.now() - began) * (1 / busyShare - 1);
+          const ended = clock.now();
+          readyAt = ended + (ended - began) * (1 / busyShare - 1);
         }
       });
     tail = next;

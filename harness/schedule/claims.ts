@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { DeviceSpec } from '../core/device-spec.ts';
 import { DEFAULT_SCHEDULING, type Scheduling } from '../core/scheduling.ts';
 import type { SchedulingRecord } from '../core/results.ts';
+import { placementOf } from '../devices/registry.ts';
 
 /**
  * What a device holds while one of its runner processes runs. The scheduler
@@ -14,63 +15,33 @@ import type { SchedulingRecord } from '../core/results.ts';
  *  - `board:<host>:<port>` or `phone:<udid>`, room for one: devices.yaml
  *    entries that are the same SSH board or USB phone take turns;
  *  - `run`, room for one, claimed by every device when scheduling.parallel is false.
+ * Which cores and which shared hardware a device holds is its kind's
+ * placement (harness/devices/<kind>/placement.ts); this file knows no kind.
  */
 export interface DeviceClaims {
   deviceId: string;
   resources: string[];
 }
 
-/** Where a device's runner computes: this machine's cores (which ones), or elsewhere. */
-export function hostCoresOf(device: DeviceSpec, coreCount = availableParallelism()): number[] | undefined {
-  const all = () => Array.from({ length: coreCount }, (_, core) => core);
-  switch (device.kind) {
-    case 'emulated':
-      return device.cpus;
-    case 'local':
-    case 'qemu-arm64':
-    case 'browser':
-      return all();
-    case 'appium':
-      // Only the Chromium of this machine runs here; a phone or a farm computes on its own hardware.
-      return device.server === 'local' && device.platform === 'chromium' ? all() : undefined;
-    case 'ssh':
-      return undefined;
-  }
-}
-
-/** The remote endpoint a device's sessions count against, and its limit, when devices.yaml gives one. */
-function endpointOf(device: DeviceSpec): string | undefined {
-  if (device.kind !== 'appium' || device.server === 'local') return undefined;
-  return device.server.url ?? `$${device.server.urlEnv}`;
-}
-
-/**
- * The remote machine a device computes on, when devices.yaml can name it: two
- * entries for one board (its big and its little cores) or for one phone are
- * one device to the scheduler.
- */
-function remoteHardwareOf(device: DeviceSpec): string | undefined {
-  if (device.kind === 'ssh') return `board:${device.host}:${device.port ?? 22}`;
-  const udid = device.kind === 'appium' && device.server === 'local' && device.platform !== 'chromium' ? device.capabilities['appium:udid'] : undefined;
-  return typeof udid === 'string' ? `phone:${udid}` : undefined;
+/** This machine's cores a device's runner computes on, as `core:<n>` claims need them; none for a device that computes elsewhere. */
+function hostCoresOf(device: DeviceSpec, coreCount: number): readonly number[] {
+  const cores = placementOf(device).hostCores(device);
+  if (cores === 'none') return [];
+  return cores === 'all' ? Array.from({ length: coreCount }, (_, core) => core) : cores;
 }
 
 export function claimsOf(devices: readonly DeviceSpec[], scheduling: Scheduling = DEFAULT_SCHEDULING, coreCount = availableParallelism()): { claims: Map<string, DeviceClaims>; capacity: (resource: string) => number; record: Pick<SchedulingRecord, 'policy' | 'note' | 'shared'> } {
+  // A resource's capacity is the least any entry gives it; one no entry limits is not claimed at all.
   const limits = new Map<string, number>();
-  for (const device of devices) {
-    const endpoint = endpointOf(device);
-    if (endpoint && device.kind === 'appium' && device.server !== 'local' && device.server.concurrency !== undefined) limits.set(`endpoint:${endpoint}`, device.server.concurrency);
-  }
+  const hardware = new Map(devices.map((device) => [device.id, placementOf(device).sharedHardware(device)]));
+  for (const { resource, capacity } of [...hardware.values()].flat()) if (capacity !== undefined) limits.set(resource, Math.min(capacity, limits.get(resource) ?? Infinity));
   const claims = new Map<string, DeviceClaims>();
   for (const device of devices) {
     const resources = [`device:${device.id}`];
     if (!scheduling.parallel) resources.push('run');
     const cores = hostCoresOf(device, coreCount);
-    if (cores) resources.push(...(scheduling.hostDevices === 'exclusive' ? ['host'] : cores.map((core) => `core:${core}`)));
-    const endpoint = endpointOf(device);
-    if (endpoint && limits.has(`endpoint:${endpoint}`)) resources.push(`endpoint:${endpoint}`);
-    const hardware = remoteHardwareOf(device);
-    if (hardware) resources.push(hardware);
+    if (cores.length > 0) resources.push(...(scheduling.hostDevices === 'exclusive' ? ['host'] : cores.map((core) => `core:${core}`)));
+    for (const { resource } of hardware.get(device.id)!) if (limits.has(resource) && !resources.includes(resource)) resources.push(resource);
     claims.set(device.id, { deviceId: device.id, resources });
   }
   const capacity = (resource: string) => limits.get(resource) ?? 1;

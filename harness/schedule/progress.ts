@@ -1,4 +1,4 @@
-import type { RunSchedule } from '../run.ts';
+import type { RunSchedule } from './run-schedule.ts';
 import { etaMs, type DeviceLoad } from './eta.ts';
 
 /** Per device: processes finished out of planned, what runs now, and the run's ETA; what both progress displays show. */

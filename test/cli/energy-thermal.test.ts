@@ -39,7 +39,7 @@ describe('energy and thermal through the real CLI', () => {
     expect(reasonOf('throttlingEvents')).toContain('no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine');
     // The default gate found no sensor and did not wait.
     expect(cell.thermal).toMatchObject({ where: 'this machine', gating: 'no-sensor', throttling: 'unknown', probeCost: { samples: 0 } });
-    for (const r of cell.repeats!) expect(r.probes!.gate.waitedMs).toBeLessThan(1000);
+    for (const r of cell.repeats!) expect(r.probes!.gate.waitedMs).toBeLessThan(10_000);
     // The runner reported its timed phase, so a probe would have had a window to measure over.
     expect(cell.repeats![0]!.probes!.timedWindowMs!.end).toBeGreaterThan(cell.repeats![0]!.probes!.timedWindowMs!.start);
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDriver } from '../../harness/devices/local.ts';
 import { qemuArm64Driver } from '../../harness/devices/qemu-arm64.ts';
-import { findQemu } from '../../harness/devices/qemu/qemu-binary.ts';
-import { findSysroot } from '../../harness/devices/qemu/sysroot.ts';
+import { findQemu } from '../../harness/devices/qemu-arm64/qemu-binary.ts';
+import { findSysroot } from '../../harness/devices/qemu-arm64/sysroot.ts';
 import { quantizeModel } from '../../harness/quantize/quantize.ts';
 import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
 import type { RunnerOutcome } from '../../harness/runner/spawn.ts';

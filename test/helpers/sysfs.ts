@@ -38,8 +38,11 @@ export async function sysfsCopy(machine: string): Promise<SysfsTree> {
     energyCounter(path, { watts, startUj, rangeUj = Number.POSITIVE_INFINITY, everyMs = 5 }) {
       const origin = performance.now();
       let writing: Promise<void> = Promise.resolve();
-      // W = J/s = 1000 µJ/ms.
-      const timer = setInterval(() => (writing = writing.then(() => write(path, String(Math.round(startUj + watts * 1000 * (performance.now() - origin)) % rangeUj)))), everyMs);
+      // Each write waits for the one before; stop() awaits the chain, so a failed write surfaces there.
+      const timer = setInterval(() => {
+        // W = J/s = 1000 µJ/ms.
+        writing = writing.then(() => write(path, String(Math.round(startUj + watts * 1000 * (performance.now() - origin)) % rangeUj)));
+      }, everyMs);
       return {
         async stop() {
           clearInterval(timer);

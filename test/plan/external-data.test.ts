@@ -4,7 +4,7 @@ import { inspectModel, ModelFileError } from '../../harness/onnx/model-file.ts';
 import { sha256File } from '../../harness/files/hash.ts';
 import { buildPlan } from '../../harness/plan/plan.ts';
 import { variantChanged } from '../../harness/plan/verify-variant.ts';
-import { executePlan } from '../../harness/run.ts';
+import { executePlan } from '../../harness/execute/execute-plan.ts';
 import { writeHiddenExternalData } from '../helpers/models.ts';
 import { DEVICES_YAML, suiteYaml, tempProject, type TempProject } from '../helpers/project.ts';
 

@@ -5,6 +5,7 @@ import { ConfigErrors } from '../../harness/config/errors.ts';
 import { sha256File } from '../../harness/files/hash.ts';
 import { buildPlan } from '../../harness/plan/plan.ts';
 import { quantizeModel } from '../../harness/quantize/quantize.ts';
+import { isSecretEnv } from '../../harness/secrets/secret-env.ts';
 import { datasetLines, smallProject, suiteYaml, writeSmallModel, type TempProject } from '../helpers/project.ts';
 
 let project: TempProject;
@@ -123,6 +124,19 @@ describe('buildPlan', () => {
     const messages = await planErrors();
     expect(messages.some((m) => m.includes('unknown device kind "cloud"'))).toBe(true);
     expect(messages.some((m) => m.includes('iterations'))).toBe(true);
+  });
+
+  it("declares the secret environment variables of the chosen devices' drivers before any runner starts", async () => {
+    const [user, key, other] = ['EDGEBENCH_TEST_PLAN_FARM_USER', 'EDGEBENCH_TEST_PLAN_FARM_KEY', 'EDGEBENCH_TEST_PLAN_UNCHOSEN_URL'];
+    await project.write(
+      'devices.yaml',
+      `devices:\n  - id: host\n    kind: local\n  - id: farm\n    kind: appium\n    server: { url: "https://hub.example.com/wd/hub", usernameEnv: ${user}, accessKeyEnv: ${key} }\n  - id: unchosen\n    kind: appium\n    server: { urlEnv: ${other} }\n`,
+    );
+    expect([user, key].some(isSecretEnv)).toBe(false);
+    await buildPlan({ suiteFile: project.path('suites/small.yaml'), devicesFile: project.path('devices.yaml'), deviceIds: ['host', 'farm'] });
+    expect([user, key].every(isSecretEnv)).toBe(true);
+    // Only the devices this run uses: another device's variables are not its business.
+    expect(isSecretEnv(other)).toBe(false);
   });
 
   it('rejects an unknown device id in the suite or on the command line', async () => {

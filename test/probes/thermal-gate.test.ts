@@ -58,7 +58,8 @@ describe('thermal gate', () => {
     const keeper = new ThermalGatekeeper();
     const record = await keeper.beforeRunnerProcess(DeviceSpec.parse({ id: 'host', kind: 'local' }));
     expect(record.status).toBe('no-sensor');
-    expect(record.waitedMs).toBeLessThan(200);
+    // Far below any poll a waiting gate would make (its timeout is minutes), however loaded the machine.
+    expect(record.waitedMs).toBeLessThan(10_000);
   });
 
   it('sleeps the fixed cooldown before every process of a device but its first, and takes the device\'s own gate over the suite\'s', async () => {

@@ -46,22 +46,28 @@ describe('resultsWriter spacing', () => {
   it('spaces writes so they take at most their share of the time, and flush writes the final state at once after them', async () => {
     const file = join(dir, 'spaced', 'results.json');
     // busyShare 0.25: after a write of d ms, the next waits 3d ms.
-    const write = resultsWriter(file, { busyShare: 0.25 });
     const run = results(Array.from({ length: 200 }, (_, k) => ({ deviceId: `d${k}`, variant: 'fp32', samples: latencies(300, 1, k + 1) })), { runId: 'spaced' });
-    const timeWrite = async () => {
-      const began = performance.now();
-      await write(run);
-      return performance.now() - began;
+    // A clock that moves only when read (each read is 10 ms later) or slept on: write times without the machine's load in them.
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => (now += 10),
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
     };
-    // A first write warms up serialisation; after a pause past its spacing the next one starts at once.
-    const warmUp = await timeWrite();
-    await new Promise((resolve) => setTimeout(resolve, warmUp * 4));
-    const first = await timeWrite();
-    const second = await timeWrite();
-    // The second waited three times as long as the first took, then wrote: about 4x, against 1x unspaced.
-    expect(second).toBeGreaterThan(first * 2);
+    const spacedWrite = resultsWriter(file, { busyShare: 0.25, clock });
+    await spacedWrite(run);
+    // The first write took 10 ms on this clock (began at 20, ended at 30): the next may start 3 x 10 ms after it ended.
+    expect(sleeps).toEqual([0]);
+    await spacedWrite(run);
+    expect(sleeps).toEqual([0, 20]);
+    expect(now).toBeGreaterThanOrEqual(30 + 30);
     run.status = 'complete';
-    await write.flush(run);
+    await spacedWrite.flush(run);
+    // flush does not wait.
+    expect(sleeps).toEqual([0, 20]);
     expect(Results.parse(JSON.parse(await readFile(file, 'utf8'))).status).toBe('complete');
     expect(await readdir(join(dir, 'spaced'))).toEqual(['results.json']);
   });

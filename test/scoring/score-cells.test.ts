@@ -80,6 +80,6 @@ describe('scoreCells', () => {
   it('says why a scorer could not run', () => {
     const orphan = cell('int8', [[5, 0, 0]], 'other-device');
     const quality = scoreCells([orphan], { suite, dataset, baselineAnswers: new Map([['e0', 'weather']]) }).get(orphan)!;
-    expect(quality.unscored).toContainEqual({ scorer: 'fidelity', reason: 'the reference variant "fp32" has no result on device other-device' });
+    expect(quality.unscored).toContainEqual({ scorer: 'fidelity', reason: 'the reference variant "fp32" has no result on device other-device', missing: ['referenceOutputs'] });
   });
 });

@@ -53,11 +53,17 @@ export function sessionCapabilities(spec: Spec, cell: { chromedriverPort: number
 export function remoteCredentials(spec: Spec, env: NodeJS.ProcessEnv = process.env): { url?: string; user?: string; key?: string } | { missing: string } {
   if (spec.server === 'local') return {};
   const { urlEnv, usernameEnv, accessKeyEnv } = spec.server;
-  for (const name of [urlEnv, usernameEnv, accessKeyEnv]) if (name) declareSecretEnv(name);
+  secretEnvOf(spec).forEach(declareSecretEnv);
   const unset = [urlEnv, usernameEnv, accessKeyEnv].filter((name): name is string => name !== undefined && !env[name]);
   if (unset.length) return { missing: `environment variable${unset.length > 1 ? 's' : ''} ${unset.join(' and ')} ${unset.length > 1 ? 'are' : 'is'} not set (device ${spec.id} reads its ${urlEnv && unset.includes(urlEnv) ? 'server URL' : 'credentials'} from ${unset.length > 1 ? 'them' : 'it'})` };
   if (urlEnv && !URL.canParse(env[urlEnv]!)) return { missing: `environment variable ${urlEnv} does not hold a URL (device ${spec.id} reads its server URL from it)` };
   return { url: spec.server.url ?? env[urlEnv!], ...(usernameEnv ? { user: env[usernameEnv] } : {}), ...(accessKeyEnv ? { key: env[accessKeyEnv] } : {}) };
+}
+
+/** The environment variables that hold a remote server's URL or credentials. */
+export function secretEnvOf(spec: Spec): string[] {
+  if (spec.server === 'local') return [];
+  return [spec.server.urlEnv, spec.server.usernameEnv, spec.server.accessKeyEnv].filter((name): name is string => name !== undefined);
 }
 
 /** A server as reports and logs show it: origin and path of a URL from devices.yaml, only the variable's name for one from the environment. */

@@ -1,11 +1,14 @@
 import { wilsonInterval } from '../../../stats/wilson.ts';
 import { baseConfig, type ChartBuilder } from './chart.ts';
 import { labelledCells } from './cells.ts';
+import { unscoredNotes } from '../../unscored-note.ts';
 
 /** Shares with 95% CIs: agreement with the baseline, hallucination, out-of-domain errors, top-1 agreement with the reference variant. */
 export const qualityCharts: ChartBuilder = {
   section: 'quality',
   missing: 'No quality scores: the suite has no baseline, reference variant or scorer that applies.',
+  // A scorer that could not run says why, above the charts: a missing score is never a silent gap.
+  notes: (report) => unscoredNotes(report.runs),
   build(report) {
     const rows = labelledCells(report).flatMap(({ device, variant, cell }) => {
       const q = cell.quality;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlan } from '../../harness/plan/plan.ts';
-import { executePlan } from '../../harness/run.ts';
+import { executePlan } from '../../harness/execute/execute-plan.ts';
 import { smallProject, suiteYaml, type TempProject } from '../helpers/project.ts';
 
 let project: TempProject;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshDriver } from '../../harness/devices/ssh.ts';
 import { buildPlan } from '../../harness/plan/plan.ts';
 import type { Results } from '../../harness/core/results.ts';
-import { executePlan } from '../../harness/run.ts';
+import { executePlan } from '../../harness/execute/execute-plan.ts';
 import { smallProject, suiteYaml, type TempProject } from '../helpers/project.ts';
 import { boardYaml, SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
 
@@ -31,7 +31,7 @@ async function run(name: string, devicesYaml: string): Promise<Results> {
   try {
     return (await executePlan(plan, { outDir: project.path('reports'), runId: name })).results;
   } finally {
-    await Promise.all(plan.devices.map((device) => (device.kind === 'ssh' ? sshDriver.release!(device) : undefined)));
+    await Promise.all(plan.devices.map(async (device) => (device.kind === 'ssh' ? sshDriver.release!(device) : undefined)));
   }
 }
 

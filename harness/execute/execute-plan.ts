@@ -1,0 +1,75 @@
+import { dirname, join } from 'node:path';
+import type { Results } from '../core/results.ts';
+import type { RunPlan } from '../plan/plan.ts';
+import { scheduleRuns } from '../plan/schedule.ts';
+import type { Shard } from '../plan/shard.ts';
+import { RunWriteError, type ReadJournal } from '../results/journal.ts';
+import { devicesToRun } from './devices-to-run.ts';
+import { fingerprintOf } from './fingerprint.ts';
+import { finishResults } from './finish-results.ts';
+import { MeasuredCells } from './measured-cells.ts';
+import { openJournal } from './open-journal.ts';
+import { scheduledKey } from './process-key.ts';
+import { resultsHeader } from './results-header.ts';
+import { runResultsFile } from './results-file.ts';
+import { resumedRuns } from './resume.ts';
+import { newRunId } from './run-id.ts';
+import { runProcesses } from './run-processes.ts';
+import type { RunProgress } from './run-progress.ts';
+
+export interface ExecuteOptions {
+  outDir: string;
+  runId?: string;
+  signal?: AbortSignal;
+  progress?: RunProgress;
+  repeats?: number;
+  ab?: { a: string; b: string; rounds: number };
+  /** The journal of an unfinished run, to finish. */
+  resume?: ReadJournal;
+  shard?: Shard;
+}
+
+export interface RunOutput {
+  results: Results;
+  resultsFile: string;
+}
+
+/**
+ * Runs every device x variant cell of a plan, `repeats` fresh runner processes
+ * per cell. Devices run side by side, one process at a time each, in the order
+ * scheduleRuns gives; devices that compute on this machine's cores take turns.
+ * Every runner event is appended to the run's journal as it arrives, and
+ * results.json is rewritten atomically after every process, so whatever was
+ * measured survives a crash or Ctrl-C. With `resume` (the journal of an
+ * unfinished run), the processes it holds are kept and only the rest run, in
+ * the journal's folder (wherever it was moved: the run keeps its id, and never
+ * writes to another run's folder); a run whose suite, devices or variants
+ * changed since is refused.
+ */
+export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): Promise<RunOutput> {
+  const { resume, progress, signal, ab, shard } = options;
+  const runId = resume?.header.runId ?? options.runId ?? newRunId();
+  const repeats = ab?.rounds ?? options.repeats ?? fullPlan.suite.repeats;
+  const toRun = await devicesToRun(fullPlan, { repeats, shard, progress });
+  const { plan } = toRun;
+  const runDir = resume ? dirname(resume.file) : join(options.outDir, runId);
+  const startedAt = resume?.header.startedAt ?? new Date().toISOString();
+  const journal = openJournal(runDir, { runId, startedAt, fingerprint: fingerprintOf(fullPlan, { repeats, ab, shard }), resume });
+  const results = await resultsHeader(fullPlan, toRun, { runId, startedAt, repeats, ab, shard });
+  const file = runResultsFile(runDir, journal);
+  await file.flush(results);
+
+  const order = scheduleRuns(plan, { repeats, seed: runId, ab });
+  const cells = new MeasuredCells(plan, results);
+  const resumed = resumedRuns(plan, resume?.completed ?? [], plan.suite.timeoutSeconds * 1000);
+  for (const { device, variant, runs } of resumed.kept) cells.measure(device, variant, runs);
+  const save = () => file.save(results);
+  const stop = signal ? AbortSignal.any([signal, journal.failed]) : journal.failed;
+  if (resume) await save();
+
+  const todo = order.filter((run) => !resumed.done.has(scheduledKey(run)));
+  await runProcesses(todo, results, { plan, cells, journal, stop, repeats, lostBefore: resumed.lostBefore, save, progress });
+  if (journal.writeError) throw new RunWriteError(runDir, journal.writeError);
+  await finishResults(results, { fullPlan, plan, file, signal });
+  return { results, resultsFile: file.path };
+}

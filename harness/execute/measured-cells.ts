@@ -1,0 +1,43 @@
+import type { DeviceSpec } from '../core/device-spec.ts';
+import type { CellResult, Results } from '../core/results.ts';
+import type { PlannedVariant, RunPlan } from '../plan/plan.ts';
+import { cellResult, type RunnerRun } from '../results/cell-result.ts';
+import { answerReader } from './answer-reader.ts';
+
+const cellKey = (device: DeviceSpec, variant: PlannedVariant) => `${device.id}\u0000${variant.variant.name}`;
+
+/**
+ * The cells measured so far, each rebuilt from all its runner processes whenever one is added, and kept in
+ * `results.cells` in the plan's device x variant order, whatever order their processes ran in.
+ */
+export class MeasuredCells {
+  private readonly runsOf = new Map<string, RunnerRun[]>();
+  private readonly cells = new Map<string, CellResult>();
+  private readonly order: string[];
+
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly results: Results,
+  ) {
+    this.order = plan.devices.flatMap((device) => plan.variants.map((variant) => cellKey(device, variant)));
+  }
+
+  /** The cell as its runner processes so far measured it; `runs` replaces what it held. */
+  measure(device: DeviceSpec, variant: PlannedVariant, runs: RunnerRun[]): CellResult {
+    const key = cellKey(device, variant);
+    this.runsOf.set(key, runs);
+    const cell = cellResult({ deviceId: device.id, variant: variant.variant, runs, timeoutMs: this.plan.suite.timeoutSeconds * 1000, answerOf: answerReader(this.plan) });
+    this.cells.set(key, cell);
+    this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);
+    return cell;
+  }
+
+  /** Adds one runner process to its cell. */
+  add(device: DeviceSpec, variant: PlannedVariant, run: RunnerRun): CellResult {
+    return this.measure(device, variant, [...(this.runsOf.get(cellKey(device, variant)) ?? []), run]);
+  }
+
+  failed(device: DeviceSpec, variant: PlannedVariant): boolean {
+    return this.cells.get(cellKey(device, variant))?.status === 'failed';
+  }
+}

@@ -1,0 +1,16 @@
+import type { ScorerName } from '../core/quality.ts';
+import type { Scorer } from './scorer.ts';
+import { agreementScorer } from './scorers/agreement.ts';
+import { fidelityScorer } from './scorers/fidelity.ts';
+import { hallucinationScorer } from './scorers/hallucination.ts';
+import { outOfDomainScorer } from './scorers/out-of-domain.ts';
+import { routerScorer } from './scorers/router.ts';
+
+/** Every scorer, by name; each cell is offered to each in this order. */
+export const SCORERS = {
+  agreement: agreementScorer,
+  hallucination: hallucinationScorer,
+  outOfDomain: outOfDomainScorer,
+  fidelity: fidelityScorer,
+  router: routerScorer,
+} as const satisfies Record<ScorerName, Scorer>;
