@@ -71,7 +71,7 @@ try {
   const bytes = (await writeResults(baselineFile, run('baseline', 1))) + (await writeResults(candidateFile, run('candidate', 1.04)));
   console.log(`${VARIANTS} cells per run, ${SAMPLES.toLocaleString('en')} samples per cell (${REPEATS} runner processes); results files ${(bytes / 2 / 1e6).toFixed(0)} MB each`);
   const commands: [string, string[]][] = [
-    ['compare', ['compare', baselineFile, candidateFile, '--markdown', join(dir, 'summary.md'), '--json', join(dir, 'gate.json')]],
+    ['compare', ['compare', baselineFile, candidateFile, '--markdown', join(dir, 'summary.md'), '--json', join(dir, 'report.json')]],
     ['report', ['report', candidateFile, '--baseline', baselineFile, '--out', join(dir, 'report')]],
   ];
   for (const [name, args] of commands) {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../config/errors.ts';
 import { gate } from '../compare/gate.ts';
-import { writeHtmlReport } from '../report/html/write-html-report.ts';
+import { writeReports } from '../report/reporters/registry.ts';
 import { buildReport } from '../report/report.ts';
 import { makeFolder } from '../files/atomic-write.ts';
 import { JOURNAL_FILE } from '../results/journal.ts';
@@ -14,6 +14,7 @@ import { lockRunFolder, takeOverNotice } from '../results/run-lock.ts';
 import { writeResults } from '../results/write-results.ts';
 import { log, runIdArg } from './common.ts';
 import { print } from '../report/terminal-text.ts';
+import { terminalOutput } from './reporter-option.ts';
 
 export function mergeCommand(program: Command): void {
   program
@@ -52,12 +53,10 @@ export function mergeCommand(program: Command): void {
       print(`merged ${shards.length} shard(s): ${merged.devices.length} device(s), ${merged.cells.length} cell(s), status ${merged.status}`);
       print(`results: ${relative(process.cwd(), file)}`);
       if (opts.report) {
-        try {
-          const written = await writeHtmlReport(dirname(file), buildReport({ runs: [merged], gates: [gate({ candidate: { results: merged, file } })] }));
-          print(`report: ${relative(process.cwd(), written.indexFile)}`);
-        } catch (error) {
-          log(`the HTML report could not be written (${(error as Error).message}); run edgebench report ${relative(process.cwd(), dirname(file))} to try again`);
-        }
+        const report = buildReport({ runs: [merged], gates: [gate({ candidate: { results: merged, file } })] });
+        await writeReports(['html'], report, () => terminalOutput(runDir), (_, error) => {
+          log(`the HTML report could not be written (${error.message}); run edgebench report ${relative(process.cwd(), runDir)} to try again`);
+        });
       }
     });
 }

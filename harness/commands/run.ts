@@ -8,10 +8,9 @@ import { buildTrends } from '../history/report-trends.ts';
 import { readHistory } from '../history/store.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { parseShard, type Shard } from '../plan/shard.ts';
-import { writeHtmlReport } from '../report/html/write-html-report.ts';
+import type { ReporterName } from '../core/reporter-name.ts';
+import { writeReports } from '../report/reporters/registry.ts';
 import { buildReport } from '../report/report.ts';
-import { consoleTable } from '../report/console-table.ts';
-import { qualityTable } from '../report/quality-table.ts';
 import { executePlan } from '../execute/execute-plan.ts';
 import { newRunId } from '../execute/run-id.ts';
 import { makeFolder } from '../files/atomic-write.ts';
@@ -21,6 +20,9 @@ import { TOOL_VERSION } from '../version.ts';
 import { configOptions, EXIT, log, runIdArg } from './common.ts';
 import { runDisplay } from './run-progress.ts';
 import { print } from '../report/terminal-text.ts';
+import { reporterOption, terminalOutput } from './reporter-option.ts';
+
+const DEFAULT_REPORTERS: ReporterName[] = ['console', 'html'];
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -32,7 +34,7 @@ Exit codes:
   130  interrupted (Ctrl-C / SIGTERM): what was measured is kept`;
 
 export function runCommand(program: Command): void {
-  configOptions(program.command('run'))
+  reporterOption(configOptions(program.command('run')), `${DEFAULT_REPORTERS.join(', ')}; the reporters' files go into the run folder`)
     .description('Run a suite on every device x variant and write reports/<run-id>/results.json.')
     .addOption(new Option('-o, --out <dir>', 'folder for run folders').default('reports'))
     .addOption(new Option('--run-id <id>', 'name of the run folder (default: UTC time + random suffix)').argParser(runIdArg))
@@ -40,11 +42,11 @@ export function runCommand(program: Command): void {
     .addOption(new Option('--rounds <n>', 'rounds for --ab (at least 8 can reach significance at alpha 0.01; 40 are needed to catch a 5% slowdown reliably on a noisy 2-core VM); each round runs the suite\'s iterations once per variant').argParser(Number).default(40))
     .addOption(new Option('--shard <i/n>', 'run part i of n of the device list (CI jobs in parallel; edgebench merge combines them)').argParser(shardArg))
     .addOption(new Option('--resume <run-dir>', 'finish an interrupted run: keep the runner processes its journal holds and run only the rest (its suite, devices and settings are reused; refused if any changed)'))
-    .addOption(new Option('--no-report', 'do not write the HTML report'))
+    .addOption(new Option('--no-report', 'do not write the HTML report (leaves html out of the reporters)'))
     .addOption(new Option('--history <file>', 'a history file written by edgebench history add: the report shows each metric\'s trend over past commits (the run is not stored; history add does that)'))
     .addOption(new Option('--repeats <n>', 'fresh runner processes per device x variant (default: the suite\'s repeats, 5 unless set); compare needs at least 3 per side to test between processes').argParser(repeatsArg))
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string; shard?: Shard; history?: string }) => {
+    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string; shard?: Shard; history?: string; reporter?: ReporterName[] }) => {
       // A resume holds the folder before reading its journal, which another resume may be appending to.
       // The lock is released at the end, or when the process exits (an error, a second Ctrl-C).
       let lock = given.resume ? lockToResume(given.resume) : undefined;
@@ -58,7 +60,8 @@ export function runCommand(program: Command): void {
       if (opts.ab && !(Number.isInteger(opts.rounds) && opts.rounds >= 2)) throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 10 (8 or more can reach significance at alpha 0.01)');
       await loadBaselineAnswers(plan, { log });
       // Read before any device is touched: a wrong path should not cost a whole run.
-      if (given.history && !opts.report) throw new ConfigError('command line', '--history', '--history draws trends in the HTML report, and --no-report turns the report off', 'drop one of the two; to store the run in the history, use edgebench history add');
+      const reporters = (given.reporter ?? DEFAULT_REPORTERS).filter((name) => opts.report || name !== 'html');
+      if (given.history && !reporters.includes('html')) throw new ConfigError('command line', '--history', '--history draws trends in the HTML report, and --no-report (or a --reporter list without html) leaves the report out', 'drop one of the two; to store the run in the history, use edgebench history add');
       const history = given.history ? await readHistory(given.history, { mustExist: true }) : undefined;
       const runId = resume?.header.runId ?? opts.runId ?? newRunId();
       if (!lock) {
@@ -85,20 +88,14 @@ export function runCommand(program: Command): void {
         progress: display,
       }).finally(() => display.close());
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      print(consoleTable(results));
-      const quality = qualityTable(results);
-      if (quality) print(`\n${quality}`);
-      print(`\nresults: ${relative(process.cwd(), resultsFile)}`);
-      if (opts.report) {
-        try {
-          const trends = history ? buildTrends({ historyFile: given.history!, entries: history, runs: [results] }) : undefined;
-          const written = await writeHtmlReport(dirname(resultsFile), buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })], ...(trends ? { trends } : {}) }));
-          print(`report: ${relative(process.cwd(), written.indexFile)}`);
-        } catch (error) {
-          // The measurements are safe in results.json; `edgebench report` can draw the page later.
-          log(`the HTML report could not be written (${(error as Error).message}); run edgebench report ${relative(process.cwd(), dirname(resultsFile))} to try again`);
-        }
-      }
+      const trends = history ? buildTrends({ historyFile: given.history!, entries: history, runs: [results] }) : undefined;
+      const report = buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })], ...(trends ? { trends } : {}) });
+      const runDir = dirname(resultsFile);
+      // The measurements are safe in results.json: a reporter that fails is named, and `edgebench report` can try again.
+      await writeReports(reporters, report, () => terminalOutput(runDir), (name, error) => {
+        log(`the ${name} report could not be written (${error.message}); run edgebench report ${relative(process.cwd(), runDir)} --reporter=${name} to try again`);
+      });
+      print(`results: ${relative(process.cwd(), resultsFile)}`);
       if (results.status === 'interrupted') {
         log(`the run was interrupted: the table shows the cells measured before it stopped; finish it with: edgebench run --resume ${relative(process.cwd(), dirname(resultsFile))}`);
         process.exitCode = EXIT.interrupted;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GateReport } from '../../harness/core/comparison.ts';
+import { Report } from '../../harness/core/report.ts';
 import { Results } from '../../harness/core/results.ts';
 import { smallProject, suiteYaml, writeSmallModel, type TempProject } from '../helpers/project.ts';
 
@@ -43,7 +43,7 @@ describe('edgebench compare (the real CLI)', () => {
     expect(result.stdout).toMatch(/^FAIL: 1 budget check\(s\) at level error failed/);
     expect(result.stdout).toMatch(/host\s+fp32\s+latency\.p50\s+.*regressed/);
     expect(result.stdout).toMatch(/^::error title=.*p50 growth/m);
-    const report = GateReport.parse(JSON.parse(await readFile(project.path('out/gate.json'), 'utf8')));
+    const report = Report.parse(JSON.parse(await readFile(project.path('out/gate.json'), 'utf8'))).gates[0]!;
     expect(report.budgets.find((b) => b.name === 'p50 growth')).toMatchObject({ passed: false, level: 'error', values: { verdict: 'regressed' } });
     expect(await readFile(project.path('out/junit.xml'), 'utf8')).toMatch(/<failure /);
     expect(await readFile(summary, 'utf8')).toMatch(/FAIL/);
@@ -82,7 +82,7 @@ describe('edgebench compare (the real CLI)', () => {
     const order = [1, 2, 3, 4].flatMap((r) => ['small', 'big'].map((v) => ({ key: `${r}${v}`, at: startOf(v, r) }))).sort((x, y) => x.at.localeCompare(y.at) || 0);
     expect(order.map((o) => o.key)).toEqual(['1small', '1big', '2big', '2small', '3small', '3big', '4big', '4small']);
     const compare = await edgebench(['compare', 'reports/ab', '--json', 'out/ab.json', '--all']);
-    const report = GateReport.parse(JSON.parse(await readFile(project.path('out/ab.json'), 'utf8')));
+    const report = Report.parse(JSON.parse(await readFile(project.path('out/ab.json'), 'utf8'))).gates[0]!;
     const p50 = report.comparisons.find((c) => c.metric === 'latency.p50')!;
     expect(p50).toMatchObject({ variant: 'big', baseline: { n: 4 } });
     expect(p50.delta!.relative).toBeGreaterThan(0.5);

@@ -36,7 +36,8 @@ describe('compare and report on runs with hundreds of thousands of samples per c
   it('edgebench compare finds the 10% slowdown and blocks the release', async () => {
     const result = await edgebench(['compare', 'baseline.json', 'candidate.json', '--json', 'gate.json']);
     expect(result.exitCode, result.stderr).toBe(1);
-    const gate = JSON.parse(await readFile(project.path('gate.json'), 'utf8'));
+    // The Report, whose gates[0] is the gate.
+    const gate = JSON.parse(await readFile(project.path('gate.json'), 'utf8')).gates[0];
     const p50 = gate.comparisons.find((c: { variant: string; metric: string }) => c.variant === 'fp32' && c.metric === 'latency.p50');
     expect(p50).toMatchObject({ verdict: 'regressed', baseline: { n: REPEATS }, candidate: { n: REPEATS } });
     expect(p50.delta.relative).toBeCloseTo(0.1, 2);

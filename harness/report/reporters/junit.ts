@@ -1,17 +1,48 @@
 import type { BudgetResult, GateReport } from '../../core/comparison.ts';
+import type { Reporter } from './reporter.ts';
+import { writeReportFile } from './report-file.ts';
 
 const SUITE_NAME = 'edgebench gate';
 
 /**
- * The gate's budgets as JUnit XML, one testcase per budget result, so CI
- * test-report views list them. Only failed error-level budgets are failures:
- * a failed warn-level budget passes with a note in its system-out (the gate
- * stays green, as it does), and a budget at level off is skipped.
+ * The gates' budgets as JUnit XML, one testsuite per gate and one testcase per
+ * budget result, so CI test-report views list them. Only failed error-level
+ * budgets are failures: a failed warn-level budget passes with a note in its
+ * system-out (the gate stays green, as it does), and a budget at level off is skipped.
  */
-export function gateJUnit(report: GateReport): string {
-  const failures = report.budgets.filter(isFailure).length;
-  const skipped = report.budgets.filter((b) => b.level === 'off').length;
-  const counts = `tests="${report.budgets.length}" failures="${failures}" errors="0" skipped="${skipped}" time="0"`;
+export function gatesJUnit(gates: GateReport[]): string {
+  const all = gates.flatMap((g) => g.budgets);
+  // Several suites of one name would be merged by some viewers: each names its run when there are several.
+  const suiteName = (gate: GateReport) => (gates.length > 1 ? `${SUITE_NAME} (${gate.candidate.runId})` : SUITE_NAME);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${attr(SUITE_NAME)}" ${counts(all)}>`,
+    ...gates.flatMap((gate) => testsuite(gate, suiteName(gate))),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** One gate alone: what compare writes. */
+export const gateJUnit = (report: GateReport): string => gatesJUnit([report]);
+
+/** The budgets of every gate of the report as JUnit XML (junit.xml). */
+export const junitReporter = {
+  name: 'junit',
+  description: 'JUnit XML with one testcase per budget check, for CI test-report views',
+  fileName: 'junit.xml',
+  async write(report, out) {
+    await writeReportFile(junitReporter, out, gatesJUnit(report.gates));
+  },
+} satisfies Reporter<'junit'>;
+
+function counts(budgets: BudgetResult[]): string {
+  const failures = budgets.filter(isFailure).length;
+  const skipped = budgets.filter((b) => b.level === 'off').length;
+  return `tests="${budgets.length}" failures="${failures}" errors="0" skipped="${skipped}" time="0"`;
+}
+
+function testsuite(report: GateReport, name: string): string[] {
   const properties = [
     ['suite', report.suite],
     ['status', report.status],
@@ -20,18 +51,14 @@ export function gateJUnit(report: GateReport): string {
   ].map(([name, value]) => `      <property name="${attr(name!)}" value="${attr(value!)}"/>`);
   const warnings = report.warnings.map((w) => `${w.code} on ${w.deviceId} / ${w.variant} (${w.run} run): ${w.message} — remedy: ${w.remedy}`);
   return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${attr(SUITE_NAME)}" ${counts}>`,
-    `  <testsuite name="${attr(SUITE_NAME)}" ${counts}>`,
+    `  <testsuite name="${attr(name)}" ${counts(report.budgets)}>`,
     '    <properties>',
     ...properties,
     '    </properties>',
     ...report.budgets.map(testcase),
     ...(warnings.length > 0 ? [`    <system-out>${text(warnings.join('\n'))}</system-out>`] : []),
     '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  ];
 }
 
 function testcase(budget: BudgetResult): string {

@@ -1,4 +1,7 @@
 import type { BudgetResult, Comparison, GateReport, MeasurementWarning, Verdict } from '../../core/comparison.ts';
+import type { Report } from '../../core/report.ts';
+import type { Reporter } from './reporter.ts';
+import { writeReportFile } from './report-file.ts';
 
 const MiB = 1024 * 1024;
 /** How many failed budgets the headline names before it says "and N more". */
@@ -32,6 +35,21 @@ export function gateMarkdown(report: GateReport): string {
   ];
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
 }
+
+/** Every gate of a report, one after the other (report draws several runs, compare one). */
+export function reportMarkdown(report: Report): string {
+  return report.gates.map(gateMarkdown).join('\n');
+}
+
+/** The gate as GitHub-flavoured Markdown in a file (summary.md), for pull-request comments. */
+export const markdownReporter = {
+  name: 'markdown',
+  description: 'the gate as GitHub-flavoured Markdown: headline, failed budgets, changes, every comparison (collapsed), warnings',
+  fileName: 'summary.md',
+  async write(report, out) {
+    await writeReportFile(markdownReporter, out, reportMarkdown(report));
+  },
+} satisfies Reporter<'markdown'>;
 
 function headline(report: GateReport): string {
   const failedErrors = report.budgets.filter((b) => b.level === 'error' && !b.passed);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { budgetResult } from '../../helpers/gate-report.ts';
 import { GateReport, type BudgetResult } from '../../../harness/core/comparison.ts';
-import { gateAnnotations } from '../../../harness/report/compare/github-annotations.ts';
+import { gateAnnotations } from '../../../harness/report/reporters/github.ts';
 
 const HOSTILE = '<script>alert(1)</script> a|b, "quotes" & \'apostrophes\'\r\nline 2 100% %0A ::x';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bencherMetricFormat, githubActionBenchmark } from '../../../harness/report/compare/benchmark-export.ts';
+import { bencherMetricFormat } from '../../../harness/report/reporters/bencher-json.ts';
+import { githubActionBenchmark } from '../../../harness/report/reporters/benchmark-json.ts';
 import { measured, unavailable } from '../../../harness/core/metric.ts';
 import { Results, type CellResult } from '../../../harness/core/results.ts';
 

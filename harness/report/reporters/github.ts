@@ -1,5 +1,6 @@
 import type { BudgetResult, GateReport, MeasurementWarning } from '../../core/comparison.ts';
 import { oneLine } from '../terminal-text.ts';
+import type { Reporter } from './reporter.ts';
 
 /**
  * GitHub Actions workflow commands, one line each: an error annotation per
@@ -14,6 +15,15 @@ export function gateAnnotations(report: GateReport): string[] {
     ...report.warnings.map((w) => command('warning', warningTitle(w), `${w.message} — remedy: ${w.remedy}`)),
   ];
 }
+
+/** The annotations of every gate, as workflow commands on stdout, which the GitHub Actions runner reads. */
+export const githubReporter = {
+  name: 'github',
+  description: 'GitHub Actions annotations: ::error per failed error-level budget, ::warning per failed warn-level budget and measurement warning',
+  async write(report, out) {
+    for (const line of report.gates.flatMap(gateAnnotations)) out.workflowCommand(line);
+  },
+} satisfies Reporter<'github'>;
 
 const budgetTitle = (b: BudgetResult) => `edgebench budget ${b.name} failed on ${b.deviceId} / ${b.variant}`;
 function budgetMessage(b: BudgetResult): string {

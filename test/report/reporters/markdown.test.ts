@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { budgetResult } from '../../helpers/gate-report.ts';
 import { GateReport, type BudgetResult, type Comparison } from '../../../harness/core/comparison.ts';
-import { gateMarkdown } from '../../../harness/report/compare/markdown.ts';
+import { gateMarkdown } from '../../../harness/report/reporters/markdown.ts';
 
 const HOSTILE = '<script>alert(1)</script> a|b "quotes" & \'apostrophes\'\nsecond line 100% ::x `tick`';
 

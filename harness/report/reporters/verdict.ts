@@ -1,5 +1,6 @@
 import type { Comparison, GateReport } from '../../core/comparison.ts';
 import { oneLine } from '../terminal-text.ts';
+import type { Reporter } from './reporter.ts';
 
 const formatValue = (value: number, unit: string) => (unit === 'bytes' ? `${(value / 1024 / 1024).toFixed(2)} MiB` : unit === 'share' ? `${(value * 100).toFixed(1)}%` : unit === 'ms' ? `${value.toFixed(3)} ms` : `${value.toFixed(1)} ${unit}`);
 
@@ -40,3 +41,14 @@ export function gateConsole(report: GateReport, options: { all?: boolean } = {})
   // Every name in it comes from results files: each line stays one line, without control characters.
   return out.map(oneLine).join('\n');
 }
+
+/** The gate of each run on the terminal: PASS or FAIL first, then budgets, what changed and the warnings. */
+export const verdictReporter = {
+  name: 'verdict',
+  description: 'the gate on the terminal: PASS or FAIL, each budget check, the comparisons that changed (all with --all) and the measurement warnings',
+  async write(report, out) {
+    // Several runs: each gate is headed by its run, as the console reporter heads its tables.
+    const heading = (gate: GateReport) => (report.gates.length > 1 ? `${oneLine(`run ${gate.candidate.runId}:`)}\n` : '');
+    out.print(report.gates.map((gate) => `${heading(gate)}${gateConsole(gate, { all: out.all })}`).join('\n\n'));
+  },
+} satisfies Reporter<'verdict'>;
