@@ -33,7 +33,13 @@ const { values } = parseArgs({
     'no-appium': { type: 'boolean', default: false },
   },
 });
-const [batch, width, iterations, repeats, threads] = [values.batch, values.width, values.iterations, values.repeats, values.threads].map(Number) as [number, number, number, number, number];
+const [batch, width, iterations, repeats, threads] = [values.batch, values.width, values.iterations, values.repeats, values.threads].map(Number) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 const rates = values.rates.split(',').map(Number);
 
 const scratch = await mkdtemp(join(tmpdir(), 'edgebench-browser-bench-'));
@@ -41,7 +47,19 @@ const normal = gaussian(seededRandom(5));
 const modelPath = join(scratch, 'matmul.onnx');
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const weight = Float32Array.from({ length: width * width }, () => normal() / Math.sqrt(width));
-await writeModel(modelPath, model({ name: 'matmul', node: [node('MatMul', ['x', 'w'], ['y'])], initializer: [floatTensor('w', [width, width], weight)], input: [tensorValue('x', FLOAT, [batch, width])], output: [tensorValue('y', FLOAT, [batch, width])] }, [{ version: 17 }]));
+await writeModel(
+  modelPath,
+  model(
+    {
+      name: 'matmul',
+      node: [node('MatMul', ['x', 'w'], ['y'])],
+      initializer: [floatTensor('w', [width, width], weight)],
+      input: [tensorValue('x', FLOAT, [batch, width])],
+      output: [tensorValue('y', FLOAT, [batch, width])],
+    },
+    [{ version: 17 }],
+  ),
+);
 const job: RunnerJob = {
   modelPath,
   task: { kind: 'forward' },
@@ -70,7 +88,14 @@ function measure(outcome: RunnerOutcome, helloAfterMs: number): Measured {
   const peak = find('memory').peakRss.bytes;
   // The browser reports hello after the load (it names the renderer the load revealed); the local runner before it.
   const startMs = find('hello').platform === 'browser' ? helloAfterMs - loaded.loadMs : helloAfterMs;
-  return { p50: percentileOfSorted(latencies, 0.5), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length, loadMs: loaded.loadMs, startMs, peakMiB: peak / 2 ** 20, modelMiB: (peak - loaded.rssBeforeLoad!.bytes) / 2 ** 20 };
+  return {
+    p50: percentileOfSorted(latencies, 0.5),
+    mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+    loadMs: loaded.loadMs,
+    startMs,
+    peakMiB: peak / 2 ** 20,
+    modelMiB: (peak - loaded.rssBeforeLoad!.bytes) / 2 ** 20,
+  };
 }
 
 async function cell(name: string, runCell: (onEvent: (event: RunnerEvent) => void) => Promise<RunnerOutcome>): Promise<Measured> {
@@ -80,7 +105,9 @@ async function cell(name: string, runCell: (onEvent: (event: RunnerEvent) => voi
     if (event.type === 'hello') helloAfterMs = performance.now() - start;
   });
   const measured = measure(outcome, helloAfterMs);
-  console.log(`  ${name}: p50 ${measured.p50.toFixed(3)} ms, mean ${measured.mean.toFixed(3)} ms, load ${measured.loadMs.toFixed(0)} ms, start ${measured.startMs.toFixed(0)} ms, peak ${measured.peakMiB.toFixed(0)} MiB (model ${measured.modelMiB.toFixed(0)} MiB)`);
+  console.log(
+    `  ${name}: p50 ${measured.p50.toFixed(3)} ms, mean ${measured.mean.toFixed(3)} ms, load ${measured.loadMs.toFixed(0)} ms, start ${measured.startMs.toFixed(0)} ms, peak ${measured.peakMiB.toFixed(0)} MiB (model ${measured.modelMiB.toFixed(0)} MiB)`,
+  );
   return measured;
 }
 
@@ -92,10 +119,17 @@ const configurations: [string, (onEvent: (event: RunnerEvent) => void) => Promis
   ]),
   ...(values['no-appium']
     ? []
-    : [['appium 1x (local server)', (onEvent) => appiumDriver.runCell(AppiumDeviceSpec.parse({ id: 'appium', kind: 'appium', threads }), job, { timeoutMs: 300_000, onEvent })] as [string, (onEvent: (event: RunnerEvent) => void) => Promise<RunnerOutcome>]]),
+    : [
+        [
+          'appium 1x (local server)',
+          (onEvent) => appiumDriver.runCell(AppiumDeviceSpec.parse({ id: 'appium', kind: 'appium', threads }), job, { timeoutMs: 300_000, onEvent }),
+        ] as [string, (onEvent: (event: RunnerEvent) => void) => Promise<RunnerOutcome>],
+      ]),
 ];
 
-console.log(`MatMul [${batch}, ${width}] x [${width}, ${width}], ${iterations} timed iterations, ${repeats} fresh runner(s) per configuration, configurations interleaved`);
+console.log(
+  `MatMul [${batch}, ${width}] x [${width}, ${width}], ${iterations} timed iterations, ${repeats} fresh runner(s) per configuration, configurations interleaved`,
+);
 const results = new Map<string, Measured[]>(configurations.map(([name]) => [name, []]));
 try {
   for (let repeat = 1; repeat <= repeats; repeat++) {
@@ -111,13 +145,25 @@ console.log(`\nmedians over ${repeats} runner(s):`);
 console.log(['configuration'.padEnd(28), 'p50 ms', 'mean ms', 'load ms', 'start ms', 'peak MiB', 'model MiB'].join('  '));
 for (const [name, measured] of results) {
   const of = (key: keyof Measured, digits: number) => median(measured.map((m) => m[key])).toFixed(digits);
-  console.log([name.padEnd(28), of('p50', 3).padStart(6), of('mean', 3).padStart(7), of('loadMs', 0).padStart(7), of('startMs', 0).padStart(8), of('peakMiB', 0).padStart(8), of('modelMiB', 0).padStart(9)].join('  '));
+  console.log(
+    [
+      name.padEnd(28),
+      of('p50', 3).padStart(6),
+      of('mean', 3).padStart(7),
+      of('loadMs', 0).padStart(7),
+      of('startMs', 0).padStart(8),
+      of('peakMiB', 0).padStart(8),
+      of('modelMiB', 0).padStart(9),
+    ].join('  '),
+  );
 }
 const browserRuns = [...results.entries()].filter(([name]) => name.startsWith('browser'));
 const appiumRuns = results.get('appium 1x (local server)');
 if (appiumRuns && browserRuns[0]) {
   const extra = median(appiumRuns.map((m) => m.startMs)) - median(browserRuns[0][1].map((m) => m.startMs));
-  console.log(`appium vs ${browserRuns[0][0]}: start-up ${(extra / 1000).toFixed(2)} s longer per cell (the Appium server and its session), p50 ${(median(appiumRuns.map((m) => m.p50)) / median(browserRuns[0][1].map((m) => m.p50))).toFixed(2)}x`);
+  console.log(
+    `appium vs ${browserRuns[0][0]}: start-up ${(extra / 1000).toFixed(2)} s longer per cell (the Appium server and its session), p50 ${(median(appiumRuns.map((m) => m.p50)) / median(browserRuns[0][1].map((m) => m.p50))).toFixed(2)}x`,
+  );
 }
 const unthrottled = browserRuns[0];
 for (const [name, measured] of browserRuns.slice(1)) {

@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 import type { Results } from '../harness/core/results.ts';
 import { latencies, results } from '../test/helpers/results.ts';
 
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '1000000' }, variants: { type: 'string', default: '2' }, runs: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { samples: { type: 'string', default: '1000000' }, variants: { type: 'string', default: '2' }, runs: { type: 'string', default: '3' } },
+});
 const SAMPLES = Number(values.samples);
 const VARIANTS = Number(values.variants);
 const REPEATS = 5;
@@ -25,7 +27,16 @@ const cli = resolve(fileURLToPath(import.meta.url), '../../bin/edgebench.js');
 /** A run whose cells are built small and then given SAMPLES samples each: schema-valid without validating 10^6 objects here. */
 function run(runId: string, scale: number): Results {
   const specs = Array.from({ length: VARIANTS }, (_, v) => ({ variant: `variant-${v}`, samples: latencies(REPEATS * 10, 10 + v, v + 1), repeats: REPEATS }));
-  const r = results(specs, { runId, suite: { budgets: [{ metric: 'latency.p50', increase: { relative: 0.05 } }, { metric: 'latency.p90', max: 1000 }, { metric: 'latency.p99', increase: { relative: 0.1 } }] } });
+  const r = results(specs, {
+    runId,
+    suite: {
+      budgets: [
+        { metric: 'latency.p50', increase: { relative: 0.05 } },
+        { metric: 'latency.p90', max: 1000 },
+        { metric: 'latency.p99', increase: { relative: 0.1 } },
+      ],
+    },
+  });
   r.cells.forEach((cell, v) => {
     const samples = latencies(SAMPLES, (10 + v) * scale, 100 * v + (scale === 1 ? 1 : 2));
     const perRepeat = Math.ceil(SAMPLES / REPEATS);
@@ -34,7 +45,12 @@ function run(runId: string, scale: number): Results {
     const at = (p: number) => sorted[Math.round((SAMPLES - 1) * p)]!;
     const mean = samples.reduce((a, b) => a + b, 0) / SAMPLES;
     const stddev = Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / (SAMPLES - 1));
-    cell.metrics.latencyMs = { source: 'measured', unit: 'ms', method: 'synthetic', summary: { n: SAMPLES, mean, stddev, min: sorted[0]!, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1)! } };
+    cell.metrics.latencyMs = {
+      source: 'measured',
+      unit: 'ms',
+      method: 'synthetic',
+      summary: { n: SAMPLES, mean, stddev, min: sorted[0]!, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.at(-1)! },
+    };
   });
   return r;
 }
@@ -69,7 +85,9 @@ try {
   const baselineFile = join(dir, 'baseline.json');
   const candidateFile = join(dir, 'candidate.json');
   const bytes = (await writeResults(baselineFile, run('baseline', 1))) + (await writeResults(candidateFile, run('candidate', 1.04)));
-  console.log(`${VARIANTS} cells per run, ${SAMPLES.toLocaleString('en')} samples per cell (${REPEATS} runner processes); results files ${(bytes / 2 / 1e6).toFixed(0)} MB each`);
+  console.log(
+    `${VARIANTS} cells per run, ${SAMPLES.toLocaleString('en')} samples per cell (${REPEATS} runner processes); results files ${(bytes / 2 / 1e6).toFixed(0)} MB each`,
+  );
   const commands: [string, string[]][] = [
     ['compare', ['compare', baselineFile, candidateFile, '--markdown', join(dir, 'summary.md'), '--json', join(dir, 'report.json')]],
     ['report', ['report', candidateFile, '--baseline', baselineFile, '--out', join(dir, 'report')]],
@@ -84,8 +102,11 @@ try {
       if (i === 0) console.log(result.stdout.trim().split('\n').slice(-3).join('\n'));
     }
     times.sort((a, b) => a - b);
-    console.log(`edgebench ${name}: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(2)} s, min ${(times[0]! / 1000).toFixed(2)} s, max ${(times.at(-1)! / 1000).toFixed(2)} s over ${times.length} runs (target < 5 s)`);
+    console.log(
+      `edgebench ${name}: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(2)} s, min ${(times[0]! / 1000).toFixed(2)} s, max ${(times.at(-1)! / 1000).toFixed(2)} s over ${times.length} runs (target < 5 s)`,
+    );
   }
 } finally {
-  if (process.env.KEEP) console.log(dir); else await rm(dir, { recursive: true, force: true });
+  if (process.env.KEEP) console.log(dir);
+  else await rm(dir, { recursive: true, force: true });
 }

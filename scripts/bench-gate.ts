@@ -48,7 +48,19 @@ async function matMulChain(count: number): Promise<string> {
   const nodes = Array.from({ length: count }, (_, i) => node('MatMul', [i === 0 ? 'x' : `h${i - 1}`, 'w'], [i === count - 1 ? 'y' : `h${i}`]));
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const file = join(scratch, `chain-${count}.onnx`);
-  await writeModel(file, model({ name: `chain-${count}`, node: nodes, initializer: [floatTensor('w', [WIDTH, WIDTH], weight)], input: [tensorValue('x', FLOAT, [BATCH, WIDTH])], output: [tensorValue('y', FLOAT, [BATCH, WIDTH])] }, [{ version: 17 }]));
+  await writeModel(
+    file,
+    model(
+      {
+        name: `chain-${count}`,
+        node: nodes,
+        initializer: [floatTensor('w', [WIDTH, WIDTH], weight)],
+        input: [tensorValue('x', FLOAT, [BATCH, WIDTH])],
+        output: [tensorValue('y', FLOAT, [BATCH, WIDTH])],
+      },
+      [{ version: 17 }],
+    ),
+  );
   return file;
 }
 
@@ -61,7 +73,18 @@ const slower = await matMulChain(layers + 1);
 /** A suite at default settings (warm-up, iterations, repeats, compare) but for its model(s) and one thread. */
 async function suiteFor(name: string, variants: [string, string][]): Promise<RunPlan> {
   const suiteFile = join(scratch, `${name}.yaml`);
-  const lines = ['name: gate-check', 'task: forward', 'dataset: inputs.jsonl', 'devices: [host]', ...(values.iterations ? [`iterations: ${values.iterations}`] : []), 'runtime:', '  intraOpThreads: 1', 'variants:', ...variants.map(([variant, file]) => `  - {name: ${variant}, precision: fp32, file: ${file}}`), ''];
+  const lines = [
+    'name: gate-check',
+    'task: forward',
+    'dataset: inputs.jsonl',
+    'devices: [host]',
+    ...(values.iterations ? [`iterations: ${values.iterations}`] : []),
+    'runtime:',
+    '  intraOpThreads: 1',
+    'variants:',
+    ...variants.map(([variant, file]) => `  - {name: ${variant}, precision: fp32, file: ${file}}`),
+    '',
+  ];
   await writeFile(suiteFile, lines.join('\n'));
   return buildPlan({ suiteFile, devicesFile: 'devices.yaml' });
 }
@@ -85,8 +108,14 @@ const count = (into: Map<string, number>, comparisons: Map<string, Comparison>) 
 if (values.interleaved) {
   // run --ab: A and B alternate in rounds within one run; A/A is the model against a copy of itself.
   const rounds = Number(values.rounds);
-  const same = await suiteFor('ab-same', [['a', original], ['b', original]]);
-  const slowed = await suiteFor('ab-slowed', [['a', original], ['b', slower]]);
+  const same = await suiteFor('ab-same', [
+    ['a', original],
+    ['b', original],
+  ]);
+  const slowed = await suiteFor('ab-slowed', [
+    ['a', original],
+    ['b', slower],
+  ]);
   for (let i = 0; i < pairs; i++) {
     count(tally.falseAlarms, latencyComparisons(gate({ candidate: await run(same, { ab: { a: 'a', b: 'b', rounds } }) }).comparisons));
     const detected = latencyComparisons(gate({ candidate: await run(slowed, { ab: { a: 'a', b: 'b', rounds } }) }).comparisons);
@@ -119,8 +148,15 @@ const describe = (hits: number) => {
 };
 const sorted = [...slowdowns].sort((x, y) => x - y);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const mode = values.interleaved ? `interleaved A/B (run --ab, ${values.rounds} rounds)` : `separate runs, ${values.repeats ?? 'the suite default of 5'} runner processes per run`;
-console.log(`\n${mode}; ${values.iterations ?? 'the suite default of 100'} timed iterations per process; default compare settings (threshold 3%, alpha 0.01, Holm)`);
-console.log(`injected slowdown: ${layers + 1} vs ${layers} MatMuls of [${BATCH}x${WIDTH}] x [${WIDTH}x${WIDTH}]; measured p50 change median ${pct(sorted[Math.floor(sorted.length / 2)]!)}, range ${pct(sorted[0]!)} to ${pct(sorted.at(-1)!)}`);
-for (const metric of METRICS) console.log(`${metric}: false alarms (A/A) ${describe(tally.falseAlarms.get(metric)!)}; detected ${describe(tally.detections.get(metric)!)}`);
+const mode = values.interleaved
+  ? `interleaved A/B (run --ab, ${values.rounds} rounds)`
+  : `separate runs, ${values.repeats ?? 'the suite default of 5'} runner processes per run`;
+console.log(
+  `\n${mode}; ${values.iterations ?? 'the suite default of 100'} timed iterations per process; default compare settings (threshold 3%, alpha 0.01, Holm)`,
+);
+console.log(
+  `injected slowdown: ${layers + 1} vs ${layers} MatMuls of [${BATCH}x${WIDTH}] x [${WIDTH}x${WIDTH}]; measured p50 change median ${pct(sorted[Math.floor(sorted.length / 2)]!)}, range ${pct(sorted[0]!)} to ${pct(sorted.at(-1)!)}`,
+);
+for (const metric of METRICS)
+  console.log(`${metric}: false alarms (A/A) ${describe(tally.falseAlarms.get(metric)!)}; detected ${describe(tally.detections.get(metric)!)}`);
 await rm(scratch, { recursive: true, force: true });

@@ -19,7 +19,9 @@ import { readResults } from '../harness/results/read-results.ts';
 import { writeResults } from '../harness/results/write-results.ts';
 import { latencies, results } from '../test/helpers/results.ts';
 
-const { values } = parseArgs({ options: { devices: { type: 'string', default: '100' }, variants: { type: 'string', default: '10' }, shards: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: { devices: { type: 'string', default: '100' }, variants: { type: 'string', default: '10' }, shards: { type: 'string', default: '8' } },
+});
 const [deviceCount, variantCount, total] = [values.devices, values.variants, values.shards].map(Number) as [number, number, number];
 const scratch = await mkdtemp(join(tmpdir(), 'edgebench-merge-bench-'));
 const ms = (start: number) => `${(performance.now() - start).toFixed(0)} ms`;
@@ -27,7 +29,14 @@ const ms = (start: number) => `${(performance.now() - start).toFixed(0)} ms`;
 let start = performance.now();
 const ids = Array.from({ length: deviceCount }, (_, d) => `device-${d}`);
 const whole = results(
-  ids.flatMap((deviceId, d) => Array.from({ length: variantCount }, (_, v) => ({ deviceId, variant: `variant-${v}`, samples: latencies(300, 1 + v * 0.2, d * variantCount + v + 1), repeats: 3 }))),
+  ids.flatMap((deviceId, d) =>
+    Array.from({ length: variantCount }, (_, v) => ({
+      deviceId,
+      variant: `variant-${v}`,
+      samples: latencies(300, 1 + v * 0.2, d * variantCount + v + 1),
+      repeats: 3,
+    })),
+  ),
   { runId: 'whole' },
 );
 whole.devices = ids.map((id) => ({ ...whole.devices[0]!, id }));
@@ -35,11 +44,21 @@ console.log(`built ${whole.cells.length} cells: ${ms(start)}`);
 
 start = performance.now();
 // The same partition run --shard uses, over local devices of equal cost.
-const plan = { suite: { warmup: 10, iterations: 300 }, variants: Array.from({ length: variantCount }, () => ({ variant: { diskBytes: 1 } })), devices: ids.map((id) => ({ id, kind: 'local' }) as DeviceSpec) } as unknown as RunPlan;
+const plan = {
+  suite: { warmup: 10, iterations: 300 },
+  variants: Array.from({ length: variantCount }, () => ({ variant: { diskBytes: 1 } })),
+  devices: ids.map((id) => ({ id, kind: 'local' }) as DeviceSpec),
+} as unknown as RunPlan;
 const files: string[] = [];
 for (let index = 1; index <= total; index++) {
   const mine = new Set(devicesOfShard(plan, { index, total }, 3).map((d) => d.id));
-  const shard = { ...whole, runId: `shard-${index}`, shard: { index, total, devices: ids }, devices: whole.devices.filter((d) => mine.has(d.id)), cells: whole.cells.filter((c) => mine.has(c.deviceId)) };
+  const shard = {
+    ...whole,
+    runId: `shard-${index}`,
+    shard: { index, total, devices: ids },
+    devices: whole.devices.filter((d) => mine.has(d.id)),
+    cells: whole.cells.filter((c) => mine.has(c.deviceId)),
+  };
   const file = join(scratch, `shard-${index}`, 'results.json');
   await writeResults(file, shard);
   files.push(file);
@@ -55,7 +74,9 @@ const combined = performance.now() - mergeStart;
 const writeStart = performance.now();
 await writeResults(join(scratch, 'merged', 'results.json'), merged);
 const written = performance.now() - writeStart;
-console.log(`merge of ${total} shards, ${merged.cells.length} cells, ${merged.cells.reduce((n, c) => n + c.samples.length, 0)} samples: read and validate ${read.toFixed(0)} ms, merge ${combined.toFixed(0)} ms, write ${written.toFixed(0)} ms, total ${(read + combined + written).toFixed(0)} ms (target <= 5000 ms)`);
+console.log(
+  `merge of ${total} shards, ${merged.cells.length} cells, ${merged.cells.reduce((n, c) => n + c.samples.length, 0)} samples: read and validate ${read.toFixed(0)} ms, merge ${combined.toFixed(0)} ms, write ${written.toFixed(0)} ms, total ${(read + combined + written).toFixed(0)} ms (target <= 5000 ms)`,
+);
 if (JSON.stringify(merged.cells) !== JSON.stringify(whole.cells)) throw new Error('the merged cells differ from the unsharded run');
 console.log('merged cells equal the unsharded run: yes');
 await rm(scratch, { recursive: true, force: true });

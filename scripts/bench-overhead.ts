@@ -16,7 +16,9 @@ import type { RunnerJob } from '../harness/core/runner-protocol.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { buildDemoModels } from './demo/build.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, iterations: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '9' }, iterations: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '200' } },
+});
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 const warmup = Number(values.warmup);

@@ -25,7 +25,14 @@ import type { RunnerJob } from '../harness/core/runner-protocol.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { buildDemoModels } from './demo/build.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, iterations: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '200' }, samples: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '9' },
+    iterations: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '200' },
+    samples: { type: 'string', default: '2000' },
+  },
+});
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 const warmup = Number(values.warmup);
@@ -60,7 +67,9 @@ for (const [name, root] of machines) {
     }
     await probe.stop(samplesPerProbe, undefined);
     const sorted = sortAscending(times);
-    console.log(`  ${name.padEnd(20)} ${probeName.padEnd(14)} p50 ${percentileOfSorted(sorted, 0.5).toFixed(1)} µs, p99 ${percentileOfSorted(sorted, 0.99).toFixed(1)} µs`);
+    console.log(
+      `  ${name.padEnd(20)} ${probeName.padEnd(14)} p50 ${percentileOfSorted(sorted, 0.5).toFixed(1)} µs, p99 ${percentileOfSorted(sorted, 0.99).toFixed(1)} µs`,
+    );
   }
 }
 
@@ -85,7 +94,9 @@ async function measure(rateHz: number): Promise<{ p50: number; meanMs: number; s
   return { p50: median(latencies), meanMs: probed.cost.meanMs, samples: probed.cost.samples };
 }
 
-console.log(`\n2. runner p50 with sampling beside it: ${variant.variant.file}, ${iterations} timed iterations after ${warmup} warm-up, ${rounds} rounds, settings in rotating order`);
+console.log(
+  `\n2. runner p50 with sampling beside it: ${variant.variant.file}, ${iterations} timed iterations after ${warmup} warm-up, ${rounds} rounds, settings in rotating order`,
+);
 const p50s = new Map<string, number[]>(settings.map(([name]) => [name, []]));
 const costs = new Map<string, number[]>(settings.map(([name]) => [name, []]));
 for (let round = 0; round < rounds; round++) {
@@ -103,6 +114,8 @@ const off = p50s.get('off')!;
 for (const [name] of settings.slice(1)) {
   const ratios = p50s.get(name)!.map((p, i) => p / off[i]!);
   const slower = ratios.filter((r) => r > 1).length;
-  console.log(`  ${name}: median p50 ratio to sampling off ${median(ratios).toFixed(4)} (slower in ${slower} of ${ratios.length} rounds), ${(median(costs.get(name)!) * 1000).toFixed(0)} µs per sample in the edgebench process`);
+  console.log(
+    `  ${name}: median p50 ratio to sampling off ${median(ratios).toFixed(4)} (slower in ${slower} of ${ratios.length} rounds), ${(median(costs.get(name)!) * 1000).toFixed(0)} µs per sample in the edgebench process`,
+  );
 }
 await rm(trees, { recursive: true, force: true });

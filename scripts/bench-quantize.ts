@@ -29,9 +29,14 @@ const fidelityExamples = Number(values['fidelity-examples']);
 await buildDemoModels('models/demo');
 
 async function runnerP50(variant: PlannedVariant, runtime: RunnerJob['runtime'], task: RunnerJob['task']): Promise<number> {
-  const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, { modelPath: variant.modelPath, task, warmup: 30, iterations, runtime, examples: variant.examples }, { timeoutMs: 600_000 });
+  const outcome = await localDriver.runCell(
+    { id: 'host', kind: 'local' },
+    { modelPath: variant.modelPath, task, warmup: 30, iterations, runtime, examples: variant.examples },
+    { timeoutMs: 600_000 },
+  );
   const samples = outcome.events.flatMap((e) => (e.type === 'samples' && e.phase === 'timed' ? e.latenciesMs : []));
-  if (samples.length !== iterations) throw new Error(`${variant.variant.name}: the runner failed: ${JSON.stringify(outcome.events.find((e) => e.type === 'error'))}`);
+  if (samples.length !== iterations)
+    throw new Error(`${variant.variant.name}: the runner failed: ${JSON.stringify(outcome.events.find((e) => e.type === 'error'))}`);
   return percentileOfSorted(sortAscending(samples), 0.5);
 }
 
@@ -43,8 +48,14 @@ function forwardFeeds(session: ort.InferenceSession, feeds: Record<string, ort.T
   for (const meta of session.inputMetadata) {
     if (full[meta.name] || !meta.isTensor) continue;
     if (meta.name === 'attention_mask') full[meta.name] = new ort.Tensor('int64', new BigInt64Array(length).fill(1n), [1, length]);
-    else if (meta.name === 'position_ids') full[meta.name] = new ort.Tensor('int64', BigInt64Array.from({ length }, (_, i) => BigInt(i)), [1, length]);
-    else if (meta.name.startsWith('past_key_values.')) full[meta.name] = new ort.Tensor('float32', new Float32Array(0), [1, meta.shape[1] as number, 0, meta.shape[3] as number]);
+    else if (meta.name === 'position_ids')
+      full[meta.name] = new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length }, (_, i) => BigInt(i)),
+        [1, length],
+      );
+    else if (meta.name.startsWith('past_key_values.'))
+      full[meta.name] = new ort.Tensor('float32', new Float32Array(0), [1, meta.shape[1] as number, 0, meta.shape[3] as number]);
   }
   return full;
 }
@@ -70,7 +81,9 @@ for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
   if (!reference) throw new Error(`${suiteFile} has no fp32 variant to compare with`);
   const referenceLogits = await logitsOf(reference.modelPath, reference);
   const what = plan.task.spec.kind === 'generate' ? `p50 of a whole generation of up to ${plan.task.spec.maxNewTokens} tokens` : 'p50 of one forward pass';
-  console.log(`\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant (${what}), fidelity over ${referenceLogits.rows.length} examples (${plan.task.spec.kind === 'generate' ? 'every next-token position of each prompt' : 'class distributions'})`);
+  console.log(
+    `\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant (${what}), fidelity over ${referenceLogits.rows.length} examples (${plan.task.spec.kind === 'generate' ? 'every next-token position of each prompt' : 'class distributions'})`,
+  );
   console.log('variant        bytes        vs fp32   p50 ms   max|dlogit|  top-1 agree  mean KL');
   for (const variant of plan.variants) {
     const p50 = await runnerP50(variant, plan.suite.runtime, plan.task.spec);

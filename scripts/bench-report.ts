@@ -34,10 +34,24 @@ function run(runId: string, scale: number) {
     repeats: 5,
     correct: Array.from({ length: 200 }, (_, k) => k % (20 + (i % VARIANTS)) !== 0),
   }));
-  const r = results(cells, { runId, suite: { budgets: [{ metric: 'latency.p90', max: 3 }, { metric: 'latency.p50', increase: { relative: 0.05 } }] } });
+  const r = results(cells, {
+    runId,
+    suite: {
+      budgets: [
+        { metric: 'latency.p90', max: 3 },
+        { metric: 'latency.p50', increase: { relative: 0.05 } },
+      ],
+    },
+  });
   r.devices = Array.from({ length: DEVICES }, (_, d) => ({ ...r.devices[0]!, id: `device-${d}` }));
   for (const cell of r.cells) {
-    const points = Array.from({ length: 200 }, (_, k) => ({ threshold: k / 199, localShare: 1 - k / 199, cloudShare: k / 199, combinedAccuracy: 0.95 + 0.05 * Math.sqrt(k / 199), localAccuracyOnKept: 0.95 }));
+    const points = Array.from({ length: 200 }, (_, k) => ({
+      threshold: k / 199,
+      localShare: 1 - k / 199,
+      cloudShare: k / 199,
+      combinedAccuracy: 0.95 + 0.05 * Math.sqrt(k / 199),
+      localAccuracyOnKept: 0.95,
+    }));
     cell.quality!.router = { signal: 'entropy', targetAccuracy: 0.99, points, recommended: points[80]!, note: '' };
   }
   return r;
@@ -55,7 +69,9 @@ function historyBefore(latest: ReturnType<typeof run>, n: number): HistoryEntry[
     const where = { commit: `c${k}`.padEnd(40, '0'), branch: 'main' };
     return historyEntries({ ...latest, runId: `history-${k}`, startedAt: new Date(Date.UTC(2026, 0, 1 + k)).toISOString() }, where).map((e) => ({
       ...e,
-      metrics: Object.fromEntries(Object.entries(e.metrics).map(([metric, value]) => [metric, metric.startsWith('latency.') ? value * factor * (1 + 0.01 * normal()) : value])),
+      metrics: Object.fromEntries(
+        Object.entries(e.metrics).map(([metric, value]) => [metric, metric.startsWith('latency.') ? value * factor * (1 + 0.01 * normal()) : value]),
+      ),
     }));
   }).flat();
 }
@@ -67,7 +83,12 @@ const historyRuns = Number(values['history-runs']);
 const started = performance.now();
 const trends = historyRuns > 0 ? buildTrends({ historyFile: 'history.jsonl', entries: historyBefore(candidate, historyRuns), runs: [candidate] }) : undefined;
 const trendsMs = performance.now() - started;
-const report = buildReport({ runs: [candidate], baseline, gates: [gate({ baseline: { results: baseline, file: 'b' }, candidate: { results: candidate, file: 'c' } })], ...(trends ? { trends } : {}) });
+const report = buildReport({
+  runs: [candidate],
+  baseline,
+  gates: [gate({ baseline: { results: baseline, file: 'b' }, candidate: { results: candidate, file: 'c' } })],
+  ...(trends ? { trends } : {}),
+});
 const written = await writeHtmlReport(dir, report);
 const writeMs = performance.now() - started;
 
@@ -82,7 +103,9 @@ try {
   for (let i = 0; i < Number(values.loads); i++) {
     for (const page of pages) {
       await chromium.browser.url(pathToFileURL(page.file).href);
-      await chromium.browser.waitUntil(async () => (await chromium.browser.execute(() => document.body.getAttribute('data-charts'))) === 'done', { timeout: 60_000 });
+      await chromium.browser.waitUntil(async () => (await chromium.browser.execute(() => document.body.getAttribute('data-charts'))) === 'done', {
+        timeout: 60_000,
+      });
       page.renders.push(Number(await chromium.browser.execute(() => document.body.getAttribute('data-render-ms'))));
     }
   }
@@ -90,11 +113,19 @@ try {
   await chromium.close();
 }
 const errors = chromium.console.filter((m) => m.level === 'error');
-if (trends) console.log(`history of ${historyRuns} runs: ${trends.series.length} series, ${trends.series.reduce((n, s) => n + s.changePoints.length, 0)} change points, found in ${trendsMs.toFixed(0)} ms`);
-console.log(`${DEVICES * VARIANTS} cells: index.html ${(written.bytes / 1024 / 1024).toFixed(2)} MB (target <= 2 MB), ${written.svgFiles.length} SVG charts; built and written in ${writeMs.toFixed(0)} ms`);
+if (trends)
+  console.log(
+    `history of ${historyRuns} runs: ${trends.series.length} series, ${trends.series.reduce((n, s) => n + s.changePoints.length, 0)} change points, found in ${trendsMs.toFixed(0)} ms`,
+  );
+console.log(
+  `${DEVICES * VARIANTS} cells: index.html ${(written.bytes / 1024 / 1024).toFixed(2)} MB (target <= 2 MB), ${written.svgFiles.length} SVG charts; built and written in ${writeMs.toFixed(0)} ms`,
+);
 for (const { name, renders } of pages) {
   renders.sort((a, b) => a - b);
-  console.log(`Chromium, navigation to last chart drawn, ${name}, ${renders.length} loads: median ${renders[Math.floor(renders.length / 2)]!.toFixed(0)} ms, min ${renders[0]!.toFixed(0)} ms, max ${renders.at(-1)!.toFixed(0)} ms (target <= 1000 ms)`);
+  console.log(
+    `Chromium, navigation to last chart drawn, ${name}, ${renders.length} loads: median ${renders[Math.floor(renders.length / 2)]!.toFixed(0)} ms, min ${renders[0]!.toFixed(0)} ms, max ${renders.at(-1)!.toFixed(0)} ms (target <= 1000 ms)`,
+  );
 }
 console.log(`console errors: ${errors.length}`);
-if (process.env.KEEP) console.log(written.indexFile); else await rm(dir, { recursive: true, force: true });
+if (process.env.KEEP) console.log(written.indexFile);
+else await rm(dir, { recursive: true, force: true });

@@ -62,25 +62,57 @@ try {
   const { results: run } = await executePlan(plan, { outDir: join(scratch, 'reports'), runId: 'bench' });
   const wallMs = performance.now() - began;
   await sshDriver.release!(plan.devices.find((d) => d.kind === 'ssh')! as never);
-  const processes = run.cells.flatMap((cell) => cell.repeats!.map((r) => ({ device: cell.deviceId, startedAt: r.startedAt, ms: Date.parse(r.finishedAt) - Date.parse(r.startedAt), overheadMs: r.overheadMs! })));
-  const firstOf = new Set(['host', 'low-end', 'board'].map((device) => processes.filter((p) => p.device === device).sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0]));
+  const processes = run.cells.flatMap((cell) =>
+    cell.repeats!.map((r) => ({
+      device: cell.deviceId,
+      startedAt: r.startedAt,
+      ms: Date.parse(r.finishedAt) - Date.parse(r.startedAt),
+      overheadMs: r.overheadMs!,
+    })),
+  );
+  const firstOf = new Set(
+    ['host', 'low-end', 'board'].map((device) => processes.filter((p) => p.device === device).sort((a, b) => a.startedAt.localeCompare(b.startedAt))[0]),
+  );
   // The board's first process also finds its sensors over SSH (a command per directory listing): probe start-up, counted here too.
   const sum = processes.reduce((total, p) => total + p.ms, 0);
-  console.log(`real run: ${processes.length} runner processes on host, low-end and board (${run.scheduling!.policy}; peak ${run.scheduling!.peakConcurrency} at once), ${run.cells.filter((c) => c.status === 'ok').length}/${run.cells.length} cells ok`);
+  console.log(
+    `real run: ${processes.length} runner processes on host, low-end and board (${run.scheduling!.policy}; peak ${run.scheduling!.peakConcurrency} at once), ${run.cells.filter((c) => c.status === 'ok').length}/${run.cells.length} cells ok`,
+  );
   console.log(`  wall ${(wallMs / 1000).toFixed(1)} s against ${(sum / 1000).toFixed(1)} s of processes end to end (${(sum / wallMs).toFixed(2)}x)`);
   console.log(`  edgebench's own time per process (outside runner and thermal gate): ${figures(processes.map((p) => p.overheadMs))}`);
-  for (const device of ['host', 'low-end', 'board']) console.log(`    ${device}: ${figures(processes.filter((p) => p.device === device).map((p) => p.overheadMs))}`);
-  console.log(`    each device's first process (sensor discovery; over SSH for the board): ${[...firstOf].map((p) => `${p!.device} ${p!.overheadMs.toFixed(1)} ms`).join(', ')}; every later process: ${figures(processes.filter((p) => !firstOf.has(p)).map((p) => p.overheadMs))}`);
-  console.log(`  recording a finished process (cell rebuilt, results.json rewrite queued): p50 ${run.scheduling!.overhead!.recordMs.p50.toFixed(2)} ms, max ${run.scheduling!.overhead!.recordMs.max.toFixed(2)} ms`);
-  console.log(`  choosing the next processes: p50 ${run.scheduling!.overhead!.dispatchMs.p50.toFixed(3)} ms, max ${run.scheduling!.overhead!.dispatchMs.max.toFixed(3)} ms`);
+  for (const device of ['host', 'low-end', 'board'])
+    console.log(`    ${device}: ${figures(processes.filter((p) => p.device === device).map((p) => p.overheadMs))}`);
+  console.log(
+    `    each device's first process (sensor discovery; over SSH for the board): ${[...firstOf].map((p) => `${p!.device} ${p!.overheadMs.toFixed(1)} ms`).join(', ')}; every later process: ${figures(processes.filter((p) => !firstOf.has(p)).map((p) => p.overheadMs))}`,
+  );
+  console.log(
+    `  recording a finished process (cell rebuilt, results.json rewrite queued): p50 ${run.scheduling!.overhead!.recordMs.p50.toFixed(2)} ms, max ${run.scheduling!.overhead!.recordMs.max.toFixed(2)} ms`,
+  );
+  console.log(
+    `  choosing the next processes: p50 ${run.scheduling!.overhead!.dispatchMs.p50.toFixed(3)} ms, max ${run.scheduling!.overhead!.dispatchMs.max.toFixed(3)} ms`,
+  );
 
   // 2. The scheduler at scale.
   const jobs = Array.from({ length: 100 }, (_, d) => d).flatMap((d) => Array.from({ length: 30 }, (_, k) => ({ device: d, k })));
   const resources = (d: number) => [`device:${d}`, ...(d < 10 ? ['host'] : d < 60 ? ['endpoint:farm'] : [])];
-  const scale = await runScheduled(jobs, { resourcesOf: (job) => resources(job.device), capacity: (r) => (r === 'endpoint:farm' ? 5 : 1), run: () => new Promise((done) => setImmediate(done)) });
-  console.log(`scheduler alone: ${scale.started} jobs over 100 devices, peak ${scale.peakConcurrency} at once; choosing: ${figures(scale.dispatchMs)} per settle`);
+  const scale = await runScheduled(jobs, {
+    resourcesOf: (job) => resources(job.device),
+    capacity: (r) => (r === 'endpoint:farm' ? 5 : 1),
+    run: () => new Promise((done) => setImmediate(done)),
+  });
+  console.log(
+    `scheduler alone: ${scale.started} jobs over 100 devices, peak ${scale.peakConcurrency} at once; choosing: ${figures(scale.dispatchMs)} per settle`,
+  );
 
-  const big = results(Array.from({ length: 1000 }, (_, c) => ({ deviceId: `device-${Math.floor(c / 10)}`, variant: `variant-${c % 10}`, samples: latencies(300, 1, c + 1), repeats: 3 })), { runId: 'big' });
+  const big = results(
+    Array.from({ length: 1000 }, (_, c) => ({
+      deviceId: `device-${Math.floor(c / 10)}`,
+      variant: `variant-${c % 10}`,
+      samples: latencies(300, 1, c + 1),
+      repeats: 3,
+    })),
+    { runId: 'big' },
+  );
   const write = resultsWriter(join(scratch, 'big', 'results.json'));
   const writes: number[] = [];
   for (let k = 0; k < 5; k++) {

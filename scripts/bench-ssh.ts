@@ -32,13 +32,28 @@ import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.t
 import { startSshd, type TestSshd } from '../test/helpers/sshd.ts';
 import { buildDemoModels } from './demo/build.ts';
 
-const { values } = parseArgs({ options: { cells: { type: 'string', default: '7' }, iterations: { type: 'string', default: '300' }, ticks: { type: 'string', default: '200' }, devices: { type: 'string', default: 'devices.yaml' }, device: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    cells: { type: 'string', default: '7' },
+    iterations: { type: 'string', default: '300' },
+    ticks: { type: 'string', default: '200' },
+    devices: { type: 'string', default: 'devices.yaml' },
+    device: { type: 'string' },
+  },
+});
 const cells = Number(values.cells);
 
 await buildDemoModels('models/demo');
 const plan = await buildPlan({ suiteFile: 'suites/demo.yaml', devicesFile: 'devices.yaml', deviceIds: ['host'] });
 const variant = plan.variants.find((v) => v.variant.name === 'fp32')!;
-const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: plan.suite.warmup, iterations: Number(values.iterations), runtime: plan.suite.runtime, examples: variant.examples };
+const job: RunnerJob = {
+  modelPath: variant.modelPath,
+  task: plan.task.spec,
+  warmup: plan.suite.warmup,
+  iterations: Number(values.iterations),
+  runtime: plan.suite.runtime,
+  examples: variant.examples,
+};
 
 // An empty cache for the first push: a folder of its own under the board's remoteDir, removed at the end.
 let sshd: TestSshd | undefined;
@@ -51,7 +66,18 @@ if (values.device) {
 } else {
   sshd = await startSshd();
   scratch = await mkdtemp(join(tmpdir(), 'edgebench-ssh-bench-'));
-  spec = SshDeviceSpec.parse({ id: 'sshd-on-127.0.0.1', kind: 'ssh', host: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, sshConfig: sshd.clientConfig, sshOptions: { UserKnownHostsFile: sshd.knownHosts }, remoteDir: join(scratch, 'cache'), node: process.execPath });
+  spec = SshDeviceSpec.parse({
+    id: 'sshd-on-127.0.0.1',
+    kind: 'ssh',
+    host: '127.0.0.1',
+    port: sshd.port,
+    user: sshd.user,
+    identityFile: sshd.identityFile,
+    sshConfig: sshd.clientConfig,
+    sshOptions: { UserKnownHostsFile: sshd.knownHosts },
+    remoteDir: join(scratch, 'cache'),
+    node: process.execPath,
+  });
 }
 
 const median = (values: number[]) => percentileOfSorted(sortAscending(values), 0.5);
@@ -78,7 +104,9 @@ async function cell(runCell: (onEvent: (e: { type: string }) => void) => Promise
 
 const connection = new SshConnection(spec);
 try {
-  console.log(`board: ${spec.id} (${await connection.endpoint()}), variant ${variant.variant.name} (${variant.variant.diskBytes} bytes), ${job.warmup} + ${job.iterations} iterations per cell`);
+  console.log(
+    `board: ${spec.id} (${await connection.endpoint()}), variant ${variant.variant.name} (${variant.variant.diskBytes} bytes), ${job.warmup} + ${job.iterations} iterations per cell`,
+  );
   let start = performance.now();
   const facts = await sshDriver.facts(spec);
   console.log(`connect and probe (one SSH handshake, facts): ${ms(performance.now() - start)}; ${facts.cpuModel}, ${facts.arch}, ${facts.os}`);
@@ -86,7 +114,9 @@ try {
   const first = await pushForJob(spec, job);
   console.log(`first push: ${first.pushed.length} of ${first.files} files, ${(first.pushedBytes / 2 ** 20).toFixed(1)} MiB, ${ms(first.ms)}`);
   const second = await pushForJob(spec, job);
-  console.log(`second push (cache hit): ${second.pushed.length} of ${second.files} files sent, ${ms(second.ms)} (sha256 of ${(second.bytes / 2 ** 20).toFixed(1)} MiB on the board)`);
+  console.log(
+    `second push (cache hit): ${second.pushed.length} of ${second.files} files sent, ${ms(second.ms)} (sha256 of ${(second.bytes / 2 ** 20).toFixed(1)} MiB on the board)`,
+  );
 
   const roundTrips: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -111,7 +141,9 @@ try {
   console.log(`\nmedians over ${cells} cells each:`);
   console.log(`  local: cell ${ms(of(local, 'wallMs'))}, runner hello after ${ms(of(local, 'helloMs'))}, p50 ${of(local, 'p50').toFixed(4)} ms`);
   console.log(`  ssh:   cell ${ms(of(board, 'wallMs'))}, runner hello after ${ms(of(board, 'helloMs'))}, p50 ${of(board, 'p50').toFixed(4)} ms`);
-  console.log(`per-cell overhead of the SSH path: ${ms(of(board, 'wallMs') - of(local, 'wallMs'))} (sha256 check of the cached files on the board, session start, runner start)`);
+  console.log(
+    `per-cell overhead of the SSH path: ${ms(of(board, 'wallMs') - of(local, 'wallMs'))} (sha256 check of the cached files on the board, session start, runner start)`,
+  );
 
   // The probes' sample tick: discovery first (as at a cell's start), then one refresh per tick at 10 Hz.
   const probed: SshSpec = scratch ? { ...spec, probes: { root: join(scratch, 'raspberry-pi-5') } } : spec;
@@ -128,7 +160,9 @@ try {
   }
   const sorted = sortAscending(ticks);
   const tick = (p: number) => `${percentileOfSorted(sorted, p).toFixed(1)} ms`;
-  console.log(`\nprobes on ${files.where}: one sample tick (every file the probes read, one round trip to the reader on the board), ${ticks.length} ticks at 10 Hz: median ${tick(0.5)}, p90 ${tick(0.9)}, max ${sorted.at(-1)!.toFixed(1)} ms`);
+  console.log(
+    `\nprobes on ${files.where}: one sample tick (every file the probes read, one round trip to the reader on the board), ${ticks.length} ticks at 10 Hz: median ${tick(0.5)}, p90 ${tick(0.9)}, max ${sorted.at(-1)!.toFixed(1)} ms`,
+  );
   // For contrast: the same read as a command of its own each tick (a session and a shell started on the board every time).
   const perCommand: number[] = [];
   for (let i = 0; i < 20; i++) {

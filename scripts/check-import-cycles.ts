@@ -34,8 +34,10 @@ function importsOf(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
   const specifiers: string[] = [];
   const visit = (node: ts.Node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) specifiers.push(node.moduleSpecifier.text);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) specifiers.push(node.arguments[0].text);
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier))
+      specifiers.push(node.moduleSpecifier.text);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0]))
+      specifiers.push(node.arguments[0].text);
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -96,7 +98,8 @@ export function cycles(graph: Map<string, Map<string, string[]>>): string[][] {
 if (process.argv[1] === import.meta.filename) {
   const graph = stageGraph(sourceFiles(ROOT));
   if (process.argv.includes('--graph')) {
-    for (const [from, edges] of [...graph].sort(([a], [b]) => a.localeCompare(b))) console.log(`${from} -> ${[...edges.keys()].sort().join(', ') || '(nothing)'}`);
+    for (const [from, edges] of [...graph].sort(([a], [b]) => a.localeCompare(b)))
+      console.log(`${from} -> ${[...edges.keys()].sort().join(', ') || '(nothing)'}`);
   }
   const loops = cycles(graph);
   if (loops.length === 0) {
@@ -104,7 +107,9 @@ if (process.argv[1] === import.meta.filename) {
   } else {
     for (const loop of loops) {
       console.error(`import cycle between harness/ folders: ${loop.join(', ')}`);
-      for (const from of loop) for (const [to, pairs] of graph.get(from) ?? []) if (loop.includes(to)) console.error(`  ${from} -> ${to}: ${pairs.slice(0, 3).join('; ')}${pairs.length > 3 ? ` (+${pairs.length - 3} more)` : ''}`);
+      for (const from of loop)
+        for (const [to, pairs] of graph.get(from) ?? [])
+          if (loop.includes(to)) console.error(`  ${from} -> ${to}: ${pairs.slice(0, 3).join('; ')}${pairs.length > 3 ? ` (+${pairs.length - 3} more)` : ''}`);
     }
     process.exitCode = 1;
   }

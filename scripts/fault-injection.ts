@@ -64,12 +64,31 @@ function runWithFault(args: string[], runDir: string, inject: (journal: string, 
 }
 
 /** The pid of the runner the journal's last hello names. */
-const lastRunnerPid = (journal: string) => (JSON.parse(journal.split('\n').filter((l) => l.includes('"type":"hello"')).at(-1)!) as { event: { pid: number } }).event.pid;
+const lastRunnerPid = (journal: string) =>
+  (
+    JSON.parse(
+      journal
+        .split('\n')
+        .filter((l) => l.includes('"type":"hello"'))
+        .at(-1)!,
+    ) as { event: { pid: number } }
+  ).event.pid;
 
-async function summarize(fault: string, runDir: string, first: { exitCode?: number; stderr?: unknown }, resumeArgs: string[] | undefined, before?: () => Promise<void> | void) {
-  const errorLine = String(first.stderr ?? "").split('\n').find((l) => /FAILED|cannot write|error/.test(l))?.trim() ?? `(exit ${first.exitCode})`;
+async function summarize(
+  fault: string,
+  runDir: string,
+  first: { exitCode?: number; stderr?: unknown },
+  resumeArgs: string[] | undefined,
+  before?: () => Promise<void> | void,
+) {
+  const errorLine =
+    String(first.stderr ?? '')
+      .split('\n')
+      .find((l) => /FAILED|cannot write|error/.test(l))
+      ?.trim() ?? `(exit ${first.exitCode})`;
   const kept = await readJournal(project.path(`${runDir}/journal.jsonl`)).then(
-    (j) => `${j.completed.length} runner process(es) in the journal; results.json ${existsSync(project.path(`${runDir}/results.json`)) ? 'present' : 'missing'}`,
+    (j) =>
+      `${j.completed.length} runner process(es) in the journal; results.json ${existsSync(project.path(`${runDir}/results.json`)) ? 'present' : 'missing'}`,
     (e: Error) => `journal unreadable: ${e.message}`,
   );
   let resume = 'not needed';
@@ -85,7 +104,9 @@ async function summarize(fault: string, runDir: string, first: { exitCode?: numb
 
 // 1. A runner killed from outside (SIGKILL), mid-cell.
 {
-  const run = runWithFault(['run', '--suite', 'suites/two.yaml', '--run-id', 'sigkill'], 'reports/sigkill', (journal) => process.kill(lastRunnerPid(journal), 'SIGKILL'));
+  const run = runWithFault(['run', '--suite', 'suites/two.yaml', '--run-id', 'sigkill'], 'reports/sigkill', (journal) =>
+    process.kill(lastRunnerPid(journal), 'SIGKILL'),
+  );
   await summarize('runner SIGKILL', 'reports/sigkill', await run, ['run', '--resume', 'reports/sigkill']);
 }
 
@@ -113,7 +134,9 @@ async function summarize(fault: string, runDir: string, first: { exitCode?: numb
     changed.writeUInt8(changed.readUInt8(changed.length - 1) ^ 1, changed.length - 1);
     void writeFile(project.path('models/small/copy.onnx'), changed);
   });
-  await summarize('variant file rewritten mid-run (then restored)', 'reports/swapped', await run, ['run', '--resume', 'reports/swapped'], () => writeFile(project.path('models/small/copy.onnx'), original));
+  await summarize('variant file rewritten mid-run (then restored)', 'reports/swapped', await run, ['run', '--resume', 'reports/swapped'], () =>
+    writeFile(project.path('models/small/copy.onnx'), original),
+  );
 }
 
 // 5. OOM under a memory cap (an emulated device, real cgroups).
@@ -131,7 +154,13 @@ async function summarize(fault: string, runDir: string, first: { exitCode?: numb
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'edgebench-faults', project.path('full')]);
   try {
     const run = await cli(['run', '--suite', 'suites/small-two.yaml', '--out', 'full', '--run-id', 'disk']);
-    await summarize('results folder full (96 KiB tmpfs, then 64 MiB)', 'full/disk', run, ['run', '--resume', 'full/disk'], () => void execFileSync('mount', ['-o', 'remount,size=64m', project.path('full')]));
+    await summarize(
+      'results folder full (96 KiB tmpfs, then 64 MiB)',
+      'full/disk',
+      run,
+      ['run', '--resume', 'full/disk'],
+      () => void execFileSync('mount', ['-o', 'remount,size=64m', project.path('full')]),
+    );
   } finally {
     execFileSync('umount', [project.path('full')]);
   }
@@ -152,14 +181,20 @@ async function summarize(fault: string, runDir: string, first: { exitCode?: numb
       void sshd.killSshd();
     });
     const first = await run;
-    await summarize(`sshd killed mid-run (then restarted)${killed ? '' : ': NOT INJECTED (no process was caught mid-run)'}`, 'reports/sshd', first, ['run', '--resume', 'reports/sshd'], async () => {
-      if (!killed) return;
-      again = execa(SSHD_BINARY, ['-D', '-e', '-f', join(sshd.dir, 'sshd_config')], { reject: false, stdin: 'ignore', stdout: 'ignore', buffer: false });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the restarted sshd did not listen within 10 s')), 10_000);
-        again!.stderr?.on('data', (chunk: Buffer) => /Server listening/.test(chunk.toString()) && (clearTimeout(timer), resolve()));
-      });
-    });
+    await summarize(
+      `sshd killed mid-run (then restarted)${killed ? '' : ': NOT INJECTED (no process was caught mid-run)'}`,
+      'reports/sshd',
+      first,
+      ['run', '--resume', 'reports/sshd'],
+      async () => {
+        if (!killed) return;
+        again = execa(SSHD_BINARY, ['-D', '-e', '-f', join(sshd.dir, 'sshd_config')], { reject: false, stdin: 'ignore', stdout: 'ignore', buffer: false });
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('the restarted sshd did not listen within 10 s')), 10_000);
+          again!.stderr?.on('data', (chunk: Buffer) => /Server listening/.test(chunk.toString()) && (clearTimeout(timer), resolve()));
+        });
+      },
+    );
   } finally {
     again?.kill('SIGKILL');
     await sshd.stop();

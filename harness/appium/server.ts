@@ -32,7 +32,9 @@ export interface AppiumServer {
  * A local Appium server from the project's npm dependency, on 127.0.0.1 at a
  * free port, with its home in .cache/appium. Resolves once /status answers.
  */
-export async function startAppiumServer(options: { drivers?: (keyof typeof BUNDLED_DRIVERS)[]; allowAdbShell?: boolean; signal?: AbortSignal } = {}): Promise<AppiumServer> {
+export async function startAppiumServer(
+  options: { drivers?: (keyof typeof BUNDLED_DRIVERS)[]; allowAdbShell?: boolean; signal?: AbortSignal } = {},
+): Promise<AppiumServer> {
   if (!existsSync(APPIUM_MAIN)) throw new Error(`Appium is not installed at ${APPIUM_MAIN}: run npm ci`);
   for (const name of options.drivers ?? []) await ensureBundledDriver(name);
   const port = await freePort();
@@ -44,16 +46,20 @@ export async function startAppiumServer(options: { drivers?: (keyof typeof BUNDL
   let exit: string | undefined;
   // adb_shell lets `mobile: shell` read the phone's battery, thermal state and memory; only asked for Android devices.
   const insecure = options.allowAdbShell ? ['--allow-insecure', 'uiautomator2:adb_shell'] : [];
-  const server: ResultPromise = execa(process.execPath, [APPIUM_MAIN, 'server', '--address', '127.0.0.1', '--port', String(port), '--log-no-colors', '--log-timestamp', ...insecure], {
-    // The browsers it starts run the benchmark page: like a runner, it gets none of edgebench's secrets.
-    env: runnerEnvironment({ APPIUM_HOME, NODE_OPTIONS: '', ...scratchEnv }),
-    extendEnv: false,
-    reject: false,
-    all: true,
-    // Its own process group: the browsers it starts are in it too, so stopping the group leaves none behind,
-    // even when the server itself died first and they were orphaned.
-    detached: true,
-  });
+  const server: ResultPromise = execa(
+    process.execPath,
+    [APPIUM_MAIN, 'server', '--address', '127.0.0.1', '--port', String(port), '--log-no-colors', '--log-timestamp', ...insecure],
+    {
+      // The browsers it starts run the benchmark page: like a runner, it gets none of edgebench's secrets.
+      env: runnerEnvironment({ APPIUM_HOME, NODE_OPTIONS: '', ...scratchEnv }),
+      extendEnv: false,
+      reject: false,
+      all: true,
+      // Its own process group: the browsers it starts are in it too, so stopping the group leaves none behind,
+      // even when the server itself died first and they were orphaned.
+      detached: true,
+    },
+  );
   const killGroup = (signal: NodeJS.Signals) => {
     try {
       if (server.pid !== undefined) process.kill(-server.pid, signal);
@@ -105,7 +111,10 @@ export async function startAppiumServer(options: { drivers?: (keyof typeof BUNDL
 /** Drivers installed in APPIUM_HOME, by name, as Appium's own manifest lists them. */
 export async function installedDrivers(): Promise<string[]> {
   try {
-    const manifest = JSON.parse(await readFile(join(APPIUM_HOME, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string>; dependencies?: Record<string, string> };
+    const manifest = JSON.parse(await readFile(join(APPIUM_HOME, 'package.json'), 'utf8')) as {
+      devDependencies?: Record<string, string>;
+      dependencies?: Record<string, string>;
+    };
     return Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
   } catch {
     return [];
@@ -123,12 +132,19 @@ async function ensureBundledDriver(name: keyof typeof BUNDLED_DRIVERS): Promise<
   const packageName = `appium-${name}-driver`;
   if ((await installedDrivers()).includes(packageName)) return;
   // One install at a time: Appium's manifest is one file.
-  installing = (installing ?? Promise.resolve()).catch(() => undefined).then(async () => {
-    if ((await installedDrivers()).includes(packageName)) return;
-    await mkdir(APPIUM_HOME, { recursive: true });
-    const result = await execa(process.execPath, [APPIUM_MAIN, 'driver', 'install', '--source=local', BUNDLED_DRIVERS[name]], { env: { APPIUM_HOME, NODE_OPTIONS: '' }, reject: false, all: true });
-    if (result.exitCode !== 0) throw new Error(`installing the Appium ${name} driver into ${APPIUM_HOME} failed: ${String(result.all).trim().split('\n').slice(-3).join(' | ')}`);
-  });
+  installing = (installing ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(async () => {
+      if ((await installedDrivers()).includes(packageName)) return;
+      await mkdir(APPIUM_HOME, { recursive: true });
+      const result = await execa(process.execPath, [APPIUM_MAIN, 'driver', 'install', '--source=local', BUNDLED_DRIVERS[name]], {
+        env: { APPIUM_HOME, NODE_OPTIONS: '' },
+        reject: false,
+        all: true,
+      });
+      if (result.exitCode !== 0)
+        throw new Error(`installing the Appium ${name} driver into ${APPIUM_HOME} failed: ${String(result.all).trim().split('\n').slice(-3).join(' | ')}`);
+    });
   await installing;
 }
 

@@ -16,7 +16,13 @@ export async function loadBaselineAnswers(plan: RunPlan, options: { log?: (line:
   if (spec?.provider !== 'openai-compatible') return;
   const prompts = plan.dataset.examples.map((example) => {
     const prompt = example.text;
-    if (prompt === undefined) throw new ConfigError(`${plan.dataset.file}:${example.line}`, 'text', 'the openai-compatible baseline sends each example\'s "text" as the prompt, and this line has none', 'add the prompt as "text"');
+    if (prompt === undefined)
+      throw new ConfigError(
+        `${plan.dataset.file}:${example.line}`,
+        'text',
+        'the openai-compatible baseline sends each example\'s "text" as the prompt, and this line has none',
+        'add the prompt as "text"',
+      );
     return { exampleId: example.id, prompt };
   });
   const endpoint = baselineOptionsFromEnv(options.env ?? process.env, spec);
@@ -25,7 +31,8 @@ export async function loadBaselineAnswers(plan: RunPlan, options: { log?: (line:
     cacheDir: BASELINE_CACHE_DIR,
     maxTokens: spec.maxTokens,
     offline: spec.offline,
-    onRetry: ({ exampleId, attempt, waitMs, reason }) => options.log?.(`baseline: ${exampleId}: ${reason}; retry ${attempt} in ${(waitMs / 1000).toFixed(1)} s`),
+    onRetry: ({ exampleId, attempt, waitMs, reason }) =>
+      options.log?.(`baseline: ${exampleId}: ${reason}; retry ${attempt} in ${(waitMs / 1000).toFixed(1)} s`),
   });
   const cached = answers.filter((a) => a.cached).length;
   options.log?.(`baseline: ${answers.length} answers from ${spec.model} (${cached} from the cache in ${BASELINE_CACHE_DIR})`);

@@ -73,11 +73,21 @@ export function baselineOptionsFromEnv(
   declareSecretEnv(apiKeyEnv);
   const baseUrl = env[baseUrlEnv]?.trim();
   if (!baseUrl) {
-    throw new ConfigError('environment', baseUrlEnv, `the openai-compatible baseline needs an endpoint, but ${baseUrlEnv} is not set`, `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`);
+    throw new ConfigError(
+      'environment',
+      baseUrlEnv,
+      `the openai-compatible baseline needs an endpoint, but ${baseUrlEnv} is not set`,
+      `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`,
+    );
   }
   if (!URL.canParse(baseUrl)) {
     // The value is not shown: a key pasted into the wrong variable is a secret too.
-    throw new ConfigError('environment', baseUrlEnv, 'not a URL (its value is not shown, as it may hold a secret)', `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`);
+    throw new ConfigError(
+      'environment',
+      baseUrlEnv,
+      'not a URL (its value is not shown, as it may hold a secret)',
+      `set ${baseUrlEnv} to the API base URL, e.g. https://api.openai.com/v1`,
+    );
   }
   const apiKey = env[apiKeyEnv]?.trim();
   return { baseUrl, model: suiteSettings.model, ...(apiKey ? { apiKey } : {}) };
@@ -112,11 +122,18 @@ interface Settings {
 export async function fetchBaselineAnswers(prompts: { exampleId: string; prompt: string }[], options: OpenAiCompatibleOptions): Promise<BaselineAnswer[]> {
   const url = chatCompletionsUrl(options.baseUrl);
   const endpoint = urlForDisplay(url);
-  const basicAuth = url.username || url.password ? Buffer.from(`${decodedUrlPart(url.username)}:${decodedUrlPart(url.password)}`).toString('base64') : undefined;
+  const basicAuth =
+    url.username || url.password ? Buffer.from(`${decodedUrlPart(url.username)}:${decodedUrlPart(url.password)}`).toString('base64') : undefined;
   const urlSecrets = secretsOfUrl(options.baseUrl);
   url.username = '';
   url.password = '';
-  const toRequest = (prompt: string): ChatRequest => ({ endpoint, model: options.model, prompt, temperature: options.temperature ?? 0, max_tokens: options.maxTokens ?? 64 });
+  const toRequest = (prompt: string): ChatRequest => ({
+    endpoint,
+    model: options.model,
+    prompt,
+    temperature: options.temperature ?? 0,
+    max_tokens: options.maxTokens ?? 64,
+  });
   const settings: Settings = {
     apiKey: options.apiKey,
     url,
@@ -161,7 +178,12 @@ export function chatCompletionsUrl(baseUrl: string): URL {
 }
 
 /** Counts every miss, not just the first, so one error tells how much of the cache is missing. */
-async function cacheMissError(exampleId: string, prompts: { prompt: string }[], toRequest: (prompt: string) => ChatRequest, options: OpenAiCompatibleOptions): Promise<BaselineError> {
+async function cacheMissError(
+  exampleId: string,
+  prompts: { prompt: string }[],
+  toRequest: (prompt: string) => ChatRequest,
+  options: OpenAiCompatibleOptions,
+): Promise<BaselineError> {
   let missing = 0;
   for (const { prompt } of prompts) {
     if ((await readCachedAnswer(cacheFile(options.cacheDir, toRequest(prompt)))) === undefined) missing++;
@@ -183,7 +205,9 @@ function cacheFile(cacheDir: string, request: ChatRequest): string {
 /** A missing or unreadable entry is a miss: it is fetched again and overwritten. So is one that is not a regular file or is oversized. */
 async function readCachedAnswer(file: string): Promise<string | undefined> {
   try {
-    const entry = JSON.parse((await readBoundedFile(file, { what: 'cached baseline answer', maxBytes: FILE_LIMITS.baselineAnswer })).toString('utf8')) as { answer?: unknown };
+    const entry = JSON.parse((await readBoundedFile(file, { what: 'cached baseline answer', maxBytes: FILE_LIMITS.baselineAnswer })).toString('utf8')) as {
+      answer?: unknown;
+    };
     return typeof entry.answer === 'string' ? entry.answer : undefined;
   } catch {
     return undefined;
@@ -216,7 +240,12 @@ async function attemptRequest(request: ChatRequest, settings: Settings): Promise
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
   else if (settings.basicAuth) headers.authorization = `Basic ${settings.basicAuth}`;
-  const body = JSON.stringify({ model: request.model, messages: [{ role: 'user', content: request.prompt }], temperature: request.temperature, max_tokens: request.max_tokens });
+  const body = JSON.stringify({
+    model: request.model,
+    messages: [{ role: 'user', content: request.prompt }],
+    temperature: request.temperature,
+    max_tokens: request.max_tokens,
+  });
   let status: number;
   let retryAfter: string | null;
   let text: string;
@@ -228,7 +257,13 @@ async function attemptRequest(request: ChatRequest, settings: Settings): Promise
     text = settings.redact(await response.text());
   } catch (error) {
     if (signal.aborted) {
-      return { ok: false, retryable: true, code: 'TIMEOUT', problem: `no complete answer from ${request.endpoint} within ${settings.timeoutMs} ms`, fix: 'raise timeoutMs, or check that the server is not overloaded' };
+      return {
+        ok: false,
+        retryable: true,
+        code: 'TIMEOUT',
+        problem: `no complete answer from ${request.endpoint} within ${settings.timeoutMs} ms`,
+        fix: 'raise timeoutMs, or check that the server is not overloaded',
+      };
     }
     return {
       ok: false,
@@ -250,7 +285,14 @@ async function attemptRequest(request: ChatRequest, settings: Settings): Promise
     };
   }
   if (status >= 500) {
-    return { ok: false, retryable: true, code: 'SERVER_ERROR', status, problem: `HTTP ${status} from the server${serverMessage(text)}`, fix: 'the server is failing: re-run later (answers already fetched are cached)' };
+    return {
+      ok: false,
+      retryable: true,
+      code: 'SERVER_ERROR',
+      status,
+      problem: `HTTP ${status} from the server${serverMessage(text)}`,
+      fix: 'the server is failing: re-run later (answers already fetched are cached)',
+    };
   }
   if (status < 200 || status >= 300) {
     return { ok: false, retryable: false, code: 'HTTP_ERROR', status, problem: `HTTP ${status}${serverMessage(text)}`, fix: httpErrorFix(status) };

@@ -10,7 +10,17 @@ export const CHROMIUM_BINARY = process.env.EDGEBENCH_CHROMIUM ?? '/usr/lib/chrom
 export const CHROMEDRIVER_BINARY = process.env.EDGEBENCH_CHROMEDRIVER ?? '/usr/bin/chromedriver';
 
 /** Flags for a headless Chromium that runs as root in CI and talks to nothing but the pages it is given. */
-export const HEADLESS_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1280,1000'];
+export const HEADLESS_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--window-size=1280,1000',
+];
 
 const QUIT_TIMEOUT_MS = 15_000;
 const EXIT_GRACE_MS = 5_000;
@@ -42,7 +52,12 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
   const scratch = { XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache'), TMPDIR: join(profile, 'tmp') };
   await Promise.all(Object.values(scratch).map((dir) => mkdir(dir, { recursive: true })));
   // Empty lists keep chromedriver on loopback (WebdriverIO otherwise allows every address; the option is missing from its types).
-  const chromedriverOptions = { binary: options.chromedriver ?? CHROMEDRIVER_BINARY, allowedIps: [], allowedOrigins: [], spawnOpts: { env: runnerEnvironment({ NODE_OPTIONS: '', ...scratch }) } } as { binary: string };
+  const chromedriverOptions = {
+    binary: options.chromedriver ?? CHROMEDRIVER_BINARY,
+    allowedIps: [],
+    allowedOrigins: [],
+    spawnOpts: { env: runnerEnvironment({ NODE_OPTIONS: '', ...scratch }) },
+  } as { binary: string };
   let browser: ChromiumBrowser;
   try {
     browser = await remote({
@@ -50,7 +65,10 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
       capabilities: {
         browserName: 'chrome',
         webSocketUrl: true,
-        'goog:chromeOptions': { binary: options.chromium ?? CHROMIUM_BINARY, args: [...HEADLESS_FLAGS, `--user-data-dir=${profile}`, ...(options.extraArgs ?? [])] },
+        'goog:chromeOptions': {
+          binary: options.chromium ?? CHROMIUM_BINARY,
+          args: [...HEADLESS_FLAGS, `--user-data-dir=${profile}`, ...(options.extraArgs ?? [])],
+        },
         'wdio:chromedriverOptions': chromedriverOptions,
       },
     });
@@ -90,5 +108,9 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
 
 /** The browser's console errors and warnings, last ones kept, for a cell's error message. */
 export function consoleTail(messages: readonly { level: string; text: string }[]): string {
-  return messages.filter((m) => m.level === 'error' || m.level === 'warn').map((m) => `console.${m.level}: ${m.text}`).join('\n').slice(-4000);
+  return messages
+    .filter((m) => m.level === 'error' || m.level === 'warn')
+    .map((m) => `console.${m.level}: ${m.text}`)
+    .join('\n')
+    .slice(-4000);
 }

@@ -15,7 +15,7 @@ export function configOptions(command: Command): Command {
   return command
     .addOption(new Option('-s, --suite <file>', 'suite file').default('suites/demo.yaml'))
     .addOption(new Option('-d, --devices <file>', 'device inventory').default('devices.yaml'))
-    .addOption(new Option('--device <id...>', 'run on these device ids from the devices file instead of the suite\'s list'));
+    .addOption(new Option('--device <id...>', "run on these device ids from the devices file instead of the suite's list"));
 }
 
 /** --run-id of run and merge: a plain folder name, so a run can never be written outside -o. */

@@ -40,10 +40,13 @@ export function defaultCompareReporters(env: NodeJS.ProcessEnv): ReporterName[] 
 
 export function compareCommand(program: Command): void {
   reporterOption(program.command('compare'), 'verdict; on GitHub Actions also github and step-summary')
-    .description('Compare a candidate run with a baseline run, check the suite\'s budgets, and exit non-zero when a release must be blocked.')
-    .argument('<baseline-or-candidate>', 'results.json or run folder of the baseline (or, alone, of the candidate: then only max/min/within budgets are checked)')
+    .description("Compare a candidate run with a baseline run, check the suite's budgets, and exit non-zero when a release must be blocked.")
+    .argument(
+      '<baseline-or-candidate>',
+      'results.json or run folder of the baseline (or, alone, of the candidate: then only max/min/within budgets are checked)',
+    )
     .argument('[candidate]', 'results.json or run folder of the candidate')
-    .addOption(new Option('-o, --out <dir>', 'folder the file reporters write into (default: the candidate\'s run folder)'))
+    .addOption(new Option('-o, --out <dir>', "folder the file reporters write into (default: the candidate's run folder)"))
     .addOption(new Option('--markdown <file>', 'write the Markdown summary to this file (the markdown reporter)'))
     .addOption(new Option('--junit <file>', 'write JUnit XML, one testcase per budget check, to this file (the junit reporter)'))
     .addOption(new Option('--json <file>', 'write the Report, the gate included (gates[0]), as JSON to this file (the json reporter)'))
@@ -56,7 +59,14 @@ export function compareCommand(program: Command): void {
       const [baselinePath, candidatePath] = second ? [first, second] : [undefined, first];
       const candidate = await readResults(candidatePath);
       const baseline = baselinePath ? await readResults(baselinePath) : undefined;
-      const gateReport = gate({ candidate, baseline, noise: await loadNoise(flags.noise, candidate.results.devices.map((d) => d.id)) });
+      const gateReport = gate({
+        candidate,
+        baseline,
+        noise: await loadNoise(
+          flags.noise,
+          candidate.results.devices.map((d) => d.id),
+        ),
+      });
       const report = buildReport({ runs: [candidate.results], ...(baseline ? { baseline: baseline.results } : {}), gates: [gateReport] });
       const files = new Map<ReporterName, string>();
       for (const flag of Object.keys(FILE_FLAGS) as FileFlag[]) {

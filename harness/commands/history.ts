@@ -15,7 +15,7 @@ export function historyCommand(program: Command): void {
 
   history
     .command('add')
-    .description('Store a run\'s measured cells, keyed by commit, branch, suite, device and variant hashes.')
+    .description("Store a run's measured cells, keyed by commit, branch, suite, device and variant hashes.")
     .argument('<results>', 'results.json or its run folder')
     .addOption(store())
     .addOption(new Option('--commit <sha>', 'the commit measured (default: $GITHUB_SHA, else git rev-parse HEAD)'))
@@ -26,7 +26,9 @@ export function historyCommand(program: Command): void {
       const branch = opts.branch ?? process.env.GITHUB_REF_NAME ?? (await git(['rev-parse', '--abbrev-ref', 'HEAD']));
       const { added } = await addToHistory(opts.store, results, { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}) }).catch((error: Error) => {
         // A store that cannot be written is named by the cli with its cause (exit 2); anything else is a run added twice.
-        throw error instanceof ConfigError || error instanceof OutputWriteError ? error : new ConfigError(opts.store, undefined, error.message, 'add each run once');
+        throw error instanceof ConfigError || error instanceof OutputWriteError
+          ? error
+          : new ConfigError(opts.store, undefined, error.message, 'add each run once');
       });
       print(`${opts.store}: added ${added} cell(s) of run ${results.runId}${commit ? ` at ${commit.slice(0, 12)}` : ''}`);
     });
@@ -52,4 +54,3 @@ async function git(args: string[]): Promise<string | undefined> {
   const result = await execa('git', args, { reject: false });
   return result.exitCode === 0 ? String(result.stdout).trim() || undefined : undefined;
 }
-

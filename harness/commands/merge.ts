@@ -20,22 +20,28 @@ export function mergeCommand(program: Command): void {
   program
     .command('merge')
     .description('Combine the results of the shards of one run (run --shard i/n) into one run, raw samples included, ready for compare and report.')
-    .argument('<results...>', 'each shard\'s results.json or run folder')
+    .argument('<results...>', "each shard's results.json or run folder")
     .addOption(new Option('-o, --out <dir>', 'folder for the merged run folder').default('reports'))
-    .addOption(new Option('--run-id <id>', 'name of the merged run (default: merged-<first shard\'s run id>)').argParser(runIdArg))
+    .addOption(new Option('--run-id <id>', "name of the merged run (default: merged-<first shard's run id>)").argParser(runIdArg))
     .addOption(new Option('--no-report', 'do not write the HTML report'))
     .action(async (files: string[], opts: { out: string; runId?: string; report: boolean }) => {
       const shards = await Promise.all(files.map(async (file) => (await readResults(file)).results));
       const runId = opts.runId ?? `merged-${shards[0]!.runId}`;
       // A run id from a results file names a folder: one that leads out of --out is refused, not followed.
       if (!isRunId(runId)) {
-        throw new ConfigError(files[0]!, 'runId', `the run id ${JSON.stringify(shards[0]!.runId)} cannot name the merged run's folder`, `pass --run-id (${RUN_ID_RULE})`);
+        throw new ConfigError(
+          files[0]!,
+          'runId',
+          `the run id ${JSON.stringify(shards[0]!.runId)} cannot name the merged run's folder`,
+          `pass --run-id (${RUN_ID_RULE})`,
+        );
       }
       let merged;
       try {
         merged = mergeResults(shards, runId);
       } catch (error) {
-        if (error instanceof MergeError) throw new ConfigError('command line', '<results...>', error.message, 'merge the results of every shard of one run, each once');
+        if (error instanceof MergeError)
+          throw new ConfigError('command line', '<results...>', error.message, 'merge the results of every shard of one run, each once');
         throw error;
       }
       const runDir = join(opts.out, merged.runId);
@@ -54,9 +60,14 @@ export function mergeCommand(program: Command): void {
       print(`results: ${relative(process.cwd(), file)}`);
       if (opts.report) {
         const report = buildReport({ runs: [merged], gates: [gate({ candidate: { results: merged, file } })] });
-        await writeReports(['html'], report, () => terminalOutput(runDir), (_, error) => {
-          log(`the HTML report could not be written (${error.message}); run edgebench report ${relative(process.cwd(), runDir)} to try again`);
-        });
+        await writeReports(
+          ['html'],
+          report,
+          () => terminalOutput(runDir),
+          (_, error) => {
+            log(`the HTML report could not be written (${error.message}); run edgebench report ${relative(process.cwd(), runDir)} to try again`);
+          },
+        );
       }
     });
 }

@@ -32,14 +32,21 @@ export function quantizeCommand(program: Command): void {
     .argument('<model>', 'fp32 .onnx file, or a model folder holding onnx/model.onnx')
     .addOption(new Option('--to <precision>', 'target precision').choices(['int8', 'int4']).makeOptionMandatory())
     .addOption(new Option('-o, --output <file>', 'output .onnx file (default: model_quantized.onnx for int8, model_q4.onnx for int4, beside the input)'))
-    .addOption(new Option('--method <method>', 'int8 method: dynamic (MatMulInteger), qdq (weight DequantizeLinear), static (calibrated activations); default dynamic, the fastest measured').choices(['dynamic', 'qdq', 'static']))
-    .addOption(new Option('--calibrate <suite>', 'static int8: calibrate activation ranges on this suite\'s dataset'))
+    .addOption(
+      new Option(
+        '--method <method>',
+        'int8 method: dynamic (MatMulInteger), qdq (weight DequantizeLinear), static (calibrated activations); default dynamic, the fastest measured',
+      ).choices(['dynamic', 'qdq', 'static']),
+    )
+    .addOption(new Option('--calibrate <suite>', "static int8: calibrate activation ranges on this suite's dataset"))
     .addOption(new Option('--calibration <method>', 'activation range from calibration').choices(['minmax', 'percentile']).default('minmax'))
     .addOption(new Option('--percentile <p>', 'percentile calibration: keep the p-th percentile range').argParser(Number).default(99.99))
     .addOption(new Option('--calibration-examples <n>', 'dataset examples used for calibration').argParser(Number).default(100))
     .addOption(new Option('--block-size <n>', 'int4 block size along K').choices(['32', '64', '128']).default('32'))
     .addOption(new Option('--asymmetric', 'int4 with a zero point per block (default: symmetric)'))
-    .addOption(new Option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 computes in float32, 4 in int8').choices(['0', '1', '2', '3', '4']).default('4'))
+    .addOption(
+      new Option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 computes in float32, 4 in int8').choices(['0', '1', '2', '3', '4']).default('4'),
+    )
     .addOption(new Option('--exclude <pattern...>', 'keep layers matching these name patterns (* wildcard) in float'))
     .addOption(new Option('--keep-int8 <pattern...>', 'int4: quantize layers matching these patterns to int8 instead (e.g. the output head)'))
     .action(async (model: string, flags: QuantizeFlags) => {
@@ -55,12 +62,19 @@ export function quantizeCommand(program: Command): void {
         keepInt8: flags.keepInt8,
       };
       if (flags.method === 'static') {
-        if (!flags.calibrate) throw new ConfigError('command line', '--calibrate', 'static int8 needs a calibration set', 'add --calibrate <suite.yaml>; its dataset is used');
-        options.calibration = { method: flags.calibration, percentile: flags.percentile, ...(await calibrationExamples(resolveModelInput(model), flags.calibrate, flags.calibrationExamples)) };
+        if (!flags.calibrate)
+          throw new ConfigError('command line', '--calibrate', 'static int8 needs a calibration set', 'add --calibrate <suite.yaml>; its dataset is used');
+        options.calibration = {
+          method: flags.calibration,
+          percentile: flags.percentile,
+          ...(await calibrationExamples(resolveModelInput(model), flags.calibrate, flags.calibrationExamples)),
+        };
       }
       const { outputFile, manifestFile, manifest } = await quantizeModel(options);
       const { layers } = manifest;
-      print(`${relative(process.cwd(), outputFile)}: ${manifest.precision}, ${(manifest.diskBytes / MiB).toFixed(2)} MiB (${((manifest.diskBytes / manifest.source.diskBytes) * 100).toFixed(1)}% of the source's ${(manifest.source.diskBytes / MiB).toFixed(2)} MiB)`);
+      print(
+        `${relative(process.cwd(), outputFile)}: ${manifest.precision}, ${(manifest.diskBytes / MiB).toFixed(2)} MiB (${((manifest.diskBytes / manifest.source.diskBytes) * 100).toFixed(1)}% of the source's ${(manifest.source.diskBytes / MiB).toFixed(2)} MiB)`,
+      );
       print(`  layers: ${layers.int4.length} int4, ${layers.int8.length} int8, ${layers.keptFloat.length} kept in float`);
       print(`  manifest: ${relative(process.cwd(), manifestFile)}  sha256 ${manifest.sha256}`);
     });
@@ -71,6 +85,8 @@ async function calibrationExamples(modelFile: string, suiteFile: string, count: 
   const suite = loadSuite(suiteFile);
   const dataset = await loadDataset(resolve(dirname(suiteFile), suite.dataset), suiteFile);
   const { inputs } = await inspectModel(modelFile);
-  const examples = dataset.examples.slice(0, count).map((example) => ({ id: example.id, feeds: feedsForExample(example, inputs, relative(process.cwd(), dataset.file), 'calibration') }));
+  const examples = dataset.examples
+    .slice(0, count)
+    .map((example) => ({ id: example.id, feeds: feedsForExample(example, inputs, relative(process.cwd(), dataset.file), 'calibration') }));
   return { examples, dataset: relative(process.cwd(), dataset.file), datasetSha256: dataset.sha256 };
 }

@@ -10,13 +10,18 @@ import { print } from '../report/terminal-text.ts';
  */
 export function reporterOption(command: Command, defaults: string): Command {
   return command
-    .addOption(new Option('--reporter <name...>', `reporters to run, in order, instead of the default (${defaults}); see the list below`).argParser(reporterNamesArg))
+    .addOption(
+      new Option('--reporter <name...>', `reporters to run, in order, instead of the default (${defaults}); see the list below`).argParser(reporterNamesArg),
+    )
     .addHelpText('after', reporterHelp());
 }
 
 /** Parses one word given to --reporter (commander calls it once per word) and adds its names to the ones before. */
 export function reporterNamesArg(value: string, previous: ReporterName[] | undefined): ReporterName[] {
-  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const parsed = names.map((name) => {
     const known = ReporterName.safeParse(name);
     if (!known.success) throw new InvalidArgumentError(unknownReporter(name));

@@ -29,7 +29,9 @@ const label = (variant: string, repeat: number, repeats: number) => `${variant}$
 
 function finishedText(cell: CellResult, repeat: number): string {
   const latencies = sortAscending(cell.samples.filter((s) => (s.repeat ?? 1) === repeat).map((s) => s.latencyMs));
-  return cell.status === 'ok' && latencies.length > 0 ? `ok: p50 ${percentileOfSorted(latencies, 0.5).toFixed(3)} ms` : `FAILED ${cell.error?.code}: ${cell.error?.message}`;
+  return cell.status === 'ok' && latencies.length > 0
+    ? `ok: p50 ${percentileOfSorted(latencies, 0.5).toFixed(3)} ms`
+    : `FAILED ${cell.error?.code}: ${cell.error?.message}`;
 }
 
 /** One line per event; each names its device, since devices run side by side. */
@@ -42,14 +44,19 @@ export function plainDisplay(log: (line: string) => void): RunDisplay {
     },
     deviceSkipped: (device, reason) => log(`skipping optional device ${device.id}: ${reason}`),
     processSkipped: (device) => tracker?.dropped(device.id, 1),
-    attemptLost: (device, variant, failure, { attempt, retries }) => log(`      ${device.id} / ${variant.variant.name}: lost by the device (${failure.code}: ${failure.message}); running it again (retry ${attempt} of ${retries})`),
+    attemptLost: (device, variant, failure, { attempt, retries }) =>
+      log(
+        `      ${device.id} / ${variant.variant.name}: lost by the device (${failure.code}: ${failure.message}); running it again (retry ${attempt} of ${retries})`,
+      ),
     cellStarted(device, variant, { index, total, repeat, repeats }) {
       tracker?.started(device.id, variant.variant.name);
       log(`[${index + 1}/${total}] ${device.id} / ${label(variant.variant.name, repeat, repeats)} ...`);
     },
     cellFinished(cell, { repeat }) {
       tracker?.finishedOne(cell.deviceId);
-      log(`      ${cell.deviceId} / ${cell.variant.name}: ${finishedText(cell, repeat)}${tracker ? ` [${tracker.done}/${tracker.total} done${eta(tracker)}]` : ''}`);
+      log(
+        `      ${cell.deviceId} / ${cell.variant.name}: ${finishedText(cell, repeat)}${tracker ? ` [${tracker.done}/${tracker.total} done${eta(tracker)}]` : ''}`,
+      );
     },
     notice: (line) => log(`\n${line}`),
     close: async () => undefined,
@@ -97,7 +104,12 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
           },
           ...tracker.deviceIds.map(deviceTask),
         ],
-        { concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }) } },
+        {
+          concurrent: true,
+          exitOnError: false,
+          registerSignalListeners: false,
+          rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(stream, stream) }) },
+        },
       );
       rendering = list.run().catch(() => undefined);
     },
@@ -106,7 +118,8 @@ function liveDisplay(stream: NodeJS.WriteStream): RunDisplay {
       tracker?.dropped(device.id, 1);
       refresh(device.id);
     },
-    attemptLost: (device, variant, failure, { attempt, retries }) => notes.push(`${device.id} / ${variant.variant.name}: lost by the device (${failure.code}); retry ${attempt} of ${retries}`),
+    attemptLost: (device, variant, failure, { attempt, retries }) =>
+      notes.push(`${device.id} / ${variant.variant.name}: lost by the device (${failure.code}); retry ${attempt} of ${retries}`),
     cellStarted(device, variant, { repeat, repeats }) {
       tracker?.started(device.id, label(variant.variant.name, repeat, repeats));
       refresh(device.id);

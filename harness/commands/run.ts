@@ -38,70 +38,139 @@ export function runCommand(program: Command): void {
     .description('Run a suite on every device x variant and write reports/<run-id>/results.json.')
     .addOption(new Option('-o, --out <dir>', 'folder for run folders').default('reports'))
     .addOption(new Option('--run-id <id>', 'name of the run folder (default: UTC time + random suffix)').argParser(runIdArg))
-    .addOption(new Option('--ab <a,b>', 'interleaved A/B: alternate these two variants in rounds on each device (compare then pairs the rounds)').argParser(abArg))
-    .addOption(new Option('--rounds <n>', 'rounds for --ab (at least 8 can reach significance at alpha 0.01; 40 are needed to catch a 5% slowdown reliably on a noisy 2-core VM); each round runs the suite\'s iterations once per variant').argParser(Number).default(40))
+    .addOption(
+      new Option('--ab <a,b>', 'interleaved A/B: alternate these two variants in rounds on each device (compare then pairs the rounds)').argParser(abArg),
+    )
+    .addOption(
+      new Option(
+        '--rounds <n>',
+        "rounds for --ab (at least 8 can reach significance at alpha 0.01; 40 are needed to catch a 5% slowdown reliably on a noisy 2-core VM); each round runs the suite's iterations once per variant",
+      )
+        .argParser(Number)
+        .default(40),
+    )
     .addOption(new Option('--shard <i/n>', 'run part i of n of the device list (CI jobs in parallel; edgebench merge combines them)').argParser(shardArg))
-    .addOption(new Option('--resume <run-dir>', 'finish an interrupted run: keep the runner processes its journal holds and run only the rest (its suite, devices and settings are reused; refused if any changed)'))
+    .addOption(
+      new Option(
+        '--resume <run-dir>',
+        'finish an interrupted run: keep the runner processes its journal holds and run only the rest (its suite, devices and settings are reused; refused if any changed)',
+      ),
+    )
     .addOption(new Option('--no-report', 'do not write the HTML report (leaves html out of the reporters)'))
-    .addOption(new Option('--history <file>', 'a history file written by edgebench history add: the report shows each metric\'s trend over past commits (the run is not stored; history add does that)'))
-    .addOption(new Option('--repeats <n>', 'fresh runner processes per device x variant (default: the suite\'s repeats, 5 unless set); compare needs at least 3 per side to test between processes').argParser(repeatsArg))
+    .addOption(
+      new Option(
+        '--history <file>',
+        "a history file written by edgebench history add: the report shows each metric's trend over past commits (the run is not stored; history add does that)",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--repeats <n>',
+        "fresh runner processes per device x variant (default: the suite's repeats, 5 unless set); compare needs at least 3 per side to test between processes",
+      ).argParser(repeatsArg),
+    )
     .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (given: { suite: string; devices: string; device?: string[]; out: string; runId?: string; ab?: [string, string]; rounds: number; repeats?: number; report: boolean; resume?: string; shard?: Shard; history?: string; reporter?: ReporterName[] }) => {
-      // A resume holds the folder before reading its journal, which another resume may be appending to.
-      // The lock is released at the end, or when the process exits (an error, a second Ctrl-C).
-      let lock = given.resume ? lockToResume(given.resume) : undefined;
-      const resume = given.resume ? await readJournalOf(given.resume) : undefined;
-      // A resumed run is the same run: its suite, devices and settings come from its journal.
-      const opts = resume ? { ...given, ...resumedOptions(resume) } : given;
-      const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
-      for (const name of opts.ab ?? []) {
-        if (!plan.variants.some((v) => v.variant.name === name)) throw new ConfigError('command line', '--ab', `no variant "${name}" in ${opts.suite}`, `use two of: ${plan.variants.map((v) => v.variant.name).join(', ')}`);
-      }
-      if (opts.ab && !(Number.isInteger(opts.rounds) && opts.rounds >= 2)) throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 10 (8 or more can reach significance at alpha 0.01)');
-      await loadBaselineAnswers(plan, { log });
-      // Read before any device is touched: a wrong path should not cost a whole run.
-      const reporters = (given.reporter ?? DEFAULT_REPORTERS).filter((name) => opts.report || name !== 'html');
-      if (given.history && !reporters.includes('html')) throw new ConfigError('command line', '--history', '--history draws trends in the HTML report, and --no-report (or a --reporter list without html) leaves the report out', 'drop one of the two; to store the run in the history, use edgebench history add');
-      const history = given.history ? await readHistory(given.history, { mustExist: true }) : undefined;
-      const runId = resume?.header.runId ?? opts.runId ?? newRunId();
-      if (!lock) {
-        await makeFolder(join(opts.out, runId));
-        lock = takeLock(join(opts.out, runId), `run --run-id ${runId}`);
-      }
-      const controller = new AbortController();
-      const display = runDisplay(log);
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (controller.signal.aborted) process.exit(EXIT.interrupted);
-        display.notice(`${signal}: stopping the running cells; results measured so far are kept (press Ctrl-C again to quit at once)`);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-      log(`edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? opts.rounds : (opts.repeats ?? plan.suite.repeats)} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`);
-      const { results, resultsFile } = await executePlan(plan, {
-        outDir: opts.out,
-        runId,
-        signal: controller.signal,
-        ...(opts.repeats !== undefined ? { repeats: opts.repeats } : {}),
-        ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
-        ...(resume ? { resume } : {}),
-        ...(opts.shard ? { shard: opts.shard } : {}),
-        progress: display,
-      }).finally(() => display.close());
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      const trends = history ? buildTrends({ historyFile: given.history!, entries: history, runs: [results] }) : undefined;
-      const report = buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })], ...(trends ? { trends } : {}) });
-      const runDir = dirname(resultsFile);
-      // The measurements are safe in results.json: a reporter that fails is named, and `edgebench report` can try again.
-      await writeReports(reporters, report, () => terminalOutput(runDir), (name, error) => {
-        log(`the ${name} report could not be written (${error.message}); run edgebench report ${relative(process.cwd(), runDir)} --reporter=${name} to try again`);
-      });
-      print(`results: ${relative(process.cwd(), resultsFile)}`);
-      if (results.status === 'interrupted') {
-        log(`the run was interrupted: the table shows the cells measured before it stopped; finish it with: edgebench run --resume ${relative(process.cwd(), dirname(resultsFile))}`);
-        process.exitCode = EXIT.interrupted;
-      } else if (results.cells.some((c) => c.status === 'failed')) process.exitCode = EXIT.failed;
-      lock.release();
-    });
+    .action(
+      async (given: {
+        suite: string;
+        devices: string;
+        device?: string[];
+        out: string;
+        runId?: string;
+        ab?: [string, string];
+        rounds: number;
+        repeats?: number;
+        report: boolean;
+        resume?: string;
+        shard?: Shard;
+        history?: string;
+        reporter?: ReporterName[];
+      }) => {
+        // A resume holds the folder before reading its journal, which another resume may be appending to.
+        // The lock is released at the end, or when the process exits (an error, a second Ctrl-C).
+        let lock = given.resume ? lockToResume(given.resume) : undefined;
+        const resume = given.resume ? await readJournalOf(given.resume) : undefined;
+        // A resumed run is the same run: its suite, devices and settings come from its journal.
+        const opts = resume ? { ...given, ...resumedOptions(resume) } : given;
+        const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
+        for (const name of opts.ab ?? []) {
+          if (!plan.variants.some((v) => v.variant.name === name))
+            throw new ConfigError(
+              'command line',
+              '--ab',
+              `no variant "${name}" in ${opts.suite}`,
+              `use two of: ${plan.variants.map((v) => v.variant.name).join(', ')}`,
+            );
+        }
+        if (opts.ab && !(Number.isInteger(opts.rounds) && opts.rounds >= 2))
+          throw new ConfigError(
+            'command line',
+            '--rounds',
+            'interleaved A/B needs at least 2 rounds',
+            'use --rounds 10 (8 or more can reach significance at alpha 0.01)',
+          );
+        await loadBaselineAnswers(plan, { log });
+        // Read before any device is touched: a wrong path should not cost a whole run.
+        const reporters = (given.reporter ?? DEFAULT_REPORTERS).filter((name) => opts.report || name !== 'html');
+        if (given.history && !reporters.includes('html'))
+          throw new ConfigError(
+            'command line',
+            '--history',
+            '--history draws trends in the HTML report, and --no-report (or a --reporter list without html) leaves the report out',
+            'drop one of the two; to store the run in the history, use edgebench history add',
+          );
+        const history = given.history ? await readHistory(given.history, { mustExist: true }) : undefined;
+        const runId = resume?.header.runId ?? opts.runId ?? newRunId();
+        if (!lock) {
+          await makeFolder(join(opts.out, runId));
+          lock = takeLock(join(opts.out, runId), `run --run-id ${runId}`);
+        }
+        const controller = new AbortController();
+        const display = runDisplay(log);
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (controller.signal.aborted) process.exit(EXIT.interrupted);
+          display.notice(`${signal}: stopping the running cells; results measured so far are kept (press Ctrl-C again to quit at once)`);
+          controller.abort();
+        };
+        process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+        log(
+          `edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? opts.rounds : (opts.repeats ?? plan.suite.repeats)} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`,
+        );
+        const { results, resultsFile } = await executePlan(plan, {
+          outDir: opts.out,
+          runId,
+          signal: controller.signal,
+          ...(opts.repeats !== undefined ? { repeats: opts.repeats } : {}),
+          ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
+          ...(resume ? { resume } : {}),
+          ...(opts.shard ? { shard: opts.shard } : {}),
+          progress: display,
+        }).finally(() => display.close());
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        const trends = history ? buildTrends({ historyFile: given.history!, entries: history, runs: [results] }) : undefined;
+        const report = buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })], ...(trends ? { trends } : {}) });
+        const runDir = dirname(resultsFile);
+        // The measurements are safe in results.json: a reporter that fails is named, and `edgebench report` can try again.
+        await writeReports(
+          reporters,
+          report,
+          () => terminalOutput(runDir),
+          (name, error) => {
+            log(
+              `the ${name} report could not be written (${error.message}); run edgebench report ${relative(process.cwd(), runDir)} --reporter=${name} to try again`,
+            );
+          },
+        );
+        print(`results: ${relative(process.cwd(), resultsFile)}`);
+        if (results.status === 'interrupted') {
+          log(
+            `the run was interrupted: the table shows the cells measured before it stopped; finish it with: edgebench run --resume ${relative(process.cwd(), dirname(resultsFile))}`,
+          );
+          process.exitCode = EXIT.interrupted;
+        } else if (results.cells.some((c) => c.status === 'failed')) process.exitCode = EXIT.failed;
+        lock.release();
+      },
+    );
 }
 
 /** Takes the lock of a run folder to resume: one with a journal. */

@@ -10,7 +10,9 @@ import { print } from '../report/terminal-text.ts';
 export function signCommands(program: Command): void {
   program
     .command('keygen')
-    .description('Make an ed25519 signing key pair: <name>.key.pem (private, mode 600; keep it out of the repository) and <name>.pub.pem (list it in a suite\'s signatures.publicKeys).')
+    .description(
+      "Make an ed25519 signing key pair: <name>.key.pem (private, mode 600; keep it out of the repository) and <name>.pub.pem (list it in a suite's signatures.publicKeys).",
+    )
     .argument('<name>', 'path and base name of the two files')
     .action(async (name: string) => {
       const { keyId } = await generateSigningKeys(`${name}.key.pem`, `${name}.pub.pem`).catch((error: unknown) => {
@@ -27,7 +29,9 @@ export function signCommands(program: Command): void {
     .action(async (models: string[], opts: { key: string }) => {
       for (const model of models) {
         const { file, signature } = await signBundle(resolve(model), opts.key).catch(asConfigError(model));
-        print(`${relative(process.cwd(), file)}: ${signature.manifest.files.length} file(s), sha256 ${signature.manifest.sha256}, key ${signature.keyId.slice(0, 16)}…`);
+        print(
+          `${relative(process.cwd(), file)}: ${signature.manifest.files.length} file(s), sha256 ${signature.manifest.sha256}, key ${signature.keyId.slice(0, 16)}…`,
+        );
       }
     });
 

@@ -13,7 +13,8 @@ interface BudgetContext {
   noise(deviceId: string, metric: Budget['metric']): number | undefined;
 }
 
-const format = (value: number, unit: string) => (unit === 'share' ? `${(value * 100).toFixed(2)}%` : unit === 'bytes' ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${value.toPrecision(4)} ${unit}`);
+const format = (value: number, unit: string) =>
+  unit === 'share' ? `${(value * 100).toFixed(2)}%` : unit === 'bytes' ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${value.toPrecision(4)} ${unit}`;
 
 /** Checks every budget of the suite on the cells it applies to. */
 export function evaluateBudgets(budgets: readonly Budget[], context: BudgetContext): BudgetResult[] {
@@ -30,9 +31,17 @@ function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] 
       (!budget.variants || budget.variants.includes(c.variant.name)),
   );
   // Rounds of an interleaved A/B run share one comparison per device and variant: check it once.
-  if (budget.increase) cells.splice(0, cells.length, ...cells.filter((c, i) => cells.findIndex((d) => d.deviceId === c.deviceId && d.variant.name === c.variant.name) === i));
+  if (budget.increase)
+    cells.splice(0, cells.length, ...cells.filter((c, i) => cells.findIndex((d) => d.deviceId === c.deviceId && d.variant.name === c.variant.name) === i));
   const name = budget.name ?? defaultName(budget);
-  const result = (cell: Pick<CellResult, 'deviceId'> & { variant: { name: string } }, passed: boolean, expected: string, actual: number | null, values: BudgetResult['values'], message: string): BudgetResult => ({
+  const result = (
+    cell: Pick<CellResult, 'deviceId'> & { variant: { name: string } },
+    passed: boolean,
+    expected: string,
+    actual: number | null,
+    values: BudgetResult['values'],
+    message: string,
+  ): BudgetResult => ({
     name,
     level: budget.level,
     metric: budget.metric,
@@ -58,16 +67,52 @@ function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] 
     const worstFirst = budget.min !== undefined ? sorted : [...sorted].reverse();
     const actual = budget.aggregation === 'median' ? percentileOfSorted(sorted, 0.5) : worstFirst[0]!;
     const representative = group.find((c) => c.value === actual) ?? group[0]!;
-    const cell = group.length === 1 ? representative.cell : { deviceId: group.map((c) => c.cell.deviceId).filter((d, i, all) => all.indexOf(d) === i).join('+'), variant: { name: group.map((c) => c.cell.variant.name).filter((v, i, all) => all.indexOf(v) === i).join('+') } };
+    const cell =
+      group.length === 1
+        ? representative.cell
+        : {
+            deviceId: group
+              .map((c) => c.cell.deviceId)
+              .filter((d, i, all) => all.indexOf(d) === i)
+              .join('+'),
+            variant: {
+              name: group
+                .map((c) => c.cell.variant.name)
+                .filter((v, i, all) => all.indexOf(v) === i)
+                .join('+'),
+            },
+          };
     const passed = representative.passes(actual);
     const estimated = group.map((c) => c.estimated).find(Boolean);
     const values = estimated ? { ...representative.values, source: `estimated (${estimated})` } : representative.values;
     const label = estimated ? `${budget.metric} (estimated)` : budget.metric;
-    out.push(result(cell, passed, representative.expected, actual, values, `${label} ${passed ? 'within' : 'over'} budget: ${representative.describe(actual)} (${representative.expected})`));
+    out.push(
+      result(
+        cell,
+        passed,
+        representative.expected,
+        actual,
+        values,
+        `${label} ${passed ? 'within' : 'over'} budget: ${representative.describe(actual)} (${representative.expected})`,
+      ),
+    );
   }
   return out;
 
-  function measure(budget: Budget, cell: CellResult, ctx: BudgetContext): { value?: number; why?: string; skipped?: boolean; estimated?: string; expected: string; values: BudgetResult['values']; passes(v: number): boolean; describe(v: number): string } {
+  function measure(
+    budget: Budget,
+    cell: CellResult,
+    ctx: BudgetContext,
+  ): {
+    value?: number;
+    why?: string;
+    skipped?: boolean;
+    estimated?: string;
+    expected: string;
+    values: BudgetResult['values'];
+    passes(v: number): boolean;
+    describe(v: number): string;
+  } {
     const unit = definition.unit;
     const own = readMetric(cell, budget.metric);
     if (budget.max !== undefined || budget.min !== undefined) {
@@ -76,9 +121,15 @@ function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] 
       const estimated = cell.status === 'ok' ? definition.read(cell)?.estimatedFrom : undefined;
       return {
         value: own,
-        why: unavailable ? `${budget.metric} is unavailable on ${cell.deviceId}: ${unavailable}` : `the cell has no ${budget.metric} (${cell.status === 'ok' ? 'not measured' : cell.error?.code})`,
+        why: unavailable
+          ? `${budget.metric} is unavailable on ${cell.deviceId}: ${unavailable}`
+          : `the cell has no ${budget.metric} (${cell.status === 'ok' ? 'not measured' : cell.error?.code})`,
         ...(estimated ? { estimated } : {}),
-        expected, values: {}, passes: (v) => (budget.max !== undefined ? v <= budget.max : v >= budget.min!), describe: (v) => format(v, unit) };
+        expected,
+        values: {},
+        passes: (v) => (budget.max !== undefined ? v <= budget.max : v >= budget.min!),
+        describe: (v) => format(v, unit),
+      };
     }
     if (budget.within) {
       const reference = ctx.candidate.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === budget.within!.variant);
@@ -98,11 +149,37 @@ function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] 
     const limits = budget.increase!;
     const comparison = ctx.comparisons.find((c) => c.deviceId === cell.deviceId && c.variant === cell.variant.name && c.metric === budget.metric);
     const noise = limits.noiseMultiple !== undefined ? ctx.noise(cell.deviceId, budget.metric) : undefined;
-    const expectedParts = [limits.relative !== undefined && `+${(limits.relative * 100).toFixed(1)}%`, limits.absolute !== undefined && `+${format(limits.absolute, unit)}`, limits.noiseMultiple !== undefined && `${limits.noiseMultiple}x calibrated noise`].filter(Boolean);
+    const expectedParts = [
+      limits.relative !== undefined && `+${(limits.relative * 100).toFixed(1)}%`,
+      limits.absolute !== undefined && `+${format(limits.absolute, unit)}`,
+      limits.noiseMultiple !== undefined && `${limits.noiseMultiple}x calibrated noise`,
+    ].filter(Boolean);
     const expected = `increase <= ${expectedParts.join(' and ')}, unless not regressed`;
-    if (!ctx.hasBaseline) return { skipped: true, why: 'no baseline run to compare with (edgebench compare <baseline> <candidate>)', expected, values: {}, passes: () => true, describe: () => '' };
-    if (!comparison || comparison.verdict === 'incomparable' || !comparison.delta) return { why: comparison?.rule ?? `the baseline run has no ${cell.variant.name} on ${cell.deviceId}`, expected, values: {}, passes: () => true, describe: () => '' };
-    if (limits.noiseMultiple !== undefined && noise === undefined) return { why: `no calibrated noise for ${budget.metric} on ${cell.deviceId} (run edgebench calibrate)`, expected, values: {}, passes: () => true, describe: () => '' };
+    if (!ctx.hasBaseline)
+      return {
+        skipped: true,
+        why: 'no baseline run to compare with (edgebench compare <baseline> <candidate>)',
+        expected,
+        values: {},
+        passes: () => true,
+        describe: () => '',
+      };
+    if (!comparison || comparison.verdict === 'incomparable' || !comparison.delta)
+      return {
+        why: comparison?.rule ?? `the baseline run has no ${cell.variant.name} on ${cell.deviceId}`,
+        expected,
+        values: {},
+        passes: () => true,
+        describe: () => '',
+      };
+    if (limits.noiseMultiple !== undefined && noise === undefined)
+      return {
+        why: `no calibrated noise for ${budget.metric} on ${cell.deviceId} (run edgebench calibrate)`,
+        expected,
+        values: {},
+        passes: () => true,
+        describe: () => '',
+      };
     const sign = definition.higherIsBetter ? -1 : 1;
     const relative = sign * comparison.delta.relative;
     const absolute = sign * comparison.delta.absolute;
@@ -110,7 +187,13 @@ function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] 
       value: relative,
       ...(comparison.estimated ? { estimated: comparison.estimated } : {}),
       expected,
-      values: { verdict: comparison.verdict, absoluteChange: absolute, baseline: comparison.baseline?.value ?? Number.NaN, candidate: comparison.candidate?.value ?? Number.NaN, ...(noise !== undefined ? { calibratedNoise: noise } : {}) },
+      values: {
+        verdict: comparison.verdict,
+        absoluteChange: absolute,
+        baseline: comparison.baseline?.value ?? Number.NaN,
+        candidate: comparison.candidate?.value ?? Number.NaN,
+        ...(noise !== undefined ? { calibratedNoise: noise } : {}),
+      },
       passes: (r) =>
         !(
           comparison.verdict === 'regressed' &&

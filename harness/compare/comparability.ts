@@ -7,7 +7,11 @@ import type { CellResult, Results } from '../core/results.ts';
  * files and the runtime version (that is what a release changes), never the
  * device or the inputs.
  */
-export function incomparableReason(baseline: { run: Results; cell: CellResult }, candidate: { run: Results; cell: CellResult }, options: CompareOptions): string | undefined {
+export function incomparableReason(
+  baseline: { run: Results; cell: CellResult },
+  candidate: { run: Results; cell: CellResult },
+  options: CompareOptions,
+): string | undefined {
   const allowed = new Set(options.allowDifferent);
   if (baseline.run.suite.dataset.sha256 !== candidate.run.suite.dataset.sha256) {
     return `the inputs differ: dataset ${baseline.run.suite.dataset.file} has another sha256 in the candidate run`;
@@ -25,7 +29,8 @@ export function incomparableReason(baseline: { run: Results; cell: CellResult },
     // Results from before runtimes were named have no name: their runtime is compared by version alone.
     if (a && b && a !== b) return `the runtime differs: ${a} vs ${b} (add "runtime" to compare.allowDifferent to allow it)`;
     for (const key of ['onnxruntime', 'node'] as const) {
-      if (baseline.cell.runtime[key] !== candidate.cell.runtime[key]) return `${key} differs: ${baseline.cell.runtime[key]} vs ${candidate.cell.runtime[key]} (add "runtime" to compare.allowDifferent to allow it)`;
+      if (baseline.cell.runtime[key] !== candidate.cell.runtime[key])
+        return `${key} differs: ${baseline.cell.runtime[key]} vs ${candidate.cell.runtime[key]} (add "runtime" to compare.allowDifferent to allow it)`;
     }
   }
   if (!allowed.has('variant') && baseline.cell.variant.sha256 !== candidate.cell.variant.sha256) {
@@ -44,6 +49,7 @@ export function thermalReason(baseline: Pick<CellResult, 'thermal'>, candidate: 
   const [a, b] = [baseline.thermal, candidate.thermal];
   if (!a || !b) return undefined;
   if (a.gating !== b.gating) return `thermal gating differs: baseline ${a.gatingNote}; candidate ${b.gatingNote}`;
-  if (a.throttling !== b.throttling) return `throttling differs: baseline ${a.throttling} (${a.throttlingNote}); candidate ${b.throttling} (${b.throttlingNote})`;
+  if (a.throttling !== b.throttling)
+    return `throttling differs: baseline ${a.throttling} (${a.throttlingNote}); candidate ${b.throttling} (${b.throttlingNote})`;
   return undefined;
 }

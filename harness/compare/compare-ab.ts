@@ -31,7 +31,16 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
     for (const metric of PAIRED_METRICS) {
       const definition = METRICS[metric];
       if (thermal) {
-        if (cellOf(ab.b) && definition.read(cellOf(ab.b)!)) incomparable.push({ deviceId, variant: ab.b, metric, unit: definition.unit, higherIsBetter: definition.higherIsBetter, verdict: 'incomparable', rule: thermal });
+        if (cellOf(ab.b) && definition.read(cellOf(ab.b)!))
+          incomparable.push({
+            deviceId,
+            variant: ab.b,
+            metric,
+            unit: definition.unit,
+            higherIsBetter: definition.higherIsBetter,
+            verdict: 'incomparable',
+            rule: thermal,
+          });
         continue;
       }
       // An energy figure either variant could not obtain: said, with the reason, instead of a number.
@@ -41,7 +50,15 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
         return why ? [`${variant}: ${why}`] : [];
       });
       if (missing.length > 0) {
-        incomparable.push({ deviceId, variant: ab.b, metric, unit: definition.unit, higherIsBetter: definition.higherIsBetter, verdict: 'unavailable', rule: `unavailable on ${missing.join('; ')}` });
+        incomparable.push({
+          deviceId,
+          variant: ab.b,
+          metric,
+          unit: definition.unit,
+          higherIsBetter: definition.higherIsBetter,
+          verdict: 'unavailable',
+          rule: `unavailable on ${missing.join('; ')}`,
+        });
         continue;
       }
       // Repeat r of B ran right beside repeat r of A (AB, BA, ...): those are the pairs.
@@ -59,7 +76,10 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
       const logRatios = rounds.map((r) => Math.log(b.get(r)! / a.get(r)!));
       const test = signedRankTest(logRatios);
       // Below 6 rounds no 95% CI exists: every sign pattern is too likely.
-      const ci = Number.isFinite(test.lower) && Number.isFinite(test.upper) ? { relativeCi95: { lower: Math.exp(test.lower) - 1, upper: Math.exp(test.upper) - 1 } } : {};
+      const ci =
+        Number.isFinite(test.lower) && Number.isFinite(test.upper)
+          ? { relativeCi95: { lower: Math.exp(test.lower) - 1, upper: Math.exp(test.upper) - 1 } }
+          : {};
       found.push({
         comparison: {
           deviceId,
@@ -70,7 +90,12 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
           ...(estimated[0] ? { estimated: estimated[0] } : {}),
           baseline: { value: median(rounds.map((r) => a.get(r)!)), n: rounds.length },
           candidate: { value: median(rounds.map((r) => b.get(r)!)), n: rounds.length },
-          delta: { absolute: median(rounds.map((r) => b.get(r)!)) - median(rounds.map((r) => a.get(r)!)), relative: Math.exp(test.estimate) - 1, ...ci, method: `Hodges-Lehmann estimate of the ${rounds.length} per-round log ratios ${ab.b}/${ab.a}, with its distribution-free CI` },
+          delta: {
+            absolute: median(rounds.map((r) => b.get(r)!)) - median(rounds.map((r) => a.get(r)!)),
+            relative: Math.exp(test.estimate) - 1,
+            ...ci,
+            method: `Hodges-Lehmann estimate of the ${rounds.length} per-round log ratios ${ab.b}/${ab.a}, with its distribution-free CI`,
+          },
           pValue: test.pValue,
           verdict: 'unchanged',
           rule: '',
@@ -83,9 +108,24 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
     const p = adjusted[i]!;
     const { relative, relativeCi95 } = comparison.delta!;
     const rounds = `${ab.b} vs ${ab.a} over ${comparison.baseline!.n} paired rounds`;
-    if (!relativeCi95) return { ...comparison, adjustedPValue: p, verdict: 'noisy' as const, rule: `${rounds}: ${pct(relative)}, too few rounds for a 95% CI; use --rounds 6 or more (40 by default)` };
+    if (!relativeCi95)
+      return {
+        ...comparison,
+        adjustedPValue: p,
+        verdict: 'noisy' as const,
+        rule: `${rounds}: ${pct(relative)}, too few rounds for a 95% CI; use --rounds 6 or more (40 by default)`,
+      };
     const stats = `${rounds}: ${pct(relative)} [${pct(relativeCi95.lower)}, ${pct(relativeCi95.upper)}], signed-rank p ${p.toPrecision(2)} (Holm)`;
-    const decided = verdictOfChange({ stats, change: relative, ci: relativeCi95, adjustedP: p, alpha: options.alpha, threshold: options.threshold, higherIsBetter: comparison.higherIsBetter, remedy: 'raise --rounds or quiet the device' });
+    const decided = verdictOfChange({
+      stats,
+      change: relative,
+      ci: relativeCi95,
+      adjustedP: p,
+      alpha: options.alpha,
+      threshold: options.threshold,
+      higherIsBetter: comparison.higherIsBetter,
+      remedy: 'raise --rounds or quiet the device',
+    });
     return { ...comparison, adjustedPValue: p, ...decided };
   });
   return [...verdicts, ...incomparable];

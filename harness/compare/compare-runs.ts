@@ -34,7 +34,12 @@ interface Pending {
  * report (family-wise error control: a CI gate must not cry wolf), then each
  * verdict is decided from its adjusted p-value, its effect size and the threshold.
  */
-export function compareRuns(baseline: Results, candidate: Results, options: CompareOptions, noise: (deviceId: string, metric: MetricName) => number | undefined = () => undefined): Comparison[] {
+export function compareRuns(
+  baseline: Results,
+  candidate: Results,
+  options: CompareOptions,
+  noise: (deviceId: string, metric: MetricName) => number | undefined = () => undefined,
+): Comparison[] {
   const pending: Pending[] = [];
   for (const cell of candidate.cells) {
     const before = baseline.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === cell.variant.name);
@@ -51,7 +56,10 @@ export function compareRuns(baseline: Results, candidate: Results, options: Comp
       ].flatMap(([side, why]) => (why ? [{ side, why }] : []));
       if (missing.length > 0) {
         // The same reason on both sides (the same machine without a meter) is said once.
-        const why = missing.length === 2 && missing[0]!.why === missing[1]!.why ? `unavailable in both runs: ${missing[0]!.why}` : `unavailable on the ${missing.map((m) => `${m.side}: ${m.why}`).join('; ')}`;
+        const why =
+          missing.length === 2 && missing[0]!.why === missing[1]!.why
+            ? `unavailable in both runs: ${missing[0]!.why}`
+            : `unavailable on the ${missing.map((m) => `${m.side}: ${m.why}`).join('; ')}`;
         pending.push({ comparison: { ...base, verdict: 'unavailable', rule: why }, decide: () => ({ verdict: 'unavailable', rule: why }) });
         continue;
       }
@@ -60,7 +68,16 @@ export function compareRuns(baseline: Results, candidate: Results, options: Comp
       if (a?.estimatedFrom && !unlike) Object.assign(base, { estimated: a.estimatedFrom });
       if (!a || !b || reason || unlike) {
         const why = reason ?? unlike ?? `${!a ? 'the baseline' : 'the candidate'} has no ${name} for this cell`;
-        pending.push({ comparison: { ...base, verdict: 'incomparable', rule: why, ...(a ? { baseline: { value: a.value } } : {}), ...(b ? { candidate: { value: b.value } } : {}) }, decide: () => ({ verdict: 'incomparable', rule: why }) });
+        pending.push({
+          comparison: {
+            ...base,
+            verdict: 'incomparable',
+            rule: why,
+            ...(a ? { baseline: { value: a.value } } : {}),
+            ...(b ? { candidate: { value: b.value } } : {}),
+          },
+          decide: () => ({ verdict: 'incomparable', rule: why }),
+        });
         continue;
       }
       const threshold = Math.max(options.threshold, noise(cell.deviceId, name) ?? 0);
@@ -85,7 +102,13 @@ function provenanceMismatch(a: MetricReading, b: MetricReading): string | undefi
 /** Between processes when both sides ran enough of them; within the run's samples otherwise. */
 function compareMetric(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number): Pending {
   const delta = { absolute: b.value - a.value, relative: a.value !== 0 ? b.value / a.value - 1 : 0 };
-  if (a.perRepeat && b.perRepeat && a.perRepeat.size >= MIN_REPEATS && b.perRepeat.size >= MIN_REPEATS && [...a.perRepeat.values(), ...b.perRepeat.values()].every((v) => v > 0)) {
+  if (
+    a.perRepeat &&
+    b.perRepeat &&
+    a.perRepeat.size >= MIN_REPEATS &&
+    b.perRepeat.size >= MIN_REPEATS &&
+    [...a.perRepeat.values(), ...b.perRepeat.values()].every((v) => v > 0)
+  ) {
     return betweenProcesses(base, definition, a, b, threshold, alpha);
   }
   const fewRepeats = ` (fewer than ${MIN_REPEATS} runner processes per side: noise between processes is not in this test; run with repeats >= ${MIN_REPEATS})`;
@@ -108,7 +131,12 @@ function betweenProcesses(base: Base, definition: MetricDefinition, a: MetricRea
     ...base,
     baseline: { value: a.value, n: a.perRepeat!.size },
     candidate: { value: b.value, n: b.perRepeat!.size },
-    delta: { absolute: b.value - a.value, relative, relativeCi95: ci, method: `ratio of the geometric means of ${a.perRepeat!.size} and ${b.perRepeat!.size} per-process values, Welch t CI` },
+    delta: {
+      absolute: b.value - a.value,
+      relative,
+      relativeCi95: ci,
+      method: `ratio of the geometric means of ${a.perRepeat!.size} and ${b.perRepeat!.size} per-process values, Welch t CI`,
+    },
     pValue: test.pValue,
     verdict: 'unchanged',
     rule: '',
@@ -130,7 +158,15 @@ function betweenProcesses(base: Base, definition: MetricDefinition, a: MetricRea
 }
 
 /** Within one run's samples: for cells measured by a single runner process per side, and for exact and paired metrics. */
-function withinRun(base: Base, definition: MetricDefinition, a: MetricReading, b: MetricReading, threshold: number, alpha: number, delta: { absolute: number; relative: number }): Pending {
+function withinRun(
+  base: Base,
+  definition: MetricDefinition,
+  a: MetricReading,
+  b: MetricReading,
+  threshold: number,
+  alpha: number,
+  delta: { absolute: number; relative: number },
+): Pending {
   const relative = delta.relative;
   const worse = (change: number) => (definition.higherIsBetter ? -change : change);
   switch (definition.kind) {
@@ -139,7 +175,17 @@ function withinRun(base: Base, definition: MetricDefinition, a: MetricReading, b
       const test = mannWhitneyU(a.samples!, b.samples!);
       if (!Number.isFinite(shift.lower) || !Number.isFinite(shift.upper)) {
         const rule = `too few samples (${a.samples!.length} and ${b.samples!.length}) for a 95% CI of the shift; raise iterations`;
-        return { comparison: { ...base, baseline: side(a), candidate: side(b), delta: { ...delta, relative: shift.shift, method: shift.method }, verdict: 'noisy', rule }, decide: () => ({ verdict: 'noisy', rule }) };
+        return {
+          comparison: {
+            ...base,
+            baseline: side(a),
+            candidate: side(b),
+            delta: { ...delta, relative: shift.shift, method: shift.method },
+            verdict: 'noisy',
+            rule,
+          },
+          decide: () => ({ verdict: 'noisy', rule }),
+        };
       }
       const comparison: Comparison = {
         ...base,
@@ -169,14 +215,24 @@ function withinRun(base: Base, definition: MetricDefinition, a: MetricReading, b
       const p = base.metric.endsWith('p99') ? 0.99 : 0.9;
       const ciA = percentileInterval(sortAscending(a.samples!), p);
       const ciB = percentileInterval(sortAscending(b.samples!), p);
-      const comparison: Comparison = { ...base, baseline: { ...side(a), ...(ciA ? { ci95: { lower: ciA.lower, upper: ciA.upper } } : {}) }, candidate: { ...side(b), ...(ciB ? { ci95: { lower: ciB.lower, upper: ciB.upper } } : {}) }, delta: { ...delta, method: 'ratio of the two percentiles' }, verdict: 'unchanged', rule: '' };
+      const comparison: Comparison = {
+        ...base,
+        baseline: { ...side(a), ...(ciA ? { ci95: { lower: ciA.lower, upper: ciA.upper } } : {}) },
+        candidate: { ...side(b), ...(ciB ? { ci95: { lower: ciB.lower, upper: ciB.upper } } : {}) },
+        delta: { ...delta, method: 'ratio of the two percentiles' },
+        verdict: 'unchanged',
+        rule: '',
+      };
       return {
         comparison,
         decide: () => {
-          if (!ciA || !ciB) return { verdict: 'noisy', rule: `too few samples for a 95% order-statistic CI of the ${base.metric.split('.')[1]}; raise iterations` };
+          if (!ciA || !ciB)
+            return { verdict: 'noisy', rule: `too few samples for a 95% order-statistic CI of the ${base.metric.split('.')[1]}; raise iterations` };
           const stats = `${pct(relative)}; order-statistic 95% CIs [${ciA.lower.toFixed(3)}, ${ciA.upper.toFixed(3)}] vs [${ciB.lower.toFixed(3)}, ${ciB.upper.toFixed(3)}]`;
-          if (ciB.lower > ciA.upper && worse(relative) > threshold) return { verdict: 'regressed', rule: `${stats}: the CIs do not overlap and the change exceeds ${pct(threshold)}` };
-          if (ciB.upper < ciA.lower && -worse(relative) > threshold) return { verdict: 'improved', rule: `${stats}: the CIs do not overlap and the change exceeds ${pct(threshold)}` };
+          if (ciB.lower > ciA.upper && worse(relative) > threshold)
+            return { verdict: 'regressed', rule: `${stats}: the CIs do not overlap and the change exceeds ${pct(threshold)}` };
+          if (ciB.upper < ciA.lower && -worse(relative) > threshold)
+            return { verdict: 'improved', rule: `${stats}: the CIs do not overlap and the change exceeds ${pct(threshold)}` };
           return { verdict: 'unchanged', rule: `${stats}: the CIs overlap or the change is within ${pct(threshold)}` };
         },
       };
@@ -185,7 +241,14 @@ function withinRun(base: Base, definition: MetricDefinition, a: MetricReading, b
     case 'exact': {
       const limit = definition.kind === 'exact' ? 0.001 : Math.max(threshold, SINGLE_MEASUREMENT_THRESHOLD);
       const how = definition.kind === 'exact' ? 'exact value' : 'single measurement per run, no CI';
-      const comparison: Comparison = { ...base, baseline: side(a), candidate: side(b), delta: { ...delta, method: 'candidate / baseline - 1' }, verdict: 'unchanged', rule: '' };
+      const comparison: Comparison = {
+        ...base,
+        baseline: side(a),
+        candidate: side(b),
+        delta: { ...delta, method: 'candidate / baseline - 1' },
+        verdict: 'unchanged',
+        rule: '',
+      };
       return {
         comparison,
         decide: () =>
@@ -197,16 +260,28 @@ function withinRun(base: Base, definition: MetricDefinition, a: MetricReading, b
       };
     }
     case 'paired-share': {
-      const pairs = a.paired && b.paired ? [...a.paired].filter(([id]) => b.paired!.has(id)).map(([id, good]) => ({ baseline: good, candidate: b.paired!.get(id)! })) : [];
+      const pairs =
+        a.paired && b.paired ? [...a.paired].filter(([id]) => b.paired!.has(id)).map(([id, good]) => ({ baseline: good, candidate: b.paired!.get(id)! })) : [];
       const test = pairs.length > 0 ? mcnemarTest(pairs) : undefined;
       const points = (x: number) => `${(x * 100).toFixed(1)} points`;
-      const comparison: Comparison = { ...base, baseline: side(a), candidate: side(b), delta: { ...delta, method: 'difference of shares on the same examples' }, ...(test ? { pValue: test.pValue } : {}), verdict: 'unchanged', rule: '' };
+      const comparison: Comparison = {
+        ...base,
+        baseline: side(a),
+        candidate: side(b),
+        delta: { ...delta, method: 'difference of shares on the same examples' },
+        ...(test ? { pValue: test.pValue } : {}),
+        verdict: 'unchanged',
+        rule: '',
+      };
       return {
         comparison,
         decide: (p) => {
           if (p === undefined) return { verdict: 'noisy', rule: 'no per-example outcomes to pair; compared by value only' };
           const stats = `${points(delta.absolute)} on ${pairs.length} paired examples, McNemar p ${p.toPrecision(2)} (Holm)`;
-          if (p < alpha) return worse(delta.absolute) > 0 ? { verdict: 'regressed', rule: `${stats}: significant at ${alpha}` } : { verdict: 'improved', rule: `${stats}: significant at ${alpha}` };
+          if (p < alpha)
+            return worse(delta.absolute) > 0
+              ? { verdict: 'regressed', rule: `${stats}: significant at ${alpha}` }
+              : { verdict: 'improved', rule: `${stats}: significant at ${alpha}` };
           return { verdict: 'unchanged', rule: `${stats}: not significant at ${alpha}` };
         },
       };
@@ -223,4 +298,3 @@ function side(reading: MetricReading): NonNullable<Comparison['baseline']> {
 export function readMetric(cell: CellResult, metric: MetricName): number | undefined {
   return cell.status === 'ok' ? METRICS[metric].read(cell)?.value : undefined;
 }
-

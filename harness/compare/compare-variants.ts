@@ -7,7 +7,11 @@ import type { Comparison } from '../core/comparison.ts';
  * was scored against, else the first fp32 variant, else the first.
  */
 export function referenceVariant(results: Results): string | undefined {
-  return results.cells.find((c) => c.quality?.fidelity)?.quality?.fidelity?.reference ?? results.cells.find((c) => c.variant.precision === 'fp32')?.variant.name ?? results.cells[0]?.variant.name;
+  return (
+    results.cells.find((c) => c.quality?.fidelity)?.quality?.fidelity?.reference ??
+    results.cells.find((c) => c.variant.precision === 'fp32')?.variant.name ??
+    results.cells[0]?.variant.name
+  );
 }
 
 /**

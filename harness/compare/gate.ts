@@ -24,12 +24,18 @@ export function gate(input: GateInput): GateReport {
   const options = candidate.results.suite.compare;
   const noise = input.noise ?? (() => undefined);
   // An interleaved A/B run is its own baseline: B is compared with A round by round.
-  const comparisons = baseline ? compareRuns(baseline.results, candidate.results, options, noise) : candidate.results.ab ? compareInterleaved(candidate.results, options) : [];
-  const budgets = evaluateBudgets(candidate.results.suite.budgets, { candidate: candidate.results, comparisons, hasBaseline: baseline !== undefined || candidate.results.ab !== undefined, noise });
-  const warnings: MeasurementWarning[] = [
-    ...(baseline ? warningsOf(baseline.results, 'baseline') : []),
-    ...warningsOf(candidate.results, 'candidate'),
-  ];
+  const comparisons = baseline
+    ? compareRuns(baseline.results, candidate.results, options, noise)
+    : candidate.results.ab
+      ? compareInterleaved(candidate.results, options)
+      : [];
+  const budgets = evaluateBudgets(candidate.results.suite.budgets, {
+    candidate: candidate.results,
+    comparisons,
+    hasBaseline: baseline !== undefined || candidate.results.ab !== undefined,
+    noise,
+  });
+  const warnings: MeasurementWarning[] = [...(baseline ? warningsOf(baseline.results, 'baseline') : []), ...warningsOf(candidate.results, 'candidate')];
   return {
     schemaVersion: 1,
     suite: candidate.results.suite.name,
@@ -44,7 +50,14 @@ export function gate(input: GateInput): GateReport {
 
 function warningsOf(results: Results, run: 'baseline' | 'candidate'): MeasurementWarning[] {
   return results.cells.flatMap((cell) =>
-    [...(cell.samples.length === 0 ? [] : sampleWarnings(cell.samples)), ...thermalWarnings(thermalFacts(cell))].map((w) => ({ code: w.code, deviceId: cell.deviceId, variant: cell.variant.name, run, message: w.message, remedy: w.remedy })),
+    [...(cell.samples.length === 0 ? [] : sampleWarnings(cell.samples)), ...thermalWarnings(thermalFacts(cell))].map((w) => ({
+      code: w.code,
+      deviceId: cell.deviceId,
+      variant: cell.variant.name,
+      run,
+      message: w.message,
+      remedy: w.remedy,
+    })),
   );
 }
 
@@ -52,6 +65,8 @@ function thermalFacts(cell: Results['cells'][number]): ThermalFacts {
   const { temperatureStartC: start, temperatureEndC: end } = cell.metrics;
   return {
     ...(start?.source === 'measured' && end?.source === 'measured' ? { startC: start.value, endC: end.value } : {}),
-    ...(cell.thermal ? { gating: cell.thermal.gating, gatingNote: cell.thermal.gatingNote, throttling: cell.thermal.throttling, throttlingNote: cell.thermal.throttlingNote } : {}),
+    ...(cell.thermal
+      ? { gating: cell.thermal.gating, gatingNote: cell.thermal.gatingNote, throttling: cell.thermal.throttling, throttlingNote: cell.thermal.throttlingNote }
+      : {}),
   };
 }

@@ -136,7 +136,8 @@ const sampledReading = (value: number | undefined, cell: CellResult, p: number, 
 type EnergyKey = 'energyPerInferenceMj' | 'energyPerTokenMj' | 'averagePowerWatts';
 
 /** The power model of an estimated cell, as its probes described it ("CPU time x <name>: <parameters>"). */
-const powerModelOf = (cell: CellResult) => cell.repeats?.flatMap((r) => (r.probes?.energy.source === 'estimated' ? [r.probes.energy.from] : []))[0] ?? 'an unnamed power model';
+const powerModelOf = (cell: CellResult) =>
+  cell.repeats?.flatMap((r) => (r.probes?.energy.source === 'estimated' ? [r.probes.energy.from] : []))[0] ?? 'an unnamed power model';
 
 /** Each repeat's energy per inference (mJ) or average power (W) over its timed phase, from its probe record. */
 function perRepeatEnergy(cell: CellResult, key: EnergyKey): MetricReading['perRepeat'] {
@@ -177,15 +178,50 @@ function energyMetric(key: EnergyKey, unit: 'mJ' | 'W'): MetricDefinition {
 
 /** Every metric compare and budgets understand, and how to read it from a cell. */
 export const METRICS: Record<MetricName, MetricDefinition> = {
-  'latency.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p50'), c, 0.5, latencyOf) },
-  'latency.p90': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p90'), c, 0.9, latencyOf) },
-  'latency.p99': { unit: 'ms', higherIsBetter: false, kind: 'sampled-tail', read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p99'), c, 0.99, latencyOf) },
+  'latency.p50': {
+    unit: 'ms',
+    higherIsBetter: false,
+    kind: 'sampled-median',
+    read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p50'), c, 0.5, latencyOf),
+  },
+  'latency.p90': {
+    unit: 'ms',
+    higherIsBetter: false,
+    kind: 'sampled-tail',
+    read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p90'), c, 0.9, latencyOf),
+  },
+  'latency.p99': {
+    unit: 'ms',
+    higherIsBetter: false,
+    kind: 'sampled-tail',
+    read: (c) => sampledReading(latency(c.metrics.latencyMs, 'p99'), c, 0.99, latencyOf),
+  },
   'ttft.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => sampledReading(latency(c.metrics.ttftMs, 'p50'), c, 0.5, ttftOf) },
-  'decodeToken.p50': { unit: 'ms', higherIsBetter: false, kind: 'sampled-median', read: (c) => sampledReading(latency(c.metrics.decodeTokenMs, 'p50'), c, 0.5, decodeOf) },
-  decodeTokensPerSecond: { unit: 'tokens/s', higherIsBetter: true, kind: 'single', read: (c) => reading(scalar(c, 'decodeTokensPerSecond'), { perRepeat: () => perRepeatThroughput(c) }) },
+  'decodeToken.p50': {
+    unit: 'ms',
+    higherIsBetter: false,
+    kind: 'sampled-median',
+    read: (c) => sampledReading(latency(c.metrics.decodeTokenMs, 'p50'), c, 0.5, decodeOf),
+  },
+  decodeTokensPerSecond: {
+    unit: 'tokens/s',
+    higherIsBetter: true,
+    kind: 'single',
+    read: (c) => reading(scalar(c, 'decodeTokensPerSecond'), { perRepeat: () => perRepeatThroughput(c) }),
+  },
   loadMs: { unit: 'ms', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'loadMs'), { perRepeat: () => perRepeatValue(c, 'loadMs') }) },
-  peakRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'peakRssBytes'), { perRepeat: () => perRepeatValue(c, 'peakRssBytes') }) },
-  modelRssBytes: { unit: 'bytes', higherIsBetter: false, kind: 'single', read: (c) => reading(scalar(c, 'modelRssBytes'), { perRepeat: () => perRepeatValue(c, 'modelRssBytes') }) },
+  peakRssBytes: {
+    unit: 'bytes',
+    higherIsBetter: false,
+    kind: 'single',
+    read: (c) => reading(scalar(c, 'peakRssBytes'), { perRepeat: () => perRepeatValue(c, 'peakRssBytes') }),
+  },
+  modelRssBytes: {
+    unit: 'bytes',
+    higherIsBetter: false,
+    kind: 'single',
+    read: (c) => reading(scalar(c, 'modelRssBytes'), { perRepeat: () => perRepeatValue(c, 'modelRssBytes') }),
+  },
   diskBytes: { unit: 'bytes', higherIsBetter: false, kind: 'exact', read: (c) => reading(scalar(c, 'diskBytes')) },
   accuracy: {
     unit: 'share',
@@ -206,12 +242,18 @@ export const METRICS: Record<MetricName, MetricDefinition> = {
     unit: 'share',
     higherIsBetter: false,
     kind: 'paired-share',
-    read: (c) => (c.quality?.hallucination ? { value: c.quality.hallucination.rate, paired: new Map(c.quality.hallucination.perExample.map((e) => [e.exampleId, !e.flagged])) } : undefined),
+    read: (c) =>
+      c.quality?.hallucination
+        ? { value: c.quality.hallucination.rate, paired: new Map(c.quality.hallucination.perExample.map((e) => [e.exampleId, !e.flagged])) }
+        : undefined,
   },
   outOfDomain: {
     unit: 'share',
     higherIsBetter: false,
     kind: 'paired-share',
-    read: (c) => (c.quality?.outOfDomain ? { value: c.quality.outOfDomain.rate, paired: new Map(c.quality.outOfDomain.perExample.map((e) => [e.exampleId, !e.flagged])) } : undefined),
+    read: (c) =>
+      c.quality?.outOfDomain
+        ? { value: c.quality.outOfDomain.rate, paired: new Map(c.quality.outOfDomain.perExample.map((e) => [e.exampleId, !e.flagged])) }
+        : undefined,
   },
 };

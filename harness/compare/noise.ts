@@ -30,7 +30,9 @@ export async function loadNoise(explicitFile: string | undefined, deviceIds: str
   const byDevice = new Map<string, NoiseCalibration>();
   for (const file of files) {
     try {
-      const calibration = NoiseCalibration.parse(JSON.parse((await readBoundedFile(file, { what: 'noise calibration', maxBytes: FILE_LIMITS.manifest })).toString('utf8')));
+      const calibration = NoiseCalibration.parse(
+        JSON.parse((await readBoundedFile(file, { what: 'noise calibration', maxBytes: FILE_LIMITS.manifest })).toString('utf8')),
+      );
       byDevice.set(calibration.deviceId, calibration);
     } catch (error) {
       throw new ConfigError(file, undefined, `not a noise calibration (${(error as Error).message.split('\n')[0]})`, 'run edgebench calibrate again');

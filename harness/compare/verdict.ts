@@ -29,8 +29,11 @@ export function verdictOfChange(input: {
   const worseBound = worse(input.higherIsBetter ? ci.upper : ci.lower);
   const betterBound = -worse(input.higherIsBetter ? ci.lower : ci.upper);
   const significant = input.adjustedP < alpha;
-  if (significant && worse(change) > threshold && worseBound > 0) return { verdict: 'regressed', rule: `${stats}: significant at ${alpha} and worse than the ${pct(threshold)} threshold` };
-  if (significant && -worse(change) > threshold && betterBound > 0) return { verdict: 'improved', rule: `${stats}: significant at ${alpha} and better than the ${pct(threshold)} threshold` };
-  if (ci.upper - ci.lower > 2 * threshold) return { verdict: 'noisy', rule: `${stats}: the 95% CI is wider than twice the ${pct(threshold)} threshold; ${input.remedy}` };
+  if (significant && worse(change) > threshold && worseBound > 0)
+    return { verdict: 'regressed', rule: `${stats}: significant at ${alpha} and worse than the ${pct(threshold)} threshold` };
+  if (significant && -worse(change) > threshold && betterBound > 0)
+    return { verdict: 'improved', rule: `${stats}: significant at ${alpha} and better than the ${pct(threshold)} threshold` };
+  if (ci.upper - ci.lower > 2 * threshold)
+    return { verdict: 'noisy', rule: `${stats}: the 95% CI is wider than twice the ${pct(threshold)} threshold; ${input.remedy}` };
   return { verdict: 'unchanged', rule: `${stats}: ${significant ? 'smaller than' : `not significant at ${alpha}, or within`} the ${pct(threshold)} threshold` };
 }

@@ -21,7 +21,9 @@ function checkKinds(source: YamlSource): void {
     const path = ['devices', index, 'kind'];
     const where = source.locate(path);
     if (kind === undefined) {
-      errors.push(new ConfigError(where, `devices[${index}].kind`, 'every device needs a kind', `add "kind: local" (available kinds: ${implemented.join(', ')})`));
+      errors.push(
+        new ConfigError(where, `devices[${index}].kind`, 'every device needs a kind', `add "kind: local" (available kinds: ${implemented.join(', ')})`),
+      );
     } else if (typeof kind !== 'string' || !implemented.includes(kind)) {
       errors.push(new ConfigError(where, `devices[${index}].kind`, `unknown device kind ${JSON.stringify(kind)}`, `use one of: ${implemented.join(', ')}`));
     }

@@ -16,7 +16,11 @@ export interface YamlSource {
 export function readYaml(file: string, whatItIs: string): YamlSource {
   let text: string;
   try {
-    text = readBoundedFileSync(file, { what: whatItIs, maxBytes: FILE_LIMITS.config, tooLargeFix: `check that this is the ${whatItIs}; a genuine one is a few kilobytes` }).toString('utf8');
+    text = readBoundedFileSync(file, {
+      what: whatItIs,
+      maxBytes: FILE_LIMITS.config,
+      tooLargeFix: `check that this is the ${whatItIs}; a genuine one is a few kilobytes`,
+    }).toString('utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -34,7 +38,12 @@ export function readYaml(file: string, whatItIs: string): YamlSource {
     throw new ConfigErrors(
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return new ConfigError(`${file}:${pos.line}:${pos.col}`, undefined, `YAML syntax error: ${e.message.split('\n')[0]}`, YAML_FIXES[e.code] ?? 'fix the YAML syntax at that line (indentation, a missing ":" or an unclosed quote)');
+        return new ConfigError(
+          `${file}:${pos.line}:${pos.col}`,
+          undefined,
+          `YAML syntax error: ${e.message.split('\n')[0]}`,
+          YAML_FIXES[e.code] ?? 'fix the YAML syntax at that line (indentation, a missing ":" or an unclosed quote)',
+        );
       }),
     );
   }
@@ -49,7 +58,12 @@ export function readYaml(file: string, whatItIs: string): YamlSource {
         if (line === undefined && node.range && !node.resolve(doc)) line = lineCounter.linePos(node.range[0]).line;
       },
     });
-    throw new ConfigError(line !== undefined ? `${file}:${line}` : file, line !== undefined ? undefined : '(aliases)', `YAML error: ${(error as Error).message.split('\n')[0]}`, 'define each &anchor before its *alias, or write the values out');
+    throw new ConfigError(
+      line !== undefined ? `${file}:${line}` : file,
+      line !== undefined ? undefined : '(aliases)',
+      `YAML error: ${(error as Error).message.split('\n')[0]}`,
+      'define each &anchor before its *alias, or write the values out',
+    );
   }
   return { file, data, empty: doc.contents === null, locate: (path) => locate(file, doc, lineCounter, path) };
 }
@@ -99,14 +113,19 @@ function locate(file: string, doc: Document, lineCounter: LineCounter, path: rea
 }
 
 /** Validates parsed YAML against a schema; all problems are reported at once. */
-export function validateYaml<S extends z.ZodType>(source: YamlSource, schema: S, fixFor: (path: readonly PropertyKey[], message: string) => string | undefined = () => undefined): z.infer<S> {
+export function validateYaml<S extends z.ZodType>(
+  source: YamlSource,
+  schema: S,
+  fixFor: (path: readonly PropertyKey[], message: string) => string | undefined = () => undefined,
+): z.infer<S> {
   if (source.empty) throw emptyFileError(source.file, schema);
   // reportInput: a missing field and a field of the wrong type are the same zod issue; only the input tells them apart.
   const result = schema.safeParse(source.data, { reportInput: true });
   if (result.success) return result.data;
   throw new ConfigErrors(
     result.error.issues.map(
-      (issue) => new ConfigError(source.locate(issue.path), formatFieldPath(issue.path), problemOf(issue), fixFor(issue.path, issue.message) ?? defaultFix(issue)),
+      (issue) =>
+        new ConfigError(source.locate(issue.path), formatFieldPath(issue.path), problemOf(issue), fixFor(issue.path, issue.message) ?? defaultFix(issue)),
     ),
   );
 }
@@ -118,7 +137,9 @@ function emptyFileError(file: string, schema: z.ZodType): ConfigError {
     file,
     undefined,
     'the file is empty (no YAML content, only blank lines or comments)',
-    required.length > 0 ? `write at least the required field${required.length > 1 ? 's' : ''} ${required.join(', ')} (the JSON Schema in schemas/ lists them all)` : 'write the configuration into it',
+    required.length > 0
+      ? `write at least the required field${required.length > 1 ? 's' : ''} ${required.join(', ')} (the JSON Schema in schemas/ lists them all)`
+      : 'write the configuration into it',
   );
 }
 
@@ -134,7 +155,11 @@ function problemOf(issue: z.core.$ZodIssue): string {
 const nestedMessages = (issues: readonly z.core.$ZodIssue[]) => issues.map((i) => i.message).join('; ');
 
 const SHOWN_KEYS = 10;
-const listKeys = (keys: string[]) => keys.slice(0, SHOWN_KEYS).map((k) => JSON.stringify(k)).join(', ') + (keys.length > SHOWN_KEYS ? ` and ${keys.length - SHOWN_KEYS} more` : '');
+const listKeys = (keys: string[]) =>
+  keys
+    .slice(0, SHOWN_KEYS)
+    .map((k) => JSON.stringify(k))
+    .join(', ') + (keys.length > SHOWN_KEYS ? ` and ${keys.length - SHOWN_KEYS} more` : '');
 
 const EXPECTED: Partial<Record<string, string>> = {
   object: 'a mapping (key: value lines)',
@@ -167,7 +192,9 @@ function defaultFix(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array' ? `list at least ${String(issue.minimum)} item(s)` : `use a value ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
+      return issue.origin === 'array'
+        ? `list at least ${String(issue.minimum)} item(s)`
+        : `use a value ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
     case 'too_big':
       return `use a value ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
     case 'invalid_format':

@@ -90,7 +90,12 @@ export async function readBoundedFile(file: string, limit: ReadLimit): Promise<B
 /** Refuses what is not a regular file, naming what it is. */
 function checkRegularFile(file: string, stats: Stats, what: string): void {
   if (stats.isFile()) return;
-  throw new ConfigError(file, undefined, `the ${what} is ${kindOf(stats)}, not a regular file`, `point edgebench at the ${what} itself (a regular file, or a symlink to one)`);
+  throw new ConfigError(
+    file,
+    undefined,
+    `the ${what} is ${kindOf(stats)}, not a regular file`,
+    `point edgebench at the ${what} itself (a regular file, or a symlink to one)`,
+  );
 }
 
 function checkRegularAndSize(file: string, stats: Stats, limit: ReadLimit): void {
@@ -99,7 +104,8 @@ function checkRegularAndSize(file: string, stats: Stats, limit: ReadLimit): void
 }
 
 function checkGrowth(file: string, total: number, limit: ReadLimit): void {
-  if (limit.maxBytes !== undefined && total > limit.maxBytes) throw tooLarge(file, `more than ${formatBytes(limit.maxBytes)} (it grew while being read)`, limit);
+  if (limit.maxBytes !== undefined && total > limit.maxBytes)
+    throw tooLarge(file, `more than ${formatBytes(limit.maxBytes)} (it grew while being read)`, limit);
 }
 
 // Sized to the file (one byte more, to see its end), never more than one byte past the limit: that byte shows the file is too large.

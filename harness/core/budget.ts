@@ -36,13 +36,13 @@ export const Budget = z
     increase: z
       .strictObject({
         relative: z.number().nonnegative().optional().describe('Largest allowed relative growth, e.g. 0.05 for 5%.'),
-        absolute: z.number().nonnegative().optional().describe('Noise floor in the metric\'s unit: smaller changes never fail, e.g. 0.2 (ms).'),
-        noiseMultiple: z.number().positive().optional().describe('Allow growth up to this many times the device\'s calibrated noise (edgebench calibrate).'),
+        absolute: z.number().nonnegative().optional().describe("Noise floor in the metric's unit: smaller changes never fail, e.g. 0.2 (ms)."),
+        noiseMultiple: z.number().positive().optional().describe("Allow growth up to this many times the device's calibrated noise (edgebench calibrate)."),
       })
       .optional()
       .describe('Against the baseline run: fails when the metric got worse by more than every given limit, and the comparison says regressed.'),
-    max: z.number().optional().describe('The candidate\'s value must be at most this (ms, bytes, mJ, W, or a share for rates).'),
-    min: z.number().optional().describe('The candidate\'s value must be at least this.'),
+    max: z.number().optional().describe("The candidate's value must be at most this (ms, bytes, mJ, W, or a share for rates)."),
+    min: z.number().optional().describe("The candidate's value must be at least this."),
     within: z
       .strictObject({
         variant: printableText().describe('The variant compared against.'),
@@ -53,7 +53,10 @@ export const Budget = z
     devices: z.array(printableText()).optional().describe('Device ids it applies to; default all.'),
     deviceClass: printableText().optional().describe('Only devices of this class (devices.yaml class).'),
     variants: z.array(printableText()).optional().describe('Variant names it applies to; default all.'),
-    aggregation: z.enum(['each', 'worst', 'median']).default('each').describe('each: every matching cell must pass; worst / median: one check on the worst or median value over the matching cells.'),
+    aggregation: z
+      .enum(['each', 'worst', 'median'])
+      .default('each')
+      .describe('each: every matching cell must pass; worst / median: one check on the worst or median value over the matching cells.'),
   })
   .superRefine((budget, ctx) => {
     const rules = [budget.increase, budget.max, budget.min, budget.within].filter((r) => r !== undefined).length;
@@ -64,7 +67,7 @@ export type Budget = z.infer<typeof Budget>;
 export const CompareOptions = z
   .strictObject({
     threshold: z.number().positive().default(0.03).describe('Smallest relative change reported as regressed or improved (default 3%).'),
-    alpha: z.number().gt(0).lt(1).default(0.01).describe('Significance level after Holm\'s correction across all comparisons.'),
+    alpha: z.number().gt(0).lt(1).default(0.01).describe("Significance level after Holm's correction across all comparisons."),
     allowDifferent: z
       .array(z.enum(['variant', 'runtime', 'device']))
       .default(['variant', 'runtime'])

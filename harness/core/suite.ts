@@ -15,8 +15,16 @@ export const VariantSpec = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'variant name must start with a letter or digit and use only letters, digits, ".", "_" or "-"')
       .describe('Name of the variant in results and reports, e.g. "int8".'),
-    file: z.string().min(1).optional().describe('Path of the .onnx file, relative to the suite file. External data files it references are found and counted automatically.'),
-    manifest: z.string().min(1).optional().describe('Instead of file: the manifest `edgebench quantize` wrote (model_q4.manifest.json); its file hashes are checked before every run.'),
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Path of the .onnx file, relative to the suite file. External data files it references are found and counted automatically.'),
+    manifest: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Instead of file: the manifest `edgebench quantize` wrote (model_q4.manifest.json); its file hashes are checked before every run.'),
     precision: Precision.optional().describe('Numeric precision of the weights; required with file, taken from the manifest otherwise.'),
     sha256: Sha256.optional().describe('Expected sha256 of the variant (see results.json variant.sha256); a mismatch stops the run before it starts.'),
     runtime: RuntimeName.optional().describe(
@@ -25,7 +33,11 @@ export const VariantSpec = z
   })
   .superRefine((variant, ctx) => {
     if ((variant.file === undefined) === (variant.manifest === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['file'], message: 'a variant needs exactly one of "file" (an .onnx file) or "manifest" (from edgebench quantize)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['file'],
+        message: 'a variant needs exactly one of "file" (an .onnx file) or "manifest" (from edgebench quantize)',
+      });
     }
     if (variant.file !== undefined && variant.precision === undefined) {
       ctx.addIssue({ code: 'custom', path: ['precision'], message: 'a variant given by file needs its precision (fp32, fp16, bf16, int8, int4 or mixed)' });
@@ -40,22 +52,38 @@ export type TaskKind = z.infer<typeof TaskKind>;
 export const GenerationOptions = z
   .strictObject({
     maxNewTokens: z.number().int().min(1).max(4096).default(32).describe('Tokens generated per example at most.'),
-    tokenizer: z.string().optional().describe('tokenizer.json (Hugging Face format), relative to the suite file; default: tokenizer.json in the first variant\'s folder or the folder above it.'),
-    stopTokenIds: z.array(z.number().int().nonnegative()).optional().describe('Generation stops at these tokens; default: eos_token_id from generation_config.json or config.json beside the tokenizer.'),
+    tokenizer: z
+      .string()
+      .optional()
+      .describe(
+        "tokenizer.json (Hugging Face format), relative to the suite file; default: tokenizer.json in the first variant's folder or the folder above it.",
+      ),
+    stopTokenIds: z
+      .array(z.number().int().nonnegative())
+      .optional()
+      .describe('Generation stops at these tokens; default: eos_token_id from generation_config.json or config.json beside the tokenizer.'),
   })
   .describe('generate task settings.');
 
 export const ClassificationOptions = z
   .strictObject({
-    labels: z.union([z.string(), z.array(printableText()).min(2)]).describe('Class names in logit order: a list, or a JSON file (relative to the suite file) holding one.'),
-    abstainLabels: z.array(printableText()).default([]).describe('Labels that mean "out of scope": predicting one is abstaining. Examples whose expected label is one of them are the out-of-domain set.'),
+    labels: z
+      .union([z.string(), z.array(printableText()).min(2)])
+      .describe('Class names in logit order: a list, or a JSON file (relative to the suite file) holding one.'),
+    abstainLabels: z
+      .array(printableText())
+      .default([])
+      .describe('Labels that mean "out of scope": predicting one is abstaining. Examples whose expected label is one of them are the out-of-domain set.'),
   })
   .describe('classify task settings.');
 
 export const BaselineSpec = z
   .discriminatedUnion('provider', [
-    z.strictObject({ provider: z.literal('recorded'), field: printableText().default('baseline').describe('Dataset field holding the cloud model\'s answer.') }),
-    z.strictObject({ provider: z.literal('reference'), variant: printableText().describe('Variant whose outputs on the same device are the reference, e.g. fp32.') }),
+    z.strictObject({ provider: z.literal('recorded'), field: printableText().default('baseline').describe("Dataset field holding the cloud model's answer.") }),
+    z.strictObject({
+      provider: z.literal('reference'),
+      variant: printableText().describe('Variant whose outputs on the same device are the reference, e.g. fp32.'),
+    }),
     z.strictObject({
       provider: z.literal('openai-compatible'),
       model: printableText(),
@@ -69,9 +97,17 @@ export const BaselineSpec = z
 
 export const ScoringOptions = z
   .strictObject({
-    metric: z.enum(['accuracy', 'exact-match', 'token-f1']).optional().describe('Agreement with the baseline; default accuracy (classify) or exact-match (generate).'),
-    hallucination: z.enum(['none', 'extraction']).default('none').describe('extraction: an output value that does not appear in the input counts as hallucinated.'),
-    fidelityReference: printableText().optional().describe('Variant that fidelity (KL divergence, top-1 agreement) is measured against; default: the first fp32 variant.'),
+    metric: z
+      .enum(['accuracy', 'exact-match', 'token-f1'])
+      .optional()
+      .describe('Agreement with the baseline; default accuracy (classify) or exact-match (generate).'),
+    hallucination: z
+      .enum(['none', 'extraction'])
+      .default('none')
+      .describe('extraction: an output value that does not appear in the input counts as hallucinated.'),
+    fidelityReference: printableText()
+      .optional()
+      .describe('Variant that fidelity (KL divergence, top-1 agreement) is measured against; default: the first fp32 variant.'),
   })
   .describe('Quality scoring.');
 
@@ -86,8 +122,13 @@ export const Suite = z
   .strictObject({
     $schema: z.string().optional(),
     name: printableText(z.string().min(1)).describe('Suite name, shown in reports.'),
-    task: TaskKind.describe('What the model does. classify: the first output holds class logits; the predicted class of each example is recorded. forward: one forward pass per iteration, outputs not interpreted.'),
-    dataset: z.string().min(1).describe('JSON-lines file of examples, relative to the suite file. Each line: {"id": "...", "inputs": {"<input name>": nested array}}.'),
+    task: TaskKind.describe(
+      'What the model does. classify: the first output holds class logits; the predicted class of each example is recorded. forward: one forward pass per iteration, outputs not interpreted.',
+    ),
+    dataset: z
+      .string()
+      .min(1)
+      .describe('JSON-lines file of examples, relative to the suite file. Each line: {"id": "...", "inputs": {"<input name>": nested array}}.'),
     warmup: z.number().int().min(0).max(100_000).default(10).describe('Untimed iterations before measuring; their latencies are kept apart.'),
     iterations: z.number().int().min(1).max(1_000_000).default(100).describe('Timed iterations per runner process; examples are used in turn.'),
     repeats: z
@@ -96,22 +137,32 @@ export const Suite = z
       .min(1)
       .max(1000)
       .default(5)
-      .describe('Fresh runner processes per device x variant, each with its own warm-up and iterations. Variants take turns, in a new order each repeat, so machine drift hits them all; compare treats the process as the unit of replication (at least 3 per side), which is what keeps a CI gate free of false alarms.'),
+      .describe(
+        'Fresh runner processes per device x variant, each with its own warm-up and iterations. Variants take turns, in a new order each repeat, so machine drift hits them all; compare treats the process as the unit of replication (at least 3 per side), which is what keeps a CI gate free of false alarms.',
+      ),
     timeoutSeconds: z.number().positive().max(86_400).default(600).describe('A cell that runs longer is stopped and recorded as failed.'),
     signatures: z
       .strictObject({
-        publicKeys: z.array(z.string().min(1)).min(1).describe('PEM ed25519 public keys (edgebench keygen), relative to the suite file, whose bundle signatures are trusted.'),
-        required: z.boolean().default(true).describe('Refuse every variant without a valid signature by one of these keys; false records the check on each variant without refusing.'),
+        publicKeys: z
+          .array(z.string().min(1))
+          .min(1)
+          .describe('PEM ed25519 public keys (edgebench keygen), relative to the suite file, whose bundle signatures are trusted.'),
+        required: z
+          .boolean()
+          .default(true)
+          .describe('Refuse every variant without a valid signature by one of these keys; false records the check on each variant without refusing.'),
       })
       .optional()
-      .describe('Signed model bundles (edgebench sign): each variant\'s <model>.sig.json is checked before the run.'),
+      .describe("Signed model bundles (edgebench sign): each variant's <model>.sig.json is checked before the run."),
     retries: z
       .number()
       .int()
       .min(0)
       .max(10)
       .default(1)
-      .describe('Times a runner process is run again when the device, not the model, ended it (DEVICE_LOST: a browser, session, server or connection died). Each lost attempt is recorded on its repeat; a model that fails is never retried.'),
+      .describe(
+        'Times a runner process is run again when the device, not the model, ended it (DEVICE_LOST: a browser, session, server or connection died). Each lost attempt is recorded on its repeat; a model that fails is never retried.',
+      ),
     runtime: RuntimeOptions.default({ graphOptimizationLevel: 'all', executionMode: 'sequential' }),
     generation: GenerationOptions.optional(),
     classification: ClassificationOptions.optional(),
@@ -128,7 +179,8 @@ export const Suite = z
     if (suite.baseline?.provider === 'reference' && !suite.variants.some((v) => v.name === (suite.baseline as { variant: string }).variant)) {
       ctx.addIssue({ code: 'custom', path: ['baseline', 'variant'], message: `no variant named "${suite.baseline.variant}" in this suite` });
     }
-    if (suite.router && !suite.baseline) ctx.addIssue({ code: 'custom', path: ['router'], message: 'the router forwards to the cloud baseline: add a baseline' });
+    if (suite.router && !suite.baseline)
+      ctx.addIssue({ code: 'custom', path: ['router'], message: 'the router forwards to the cloud baseline: add a baseline' });
     const seen = new Set<string>();
     suite.variants.forEach((variant, index) => {
       if (seen.has(variant.name)) {

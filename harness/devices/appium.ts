@@ -64,12 +64,19 @@ export const appiumDriver: DeviceDriver<Spec> = {
       const udid = spec.capabilities['appium:udid'];
       if (typeof udid !== 'string') return 'adbReverse needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)';
       const listed = await execa('adb', ['devices'], { reject: false });
-      if (listed.failed && (listed as { code?: string }).code === 'ENOENT') return 'adb not found on PATH: install Android platform-tools to reach a phone over USB';
-      if (!String(listed.stdout).split('\n').some((line) => line.startsWith(`${udid}\tdevice`))) return `phone ${udid} is not connected, or not authorised for USB debugging (adb devices does not list it as a device)`;
+      if (listed.failed && (listed as { code?: string }).code === 'ENOENT')
+        return 'adb not found on PATH: install Android platform-tools to reach a phone over USB';
+      if (
+        !String(listed.stdout)
+          .split('\n')
+          .some((line) => line.startsWith(`${udid}\tdevice`))
+      )
+        return `phone ${udid} is not connected, or not authorised for USB debugging (adb devices does not list it as a device)`;
     }
     if (spec.platform === 'chromium') {
       const missing = [CHROMIUM_BINARY, CHROMEDRIVER_BINARY].filter((binary) => !existsSync(binary));
-      if (missing.length && spec.server === 'local') return `${missing.join(' and ')} not found: install Debian's chromium and chromium-driver (bash scripts/setup.sh does)`;
+      if (missing.length && spec.server === 'local')
+        return `${missing.join(' and ')} not found: install Debian's chromium and chromium-driver (bash scripts/setup.sh does)`;
     }
     return undefined;
   },
@@ -92,7 +99,11 @@ export const appiumDriver: DeviceDriver<Spec> = {
       cell.onCleanup(() => rm(profileDir, { recursive: true, force: true }));
       let server: AppiumServer | undefined;
       if (spec.server === 'local') {
-        const starting = startAppiumServer({ drivers: spec.platform === 'chromium' ? ['chromium'] : [], allowAdbShell: spec.platform === 'android', signal: cell.stop });
+        const starting = startAppiumServer({
+          drivers: spec.platform === 'chromium' ? ['chromium'] : [],
+          allowAdbShell: spec.platform === 'android',
+          signal: cell.stop,
+        });
         cell.onCleanup(async () => (await starting.catch(() => undefined))?.stop());
         server = await unlessStopped(
           starting.catch((error: unknown) => {
@@ -105,7 +116,11 @@ export const appiumDriver: DeviceDriver<Spec> = {
       }
       if (spec.adbReverse) {
         const udid = spec.capabilities['appium:udid'];
-        if (typeof udid !== 'string') throw new DeviceFailure('DEVICE_UNAVAILABLE', 'adbReverse needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)');
+        if (typeof udid !== 'string')
+          throw new DeviceFailure(
+            'DEVICE_UNAVAILABLE',
+            'adbReverse needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)',
+          );
         const undo = await adbReverse(udid, port).catch((error: unknown) => {
           throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
         });
@@ -138,7 +153,11 @@ export const appiumDriver: DeviceDriver<Spec> = {
       if (spec.platform === 'android') {
         const before = await readDeviceState(shell).then(describeDeviceState, (error: unknown) => `not read (${firstLine(error)})`);
         constraintParts.push(`before the cell: ${before}`);
-        cell.onCleanup(async () => constraintParts.push(`after the cell: ${await readDeviceState(shell).then(describeDeviceState, (error: unknown) => `not read (${firstLine(error)})`)}`));
+        cell.onCleanup(async () =>
+          constraintParts.push(
+            `after the cell: ${await readDeviceState(shell).then(describeDeviceState, (error: unknown) => `not read (${firstLine(error)})`)}`,
+          ),
+        );
       }
       const memory = pageMemoryOf(spec, browser, shell, (line) => constraintParts.push(line));
       if (memory.unavailable) cell.memoryUnavailable = memory.unavailable;
@@ -171,12 +190,17 @@ function pageMemoryOf(spec: Spec, browser: ChromiumBrowser, shell: AndroidShell,
     const peak = async () => {
       const found = await rendererPeak(shell).catch(() => undefined);
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      if (found?.now) note(`page renderer (pid ${found.pid}) after the timed iterations: PSS ${mib(found.now.pssBytes)}${found.now.rssBytes !== undefined ? `, RSS ${mib(found.now.rssBytes)}` : ''} (dumpsys meminfo)`);
+      if (found?.now)
+        note(
+          `page renderer (pid ${found.pid}) after the timed iterations: PSS ${mib(found.now.pssBytes)}${found.now.rssBytes !== undefined ? `, RSS ${mib(found.now.rssBytes)}` : ''} (dumpsys meminfo)`,
+        );
       return found?.peak;
     };
     return { beforeLoad() {}, afterLoad: () => ({}), peak, exited: () => undefined };
   }
-  return unmeasuredMemory(`the browser runs on ${spec.server === 'local' ? 'a device' : `a device behind ${serverName(spec)}`}: edgebench cannot read its renderer's memory`);
+  return unmeasuredMemory(
+    `the browser runs on ${spec.server === 'local' ? 'a device' : `a device behind ${serverName(spec)}`}: edgebench cannot read its renderer's memory`,
+  );
 }
 
 /**
@@ -185,11 +209,17 @@ function pageMemoryOf(spec: Spec, browser: ChromiumBrowser, shell: AndroidShell,
  * proxies does.
  */
 async function cdpThrottle(browser: ChromiumBrowser, rate: number): Promise<void> {
-  const bidi = (browser as unknown as { _bidiHandler?: { send(command: { method: string; params: unknown }): Promise<{ result?: { session?: string } }> } })._bidiHandler;
-  if (!bidi) throw new DeviceFailure('DEVICE_UNAVAILABLE', 'cpuThrottling needs a Chromium-based browser whose session speaks WebDriver BiDi (capability webSocketUrl: true); set cpuThrottling: 1 for this device');
+  const bidi = (browser as unknown as { _bidiHandler?: { send(command: { method: string; params: unknown }): Promise<{ result?: { session?: string } }> } })
+    ._bidiHandler;
+  if (!bidi)
+    throw new DeviceFailure(
+      'DEVICE_UNAVAILABLE',
+      'cpuThrottling needs a Chromium-based browser whose session speaks WebDriver BiDi (capability webSocketUrl: true); set cpuThrottling: 1 for this device',
+    );
   const { contexts } = await browser.browsingContextGetTree({});
   const session = (await bidi.send({ method: 'goog:cdp.getSession', params: { context: contexts[0]!.context } })).result?.session;
-  if (!session) throw new DeviceFailure('DEVICE_UNAVAILABLE', 'the browser gave no CDP session over BiDi: cpuThrottling is only available in Chromium-based browsers');
+  if (!session)
+    throw new DeviceFailure('DEVICE_UNAVAILABLE', 'the browser gave no CDP session over BiDi: cpuThrottling is only available in Chromium-based browsers');
   await bidi.send({ method: 'goog:cdp.sendCommand', params: { method: 'Emulation.setCPUThrottlingRate', params: { rate }, session } });
 }
 
@@ -199,8 +229,9 @@ function browserLabel(spec: Spec): string {
 
 /** What usually fixes a session that would not open, per platform. */
 function hint(spec: Spec): string {
-  if (spec.server !== 'local') return ': check the capabilities against the farm\'s documentation and the credentials in the environment';
-  if (spec.platform === 'android') return ': install the UiAutomator2 driver (APPIUM_HOME=.cache/appium npx appium driver install uiautomator2), connect the phone (adb devices) and set capabilities."appium:udid"';
+  if (spec.server !== 'local') return ": check the capabilities against the farm's documentation and the credentials in the environment";
+  if (spec.platform === 'android')
+    return ': install the UiAutomator2 driver (APPIUM_HOME=.cache/appium npx appium driver install uiautomator2), connect the phone (adb devices) and set capabilities."appium:udid"';
   if (spec.platform === 'ios') return ': install the XCUITest driver (APPIUM_HOME=.cache/appium npx appium driver install xcuitest) on a Mac with Xcode';
   return `: check that ${CHROMEDRIVER_BINARY} matches ${CHROMIUM_BINARY}`;
 }

@@ -35,28 +35,42 @@ export const browserDriver: DeviceDriver<Spec> = {
 
   async unavailable(spec) {
     const missing = Object.values(binariesOf(spec)).filter((binary) => !existsSync(binary));
-    return missing.length ? `${missing.join(' and ')} not found: install Debian's chromium and chromium-driver (bash scripts/setup.sh does), or set chromium/chromedriver in devices.yaml` : undefined;
+    return missing.length
+      ? `${missing.join(' and ')} not found: install Debian's chromium and chromium-driver (bash scripts/setup.sh does), or set chromium/chromedriver in devices.yaml`
+      : undefined;
   },
 
   runCell(spec, job, context) {
     return runPageCell(spec.id, context, async (cell) => {
       const binaries = binariesOf(spec);
       for (const [name, path] of Object.entries(binaries)) {
-        if (!existsSync(path)) throw new DeviceFailure('DEVICE_UNAVAILABLE', `${name} not found at ${path}: install Debian's chromium and chromium-driver (bash scripts/setup.sh does), or set ${name} for device ${spec.id} in devices.yaml`);
+        if (!existsSync(path))
+          throw new DeviceFailure(
+            'DEVICE_UNAVAILABLE',
+            `${name} not found at ${path}: install Debian's chromium and chromium-driver (bash scripts/setup.sh does), or set ${name} for device ${spec.id} in devices.yaml`,
+          );
       }
       cell.constraints = () => describe(spec, cell.events);
       const served = await runnerRoutes(job.modelPath);
       const server = await startPageServer(served.routes);
       cell.onCleanup(() => server.close());
       const opening = openChromium(binaries).catch((error: unknown) => {
-        throw new DeviceFailure('DEVICE_UNAVAILABLE', `Chromium could not be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`);
+        throw new DeviceFailure(
+          'DEVICE_UNAVAILABLE',
+          `Chromium could not be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`,
+        );
       });
       // A browser still starting when the cell is stopped is closed once it is up: no cell leaves one behind.
       cell.onCleanup(async () => (await opening.catch(() => undefined))?.close());
       const chromium = await unlessStopped(opening, cell.stop);
       cell.log = () => consoleTail(chromium.console);
       await drivePage({
-        page: { browser: chromium.browser, name: 'Chromium', memory: rendererMemory(chromium.driverPid ?? -1), throttle: (rate) => chromium.browser.sendCommandAndGetResult('Emulation.setCPUThrottlingRate', { rate }) },
+        page: {
+          browser: chromium.browser,
+          name: 'Chromium',
+          memory: rendererMemory(chromium.driverPid ?? -1),
+          throttle: (rate) => chromium.browser.sendCommandAndGetResult('Emulation.setCPUThrottlingRate', { rate }),
+        },
         origin: server.origin,
         pageJob: pageJobFor(job, server.origin, served, spec.threads),
         cpuThrottling: spec.cpuThrottling,

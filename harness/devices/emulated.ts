@@ -10,7 +10,11 @@ import { hostFacts } from './local.ts';
 
 type Spec = z.infer<typeof EmulatedDeviceSpec>;
 
-const limitsOf = (spec: Spec): CgroupLimits => ({ cpus: spec.cpus, ...(spec.cpuQuota !== undefined ? { cpuQuota: spec.cpuQuota } : {}), ...(spec.memoryMiB !== undefined ? { memoryBytes: spec.memoryMiB * 1024 * 1024 } : {}) });
+const limitsOf = (spec: Spec): CgroupLimits => ({
+  cpus: spec.cpus,
+  ...(spec.cpuQuota !== undefined ? { cpuQuota: spec.cpuQuota } : {}),
+  ...(spec.memoryMiB !== undefined ? { memoryBytes: spec.memoryMiB * 1024 * 1024 } : {}),
+});
 
 let cells = 0;
 let staleRemoved = false;
@@ -53,8 +57,15 @@ export const emulatedDriver: DeviceDriver<Spec> = {
     const command = { file: process.execPath, args: [await runnerBundle()], env: { NODE_OPTIONS: '' } };
     const support = detectCgroups();
     if (support.version === 'none') {
-      if (spec.fallback !== 'taskset') return unavailableOutcome(`device ${spec.id} cannot be emulated: ${support.reason}. Run as root on Linux, or set fallback: taskset in devices.yaml to pin cores only`);
-      const outcome = await spawnRunner({ ...command, file: 'taskset', args: ['--cpu-list', spec.cpus.join(','), command.file, ...command.args] }, job, context);
+      if (spec.fallback !== 'taskset')
+        return unavailableOutcome(
+          `device ${spec.id} cannot be emulated: ${support.reason}. Run as root on Linux, or set fallback: taskset in devices.yaml to pin cores only`,
+        );
+      const outcome = await spawnRunner(
+        { ...command, file: 'taskset', args: ['--cpu-list', spec.cpus.join(','), command.file, ...command.args] },
+        job,
+        context,
+      );
       return { ...outcome, constraints: tasksetFallback(spec, support.reason) };
     }
     if (!staleRemoved) {
@@ -74,9 +85,17 @@ export const emulatedDriver: DeviceDriver<Spec> = {
       const oomKills = cgroup.oomKills();
       const oom =
         oomKills > 0 && !outcome.events.some((e) => e.type === 'done')
-          ? { code: 'OOM', message: `OOM at ${spec.memoryMiB} MiB: the kernel's OOM killer ended the runner (${oomKills} kill(s) in the cell's cgroup); the variant needs more memory than ${spec.id} has` }
+          ? {
+              code: 'OOM',
+              message: `OOM at ${spec.memoryMiB} MiB: the kernel's OOM killer ended the runner (${oomKills} kill(s) in the cell's cgroup); the variant needs more memory than ${spec.id} has`,
+            }
           : undefined;
-      return { ...outcome, constraints: cgroup.description, ...(peak ? { devicePeakMemory: peak } : {}), ...(oom && !outcome.deviceFailure ? { deviceFailure: oom } : {}) };
+      return {
+        ...outcome,
+        constraints: cgroup.description,
+        ...(peak ? { devicePeakMemory: peak } : {}),
+        ...(oom && !outcome.deviceFailure ? { deviceFailure: oom } : {}),
+      };
     } finally {
       await cgroup.remove();
     }

@@ -34,7 +34,10 @@ export const qemuArm64Driver: DeviceDriver<Spec> = {
       kernel: `${host.kernel} (host kernel; qemu-aarch64 translates the system calls)`,
       arch: 'arm64',
       source: `systeminformation on the host; arm64 and the CPU model from the qemu-arm64 driver (${qemu.ok ? qemu.version : qemu.problem})`,
-      constraints: qemu.ok && sysroot.ok ? constraintsOf(qemu, cpu, sysroot.builtFrom) : `unavailable: ${[qemu, sysroot].flatMap((c) => (c.ok ? [] : [c.problem])).join('; ')}`,
+      constraints:
+        qemu.ok && sysroot.ok
+          ? constraintsOf(qemu, cpu, sysroot.builtFrom)
+          : `unavailable: ${[qemu, sysroot].flatMap((c) => (c.ok ? [] : [c.problem])).join('; ')}`,
     };
   },
 
@@ -51,7 +54,9 @@ export const qemuArm64Driver: DeviceDriver<Spec> = {
     try {
       root = await cpuView(sysroot.dir, cpu);
     } catch (error) {
-      return unavailableOutcome(`device ${spec.id}: the sysroot view for -cpu ${cpu} could not be written (${(error as Error).message}); check that edgebench's .cache/ directory is writable`);
+      return unavailableOutcome(
+        `device ${spec.id}: the sysroot view for -cpu ${cpu} could not be written (${(error as Error).message}); check that edgebench's .cache/ directory is writable`,
+      );
     }
     // -L makes the guest's absolute paths (the dynamic loader, libc, /usr/share/nodejs, /proc/cpuinfo) resolve in
     // the sysroot's view first; paths absent there, such as the bundle and the model, are the host's own.
@@ -64,11 +69,19 @@ export const qemuArm64Driver: DeviceDriver<Spec> = {
 /** What the device needs before a cell can run: qemu, the sysroot, a CPU model qemu has and emulates correctly. */
 function readiness(spec: Spec): { ok: true; qemu: QemuBinary; sysroot: Extract<Sysroot, { ok: true }>; cpu: string } | { ok: false; problem: string } {
   const qemu = findQemu(spec.qemu);
-  if (!qemu.ok) return { ok: false, problem: `device ${spec.id} cannot be emulated: ${qemu.problem}. Install Debian's qemu-user package (bash scripts/setup.sh does), or set qemu: in devices.yaml to the qemu-aarch64 binary` };
+  if (!qemu.ok)
+    return {
+      ok: false,
+      problem: `device ${spec.id} cannot be emulated: ${qemu.problem}. Install Debian's qemu-user package (bash scripts/setup.sh does), or set qemu: in devices.yaml to the qemu-aarch64 binary`,
+    };
   const sysroot = findSysroot(spec.sysroot);
   if (!sysroot.ok) return { ok: false, problem: `device ${spec.id} cannot be emulated: ${sysroot.problem}. Build it with: ${setupCommandFor(sysroot.dir)}` };
   const cpu = spec.cpuModel;
-  if (!qemu.cpuModels.includes(cpu)) return { ok: false, problem: `device ${spec.id}: ${qemu.path} has no CPU model "${cpu}"; set cpuModel in devices.yaml to one of: ${qemu.cpuModels.join(', ')}` };
+  if (!qemu.cpuModels.includes(cpu))
+    return {
+      ok: false,
+      problem: `device ${spec.id}: ${qemu.path} has no CPU model "${cpu}"; set cpuModel in devices.yaml to one of: ${qemu.cpuModels.join(', ')}`,
+    };
   const wrong = knownWrong(qemu, cpu);
   if (wrong) return { ok: false, problem: `device ${spec.id}: ${wrong}` };
   return { ok: true, qemu, sysroot, cpu };
@@ -84,7 +97,8 @@ function readiness(spec: Spec): { ok: true; qemu: QemuBinary; sysroot: Extract<S
  */
 function knownWrong(qemu: QemuBinary, cpu: string): string | undefined {
   const major = Number(/version (\d+)\./.exec(qemu.version)?.[1]);
-  if (cpu === 'max' && major <= 7) return `${qemu.version} miscomputes the SVE instructions onnxruntime's int8 kernels use with -cpu max (outputs would be wrong); set cpuModel to a named core such as cortex-a76, or use qemu 10 or newer`;
+  if (cpu === 'max' && major <= 7)
+    return `${qemu.version} miscomputes the SVE instructions onnxruntime's int8 kernels use with -cpu max (outputs would be wrong); set cpuModel to a named core such as cortex-a76, or use qemu 10 or newer`;
   return undefined;
 }
 

@@ -12,7 +12,18 @@ const VERIFY_FAILED_STATUS = 86;
 const VERIFY_FAILED = 'edgebench: cached files failed sha256 verification on the board';
 
 /** Linux signal numbers, to read "killed by a signal" from the board shell's exit status (128 + n). */
-const SIGNALS: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  4: 'SIGILL',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  11: 'SIGSEGV',
+  13: 'SIGPIPE',
+  15: 'SIGTERM',
+};
 
 /** One device's connection, what its board said, and which file sets were pushed and verified in this process. */
 interface Session {
@@ -48,9 +59,15 @@ function boardOf(spec: SshSpec): Promise<Board> {
     const result = await connection.exec(probeScript(spec.node), { timeoutMs: (spec.connectTimeoutSeconds + 30) * 1000 });
     const board = result.exitCode === 0 ? parseProbe(result.stdout, endpoint) : undefined;
     if (board) return board;
-    if (result.timedOut) throw new DeviceProblem(`device ${spec.id} (${endpoint}): the board connected but did not answer within ${spec.connectTimeoutSeconds + 30} s`);
-    if (result.exitCode === 255) throw new DeviceProblem((await connection.problemOf(result.stderr)) ?? `device ${spec.id} (${endpoint}): ssh failed (${result.stderr.trim() || 'no message'})`);
-    throw new DeviceProblem(`device ${spec.id} (${endpoint}): the board's login shell did not run edgebench's probe (${result.stderr.trim().split('\n').at(-1) || `exit status ${result.exitCode}`}): the login needs a POSIX shell (sh, bash, dash, zsh)`);
+    if (result.timedOut)
+      throw new DeviceProblem(`device ${spec.id} (${endpoint}): the board connected but did not answer within ${spec.connectTimeoutSeconds + 30} s`);
+    if (result.exitCode === 255)
+      throw new DeviceProblem(
+        (await connection.problemOf(result.stderr)) ?? `device ${spec.id} (${endpoint}): ssh failed (${result.stderr.trim() || 'no message'})`,
+      );
+    throw new DeviceProblem(
+      `device ${spec.id} (${endpoint}): the board's login shell did not run edgebench's probe (${result.stderr.trim().split('\n').at(-1) || `exit status ${result.exitCode}`}): the login needs a POSIX shell (sh, bash, dash, zsh)`,
+    );
   })().catch((error: unknown) => {
     session.board = undefined;
     throw error;
@@ -120,10 +137,13 @@ function runScript(spec: SshSpec, cell: CellFiles): string {
   ].join('\n');
 }
 
-const verificationFailed = (outcome: RunnerOutcome) => outcome.exitCode === VERIFY_FAILED_STATUS && outcome.events.length === 0 && outcome.stderrTail.includes(VERIFY_FAILED);
+const verificationFailed = (outcome: RunnerOutcome) =>
+  outcome.exitCode === VERIFY_FAILED_STATUS && outcome.events.length === 0 && outcome.stderrTail.includes(VERIFY_FAILED);
 
 function constraintsOf(spec: SshSpec): string | undefined {
-  return spec.cpus ? `runner pinned to core${spec.cpus.length > 1 ? 's' : ''} ${spec.cpus.join(',')} of the board with taskset (no CPU quota or memory cap)` : undefined;
+  return spec.cpus
+    ? `runner pinned to core${spec.cpus.length > 1 ? 's' : ''} ${spec.cpus.join(',')} of the board with taskset (no CPU quota or memory cap)`
+    : undefined;
 }
 
 /**
@@ -167,7 +187,10 @@ export const sshDriver: DeviceDriver<SshSpec> = {
         // A cached file changed or went away on the board since it was pushed: it is pushed again, once.
         await push(session, cell, context.signal);
         outcome = await runOnBoard(spec, session, command, cell.job, context);
-        if (verificationFailed(outcome)) return stopped(`device ${spec.id}: files pushed to ${cell.root} fail their sha256 check on the board right after the push: check the board's disk (dmesg) and that nothing else writes under remoteDir`);
+        if (verificationFailed(outcome))
+          return stopped(
+            `device ${spec.id}: files pushed to ${cell.root} fail their sha256 check on the board right after the push: check the board's disk (dmesg) and that nothing else writes under remoteDir`,
+          );
       }
       return await finish(spec, session, outcome);
     } catch (error) {

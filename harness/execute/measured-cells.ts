@@ -26,7 +26,13 @@ export class MeasuredCells {
   measure(device: DeviceSpec, variant: PlannedVariant, runs: RunnerRun[]): CellResult {
     const key = cellKey(device, variant);
     this.runsOf.set(key, runs);
-    const cell = cellResult({ deviceId: device.id, variant: variant.variant, runs, timeoutMs: this.plan.suite.timeoutSeconds * 1000, answerOf: answerReader(this.plan) });
+    const cell = cellResult({
+      deviceId: device.id,
+      variant: variant.variant,
+      runs,
+      timeoutMs: this.plan.suite.timeoutSeconds * 1000,
+      answerOf: answerReader(this.plan),
+    });
     this.cells.set(key, cell);
     this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);
     return cell;

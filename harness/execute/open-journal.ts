@@ -11,13 +11,24 @@ export function openJournal(runDir: string, run: { runId: string; startedAt: str
   const file = join(runDir, JOURNAL_FILE);
   if (run.resume) {
     const changes = fingerprintChanges(run.resume.header.fingerprint, run.fingerprint);
-    if (changes.length) throw new ConfigError(file, 'fingerprint', `run ${run.runId} cannot be resumed: ${changes.join('; ')}`, 'start a new run (measurements of different models or settings do not mix), or restore what changed');
+    if (changes.length)
+      throw new ConfigError(
+        file,
+        'fingerprint',
+        `run ${run.runId} cannot be resumed: ${changes.join('; ')}`,
+        'start a new run (measurements of different models or settings do not mix), or restore what changed',
+      );
     return Journal.reopen(file, run.resume);
   }
   try {
     return Journal.create(file, { type: 'run', runId: run.runId, startedAt: run.startedAt, fingerprint: run.fingerprint });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutputWriteError(file, error as Error);
-    throw new ConfigError('command line', '--run-id', `run folder ${runDir} already holds a run`, `resume it with --resume ${runDir}, or choose another --run-id`);
+    throw new ConfigError(
+      'command line',
+      '--run-id',
+      `run folder ${runDir} already holds a run`,
+      `resume it with --resume ${runDir}, or choose another --run-id`,
+    );
   }
 }

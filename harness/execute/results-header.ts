@@ -36,7 +36,13 @@ export async function resultsHeader(
       budgets: suite.budgets,
       compare: suite.compare,
     },
-    devices: await Promise.all(listed.map(async (device) => (skipped.has(device.id) ? { id: device.id, kind: device.kind, ...(device.class ? { class: device.class } : {}), skipped: skipped.get(device.id)! } : deviceRecord(device)))),
+    devices: await Promise.all(
+      listed.map(async (device) =>
+        skipped.has(device.id)
+          ? { id: device.id, kind: device.kind, ...(device.class ? { class: device.class } : {}), skipped: skipped.get(device.id)! }
+          : deviceRecord(device),
+      ),
+    ),
     ...(run.shard ? { shard: { ...run.shard, devices: fullPlan.devices.map((d) => d.id) } } : {}),
     ...(run.ab ? { ab: run.ab } : {}),
     examples: exampleRecords(plan),

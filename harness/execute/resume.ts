@@ -43,7 +43,13 @@ export function resumedRuns(plan: Pick<RunPlan, 'devices' | 'variants'>, complet
         if (lostByDevice(last.outcome)) resumed.lostBefore.set(key, lost);
         else if (RUN_AGAIN_ON_RESUME.has(failureOf(last.outcome, timeoutMs)?.code ?? '')) continue;
         else {
-          runs.push({ startedAt: last.startedAt, finishedAt: last.finishedAt, outcome: last.outcome, ...(last.probes ? { probes: last.probes } : {}), ...(lost.length ? { lostAttempts: lost } : {}) });
+          runs.push({
+            startedAt: last.startedAt,
+            finishedAt: last.finishedAt,
+            outcome: last.outcome,
+            ...(last.probes ? { probes: last.probes } : {}),
+            ...(lost.length ? { lostAttempts: lost } : {}),
+          });
           resumed.done.add(key);
         }
       }

@@ -49,7 +49,9 @@ export async function runAttempts(
       journal.event(attempt, event);
       sampling.onEvent(event);
     };
-    const outcome = refused ? notRunOutcome(refused.code, refused.message) : await clock.outside(() => driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent }));
+    const outcome = refused
+      ? notRunOutcome(refused.code, refused.message)
+      : await clock.outside(() => driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent }));
     const probes = { ...(await sampling.stop()), gate };
     const finishedAt = new Date();
     journal.end({ ...where, attempt }, finishedAt, outcome, probes);

@@ -35,7 +35,14 @@ export function processRunner(context: ProcessContext): (run: ScheduledRun) => P
     if (cells.failed(device, variant)) return progress?.processSkipped?.(device, variant, repeat);
     const position = { index: started++, total: context.total, repeat, repeats: context.repeats };
     progress?.cellStarted?.(device, variant, position);
-    const job: RunnerJob = { modelPath: variant.modelPath, task: plan.task.spec, warmup: suite.warmup, iterations: suite.iterations, runtime: cellRuntimeOptions(suite.runtime, variant.runtimes, device.id), examples: variant.examples };
+    const job: RunnerJob = {
+      modelPath: variant.modelPath,
+      task: plan.task.spec,
+      warmup: suite.warmup,
+      iterations: suite.iterations,
+      runtime: cellRuntimeOptions(suite.runtime, variant.runtimes, device.id),
+      examples: variant.examples,
+    };
     const run = await runAttempts(scheduled, job, context.lostBefore.get(scheduledKey(scheduled)) ?? [], clock, context);
     if (journal.writeError) return;
     run.overheadMs = clock.ownMs();

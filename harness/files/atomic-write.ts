@@ -63,7 +63,8 @@ export async function makeFolder(dir: string, forFile = dir): Promise<void> {
   }
 }
 
-const exists = (path: string) => stat(path).then(
-  () => true,
-  () => false,
-);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );

@@ -32,8 +32,8 @@ const FIXES: Record<string, string> = {
   ENOSPC: 'free space',
   EDQUOT: 'free space',
   EROFS: 'write to a writable folder',
-  EACCES: 'fix the folder\'s permissions or write to another folder',
-  EPERM: 'fix the folder\'s permissions or write to another folder',
+  EACCES: "fix the folder's permissions or write to another folder",
+  EPERM: "fix the folder's permissions or write to another folder",
   ENOENT: 'recreate the folder or write to another one',
 };
 

@@ -16,7 +16,6 @@ export const MIN_POINTS_FOR_CHANGE_POINTS = 2 * MIN_SEGMENT;
  */
 export const DEFAULT_MAX_RUNS_PER_SERIES = 100;
 
-
 /**
  * The series of the history that the report's runs continue, matched the way
  * `history show` splits them (suite, dataset hash, device and its facts,
@@ -24,7 +23,13 @@ export const DEFAULT_MAX_RUNS_PER_SERIES = 100;
  * is not stored yet joins its series in date order, marked as such, so the
  * page shows where this run stands against the past.
  */
-export function buildTrends(input: { historyFile: string; entries: HistoryEntry[]; runs: Results[]; maxRunsPerSeries?: number; minRelativeChange?: number }): Trends {
+export function buildTrends(input: {
+  historyFile: string;
+  entries: HistoryEntry[];
+  runs: Results[];
+  maxRunsPerSeries?: number;
+  minRelativeChange?: number;
+}): Trends {
   const maxRuns = input.maxRunsPerSeries ?? DEFAULT_MAX_RUNS_PER_SERIES;
   const minRelativeChange = input.minRelativeChange ?? 0.02;
   const stored = new Set(input.entries.map((e) => e.runId));
@@ -61,5 +66,12 @@ export function buildTrends(input: { historyFile: string; entries: HistoryEntry[
       };
     }),
   );
-  return { historyFile: input.historyFile, storedCells: input.entries.length, minPointsForChangePoints: MIN_POINTS_FOR_CHANGE_POINTS, maxRunsPerSeries: maxRuns, minRelativeChange, series };
+  return {
+    historyFile: input.historyFile,
+    storedCells: input.entries.length,
+    minPointsForChangePoints: MIN_POINTS_FOR_CHANGE_POINTS,
+    maxRunsPerSeries: maxRuns,
+    minRelativeChange,
+    series,
+  };
 }

@@ -38,7 +38,12 @@ export const DEFAULT_HISTORY_FILE = 'history/edgebench-history.jsonl';
 
 /** The history entries of a run: its measured cells, each metric compare can read from them. */
 export function historyEntries(results: Results, where: { commit?: string; branch?: string }): HistoryEntry[] {
-  const facts = new Map(results.devices.map((d) => [d.id, d.facts ? [d.facts.cpuModel, d.facts.logicalCores, d.facts.memoryBytes, d.facts.os, d.facts.constraints ?? ''].join(' | ') : 'unknown']));
+  const facts = new Map(
+    results.devices.map((d) => [
+      d.id,
+      d.facts ? [d.facts.cpuModel, d.facts.logicalCores, d.facts.memoryBytes, d.facts.os, d.facts.constraints ?? ''].join(' | ') : 'unknown',
+    ]),
+  );
   return results.cells
     .filter((cell) => cell.status === 'ok')
     .map((cell) => ({
@@ -52,10 +57,12 @@ export function historyEntries(results: Results, where: { commit?: string; branc
       deviceFacts: facts.get(cell.deviceId) ?? 'unknown',
       variant: cell.variant.name,
       variantSha256: cell.variant.sha256,
-      metrics: Object.fromEntries(Object.entries(METRICS).flatMap(([name, definition]) => {
-        const value = definition.read(cell)?.value;
-        return value === undefined ? [] : [[name, value]];
-      })),
+      metrics: Object.fromEntries(
+        Object.entries(METRICS).flatMap(([name, definition]) => {
+          const value = definition.read(cell)?.value;
+          return value === undefined ? [] : [[name, value]];
+        }),
+      ),
     }));
 }
 
@@ -81,7 +88,12 @@ export async function readHistory(file: string, options: { mustExist?: boolean }
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !options.mustExist) return [];
-    throw new ConfigError(file, undefined, code === 'ENOENT' ? 'history file not found' : `cannot read the history file (${code})`, 'check the path, or write the history first with edgebench history add <results> --store <file>');
+    throw new ConfigError(
+      file,
+      undefined,
+      code === 'ENOENT' ? 'history file not found' : `cannot read the history file (${code})`,
+      'check the path, or write the history first with edgebench history add <results> --store <file>',
+    );
   }
   return text.split('\n').flatMap((line, index) => {
     if (!line.trim()) return [];
@@ -92,7 +104,13 @@ export async function readHistory(file: string, options: { mustExist?: boolean }
       json = undefined;
     }
     const parsed = HistoryEntry.safeParse(json);
-    if (!parsed.success) throw new ConfigError(file, `line ${index + 1}`, `not a history entry (${json === undefined ? 'not JSON' : parsed.error.issues[0]?.message})`, 'repair or delete that line: each line is one entry written by edgebench history add');
+    if (!parsed.success)
+      throw new ConfigError(
+        file,
+        `line ${index + 1}`,
+        `not a history entry (${json === undefined ? 'not JSON' : parsed.error.issues[0]?.message})`,
+        'repair or delete that line: each line is one entry written by edgebench history add',
+      );
     return [parsed.data];
   });
 }

@@ -40,12 +40,26 @@ export function seriesOf(entries: HistoryEntry[], metric: MetricName): (Series &
     if (value === undefined) continue;
     const key = seriesKey(entry);
     if (!byKey.has(key)) byKey.set(key, { key, suite: entry.suite, device: entry.device, variant: entry.variant, metric, points: [] });
-    byKey.get(key)!.points.push({ runId: entry.runId, startedAt: entry.startedAt, ...(entry.commit ? { commit: entry.commit } : {}), ...(entry.branch ? { branch: entry.branch } : {}), value });
+    byKey.get(key)!.points.push({
+      runId: entry.runId,
+      startedAt: entry.startedAt,
+      ...(entry.commit ? { commit: entry.commit } : {}),
+      ...(entry.branch ? { branch: entry.branch } : {}),
+      value,
+    });
   }
   return [...byKey.values()];
 }
 
-const METRIC_WORDS: Partial<Record<MetricName, string>> = { 'latency.p50': 'p50 latency', 'latency.p90': 'p90 latency', 'latency.p99': 'p99 latency', loadMs: 'load time', peakRssBytes: 'peak RAM', modelRssBytes: 'model RAM', diskBytes: 'size on disk' };
+const METRIC_WORDS: Partial<Record<MetricName, string>> = {
+  'latency.p50': 'p50 latency',
+  'latency.p90': 'p90 latency',
+  'latency.p99': 'p99 latency',
+  loadMs: 'load time',
+  peakRssBytes: 'peak RAM',
+  modelRssBytes: 'model RAM',
+  diskBytes: 'size on disk',
+};
 
 /** The steps (E-divisive change points) in each series that moved the metric by at least `minRelativeChange`. */
 export function stepsIn(series: Series[], options: EDivisiveOptions & { minRelativeChange?: number } = {}): Step[] {
@@ -61,7 +75,15 @@ export function stepsIn(series: Series[], options: EDivisiveOptions & { minRelat
       const worse = METRICS[s.metric].higherIsBetter ? relativeChange < 0 : relativeChange > 0;
       const direction = relativeChange > 0 ? 'up' : 'down';
       const where = at.commit ? `${at.commit.slice(0, 12)} (run ${at.runId})` : `run ${at.runId}`;
-      return [{ series: s, at, relativeChange, pValue: change.pValue, summary: `${METRIC_WORDS[s.metric] ?? s.metric} on ${s.device} / ${s.variant} stepped ${direction} ${(Math.abs(relativeChange) * 100).toFixed(1)}% at ${where}${worse ? '' : ' (an improvement)'}` }];
+      return [
+        {
+          series: s,
+          at,
+          relativeChange,
+          pValue: change.pValue,
+          summary: `${METRIC_WORDS[s.metric] ?? s.metric} on ${s.device} / ${s.variant} stepped ${direction} ${(Math.abs(relativeChange) * 100).toFixed(1)}% at ${where}${worse ? '' : ' (an improvement)'}`,
+        },
+      ];
     }),
   );
 }

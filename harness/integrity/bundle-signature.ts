@@ -58,12 +58,15 @@ function canonicalJson(value: unknown): string {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** A new ed25519 key pair as PEM files: the private key readable by its owner only. */
 export async function generateSigningKeys(privateFile: string, publicFile: string): Promise<{ keyId: string }> {
-  for (const file of [privateFile, publicFile]) if (existsSync(file)) throw new Error(`${file} already exists: keys are never overwritten; choose another name or remove it`);
+  for (const file of [privateFile, publicFile])
+    if (existsSync(file)) throw new Error(`${file} already exists: keys are never overwritten; choose another name or remove it`);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   await writeFile(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
   await writeFile(publicFile, publicKey.export({ type: 'spki', format: 'pem' }), { flag: 'wx' });
@@ -77,15 +80,27 @@ export async function bundleManifestOf(modelPath: string): Promise<BundleManifes
   const quantizeManifest = manifestPathFor(modelPath);
   // A damaged manifest is an error naming it, not settings silently left out of the signature.
   const quantization = existsSync(quantizeManifest) ? (await readManifest(quantizeManifest)).quantization : undefined;
-  return { format: 'edgebench-bundle/1', model: basename(modelPath), files: files.files, sha256: files.sha256, ...(quantization ? { quantization } : {}), tool: { name: 'edgebench', version: TOOL_VERSION } };
+  return {
+    format: 'edgebench-bundle/1',
+    model: basename(modelPath),
+    files: files.files,
+    sha256: files.sha256,
+    ...(quantization ? { quantization } : {}),
+    tool: { name: 'edgebench', version: TOOL_VERSION },
+  };
 }
 
 /** Signs the model's bundle with a private key file and writes <model>.sig.json (atomically). */
 export async function signBundle(modelPath: string, privateKeyFile: string): Promise<{ file: string; signature: BundleSignature }> {
   const privateKey = await readPrivateKey(privateKeyFile);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${privateKeyFile} is a ${privateKey.asymmetricKeyType} key: edgebench signs with ed25519 (edgebench keygen makes one)`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error(`${privateKeyFile} is a ${privateKey.asymmetricKeyType} key: edgebench signs with ed25519 (edgebench keygen makes one)`);
   const manifest = await bundleManifestOf(modelPath);
-  const signature: BundleSignature = { manifest, signature: sign(null, Buffer.from(canonicalJson(manifest)), privateKey).toString('base64'), keyId: keyIdOf(createPublicKey(privateKey)) };
+  const signature: BundleSignature = {
+    manifest,
+    signature: sign(null, Buffer.from(canonicalJson(manifest)), privateKey).toString('base64'),
+    keyId: keyIdOf(createPublicKey(privateKey)),
+  };
   const file = signatureFileOf(modelPath);
   await atomicWrite(file, `${JSON.stringify(signature, null, 1)}\n`);
   return { file, signature };
@@ -99,7 +114,12 @@ async function readPrivateKey(file: string): Promise<KeyObject> {
     return isPem(bytes) ? createPrivateKey(bytes) : createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
   } catch (error) {
     const why = isPem(bytes) ? keyError(error) : 'it has no "-----BEGIN" line, and is not DER either';
-    throw new ConfigError(file, undefined, `not a private key: edgebench expects an ed25519 private key, PEM ("-----BEGIN PRIVATE KEY-----") or DER (PKCS#8) (${why})`, 'give the <name>.key.pem file made by edgebench keygen');
+    throw new ConfigError(
+      file,
+      undefined,
+      `not a private key: edgebench expects an ed25519 private key, PEM ("-----BEGIN PRIVATE KEY-----") or DER (PKCS#8) (${why})`,
+      'give the <name>.key.pem file made by edgebench keygen',
+    );
   }
 }
 
@@ -108,7 +128,12 @@ async function readPublicKey(file: string): Promise<KeyObject> {
   const bytes = await readBoundedFile(file, { what: 'public key', maxBytes: FILE_LIMITS.key });
   const expected = 'edgebench expects an ed25519 public key, PEM ("-----BEGIN PUBLIC KEY-----") or DER (SPKI)';
   if (isPem(bytes) && bytes.includes('PRIVATE KEY-----')) {
-    throw new ConfigError(file, undefined, `this is a private key, not a public key: ${expected}`, 'list the <name>.pub.pem file made by edgebench keygen, and keep the private key out of suites and repositories');
+    throw new ConfigError(
+      file,
+      undefined,
+      `this is a private key, not a public key: ${expected}`,
+      'list the <name>.pub.pem file made by edgebench keygen, and keep the private key out of suites and repositories',
+    );
   }
   try {
     return isPem(bytes) ? createPublicKey(bytes) : createPublicKey({ key: bytes, format: 'der', type: 'spki' });
@@ -149,7 +174,8 @@ export async function verifyBundle(modelPath: string, trusted: Map<string, KeyOb
   }
   const key = trusted.get(signed.keyId);
   if (!key) return { ok: false, reason: `signed by key ${signed.keyId.slice(0, 16)}…, which is not among the trusted public keys` };
-  if (!verify(null, Buffer.from(canonicalJson(signed.manifest)), key, Buffer.from(signed.signature, 'base64'))) return { ok: false, reason: `the signature in ${file} does not match its manifest: the signature file was altered` };
+  if (!verify(null, Buffer.from(canonicalJson(signed.manifest)), key, Buffer.from(signed.signature, 'base64')))
+    return { ok: false, reason: `the signature in ${file} does not match its manifest: the signature file was altered` };
   let now: BundleManifest;
   try {
     now = await bundleManifestOf(modelPath);
@@ -159,11 +185,17 @@ export async function verifyBundle(modelPath: string, trusted: Map<string, KeyOb
     throw error;
   }
   if (signed.manifest.model !== now.model) return { ok: false, reason: `the signature is for ${signed.manifest.model}, not ${now.model}` };
-  const changed = now.files.filter((f) => !signed.manifest.files.some((s) => s.path === f.path && s.sha256 === f.sha256 && s.bytes === f.bytes)).map((f) => f.path);
+  const changed = now.files
+    .filter((f) => !signed.manifest.files.some((s) => s.path === f.path && s.sha256 === f.sha256 && s.bytes === f.bytes))
+    .map((f) => f.path);
   const missing = signed.manifest.files.filter((s) => !now.files.some((f) => f.path === s.path)).map((s) => s.path);
   if (changed.length || missing.length || signed.manifest.sha256 !== now.sha256) {
-    return { ok: false, reason: `tampered: ${[...changed.map((p) => `${p} differs from the signed file`), ...missing.map((p) => `${p} is signed but no longer part of the model`)].join('; ') || 'the files differ from the signed ones'}` };
+    return {
+      ok: false,
+      reason: `tampered: ${[...changed.map((p) => `${p} differs from the signed file`), ...missing.map((p) => `${p} is signed but no longer part of the model`)].join('; ') || 'the files differ from the signed ones'}`,
+    };
   }
-  if (JSON.stringify(signed.manifest.quantization ?? null) !== JSON.stringify(now.quantization ?? null)) return { ok: false, reason: 'tampered: the quantization settings beside the model differ from the signed ones' };
+  if (JSON.stringify(signed.manifest.quantization ?? null) !== JSON.stringify(now.quantization ?? null))
+    return { ok: false, reason: 'tampered: the quantization settings beside the model differ from the signed ones' };
   return { ok: true, keyId: signed.keyId, manifest: signed.manifest };
 }

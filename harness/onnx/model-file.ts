@@ -74,10 +74,12 @@ export async function inspectModel(file: string): Promise<ModelInspection> {
   const externalData = await checkExternalData(file, model);
   const tables = indexedInputs(graph);
   return {
-    inputs: (graph.input ?? []).filter((v) => !initializerNames.has(v.name)).map((v) => {
-      const table = tables.get(v.name ?? '');
-      return { ...valueInfo(v), ...(table ? { indexes: table } : {}) };
-    }),
+    inputs: (graph.input ?? [])
+      .filter((v) => !initializerNames.has(v.name))
+      .map((v) => {
+        const table = tables.get(v.name ?? '');
+        return { ...valueInfo(v), ...(table ? { indexes: table } : {}) };
+      }),
     outputs: (graph.output ?? []).map(valueInfo),
     externalData,
     opsets: (model.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: toNumber(o.version) })),
@@ -100,7 +102,10 @@ async function readModelBytes(file: string): Promise<Uint8Array> {
     if (code === 'ENOENT') throw new ModelFileError('MODEL_NOT_FOUND', file, 'model file not found');
     const unreadable = (problem: string, fix: string) => new ModelFileError('MODEL_UNREADABLE', file, problem, fix);
     if (code === 'ELOOP') {
-      throw unreadable('the model path is a symbolic link that leads back to itself (a link loop)', 'point the link at the real .onnx file, or name that file directly');
+      throw unreadable(
+        'the model path is a symbolic link that leads back to itself (a link loop)',
+        'point the link at the real .onnx file, or name that file directly',
+      );
     }
     if (code === 'EACCES' || code === 'EPERM') throw unreadable(`cannot read model file (${code}: permission denied)`, 'check the file permissions');
     throw unreadable(`cannot read model file (${code ?? String(error)})`, 'check that the path names a readable .onnx file');
@@ -115,7 +120,11 @@ function checkGraphIsComplete(file: string, graph: OnnxTypes.IGraphProto): void 
     // Subgraph (If/Loop) bodies may read outer values; only top-level data flow is checked.
     for (const input of node.input ?? []) {
       if (!available.has(input)) {
-        throw new ModelFileError('MODEL_CORRUPT', file, `not a valid ONNX model (truncated or corrupt): node "${node.name || node.opType}" reads "${input}", which nothing produces`);
+        throw new ModelFileError(
+          'MODEL_CORRUPT',
+          file,
+          `not a valid ONNX model (truncated or corrupt): node "${node.name || node.opType}" reads "${input}", which nothing produces`,
+        );
       }
     }
     for (const output of node.output ?? []) available.add(output);
@@ -191,7 +200,10 @@ async function checkExternalData(file: string, model: OnnxTypes.IModelProto): Pr
   for (const [location, { bytes: requiredBytes, where }] of required) {
     const path = join(folder, location);
     await checkStaysInFolder(file, folder, path, location, where);
-    const size = await stat(path).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
+    const size = await stat(path).then(
+      (s) => (s.isFile() ? s.size : undefined),
+      () => undefined,
+    );
     if (size === undefined) {
       throw new ModelFileError('EXTERNAL_DATA_MISSING', path, `external data file of ${file} not found (or not a regular file), read by ${where}`);
     }
@@ -204,7 +216,7 @@ async function checkExternalData(file: string, model: OnnxTypes.IModelProto): Pr
 }
 
 const OUTSIDE_FIX =
-  'keep the external data files in the model\'s folder as regular files (a link may point only to a file in that folder), ' +
+  "keep the external data files in the model's folder as regular files (a link may point only to a file in that folder), " +
   'with locations relative to it; copy the data beside the .onnx file';
 
 /**

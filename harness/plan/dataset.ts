@@ -57,59 +57,93 @@ function pathToByteOrderMark(value: unknown, path: PropertyKey[]): PropertyKey[]
 export async function loadDataset(file: string, referencedFrom: string): Promise<Dataset> {
   let text: string;
   try {
-    text = (await readBoundedFile(file, { what: 'dataset', maxBytes: FILE_LIMITS.dataset, tooLargeFix: 'use a sample of the examples, or split them over several suites' })).toString('utf8');
+    text = (
+      await readBoundedFile(file, {
+        what: 'dataset',
+        maxBytes: FILE_LIMITS.dataset,
+        tooLargeFix: 'use a sample of the examples, or split them over several suites',
+      })
+    ).toString('utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(referencedFrom, 'dataset', `dataset ${file} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code})`}`, 'check the path; it is relative to the suite file');
+    throw new ConfigError(
+      referencedFrom,
+      'dataset',
+      `dataset ${file} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code})`}`,
+      'check the path; it is relative to the suite file',
+    );
   }
   const errors: ConfigError[] = [];
   const examples: Example[] = [];
   const ids = new Map<string, number>();
   // An editor may start a UTF-8 file with a byte-order mark; it is not part of the first line.
-  withoutLeadingByteOrderMark(text).split('\n').forEach((raw, index) => {
-    const line = index + 1;
-    if (raw.trim() === '') return;
-    const bom = raw.indexOf(BYTE_ORDER_MARK);
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      const at = `${file}:${line}`;
-      errors.push(
-        bom >= 0
-          ? new ConfigError(at, undefined, `not valid JSON: ${BYTE_ORDER_MARK_NAME} at column ${bom + 1}`, 'remove it (files joined together each keep their own; save as UTF-8 without BOM)')
-          : new ConfigError(at, undefined, `not valid JSON (${(error as Error).message})`, 'write one JSON object per line'),
-      );
-      return;
-    }
-    const marked = bom >= 0 ? pathToByteOrderMark(json, []) : undefined;
-    if (marked) {
-      const problem = `the text holds ${BYTE_ORDER_MARK_NAME}, an invisible character`;
-      errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(marked), problem, 'remove it: it would be part of the prompt or label'));
-      return;
-    }
-    const parsed = DatasetExample.safeParse(json);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(issue.path), issue.message, 'each line needs "inputs": {"<model input name>": nested arrays of numbers, or {"dims": [...], "data": [...]}} and an optional string "id"'));
+  withoutLeadingByteOrderMark(text)
+    .split('\n')
+    .forEach((raw, index) => {
+      const line = index + 1;
+      if (raw.trim() === '') return;
+      const bom = raw.indexOf(BYTE_ORDER_MARK);
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch (error) {
+        const at = `${file}:${line}`;
+        errors.push(
+          bom >= 0
+            ? new ConfigError(
+                at,
+                undefined,
+                `not valid JSON: ${BYTE_ORDER_MARK_NAME} at column ${bom + 1}`,
+                'remove it (files joined together each keep their own; save as UTF-8 without BOM)',
+              )
+            : new ConfigError(at, undefined, `not valid JSON (${(error as Error).message})`, 'write one JSON object per line'),
+        );
+        return;
       }
-      return;
-    }
-    const { id, inputs, text, ...fields } = parsed.data;
-    if (!inputs && text === undefined) {
-      errors.push(new ConfigError(`${file}:${line}`, 'inputs', 'the line has neither "inputs" nor "text"', 'give the model inputs, or the text for the tokenizer to encode'));
-      return;
-    }
-    const exampleId = id === undefined ? `line-${line}` : String(id);
-    const previous = ids.get(exampleId);
-    if (previous !== undefined) {
-      errors.push(new ConfigError(`${file}:${line}`, 'id', `duplicate example id "${exampleId}" (also on line ${previous})`, 'give every example a unique id'));
-      return;
-    }
-    ids.set(exampleId, line);
-    examples.push({ id: exampleId, line, ...(inputs ? { inputs } : {}), ...(text !== undefined ? { text } : {}), fields });
-  });
+      const marked = bom >= 0 ? pathToByteOrderMark(json, []) : undefined;
+      if (marked) {
+        const problem = `the text holds ${BYTE_ORDER_MARK_NAME}, an invisible character`;
+        errors.push(new ConfigError(`${file}:${line}`, formatFieldPath(marked), problem, 'remove it: it would be part of the prompt or label'));
+        return;
+      }
+      const parsed = DatasetExample.safeParse(json);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          errors.push(
+            new ConfigError(
+              `${file}:${line}`,
+              formatFieldPath(issue.path),
+              issue.message,
+              'each line needs "inputs": {"<model input name>": nested arrays of numbers, or {"dims": [...], "data": [...]}} and an optional string "id"',
+            ),
+          );
+        }
+        return;
+      }
+      const { id, inputs, text, ...fields } = parsed.data;
+      if (!inputs && text === undefined) {
+        errors.push(
+          new ConfigError(
+            `${file}:${line}`,
+            'inputs',
+            'the line has neither "inputs" nor "text"',
+            'give the model inputs, or the text for the tokenizer to encode',
+          ),
+        );
+        return;
+      }
+      const exampleId = id === undefined ? `line-${line}` : String(id);
+      const previous = ids.get(exampleId);
+      if (previous !== undefined) {
+        errors.push(
+          new ConfigError(`${file}:${line}`, 'id', `duplicate example id "${exampleId}" (also on line ${previous})`, 'give every example a unique id'),
+        );
+        return;
+      }
+      ids.set(exampleId, line);
+      examples.push({ id: exampleId, line, ...(inputs ? { inputs } : {}), ...(text !== undefined ? { text } : {}), fields });
+    });
   if (errors.length > 0) throw new ConfigErrors(errors.slice(0, 20));
   if (examples.length === 0) throw new ConfigError(file, undefined, 'dataset has no examples', 'add at least one JSON line with "inputs"');
   return { file, sha256: sha256Text(text), examples };

@@ -86,7 +86,10 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
         const resolved = await resolveVariant(spec, suiteDir, { suiteFile: options.suiteFile, field: `variants[${index}]` });
         if (spec.sha256 && spec.sha256 !== resolved.variant.sha256) {
           const where = `${options.suiteFile}: variants[${index}].sha256`;
-          broken.set(index, { code: 'HASH_MISMATCH', message: `${where}: variant "${spec.name}" does not match its pinned hash: expected ${spec.sha256}, found ${resolved.variant.sha256} (fix: the model files changed; restore them, or set sha256 to ${resolved.variant.sha256} if the change is intended)` });
+          broken.set(index, {
+            code: 'HASH_MISMATCH',
+            message: `${where}: variant "${spec.name}" does not match its pinned hash: expected ${spec.sha256}, found ${resolved.variant.sha256} (fix: the model files changed; restore them, or set sha256 to ${resolved.variant.sha256} if the change is intended)`,
+          });
         }
         variants[index] = resolved;
       } catch (error) {
@@ -94,7 +97,10 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
         if (!(error instanceof ModelFileError) || !spec.file) throw error;
         // A broken model is that variant's result, not the run's end: its cells fail with the reason, the rest run.
         const where = `${options.suiteFile}: variants[${index}].file`;
-        broken.set(index, { code: error.code, message: `${where}: ${relative(process.cwd(), error.file) || error.file}: ${error.message} (fix: ${fixForModelError(error)})` });
+        broken.set(index, {
+          code: error.code,
+          message: `${where}: ${relative(process.cwd(), error.file) || error.file}: ${error.message} (fix: ${fixForModelError(error)})`,
+        });
         variants[index] = await unusableVariant(spec, resolve(suiteDir, spec.file));
       }
     }),
@@ -112,7 +118,12 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   let task: TaskPlan;
   try {
-    task = planTask(suite, options.suiteFile, variants.filter((_, index) => !broken.has(index)), dataset);
+    task = planTask(
+      suite,
+      options.suiteFile,
+      variants.filter((_, index) => !broken.has(index)),
+      dataset,
+    );
   } catch (error) {
     collect(error);
     throw new ConfigErrors(errors);
@@ -130,13 +141,28 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
       continue;
     }
     try {
-      planned.push({ ...variant, examples: dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })), runtimes: runtimes.get(variant.variant.name) ?? {} });
+      planned.push({
+        ...variant,
+        examples: dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })),
+        runtimes: runtimes.get(variant.variant.name) ?? {},
+      });
     } catch (error) {
       collect(error);
     }
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
-  return { suite, suiteFile: options.suiteFile, devicesFile: options.devicesFile, ...(options.deviceIds ? { deviceIds: options.deviceIds } : {}), devices, scheduling, dataset, variants: planned, task, ...(baselineAnswers ? { baselineAnswers } : {}) };
+  return {
+    suite,
+    suiteFile: options.suiteFile,
+    devicesFile: options.devicesFile,
+    ...(options.deviceIds ? { deviceIds: options.deviceIds } : {}),
+    devices,
+    scheduling,
+    dataset,
+    variants: planned,
+    task,
+    ...(baselineAnswers ? { baselineAnswers } : {}),
+  };
 }
 
 /**
@@ -145,11 +171,24 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
  * that fails is refused when the suite requires signatures, or when a device
  * it would run on does.
  */
-async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: ResolvedVariant[], where: { suiteFile: string; devicesFile: string; allDevices: DeviceSpec[] }, errors: ConfigError[]): Promise<void> {
+async function checkSignatures(
+  suite: Suite,
+  devices: DeviceSpec[],
+  variants: ResolvedVariant[],
+  where: { suiteFile: string; devicesFile: string; allDevices: DeviceSpec[] },
+  errors: ConfigError[],
+): Promise<void> {
   const strict = devices.filter((d) => d.requireSignedModels);
   if (!suite.signatures) {
     for (const device of strict) {
-      errors.push(new ConfigError(where.devicesFile, `devices[${where.allDevices.indexOf(device)}].requireSignedModels`, `device ${device.id} runs only signed models, and suite ${where.suiteFile} trusts no signing keys`, 'add signatures.publicKeys to the suite, or run on another device'));
+      errors.push(
+        new ConfigError(
+          where.devicesFile,
+          `devices[${where.allDevices.indexOf(device)}].requireSignedModels`,
+          `device ${device.id} runs only signed models, and suite ${where.suiteFile} trusts no signing keys`,
+          'add signatures.publicKeys to the suite, or run on another device',
+        ),
+      );
     }
     return;
   }
@@ -157,8 +196,16 @@ async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: Re
   try {
     trusted = await readPublicKeys(suite.signatures.publicKeys.map((file) => resolve(dirname(where.suiteFile), file)));
   } catch (error) {
-    if (error instanceof ConfigError) return void errors.push(new ConfigError(where.suiteFile, 'signatures.publicKeys', `${relative(process.cwd(), error.file)}: ${error.problem}`, error.fix));
-    return void errors.push(new ConfigError(where.suiteFile, 'signatures.publicKeys', (error as Error).message, 'list PEM public keys made by edgebench keygen (paths relative to the suite file)'));
+    if (error instanceof ConfigError)
+      return void errors.push(new ConfigError(where.suiteFile, 'signatures.publicKeys', `${relative(process.cwd(), error.file)}: ${error.problem}`, error.fix));
+    return void errors.push(
+      new ConfigError(
+        where.suiteFile,
+        'signatures.publicKeys',
+        (error as Error).message,
+        'list PEM public keys made by edgebench keygen (paths relative to the suite file)',
+      ),
+    );
   }
   const required = suite.signatures.required || strict.length > 0;
   await Promise.all(
@@ -167,8 +214,17 @@ async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: Re
       const verified = await verifyBundle(resolved.modelPath, trusted);
       resolved.variant.signature = verified.ok ? { verified: true, keyId: verified.keyId } : { verified: false, reason: verified.reason };
       if (!verified.ok && required) {
-        const by = suite.signatures!.required ? 'the suite requires signed models' : `device${strict.length > 1 ? 's' : ''} ${strict.map((d) => d.id).join(', ')} run${strict.length > 1 ? '' : 's'} only signed models`;
-        errors.push(new ConfigError(where.suiteFile, `variants[${index}]`, `variant "${resolved.variant.name}" is refused (${by}): ${verified.reason}`, `sign it with a trusted key: edgebench sign ${relative(process.cwd(), resolved.modelPath)} --key <private key>`));
+        const by = suite.signatures!.required
+          ? 'the suite requires signed models'
+          : `device${strict.length > 1 ? 's' : ''} ${strict.map((d) => d.id).join(', ')} run${strict.length > 1 ? '' : 's'} only signed models`;
+        errors.push(
+          new ConfigError(
+            where.suiteFile,
+            `variants[${index}]`,
+            `variant "${resolved.variant.name}" is refused (${by}): ${verified.reason}`,
+            `sign it with a trusted key: edgebench sign ${relative(process.cwd(), resolved.modelPath)} --key <private key>`,
+          ),
+        );
       }
     }),
   );
@@ -176,11 +232,21 @@ async function checkSignatures(suite: Suite, devices: DeviceSpec[], variants: Re
 
 /** A variant whose model cannot be read: what is on disk, with nothing inferred. */
 async function unusableVariant(spec: Suite['variants'][number], modelPath: string): Promise<ResolvedVariant> {
-  const bytes = await stat(modelPath).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  const bytes = await stat(modelPath).then(
+    (s) => (s.isFile() ? s.size : 0),
+    () => 0,
+  );
   return {
     modelPath,
     model: { inputs: [], outputs: [], externalData: [], opsets: [], producer: '', nodeCount: 0 },
-    variant: { name: spec.name, ...(spec.precision ? { precision: spec.precision } : {}), file: relative(process.cwd(), modelPath), files: [], diskBytes: bytes, sha256: 'unavailable' },
+    variant: {
+      name: spec.name,
+      ...(spec.precision ? { precision: spec.precision } : {}),
+      file: relative(process.cwd(), modelPath),
+      files: [],
+      diskBytes: bytes,
+      sha256: 'unavailable',
+    },
   };
 }
 
@@ -190,17 +256,31 @@ function recordedAnswers(dataset: Dataset, field: string, errors: ConfigError[])
   for (const example of dataset.examples) {
     const answer = example.fields[field];
     if (typeof answer === 'string') answers.set(example.id, answer);
-    else errors.push(new ConfigError(`${relative(process.cwd(), dataset.file)}:${example.line}`, field, `the recorded baseline needs a string "${field}" on every line`, `add the cloud model's answer as "${field}", or choose another baseline provider`));
+    else
+      errors.push(
+        new ConfigError(
+          `${relative(process.cwd(), dataset.file)}:${example.line}`,
+          field,
+          `the recorded baseline needs a string "${field}" on every line`,
+          `add the cloud model's answer as "${field}", or choose another baseline provider`,
+        ),
+      );
   }
   return answers;
 }
 
-function selectDevices(all: DeviceSpec[], suite: Suite, options: { suiteFile: string; devicesFile: string; deviceIds?: string[] }, errors: ConfigError[]): DeviceSpec[] {
+function selectDevices(
+  all: DeviceSpec[],
+  suite: Suite,
+  options: { suiteFile: string; devicesFile: string; deviceIds?: string[] },
+  errors: ConfigError[],
+): DeviceSpec[] {
   if (all.length === 0) return [];
   const known = all.map((d) => d.id);
   const pick = (ids: string[], where: string, field: string) => {
     for (const id of ids) {
-      if (!known.includes(id)) errors.push(new ConfigError(where, field, `no device with id "${id}" in ${options.devicesFile}`, `use one of: ${known.join(', ')}`));
+      if (!known.includes(id))
+        errors.push(new ConfigError(where, field, `no device with id "${id}" in ${options.devicesFile}`, `use one of: ${known.join(', ')}`));
     }
     return all.filter((d) => ids.includes(d.id));
   };
@@ -218,7 +298,7 @@ function fixForModelError(error: ModelFileError): string {
     case 'EXTERNAL_DATA_MISSING':
       return 'copy the external data file next to the .onnx file; both belong to the variant';
     case 'EXTERNAL_DATA_OUTSIDE':
-      return 'keep the external data files in the model\'s folder';
+      return "keep the external data files in the model's folder";
     case 'EXTERNAL_DATA_TRUNCATED':
     case 'MODEL_CORRUPT':
       return 'the file is incomplete or damaged; copy or export it again';

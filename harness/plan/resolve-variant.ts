@@ -27,11 +27,21 @@ export async function resolveVariant(spec: VariantSpec, suiteDir: string, where:
   const files = await hashModelFiles(modelPath, model);
   if (manifest && manifest.sha256 !== files.sha256) {
     const changed = files.files.filter((f) => !manifest.files.some((m) => m.path === f.path && m.sha256 === f.sha256)).map((f) => f.path);
-    throw new ConfigError(where.suiteFile, `${where.field}.manifest`, `the files of variant "${spec.name}" do not match its manifest (changed: ${changed.join(', ') || 'the file list'})`, 'the variant was modified after quantization; quantize it again, or restore the files');
+    throw new ConfigError(
+      where.suiteFile,
+      `${where.field}.manifest`,
+      `the files of variant "${spec.name}" do not match its manifest (changed: ${changed.join(', ') || 'the file list'})`,
+      'the variant was modified after quantization; quantize it again, or restore the files',
+    );
   }
   const precision = manifest?.precision ?? spec.precision!;
   if (manifest && spec.precision && spec.precision !== manifest.precision) {
-    throw new ConfigError(where.suiteFile, `${where.field}.precision`, `precision ${spec.precision} contradicts the manifest (${manifest.precision})`, 'remove precision: the manifest says what the variant is');
+    throw new ConfigError(
+      where.suiteFile,
+      `${where.field}.precision`,
+      `precision ${spec.precision} contradicts the manifest (${manifest.precision})`,
+      'remove precision: the manifest says what the variant is',
+    );
   }
   return {
     modelPath,
@@ -42,7 +52,14 @@ export async function resolveVariant(spec: VariantSpec, suiteDir: string, where:
       file: relative(process.cwd(), modelPath),
       ...files,
       ...(manifest && manifestFile
-        ? { provenance: { manifest: relative(process.cwd(), manifestFile), sourceModel: manifest.source.model, sourceSha256: manifest.source.sha256, quantization: manifest.quantization } }
+        ? {
+            provenance: {
+              manifest: relative(process.cwd(), manifestFile),
+              sourceModel: manifest.source.model,
+              sourceSha256: manifest.source.sha256,
+              quantization: manifest.quantization,
+            },
+          }
         : {}),
     },
   };
@@ -57,7 +74,10 @@ async function loadManifest(file: string, where: { suiteFile: string; field: str
       throw new ConfigError(where.suiteFile, `${where.field}.manifest`, `${relative(process.cwd(), file)}${field}: ${error.problem}`, error.fix);
     }
     const code = (error as NodeJS.ErrnoException).code;
-    const problem = code === 'ENOENT' ? `manifest ${relative(process.cwd(), file)} not found` : `manifest ${relative(process.cwd(), file)} is not a valid edgebench manifest (${(error as Error).message.split('\n')[0]})`;
+    const problem =
+      code === 'ENOENT'
+        ? `manifest ${relative(process.cwd(), file)} not found`
+        : `manifest ${relative(process.cwd(), file)} is not a valid edgebench manifest (${(error as Error).message.split('\n')[0]})`;
     throw new ConfigError(where.suiteFile, `${where.field}.manifest`, problem, 'check the path (relative to the suite file), or run edgebench quantize again');
   }
 }

@@ -19,13 +19,20 @@ export interface ScheduledRun {
  *  - with `ab`, only A and B run, alternating AB, BA, AB, ... so compare can pair
  *    each repeat of B with the A that ran beside it.
  */
-export function scheduleRuns(plan: Pick<RunPlan, 'devices' | 'variants'>, options: { repeats: number; seed: string; ab?: { a: string; b: string } }): ScheduledRun[] {
+export function scheduleRuns(
+  plan: Pick<RunPlan, 'devices' | 'variants'>,
+  options: { repeats: number; seed: string; ab?: { a: string; b: string } },
+): ScheduledRun[] {
   const random = mulberry32(createHash('sha256').update(options.seed).digest().readUInt32LE(0));
   const byName = (name: string) => plan.variants.find((v) => v.variant.name === name)!;
   const order: ScheduledRun[] = [];
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
     for (const device of plan.devices) {
-      const variants = options.ab ? (repeat % 2 === 1 ? [byName(options.ab.a), byName(options.ab.b)] : [byName(options.ab.b), byName(options.ab.a)]) : shuffled(plan.variants, random);
+      const variants = options.ab
+        ? repeat % 2 === 1
+          ? [byName(options.ab.a), byName(options.ab.b)]
+          : [byName(options.ab.b), byName(options.ab.a)]
+        : shuffled(plan.variants, random);
       for (const variant of variants) order.push({ device, variant, repeat });
     }
   }

@@ -19,7 +19,8 @@ export async function variantChanged(variant: Pick<ResolvedVariant, 'modelPath' 
     } catch {
       return `variant ${variant.variant.name}: ${path} is gone since the run was planned`;
     }
-    if (sha256 !== file.sha256) return `variant ${variant.variant.name}: ${file.path} changed since the run was planned (sha256 ${file.sha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now); the cell was not run, so no result describes a model other than the one named`;
+    if (sha256 !== file.sha256)
+      return `variant ${variant.variant.name}: ${file.path} changed since the run was planned (sha256 ${file.sha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now); the cell was not run, so no result describes a model other than the one named`;
   }
   return undefined;
 }

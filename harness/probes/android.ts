@@ -17,7 +17,9 @@ export function androidThermalProbe(shell: AndroidShell): ProbeFactory<'temperat
     const statuses = new Set<string>();
     async function read(atMs: number): Promise<string | undefined> {
       // An older phone has no thermal service; its battery temperature is read instead.
-      const thermal = await shell('dumpsys', ['thermalservice']).then(parseThermalService, () => undefined).catch(() => undefined);
+      const thermal = await shell('dumpsys', ['thermalservice'])
+        .then(parseThermalService, () => undefined)
+        .catch(() => undefined);
       if (thermal) statuses.add(thermal.statusName);
       // The CPU's sensors where the HAL has them; its skin or battery sensor otherwise.
       for (const type of ['cpu', 'skin', 'battery']) {
@@ -44,7 +46,13 @@ export function androidThermalProbe(shell: AndroidShell): ProbeFactory<'temperat
       },
       async stop(atMs) {
         await read(atMs);
-        return { source: 'measured', probe: 'android-thermal', sensor, method: `${sensor} on the phone; thermal status during the process: ${[...statuses].join(', ') || 'not reported'}`, trace };
+        return {
+          source: 'measured',
+          probe: 'android-thermal',
+          sensor,
+          method: `${sensor} on the phone; thermal status during the process: ${[...statuses].join(', ') || 'not reported'}`,
+          trace,
+        };
       },
     };
   };

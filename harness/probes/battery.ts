@@ -47,9 +47,11 @@ export const batteryProbe: ProbeFactory<'energy'> = ({ files }) => {
       if (!found) return `no battery in ${POWER_SUPPLY_DIR} on ${files.where}`;
       dir = found;
       const status = await files.read(`${dir}/status`).catch(() => undefined);
-      if (status !== 'Discharging') return `${dir} is ${status ?? 'in an unknown state'}: on external power the battery current is not the device's draw (run on battery to measure)`;
+      if (status !== 'Discharging')
+        return `${dir} is ${status ?? 'in an unknown state'}: on external power the battery current is not the device's draw (run on battery to measure)`;
       if ((await readNumber(files, `${dir}/power_now`)) !== undefined) how = 'power';
-      else if ((await readNumber(files, `${dir}/current_now`)) === undefined || (await readNumber(files, `${dir}/voltage_now`)) === undefined) return `${dir} reports neither power_now nor current_now and voltage_now`;
+      else if ((await readNumber(files, `${dir}/current_now`)) === undefined || (await readNumber(files, `${dir}/voltage_now`)) === undefined)
+        return `${dir} reports neither power_now nor current_now and voltage_now`;
       await read(atMs);
       return undefined;
     },
@@ -57,7 +59,8 @@ export const batteryProbe: ProbeFactory<'energy'> = ({ files }) => {
     async stop(atMs, window) {
       await read(atMs);
       const status = await files.read(`${dir}/status`).catch(() => undefined);
-      if (status !== 'Discharging') return { source: 'unavailable', reason: `${dir} stopped discharging during the runner process (now ${status ?? 'unknown'})` };
+      if (status !== 'Discharging')
+        return { source: 'unavailable', reason: `${dir} stopped discharging during the runner process (now ${status ?? 'unknown'})` };
       if (power.length < 2) return { source: 'unavailable', reason: `fewer than two readings of ${dir}` };
       const trace = integratePower(power);
       const counters = how === 'power' ? 'power_now' : 'current_now x voltage_now';

@@ -27,7 +27,13 @@ export const cpuTimeEstimateProbe: ProbeFactory<'energy'> = ({ powerModel }) => 
     },
     async stop() {
       const model = powerModel!;
-      if (!phase) return { source: 'unavailable', reason: reported ? 'the runner cannot read its own CPU time here, which the powerModel estimate needs' : 'the runner reported no timed phase with its CPU time (the page runner in a browser does not, nor a runner that failed before it)' };
+      if (!phase)
+        return {
+          source: 'unavailable',
+          reason: reported
+            ? 'the runner cannot read its own CPU time here, which the powerModel estimate needs'
+            : 'the runner reported no timed phase with its CPU time (the page runner in a browser does not, nor a runner that failed before it)',
+        };
       return {
         source: 'estimated',
         probe: 'cpu-time-estimate',

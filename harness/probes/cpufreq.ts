@@ -48,9 +48,11 @@ export const cpufreqProbe: ProbeFactory<'throttling'> = ({ files }) => {
       const cpus = (await files.list(CPU_DIR)).filter((name) => /^cpu\d+$/.test(name)).map((name) => Number(name.slice(3)));
       for (const cpu of cpus.sort((a, b) => a - b)) {
         const maxKHz = await readNumber(files, `${CPU_DIR}/cpu${cpu}/cpufreq/cpuinfo_max_freq`);
-        if (maxKHz !== undefined && maxKHz > 0 && (await readNumber(files, `${CPU_DIR}/cpu${cpu}/cpufreq/scaling_cur_freq`)) !== undefined) cores.push({ cpu, maxKHz });
+        if (maxKHz !== undefined && maxKHz > 0 && (await readNumber(files, `${CPU_DIR}/cpu${cpu}/cpufreq/scaling_cur_freq`)) !== undefined)
+          cores.push({ cpu, maxKHz });
       }
-      if (cores.length === 0) return `no ${CPU_DIR}/cpu*/cpufreq/scaling_cur_freq on ${files.where} (a VM, or no cpufreq driver): throttling cannot be detected`;
+      if (cores.length === 0)
+        return `no ${CPU_DIR}/cpu*/cpufreq/scaling_cur_freq on ${files.where} (a VM, or no cpufreq driver): throttling cannot be detected`;
       governor = await files.read(`${CPU_DIR}/cpu${cores[0]!.cpu}/cpufreq/scaling_governor`).catch(() => undefined);
       lastTimes = await cpuTimes(files);
       return undefined;

@@ -33,7 +33,14 @@ export const externalMeterProbe: ProbeFactory<'energy'> = ({ powerMeter, now }) 
     const ranUntilStopped = !exited;
     subprocess.kill('SIGTERM');
     const result = await subprocess;
-    const how = (result as { code?: string }).code === 'ENOENT' ? 'was not found' : ranUntilStopped ? 'was stopped' : result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    const how =
+      (result as { code?: string }).code === 'ENOENT'
+        ? 'was not found'
+        : ranUntilStopped
+          ? 'was stopped'
+          : result.signal
+            ? `was killed by ${result.signal}`
+            : `exited with code ${result.exitCode}`;
     return `${how}${stderrTail.trim() ? ` (stderr: ${stderrTail.trim().split('\n').slice(-2).join(' | ')})` : ''}`;
   }
 
@@ -55,7 +62,8 @@ export const externalMeterProbe: ProbeFactory<'energy'> = ({ powerMeter, now }) 
       started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderrTail = (stderrTail + chunk).slice(-500)));
       void started.then(() => (exited = true));
       await waitFor(() => readings.length > 0, METER_FIRST_READING_MS);
-      if (readings.length === 0) return `the powerMeter command (${powerMeter.command.join(' ')}) printed no reading within ${METER_FIRST_READING_MS / 1000} s: it ${await end()}`;
+      if (readings.length === 0)
+        return `the powerMeter command (${powerMeter.command.join(' ')}) printed no reading within ${METER_FIRST_READING_MS / 1000} s: it ${await end()}`;
       return undefined;
     },
     async sample() {
@@ -67,7 +75,11 @@ export const externalMeterProbe: ProbeFactory<'energy'> = ({ powerMeter, now }) 
       await end();
       const command = powerMeter!.command.join(' ');
       if (readings.length < 2) return { source: 'unavailable', reason: `the powerMeter command (${command}) printed fewer than two readings` };
-      if (readings.at(-1)![0] < last) return { source: 'unavailable', reason: `the powerMeter command (${command}) printed no reading after the timed phase ended (${((atMs - readings.at(-1)![0]) / 1000).toFixed(1)} s without one)` };
+      if (readings.at(-1)![0] < last)
+        return {
+          source: 'unavailable',
+          reason: `the powerMeter command (${command}) printed no reading after the timed phase ended (${((atMs - readings.at(-1)![0]) / 1000).toFixed(1)} s without one)`,
+        };
       const trace: Trace = powerMeter!.reports === 'joules' ? readings.map(([ms, joules]) => [ms, joules - readings[0]![1]]) : integratePower(readings);
       return {
         source: 'measured',

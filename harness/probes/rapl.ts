@@ -51,7 +51,8 @@ export const raplProbe: ProbeFactory<'energy'> = ({ files }) => {
           text = await files.read(`${dir}/energy_uj`);
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'EACCES' || code === 'EPERM') return `${dir}/energy_uj is readable by root only (Linux 5.10 and later): run edgebench as root, or grant read access (sudo chmod o+r ${dir}/energy_uj, reset at reboot)`;
+          if (code === 'EACCES' || code === 'EPERM')
+            return `${dir}/energy_uj is readable by root only (Linux 5.10 and later): run edgebench as root, or grant read access (sudo chmod o+r ${dir}/energy_uj, reset at reboot)`;
           throw error;
         }
         const rangeUj = Number(await files.read(`${dir}/max_energy_range_uj`));
@@ -69,7 +70,10 @@ export const raplProbe: ProbeFactory<'energy'> = ({ files }) => {
       await read(atMs);
       const names = zones.map((z) => `${z.name} (${z.dir}/energy_uj)`).join(' + ');
       const stepsBack = zones.reduce((sum, z) => sum + z.stepsBack, 0);
-      const stepped = stepsBack > 0 ? `; the counter stepped back ${stepsBack} time${stepsBack === 1 ? '' : 's'} (a reading out of order or a reset, not a wrap-around): those steps count no energy` : '';
+      const stepped =
+        stepsBack > 0
+          ? `; the counter stepped back ${stepsBack} time${stepsBack === 1 ? '' : 's'} (a reading out of order or a reset, not a wrap-around): those steps count no energy`
+          : '';
       return {
         source: 'measured',
         probe: 'rapl',

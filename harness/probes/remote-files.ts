@@ -48,16 +48,24 @@ function openBoardFiles(spec: SshSpec): DeviceFiles {
     timeoutMs,
     (stderr) => boardConnection(spec).problemOf(stderr),
   );
-  return snapshotFiles(where, root, async (script, args) => {
-    // The driver's connection of the moment: after release() a later run opens a new one.
-    const connection = boardConnection(spec);
-    // The script is a constant; only the paths vary, each one quoted word of its positional arguments.
-    const result = await connection.exec(`sh -c ${shellWord(script)} sh ${args.map(shellWord).join(' ')}`, { timeoutMs });
-    if (result.exitCode === 0) return result.stdout;
-    if (result.timedOut) throw new Error(`${where} did not answer a read of its sensors within ${timeoutMs / 1000} s`);
-    if (result.exitCode === 255) throw new Error((await connection.problemOf(result.stderr)) ?? `${where}: ssh failed (${result.stderr.trim() || 'no message'})`);
-    throw new Error(`${where}: reading its sensors failed (${result.stderr.trim().split('\n').at(-1) || `exit status ${result.exitCode}`}): the login needs a POSIX sh`);
-  }, (paths) => reader.read(paths));
+  return snapshotFiles(
+    where,
+    root,
+    async (script, args) => {
+      // The driver's connection of the moment: after release() a later run opens a new one.
+      const connection = boardConnection(spec);
+      // The script is a constant; only the paths vary, each one quoted word of its positional arguments.
+      const result = await connection.exec(`sh -c ${shellWord(script)} sh ${args.map(shellWord).join(' ')}`, { timeoutMs });
+      if (result.exitCode === 0) return result.stdout;
+      if (result.timedOut) throw new Error(`${where} did not answer a read of its sensors within ${timeoutMs / 1000} s`);
+      if (result.exitCode === 255)
+        throw new Error((await connection.problemOf(result.stderr)) ?? `${where}: ssh failed (${result.stderr.trim() || 'no message'})`);
+      throw new Error(
+        `${where}: reading its sensors failed (${result.stderr.trim().split('\n').at(-1) || `exit status ${result.exitCode}`}): the login needs a POSIX sh`,
+      );
+    },
+    (paths) => reader.read(paths),
+  );
 }
 
 /**
@@ -77,5 +85,7 @@ export function phoneFiles(shell: AndroidShell, where: string, root: string): De
  */
 export function adbPhoneFiles(spec: DeviceSpec, serial: string): DeviceFiles {
   const root = spec.probes?.root ?? DEFAULT_PROBE_ROOT;
-  return onceFor(spec, () => phoneFiles(adbShell(serial), `phone ${spec.id} over adb (${serial})${root === DEFAULT_PROBE_ROOT ? '' : `, files under ${root}`}`, root));
+  return onceFor(spec, () =>
+    phoneFiles(adbShell(serial), `phone ${spec.id} over adb (${serial})${root === DEFAULT_PROBE_ROOT ? '' : `, files under ${root}`}`, root),
+  );
 }

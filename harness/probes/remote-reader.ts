@@ -35,7 +35,10 @@ export class RemoteReader {
   /** The reader script's answer for `paths` (records as READ_SCRIPT prints them). */
   read(paths: string[]): Promise<string> {
     const bad = paths.find((p) => p.includes('\n') || p === '');
-    if (bad !== undefined) return Promise.reject(new Error(`${this.where}: a path to read holds a line break or is empty (${JSON.stringify(bad)}): check probes.root in devices.yaml`));
+    if (bad !== undefined)
+      return Promise.reject(
+        new Error(`${this.where}: a path to read holds a line break or is empty (${JSON.stringify(bad)}): check probes.root in devices.yaml`),
+      );
     const next = this.queue.then(() => this.request(paths));
     this.queue = next.catch(() => undefined);
     return next;
@@ -90,7 +93,13 @@ export class RemoteReader {
       const onStderr = (chunk: string) => (stderr += chunk);
       const onClose = () => {
         this.child = undefined;
-        void this.problemOf(stderr).then((problem) => done(new Error(problem ?? `${this.where}: the sensor reader ended (${stderr.trim().split('\n').at(-1) || `exit status ${child.exitCode ?? child.signalCode}`})`)));
+        void this.problemOf(stderr).then((problem) =>
+          done(
+            new Error(
+              problem ?? `${this.where}: the sensor reader ended (${stderr.trim().split('\n').at(-1) || `exit status ${child.exitCode ?? child.signalCode}`})`,
+            ),
+          ),
+        );
       };
       const timer = setTimeout(() => {
         // A reader that stopped answering is ended; the next request starts a new one.

@@ -85,10 +85,12 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
     const began = performance.now();
     // A device behind a round trip fetches every file the probes read in one go; the probes then read that snapshot.
     const readAt = refresh ? refreshed(refresh) : Promise.resolve(atMs);
-    inFlight = readAt.then((at) => Promise.all(polled.map((probe) => probe.sample(at).catch(() => undefined)))).then(() => {
-      costs.push(performance.now() - began);
-      inFlight = undefined;
-    });
+    inFlight = readAt
+      .then((at) => Promise.all(polled.map((probe) => probe.sample(at).catch(() => undefined))))
+      .then(() => {
+        costs.push(performance.now() - began);
+        inFlight = undefined;
+      });
   };
   const timer = polled.length > 0 && rateHz > 0 ? setInterval(tick, 1000 / rateHz) : undefined;
 
@@ -116,14 +118,22 @@ export async function startProbes(device: DeviceSpec): Promise<ProbeSampling> {
       for (const measure of MEASURES) {
         const probe = chosen.get(measure);
         const unavailable = (reason: string) => ({ source: 'unavailable', reason }) as const;
-        (readings as Record<Measure, unknown>)[measure] = probe ? await probe.stop(at, timedWindowMs).catch((error: Error) => unavailable(`the probe failed: ${error.message}`)) : unavailable(reasons.get(measure)!.join('; '));
+        (readings as Record<Measure, unknown>)[measure] = probe
+          ? await probe.stop(at, timedWindowMs).catch((error: Error) => unavailable(`the probe failed: ${error.message}`))
+          : unavailable(reasons.get(measure)!.join('; '));
       }
       const total = costs.reduce((sum, ms) => sum + ms, 0);
       return {
         where: typeof files === 'string' ? device.id : files.where,
         ...(timedWindowMs ? { timedWindowMs } : {}),
         ...readings,
-        cost: { rateHz: timer ? rateHz : 0, samples: costs.length, skipped, meanMs: costs.length ? total / costs.length : 0, maxMs: costs.length ? Math.max(...costs) : 0 },
+        cost: {
+          rateHz: timer ? rateHz : 0,
+          samples: costs.length,
+          skipped,
+          meanMs: costs.length ? total / costs.length : 0,
+          maxMs: costs.length ? Math.max(...costs) : 0,
+        },
       };
     },
   };

@@ -14,10 +14,10 @@ const RECORD = '\x1e';
 /** What one file's record is: a status character ("+" read, "-" missing or a directory, "!" there but unreadable), the text when read, the record separator. */
 const ONE_FILE = [
   '  if [ -d "$p" ] || [ ! -e "$p" ]; then printf -',
-  "  elif [ ! -r \"$p\" ]; then printf '!'",
+  '  elif [ ! -r "$p" ]; then printf \'!\'',
   '  else',
   '    printf +',
-  "    while IFS= read -r l || [ -n \"$l\" ]; do printf '%s\\n' \"$l\"; done 2>/dev/null <\"$p\"",
+  '    while IFS= read -r l || [ -n "$l" ]; do printf \'%s\\n\' "$l"; done 2>/dev/null <"$p"',
   '  fi',
   "  printf '\\036'",
 ];
@@ -37,13 +37,13 @@ export const READ_SCRIPT = ['for p do', ...ONE_FILE, 'done'].join('\n');
  * with read -r, never words a shell parses. It ends when its stdin closes
  * (edgebench exited, or closed it).
  */
-export const READER_SCRIPT = ['while IFS= read -r p; do', "  if [ -z \"$p\" ]; then printf '\\035'; continue; fi", ...ONE_FILE, 'done'].join('\n');
+export const READER_SCRIPT = ['while IFS= read -r p; do', '  if [ -z "$p" ]; then printf \'\\035\'; continue; fi', ...ONE_FILE, 'done'].join('\n');
 
 /** Prints the names in directory $1, hidden ones included, one a line; nothing when it does not exist. */
 export const LIST_SCRIPT = [
   'cd -- "$1" 2>/dev/null || exit 0',
   'for f in * .[!.]* ..?*; do',
-  "  if [ -e \"$f\" ] || [ -L \"$f\" ]; then printf '%s\\n' \"$f\"; fi",
+  '  if [ -e "$f" ] || [ -L "$f" ]; then printf \'%s\\n\' "$f"; fi',
   'done',
 ].join('\n');
 

@@ -27,19 +27,37 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * timeout. Never waits when there is no sensor or the gate is off: the record
  * then says the process is thermally ungated, and why.
  */
-export async function waitUntilCool(read: () => Promise<Reading>, gate: ThermalGate | 'off', options: { idleC?: number; signal?: AbortSignal } = {}): Promise<GateRecord> {
+export async function waitUntilCool(
+  read: () => Promise<Reading>,
+  gate: ThermalGate | 'off',
+  options: { idleC?: number; signal?: AbortSignal } = {},
+): Promise<GateRecord> {
   if (gate === 'off') return { status: 'off', waitedMs: 0, note: 'thermally ungated: the thermal gate is off' };
   const started = performance.now();
   const waited = () => performance.now() - started;
-  const limitC = options.idleC !== undefined && gate.orWithinCOfIdle !== undefined ? Math.max(gate.ceilingC, options.idleC + gate.orWithinCOfIdle) : gate.ceilingC;
+  const limitC =
+    options.idleC !== undefined && gate.orWithinCOfIdle !== undefined ? Math.max(gate.ceilingC, options.idleC + gate.orWithinCOfIdle) : gate.ceilingC;
   const limit = limitC === gate.ceilingC ? `ceiling ${c(gate.ceilingC)}` : `idle ${c(options.idleC!)} + ${gate.orWithinCOfIdle} °C`;
   let reading = await read();
   for (;;) {
     if ('unavailable' in reading) return { status: 'no-sensor', waitedMs: waited(), note: `thermally ungated: no thermal sensor (${reading.unavailable})` };
-    if (reading.celsius <= limitC) return { status: 'passed', waitedMs: waited(), celsius: reading.celsius, limitC, note: `gated: ${reading.sensor} at ${c(reading.celsius)} (${limit}) after ${seconds(waited())}` };
+    if (reading.celsius <= limitC)
+      return {
+        status: 'passed',
+        waitedMs: waited(),
+        celsius: reading.celsius,
+        limitC,
+        note: `gated: ${reading.sensor} at ${c(reading.celsius)} (${limit}) after ${seconds(waited())}`,
+      };
     if (waited() >= gate.timeoutSeconds * 1000 || options.signal?.aborted) {
       const why = options.signal?.aborted ? 'the run was interrupted while waiting' : `timed out after ${gate.timeoutSeconds} s`;
-      return { status: 'timed-out', waitedMs: waited(), celsius: reading.celsius, limitC, note: `thermally ungated: ${why}, ${reading.sensor} still at ${c(reading.celsius)} (${limit})` };
+      return {
+        status: 'timed-out',
+        waitedMs: waited(),
+        celsius: reading.celsius,
+        limitC,
+        note: `thermally ungated: ${why}, ${reading.sensor} still at ${c(reading.celsius)} (${limit})`,
+      };
     }
     await sleep(Math.min(gate.pollSeconds * 1000, Math.max(0, gate.timeoutSeconds * 1000 - waited())), options.signal);
     reading = await read();

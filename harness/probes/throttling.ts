@@ -39,7 +39,9 @@ export function throttleEvents(trace: readonly FrequencySample[], options: { rat
       const share = core ? core.curKHz / core.maxKHz : 1;
       const busy = core !== undefined && (core.busy !== undefined ? core.busy >= busyShare : share === fastest);
       if (busy && share < ratio) {
-        run = run ? { ...run, endMs: sample.atMs, lowestRatio: Math.min(run.lowestRatio, share), samples: run.samples + 1 } : { startMs: sample.atMs, endMs: sample.atMs, lowestRatio: share, samples: 1 };
+        run = run
+          ? { ...run, endMs: sample.atMs, lowestRatio: Math.min(run.lowestRatio, share), samples: run.samples + 1 }
+          : { startMs: sample.atMs, endMs: sample.atMs, lowestRatio: share, samples: 1 };
       } else close();
     }
     close();

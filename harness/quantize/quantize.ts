@@ -75,7 +75,10 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   gemmToMatMul(graph);
   const all = findMatMulTargets(graph);
   if (all.length === 0) {
-    throw new QuantizeError(`${inputFile} has no quantizable weights: no MatMul or Gemm reads a constant 2-D float32 weight`, 'quantize a float32 model with constant MatMul/Gemm weights (a model that is already quantized has none left)');
+    throw new QuantizeError(
+      `${inputFile} has no quantizable weights: no MatMul or Gemm reads a constant 2-D float32 weight`,
+      'quantize a float32 model with constant MatMul/Gemm weights (a model that is already quantized has none left)',
+    );
   }
   const exclude = (options.exclude ?? []).map(layerPattern);
   const keepInt8 = (options.keepInt8 ?? []).map(layerPattern);
@@ -85,20 +88,30 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   if (selected.length === 0) throw new QuantizeError(`every quantizable layer of ${inputFile} is excluded`, 'narrow the --exclude patterns');
 
   const int8Method = options.int8Method ?? DEFAULT_INT8_METHOD;
-  if (options.to === 'int4' && int8Method === 'static') throw new QuantizeError('layers kept at int8 in an int4 model use dynamic or qdq int8', 'drop --method static, or use --to int8');
+  if (options.to === 'int4' && int8Method === 'static')
+    throw new QuantizeError('layers kept at int8 in an int4 model use dynamic or qdq int8', 'drop --method static, or use --to int8');
   if (int8Method !== 'dynamic' && int8Targets.length > 0) requireOpset(model.proto, 13, `--method ${int8Method} (per-channel DequantizeLinear)`);
-  if (int8Method === 'static' && !options.calibration) throw new QuantizeError('static int8 needs a calibration set', 'pass --calibrate <suite.yaml> (its dataset is used)');
+  if (int8Method === 'static' && !options.calibration)
+    throw new QuantizeError('static int8 needs a calibration set', 'pass --calibrate <suite.yaml> (its dataset is used)');
 
-  const ranges = int8Method === 'static' && options.calibration
-    ? await calibrateRanges(model.proto, [...new Set(int8Targets.map((t) => t.input))], options.calibration.examples, options.calibration.method, options.calibration.percentile)
-    : undefined;
+  const ranges =
+    int8Method === 'static' && options.calibration
+      ? await calibrateRanges(
+          model.proto,
+          [...new Set(int8Targets.map((t) => t.input))],
+          options.calibration.examples,
+          options.calibration.method,
+          options.calibration.percentile,
+        )
+      : undefined;
   if (int8Targets.length > 0) rewriteInt8(graph, int8Targets, int8Method, ranges);
   const blockSize = options.blockSize ?? 32;
   const symmetric = options.symmetric ?? true;
   const accuracyLevel = options.accuracyLevel ?? 4;
   if (int4Targets.length > 0) {
     rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel });
-    if (!model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN)) model.proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
+    if (!model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))
+      model.proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
   }
   dropUnreadInitializers(graph);
   model.proto.producerName = 'edgebench';
@@ -125,12 +138,32 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
             method: int8Method,
             weights: 'per-channel symmetric int8 (scale = max|w| / 127 per output column)',
             ...(options.calibration && int8Method === 'static'
-              ? { calibration: { method: options.calibration.method, ...(options.calibration.method === 'percentile' ? { percentile: options.calibration.percentile ?? 99.99 } : {}), dataset: options.calibration.dataset, datasetSha256: options.calibration.datasetSha256, examples: options.calibration.examples.length } }
+              ? {
+                  calibration: {
+                    method: options.calibration.method,
+                    ...(options.calibration.method === 'percentile' ? { percentile: options.calibration.percentile ?? 99.99 } : {}),
+                    dataset: options.calibration.dataset,
+                    datasetSha256: options.calibration.datasetSha256,
+                    examples: options.calibration.examples.length,
+                  },
+                }
               : {}),
           }
-        : { to: 'int4', operator: 'com.microsoft MatMulNBits', blockSize, symmetric, accuracyLevel, int8Method: int8Method as 'dynamic' | 'qdq', keepInt8: options.keepInt8 ?? [] },
+        : {
+            to: 'int4',
+            operator: 'com.microsoft MatMulNBits',
+            blockSize,
+            symmetric,
+            accuracyLevel,
+            int8Method: int8Method as 'dynamic' | 'qdq',
+            keepInt8: options.keepInt8 ?? [],
+          },
     exclude: options.exclude ?? [],
-    layers: { int8: int8Targets.map((t) => t.layer), int4: int4Targets.map((t) => t.layer), keptFloat: all.filter((t) => matchesAny(t, exclude)).map((t) => t.layer) },
+    layers: {
+      int8: int8Targets.map((t) => t.layer),
+      int4: int4Targets.map((t) => t.layer),
+      keptFloat: all.filter((t) => matchesAny(t, exclude)).map((t) => t.layer),
+    },
   };
   await writeManifest(manifestFile, manifest);
   return { outputFile, manifestFile, manifest };
@@ -138,7 +171,11 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
 
 function requireOpset(proto: { opsetImport: { domain?: string | null; version?: unknown }[] }, minimum: number, what: string): void {
   const version = Number(proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  if (version < minimum) throw new QuantizeError(`${what} needs ONNX opset ${minimum} or newer; the model uses opset ${version}`, 'use --method dynamic, or re-export the model with a newer opset');
+  if (version < minimum)
+    throw new QuantizeError(
+      `${what} needs ONNX opset ${minimum} or newer; the model uses opset ${version}`,
+      'use --method dynamic, or re-export the model with a newer opset',
+    );
 }
 
 /** A variant that onnxruntime cannot load is not written off as done. */
@@ -147,6 +184,9 @@ async function checkLoads(file: string): Promise<void> {
     const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
     await session.release();
   } catch (error) {
-    throw new QuantizeError(`the quantized model ${file} does not load in onnxruntime: ${(error as Error).message}`, 'report this model; try --method dynamic or --exclude the layer named in the error');
+    throw new QuantizeError(
+      `the quantized model ${file} does not load in onnxruntime: ${(error as Error).message}`,
+      'report this model; try --method dynamic or --exclude the layer named in the error',
+    );
   }
 }

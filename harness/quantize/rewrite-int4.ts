@@ -11,7 +11,11 @@ export const MS_DOMAIN = 'com.microsoft';
  * accuracyLevel is the minimum precision onnxruntime may compute in: 0 dequantizes to
  * float32, 4 quantizes activations to int8 on the fly (faster on CPUs with int8 dot products).
  */
-export function rewriteInt4(graph: OnnxTypes.GraphProto, targets: MatMulTarget[], options: { blockSize: number; symmetric: boolean; accuracyLevel: 0 | 1 | 2 | 3 | 4 }): void {
+export function rewriteInt4(
+  graph: OnnxTypes.GraphProto,
+  targets: MatMulTarget[],
+  options: { blockSize: number; symmetric: boolean; accuracyLevel: 0 | 1 | 2 | 3 | 4 },
+): void {
   const name = uniqueNamer(graph);
   const packedWeights = new Map<string, string[]>();
   const replacements = new Map<OnnxTypes.INodeProto, OnnxTypes.INodeProto>();
@@ -29,7 +33,13 @@ export function rewriteInt4(graph: OnnxTypes.GraphProto, targets: MatMulTarget[]
       }
       packedWeights.set(target.weight.name, inputs);
     }
-    const replacement = node('MatMulNBits', [target.input, ...inputs], [target.output], { K: target.k, N: target.n, bits: 4, block_size: options.blockSize, accuracy_level: options.accuracyLevel }, MS_DOMAIN);
+    const replacement = node(
+      'MatMulNBits',
+      [target.input, ...inputs],
+      [target.output],
+      { K: target.k, N: target.n, bits: 4, block_size: options.blockSize, accuracy_level: options.accuracyLevel },
+      MS_DOMAIN,
+    );
     replacement.name = `${target.layer.replace(/[^A-Za-z0-9_.]/g, '_')}_Q4`;
     replacements.set(target.node, replacement);
   }

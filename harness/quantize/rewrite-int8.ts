@@ -30,7 +30,11 @@ export function rewriteInt8(graph: OnnxTypes.GraphProto, targets: MatMulTarget[]
     if (!weight) {
       // One quantized copy per weight, however many MatMuls share it.
       const q = quantizeInt8PerColumn(floatValues(target.weight), target.k, target.n);
-      weight = { values: name(`${target.weight.name}_int8`), scales: name(`${target.weight.name}_scale`), zeroPoints: name(`${target.weight.name}_zero_point`) };
+      weight = {
+        values: name(`${target.weight.name}_int8`),
+        scales: name(`${target.weight.name}_scale`),
+        zeroPoints: name(`${target.weight.name}_zero_point`),
+      };
       graph.initializer.push(rawTensor(weight.values, INT8, [target.k, target.n], q.values));
       graph.initializer.push(floatTensor(weight.scales, [target.n], q.scales));
       graph.initializer.push(rawTensor(weight.zeroPoints, INT8, [target.n], new Int8Array(target.n)));
@@ -40,7 +44,9 @@ export function rewriteInt8(graph: OnnxTypes.GraphProto, targets: MatMulTarget[]
     const base = target.layer.replace(/[^A-Za-z0-9_.]/g, '_');
     const renamed = (nodes: OnnxTypes.NodeProto[]) => nodes.map((n, i) => Object.assign(n, { name: `${base}_quant_${i}` }));
     if (method === 'dynamic') {
-      const [aQ, aScale, aZero, product, productFloat, scale] = ['a_quant', 'a_scale', 'a_zero_point', 'int32', 'float', 'scale'].map((s) => name(`${base}_${s}`)) as [string, string, string, string, string, string];
+      const [aQ, aScale, aZero, product, productFloat, scale] = ['a_quant', 'a_scale', 'a_zero_point', 'int32', 'float', 'scale'].map((s) =>
+        name(`${base}_${s}`),
+      ) as [string, string, string, string, string, string];
       replacements.set(
         target.node,
         renamed([
@@ -61,7 +67,12 @@ export function rewriteInt8(graph: OnnxTypes.GraphProto, targets: MatMulTarget[]
       const range = ranges?.get(input);
       if (!range) throw new Error(`no calibrated range for "${input}", the input of ${target.layer}`);
       const { scale, zeroPoint } = uint8RangeParameters(range.min, range.max);
-      const [scaleName, zeroName, aQ, aDequantized] = ['a_scale', 'a_zero_point', 'a_quant', 'a_dequantized'].map((s) => name(`${base}_${s}`)) as [string, string, string, string];
+      const [scaleName, zeroName, aQ, aDequantized] = ['a_scale', 'a_zero_point', 'a_quant', 'a_dequantized'].map((s) => name(`${base}_${s}`)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       graph.initializer.push(floatTensor(scaleName, [], Float32Array.of(scale)));
       graph.initializer.push(rawTensor(zeroName, UINT8, [], Uint8Array.of(zeroPoint)));
       replacements.set(

@@ -56,7 +56,13 @@ export function gemmToMatMul(graph: OnnxTypes.GraphProto): number {
     const cTensor = initializers.get(c);
     if (cTensor && cTensor.dataType === onnx.TensorProto.DataType.FLOAT) {
       const scaledName = name(`${c}_beta`);
-      graph.initializer.push(floatTensor(scaledName, dimsOf(cTensor), floatValues(cTensor).map((v) => v * beta)));
+      graph.initializer.push(
+        floatTensor(
+          scaledName,
+          dimsOf(cTensor),
+          floatValues(cTensor).map((v) => v * beta),
+        ),
+      );
       return [matmul(product), node('Add', [product, scaledName], [output])];
     }
     const betaName = name(`${output}_beta`);
@@ -88,7 +94,12 @@ export function findMatMulTargets(graph: OnnxTypes.GraphProto): MatMulTarget[] {
 
 /** `*` matches any run of characters; anything else is literal. Matched against the whole layer name. */
 export function layerPattern(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 export function matchesAny(target: MatMulTarget, patterns: readonly RegExp[]): boolean {

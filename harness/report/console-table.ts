@@ -29,10 +29,23 @@ export function consoleTable(results: Results): string {
   const numeric = (i: number) => i >= 3;
   const line = (cells: string[]) => cells.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const failures = results.cells.filter((c) => c.error).map((c) => `  ${c.deviceId} / ${c.variant.name}: ${c.error!.code}: ${c.error!.message}`);
-  const notes = energyThermalNotes(results.cells).flatMap((note) => ['', `energy and thermal, ${note.devices.join(', ')}:`, ...note.lines.map((l) => `  ${l.topic}: ${l.text}`)]);
+  const notes = energyThermalNotes(results.cells).flatMap((note) => [
+    '',
+    `energy and thermal, ${note.devices.join(', ')}:`,
+    ...note.lines.map((l) => `  ${l.topic}: ${l.text}`),
+  ]);
   const estimated = results.cells.some((c) => c.metrics.energyPerInferenceMj?.source === 'estimated') ? ['(~ marks an estimate, not a measurement)'] : [];
   // Names, error messages and notes come from results files and runners: each line stays one line, without control characters.
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...estimated, ...(failures.length ? ['', 'failures:', ...failures] : []), ...notes].map(oneLine).join('\n');
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    ...estimated,
+    ...(failures.length ? ['', 'failures:', ...failures] : []),
+    ...notes,
+  ]
+    .map(oneLine)
+    .join('\n');
 }
 
 /** mJ per inference; "~" marks an estimate; n/a when unavailable (the notes below the table say why). */

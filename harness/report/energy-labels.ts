@@ -64,14 +64,21 @@ function perDevice(cells: CellResult[]): EnergyThermalNote[] {
       const texts = [...byText];
       return texts.map(([t, variants]) => ({ topic: texts.length > 1 ? `${name} (${variants.join(', ')})` : name, text: t }));
     };
-    const label = (key: 'energyPerInferenceMj' | 'temperatureStartC') => (cell: CellResult) => (cell.metrics[key] ? sourceLabel(cell.metrics[key]!, probedOn(cell)) : undefined);
+    const label = (key: 'energyPerInferenceMj' | 'temperatureStartC') => (cell: CellResult) =>
+      cell.metrics[key] ? sourceLabel(cell.metrics[key]!, probedOn(cell)) : undefined;
     return {
       devices: [deviceId],
       where,
       lines: [
         ...topic('energy', label('energyPerInferenceMj')),
         ...topic('temperature', label('temperatureStartC')),
-        ...topic('throttling', (c) => (c.thermal ? (c.thermal.throttling === 'unknown' ? `unknown on ${probedOn(c)}: ${c.thermal.throttlingNote}` : `${c.thermal.throttling}: ${c.thermal.throttlingNote}`) : undefined)),
+        ...topic('throttling', (c) =>
+          c.thermal
+            ? c.thermal.throttling === 'unknown'
+              ? `unknown on ${probedOn(c)}: ${c.thermal.throttlingNote}`
+              : `${c.thermal.throttling}: ${c.thermal.throttlingNote}`
+            : undefined,
+        ),
         ...topic('thermal gate', (c) => c.thermal?.gatingNote),
         { topic: 'probe cost', text: probeCost(own) },
       ],

@@ -19,7 +19,11 @@ export function qualityTable(results: Results): string {
     const q = cell.quality;
     const ttft = cell.metrics.ttftMs?.source === 'measured' ? `${cell.metrics.ttftMs.summary.p50.toFixed(2)} ms` : '-';
     const tokensPerSecond = cell.metrics.decodeTokensPerSecond ? metricValue(cell.metrics.decodeTokensPerSecond) : undefined;
-    const router = q?.router?.recommended ? `${percent(q.router.recommended.localShare)} local @ ${q.router.signal} ${q.router.recommended.threshold.toPrecision(3)}` : q?.router ? 'target not reachable' : '-';
+    const router = q?.router?.recommended
+      ? `${percent(q.router.recommended.localShare)} local @ ${q.router.signal} ${q.router.recommended.threshold.toPrecision(3)}`
+      : q?.router
+        ? 'target not reachable'
+        : '-';
     return [
       cell.deviceId,
       cell.variant.name,
@@ -34,7 +38,11 @@ export function qualityTable(results: Results): string {
     ].map(oneLine);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const notes = unscoredNotes([results]).map((note) => `  ${note}`);
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].map(oneLine).join('\n');
 }

@@ -5,7 +5,6 @@ import { Trends } from '../core/trends.ts';
 import { Results } from '../core/results.ts';
 import { TOOL_VERSION } from '../version.ts';
 
-
 export function buildReport(input: { runs: Results[]; baseline?: Results; gates: GateReport[]; trends?: Trends; now?: Date }): Report {
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,

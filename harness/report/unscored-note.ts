@@ -25,6 +25,8 @@ export function unscoredNote(unscored: Unscored): string {
 /** Every unscored scorer of the runs' cells, each prefixed with its device and variant (and run, when there are several). */
 export function unscoredNotes(runs: readonly Results[]): string[] {
   return runs.flatMap((run) =>
-    run.cells.flatMap((cell) => (cell.quality?.unscored ?? []).map((u) => `${runs.length > 1 ? `${run.runId} / ` : ''}${cell.deviceId} / ${cell.variant.name}: ${unscoredNote(u)}`)),
+    run.cells.flatMap((cell) =>
+      (cell.quality?.unscored ?? []).map((u) => `${runs.length > 1 ? `${run.runId} / ` : ''}${cell.deviceId} / ${cell.variant.name}: ${unscoredNote(u)}`),
+    ),
   );
 }

@@ -58,11 +58,26 @@ export function cellResult(input: {
 
   const latencyMs: LatencyMetric =
     !cellError && samples.length > 0
-      ? { source: 'measured', unit: 'ms', method: `performance.now() around each inference step (RuntimeSession.run) in the runner${runs.length > 1 ? `, pooled over ${runs.length} runner processes` : ''}`, summary: summarize(samples.map((s) => s.latencyMs)) }
+      ? {
+          source: 'measured',
+          unit: 'ms',
+          method: `performance.now() around each inference step (RuntimeSession.run) in the runner${runs.length > 1 ? `, pooled over ${runs.length} runner processes` : ''}`,
+          summary: summarize(samples.map((s) => s.latencyMs)),
+        }
       : { source: 'unavailable', unit: 'ms', reason: why || 'no timed iterations completed' };
-  const loadMs: Metric = loads.length ? measured(median(loads), 'ms', `performance.now() around the runtime's load of the model in a fresh runner process (includes the runtime's start-up)${across('median')}`) : unavailable('ms', why || 'the model was not loaded');
-  const peakRssBytes: Metric = memories.length ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${across('largest')}`) : unavailable('bytes', noMemory || 'the runner did not report memory');
-  const rssBeforeLoadBytes: Metric = before.length ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${across('median')}`) : unavailable('bytes', noMemory || 'the model was not loaded');
+  const loadMs: Metric = loads.length
+    ? measured(
+        median(loads),
+        'ms',
+        `performance.now() around the runtime's load of the model in a fresh runner process (includes the runtime's start-up)${across('median')}`,
+      )
+    : unavailable('ms', why || 'the model was not loaded');
+  const peakRssBytes: Metric = memories.length
+    ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${across('largest')}`)
+    : unavailable('bytes', noMemory || 'the runner did not report memory');
+  const rssBeforeLoadBytes: Metric = before.length
+    ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${across('median')}`)
+    : unavailable('bytes', noMemory || 'the model was not loaded');
   const modelRssBytes: Metric = models.length
     ? measured(largest(models), 'bytes', `${memories[0]!.peakRss.method} minus ${before[0]!.method} before the model was loaded${across('largest')}`)
     : unavailable('bytes', noMemory || 'the runner did not report memory');
@@ -75,7 +90,18 @@ export function cellResult(input: {
     ...(cellError ? { error: cellError } : {}),
     startedAt: input.runs[0]!.startedAt.toISOString(),
     finishedAt: input.runs.at(-1)!.finishedAt.toISOString(),
-    ...(hello ? { runtime: { name: hello.runtime.name, version: hello.runtime.version, node: hello.node, onnxruntime: hello.runtime.version, platform: hello.platform, arch: hello.arch } } : {}),
+    ...(hello
+      ? {
+          runtime: {
+            name: hello.runtime.name,
+            version: hello.runtime.version,
+            node: hello.node,
+            onnxruntime: hello.runtime.version,
+            platform: hello.platform,
+            arch: hello.arch,
+          },
+        }
+      : {}),
     ...(constraints ? { constraints } : {}),
     repeats: runs.map((r) => ({
       repeat: r.repeat,
@@ -102,7 +128,9 @@ export function cellResult(input: {
       peakRssBytes,
       rssBeforeLoadBytes,
       modelRssBytes,
-      ...(devicePeaks.length ? { devicePeakBytes: measured(largest(devicePeaks.map((p) => p.bytes)), 'bytes', `${devicePeaks[0]!.method}${across('largest')}`) } : {}),
+      ...(devicePeaks.length
+        ? { devicePeakBytes: measured(largest(devicePeaks.map((p) => p.bytes)), 'bytes', `${devicePeaks[0]!.method}${across('largest')}`) }
+        : {}),
       diskBytes: input.variant.files.length
         ? measured(input.variant.diskBytes, 'bytes', 'sum of the sizes of the variant files (the .onnx file and its external data)')
         : unavailable('bytes', "the variant's model could not be read, so its files are not known"),
@@ -125,8 +153,13 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     hello: find('hello'),
     loaded: find('loaded'),
     memory: find('memory'),
-    samples: samplesOf(all('samples').filter((e) => e.phase === 'timed'), repeat),
-    warmupLatenciesMs: all('samples').filter((e) => e.phase === 'warmup').flatMap((e) => e.latenciesMs),
+    samples: samplesOf(
+      all('samples').filter((e) => e.phase === 'timed'),
+      repeat,
+    ),
+    warmupLatenciesMs: all('samples')
+      .filter((e) => e.phase === 'warmup')
+      .flatMap((e) => e.latenciesMs),
     outputs: all('output'),
     error: failureOf(outcome, timeoutMs),
     devicePeakMemory: outcome.devicePeakMemory,
@@ -195,13 +228,14 @@ export function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: st
   const done = outcome.events.some((e) => e.type === 'done');
   if (outcome.canceled) return { code: 'INTERRUPTED', message: 'the run was interrupted (Ctrl-C or SIGTERM) while this cell was running' };
   if (outcome.deviceFailure) return outcome.deviceFailure;
-  if (outcome.timedOut) return { code: 'TIMEOUT', message: `the cell did not finish within ${timeoutMs / 1000} s (raise timeoutSeconds in the suite if the model is this slow)` };
+  if (outcome.timedOut)
+    return { code: 'TIMEOUT', message: `the cell did not finish within ${timeoutMs / 1000} s (raise timeoutSeconds in the suite if the model is this slow)` };
   if (reported) return { code: reported.code, message: reported.message };
   // A runtime that runs out of memory aborts itself (V8's heap limit, which follows a cgroup's memory cap; a failed C++ allocation): stderr says so.
   const outOfMemory = OUT_OF_MEMORY.exec(outcome.stderrTail);
   if (outOfMemory && outcome.exitCode !== 0) {
     const ended = outcome.signal ? `ended by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
-    const why = 'the variant needs more memory than the runner may use (the device\'s memory cap, or the runtime\'s heap limit)';
+    const why = "the variant needs more memory than the runner may use (the device's memory cap, or the runtime's heap limit)";
     return { code: 'OOM', message: `the runner ran out of memory (${ended}; its stderr: "${outOfMemory[0].trim()}"): ${why}` };
   }
   if (outcome.signal) {
@@ -210,7 +244,11 @@ export function failureOf(outcome: RunnerOutcome, timeoutMs: number): { code: st
     return { code: 'RUNNER_KILLED', message: `the runner was killed by ${outcome.signal}${hint}${stderr}` };
   }
   if (outcome.exitCode !== 0) return { code: 'RUNNER_EXITED', message: `the runner exited with code ${outcome.exitCode}: ${lastLines(outcome.stderrTail)}` };
-  if (!done) return { code: 'RUNNER_INCOMPLETE', message: `the runner exited without finishing its protocol${outcome.strayLines.length ? `; unexpected output: ${outcome.strayLines[0]}` : ''}` };
+  if (!done)
+    return {
+      code: 'RUNNER_INCOMPLETE',
+      message: `the runner exited without finishing its protocol${outcome.strayLines.length ? `; unexpected output: ${outcome.strayLines[0]}` : ''}`,
+    };
   return undefined;
 }
 

@@ -40,7 +40,13 @@ export const JournalEntry = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('start'), ...ProcessKey, startedAt: z.string() }),
   z.strictObject({ type: z.literal('event'), attempt: z.number().int().nonnegative(), event: RunnerEvent }),
   /** The outcome without its events (they are the attempt's event lines), and what the probes sampled beside it. */
-  z.strictObject({ type: z.literal('end'), ...ProcessKey, finishedAt: z.string(), outcome: z.record(z.string(), z.unknown()), probes: RepeatProbes.optional() }),
+  z.strictObject({
+    type: z.literal('end'),
+    ...ProcessKey,
+    finishedAt: z.string(),
+    outcome: z.record(z.string(), z.unknown()),
+    probes: RepeatProbes.optional(),
+  }),
 ]);
 export type JournalEntry = z.infer<typeof JournalEntry>;
 
@@ -160,7 +166,7 @@ function appendTo(file: string, text: string): void {
   const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND);
   try {
     const bytes = Buffer.from(text);
-    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+    for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
   } finally {
     closeSync(fd);
   }
@@ -195,7 +201,9 @@ export async function readJournal(file: string): Promise<ReadJournal> {
       const last = lines.slice(index + 1).every((rest) => !rest.trim());
       if (last && !text.endsWith('\n')) break;
       if (lines[index + 1]?.startsWith('{"type":"resumed"')) continue;
-      throw new Error(`${file}, line ${index + 1}: not a journal entry (${(error as Error).message.split('\n')[0]}); the run cannot be resumed from a damaged journal`);
+      throw new Error(
+        `${file}, line ${index + 1}: not a journal entry (${(error as Error).message.split('\n')[0]}); the run cannot be resumed from a damaged journal`,
+      );
     }
     entries.push(parsed);
   }
@@ -215,7 +223,16 @@ export async function readJournal(file: string): Promise<ReadJournal> {
       const start = starts.get(entry.attempt);
       const outcome = { ...(entry.outcome as Omit<RunnerOutcome, 'events'>), events: events.get(entry.attempt) ?? [] };
       // A process stopped by Ctrl-C measured only part of its work: a resume runs it again.
-      if (start && !outcome.canceled) completed.push({ device: entry.device, variant: entry.variant, repeat: entry.repeat, startedAt: new Date(start.startedAt), finishedAt: new Date(entry.finishedAt), outcome, ...(entry.probes ? { probes: entry.probes } : {}) });
+      if (start && !outcome.canceled)
+        completed.push({
+          device: entry.device,
+          variant: entry.variant,
+          repeat: entry.repeat,
+          startedAt: new Date(start.startedAt),
+          finishedAt: new Date(entry.finishedAt),
+          outcome,
+          ...(entry.probes ? { probes: entry.probes } : {}),
+        });
     }
   }
   return { file, header, completed, nextAttempt, endsMidLine: text.length > 0 && !text.endsWith('\n') };
@@ -228,7 +245,12 @@ export function fingerprintChanges(was: RunFingerprint, now: RunFingerprint): st
   if (was.devicesSha256 !== now.devicesSha256) changes.push(`the devices in ${now.devicesFile} changed`);
   if (was.datasetSha256 !== now.datasetSha256) changes.push('the dataset changed');
   for (const name of new Set([...Object.keys(was.variants), ...Object.keys(now.variants)])) {
-    if (was.variants[name] !== now.variants[name]) changes.push(was.variants[name] && now.variants[name] ? `variant ${name}'s files changed (sha256 ${was.variants[name]!.slice(0, 12)}… then, ${now.variants[name]!.slice(0, 12)}… now)` : `variant ${name} was ${was.variants[name] ? 'removed' : 'added'}`);
+    if (was.variants[name] !== now.variants[name])
+      changes.push(
+        was.variants[name] && now.variants[name]
+          ? `variant ${name}'s files changed (sha256 ${was.variants[name]!.slice(0, 12)}… then, ${now.variants[name]!.slice(0, 12)}… now)`
+          : `variant ${name} was ${was.variants[name] ? 'removed' : 'added'}`,
+      );
   }
   if (was.repeats !== now.repeats) changes.push(`repeats changed from ${was.repeats} to ${now.repeats}`);
   if (JSON.stringify(was.ab) !== JSON.stringify(now.ab)) changes.push('the --ab settings changed');

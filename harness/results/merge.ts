@@ -20,7 +20,8 @@ export function mergeResults(shards: Results[], runId: string): Results {
     if (!shard.shard) throw new MergeError(`run ${shard.runId} is not a shard (it was not run with --shard)`);
     if (shard.shard.total !== total) throw new MergeError(`run ${shard.runId} is shard ${shard.shard.index}/${shard.shard.total}, the others are of ${total}`);
     const same = (what: string, a: unknown, b: unknown) => {
-      if (JSON.stringify(a) !== JSON.stringify(b)) throw new MergeError(`run ${shard.runId} differs from run ${first.runId} in ${what}: shards of one run must measure the same thing`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        throw new MergeError(`run ${shard.runId} differs from run ${first.runId} in ${what}: shards of one run must measure the same thing`);
     };
     same('the suite', shard.suite, first.suite);
     same('the edgebench version', shard.tool, first.tool);
@@ -31,14 +32,18 @@ export function mergeResults(shards: Results[], runId: string): Results {
   const twice = indices.filter((index, k) => indices.indexOf(index) !== k);
   if (twice.length) throw new MergeError(`shard ${twice[0]}/${total} is given more than once`);
   const missing = Array.from({ length: total! }, (_, k) => k + 1).filter((index) => !indices.includes(index));
-  if (missing.length) throw new MergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((m) => `${m}/${total}`).join(', ')} missing: merge needs every shard of the run`);
+  if (missing.length)
+    throw new MergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((m) => `${m}/${total}`).join(', ')} missing: merge needs every shard of the run`);
 
   // The same variant must be the same files in every shard.
   const variantHash = new Map<string, { sha256: string; runId: string }>();
   for (const shard of shards) {
     for (const cell of shard.cells) {
       const seen = variantHash.get(cell.variant.name);
-      if (seen && seen.sha256 !== cell.variant.sha256) throw new MergeError(`variant ${cell.variant.name} has other files in run ${shard.runId} than in run ${seen.runId} (sha256 ${cell.variant.sha256.slice(0, 12)}… vs ${seen.sha256.slice(0, 12)}…)`);
+      if (seen && seen.sha256 !== cell.variant.sha256)
+        throw new MergeError(
+          `variant ${cell.variant.name} has other files in run ${shard.runId} than in run ${seen.runId} (sha256 ${cell.variant.sha256.slice(0, 12)}… vs ${seen.sha256.slice(0, 12)}…)`,
+        );
       variantHash.set(cell.variant.name, { sha256: cell.variant.sha256, runId: shard.runId });
     }
   }
@@ -71,7 +76,10 @@ export function mergeResults(shards: Results[], runId: string): Results {
   const order = first.shard!.devices;
   const rank = (id: string) => order.indexOf(id);
   const devices = shards.flatMap((s) => s.devices).sort((a, b) => rank(a.id) - rank(b.id));
-  const cells = shards.flatMap((s) => s.cells.map((cell, k) => ({ cell, k }))).sort((a, b) => rank(a.cell.deviceId) - rank(b.cell.deviceId) || a.k - b.k).map(({ cell }) => cell);
+  const cells = shards
+    .flatMap((s) => s.cells.map((cell, k) => ({ cell, k })))
+    .sort((a, b) => rank(a.cell.deviceId) - rank(b.cell.deviceId) || a.k - b.k)
+    .map(({ cell }) => cell);
   const status = shards.some((s) => s.status === 'interrupted') ? 'interrupted' : shards.some((s) => s.status === 'running') ? 'running' : 'complete';
   const finished = shards.map((s) => s.finishedAt).filter((t): t is string => t !== undefined);
   // Each shard ran on its own machine: how one of them scheduled its devices says nothing of the merged run (each shard's results keep theirs).

@@ -36,7 +36,10 @@ async function readStdin(): Promise<string> {
 
 function runtimeNamed(name: RuntimeName): Runtime {
   if (name in nodeRuntimes) return nodeRuntimes[name as RuntimesOf<'node'>];
-  fail('RUNTIME_UNAVAILABLE', `runtime ${name} (${runtimes[name].description}) does not run in the Node.js runner: it runs on ${runtimes[name].hosts.join(', ')} devices`);
+  fail(
+    'RUNTIME_UNAVAILABLE',
+    `runtime ${name} (${runtimes[name].description}) does not run in the Node.js runner: it runs on ${runtimes[name].hosts.join(', ')} devices`,
+  );
 }
 
 const FLUSH_INTERVAL_MS = 500;
@@ -93,10 +96,20 @@ async function main(): Promise<void> {
     fail('JOB_INVALID', error);
   }
   const runtime = runtimeNamed(job.runtime.name ?? DEFAULT_RUNTIME);
-  emit({ type: 'hello', node: process.version, runtime: { name: runtime.name, version: runtime.version() }, platform: process.platform, arch: process.arch, pid: process.pid });
+  emit({
+    type: 'hello',
+    node: process.version,
+    runtime: { name: runtime.name, version: runtime.version() },
+    platform: process.platform,
+    arch: process.arch,
+    pid: process.pid,
+  });
 
   // Inputs are built before the baseline reading, so the model's share excludes them.
-  const feeds = job.examples.map((example) => ({ id: example.id, feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])) }));
+  const feeds = job.examples.map((example) => ({
+    id: example.id,
+    feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])),
+  }));
   const rssBeforeLoad = currentRss();
 
   let session: RuntimeSession;

@@ -90,5 +90,14 @@ export function unavailableOutcome(message: string): RunnerOutcome {
 
 /** The outcome of a cell that was not started, and why (the device is unavailable, the model changed on disk). */
 export function notRunOutcome(code: string, message: string): RunnerOutcome {
-  return { events: [], exitCode: undefined, signal: undefined, timedOut: false, canceled: false, stderrTail: '', strayLines: [], deviceFailure: { code, message } };
+  return {
+    events: [],
+    exitCode: undefined,
+    signal: undefined,
+    timedOut: false,
+    canceled: false,
+    stderrTail: '',
+    strayLines: [],
+    deviceFailure: { code, message },
+  };
 }

@@ -30,11 +30,16 @@ function hostCoresOf(device: DeviceSpec, coreCount: number): readonly number[] {
   return cores === 'all' ? Array.from({ length: coreCount }, (_, core) => core) : cores;
 }
 
-export function claimsOf(devices: readonly DeviceSpec[], scheduling: Scheduling = DEFAULT_SCHEDULING, coreCount = availableParallelism()): { claims: Map<string, DeviceClaims>; capacity: (resource: string) => number; record: Pick<SchedulingRecord, 'policy' | 'note' | 'shared'> } {
+export function claimsOf(
+  devices: readonly DeviceSpec[],
+  scheduling: Scheduling = DEFAULT_SCHEDULING,
+  coreCount = availableParallelism(),
+): { claims: Map<string, DeviceClaims>; capacity: (resource: string) => number; record: Pick<SchedulingRecord, 'policy' | 'note' | 'shared'> } {
   // A resource's capacity is the least any entry gives it; one no entry limits is not claimed at all.
   const limits = new Map<string, number>();
   const hardware = new Map(devices.map((device) => [device.id, placementOf(device).sharedHardware(device)]));
-  for (const { resource, capacity } of [...hardware.values()].flat()) if (capacity !== undefined) limits.set(resource, Math.min(capacity, limits.get(resource) ?? Infinity));
+  for (const { resource, capacity } of [...hardware.values()].flat())
+    if (capacity !== undefined) limits.set(resource, Math.min(capacity, limits.get(resource) ?? Infinity));
   const claims = new Map<string, DeviceClaims>();
   for (const device of devices) {
     const resources = [`device:${device.id}`];
@@ -53,7 +58,8 @@ export function claimsOf(devices: readonly DeviceSpec[], scheduling: Scheduling 
   const note = {
     serial: 'one runner process at a time across all devices (scheduling.parallel is false)',
     exclusive: "devices run side by side, one runner process each; devices that compute on this machine's cores run one at a time",
-    'disjoint-cores': "devices run side by side, one runner process each; devices that compute on this machine's cores run together only when their pinned cores are disjoint (they still share caches and memory bandwidth)",
+    'disjoint-cores':
+      "devices run side by side, one runner process each; devices that compute on this machine's cores run together only when their pinned cores are disjoint (they still share caches and memory bandwidth)",
   }[policy];
   return { claims, capacity, record: { policy, note, shared } };
 }

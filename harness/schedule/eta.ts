@@ -13,7 +13,11 @@ export interface DeviceLoad {
  * device without a finished process yet is assumed as slow as the mean of all
  * finished processes; with none finished there is no estimate.
  */
-export function etaMs(loads: readonly DeviceLoad[], resourcesOf: (deviceId: string) => readonly string[], capacity: (resource: string) => number): number | undefined {
+export function etaMs(
+  loads: readonly DeviceLoad[],
+  resourcesOf: (deviceId: string) => readonly string[],
+  capacity: (resource: string) => number,
+): number | undefined {
   const known = loads.filter((load) => load.meanMs !== undefined);
   if (known.length === 0) return loads.every((load) => load.remaining === 0) ? 0 : undefined;
   const fallbackMs = known.reduce((sum, load) => sum + load.meanMs!, 0) / known.length;

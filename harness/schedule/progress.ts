@@ -56,7 +56,11 @@ export class ProgressTracker {
   etaMs(): number | undefined {
     const loads: DeviceLoad[] = this.deviceIds.map((deviceId) => {
       const times = this.finished.get(deviceId) ?? [];
-      return { deviceId, remaining: this.plannedOf(deviceId) - times.length, ...(times.length ? { meanMs: times.reduce((a, b) => a + b, 0) / times.length } : {}) };
+      return {
+        deviceId,
+        remaining: this.plannedOf(deviceId) - times.length,
+        ...(times.length ? { meanMs: times.reduce((a, b) => a + b, 0) / times.length } : {}),
+      };
     });
     return etaMs(loads, this.schedule.resourcesOf, this.schedule.capacity);
   }

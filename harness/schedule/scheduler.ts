@@ -71,7 +71,10 @@ export async function runScheduled<J>(jobs: readonly J[], options: SchedulerOpti
   }
   if (failure) throw failure.error;
   if (waiting.length > 0 && !options.stopped?.()) {
-    const stuck = waiting.map(options.resourcesOf).flat().filter((resource) => options.capacity(resource) < 1);
+    const stuck = waiting
+      .map(options.resourcesOf)
+      .flat()
+      .filter((resource) => options.capacity(resource) < 1);
     throw new Error(`${waiting.length} job(s) can never start: resource(s) ${[...new Set(stuck)].join(', ')} have no room`);
   }
   return stats;

@@ -81,7 +81,12 @@ export function answerF1(predicted: string, expected: string): number {
   return (2 * precision * recall) / (precision + recall);
 }
 
-function shareOfMatches(metric: 'accuracy' | 'exact-match', pairs: readonly AnswerPair[], matches: (pair: AnswerPair) => boolean, method: string): AgreementScore {
+function shareOfMatches(
+  metric: 'accuracy' | 'exact-match',
+  pairs: readonly AnswerPair[],
+  matches: (pair: AnswerPair) => boolean,
+  method: string,
+): AgreementScore {
   requireExamples(metric, pairs);
   const perExample = pairs.map((pair) => ({ exampleId: pair.exampleId, score: matches(pair) ? 1 : 0 }));
   const successes = perExample.reduce((sum, e) => sum + e.score, 0);

@@ -42,7 +42,10 @@ export function extractionHallucinationRate(items: readonly { exampleId: string;
  * Out-of-domain error rate: among the examples that no in-scope label fits,
  * how often the model answered with a label instead of abstaining.
  */
-export function outOfDomainErrorRate(items: readonly { exampleId: string; predicted: string; outOfScope: boolean }[], abstainLabels: readonly string[]): RateScore {
+export function outOfDomainErrorRate(
+  items: readonly { exampleId: string; predicted: string; outOfScope: boolean }[],
+  abstainLabels: readonly string[],
+): RateScore {
   if (abstainLabels.length === 0) throw new RangeError('out-of-domain error rate needs at least one abstain label');
   const outOfScope = items.filter((item) => item.outOfScope);
   if (outOfScope.length === 0) throw new RangeError('out-of-domain error rate needs at least one out-of-scope example; got none');

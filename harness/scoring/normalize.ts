@@ -12,14 +12,16 @@ const ARTICLES = new Set(['a', 'an', 'the']);
 
 /** The tokens of a normalised answer; none for an answer that is only punctuation and articles. */
 export function answerTokens(text: string): string[] {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    // Removed, not replaced by a space, as SQuAD does: "don't" becomes "dont".
-    .replace(PUNCTUATION_OR_SYMBOL, '')
-    .split(/\s+/u)
-    // Filtering whole tokens rather than SQuAD's \b regex keeps "thé" intact; on ASCII the two agree.
-    .filter((token) => token !== '' && !ARTICLES.has(token));
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      // Removed, not replaced by a space, as SQuAD does: "don't" becomes "dont".
+      .replace(PUNCTUATION_OR_SYMBOL, '')
+      .split(/\s+/u)
+      // Filtering whole tokens rather than SQuAD's \b regex keeps "thé" intact; on ASCII the two agree.
+      .filter((token) => token !== '' && !ARTICLES.has(token))
+  );
 }
 
 export function normalizeAnswer(text: string): string {

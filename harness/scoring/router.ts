@@ -32,7 +32,10 @@ export interface RouterSweep {
 /** Most points a sweep keeps; enough to draw the trade-off curve, small enough for results.json. */
 export const MAX_ROUTER_POINTS = 200;
 
-const SIGNAL_FIELD = { 'max-probability': 'maxProbability', entropy: 'entropy', 'logit-gap': 'logitGap' } as const satisfies Record<RouterSignal, keyof ConfidenceSignals>;
+const SIGNAL_FIELD = { 'max-probability': 'maxProbability', entropy: 'entropy', 'logit-gap': 'logitGap' } as const satisfies Record<
+  RouterSignal,
+  keyof ConfidenceSignals
+>;
 
 /** Entropy is low when the model is sure; the other signals are high. */
 function higherIsConfident(signal: RouterSignal): boolean {
@@ -55,7 +58,13 @@ export function simulateRouter(items: readonly RouterItem[], signal: RouterSigna
 
   const points = sweep(items, signal);
   const recommended = recommend(points, targetAccuracy);
-  return { signal, targetAccuracy, points: thinEvenly(points, MAX_ROUTER_POINTS, recommended), recommended, note: describe(points, recommended, signal, targetAccuracy) };
+  return {
+    signal,
+    targetAccuracy,
+    points: thinEvenly(points, MAX_ROUTER_POINTS, recommended),
+    recommended,
+    note: describe(points, recommended, signal, targetAccuracy),
+  };
 }
 
 /** Every threshold's point, ordered from all local to all cloud. */
@@ -117,7 +126,9 @@ function thinEvenly(points: readonly RouterPoint[], max: number, recommended: Ro
 function describe(points: readonly RouterPoint[], recommended: RouterPoint | null, signal: RouterSignal, targetAccuracy: number): string {
   const target = `the target accuracy ${percent(targetAccuracy)}`;
   if (recommended) return `${routing(recommended, signal)} reaches a combined accuracy of ${percent(recommended.combinedAccuracy)}, meeting ${target}`;
-  const best = points.reduce((a, b) => (b.combinedAccuracy > a.combinedAccuracy || (b.combinedAccuracy === a.combinedAccuracy && b.localShare > a.localShare) ? b : a));
+  const best = points.reduce((a, b) =>
+    b.combinedAccuracy > a.combinedAccuracy || (b.combinedAccuracy === a.combinedAccuracy && b.localShare > a.localShare) ? b : a,
+  );
   return `no threshold reaches ${target}; the best reachable is ${percent(best.combinedAccuracy)}, by ${routing(best, signal)}`;
 }
 
@@ -139,6 +150,6 @@ function nextDouble(x: number, direction: 1 | -1): number {
   const float = new Float64Array([x]);
   const bits = new BigInt64Array(float.buffer);
   // Doubles of one sign are ordered like their bit patterns; away from zero is one step up in magnitude.
-  bits[0] = bits[0]! + ((x > 0) === (direction > 0) ? 1n : -1n);
+  bits[0] = bits[0]! + (x > 0 === direction > 0 ? 1n : -1n);
   return float[0]!;
 }

@@ -11,7 +11,11 @@ export type { ScoringContext } from './scorer-inputs.ts';
  * its reference variant on the same device. Pure: reads cells, returns their
  * Quality; a scorer that cannot run says why in `unscored`.
  */
-export function scoreCells(cells: readonly CellResult[], context: ScoringContext, scorers: readonly Scorer[] = Object.values(SCORERS)): Map<CellResult, Quality> {
+export function scoreCells(
+  cells: readonly CellResult[],
+  context: ScoringContext,
+  scorers: readonly Scorer[] = Object.values(SCORERS),
+): Map<CellResult, Quality> {
   const examples = new Map(context.dataset.examples.map((e) => [e.id, e]));
   const scored = new Map<CellResult, Quality>();
   for (const cell of cells) {

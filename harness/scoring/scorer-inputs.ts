@@ -32,7 +32,11 @@ const nonEmpty = <T extends { size: number }>(value: T, missing: string): Gather
 
 /** How each scorer input is read from a cell; one row per ScorerInput. */
 export const GATHERERS = {
-  answers: ({ cell }) => nonEmpty(new Map(cell.outputs.flatMap((o) => (o.answer !== undefined ? [[o.exampleId, o.answer] as const] : []))), 'the variant gave no text answer for any example'),
+  answers: ({ cell }) =>
+    nonEmpty(
+      new Map(cell.outputs.flatMap((o) => (o.answer !== undefined ? [[o.exampleId, o.answer] as const] : []))),
+      'the variant gave no text answer for any example',
+    ),
 
   baselineAnswers: (source) => {
     const baseline = baselineOf(source);
@@ -49,7 +53,8 @@ export const GATHERERS = {
     return nonEmpty(labels, 'no dataset line has a "label" field and no baseline answer stands in for one');
   },
 
-  inputTexts: ({ examples }) => nonEmpty(new Map([...examples].flatMap(([id, e]) => (e.text !== undefined ? [[id, e.text] as const] : []))), 'no dataset line has a "text" field'),
+  inputTexts: ({ examples }) =>
+    nonEmpty(new Map([...examples].flatMap(([id, e]) => (e.text !== undefined ? [[id, e.text] as const] : []))), 'no dataset line has a "text" field'),
 
   outOfDomainSet: ({ context, input }) => {
     const abstain = context.suite.classification?.abstainLabels ?? [];
@@ -88,14 +93,21 @@ function sameDevice(cell: CellResult, cells: readonly CellResult[], variant: str
 }
 
 /** Where this cell's baseline answers come from, in words for the report. */
-export function baselineOf({ cell, cells, context }: Pick<GatherSource, 'cell' | 'cells' | 'context'>): { answers?: Map<string, string>; detail?: string; reason?: string } {
+export function baselineOf({ cell, cells, context }: Pick<GatherSource, 'cell' | 'cells' | 'context'>): {
+  answers?: Map<string, string>;
+  detail?: string;
+  reason?: string;
+} {
   const spec = context.suite.baseline;
   if (!spec) return { reason: 'the suite names no baseline' };
   if (spec.provider === 'reference') {
     if (cell.variant.name === spec.variant) return { detail: `variant ${spec.variant} (this variant)`, reason: 'this variant is the reference' };
     const reference = sameDevice(cell, cells, spec.variant);
     if (!reference) return { detail: `variant ${spec.variant}`, reason: `the reference variant "${spec.variant}" has no result on device ${cell.deviceId}` };
-    return { answers: new Map(reference.outputs.flatMap((o) => (o.answer !== undefined ? [[o.exampleId, o.answer] as const] : []))), detail: `variant ${spec.variant} on ${cell.deviceId}` };
+    return {
+      answers: new Map(reference.outputs.flatMap((o) => (o.answer !== undefined ? [[o.exampleId, o.answer] as const] : []))),
+      detail: `variant ${spec.variant} on ${cell.deviceId}`,
+    };
   }
   const detail = spec.provider === 'recorded' ? `dataset field "${spec.field}"` : `${spec.model} (openai-compatible)`;
   return context.baselineAnswers ? { answers: context.baselineAnswers, detail } : { detail, reason: 'the baseline answers were not loaded' };

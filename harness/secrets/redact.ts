@@ -1,5 +1,6 @@
 /** Query parameters whose values are secrets, by name (case-insensitive, with - or _ or nothing between words). */
-const SECRET_QUERY_KEY = /^(?:.*[-_])?(?:key|api[-_]?key|token|access[-_]?token|secret|password|passwd|pwd|sig|signature|auth|authorization|credential|credentials)$/i;
+const SECRET_QUERY_KEY =
+  /^(?:.*[-_])?(?:key|api[-_]?key|token|access[-_]?token|secret|password|passwd|pwd|sig|signature|auth|authorization|credential|credentials)$/i;
 
 export const REDACTED = '***';
 
@@ -25,7 +26,9 @@ export function urlForDisplay(url: string | URL): string {
   // URLSearchParams re-encodes every value it writes back, so the query is rebuilt only when it holds a secret.
   const secret = [...parsed.searchParams.keys()].some(isSecretQueryKey);
   if (secret) {
-    const params = [...parsed.searchParams].map(([name, value]) => `${encodeURIComponent(name)}=${isSecretQueryKey(name) ? REDACTED : encodeURIComponent(value)}`);
+    const params = [...parsed.searchParams].map(
+      ([name, value]) => `${encodeURIComponent(name)}=${isSecretQueryKey(name) ? REDACTED : encodeURIComponent(value)}`,
+    );
     parsed.search = params.join('&');
   }
   const shown = parsed.href;

@@ -46,7 +46,8 @@ export function fidelity(reference: ArrayLike<number>[], candidate: ArrayLike<nu
   let maxAbs = 0;
   reference.forEach((ref, index) => {
     const cand = candidate[index]!;
-    if (ref.length !== cand.length || ref.length % width !== 0) throw new RangeError(`output ${index}: lengths ${ref.length} and ${cand.length} are not rows of ${width}`);
+    if (ref.length !== cand.length || ref.length % width !== 0)
+      throw new RangeError(`output ${index}: lengths ${ref.length} and ${cand.length} are not rows of ${width}`);
     for (let start = 0; start < ref.length; start += width) {
       const r = Array.prototype.slice.call(ref, start, start + width) as number[];
       const c = Array.prototype.slice.call(cand, start, start + width) as number[];

@@ -7,8 +7,7 @@ export interface ShiftEstimate {
   method: string;
 }
 
-const METHOD =
-  'Hodges-Lehmann median of pairwise differences; Moses interval from the Mann-Whitney critical value (normal approximation)';
+const METHOD = 'Hodges-Lehmann median of pairwise differences; Moses interval from the Mann-Whitney critical value (normal approximation)';
 
 /** A gathered candidate set at most this many times n1 + n2 is sorted directly instead of narrowed further. */
 const BUCKET_PER_VALUE = 4;
@@ -71,10 +70,7 @@ function kthDifference(a: Float64Array, b: Float64Array, k: number): number {
 function shiftOfSorted(a: Float64Array, b: Float64Array, confidence: number): ShiftEstimate {
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be strictly between 0 and 1, got ${confidence}`);
   const pairs = a.length * b.length;
-  const shift =
-    pairs % 2 === 1
-      ? kthDifference(a, b, (pairs + 1) / 2)
-      : (kthDifference(a, b, pairs / 2) + kthDifference(a, b, pairs / 2 + 1)) / 2;
+  const shift = pairs % 2 === 1 ? kthDifference(a, b, (pairs + 1) / 2) : (kthDifference(a, b, pairs / 2) + kthDifference(a, b, pairs / 2 + 1)) / 2;
   // Moses (1965; Hollander & Wolfe 1999, section 4.3): the interval runs from the k-th to the
   // (n1 n2 + 1 - k)-th difference, with k the lower critical value of U at (1 - confidence) / 2,
   // here from the normal approximation with continuity correction.
@@ -102,7 +98,8 @@ export function hodgesLehmannShift(a: readonly number[], b: readonly number[], c
 export function relativeShift(a: readonly number[], b: readonly number[], confidence = 0.95): ShiftEstimate {
   const logOf = (values: readonly number[], name: string): number[] =>
     values.map((value, index) => {
-      if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`relative shift needs positive finite values; sample ${name} value ${index} is ${value}`);
+      if (!(value > 0) || !Number.isFinite(value))
+        throw new RangeError(`relative shift needs positive finite values; sample ${name} value ${index} is ${value}`);
       return Math.log(value);
     });
   const logShift = hodgesLehmannShift(logOf(a, 'a'), logOf(b, 'b'), confidence);

@@ -63,7 +63,7 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): { u: n
   pooled.sort((x, y) => x.value - y.value);
   let rankSumA = 0;
   let tieTerm = 0; // sum of t^3 - t over groups of t tied values
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && pooled[end]!.value === pooled[start]!.value) end++;
     const midRank = (start + 1 + end) / 2;

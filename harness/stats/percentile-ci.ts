@@ -69,11 +69,7 @@ function orderStatisticRanks(n: number, p: number, confidence: number): { lower:
  * `sorted` must be ascending. Undefined when the sample is too small for the confidence asked
  * (p99 at 95% needs 299 samples): report "not enough samples".
  */
-export function percentileInterval(
-  sorted: ArrayLike<number>,
-  p: number,
-  confidence = 0.95,
-): { lower: number; upper: number; method: string } | undefined {
+export function percentileInterval(sorted: ArrayLike<number>, p: number, confidence = 0.95): { lower: number; upper: number; method: string } | undefined {
   validateRankAndConfidence(p, confidence);
   const n = sorted.length;
   if (n === 0) throw new RangeError('percentile interval of an empty sample');

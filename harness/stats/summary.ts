@@ -1,7 +1,6 @@
 import type { Summary } from '../core/summary.ts';
 import { percentileOfSorted, sortAscending } from './percentile.ts';
 
-
 /** Location and spread of a sample; percentiles by definition 7 (see percentile.ts). */
 export function summarize(values: readonly number[]): Summary {
   return summarizeSorted(sortAscending(values));
@@ -19,7 +18,8 @@ export function summarizeSorted(sorted: ArrayLike<number> & Iterable<number>): S
   for (const v of sorted) squares += (v - plainMean) ** 2;
   const variance = n > 1 ? squares / (n - 1) : 0;
   // Any finite sample has a finite summary: values near Number.MAX_VALUE overflow the sums above, so they are taken again scaled down.
-  const { mean, stddev } = Number.isFinite(plainMean) && Number.isFinite(variance) ? { mean: plainMean, stddev: Math.sqrt(variance) } : scaledMoments(Array.from(sorted));
+  const { mean, stddev } =
+    Number.isFinite(plainMean) && Number.isFinite(variance) ? { mean: plainMean, stddev: Math.sqrt(variance) } : scaledMoments(Array.from(sorted));
   return {
     n,
     mean,

@@ -25,14 +25,24 @@ export function thermalWarnings(facts: ThermalFacts): (Omit<SampleWarning, 'code
     warnings.push({
       code: 'TEMPERATURE_ROSE',
       message: `temperature rose ${(facts.endC - facts.startC).toFixed(1)} °C during the timed phase (${facts.startC.toFixed(1)} to ${facts.endC.toFixed(1)} °C, median over runner processes)`,
-      remedy: 'set thermal.cooldownSeconds in the suite, or lower the thermal gate\'s ceilingC, so each process starts cool',
+      remedy: "set thermal.cooldownSeconds in the suite, or lower the thermal gate's ceilingC, so each process starts cool",
     });
   }
   if (facts.throttling === 'throttled') {
-    warnings.push({ code: 'THROTTLED', message: `the CPU ran throttled: ${facts.throttlingNote ?? ''}`.trim(), remedy: 'cool the device (a lower thermal gate ceiling, a cooldown, a fan), or fix its governor; compare will not compare this cell with an unthrottled one' });
+    warnings.push({
+      code: 'THROTTLED',
+      message: `the CPU ran throttled: ${facts.throttlingNote ?? ''}`.trim(),
+      remedy:
+        'cool the device (a lower thermal gate ceiling, a cooldown, a fan), or fix its governor; compare will not compare this cell with an unthrottled one',
+    });
   }
   if (facts.gating === 'timed-out') {
-    warnings.push({ code: 'THERMALLY_UNGATED', message: facts.gatingNote ?? 'the thermal gate timed out', remedy: 'raise thermal.gate.timeoutSeconds in the suite, add a cooldown, or improve the device\'s cooling; compare will not compare this cell with a gated one' });
+    warnings.push({
+      code: 'THERMALLY_UNGATED',
+      message: facts.gatingNote ?? 'the thermal gate timed out',
+      remedy:
+        "raise thermal.gate.timeoutSeconds in the suite, add a cooldown, or improve the device's cooling; compare will not compare this cell with a gated one",
+    });
   }
   return warnings;
 }

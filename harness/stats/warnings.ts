@@ -47,7 +47,8 @@ export function sampleWarnings(samples: readonly { latencyMs: number }[], option
   if (samples.length === 0) throw new RangeError('sample warnings: no samples');
   const latencies = samples.map((sample, index) => {
     const latency = sample?.latencyMs;
-    if (!(Number.isFinite(latency) && latency >= 0)) throw new RangeError(`sample warnings: sample ${index} latencyMs is ${latency}, not a finite non-negative number`);
+    if (!(Number.isFinite(latency) && latency >= 0))
+      throw new RangeError(`sample warnings: sample ${index} latencyMs is ${latency}, not a finite non-negative number`);
     return latency;
   });
   const n = latencies.length;

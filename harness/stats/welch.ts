@@ -30,7 +30,14 @@ export function welchTest(a: readonly number[], b: readonly number[], confidence
   const standardError = Math.sqrt(x.share + y.share);
   if (standardError === 0) {
     // No spread at all on either side: the difference is exact.
-    return { difference, lower: difference, upper: difference, t: difference === 0 ? 0 : Math.sign(difference) * Infinity, df: a.length + b.length - 2, pValue: difference === 0 ? 1 : 0 };
+    return {
+      difference,
+      lower: difference,
+      upper: difference,
+      t: difference === 0 ? 0 : Math.sign(difference) * Infinity,
+      df: a.length + b.length - 2,
+      pValue: difference === 0 ? 1 : 0,
+    };
   }
   const df = (x.share + y.share) ** 2 / (x.share ** 2 / (a.length - 1) + y.share ** 2 / (b.length - 1));
   const t = difference / standardError;

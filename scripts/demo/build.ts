@@ -55,7 +55,11 @@ export function demoPaths(root: string): DemoPaths {
 /** Every file the demo suites read, so a half-built demo folder is rebuilt. */
 function expectedFiles(paths: DemoPaths): string[] {
   return [paths.classifier, paths.decoder, paths.intentsDataset, paths.promptsDataset, join(paths.decoderDir, 'tokenizer.json')].flatMap((file) =>
-    file.endsWith('.onnx') ? [file, defaultOutputPath(file, 'int8'), defaultOutputPath(file, 'int4')].flatMap((f) => [f, manifestPathFor(f)]).filter((f) => f !== manifestPathFor(file)) : [file],
+    file.endsWith('.onnx')
+      ? [file, defaultOutputPath(file, 'int8'), defaultOutputPath(file, 'int4')]
+          .flatMap((f) => [f, manifestPathFor(f)])
+          .filter((f) => f !== manifestPathFor(file))
+      : [file],
   );
 }
 
@@ -83,7 +87,13 @@ export async function buildDemoModels(root: string, options: { force?: boolean; 
   log(`trained the intent classifier in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await writeModel(paths.classifier, buildClassifier(shape, weights));
   // `baseline` is what the cloud model answered; the demo records the template's true intent there.
-  const examples = withTypos(generateUtterances(test.examples, test.seed, test.prefix), 0.6, test.seed + 1).map((u) => ({ id: u.id, text: u.text, label: u.label, baseline: u.label, inputs: { input_ids: [tokenize(u.text, vocabulary)] } }));
+  const examples = withTypos(generateUtterances(test.examples, test.seed, test.prefix), 0.6, test.seed + 1).map((u) => ({
+    id: u.id,
+    text: u.text,
+    label: u.label,
+    baseline: u.label,
+    inputs: { input_ids: [tokenize(u.text, vocabulary)] },
+  }));
   await writeJsonLines(paths.intentsDataset, examples);
 
   await writeModel(paths.decoder, buildDecoder(DEMO_DECODER_SHAPE), { minBytes: 1024 });

@@ -87,7 +87,8 @@ export function buildClassifier(shape: ClassifierShape, weights: ClassifierWeigh
 
 function checkWeights(shape: ClassifierShape, weights: ClassifierWeights): void {
   const expect = (what: string, actual: number, expected: number) => {
-    if (actual !== expected) throw new RangeError(`classifier weights: ${what} has ${actual} values but the shape needs ${expected}; train with the same shape you build with`);
+    if (actual !== expected)
+      throw new RangeError(`classifier weights: ${what} has ${actual} values but the shape needs ${expected}; train with the same shape you build with`);
   };
   expect('embedding', weights.embedding.length, shape.vocabularySize * shape.embeddingSize);
   const sizes = layerSizes(shape);

@@ -31,7 +31,11 @@ export class DecoderGraph {
   /** A weight with independent N(0, std^2) entries. */
   randomWeight(name: string, dims: number[], std: number): string {
     const count = dims.reduce((a, b) => a * b, 1);
-    return this.floatConstant(name, dims, Float32Array.from({ length: count }, () => this.normal() * std));
+    return this.floatConstant(
+      name,
+      dims,
+      Float32Array.from({ length: count }, () => this.normal() * std),
+    );
   }
 
   /**

@@ -140,7 +140,9 @@ function checkShape(shape: DecoderShape): void {
     }
   }
   if (shape.hiddenSize % shape.heads !== 0) {
-    throw new RangeError(`DecoderShape.hiddenSize (${shape.hiddenSize}) must be a multiple of heads (${shape.heads}): each head gets hiddenSize / heads dimensions`);
+    throw new RangeError(
+      `DecoderShape.hiddenSize (${shape.hiddenSize}) must be a multiple of heads (${shape.heads}): each head gets hiddenSize / heads dimensions`,
+    );
   }
 }
 

@@ -49,7 +49,10 @@ export function trainClassifier(options: TrainingOptions): ClassifierWeights {
     for (let start = 0; start < order.length; start += batchSize) {
       const batch = order.slice(start, start + batchSize).map((i) => train[i]!);
       network.forward(batch.map((e) => e.tokens));
-      lossSum += network.backward(batch.map((e) => e.label), gradients);
+      lossSum += network.backward(
+        batch.map((e) => e.label),
+        gradients,
+      );
       step++;
       const stepSize = (options.learningRate * Math.sqrt(1 - BETA2 ** step)) / (1 - BETA1 ** step);
       for (let p = 0; p < parameters.length; p++) adamUpdate(parameters[p]!, flatGradients[p]!, firstMoments[p]!, secondMoments[p]!, stepSize);
@@ -72,7 +75,11 @@ export function classifierLogits(shape: ClassifierShape, weights: ClassifierWeig
 
 /** Fraction of examples whose highest logit is their label. */
 export function accuracy(shape: ClassifierShape, weights: ClassifierWeights, examples: readonly LabelledTokens[]): number {
-  const logits = classifierLogits(shape, weights, examples.map((e) => e.tokens));
+  const logits = classifierLogits(
+    shape,
+    weights,
+    examples.map((e) => e.tokens),
+  );
   const correct = examples.filter((e, i) => argmax(logits.subarray(i * shape.classes, (i + 1) * shape.classes)) === e.label).length;
   return correct / examples.length;
 }
@@ -89,7 +96,8 @@ function checkOptions({ shape, train, epochs, batchSize, learningRate }: Trainin
     if (example.tokens.length === 0) fail(`train[${i}] has no tokens; the mean over an empty sequence is undefined`);
     const outside = example.tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= shape.vocabularySize);
     if (outside !== undefined) fail(`train[${i}] has token id ${outside}; ids must be integers below vocabularySize (${shape.vocabularySize})`);
-    if (!Number.isInteger(example.label) || example.label < 0 || example.label >= shape.classes) fail(`train[${i}].label is ${example.label}; it must be a class index below classes (${shape.classes})`);
+    if (!Number.isInteger(example.label) || example.label < 0 || example.label >= shape.classes)
+      fail(`train[${i}].label is ${example.label}; it must be a class index below classes (${shape.classes})`);
   }
 }
 
@@ -221,15 +229,39 @@ function multiplyAdd(a: Float32Array, aRow: number, aCol: number, b: Float32Arra
 
 /** c[m..m+3, :] += A(m..m+3, k..k+3) · b[k..k+3, :]. */
 function multiplyAddBlock(a: Float32Array, aRow: number, aCol: number, b: Float32Array, c: Float32Array, m: number, k: number, width: number): void {
-  const b0 = k * width, b1 = b0 + width, b2 = b1 + width, b3 = b2 + width;
-  const p = m * aRow + k * aCol, q = p + aRow, s = q + aRow, t = s + aRow;
-  const a00 = a[p]!, a01 = a[p + aCol]!, a02 = a[p + 2 * aCol]!, a03 = a[p + 3 * aCol]!;
-  const a10 = a[q]!, a11 = a[q + aCol]!, a12 = a[q + 2 * aCol]!, a13 = a[q + 3 * aCol]!;
-  const a20 = a[s]!, a21 = a[s + aCol]!, a22 = a[s + 2 * aCol]!, a23 = a[s + 3 * aCol]!;
-  const a30 = a[t]!, a31 = a[t + aCol]!, a32 = a[t + 2 * aCol]!, a33 = a[t + 3 * aCol]!;
-  const c0 = m * width, c1 = c0 + width, c2 = c1 + width, c3 = c2 + width;
+  const b0 = k * width,
+    b1 = b0 + width,
+    b2 = b1 + width,
+    b3 = b2 + width;
+  const p = m * aRow + k * aCol,
+    q = p + aRow,
+    s = q + aRow,
+    t = s + aRow;
+  const a00 = a[p]!,
+    a01 = a[p + aCol]!,
+    a02 = a[p + 2 * aCol]!,
+    a03 = a[p + 3 * aCol]!;
+  const a10 = a[q]!,
+    a11 = a[q + aCol]!,
+    a12 = a[q + 2 * aCol]!,
+    a13 = a[q + 3 * aCol]!;
+  const a20 = a[s]!,
+    a21 = a[s + aCol]!,
+    a22 = a[s + 2 * aCol]!,
+    a23 = a[s + 3 * aCol]!;
+  const a30 = a[t]!,
+    a31 = a[t + aCol]!,
+    a32 = a[t + 2 * aCol]!,
+    a33 = a[t + 3 * aCol]!;
+  const c0 = m * width,
+    c1 = c0 + width,
+    c2 = c1 + width,
+    c3 = c2 + width;
   for (let j = 0; j < width; j++) {
-    const e0 = b[b0 + j]!, e1 = b[b1 + j]!, e2 = b[b2 + j]!, e3 = b[b3 + j]!;
+    const e0 = b[b0 + j]!,
+      e1 = b[b1 + j]!,
+      e2 = b[b2 + j]!,
+      e3 = b[b3 + j]!;
     c[c0 + j]! += a00 * e0 + a01 * e1 + a02 * e2 + a03 * e3;
     c[c1 + j]! += a10 * e0 + a11 * e1 + a12 * e2 + a13 * e3;
     c[c2 + j]! += a20 * e0 + a21 * e1 + a22 * e2 + a23 * e3;
@@ -245,23 +277,46 @@ function multiplyTransposed(a: Float32Array, b: Float32Array, c: Float32Array, r
   const blockRows = rows - (rows % 4);
   const blockColumns = columns - (columns % 2);
   for (let i = 0; i < blockColumns; i += 2) {
-    const e0 = i * depth, e1 = e0 + depth;
+    const e0 = i * depth,
+      e1 = e0 + depth;
     for (let m = 0; m < blockRows; m += 4) {
-      const g0 = m * depth, g1 = g0 + depth, g2 = g1 + depth, g3 = g2 + depth;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+      const g0 = m * depth,
+        g1 = g0 + depth,
+        g2 = g1 + depth,
+        g3 = g2 + depth;
+      let s00 = 0,
+        s01 = 0,
+        s10 = 0,
+        s11 = 0,
+        s20 = 0,
+        s21 = 0,
+        s30 = 0,
+        s31 = 0;
       for (let j = 0; j < depth; j++) {
-        const w0 = b[e0 + j]!, w1 = b[e1 + j]!;
-        const x0 = a[g0 + j]!, x1 = a[g1 + j]!, x2 = a[g2 + j]!, x3 = a[g3 + j]!;
-        s00 += x0 * w0; s01 += x0 * w1;
-        s10 += x1 * w0; s11 += x1 * w1;
-        s20 += x2 * w0; s21 += x2 * w1;
-        s30 += x3 * w0; s31 += x3 * w1;
+        const w0 = b[e0 + j]!,
+          w1 = b[e1 + j]!;
+        const x0 = a[g0 + j]!,
+          x1 = a[g1 + j]!,
+          x2 = a[g2 + j]!,
+          x3 = a[g3 + j]!;
+        s00 += x0 * w0;
+        s01 += x0 * w1;
+        s10 += x1 * w0;
+        s11 += x1 * w1;
+        s20 += x2 * w0;
+        s21 += x2 * w1;
+        s30 += x3 * w0;
+        s31 += x3 * w1;
       }
       const o = m * columns + i;
-      c[o] = s00; c[o + 1] = s01;
-      c[o + columns] = s10; c[o + columns + 1] = s11;
-      c[o + 2 * columns] = s20; c[o + 2 * columns + 1] = s21;
-      c[o + 3 * columns] = s30; c[o + 3 * columns + 1] = s31;
+      c[o] = s00;
+      c[o + 1] = s01;
+      c[o + columns] = s10;
+      c[o + columns + 1] = s11;
+      c[o + 2 * columns] = s20;
+      c[o + 2 * columns + 1] = s21;
+      c[o + 3 * columns] = s30;
+      c[o + 3 * columns + 1] = s31;
     }
     for (let m = blockRows; m < rows; m++) for (let ii = i; ii < i + 2; ii++) c[m * columns + ii] = dot(a, m * depth, b, ii * depth, depth);
   }

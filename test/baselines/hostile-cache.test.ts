@@ -32,7 +32,15 @@ afterEach(async () => {
   await rm(cacheDir, { recursive: true, force: true });
 });
 
-const options = (): OpenAiCompatibleOptions => ({ baseUrl, model: 'cloud-model', cacheDir, timeoutMs: 5_000, maxRetries: 0, backoffBaseMs: 5, maxRetryAfterMs: 1_000 });
+const options = (): OpenAiCompatibleOptions => ({
+  baseUrl,
+  model: 'cloud-model',
+  cacheDir,
+  timeoutMs: 5_000,
+  maxRetries: 0,
+  backoffBaseMs: 5,
+  maxRetryAfterMs: 1_000,
+});
 const prompts = [{ exampleId: 'q1', prompt: 'prompt q1' }];
 
 describe('cached baseline answers that are not what a cache entry can be', () => {

@@ -23,7 +23,9 @@ interface Seen {
 }
 
 /** A chat-completions server on 127.0.0.1 that records what it was asked and answers with `reply(seen)`. */
-async function chatServer(reply: (seen: Seen) => { status?: number; body: unknown; delayMs?: number }): Promise<{ base: string; seen: Seen[]; close(): Promise<void> }> {
+async function chatServer(
+  reply: (seen: Seen) => { status?: number; body: unknown; delayMs?: number },
+): Promise<{ base: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
   const server: Server = createServer((request, response) => {
     request.resume();
@@ -64,13 +66,16 @@ async function everythingIn(dir: string): Promise<string> {
 }
 
 async function baselineError(promise: Promise<unknown>): Promise<BaselineError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (error instanceof BaselineError) return error;
   throw new Error(`expected a BaselineError, got ${String(error)}`);
 }
 
 describe('the baseline URL: built with the URL API, shown without its secrets', () => {
-  it('keeps the base URL\'s query on the request and keeps its key out of the cache', async () => {
+  it("keeps the base URL's query on the request and keeps its key out of the cache", async () => {
     const server = await chatServer(() => ({ body: answer('fine') }));
     try {
       const baseUrl = `http://${server.base}/v1/?api-version=2024-06-01&api-key=${QUERY_KEY}`;
@@ -89,7 +94,9 @@ describe('the baseline URL: built with the URL API, shown without its secrets', 
     const server = await chatServer(() => ({ body: answer('late'), delayMs: 500 }));
     try {
       const baseUrl = `http://edge:${PASSWORD}@${server.base}/v1`;
-      const error = await baselineError(fetchBaselineAnswers([{ exampleId: 'q1', prompt: 'p' }], { baseUrl, model: 'm', cacheDir, timeoutMs: 50, maxRetries: 0 }));
+      const error = await baselineError(
+        fetchBaselineAnswers([{ exampleId: 'q1', prompt: 'p' }], { baseUrl, model: 'm', cacheDir, timeoutMs: 50, maxRetries: 0 }),
+      );
       expect(error.code).toBe('TIMEOUT');
       expect(error.message).toContain(`http://***@${server.base}/v1/chat/completions`);
       expect(error.message).not.toContain(PASSWORD);
@@ -105,7 +112,7 @@ describe('the baseline URL: built with the URL API, shown without its secrets', 
     try {
       const baseUrl = `http://${server.base}/v1?token=${QUERY_KEY}`;
       const answers = await fetchBaselineAnswers([{ exampleId: 'q1', prompt: 'p' }], { baseUrl, model: 'm', apiKey: KEY, cacheDir });
-      expect(answers[0]!.answer).toBe('my key is [api key], the url\'s is [redacted]');
+      expect(answers[0]!.answer).toBe("my key is [api key], the url's is [redacted]");
       const cache = await everythingIn(cacheDir);
       expect(cache).not.toContain(KEY);
       expect(cache).not.toContain(QUERY_KEY);
@@ -119,15 +126,19 @@ describe('the baseline URL: built with the URL API, shown without its secrets', 
     expect(() => baselineOptionsFromEnv({ EDGEBENCH_BASELINE_URL: KEY }, { model: 'm' })).not.toThrow(new RegExp(KEY));
   });
 
-  it('builds <base>/chat/completions whatever the base\'s trailing slashes', () => {
+  it("builds <base>/chat/completions whatever the base's trailing slashes", () => {
     expect(chatCompletionsUrl('https://api.example.com/v1').href).toBe('https://api.example.com/v1/chat/completions');
     expect(chatCompletionsUrl('https://api.example.com/v1//?x=1').href).toBe('https://api.example.com/v1/chat/completions?x=1');
     expect(chatCompletionsUrl('https://api.example.com').href).toBe('https://api.example.com/chat/completions');
   });
 
   it('shows URLs without credentials and with secret query values replaced', () => {
-    expect(urlForDisplay(`https://u:${PASSWORD}@h.example/v1?api_key=${QUERY_KEY}&model=x&Signature=abc&sig=1`)).toBe('https://***@h.example/v1?api_key=***&model=x&Signature=***&sig=***');
-    expect(urlForDisplay('https://h.example/v1?monkey=1&x-api-key=2&auth=3&password=4&secret=5&token=6&key=7')).toBe('https://h.example/v1?monkey=1&x-api-key=***&auth=***&password=***&secret=***&token=***&key=***');
+    expect(urlForDisplay(`https://u:${PASSWORD}@h.example/v1?api_key=${QUERY_KEY}&model=x&Signature=abc&sig=1`)).toBe(
+      'https://***@h.example/v1?api_key=***&model=x&Signature=***&sig=***',
+    );
+    expect(urlForDisplay('https://h.example/v1?monkey=1&x-api-key=2&auth=3&password=4&secret=5&token=6&key=7')).toBe(
+      'https://h.example/v1?monkey=1&x-api-key=***&auth=***&password=***&secret=***&token=***&key=***',
+    );
     expect(urlForDisplay('https://h.example/v1')).toBe('https://h.example/v1');
     expect(urlForDisplay(KEY)).not.toContain(KEY);
     expect(redactSecrets(`a ${KEY} b ${KEY}`, [KEY, 'ab'])).toBe('a [redacted] b [redacted]');
@@ -135,7 +146,7 @@ describe('the baseline URL: built with the URL API, shown without its secrets', 
 });
 
 describe('runner processes get no secrets', () => {
-  it('a runner\'s environment has no EDGEBENCH_BASELINE_* variable and no variable declared secret', async () => {
+  it("a runner's environment has no EDGEBENCH_BASELINE_* variable and no variable declared secret", async () => {
     const saved = { ...process.env };
     process.env.EDGEBENCH_BASELINE_API_KEY = KEY;
     process.env.EDGEBENCH_BASELINE_URL = `https://u:${PASSWORD}@h.example/v1`;
@@ -145,15 +156,20 @@ describe('runner processes get no secrets', () => {
     try {
       // Stray stdout lines are cut at 500 characters: the runner prints only what the test looks at.
       const script = `const e = process.env; console.log(JSON.stringify({ names: Object.keys(e).filter((n) => /EDGEBENCH|MY_CLOUD|HARMLESS/.test(n)), leaked: Object.values(e).some((v) => v.includes(${JSON.stringify(KEY)}) || v.includes(${JSON.stringify(PASSWORD)})), harmless: e.HARMLESS_SETTING, path: e.PATH === ${JSON.stringify(process.env.PATH)} }))`;
-      const outcome = await spawnRunner({ file: process.execPath, args: ['-e', script], env: { NODE_OPTIONS: '' } }, { kind: 'job' } as never, { timeoutMs: 30_000 });
+      const outcome = await spawnRunner({ file: process.execPath, args: ['-e', script], env: { NODE_OPTIONS: '' } }, { kind: 'job' } as never, {
+        timeoutMs: 30_000,
+      });
       expect(JSON.parse(outcome.strayLines[0]!)).toEqual({ names: ['HARMLESS_SETTING'], leaked: false, harmless: 'kept', path: true });
     } finally {
       process.env = saved;
     }
   });
 
-  it('runnerEnvironment keeps the rest and lays the driver\'s variables over it', () => {
-    expect(runnerEnvironment({ NODE_OPTIONS: '' }, { PATH: '/bin', NODE_OPTIONS: '--inspect', EDGEBENCH_BASELINE_ANYTHING: 'x' })).toEqual({ PATH: '/bin', NODE_OPTIONS: '' });
+  it("runnerEnvironment keeps the rest and lays the driver's variables over it", () => {
+    expect(runnerEnvironment({ NODE_OPTIONS: '' }, { PATH: '/bin', NODE_OPTIONS: '--inspect', EDGEBENCH_BASELINE_ANYTHING: 'x' })).toEqual({
+      PATH: '/bin',
+      NODE_OPTIONS: '',
+    });
   });
 });
 
@@ -164,14 +180,17 @@ describe('edgebench run with a baseline whose server echoes the key (the real CL
   beforeAll(async () => {
     project = await smallProject();
     server = await chatServer((seen) => ({ body: answer(`b (you sent ${String(seen.headers.authorization)} to ${seen.url})`) }));
-    await project.write('suites/cloud.yaml', suiteYaml({ extra: 'classification:\n  labels: [a, b, c, d]\nbaseline:\n  provider: openai-compatible\n  model: test-model' }));
+    await project.write(
+      'suites/cloud.yaml',
+      suiteYaml({ extra: 'classification:\n  labels: [a, b, c, d]\nbaseline:\n  provider: openai-compatible\n  model: test-model' }),
+    );
   });
   afterAll(async () => {
     await server.close();
     await project.cleanup();
   });
 
-  it('stores and shows neither the key nor the URL\'s secrets: results, report, cache and console', async () => {
+  it("stores and shows neither the key nor the URL's secrets: results, report, cache and console", async () => {
     const env = { EDGEBENCH_BASELINE_URL: `http://edge:${PASSWORD}@${server.base}/v1?api-key=${QUERY_KEY}`, EDGEBENCH_BASELINE_API_KEY: KEY };
     const run = await execa(process.execPath, [BIN, 'run', '--suite', 'suites/cloud.yaml', '--run-id', 'echo'], { cwd: project.dir, reject: false, env });
     expect(run.exitCode, run.stderr).toBe(0);

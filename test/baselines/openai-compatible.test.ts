@@ -248,7 +248,7 @@ describe('fetchBaselineAnswers', () => {
     expect(server.calls).toHaveLength(2);
   });
 
-  it('fails at once with HTTP_ERROR and the server\'s message on a 401', async () => {
+  it("fails at once with HTTP_ERROR and the server's message on a 401", async () => {
     server.queue = [{ status: 401, body: { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } } }];
     const error = await baselineError(fetchBaselineAnswers(prompts('q1'), options()));
     expect(error.code).toBe('HTTP_ERROR');
@@ -288,7 +288,11 @@ describe('fetchBaselineAnswers', () => {
 
     server.queue = [{ status: 401, body: echoesKey }];
     errors.push(await baselineError(fetchBaselineAnswers(prompts('q1'), options({ onRetry }))));
-    server.queue = [{ status: 500, body: echoesKey }, { status: 500, body: echoesKey }, { status: 500, body: echoesKey }];
+    server.queue = [
+      { status: 500, body: echoesKey },
+      { status: 500, body: echoesKey },
+      { status: 500, body: echoesKey },
+    ];
     errors.push(await baselineError(fetchBaselineAnswers(prompts('q1'), options({ onRetry }))));
     server.queue = [{ body: `not json ${API_KEY}` }];
     errors.push(await baselineError(fetchBaselineAnswers(prompts('q1'), options({ onRetry }))));

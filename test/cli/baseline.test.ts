@@ -31,7 +31,10 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   await project.write(
     'suites/cloud.yaml',
-    suiteYaml({ extra: 'classification:\n  labels: [a, b, c, d]\nbaseline:\n  provider: openai-compatible\n  model: test-model\nrouter:\n  signal: max-probability\n  targetAccuracy: 0.9' }),
+    suiteYaml({
+      extra:
+        'classification:\n  labels: [a, b, c, d]\nbaseline:\n  provider: openai-compatible\n  model: test-model\nrouter:\n  signal: max-probability\n  targetAccuracy: 0.9',
+    }),
   );
 });
 afterAll(async () => {

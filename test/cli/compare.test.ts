@@ -14,17 +14,26 @@ beforeAll(async () => {
   // A much larger model under the same variant name: a release that made inference slower.
   await writeSmallModel(project, 'models/big/model.onnx', { shape: { embeddingSize: 512, hiddenSize: 4096 } });
   // The absolute floor (0.05 ms) is above this tiny model's run-to-run noise, far below the big model's slowdown.
-  const budgets = 'budgets:\n  - {name: p50 growth, metric: latency.p50, increase: {relative: 0.05, absolute: 0.05}}\n  - {metric: peakRssBytes, max: 4000000000, level: warn}';
+  const budgets =
+    'budgets:\n  - {name: p50 growth, metric: latency.p50, increase: {relative: 0.05, absolute: 0.05}}\n  - {metric: peakRssBytes, max: 4000000000, level: warn}';
   await project.write('suites/base.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 5, extra: budgets }));
-  await project.write('suites/slow.yaml', suiteYaml({ iterations: 300, warmup: 50, repeats: 5, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }));
-  for (const [suite, id] of [['base', 'base'], ['base', 'again'], ['slow', 'slow']] as const) {
+  await project.write(
+    'suites/slow.yaml',
+    suiteYaml({ iterations: 300, warmup: 50, repeats: 5, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }),
+  );
+  for (const [suite, id] of [
+    ['base', 'base'],
+    ['base', 'again'],
+    ['slow', 'slow'],
+  ] as const) {
     const result = await execa(process.execPath, [BIN, 'run', '--suite', `suites/${suite}.yaml`, '--run-id', id], { cwd: project.dir, reject: false });
     expect(result.exitCode).toBe(0);
   }
 });
 afterAll(() => project.cleanup());
 
-const edgebench = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env } });
+const edgebench = (args: string[], env: Record<string, string> = {}) =>
+  execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env } });
 
 describe('edgebench compare (the real CLI)', () => {
   it('passes (exit 0) when nothing regressed', async () => {
@@ -35,10 +44,28 @@ describe('edgebench compare (the real CLI)', () => {
 
   it('blocks the release (exit 1) and writes Markdown, JUnit, JSON, annotations and the step summary', async () => {
     const summary = project.path('step-summary.md');
-    const result = await edgebench(['compare', 'reports/base/results.json', 'reports/slow', '--all', '--markdown', 'out/gate.md', '--junit', 'out/junit.xml', '--json', 'out/gate.json', '--benchmark-json', 'out/bench.json', '--bencher-json', 'out/bencher.json'], {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_STEP_SUMMARY: summary,
-    });
+    const result = await edgebench(
+      [
+        'compare',
+        'reports/base/results.json',
+        'reports/slow',
+        '--all',
+        '--markdown',
+        'out/gate.md',
+        '--junit',
+        'out/junit.xml',
+        '--json',
+        'out/gate.json',
+        '--benchmark-json',
+        'out/bench.json',
+        '--bencher-json',
+        'out/bencher.json',
+      ],
+      {
+        GITHUB_ACTIONS: 'true',
+        GITHUB_STEP_SUMMARY: summary,
+      },
+    );
     expect(result.exitCode, result.stdout).toBe(1);
     expect(result.stdout).toMatch(/^FAIL: 1 budget check\(s\) at level error failed/);
     expect(result.stdout).toMatch(/host\s+fp32\s+latency\.p50\s+.*regressed/);
@@ -71,15 +98,27 @@ describe('edgebench compare (the real CLI)', () => {
   });
 
   it('an interleaved A/B run compares B with A round by round', async () => {
-    await project.write('suites/ab.yaml', suiteYaml({ iterations: 100, variants: '  - {name: small, precision: fp32, file: ../models/small/model.onnx}\n  - {name: big, precision: fp32, file: ../models/big/model.onnx}' }));
-    const run = await execa(process.execPath, [BIN, 'run', '--suite', 'suites/ab.yaml', '--ab', 'small,big', '--rounds', '4', '--run-id', 'ab'], { cwd: project.dir, reject: false });
+    await project.write(
+      'suites/ab.yaml',
+      suiteYaml({
+        iterations: 100,
+        variants: '  - {name: small, precision: fp32, file: ../models/small/model.onnx}\n  - {name: big, precision: fp32, file: ../models/big/model.onnx}',
+      }),
+    );
+    const run = await execa(process.execPath, [BIN, 'run', '--suite', 'suites/ab.yaml', '--ab', 'small,big', '--rounds', '4', '--run-id', 'ab'], {
+      cwd: project.dir,
+      reject: false,
+    });
     expect(run.exitCode).toBe(0);
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/ab/results.json'), 'utf8')));
     expect(results.ab).toEqual({ a: 'small', b: 'big', rounds: 4 });
     // Two cells, four runner processes each, run AB, BA, AB, BA.
     expect(results.cells.map((c) => c.variant.name)).toEqual(['small', 'big']);
-    const startOf = (variant: string, repeat: number) => results.cells.find((c) => c.variant.name === variant)!.repeats!.find((r) => r.repeat === repeat)!.startedAt;
-    const order = [1, 2, 3, 4].flatMap((r) => ['small', 'big'].map((v) => ({ key: `${r}${v}`, at: startOf(v, r) }))).sort((x, y) => x.at.localeCompare(y.at) || 0);
+    const startOf = (variant: string, repeat: number) =>
+      results.cells.find((c) => c.variant.name === variant)!.repeats!.find((r) => r.repeat === repeat)!.startedAt;
+    const order = [1, 2, 3, 4]
+      .flatMap((r) => ['small', 'big'].map((v) => ({ key: `${r}${v}`, at: startOf(v, r) })))
+      .sort((x, y) => x.at.localeCompare(y.at) || 0);
     expect(order.map((o) => o.key)).toEqual(['1small', '1big', '2big', '2small', '3small', '3big', '4big', '4small']);
     const compare = await edgebench(['compare', 'reports/ab', '--json', 'out/ab.json', '--all']);
     const report = Report.parse(JSON.parse(await readFile(project.path('out/ab.json'), 'utf8'))).gates[0]!;

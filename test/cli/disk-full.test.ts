@@ -13,7 +13,14 @@ let project: TempProject;
 let mounted = false;
 beforeAll(async () => {
   project = await smallProject();
-  await project.write('suites/two.yaml', suiteYaml({ iterations: 2000, repeats: 3, variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}' }));
+  await project.write(
+    'suites/two.yaml',
+    suiteYaml({
+      iterations: 2000,
+      repeats: 3,
+      variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}',
+    }),
+  );
   // The results folder on a 96 KiB tmpfs: the journal of this run needs several times that.
   mkdirSync(project.path('full'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'edgebench-disk-full', project.path('full')]);
@@ -31,7 +38,9 @@ describe('a results folder that fills up (a real tmpfs, as root)', () => {
     const full = await edgebench(['run', '--suite', 'suites/two.yaml', '--out', 'full', '--run-id', 'r', '--no-report']);
     // Not a failed cell (exit 1): the folder is in the way, named with the cause.
     expect(full.exitCode).toBe(2);
-    expect(full.stderr).toMatch(/edgebench: cannot write to full\/r: the disk is full \(ENOSPC\)\. The run stopped; what was written before is kept\. To go on, free space, then finish it with: edgebench run --resume full\/r/);
+    expect(full.stderr).toMatch(
+      /edgebench: cannot write to full\/r: the disk is full \(ENOSPC\)\. The run stopped; what was written before is kept\. To go on, free space, then finish it with: edgebench run --resume full\/r/,
+    );
     // No temp file of a results.json that did not fit is left behind, and the lock is released.
     expect(readdirSync(project.path('full/r')).sort()).toEqual(['journal.jsonl', 'results.json']);
     const kept = await readJournal(project.path('full/r/journal.jsonl'));

@@ -8,7 +8,11 @@ import { hostHas, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
 const ENERGY = '/sys/class/powercap/intel-rapl:0/energy_uj';
-const noSensors = !hostHas('/sys/class/powercap', /^intel-rapl:/) && !hostHas('/sys/class/thermal', /^thermal_zone/) && !hostHas('/sys/class/hwmon', /^hwmon/) && !hostHas('/sys/class/power_supply', /./);
+const noSensors =
+  !hostHas('/sys/class/powercap', /^intel-rapl:/) &&
+  !hostHas('/sys/class/thermal', /^thermal_zone/) &&
+  !hostHas('/sys/class/hwmon', /^hwmon/) &&
+  !hostHas('/sys/class/power_supply', /./);
 
 let project: TempProject;
 let laptop: SysfsTree;
@@ -21,7 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([project.cleanup(), laptop.cleanup()]));
 
-const edgebench = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
+const edgebench = (args: string[]) =>
+  execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
 const read = async (runId: string) => Results.parse(JSON.parse(await readFile(project.path(`reports/${runId}/results.json`), 'utf8')));
 
 describe('energy and thermal through the real CLI', () => {
@@ -32,10 +37,13 @@ describe('energy and thermal through the real CLI', () => {
     for (const key of ['energyPerInferenceMj', 'averagePowerWatts', 'temperatureStartC', 'temperatureEndC', 'throttlingEvents'] as const) {
       expect(cell.metrics[key]!.source).toBe('unavailable');
     }
-    const reasonOf = (key: 'energyPerInferenceMj' | 'temperatureStartC' | 'throttlingEvents') => (cell.metrics[key]!.source === 'unavailable' ? (cell.metrics[key] as { reason: string }).reason : '');
+    const reasonOf = (key: 'energyPerInferenceMj' | 'temperatureStartC' | 'throttlingEvents') =>
+      cell.metrics[key]!.source === 'unavailable' ? (cell.metrics[key] as { reason: string }).reason : '';
     expect(reasonOf('energyPerInferenceMj')).toContain('RAPL: no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed)');
     expect(reasonOf('energyPerInferenceMj')).toContain('estimate: no powerModel for this device in devices.yaml to estimate from');
-    expect(reasonOf('temperatureStartC')).toBe('thermal zones: no /sys/class/thermal/thermal_zone* on this machine; hwmon: no /sys/class/hwmon/hwmon* on this machine');
+    expect(reasonOf('temperatureStartC')).toBe(
+      'thermal zones: no /sys/class/thermal/thermal_zone* on this machine; hwmon: no /sys/class/hwmon/hwmon* on this machine',
+    );
     expect(reasonOf('throttlingEvents')).toContain('no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine');
     // The default gate found no sensor and did not wait.
     expect(cell.thermal).toMatchObject({ where: 'this machine', gating: 'no-sensor', throttling: 'unknown', probeCost: { samples: 0 } });
@@ -45,10 +53,14 @@ describe('energy and thermal through the real CLI', () => {
 
     expect(result.stdout).toMatch(/disk MiB\s+mJ\/inference\n/);
     expect(result.stdout).toMatch(/host\s+fp32\s+ok\s+50\s.*\s+n\/a\n/);
-    expect(result.stdout).toContain('energy and thermal, host:\n  energy: unavailable on this machine: external meter: no powerMeter for this device in devices.yaml; RAPL: no /sys/class/powercap/intel-rapl:* on this machine');
+    expect(result.stdout).toContain(
+      'energy and thermal, host:\n  energy: unavailable on this machine: external meter: no powerMeter for this device in devices.yaml; RAPL: no /sys/class/powercap/intel-rapl:* on this machine',
+    );
     expect(result.stdout).toContain('  thermal gate: thermally ungated: no thermal sensor (thermal zones: no /sys/class/thermal/thermal_zone* on this machine');
     const html = await readFile(project.path('reports/here/index.html'), 'utf8');
-    expect(html).toContain('<span class="source unavailable">unavailable on this machine</span>: external meter: no powerMeter for this device in devices.yaml; RAPL: no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed)');
+    expect(html).toContain(
+      '<span class="source unavailable">unavailable on this machine</span>: external meter: no powerMeter for this device in devices.yaml; RAPL: no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed)',
+    );
     expect(html).toContain('No temperature was measured on any device');
   });
 
@@ -59,7 +71,13 @@ describe('energy and thermal through the real CLI', () => {
     await counter.stop();
     expect(result.exitCode).toBe(0);
     const cell = (await read('gated')).cells[0]!;
-    expect(cell.metrics.energyPerInferenceMj).toMatchObject({ source: 'measured', unit: 'millijoules', method: expect.stringMatching(/^RAPL energy counter package-0 .*: energy over the timed phase \/ its iterations; median of 2 runner processes; sampled at 50 Hz/) });
+    expect(cell.metrics.energyPerInferenceMj).toMatchObject({
+      source: 'measured',
+      unit: 'millijoules',
+      method: expect.stringMatching(
+        /^RAPL energy counter package-0 .*: energy over the timed phase \/ its iterations; median of 2 runner processes; sampled at 50 Hz/,
+      ),
+    });
     const watts = cell.metrics.averagePowerWatts!.source === 'measured' ? cell.metrics.averagePowerWatts!.value : Number.NaN;
     // 15 W as written; the writer and the sampler share two busy cores with the runner, so allow for their lag
     // (3000 iterations make the timed phase a few hundred ms, long against the writer's 5 ms steps and their delays).
@@ -77,13 +95,17 @@ describe('energy and thermal through the real CLI', () => {
     expect(hot.exitCode).toBe(0);
     const cell = (await read('hot')).cells[0]!;
     expect(cell.thermal!.gating).toBe('timed-out');
-    expect(cell.thermal!.gatingNote).toBe('thermally ungated: timed out after 0.3 s, x86_pkg_temp (thermal_zone2) still at 52.0 °C (ceiling 40.0 °C) (2 of 2 runner processes)');
+    expect(cell.thermal!.gatingNote).toBe(
+      'thermally ungated: timed out after 0.3 s, x86_pkg_temp (thermal_zone2) still at 52.0 °C (ceiling 40.0 °C) (2 of 2 runner processes)',
+    );
     for (const r of cell.repeats!) expect(r.probes!.gate).toMatchObject({ status: 'timed-out', celsius: 52, limitC: 40 });
     for (const r of cell.repeats!) expect(r.probes!.gate.waitedMs).toBeGreaterThanOrEqual(290);
 
     const compared = await edgebench(['compare', 'reports/gated', 'reports/hot', '--all']);
     expect(compared.exitCode).toBe(0);
-    expect(compared.stdout).toMatch(/laptop\s+fp32\s+latency\.p50\s+.*incomparable\s+thermal gating differs: baseline gated before each of 2 runner process\(es\)/);
+    expect(compared.stdout).toMatch(
+      /laptop\s+fp32\s+latency\.p50\s+.*incomparable\s+thermal gating differs: baseline gated before each of 2 runner process\(es\)/,
+    );
     expect(compared.stdout).toContain('warning (candidate laptop / fp32): thermally ungated: timed out after 0.3 s');
   });
 });

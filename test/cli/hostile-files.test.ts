@@ -27,7 +27,11 @@ describe('hostile files on the command line (the real CLI): keys, manifests and 
       await chmod(project.path('release.key.pem'), mode);
       const refused = await edgebench(['sign', 'models/small/model.onnx', '--key', 'release.key.pem']);
       expect(refused.exitCode).toBe(2);
-      expect(refused.stderr).toMatch(new RegExp(`release\\.key\\.pem: the private key is accessible to ${who}: a signing key must be private to its owner\\n\\s+fix: chmod 600 release\\.key\\.pem`));
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `release\\.key\\.pem: the private key is accessible to ${who}: a signing key must be private to its owner\\n\\s+fix: chmod 600 release\\.key\\.pem`,
+        ),
+      );
     }
     await chmod(project.path('release.key.pem'), 0o600);
     expect((await edgebench(['sign', 'models/small/model.onnx', '--key', 'release.key.pem'])).exitCode).toBe(0);
@@ -72,11 +76,15 @@ describe('hostile files on the command line (the real CLI): keys, manifests and 
     await execa('mkfifo', [project.path('suites/pipe.yaml')]);
     const fifo = await edgebench(['validate', '--suite', 'suites/pipe.yaml']);
     expect(fifo.exitCode).toBe(2);
-    expect(fifo.stderr).toMatch(/suites\/pipe\.yaml: the suite file is a named pipe \(FIFO\), not a regular file\n\s+fix: point edgebench at the suite file itself/);
+    expect(fifo.stderr).toMatch(
+      /suites\/pipe\.yaml: the suite file is a named pipe \(FIFO\), not a regular file\n\s+fix: point edgebench at the suite file itself/,
+    );
 
     await project.write('suites/zero.yaml', suiteYaml({ variants: '  - {name: zero, precision: fp32, file: /dev/zero}' }));
     const zero = await edgebench(['validate', '--suite', 'suites/zero.yaml']);
     expect(zero.exitCode).toBe(2);
-    expect(zero.stderr).toMatch(/variants\[0\]\.file: .*dev\/zero: the model path is a character device .*, not a regular file \(fix: name the \.onnx file itself/);
+    expect(zero.stderr).toMatch(
+      /variants\[0\]\.file: .*dev\/zero: the model path is a character device .*, not a regular file \(fix: name the \.onnx file itself/,
+    );
   });
 });

@@ -15,8 +15,14 @@ beforeAll(async () => {
   project = await smallProject();
   await mkdir(project.path(`models/${HOSTILE}`), { recursive: true });
   await copyFile(project.path('models/small/model.onnx'), project.path(`models/${HOSTILE}/model.onnx`));
-  await project.write('suites/hostile.yaml', suiteYaml({ variants: `  - name: plain\n    precision: fp32\n    file: ${JSON.stringify(`../models/${HOSTILE}/model.onnx`)}` }));
-  await project.write('hostile-devices.yaml', 'devices:\n  - id: host\n    kind: local\n  - id: low-end\n    kind: emulated\n    cpus: [0]\n    cpuQuota: 0.5\n    memoryMiB: 512\n    fallback: taskset\n');
+  await project.write(
+    'suites/hostile.yaml',
+    suiteYaml({ variants: `  - name: plain\n    precision: fp32\n    file: ${JSON.stringify(`../models/${HOSTILE}/model.onnx`)}` }),
+  );
+  await project.write(
+    'hostile-devices.yaml',
+    'devices:\n  - id: host\n    kind: local\n  - id: low-end\n    kind: emulated\n    cpus: [0]\n    cpuQuota: 0.5\n    memoryMiB: 512\n    fallback: taskset\n',
+  );
 });
 afterAll(() => project.cleanup());
 
@@ -29,7 +35,11 @@ describe('config values reach processes as data, never as shell code', () => {
   });
 
   it('runs a model whose path is shell syntax, on the local and the cgroup-wrapped device, and no shell runs them', async () => {
-    const result = await execa(process.execPath, [BIN, 'run', '--suite', 'suites/hostile.yaml', '--devices', 'hostile-devices.yaml', '--run-id', 'hostile', '--no-report'], { cwd: project.dir, reject: false });
+    const result = await execa(
+      process.execPath,
+      [BIN, 'run', '--suite', 'suites/hostile.yaml', '--devices', 'hostile-devices.yaml', '--run-id', 'hostile', '--no-report'],
+      { cwd: project.dir, reject: false },
+    );
     expect(result.exitCode, result.stderr).toBe(0);
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/hostile/results.json'), 'utf8')));
     expect(results.cells.map((c) => [c.deviceId, c.variant.name, c.status])).toEqual([
@@ -38,7 +48,8 @@ describe('config values reach processes as data, never as shell code', () => {
     ]);
     expect(results.cells[0]!.variant.file).toContain(HOSTILE);
     for (const canary of ['canary-a', 'canary-b', 'canary-c']) {
-      for (const where of [project.dir, project.path('suites'), project.path('models'), process.cwd()]) expect(existsSync(`${where}/${canary}`), `${where}/${canary}`).toBe(false);
+      for (const where of [project.dir, project.path('suites'), project.path('models'), process.cwd()])
+        expect(existsSync(`${where}/${canary}`), `${where}/${canary}`).toBe(false);
     }
   }, 120_000);
 });

@@ -27,7 +27,11 @@ async function classifierSuite(name: string, options: { lines?: string; extra?: 
 
 describe('hostile model data: external data in every place, links out of the model folder, labels, token ids, byte-order marks', () => {
   it('signs the external data of a Constant node: tampered weights fail verify and are refused by a suite that requires signatures', async () => {
-    await writeHiddenExternalData(project.path('models/constant/model.onnx'), 'constant', { n: 4, location: 'bias.bin', bias: Float32Array.from([1, 2, 3, 4]) });
+    await writeHiddenExternalData(project.path('models/constant/model.onnx'), 'constant', {
+      n: 4,
+      location: 'bias.bin',
+      bias: Float32Array.from([1, 2, 3, 4]),
+    });
     expect((await edgebench(['keygen', 'release'])).exitCode).toBe(0);
     const signed = await edgebench(['sign', 'models/constant/model.onnx', '--key', 'release.key.pem']);
     expect(signed.stdout).toMatch(/model\.onnx\.sig\.json: 2 file\(s\)/);
@@ -40,7 +44,11 @@ describe('hostile model data: external data in every place, links out of the mod
 
     await project.write(
       'suites/signed-constant.yaml',
-      suiteYaml({ dataset: 'data/bias.jsonl', variants: '  - {name: constant, precision: fp32, file: ../models/constant/model.onnx}', extra: 'signatures:\n  publicKeys: [../release.pub.pem]\n  required: true' }),
+      suiteYaml({
+        dataset: 'data/bias.jsonl',
+        variants: '  - {name: constant, precision: fp32, file: ../models/constant/model.onnx}',
+        extra: 'signatures:\n  publicKeys: [../release.pub.pem]\n  required: true',
+      }),
     );
     const run = await edgebench(['run', '--suite', 'suites/signed-constant.yaml', '--run-id', 'signed-constant', '--no-report']);
     expect(run.exitCode).toBe(2);
@@ -50,32 +58,47 @@ describe('hostile model data: external data in every place, links out of the mod
   it('refuses external data that is a link to /etc/passwd, naming the model, the tensor, the location and the fix', async () => {
     await writeHiddenExternalData(project.path('models/passwd/model.onnx'), 'constant', { n: 4, location: 'weights.bin' });
     await symlink('/etc/passwd', project.path('models/passwd/weights.bin'));
-    await project.write('suites/passwd.yaml', suiteYaml({ dataset: 'data/bias.jsonl', variants: '  - {name: passwd, precision: fp32, file: ../models/passwd/model.onnx}' }));
+    await project.write(
+      'suites/passwd.yaml',
+      suiteYaml({ dataset: 'data/bias.jsonl', variants: '  - {name: passwd, precision: fp32, file: ../models/passwd/model.onnx}' }),
+    );
     const refused = await validate('suites/passwd.yaml');
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/EXTERNAL_DATA_OUTSIDE: .*models\/passwd\/model\.onnx: graph node "Constant_B" attribute "value" reads "weights\.bin", which leads through a link to \/etc\/passwd, outside the model folder/);
+    expect(refused.stderr).toMatch(
+      /EXTERNAL_DATA_OUTSIDE: .*models\/passwd\/model\.onnx: graph node "Constant_B" attribute "value" reads "weights\.bin", which leads through a link to \/etc\/passwd, outside the model folder/,
+    );
     expect(refused.stderr).toMatch(/fix: keep the external data files in the model's folder/);
     expect(refused.stdout).not.toMatch(/sha256/);
   });
 
-  it('checks the label count against the classifier\'s logits before anything runs', async () => {
+  it("checks the label count against the classifier's logits before anything runs", async () => {
     for (const labels of ['[a, b, c]', `[${Array.from({ length: 20 }, (_, i) => `c${i}`).join(', ')}]`]) {
       const count = labels.split(',').length;
       const refused = await validate(await classifierSuite('labels', { extra: `classification:\n  labels: ${labels}` }));
       expect(refused.exitCode).toBe(2);
-      expect(refused.stderr).toContain(`classification.labels: the suite lists ${count} labels, but variant "fp32" outputs 4 logits (its first output "logits" has shape [batch, 4])`);
+      expect(refused.stderr).toContain(
+        `classification.labels: the suite lists ${count} labels, but variant "fp32" outputs 4 logits (its first output "logits" has shape [batch, 4])`,
+      );
       expect(refused.stderr).toMatch(/fix: give exactly 4 class names, in logit order/);
     }
     await project.write('suites/labels.json', '["a", "b", "c"]');
-    expect((await validate(await classifierSuite('labels', { extra: 'classification:\n  labels: labels.json' }))).stderr).toMatch(/labels\.json holds 3 labels, but variant "fp32" outputs 4 logits/);
+    expect((await validate(await classifierSuite('labels', { extra: 'classification:\n  labels: labels.json' }))).stderr).toMatch(
+      /labels\.json holds 3 labels, but variant "fp32" outputs 4 logits/,
+    );
     expect((await validate(await classifierSuite('labels', { extra: 'classification:\n  labels: [a, b, c, d]' }))).exitCode).toBe(0);
   });
 
-  it('refuses token ids that do not fit int64 exactly, or fall outside the model\'s vocabulary, naming the line and the field', async () => {
+  it("refuses token ids that do not fit int64 exactly, or fall outside the model's vocabulary, naming the line and the field", async () => {
     const cases: [string, RegExp][] = [
       ['18446744073709551616', /ids\.jsonl:2: inputs\.input_ids: value 18446744073709551616 at position 1 is outside the int64 range/],
-      ['9007199254740993', /ids\.jsonl:2: inputs\.input_ids: value 9007199254740992 at position 1 is beyond ±\(2\^53 − 1\), the largest integer a JSON number holds exactly/],
-      ['50', /ids\.jsonl:2: inputs\.input_ids: id 50 at position 1 is outside the vocabulary of variant "fp32": "input_ids" indexes "embedding", which has 50 rows\n\s+fix: use ids from 0 to 49/],
+      [
+        '9007199254740993',
+        /ids\.jsonl:2: inputs\.input_ids: value 9007199254740992 at position 1 is beyond ±\(2\^53 − 1\), the largest integer a JSON number holds exactly/,
+      ],
+      [
+        '50',
+        /ids\.jsonl:2: inputs\.input_ids: id 50 at position 1 is outside the vocabulary of variant "fp32": "input_ids" indexes "embedding", which has 50 rows\n\s+fix: use ids from 0 to 49/,
+      ],
       ['-1', /ids\.jsonl:2: inputs\.input_ids: id -1 at position 1 is outside the vocabulary/],
     ];
     for (const [id, expected] of cases) {
@@ -114,7 +137,10 @@ describe('hostile model data: external data in every place, links out of the mod
     await symlink('loop-a.onnx', project.path('models/loop-b.onnx'));
     const cases: [string, RegExp][] = [
       ['folder.onnx', /folder\.onnx: the model path is a directory, not a regular file \(fix: name the \.onnx file inside the folder/],
-      ['loop-a.onnx', /loop-a\.onnx: the model path is a symbolic link that leads back to itself \(a link loop\) \(fix: point the link at the real \.onnx file/],
+      [
+        'loop-a.onnx',
+        /loop-a\.onnx: the model path is a symbolic link that leads back to itself \(a link loop\) \(fix: point the link at the real \.onnx file/,
+      ],
     ];
     for (const [file, expected] of cases) {
       await project.write('suites/path.yaml', suiteYaml({ variants: `  - {name: odd, precision: fp32, file: ../models/${file}}` }));

@@ -15,14 +15,35 @@ beforeAll(async () => {
 });
 afterAll(() => project.cleanup());
 
-const edgebench = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env } });
+const edgebench = (args: string[], env: Record<string, string> = {}) =>
+  execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env } });
 
 describe('names with control characters in a config are refused at load', () => {
   const cases: [string, string, string, RegExp][] = [
-    ['suite name with ESC (window title)', 'suites/esc.yaml', suiteYaml().replace('name: small', 'name: "small\\e]0;pwned\\a"'), /name: contains the control character U\+001B at position 5/],
-    ['budget name with a newline and a workflow command', 'suites/newline.yaml', suiteYaml({ extra: 'budgets:\n  - {name: "p50\\n::stop-commands::tok", metric: latency.p50, max: 100}' }), /budgets\[0\]\.name: contains the control character U\+000A/],
-    ['baseline model with a bidi override', 'suites/bidi.yaml', suiteYaml({ extra: 'classification:\n  labels: [a, b, c, d]\nbaseline:\n  provider: openai-compatible\n  model: "gpt\\u202Eevil"' }), /baseline\.model: contains the control character U\+202E/],
-    ['class label with DEL', 'suites/del.yaml', suiteYaml({ extra: 'classification:\n  labels: [a, "b\\x7f", c, d]' }), /classification\.labels\[1\]: contains the control character U\+007F/],
+    [
+      'suite name with ESC (window title)',
+      'suites/esc.yaml',
+      suiteYaml().replace('name: small', 'name: "small\\e]0;pwned\\a"'),
+      /name: contains the control character U\+001B at position 5/,
+    ],
+    [
+      'budget name with a newline and a workflow command',
+      'suites/newline.yaml',
+      suiteYaml({ extra: 'budgets:\n  - {name: "p50\\n::stop-commands::tok", metric: latency.p50, max: 100}' }),
+      /budgets\[0\]\.name: contains the control character U\+000A/,
+    ],
+    [
+      'baseline model with a bidi override',
+      'suites/bidi.yaml',
+      suiteYaml({ extra: 'classification:\n  labels: [a, b, c, d]\nbaseline:\n  provider: openai-compatible\n  model: "gpt\\u202Eevil"' }),
+      /baseline\.model: contains the control character U\+202E/,
+    ],
+    [
+      'class label with DEL',
+      'suites/del.yaml',
+      suiteYaml({ extra: 'classification:\n  labels: [a, "b\\x7f", c, d]' }),
+      /classification\.labels\[1\]: contains the control character U\+007F/,
+    ],
   ];
   for (const [what, file, yaml, expected] of cases) {
     it(what, async () => {
@@ -79,7 +100,9 @@ describe('terminal text', () => {
   });
 
   it('makes workflow commands inert under GitHub Actions only', () => {
-    expect(inertWorkflowCommands('ok\n::error::x\n  ::warning title=a::b\nnot :: here\n##[error]y')).toBe('ok\n\\u003a:error::x\n  \\u003a:warning title=a::b\nnot :: here\n#\\u0023[error]y');
+    expect(inertWorkflowCommands('ok\n::error::x\n  ::warning title=a::b\nnot :: here\n##[error]y')).toBe(
+      'ok\n\\u003a:error::x\n  \\u003a:warning title=a::b\nnot :: here\n#\\u0023[error]y',
+    );
     expect(forTerminal('::set-output name=a::b', { GITHUB_ACTIONS: 'true' })).toBe('\\u003a:set-output name=a::b');
     expect(forTerminal('::set-output name=a::b', {})).toBe('::set-output name=a::b');
   });

@@ -15,7 +15,14 @@ let project: TempProject;
 let readOnly: string | undefined;
 beforeAll(async () => {
   project = await smallProject();
-  await project.write('suites/two.yaml', suiteYaml({ iterations: 3000, repeats: 3, variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}' }));
+  await project.write(
+    'suites/two.yaml',
+    suiteYaml({
+      iterations: 3000,
+      repeats: 3,
+      variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}',
+    }),
+  );
   await project.write('two-devices.yaml', 'devices:\n  - id: host\n    kind: local\n  - id: host-again\n    kind: local\n');
   mkdirSync(project.path('ro'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'edgebench-read-only', project.path('ro')]);
@@ -31,7 +38,10 @@ const results = async (dir: string) => Results.parse(JSON.parse(await readFile(p
 
 /** Runs the two-variant suite and sends SIGINT while its third runner process runs. */
 async function interruptedRun(runId: string, out = 'reports') {
-  const child = execa(process.execPath, [BIN, 'run', '--suite', 'suites/two.yaml', '--out', out, '--run-id', runId, '--no-report'], { cwd: project.dir, reject: false });
+  const child = execa(process.execPath, [BIN, 'run', '--suite', 'suites/two.yaml', '--out', out, '--run-id', runId, '--no-report'], {
+    cwd: project.dir,
+    reject: false,
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     if (chunk.toString().includes('[3/6]')) setTimeout(() => child.kill('SIGINT'), 150);
   });
@@ -86,7 +96,11 @@ describe('two processes on one run folder', () => {
     const second = await edgebench(['run', '--resume', 'reports/contended', '--no-report']);
     first.kill('SIGCONT');
     expect(second.exitCode).toBe(2);
-    expect(second.stderr).toMatch(new RegExp(`run folder reports/contended is in use by edgebench process ${first.pid} on ${hostname()} \\(run --resume reports/contended, started 20\\d\\d-[^)]*\\)`));
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `run folder reports/contended is in use by edgebench process ${first.pid} on ${hostname()} \\(run --resume reports/contended, started 20\\d\\d-[^)]*\\)`,
+      ),
+    );
     expect(second.stderr).toMatch(/Wait for it to finish, or stop it; if no such process runs any more, delete reports\/contended\/edgebench\.lock/);
     plainly(second.stderr);
     expect((await first).exitCode).toBe(0);
@@ -101,10 +115,15 @@ describe('two processes on one run folder', () => {
     const child = execa(process.execPath, ['-e', '']);
     const gone = child.pid!;
     await child;
-    await writeFile(project.path('reports/killed/edgebench.lock'), JSON.stringify({ pid: gone, hostname: hostname(), command: 'run --resume reports/killed', startedAt: '2026-01-01T00:00:00.000Z' }));
+    await writeFile(
+      project.path('reports/killed/edgebench.lock'),
+      JSON.stringify({ pid: gone, hostname: hostname(), command: 'run --resume reports/killed', startedAt: '2026-01-01T00:00:00.000Z' }),
+    );
     const resumed = await edgebench(['run', '--resume', 'reports/killed', '--no-report']);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain(`reports/killed/edgebench.lock: took over the lock of edgebench process ${gone} (run --resume reports/killed, started 2026-01-01T00:00:00.000Z), which is no longer running`);
+    expect(resumed.stderr).toContain(
+      `reports/killed/edgebench.lock: took over the lock of edgebench process ${gone} (run --resume reports/killed, started 2026-01-01T00:00:00.000Z), which is no longer running`,
+    );
   }, 180_000);
 });
 
@@ -143,7 +162,10 @@ describe('a journal that holds a runner process twice (as two resumes at once wr
     await interruptedRun('twice');
     const file = project.path('reports/twice/journal.jsonl');
     const text = await readFile(file, 'utf8');
-    const entries = text.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const entries = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     const again = 1 + Math.max(...entries.map((e) => e.attempt ?? -1));
     const copy = entries.filter((e) => e.attempt === 0).map((e) => JSON.stringify({ ...e, attempt: again }));
     await writeFile(file, `${text}${copy.join('\n')}\n`);
@@ -163,7 +185,18 @@ describe('a journal that holds a runner process twice (as two resumes at once wr
 describe('merge of hostile shards', () => {
   it('refuses overlapping shards, run ids that lead out of -o, an existing merged run and a read-only -o, each with the reason', async () => {
     for (const index of [1, 2]) {
-      const shard = await edgebench(['run', '--suite', 'suites/small.yaml', '--devices', 'two-devices.yaml', '--shard', `${index}/2`, '--run-id', `part-${index}`, '--no-report']);
+      const shard = await edgebench([
+        'run',
+        '--suite',
+        'suites/small.yaml',
+        '--devices',
+        'two-devices.yaml',
+        '--shard',
+        `${index}/2`,
+        '--run-id',
+        `part-${index}`,
+        '--no-report',
+      ]);
       expect(shard.exitCode, shard.stderr).toBe(0);
     }
     const one = await results('reports/part-1');
@@ -215,7 +248,11 @@ describe('output folders that cannot be written (a read-only tmpfs, as root)', (
       expect(compared.stderr).toMatch(/cannot write ro\/gate\/out: read-only file system \(EROFS\)/);
       plainly(compared.stderr);
     }
-    const summary = await execa(process.execPath, [BIN, 'compare', 'reports/source'], { cwd: project.dir, reject: false, env: { GITHUB_STEP_SUMMARY: 'ro/summary.md' } });
+    const summary = await execa(process.execPath, [BIN, 'compare', 'reports/source'], {
+      cwd: project.dir,
+      reject: false,
+      env: { GITHUB_STEP_SUMMARY: 'ro/summary.md' },
+    });
     expect(summary.exitCode).toBe(2);
     expect(summary.stderr).toMatch(/cannot write ro\/summary\.md: read-only file system \(EROFS\)/);
 
@@ -231,7 +268,10 @@ describe('output folders that cannot be written (a read-only tmpfs, as root)', (
   }, 180_000);
 
   it('names a run folder removed while the run writes to it', async () => {
-    const child = execa(process.execPath, [BIN, 'run', '--suite', 'suites/two.yaml', '--run-id', 'removed', '--no-report'], { cwd: project.dir, reject: false });
+    const child = execa(process.execPath, [BIN, 'run', '--suite', 'suites/two.yaml', '--run-id', 'removed', '--no-report'], {
+      cwd: project.dir,
+      reject: false,
+    });
     child.stderr.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('[2/6]')) execFileSync('rm', ['-rf', project.path('reports/removed')]);
     });

@@ -22,15 +22,33 @@ let baseline: Results;
 let candidate: Results;
 beforeAll(async () => {
   project = await tempProject();
-  const suite = { budgets: [{ metric: 'latency.p50', increase: { relative: 0.05 } }, { metric: 'latency.p99', max: 1000 }] };
-  baseline = results([{ variant: 'fp32', samples: latencies(SAMPLES, 10, 1), repeats: REPEATS }, { variant: 'int8', samples: latencies(SAMPLES, 7, 2), repeats: REPEATS }], { runId: 'baseline', suite });
-  candidate = results([{ variant: 'fp32', samples: latencies(SAMPLES, 11, 3), repeats: REPEATS }, { variant: 'int8', samples: latencies(SAMPLES, 7, 4), repeats: REPEATS }], { runId: 'candidate', suite });
+  const suite = {
+    budgets: [
+      { metric: 'latency.p50', increase: { relative: 0.05 } },
+      { metric: 'latency.p99', max: 1000 },
+    ],
+  };
+  baseline = results(
+    [
+      { variant: 'fp32', samples: latencies(SAMPLES, 10, 1), repeats: REPEATS },
+      { variant: 'int8', samples: latencies(SAMPLES, 7, 2), repeats: REPEATS },
+    ],
+    { runId: 'baseline', suite },
+  );
+  candidate = results(
+    [
+      { variant: 'fp32', samples: latencies(SAMPLES, 11, 3), repeats: REPEATS },
+      { variant: 'int8', samples: latencies(SAMPLES, 7, 4), repeats: REPEATS },
+    ],
+    { runId: 'candidate', suite },
+  );
   await project.write('baseline.json', JSON.stringify(baseline));
   await project.write('candidate.json', JSON.stringify(candidate));
 }, 120_000);
 afterAll(() => project.cleanup());
 
-const edgebench = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
+const edgebench = (args: string[]) =>
+  execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
 
 describe('compare and report on runs with hundreds of thousands of samples per cell', () => {
   it('edgebench compare finds the 10% slowdown and blocks the release', async () => {
@@ -82,13 +100,20 @@ describe('reading large results files', () => {
 });
 
 describe('per-process percentiles of a cell', () => {
-  it('are each runner process\'s own percentile of its samples', () => {
+  it("are each runner process's own percentile of its samples", () => {
     const cell = candidate.cells[0]!;
-    for (const [metric, p] of [['latency.p50', 0.5], ['latency.p90', 0.9], ['latency.p99', 0.99]] as const) {
+    for (const [metric, p] of [
+      ['latency.p50', 0.5],
+      ['latency.p90', 0.9],
+      ['latency.p99', 0.99],
+    ] as const) {
       const perRepeat = METRICS[metric].read(cell)!.perRepeat!;
       expect([...perRepeat.keys()].sort()).toEqual([1, 2, 3, 4, 5]);
       for (const [repeat, value] of perRepeat) {
-        const own = cell.samples.filter((s) => s.repeat === repeat).map((s) => s.latencyMs).sort((a, b) => a - b);
+        const own = cell.samples
+          .filter((s) => s.repeat === repeat)
+          .map((s) => s.latencyMs)
+          .sort((a, b) => a - b);
         expect(value).toBe(percentileOfSorted(own, p));
       }
     }
@@ -98,9 +123,18 @@ describe('per-process percentiles of a cell', () => {
 describe('percentileOfUnsorted', () => {
   it('equals the percentile of the sorted values, ties and all', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 4 }), fc.double({ min: 0, max: 100, noNaN: true })), { minLength: 1, maxLength: 60 }), fc.double({ min: 0, max: 1, noNaN: true }), (values, p) => {
-        expect(percentileOfUnsorted(values, p)).toBe(percentileOfSorted([...values].sort((a, b) => a - b), p));
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 4 }), fc.double({ min: 0, max: 100, noNaN: true })), { minLength: 1, maxLength: 60 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (values, p) => {
+          expect(percentileOfUnsorted(values, p)).toBe(
+            percentileOfSorted(
+              [...values].sort((a, b) => a - b),
+              p,
+            ),
+          );
+        },
+      ),
       { numRuns: 500 },
     );
   });

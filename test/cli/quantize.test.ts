@@ -29,7 +29,10 @@ describe('edgebench quantize (the real CLI)', () => {
 
     await project.write(
       'suites/quantized.yaml',
-      suiteYaml({ variants: '  - {name: fp32, precision: fp32, file: ../models/small/model.onnx}\n  - {name: int8, manifest: ../models/small/model_quantized.manifest.json}\n  - {name: int4, manifest: ../models/small/model_q4.manifest.json}' }),
+      suiteYaml({
+        variants:
+          '  - {name: fp32, precision: fp32, file: ../models/small/model.onnx}\n  - {name: int8, manifest: ../models/small/model_quantized.manifest.json}\n  - {name: int4, manifest: ../models/small/model_q4.manifest.json}',
+      }),
     );
     const run = await edgebench(['run', '--suite', 'suites/quantized.yaml', '--run-id', 'quantized']);
     expect(run.exitCode).toBe(0);
@@ -43,10 +46,26 @@ describe('edgebench quantize (the real CLI)', () => {
   });
 
   it('static int8 calibrates on a suite dataset', async () => {
-    const result = await edgebench(['quantize', 'models/small/model.onnx', '--to', 'int8', '--method', 'static', '--calibrate', 'suites/small.yaml', '--calibration', 'percentile', '-o', 'models/small/static.onnx']);
+    const result = await edgebench([
+      'quantize',
+      'models/small/model.onnx',
+      '--to',
+      'int8',
+      '--method',
+      'static',
+      '--calibrate',
+      'suites/small.yaml',
+      '--calibration',
+      'percentile',
+      '-o',
+      'models/small/static.onnx',
+    ]);
     expect(result.exitCode).toBe(0);
     const manifest = VariantManifest.parse(JSON.parse(await readFile(project.path('models/small/static.manifest.json'), 'utf8')));
-    expect(manifest.quantization).toMatchObject({ method: 'static', calibration: { method: 'percentile', percentile: 99.99, examples: 10, dataset: 'suites/data/examples.jsonl' } });
+    expect(manifest.quantization).toMatchObject({
+      method: 'static',
+      calibration: { method: 'percentile', percentile: 99.99, examples: 10, dataset: 'suites/data/examples.jsonl' },
+    });
   });
 
   it('exits 2 with the reason and the fix for bad input', async () => {

@@ -9,7 +9,10 @@ const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
 let project: TempProject;
 beforeAll(async () => {
   project = await smallProject();
-  await project.write('suites/gate.yaml', suiteYaml({ iterations: 50, repeats: 3, extra: 'budgets:\n  - {metric: latency.p50, max: 0.000001, name: impossible p50}' }));
+  await project.write(
+    'suites/gate.yaml',
+    suiteYaml({ iterations: 50, repeats: 3, extra: 'budgets:\n  - {metric: latency.p50, max: 0.000001, name: impossible p50}' }),
+  );
   for (const id of ['main', 'pr']) {
     const run = await execa(process.execPath, [BIN, 'run', '--suite', 'suites/gate.yaml', '--run-id', id, '--no-report'], { cwd: project.dir, reject: false });
     expect(run.exitCode).toBe(0);
@@ -40,7 +43,7 @@ describe('edgebench report (the real CLI)', () => {
     expect(missing.stderr).toMatch(/reports\/none: results file not found/);
   });
 
-  it('adds each metric\'s trend with --history, from a file history add wrote', async () => {
+  it("adds each metric's trend with --history, from a file history add wrote", async () => {
     const added = await edgebench(['history', 'add', 'reports/main', '--store', 'history/h.jsonl', '--commit', 'a1b2c3d4e5f6a7b8', '--branch', 'main']);
     expect(added.exitCode, added.stderr).toBe(0);
     const result = await edgebench(['report', 'reports/pr', '--history', 'history/h.jsonl', '-o', 'out/trend']);
@@ -67,7 +70,9 @@ describe('edgebench report (the real CLI)', () => {
   it('exits 2 naming the file, the line and the fix when the history is missing or damaged', async () => {
     const missing = await edgebench(['report', 'reports/pr', '--history', 'history/none.jsonl', '-o', 'out/none']);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toContain('history/none.jsonl: history file not found\n  fix: check the path, or write the history first with edgebench history add');
+    expect(missing.stderr).toContain(
+      'history/none.jsonl: history file not found\n  fix: check the path, or write the history first with edgebench history add',
+    );
 
     const good = await readFile(project.path('history/h.jsonl'), 'utf8');
     await project.write('history/damaged.jsonl', `${good}{"runId": "half a line\n`);
@@ -83,7 +88,9 @@ describe('edgebench report (the real CLI)', () => {
     // A history with the report turned off would be read for nothing: said, with the fix.
     const silent = await edgebench(['run', '--suite', 'suites/gate.yaml', '--run-id', 'never', '--history', 'history/h.jsonl', '--no-report']);
     expect(silent.exitCode).toBe(2);
-    expect(silent.stderr).toMatch(/--history: --history draws trends in the HTML report, and --no-report \(or a --reporter list without html\) leaves the report out\n {2}fix: drop one of the two/);
+    expect(silent.stderr).toMatch(
+      /--history: --history draws trends in the HTML report, and --no-report \(or a --reporter list without html\) leaves the report out\n {2}fix: drop one of the two/,
+    );
     expect(await readdir(project.path('reports'))).not.toContain('never');
   });
 });

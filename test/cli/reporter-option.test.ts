@@ -23,11 +23,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => project.cleanup());
 
-const edgebench = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
+const edgebench = (args: string[]) =>
+  execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
 
 /** A command with only --reporter, parsed from `args`; commander's errors are thrown, not printed. */
 function parse(args: string[]): ReporterName[] | undefined {
-  const command = reporterOption(new Command('x'), 'console').exitOverride().configureOutput({ writeErr: () => undefined }).argument('[files...]');
+  const command = reporterOption(new Command('x'), 'console')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .argument('[files...]');
   command.parse(args, { from: 'user' });
   return command.opts<{ reporter?: ReporterName[] }>().reporter;
 }
@@ -43,7 +47,9 @@ describe('--reporter', () => {
     expect(() => reporterNamesArg('markdwn', undefined)).toThrow(InvalidArgumentError);
     expect(() => reporterNamesArg('markdwn', undefined)).toThrow(`unknown reporter "markdwn": use one or more of ${ReporterName.options.join(', ')}`);
     // A file name swallowed by the variadic option is explained.
-    expect(() => reporterNamesArg('reports/run', undefined)).toThrow(/--reporter takes every word up to the next option, so write --reporter=<name> or put it after the files/);
+    expect(() => reporterNamesArg('reports/run', undefined)).toThrow(
+      /--reporter takes every word up to the next option, so write --reporter=<name> or put it after the files/,
+    );
   });
 
   it('edgebench report --reporter=json -o writes report.json, the Report, and no page', async () => {
@@ -57,7 +63,7 @@ describe('--reporter', () => {
     expect(await readdir(project.path('out/json'))).toEqual(['report.json']);
   });
 
-  it('edgebench compare --reporter markdown junit -o writes both into the folder, and the exit code is still the gate\'s', async () => {
+  it("edgebench compare --reporter markdown junit -o writes both into the folder, and the exit code is still the gate's", async () => {
     const result = await edgebench(['compare', 'base', 'slow', '-o', 'out/gate', '--reporter', 'markdown', 'junit']);
     expect(result.exitCode, result.stderr).toBe(1);
     // The verdict was not chosen: only where the files went is printed.

@@ -11,7 +11,14 @@ const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
 let project: TempProject;
 beforeAll(async () => {
   project = await smallProject();
-  await project.write('suites/two.yaml', suiteYaml({ iterations: 3000, repeats: 3, variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}' }));
+  await project.write(
+    'suites/two.yaml',
+    suiteYaml({
+      iterations: 3000,
+      repeats: 3,
+      variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}',
+    }),
+  );
 });
 afterAll(() => project.cleanup());
 

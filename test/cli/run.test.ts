@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => project.cleanup());
 
-const edgebench = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', ...env } });
+const edgebench = (args: string[], env: Record<string, string> = {}) =>
+  execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1', ...env } });
 
 describe('edgebench run (the real CLI)', () => {
   it('benchmarks every variant, prints the table and writes schema-valid results', async () => {
@@ -63,7 +64,10 @@ describe('edgebench run (the real CLI)', () => {
     );
     await project.write(
       'suites/mixed.yaml',
-      suiteYaml({ variants: '  - {name: broken, precision: fp32, file: ../models/unloadable/model.onnx}\n  - {name: good, precision: fp32, file: ../models/small/model.onnx}' }),
+      suiteYaml({
+        variants:
+          '  - {name: broken, precision: fp32, file: ../models/unloadable/model.onnx}\n  - {name: good, precision: fp32, file: ../models/small/model.onnx}',
+      }),
     );
     const result = await edgebench(['run', '--suite', 'suites/mixed.yaml', '--run-id', 'mixed', '--repeats', '3']);
     expect(result.exitCode).toBe(1);
@@ -80,10 +84,15 @@ describe('edgebench run (the real CLI)', () => {
   });
 
   it('skips an optional device that is unavailable, with the reason in the results, and runs the rest', async () => {
-    await project.write('optional-devices.yaml', 'devices:\n  - {id: host, kind: local}\n  - {id: small-board, kind: emulated, cpus: [0], memoryMiB: 256, optional: true}\n');
+    await project.write(
+      'optional-devices.yaml',
+      'devices:\n  - {id: host, kind: local}\n  - {id: small-board, kind: emulated, cpus: [0], memoryMiB: 256, optional: true}\n',
+    );
     // A cgroup root with nothing in it: this "machine" cannot emulate the board.
     await project.write('no-cgroups/.keep', '');
-    const result = await edgebench(['run', '--suite', 'suites/small.yaml', '--devices', 'optional-devices.yaml', '--run-id', 'optional'], { EDGEBENCH_CGROUP_ROOT: project.path('no-cgroups') });
+    const result = await edgebench(['run', '--suite', 'suites/small.yaml', '--devices', 'optional-devices.yaml', '--run-id', 'optional'], {
+      EDGEBENCH_CGROUP_ROOT: project.path('no-cgroups'),
+    });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/skipping optional device small-board: no writable cgroups: no cgroup v1 mount/);
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/optional/results.json'), 'utf8')));
@@ -91,7 +100,7 @@ describe('edgebench run (the real CLI)', () => {
     expect(results.devices.find((d) => d.id === 'small-board')).toMatchObject({ skipped: expect.stringMatching(/no writable cgroups/) });
   });
 
-  it('runs each cell in fresh runner processes (--repeats), pooling their samples and keeping each one\'s measurements', async () => {
+  it("runs each cell in fresh runner processes (--repeats), pooling their samples and keeping each one's measurements", async () => {
     const result = await edgebench(['run', '--suite', 'suites/small.yaml', '--run-id', 'repeated', '--repeats', '3']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/\[3\/3\] host \/ fp32 \(repeat 3\/3\)/);
@@ -111,9 +120,21 @@ describe('edgebench run (the real CLI)', () => {
     expect(cell!.metrics.latencyMs.source === 'measured' && cell!.metrics.latencyMs.method).toMatch(/pooled over 3 runner processes/);
   });
 
-  it('on a terminal, draws one live line per device and the run\'s progress instead of plain lines', async () => {
+  it("on a terminal, draws one live line per device and the run's progress instead of plain lines", async () => {
     // script(1) gives the CLI a real pseudo-terminal; CI is cleared because under CI the display stays plain.
-    const command = ['stty rows 40 cols 120;', process.execPath, BIN, 'run', '--suite', 'suites/small.yaml', '--run-id', 'on-a-tty', '--repeats', '2', '--no-report'].join(' ');
+    const command = [
+      'stty rows 40 cols 120;',
+      process.execPath,
+      BIN,
+      'run',
+      '--suite',
+      'suites/small.yaml',
+      '--run-id',
+      'on-a-tty',
+      '--repeats',
+      '2',
+      '--no-report',
+    ].join(' ');
     const result = await execa('script', ['-qec', command, '/dev/null'], { cwd: project.dir, reject: false, env: { ...process.env, CI: '', NO_COLOR: '1' } });
     expect(result.exitCode).toBe(0);
     const screen = result.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
@@ -143,7 +164,10 @@ describe('edgebench run (the real CLI)', () => {
   it('on Ctrl-C stops the running cell, keeps what was measured and exits 130', async () => {
     await project.write(
       'suites/long.yaml',
-      suiteYaml({ iterations: 1_000_000, variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}' }),
+      suiteYaml({
+        iterations: 1_000_000,
+        variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}',
+      }),
     );
     const child = execa(process.execPath, [BIN, 'run', '--suite', 'suites/long.yaml', '--run-id', 'interrupted'], { cwd: project.dir, reject: false });
     // Interrupted once the journal holds timed samples: mid-cell, whatever the machine's speed.

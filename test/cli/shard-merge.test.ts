@@ -10,8 +10,17 @@ const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
 let project: TempProject;
 beforeAll(async () => {
   project = await smallProject();
-  await project.write('three-devices.yaml', 'devices:\n  - id: host\n    kind: local\n  - id: pinned\n    kind: emulated\n    cpus: [0]\n    fallback: taskset\n  - id: host-again\n    kind: local\n');
-  await project.write('suites/two.yaml', suiteYaml({ repeats: 2, variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}' }));
+  await project.write(
+    'three-devices.yaml',
+    'devices:\n  - id: host\n    kind: local\n  - id: pinned\n    kind: emulated\n    cpus: [0]\n    fallback: taskset\n  - id: host-again\n    kind: local\n',
+  );
+  await project.write(
+    'suites/two.yaml',
+    suiteYaml({
+      repeats: 2,
+      variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/model.onnx}',
+    }),
+  );
 });
 afterAll(() => project.cleanup());
 
@@ -21,7 +30,18 @@ const read = async (dir: string) => Results.parse(JSON.parse(await readFile(proj
 describe('run --shard i/n and merge (the real CLI)', () => {
   it('runs each device in exactly one of two shards, and merge makes one run that compare and history take', async () => {
     for (const index of [1, 2]) {
-      const shard = await edgebench(['run', '--suite', 'suites/two.yaml', '--devices', 'three-devices.yaml', '--shard', `${index}/2`, '--run-id', `shard-${index}`, '--no-report']);
+      const shard = await edgebench([
+        'run',
+        '--suite',
+        'suites/two.yaml',
+        '--devices',
+        'three-devices.yaml',
+        '--shard',
+        `${index}/2`,
+        '--run-id',
+        `shard-${index}`,
+        '--no-report',
+      ]);
       expect(shard.exitCode, shard.stderr).toBe(0);
     }
     const [one, two] = [await read('reports/shard-1'), await read('reports/shard-2')];

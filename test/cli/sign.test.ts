@@ -17,7 +17,7 @@ afterAll(() => project.cleanup());
 const edgebench = (args: string[]) => execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
 
 describe('signed model bundles: keygen, sign, verify, and suites that require them (the real CLI)', () => {
-  it('signs a model with a new key and verifies it; refuses a tampered model, a forged signature file and a stranger\'s key', async () => {
+  it("signs a model with a new key and verifies it; refuses a tampered model, a forged signature file and a stranger's key", async () => {
     const keygen = await edgebench(['keygen', 'release']);
     expect(keygen.exitCode).toBe(0);
     expect((await stat(project.path('release.key.pem'))).mode & 0o777).toBe(0o600);
@@ -31,13 +31,20 @@ describe('signed model bundles: keygen, sign, verify, and suites that require th
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toMatch(/models\/small\/model\.onnx: ok, signed by [0-9a-f]{16}…/);
 
-    expect((await edgebench(['verify', 'models/small/model.onnx', '--public-key', 'stranger.pub.pem'])).stdout).toMatch(/REFUSED: signed by key [0-9a-f]{16}…, which is not among the trusted public keys/);
-    expect((await edgebench(['verify', 'models/small/unsigned.onnx', '--public-key', 'release.pub.pem'])).stdout).toMatch(/REFUSED: unsigned: .*unsigned\.onnx\.sig\.json not found/);
+    expect((await edgebench(['verify', 'models/small/model.onnx', '--public-key', 'stranger.pub.pem'])).stdout).toMatch(
+      /REFUSED: signed by key [0-9a-f]{16}…, which is not among the trusted public keys/,
+    );
+    expect((await edgebench(['verify', 'models/small/unsigned.onnx', '--public-key', 'release.pub.pem'])).stdout).toMatch(
+      /REFUSED: unsigned: .*unsigned\.onnx\.sig\.json not found/,
+    );
 
     // A forged manifest: the hashes in the signature file are edited to match other files.
     const sigFile = project.path('models/small/model.onnx.sig.json');
     const original = await readFile(sigFile, 'utf8');
-    await writeFile(sigFile, original.replace(/"bytes": (\d+)/, (_m, n: string) => `"bytes": ${Number(n) + 1}`));
+    await writeFile(
+      sigFile,
+      original.replace(/"bytes": (\d+)/, (_m, n: string) => `"bytes": ${Number(n) + 1}`),
+    );
     const forged = await edgebench(['verify', 'models/small/model.onnx', '--public-key', 'release.pub.pem']);
     expect(forged.exitCode).toBe(1);
     expect(forged.stdout).toMatch(/REFUSED: the signature in .* does not match its manifest: the signature file was altered/);
@@ -62,7 +69,10 @@ describe('signed model bundles: keygen, sign, verify, and suites that require th
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/signed/results.json'), 'utf8')));
     expect(results.cells[0]!.variant.signature).toEqual({ verified: true, keyId: expect.stringMatching(/^[0-9a-f]{64}$/) });
 
-    await project.write('suites/mixed.yaml', trusting('  - {name: fp32, precision: fp32, file: ../models/small/model.onnx}\n  - {name: other, precision: fp32, file: ../models/small/unsigned.onnx}'));
+    await project.write(
+      'suites/mixed.yaml',
+      trusting('  - {name: fp32, precision: fp32, file: ../models/small/model.onnx}\n  - {name: other, precision: fp32, file: ../models/small/unsigned.onnx}'),
+    );
     const mixed = await edgebench(['run', '--suite', 'suites/mixed.yaml', '--run-id', 'mixed']);
     expect(mixed.exitCode).toBe(2);
     expect(mixed.stderr).toMatch(/variants\[1\].*variant "other" is refused \(the suite requires signed models\): unsigned/s);

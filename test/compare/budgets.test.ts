@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { gate } from '../../harness/compare/gate.ts';
 import { latencies, results } from '../helpers/results.ts';
 
-const run = (cells: Parameters<typeof results>[0], budgets: unknown[], runId = 'candidate') => ({ results: results(cells, { runId, suite: { budgets } }), file: `${runId}.json` });
+const run = (cells: Parameters<typeof results>[0], budgets: unknown[], runId = 'candidate') => ({
+  results: results(cells, { runId, suite: { budgets } }),
+  file: `${runId}.json`,
+});
 
 describe('budgets through the gate', () => {
   it('absolute budgets: max on p90, min on accuracy, limited to a device class', () => {
@@ -34,10 +37,26 @@ describe('budgets through the gate', () => {
     const int4 = Array.from({ length: 200 }, (_, i) => i % 20 !== 0); // 95%
     const int4Worse = Array.from({ length: 200 }, (_, i) => i % 10 !== 0); // 90%
     const budget = [{ metric: 'accuracy', variants: ['int4'], within: { variant: 'fp32', maxDrop: 0.01 } }];
-    const ok = gate({ candidate: run([{ variant: 'fp32', samples: latencies(50, 2, 1), correct: fp32 }, { variant: 'int4', samples: latencies(50, 2, 2), correct: int4 }], budget) });
+    const ok = gate({
+      candidate: run(
+        [
+          { variant: 'fp32', samples: latencies(50, 2, 1), correct: fp32 },
+          { variant: 'int4', samples: latencies(50, 2, 2), correct: int4 },
+        ],
+        budget,
+      ),
+    });
     expect(ok.budgets[0]).toMatchObject({ variant: 'int4', passed: true, values: { reference: 'fp32' } });
     expect(ok.budgets[0]!.actual).toBeCloseTo(0.01, 12);
-    const bad = gate({ candidate: run([{ variant: 'fp32', samples: latencies(50, 2, 1), correct: fp32 }, { variant: 'int4', samples: latencies(50, 2, 2), correct: int4Worse }], budget) });
+    const bad = gate({
+      candidate: run(
+        [
+          { variant: 'fp32', samples: latencies(50, 2, 1), correct: fp32 },
+          { variant: 'int4', samples: latencies(50, 2, 2), correct: int4Worse },
+        ],
+        budget,
+      ),
+    });
     expect(bad.status).toBe('fail');
   });
 
@@ -48,7 +67,10 @@ describe('budgets through the gate', () => {
     expect(slower.status).toBe('fail');
     expect(slower.budgets[0]).toMatchObject({ passed: false, values: { verdict: 'regressed' } });
     // 20% slower but only 0.04 ms: under the absolute noise floor.
-    const tiny = gate({ baseline: run([{ variant: 'v', samples: latencies(400, 0.2, 1) }], budgets, 'baseline'), candidate: run([{ variant: 'v', samples: latencies(400, 0.24, 2) }], budgets) });
+    const tiny = gate({
+      baseline: run([{ variant: 'v', samples: latencies(400, 0.2, 1) }], budgets, 'baseline'),
+      candidate: run([{ variant: 'v', samples: latencies(400, 0.24, 2) }], budgets),
+    });
     expect(tiny.status).toBe('pass');
     const same = gate({ baseline, candidate: run([{ variant: 'v', samples: latencies(400, 2, 3) }], budgets) });
     expect(same.status).toBe('pass');
@@ -58,7 +80,10 @@ describe('budgets through the gate', () => {
     const budgets = [{ metric: 'latency.p50', increase: { relative: 0.05 } }];
     const alone = gate({ candidate: run([{ variant: 'v', samples: latencies(100, 2, 1) }], budgets) });
     expect(alone.budgets[0]).toMatchObject({ passed: true, actual: null, message: expect.stringMatching(/not checked: no baseline run/) });
-    const baseline = { results: results([{ variant: 'v', samples: latencies(100, 2, 1) }], { runId: 'b', datasetSha256: 'other', suite: { budgets } }), file: 'b.json' };
+    const baseline = {
+      results: results([{ variant: 'v', samples: latencies(100, 2, 1) }], { runId: 'b', datasetSha256: 'other', suite: { budgets } }),
+      file: 'b.json',
+    };
     const incomparable = gate({ baseline, candidate: run([{ variant: 'v', samples: latencies(100, 2, 2) }], budgets) });
     expect(incomparable.budgets[0]).toMatchObject({ passed: false, message: expect.stringMatching(/not checked: the inputs differ/) });
     expect(incomparable.status).toBe('fail');

@@ -7,10 +7,31 @@ import { latencies, results } from '../helpers/results.ts';
 
 const options = { threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] as ('variant' | 'runtime' | 'device')[] };
 const cost = { rateHz: 10, samples: 50, meanMs: 0.05, maxMs: 0.2 };
-const GATED: CellThermal = { where: 'this machine', gating: 'gated', gatingNote: 'gated before each of 5 runner process(es); longest wait 0.0 s', throttling: 'none', throttlingNote: 'no busy core ran throttled', probeCost: cost };
-const TIMED_OUT: CellThermal = { ...GATED, gating: 'timed-out', gatingNote: 'thermally ungated: timed out after 120 s, x86_pkg_temp (thermal_zone2) still at 84.0 °C (ceiling 70.0 °C) (2 of 5 runner processes)' };
-const THROTTLED: CellThermal = { ...GATED, throttling: 'throttled', throttlingNote: '3 throttling event(s) in 2 of 5 runner process(es); cpu0 down to 62% of its maximum frequency' };
-const NO_SENSOR: CellThermal = { ...GATED, gating: 'no-sensor', gatingNote: 'thermally ungated: no thermal sensor (thermal zones: no /sys/class/thermal/thermal_zone* on this machine)', throttling: 'unknown', throttlingNote: 'cpufreq: no cpufreq' };
+const GATED: CellThermal = {
+  where: 'this machine',
+  gating: 'gated',
+  gatingNote: 'gated before each of 5 runner process(es); longest wait 0.0 s',
+  throttling: 'none',
+  throttlingNote: 'no busy core ran throttled',
+  probeCost: cost,
+};
+const TIMED_OUT: CellThermal = {
+  ...GATED,
+  gating: 'timed-out',
+  gatingNote: 'thermally ungated: timed out after 120 s, x86_pkg_temp (thermal_zone2) still at 84.0 °C (ceiling 70.0 °C) (2 of 5 runner processes)',
+};
+const THROTTLED: CellThermal = {
+  ...GATED,
+  throttling: 'throttled',
+  throttlingNote: '3 throttling event(s) in 2 of 5 runner process(es); cpu0 down to 62% of its maximum frequency',
+};
+const NO_SENSOR: CellThermal = {
+  ...GATED,
+  gating: 'no-sensor',
+  gatingNote: 'thermally ungated: no thermal sensor (thermal zones: no /sys/class/thermal/thermal_zone* on this machine)',
+  throttling: 'unknown',
+  throttlingNote: 'cpufreq: no cpufreq',
+};
 
 /** A run whose one cell was measured in the given thermal state; `slowdown` scales its latencies. */
 function run(thermal: CellThermal | undefined, slowdown: number, seed: number): Results {
@@ -73,10 +94,14 @@ describe('incomparable runtimes', () => {
     const p50 = compareRuns(withRuntime('onnxruntime-node', 1, 1), withRuntime('onnxruntime-web', 1.2, 2), strict).find((c) => c.metric === 'latency.p50')!;
     expect(p50.verdict).toBe('incomparable');
     expect(p50.rule).toBe('the runtime differs: onnxruntime-node vs onnxruntime-web (add "runtime" to compare.allowDifferent to allow it)');
-    expect(compareRuns(withRuntime('onnxruntime-node', 1, 1), withRuntime('onnxruntime-web', 1.2, 2), options).find((c) => c.metric === 'latency.p50')!.verdict).toBe('regressed');
+    expect(
+      compareRuns(withRuntime('onnxruntime-node', 1, 1), withRuntime('onnxruntime-web', 1.2, 2), options).find((c) => c.metric === 'latency.p50')!.verdict,
+    ).toBe('regressed');
   });
 
   it('compares a results file from before runtimes were named by version alone', () => {
-    expect(compareRuns(withRuntime(undefined, 1, 1), withRuntime('onnxruntime-node', 1.2, 2), strict).find((c) => c.metric === 'latency.p50')!.verdict).toBe('regressed');
+    expect(compareRuns(withRuntime(undefined, 1, 1), withRuntime('onnxruntime-node', 1.2, 2), strict).find((c) => c.metric === 'latency.p50')!.verdict).toBe(
+      'regressed',
+    );
   });
 });

@@ -7,7 +7,11 @@ const find = (comparisons: ReturnType<typeof compareRuns>, metric: string) => co
 
 describe('compareRuns', () => {
   it('calls two samples of the same distribution unchanged', () => {
-    const comparisons = compareRuns(results([{ variant: 'int8', samples: latencies(500, 2, 1) }]), results([{ variant: 'int8', samples: latencies(500, 2, 2) }]), options);
+    const comparisons = compareRuns(
+      results([{ variant: 'int8', samples: latencies(500, 2, 1) }]),
+      results([{ variant: 'int8', samples: latencies(500, 2, 2) }]),
+      options,
+    );
     const p50 = find(comparisons, 'latency.p50');
     expect(p50.verdict).toBe('unchanged');
     expect(p50.delta!.relativeCi95!.lower).toBeLessThan(0.03);
@@ -26,12 +30,20 @@ describe('compareRuns', () => {
   });
 
   it('does not call a significant but small shift a regression', () => {
-    const comparisons = compareRuns(results([{ variant: 'v', samples: latencies(5000, 2, 1) }]), results([{ variant: 'v', samples: latencies(5000, 2.02, 2) }]), options);
+    const comparisons = compareRuns(
+      results([{ variant: 'v', samples: latencies(5000, 2, 1) }]),
+      results([{ variant: 'v', samples: latencies(5000, 2.02, 2) }]),
+      options,
+    );
     expect(find(comparisons, 'latency.p50').verdict).toBe('unchanged');
   });
 
   it('calls a comparison noisy when the CI is too wide to decide', () => {
-    const comparisons = compareRuns(results([{ variant: 'v', samples: latencies(8, 2, 1).map((v, i) => v * (i % 2 ? 3 : 1)) }]), results([{ variant: 'v', samples: latencies(8, 2, 2).map((v, i) => v * (i % 2 ? 3 : 1)) }]), options);
+    const comparisons = compareRuns(
+      results([{ variant: 'v', samples: latencies(8, 2, 1).map((v, i) => v * (i % 2 ? 3 : 1)) }]),
+      results([{ variant: 'v', samples: latencies(8, 2, 2).map((v, i) => v * (i % 2 ? 3 : 1)) }]),
+      options,
+    );
     expect(find(comparisons, 'latency.p50').verdict).toBe('noisy');
     expect(find(comparisons, 'latency.p99').verdict).toBe('noisy');
   });
@@ -40,14 +52,21 @@ describe('compareRuns', () => {
     const base = results([{ variant: 'v', samples: latencies(100, 2, 1) }]);
     const otherData = compareRuns(base, results([{ variant: 'v', samples: latencies(100, 2, 2) }], { datasetSha256: 'other' }), options);
     expect(find(otherData, 'latency.p50')).toMatchObject({ verdict: 'incomparable', rule: expect.stringMatching(/the inputs differ/) });
-    const otherFiles = compareRuns(base, results([{ variant: 'v', samples: latencies(100, 2, 2), sha256: 'changed' }]), { ...options, allowDifferent: ['runtime'] });
+    const otherFiles = compareRuns(base, results([{ variant: 'v', samples: latencies(100, 2, 2), sha256: 'changed' }]), {
+      ...options,
+      allowDifferent: ['runtime'],
+    });
     expect(find(otherFiles, 'latency.p50')).toMatchObject({ verdict: 'incomparable', rule: expect.stringMatching(/variant v has other files/) });
   });
 
   it('pairs per-example accuracy with McNemar', () => {
     const right = Array.from({ length: 200 }, () => true);
     const worse = right.map((_, i) => i % 5 !== 0); // 40 newly wrong, none newly right
-    const comparisons = compareRuns(results([{ variant: 'v', samples: latencies(50, 2, 1), correct: right }]), results([{ variant: 'v', samples: latencies(50, 2, 2), correct: worse }]), options);
+    const comparisons = compareRuns(
+      results([{ variant: 'v', samples: latencies(50, 2, 1), correct: right }]),
+      results([{ variant: 'v', samples: latencies(50, 2, 2), correct: worse }]),
+      options,
+    );
     const accuracy = find(comparisons, 'accuracy');
     expect(accuracy.verdict).toBe('regressed');
     expect(accuracy.delta!.absolute).toBeCloseTo(-0.2, 12);
@@ -55,7 +74,11 @@ describe('compareRuns', () => {
   });
 
   it('judges single measurements (peak RSS) by a 10% threshold', () => {
-    const grown = compareRuns(results([{ variant: 'v', samples: latencies(50, 2, 1), peakRssBytes: 100e6 }]), results([{ variant: 'v', samples: latencies(50, 2, 2), peakRssBytes: 125e6 }]), options);
+    const grown = compareRuns(
+      results([{ variant: 'v', samples: latencies(50, 2, 1), peakRssBytes: 100e6 }]),
+      results([{ variant: 'v', samples: latencies(50, 2, 2), peakRssBytes: 125e6 }]),
+      options,
+    );
     expect(find(grown, 'peakRssBytes')).toMatchObject({ verdict: 'regressed', rule: expect.stringMatching(/single measurement/) });
   });
 });
@@ -76,7 +99,10 @@ describe('compareRuns between runner processes (runs with repeats)', () => {
     expect(p50.verdict).not.toBe('regressed');
     expect(p50.baseline!.n).toBe(5);
     // The same samples without the process boundaries: the within-run test calls it significant.
-    const pooled = find(compareRuns(results([{ variant: 'v', samples: drifting(5, 2, 0.03, 1) }]), results([{ variant: 'v', samples: drifting(5, 2, 0.03, 2) }]), options), 'latency.p50');
+    const pooled = find(
+      compareRuns(results([{ variant: 'v', samples: drifting(5, 2, 0.03, 1) }]), results([{ variant: 'v', samples: drifting(5, 2, 0.03, 2) }]), options),
+      'latency.p50',
+    );
     expect(pooled.pValue!).toBeLessThan(p50.pValue!);
     expect(pooled.rule).toMatch(/fewer than 3 runner processes per side/);
   });

@@ -49,7 +49,16 @@ async function laptopProcess(watts: number): Promise<RepeatProbes> {
 const measured = (joules: number): RepeatProbes => ({
   where: 'this machine',
   timedWindowMs: { start: 0, end: 300 },
-  energy: { source: 'measured', probe: 'rapl', joules, method: 'RAPL energy counter package-0', trace: [[0, 0], [300, joules]] },
+  energy: {
+    source: 'measured',
+    probe: 'rapl',
+    joules,
+    method: 'RAPL energy counter package-0',
+    trace: [
+      [0, 0],
+      [300, joules],
+    ],
+  },
   temperature: { source: 'unavailable', reason: 'none' },
   throttling: { source: 'unavailable', reason: 'none' },
   gate: GATED,
@@ -57,12 +66,20 @@ const measured = (joules: number): RepeatProbes => ({
 });
 
 const estimateFrom = (model: string, joules: number): Partial<RepeatProbes> => ({
-  energy: { source: 'estimated', probe: 'cpu-time-estimate', joules, from: `CPU time x ${model}: 1.6 W per busy core-second of the runner plus 2.7 W idle over its timed phase` },
+  energy: {
+    source: 'estimated',
+    probe: 'cpu-time-estimate',
+    joules,
+    from: `CPU time x ${model}: 1.6 W per busy core-second of the runner plus 2.7 W idle over its timed phase`,
+  },
 });
 
 /** A run of one cell (host, v) whose repeats carry these probe records, with the metrics results/energy-thermal.ts computes from them. */
 function runWith(processes: RepeatProbes[], runId: string, budgets: unknown[] = []): { results: Results; file: string } {
-  const run = results([{ variant: 'v', samples: Array.from({ length: ITERATIONS * processes.length }, () => 20), repeats: processes.length }], { runId, suite: { budgets } });
+  const run = results([{ variant: 'v', samples: Array.from({ length: ITERATIONS * processes.length }, () => 20), repeats: processes.length }], {
+    runId,
+    suite: { budgets },
+  });
   probe(run.cells[0]!, processes);
   return { results: run, file: `${runId}.json` };
 }
@@ -78,7 +95,8 @@ function probe(cell: Results['cells'][number], processes: RepeatProbes[]): void 
   if (thermal) cell.thermal = thermal;
 }
 
-const energyOf = (report: ReturnType<typeof gate>) => report.comparisons.filter((c) => ['energyPerInferenceMj', 'averagePowerWatts', 'energyPerTokenMj'].includes(c.metric));
+const energyOf = (report: ReturnType<typeof gate>) =>
+  report.comparisons.filter((c) => ['energyPerInferenceMj', 'averagePowerWatts', 'energyPerTokenMj'].includes(c.metric));
 
 describe('energy metrics in compare and budgets', () => {
   it('a candidate drawing twice the power of the baseline, both measured by RAPL, is a regression in energy per inference and average power', async () => {
@@ -113,25 +131,51 @@ describe('energy metrics in compare and budgets', () => {
   }, 30_000);
 
   it('a side without a meter gives no verdict and no number, only the reason', () => {
-    const unmetered: Partial<RepeatProbes> = { energy: { source: 'unavailable', reason: 'RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' } };
+    const unmetered: Partial<RepeatProbes> = {
+      energy: { source: 'unavailable', reason: 'RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' },
+    };
     const report = gate({
       baseline: runWith([1, 1.1, 1.2].map(measured), 'baseline'),
-      candidate: runWith([1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })), 'candidate', [{ metric: 'energyPerInferenceMj', max: 1000, level: 'warn' }]),
+      candidate: runWith(
+        [1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })),
+        'candidate',
+        [{ metric: 'energyPerInferenceMj', max: 1000, level: 'warn' }],
+      ),
     });
     const energy = energyOf(report);
     expect(energy.map((c) => c.metric).sort()).toEqual(['averagePowerWatts', 'energyPerInferenceMj']);
     for (const c of energy) {
-      expect(c).toMatchObject({ verdict: 'unavailable', rule: 'unavailable on the candidate: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' });
+      expect(c).toMatchObject({
+        verdict: 'unavailable',
+        rule: 'unavailable on the candidate: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)',
+      });
       expect(c.baseline).toBeUndefined();
       expect(c.candidate).toBeUndefined();
       expect(c.delta).toBeUndefined();
     }
-    expect(report.budgets[0]).toMatchObject({ passed: false, actual: null, message: 'not checked: energyPerInferenceMj is unavailable on host: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' });
+    expect(report.budgets[0]).toMatchObject({
+      passed: false,
+      actual: null,
+      message: 'not checked: energyPerInferenceMj is unavailable on host: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)',
+    });
     expect(gateMarkdown(report)).toMatch(/\| host \| v \| energyPerInferenceMj \| — \| — \| — \| ⚫ unavailable \| unavailable on the candidate: RAPL/);
 
     // Both runs on the same unmetered board: the reason is said once.
-    const both = gate({ baseline: runWith([1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })), 'baseline'), candidate: runWith([1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })), 'candidate') });
-    for (const c of energyOf(both)) expect(c).toMatchObject({ verdict: 'unavailable', rule: 'unavailable in both runs: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)' });
+    const both = gate({
+      baseline: runWith(
+        [1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })),
+        'baseline',
+      ),
+      candidate: runWith(
+        [1, 1.1, 1.2].map((j) => ({ ...measured(j), ...unmetered })),
+        'candidate',
+      ),
+    });
+    for (const c of energyOf(both))
+      expect(c).toMatchObject({
+        verdict: 'unavailable',
+        rule: 'unavailable in both runs: RAPL: no /sys/class/powercap/intel-rapl:* on board pi5 over SSH (pi5.local)',
+      });
   });
 
   it('estimates compare only with estimates from the same power model, and say they are estimates', async () => {
@@ -139,11 +183,15 @@ describe('energy metrics in compare and budgets', () => {
     const model = (name: string, joules: number) => ({ ...base, ...estimateFrom(name, joules) });
     const sameModel = gate({
       baseline: runWith([model('pi5-datasheet', 1), model('pi5-datasheet', 1.02), model('pi5-datasheet', 0.98)], 'baseline'),
-      candidate: runWith([model('pi5-datasheet', 2), model('pi5-datasheet', 2.04), model('pi5-datasheet', 1.96)], 'candidate', [{ metric: 'energyPerInferenceMj', max: 150 }]),
+      candidate: runWith([model('pi5-datasheet', 2), model('pi5-datasheet', 2.04), model('pi5-datasheet', 1.96)], 'candidate', [
+        { metric: 'energyPerInferenceMj', max: 150 },
+      ]),
     });
     const perInference = energyOf(sameModel).find((c) => c.metric === 'energyPerInferenceMj')!;
     expect(perInference).toMatchObject({ verdict: 'regressed', estimated: expect.stringMatching(/^CPU time x pi5-datasheet: /) });
-    expect(gateMarkdown(sameModel)).toContain('| energyPerInferenceMj (estimated: CPU time x pi5-datasheet: 1.6 W per busy core-second of the runner plus 2.7 W idle over its timed phase) |');
+    expect(gateMarkdown(sameModel)).toContain(
+      '| energyPerInferenceMj (estimated: CPU time x pi5-datasheet: 1.6 W per busy core-second of the runner plus 2.7 W idle over its timed phase) |',
+    );
     const budget = sameModel.budgets[0]!;
     expect(budget).toMatchObject({ passed: false, values: { source: expect.stringMatching(/^estimated \(CPU time x pi5-datasheet/) } });
     expect(budget.message).toMatch(/^energyPerInferenceMj \(estimated\) over budget: /);
@@ -153,25 +201,52 @@ describe('energy metrics in compare and budgets', () => {
       baseline: runWith([model('pi5-datasheet', 1), model('pi5-datasheet', 1), model('pi5-datasheet', 1)], 'baseline'),
       candidate: runWith([model('pi5-measured', 1), model('pi5-measured', 1), model('pi5-measured', 1)], 'candidate'),
     });
-    expect(energyOf(otherModel).find((c) => c.metric === 'energyPerInferenceMj')).toMatchObject({ verdict: 'incomparable', rule: expect.stringContaining('only two measurements, or two estimates from the same power model, compare') });
+    expect(energyOf(otherModel).find((c) => c.metric === 'energyPerInferenceMj')).toMatchObject({
+      verdict: 'incomparable',
+      rule: expect.stringContaining('only two measurements, or two estimates from the same power model, compare'),
+    });
 
-    const mixed = gate({ baseline: runWith([base, base, base], 'baseline'), candidate: runWith([model('pi5-datasheet', 1), model('pi5-datasheet', 1), model('pi5-datasheet', 1)], 'candidate') });
-    expect(energyOf(mixed).find((c) => c.metric === 'averagePowerWatts')).toMatchObject({ verdict: 'incomparable', rule: expect.stringMatching(/^the baseline's value is measured and the candidate's estimated \(CPU time x pi5-datasheet/) });
+    const mixed = gate({
+      baseline: runWith([base, base, base], 'baseline'),
+      candidate: runWith([model('pi5-datasheet', 1), model('pi5-datasheet', 1), model('pi5-datasheet', 1)], 'candidate'),
+    });
+    expect(energyOf(mixed).find((c) => c.metric === 'averagePowerWatts')).toMatchObject({
+      verdict: 'incomparable',
+      rule: expect.stringMatching(/^the baseline's value is measured and the candidate's estimated \(CPU time x pi5-datasheet/),
+    });
   }, 30_000);
 
   it('an interleaved A/B run pairs energy round by round, and says unavailable when a variant has none', () => {
     const ROUNDS = 12;
     const abRun = (b: (round: number) => RepeatProbes) => {
       const run = results(['a', 'b'].map((variant) => ({ variant, samples: Array.from({ length: ITERATIONS * ROUNDS }, () => 20), repeats: ROUNDS })));
-      probe(run.cells[0]!, Array.from({ length: ROUNDS }, (_, i) => measured(2.4 * (1 + 0.01 * Math.sin(i)))));
-      probe(run.cells[1]!, Array.from({ length: ROUNDS }, (_, i) => b(i)));
+      probe(
+        run.cells[0]!,
+        Array.from({ length: ROUNDS }, (_, i) => measured(2.4 * (1 + 0.01 * Math.sin(i)))),
+      );
+      probe(
+        run.cells[1]!,
+        Array.from({ length: ROUNDS }, (_, i) => b(i)),
+      );
       run.ab = { a: 'a', b: 'b', rounds: ROUNDS };
       return compareInterleaved(run, CompareOptions.parse({}));
     };
     const doubled = abRun((i) => measured(4.8 * (1 + 0.01 * Math.cos(i))));
-    expect(doubled.find((c) => c.metric === 'energyPerInferenceMj')).toMatchObject({ verdict: 'regressed', unit: 'mJ', variant: 'b', baseline: { value: expect.closeTo(240, -1), n: ROUNDS } });
-    expect(doubled.find((c) => c.metric === 'averagePowerWatts')).toMatchObject({ verdict: 'regressed', unit: 'W', candidate: { value: expect.closeTo(16, 0) } });
-    const unmetered = abRun((i) => ({ ...measured(1), energy: i >= 0 ? { source: 'unavailable', reason: 'the external meter stopped printing readings' } : measured(1).energy }));
+    expect(doubled.find((c) => c.metric === 'energyPerInferenceMj')).toMatchObject({
+      verdict: 'regressed',
+      unit: 'mJ',
+      variant: 'b',
+      baseline: { value: expect.closeTo(240, -1), n: ROUNDS },
+    });
+    expect(doubled.find((c) => c.metric === 'averagePowerWatts')).toMatchObject({
+      verdict: 'regressed',
+      unit: 'W',
+      candidate: { value: expect.closeTo(16, 0) },
+    });
+    const unmetered = abRun((i) => ({
+      ...measured(1),
+      energy: i >= 0 ? { source: 'unavailable', reason: 'the external meter stopped printing readings' } : measured(1).energy,
+    }));
     expect(unmetered.find((c) => c.metric === 'energyPerInferenceMj')).toEqual({
       deviceId: 'host',
       variant: 'b',

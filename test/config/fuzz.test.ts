@@ -27,7 +27,41 @@ const ORIGINALS = {
 };
 const LOADERS = { devices: loadDevices, suite: loadSuite };
 
-const yamlNoise = fc.string({ unit: fc.constantFrom(':', '-', ' ', '  ', '\n', '\t', '"', "'", '[', ']', '{', '}', '&a', '*a', '!!', '#', ',', '?', '|', '>', '%', '@', '`', 'x', '1', 'null', '~', '\u0000', '\u202e', 'é') , maxLength: 12 });
+const yamlNoise = fc.string({
+  unit: fc.constantFrom(
+    ':',
+    '-',
+    ' ',
+    '  ',
+    '\n',
+    '\t',
+    '"',
+    "'",
+    '[',
+    ']',
+    '{',
+    '}',
+    '&a',
+    '*a',
+    '!!',
+    '#',
+    ',',
+    '?',
+    '|',
+    '>',
+    '%',
+    '@',
+    '`',
+    'x',
+    '1',
+    'null',
+    '~',
+    '\u0000',
+    '\u202e',
+    'é',
+  ),
+  maxLength: 12,
+});
 
 const textMutation = (text: string) =>
   fc.oneof(
@@ -57,7 +91,12 @@ const structureMutation = (text: string) => {
   const doc = parse(text) as unknown;
   const paths = pathsOf(doc).filter((p) => p.length > 0);
   return fc
-    .record({ path: fc.constantFrom(...paths), how: fc.constantFrom('replace', 'delete', 'add'), value: fc.anything({ maxDepth: 2, withNullPrototype: false }), key: fc.string({ maxLength: 10 }) })
+    .record({
+      path: fc.constantFrom(...paths),
+      how: fc.constantFrom('replace', 'delete', 'add'),
+      value: fc.anything({ maxDepth: 2, withNullPrototype: false }),
+      key: fc.string({ maxLength: 10 }),
+    })
     .map(({ path, how, value, key }) => {
       const copy = structuredClone(doc) as Record<string | number, unknown>;
       const parent = path.slice(0, -1).reduce<Record<string | number, unknown>>((node, k) => node[k] as Record<string | number, unknown>, copy);
@@ -87,7 +126,8 @@ function loadsCleanly(kind: keyof typeof LOADERS, text: string, file: string): b
     if (!errors) throw new Error(`an uncaught ${(error as Error)?.constructor?.name}: ${(error as Error)?.message} for:\n${text}`);
     for (const e of errors) {
       // Every error says where (file, and a line or a field) and what to do.
-      if (!e.file.startsWith(file) || !(e.field || /:\d+/.test(e.file)) || !e.problem || !e.fix) throw new Error(`an error that does not name its place or fix: ${e.message}\nfor:\n${text}`);
+      if (!e.file.startsWith(file) || !(e.field || /:\d+/.test(e.file)) || !e.problem || !e.fix)
+        throw new Error(`an error that does not name its place or fix: ${e.message}\nfor:\n${text}`);
     }
     return true;
   }
@@ -95,7 +135,10 @@ function loadsCleanly(kind: keyof typeof LOADERS, text: string, file: string): b
 
 describe('fuzzed configs end in a valid config or clean errors naming the field, never an exception', () => {
   for (const kind of ['devices', 'suite'] as const) {
-    for (const [name, mutation] of [['text', textMutation], ['structure', structureMutation]] as const) {
+    for (const [name, mutation] of [
+      ['text', textMutation],
+      ['structure', structureMutation],
+    ] as const) {
       it(`${RUNS_PER_MUTATOR} ${name}-level mutations of the ${kind === 'devices' ? 'device inventory' : 'demo suite'}`, () => {
         let n = 0;
         fc.assert(
@@ -127,7 +170,8 @@ describe('fuzzed dataset lines: token ids and byte-order marks end in the exact 
         const file = join(dir, `dataset-${n++}.jsonl`);
         writeFileSync(file, `${leadingBom ? '\uFEFF' : ''}${raw.join('\n')}\n`);
         const named = (errors: ConfigError[]) => {
-          for (const e of errors) if (!/:\d+$/.test(e.file) || !e.file.startsWith(file) || !e.problem || !e.fix) throw new Error(`an error without its line or fix: ${e.message}`);
+          for (const e of errors)
+            if (!/:\d+$/.test(e.file) || !e.file.startsWith(file) || !e.problem || !e.fix) throw new Error(`an error without its line or fix: ${e.message}`);
         };
         let dataset;
         try {
@@ -153,7 +197,12 @@ describe('fuzzed dataset lines: token ids and byte-order marks end in the exact 
             if (!(error instanceof ConfigError)) throw error;
             named([error]);
             expect(error.file).toBe(`${file}:${example.line}`);
-            expect(written.some((t) => { const v = exact(t); return v === undefined || v < 0n || v >= 50n; })).toBe(true);
+            expect(
+              written.some((t) => {
+                const v = exact(t);
+                return v === undefined || v < 0n || v >= 50n;
+              }),
+            ).toBe(true);
           }
         }
       }),
@@ -165,11 +214,13 @@ describe('fuzzed dataset lines: token ids and byte-order marks end in the exact 
 
 describe('names holding control characters are refused at load, naming the field, whatever the character and place', () => {
   /** Every character class a terminal or the Actions runner acts on: C0, DEL, C1, line and paragraph separators, bidi controls. */
-  const unsafe = fc.oneof(
-    fc.integer({ min: 0x00, max: 0x1f }),
-    fc.integer({ min: 0x7f, max: 0x9f }),
-    fc.constantFrom(0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069),
-  ).map((code) => String.fromCharCode(code));
+  const unsafe = fc
+    .oneof(
+      fc.integer({ min: 0x00, max: 0x1f }),
+      fc.integer({ min: 0x7f, max: 0x9f }),
+      fc.constantFrom(0x2028, 0x2029, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069),
+    )
+    .map((code) => String.fromCharCode(code));
   const fields: [string, (suite: Record<string, unknown>, value: string) => void][] = [
     ['name', (suite, value) => (suite.name = value)],
     ['budgets[0].name', (suite, value) => (suite.budgets = [{ name: value, metric: 'latency.p50', max: 100 }])],

@@ -62,7 +62,11 @@ describe('hostile input files: refused promptly, naming the file, what is wrong 
   ] as const;
 
   it.each(NOT_FILES)('a suite file, device inventory or dataset that is %s', async (path, what) => {
-    for (const message of [configErrorMessage(() => loadSuite(path)), configErrorMessage(() => loadDevices(path)), await rejection(() => loadDataset(path, 'suite.yaml'))]) {
+    for (const message of [
+      configErrorMessage(() => loadSuite(path)),
+      configErrorMessage(() => loadDevices(path)),
+      await rejection(() => loadDataset(path, 'suite.yaml')),
+    ]) {
       expect(message).toContain(path);
       expect(message).toMatch(what);
       expect(message).toMatch(/fix: point edgebench at the .* itself \(a regular file, or a symlink to one\)/);
@@ -78,12 +82,16 @@ describe('hostile input files: refused promptly, naming the file, what is wrong 
   it('a suite file over 1 MiB, even one that is valid YAML, and a dataset over 64 MiB', async () => {
     const big = at('big-suite.yaml');
     writeFileSync(big, `${SUITE}\n${'# padding\n'.repeat(110_000)}`);
-    expect(configErrorMessage(() => loadSuite(big))).toMatch(/big-suite\.yaml: the suite file is 1\.\d MiB, over edgebench's limit of 1 MiB for a suite file\n\s+fix: check that this is the suite file/);
+    expect(configErrorMessage(() => loadSuite(big))).toMatch(
+      /big-suite\.yaml: the suite file is 1\.\d MiB, over edgebench's limit of 1 MiB for a suite file\n\s+fix: check that this is the suite file/,
+    );
     // Sparse: refused from its size alone, before a byte is read.
     const dataset = at('big.jsonl');
     writeFileSync(dataset, '');
     truncateSync(dataset, 64 * 1024 * 1024 + 1);
-    expect(await rejection(() => loadDataset(dataset, 'suite.yaml'))).toMatch(/big\.jsonl: the dataset is 64\.0 MiB, over edgebench's limit of 64 MiB for a dataset\n\s+fix: use a sample of the examples/);
+    expect(await rejection(() => loadDataset(dataset, 'suite.yaml'))).toMatch(
+      /big\.jsonl: the dataset is 64\.0 MiB, over edgebench's limit of 64 MiB for a dataset\n\s+fix: use a sample of the examples/,
+    );
   });
 
   it('an alias bomb and an item flood within the size limit', () => {
@@ -101,7 +109,9 @@ describe('hostile input files: refused promptly, naming the file, what is wrong 
     for (const text of ['', '# nothing here yet\n\n']) {
       const file = at('empty.yaml');
       writeFileSync(file, text);
-      expect(configErrorMessage(() => loadSuite(file))).toMatch(/empty\.yaml: the file is empty .*\n\s+fix: write at least the required fields name, dataset, variants/);
+      expect(configErrorMessage(() => loadSuite(file))).toMatch(
+        /empty\.yaml: the file is empty .*\n\s+fix: write at least the required fields name, dataset, variants/,
+      );
       expect(configErrorMessage(() => loadDevices(file))).toMatch(/empty\.yaml: the file is empty .*\n\s+fix: write at least the required field devices /);
       expect(configErrorMessage(() => loadSuite(file))).not.toMatch(/undefined/);
     }
@@ -109,7 +119,12 @@ describe('hostile input files: refused promptly, naming the file, what is wrong 
 
   it('a field of the wrong type names the expected and the found type, and the fix is to change its value', () => {
     const file = at('wrong-type.yaml');
-    writeFileSync(file, SUITE.replace(/^iterations: .*$/m, 'iterations: "300"').replace(/^warmup: .*$/m, 'warmup: 2.5').replace(/^name: .*$/m, 'name:'));
+    writeFileSync(
+      file,
+      SUITE.replace(/^iterations: .*$/m, 'iterations: "300"')
+        .replace(/^warmup: .*$/m, 'warmup: 2.5')
+        .replace(/^name: .*$/m, 'name:'),
+    );
     const message = configErrorMessage(() => loadSuite(file));
     expect(message).toMatch(/iterations: must be a number, got a string\n\s+fix: change its value to a number/);
     expect(message).toMatch(/warmup: must be a whole number, got the number 2\.5\n\s+fix: change its value to a whole number/);
@@ -121,7 +136,11 @@ describe('hostile input files: refused promptly, naming the file, what is wrong 
     const devices = parse(DEVICES) as { devices: Record<string, unknown>[] };
     const index = devices.devices.findIndex((d) => d.kind === 'emulated');
     const file = at('numbers.yaml');
-    const extreme = fc.oneof(fc.constantFrom(1e-300, 5e-324, -0, 0.099999, 1e300, Number.MAX_VALUE, 2 ** 53, 2 ** 33 + 1), fc.double({ noNaN: true }), fc.integer());
+    const extreme = fc.oneof(
+      fc.constantFrom(1e-300, 5e-324, -0, 0.099999, 1e300, Number.MAX_VALUE, 2 ** 53, 2 ** 33 + 1),
+      fc.double({ noNaN: true }),
+      fc.integer(),
+    );
     fc.assert(
       fc.property(fc.constantFrom('cpuQuota', 'memoryMiB'), extreme, (field, value) => {
         const copy = structuredClone(devices);
@@ -139,7 +158,9 @@ describe('hostile input files: refused promptly, naming the file, what is wrong 
       { numRuns: 300, seed: 20261204 },
     );
     copyQuota(1e-300);
-    expect(configErrorMessage(() => loadDevices(file))).toMatch(/cpuQuota: cpuQuota must be at least 0\.1 \(a tenth of one core\): the kernel refuses a smaller CPU quota\n\s+fix: use a value >= 0\.1/);
+    expect(configErrorMessage(() => loadDevices(file))).toMatch(
+      /cpuQuota: cpuQuota must be at least 0\.1 \(a tenth of one core\): the kernel refuses a smaller CPU quota\n\s+fix: use a value >= 0\.1/,
+    );
 
     function copyQuota(value: number) {
       const copy = structuredClone(devices);

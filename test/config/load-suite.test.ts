@@ -21,7 +21,10 @@ describe('loadSuite', () => {
   });
 
   it('rejects duplicate variant names, a negative iteration count and a missing dataset', async () => {
-    const dup = await project.write('a.yaml', suiteYaml({ variants: '  - {name: x, precision: fp32, file: a.onnx}\n  - {name: x, precision: int8, file: b.onnx}' }));
+    const dup = await project.write(
+      'a.yaml',
+      suiteYaml({ variants: '  - {name: x, precision: fp32, file: a.onnx}\n  - {name: x, precision: int8, file: b.onnx}' }),
+    );
     expect(() => loadSuite(dup)).toThrow(/variants\[1\]\.name: duplicate variant name "x"/);
     const negative = await project.write('b.yaml', suiteYaml({ iterations: -5 }));
     expect(() => loadSuite(negative)).toThrow(/iterations: .*\n\s+fix: use a value >= 1/);

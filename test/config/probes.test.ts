@@ -36,11 +36,16 @@ describe('energy and thermal settings', () => {
   });
 
   it('refuses a meter command given as a shell string, naming the file and the field', async () => {
-    const file = await project.write('devices.yaml', 'devices:\n  - id: pi5\n    kind: local\n    powerMeter: { command: "python3 meter.py | tee log", reports: watts }\n');
+    const file = await project.write(
+      'devices.yaml',
+      'devices:\n  - id: pi5\n    kind: local\n    powerMeter: { command: "python3 meter.py | tee log", reports: watts }\n',
+    );
     const message = messageOf(() => loadDevices(file));
     expect(message).toContain('devices.yaml:4');
     expect(message).toContain('devices[0].powerMeter.command: the command must be a list of arguments: it runs without a shell');
-    expect(message).toContain('fix: write it as a list, e.g. ["python3", "meter.py", "|", "tee", "log"]; pipes and redirections belong in a script of their own');
+    expect(message).toContain(
+      'fix: write it as a list, e.g. ["python3", "meter.py", "|", "tee", "log"]; pipes and redirections belong in a script of their own',
+    );
   });
 
   it('refuses a probes.root with a line break, naming the file, the field and the fix', async () => {
@@ -53,9 +58,13 @@ describe('energy and thermal settings', () => {
 
   it('takes the suite\'s thermal protocol: the gate (or "off") and a cooldown', async () => {
     await project.write('data.jsonl', '{"id":"a","inputs":{"x":[[1]]}}\n');
-    const suite = (thermal: string) => project.write('suite.yaml', `name: s\ntask: forward\ndataset: data.jsonl\n${thermal}\nvariants:\n  - {name: a, precision: fp32, file: a.onnx}\n`);
+    const suite = (thermal: string) =>
+      project.write('suite.yaml', `name: s\ntask: forward\ndataset: data.jsonl\n${thermal}\nvariants:\n  - {name: a, precision: fp32, file: a.onnx}\n`);
     expect(loadSuite(await suite('thermal: { gate: off, cooldownSeconds: 30 }')).thermal).toEqual({ gate: 'off', cooldownSeconds: 30 });
-    expect(loadSuite(await suite('thermal: { gate: { ceilingC: 65, orWithinCOfIdle: 4 } }')).thermal).toEqual({ gate: { ceilingC: 65, orWithinCOfIdle: 4, timeoutSeconds: 120, pollSeconds: 1 }, cooldownSeconds: 0 });
+    expect(loadSuite(await suite('thermal: { gate: { ceilingC: 65, orWithinCOfIdle: 4 } }')).thermal).toEqual({
+      gate: { ceilingC: 65, orWithinCOfIdle: 4, timeoutSeconds: 120, pollSeconds: 1 },
+      cooldownSeconds: 0,
+    });
     const bad = await suite('thermal: { cooldownSeconds: -1 }');
     expect(messageOf(() => loadSuite(bad))).toContain('thermal.cooldownSeconds');
   });

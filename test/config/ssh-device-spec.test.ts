@@ -24,7 +24,9 @@ async function problems(yaml: string): Promise<string[]> {
 describe('kind: ssh in devices.yaml', () => {
   it('accepts a board with only a host, and fills in the defaults', async () => {
     const file = await project.write('devices.yaml', 'devices:\n  - id: pi5\n    kind: ssh\n    host: pi5.local\n');
-    expect(loadDevices(file).devices).toEqual([{ id: 'pi5', kind: 'ssh', host: 'pi5.local', remoteDir: '~/.cache/edgebench', node: 'node', connectTimeoutSeconds: 10 }]);
+    expect(loadDevices(file).devices).toEqual([
+      { id: 'pi5', kind: 'ssh', host: 'pi5.local', remoteDir: '~/.cache/edgebench', node: 'node', connectTimeoutSeconds: 10 },
+    ]);
   });
 
   it('accepts every field', async () => {
@@ -46,7 +48,13 @@ describe('kind: ssh in devices.yaml', () => {
       '',
     ].join('\n');
     const [device] = loadDevices(await project.write('devices.yaml', yaml)).devices;
-    expect(device).toMatchObject({ kind: 'ssh', port: 2222, sshOptions: { ProxyJump: 'bastion', ServerAliveInterval: 30 }, cpus: [4, 5, 6, 7], optional: true });
+    expect(device).toMatchObject({
+      kind: 'ssh',
+      port: 2222,
+      sshOptions: { ProxyJump: 'bastion', ServerAliveInterval: 30 },
+      cpus: [4, 5, 6, 7],
+      optional: true,
+    });
   });
 
   it('names each bad field, its line and the fix, all in one pass', async () => {
@@ -65,17 +73,32 @@ describe('kind: ssh in devices.yaml', () => {
       ].join('\n'),
     );
     expect(messages).toHaveLength(5);
-    expect(messages).toContainEqual(expect.stringMatching(/devices\.yaml:4: devices\[0\]\.host: host must be a host name, an IP address or a Host alias from ~\/\.ssh\/config\n {2}fix: write it without spaces or a leading "-"/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /devices\.yaml:4: devices\[0\]\.host: host must be a host name, an IP address or a Host alias from ~\/\.ssh\/config\n {2}fix: write it without spaces or a leading "-"/,
+      ),
+    );
     expect(messages).toContainEqual(expect.stringMatching(/devices\.yaml:5: devices\[0\]\.port: .*65535/));
-    expect(messages).toContainEqual(expect.stringMatching(/devices\.yaml:6: devices\[0\]\.remoteDir: remoteDir must be an absolute path on the board, or start with ~\/\n {2}fix: write e\.g\. ~\/\.cache\/edgebench/));
-    expect(messages).toContainEqual(expect.stringMatching(/devices\.yaml:7: devices\[0\]\.sshOptions: sshOptions may not set BatchMode, ControlMaster, ControlPath or ControlPersist\n {2}fix: remove them/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /devices\.yaml:6: devices\[0\]\.remoteDir: remoteDir must be an absolute path on the board, or start with ~\/\n {2}fix: write e\.g\. ~\/\.cache\/edgebench/,
+      ),
+    );
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /devices\.yaml:7: devices\[0\]\.sshOptions: sshOptions may not set BatchMode, ControlMaster, ControlPath or ControlPersist\n {2}fix: remove them/,
+      ),
+    );
     expect(messages).toContainEqual(expect.stringMatching(/devices\.yaml:8: devices\[1\]\.host: .*\n {2}fix: add the required field "host"/));
   });
 
   it("devices.yaml's commented Raspberry Pi and Jetson examples are valid once uncommented", async () => {
     const lines = readFileSync('devices.yaml', 'utf8').split('\n');
     const start = lines.findIndex((line) => line.includes('Linux boards over SSH'));
-    const examples = lines.slice(start + 1).filter((line) => /^ {2}# (- | {2})/.test(line)).map((line) => `  ${line.slice(4)}`);
+    const examples = lines
+      .slice(start + 1)
+      .filter((line) => /^ {2}# (- | {2})/.test(line))
+      .map((line) => `  ${line.slice(4)}`);
     const file = await project.write('devices.yaml', ['devices:', ...examples, ''].join('\n'));
     expect(loadDevices(file).devices.map((d) => [d.id, d.kind, d.optional])).toEqual([
       ['rpi5', 'ssh', true],
@@ -85,7 +108,9 @@ describe('kind: ssh in devices.yaml', () => {
 
   it('refuses a private key pasted into identityFile, without repeating it', async () => {
     const key = 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ';
-    const messages = await problems(`devices:\n  - id: pi\n    kind: ssh\n    host: pi.local\n    identityFile: "-----BEGIN OPENSSH PRIVATE KEY-----\\n${key}\\n-----END OPENSSH PRIVATE KEY-----"\n`);
+    const messages = await problems(
+      `devices:\n  - id: pi\n    kind: ssh\n    host: pi.local\n    identityFile: "-----BEGIN OPENSSH PRIVATE KEY-----\\n${key}\\n-----END OPENSSH PRIVATE KEY-----"\n`,
+    );
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain('devices[0].identityFile: identityFile must be the path of a private key file, and this looks like a key itself');
     expect(messages[0]).toContain('fix: save the key in a file (chmod 600) and write its path here, or load it into ssh-agent');

@@ -16,7 +16,8 @@ import { maxAbsDiff } from '../helpers/models.ts';
 import { smallProject, type TempProject } from '../helpers/project.ts';
 import { classifyJob } from '../helpers/jobs.ts';
 
-const appiumSpec = (overrides: Partial<z.input<typeof AppiumDeviceSpec>> = {}) => AppiumDeviceSpec.parse({ id: 'appium-chromium', kind: 'appium', ...overrides });
+const appiumSpec = (overrides: Partial<z.input<typeof AppiumDeviceSpec>> = {}) =>
+  AppiumDeviceSpec.parse({ id: 'appium-chromium', kind: 'appium', ...overrides });
 
 let project: TempProject;
 let plan: RunPlan;
@@ -31,18 +32,25 @@ const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => classifyJob(pl
 async function measure(deviceId: string, runCell: () => Promise<RunnerOutcome>) {
   const startedAt = new Date();
   const outcome = await runCell();
-  return { outcome, cell: CellResult.parse(cellResult({ deviceId, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome }], timeoutMs: 60_000 })) };
+  return {
+    outcome,
+    cell: CellResult.parse(
+      cellResult({ deviceId, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome }], timeoutMs: 60_000 }),
+    ),
+  };
 }
-const throughAppium = (job: RunnerJob, spec = appiumSpec(), context: Partial<CellContext> = {}) => measure(spec.id, () => appiumDriver.runCell(spec, job, { timeoutMs: 60_000, ...context }));
+const throughAppium = (job: RunnerJob, spec = appiumSpec(), context: Partial<CellContext> = {}) =>
+  measure(spec.id, () => appiumDriver.runCell(spec, job, { timeoutMs: 60_000, ...context }));
 
 /**
  * Appium servers, chromedriver and Chromium processes this test process started and did not end. Chromium is
  * found by its profile folder anywhere on the machine: a browser orphaned by a dead server is no longer a descendant.
  */
-const leftovers = () => [
-  ...descendantsOf(process.pid).filter((p) => p.state !== 'Z' && /appium|chromedriver/.test(p.args.join(' '))),
-  ...descendantsOf(1).filter((p) => p.state !== 'Z' && p.args.join(' ').includes('--user-data-dir=/tmp/edgebench-appium-')),
-].map((p) => p.args.join(' ').slice(0, 200));
+const leftovers = () =>
+  [
+    ...descendantsOf(process.pid).filter((p) => p.state !== 'Z' && /appium|chromedriver/.test(p.args.join(' '))),
+    ...descendantsOf(1).filter((p) => p.state !== 'Z' && p.args.join(' ').includes('--user-data-dir=/tmp/edgebench-appium-')),
+  ].map((p) => p.args.join(' ').slice(0, 200));
 
 describe('appium driver: a real Appium server and its Chromium driver', () => {
   it('runs the runner page in a session opened through a local Appium server, predicting what the local driver predicts', async () => {
@@ -51,7 +59,9 @@ describe('appium driver: a real Appium server and its Chromium driver', () => {
     expect(cell.error).toBeUndefined();
     expect(cell.status).toBe('ok');
     expect(cell.samples).toHaveLength(15);
-    expect(cell.constraints).toMatch(/^Chromium \d+\S* through Appium \(a local Appium server\), onnxruntime-web 1\.30\.0 WebAssembly \(SIMD\), 1 thread, no CPU throttling$/);
+    expect(cell.constraints).toMatch(
+      /^Chromium \d+\S* through Appium \(a local Appium server\), onnxruntime-web 1\.30\.0 WebAssembly \(SIMD\), 1 thread, no CPU throttling$/,
+    );
     const predictions = (c: CellResult) => c.outputs.map(({ output }) => (output.kind === 'classify' ? output.classIndex : -1));
     expect(predictions(cell)).toEqual(predictions(local.cell));
     for (const [k, { output }] of cell.outputs.entries()) {
@@ -98,7 +108,11 @@ describe('appium driver: a real Appium server and its Chromium driver', () => {
           'appium:autodownloadEnabled': false,
           'goog:chromeOptions': { binary: CHROMIUM_BINARY, args: [...HEADLESS_FLAGS, `--user-data-dir=${project.path('farm-profile')}`] },
         };
-        const spec = appiumSpec({ id: 'farm', server: { url: `${remote.url}/`, usernameEnv: 'EDGEBENCH_TEST_FARM_USER', accessKeyEnv: 'EDGEBENCH_TEST_FARM_KEY' }, capabilities });
+        const spec = appiumSpec({
+          id: 'farm',
+          server: { url: `${remote.url}/`, usernameEnv: 'EDGEBENCH_TEST_FARM_USER', accessKeyEnv: 'EDGEBENCH_TEST_FARM_KEY' },
+          capabilities,
+        });
         const { cell } = await throughAppium(jobFor(), spec);
         expect(cell.status).toBe('ok');
         expect(cell.constraints).toContain(`through Appium (${remote.url})`);
@@ -114,7 +128,9 @@ describe('appium driver: a real Appium server and its Chromium driver', () => {
 
     it('names the unset environment variable instead of trying without credentials', async () => {
       const spec = appiumSpec({ id: 'farm', server: { url: remote.url, accessKeyEnv: 'EDGEBENCH_TEST_UNSET_KEY' } });
-      expect(await appiumDriver.unavailable!(spec)).toBe('environment variable EDGEBENCH_TEST_UNSET_KEY is not set (device farm reads its credentials from it)');
+      expect(await appiumDriver.unavailable!(spec)).toBe(
+        'environment variable EDGEBENCH_TEST_UNSET_KEY is not set (device farm reads its credentials from it)',
+      );
       const { cell } = await throughAppium(jobFor(), spec);
       expect(cell.error).toMatchObject({ code: 'DEVICE_UNAVAILABLE', message: expect.stringContaining('EDGEBENCH_TEST_UNSET_KEY') });
     });
@@ -133,7 +149,10 @@ describe('appium driver: a real Appium server and its Chromium driver', () => {
     });
     expect(killed).toBe(true);
     expect(cell.status).toBe('failed');
-    expect(cell.error).toMatchObject({ code: 'DEVICE_LOST', message: expect.stringMatching(/^device appium-chromium: the Appium server killed by SIGKILL mid-cell/) });
+    expect(cell.error).toMatchObject({
+      code: 'DEVICE_LOST',
+      message: expect.stringMatching(/^device appium-chromium: the Appium server killed by SIGKILL mid-cell/),
+    });
     expect(cell.samples.length).toBeGreaterThan(0);
     // The browser the dead server had opened is not left running.
     await new Promise((resolve) => setTimeout(resolve, 500));

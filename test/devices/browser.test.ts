@@ -48,16 +48,22 @@ const matMulJob = (): RunnerJob =>
     task: { kind: 'forward' },
     warmup: 10,
     iterations: 60,
-    examples: [0, 1, 2, 3].map((i) => ({ id: `x-${i}`, feeds: { x: { type: 'float32', dims: [MATMUL.batch, MATMUL.k], data: Array.from(randomMatrix(MATMUL.batch, MATMUL.k, 10 + i)) } } })),
+    examples: [0, 1, 2, 3].map((i) => ({
+      id: `x-${i}`,
+      feeds: { x: { type: 'float32', dims: [MATMUL.batch, MATMUL.k], data: Array.from(randomMatrix(MATMUL.batch, MATMUL.k, 10 + i)) } },
+    })),
   });
 
 async function measure(deviceId: string, runCell: () => Promise<RunnerOutcome>, timeoutMs = 60_000) {
   const startedAt = new Date();
   const outcome = await runCell();
-  const cell = CellResult.parse(cellResult({ deviceId, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome }], timeoutMs }));
+  const cell = CellResult.parse(
+    cellResult({ deviceId, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome }], timeoutMs }),
+  );
   return { outcome, cell };
 }
-const inBrowser = (job: RunnerJob, context: Partial<CellContext> = {}, spec = browserSpec()) => measure(spec.id, () => browserDriver.runCell(spec, job, { timeoutMs: 60_000, ...context }), context.timeoutMs);
+const inBrowser = (job: RunnerJob, context: Partial<CellContext> = {}, spec = browserSpec()) =>
+  measure(spec.id, () => browserDriver.runCell(spec, job, { timeoutMs: 60_000, ...context }), context.timeoutMs);
 const onHost = (job: RunnerJob) => measure('host', () => localDriver.runCell({ id: 'host', kind: 'local' }, job, { timeoutMs: 60_000 }));
 
 /** Chromium or chromedriver processes this test process started and did not end. */
@@ -95,7 +101,12 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
 
     // Memory is the renderer's, read by the driver from /proc: JS heap figures would miss the WebAssembly memory.
     const { peakRssBytes, modelRssBytes, loadMs, latencyMs } = cell.metrics;
-    expect(peakRssBytes).toMatchObject({ source: 'measured', method: expect.stringMatching(/^VmHWM of the page's Chromium renderer process .* from \/proc\/<pid>\/status, peak reset \(clear_refs 5\) just before the model loaded$/) });
+    expect(peakRssBytes).toMatchObject({
+      source: 'measured',
+      method: expect.stringMatching(
+        /^VmHWM of the page's Chromium renderer process .* from \/proc\/<pid>\/status, peak reset \(clear_refs 5\) just before the model loaded$/,
+      ),
+    });
     expect(modelRssBytes.source).toBe('measured');
     if (modelRssBytes.source === 'measured') expect(modelRssBytes.value).toBeGreaterThan(1024 * 1024);
     expect(loadMs.source).toBe('measured');
@@ -103,14 +114,21 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     expect(leftoverBrowsers()).toEqual([]);
 
     const facts = await browserDriver.facts(browserSpec({ cpuThrottling: 4, threads: 2 }));
-    expect(facts.constraints).toBe(`${cell.runtime?.node} headless, onnxruntime-web 1.30.0 WebAssembly (SIMD), 2 threads, CPU throttling 4x (CDP Emulation.setCPUThrottlingRate; nominal: the measured slowdown varies, compare latencies)`);
+    expect(facts.constraints).toBe(
+      `${cell.runtime?.node} headless, onnxruntime-web 1.30.0 WebAssembly (SIMD), 2 threads, CPU throttling 4x (CDP Emulation.setCPUThrottlingRate; nominal: the measured slowdown varies, compare latencies)`,
+    );
   }, 60_000);
 
   it('generates with the KV cache, from weights in an external data file, the tokens the local driver generates', async () => {
     const decoder = project.path('models/decoder/model.onnx');
-    await writeModel(decoder, buildDecoder({ vocabularySize: 256, hiddenSize: 32, layers: 2, heads: 4, ffnSize: 64, maxPositions: 64, seed: 3 }), { minBytes: 64 });
+    await writeModel(decoder, buildDecoder({ vocabularySize: 256, hiddenSize: 32, layers: 2, heads: 4, ffnSize: 64, maxPositions: 64, seed: 3 }), {
+      minBytes: 64,
+    });
     expect((await inspectModel(decoder)).externalData.length).toBeGreaterThan(0);
-    const prompts = [[104, 101, 108, 108, 111], [117, 115, 101, 114, 58, 32]];
+    const prompts = [
+      [104, 101, 108, 108, 111],
+      [117, 115, 101, 114, 58, 32],
+    ];
     const job = jobFor({
       modelPath: decoder,
       task: { kind: 'generate', maxNewTokens: 8, stopTokenIds: [] },
@@ -190,12 +208,19 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
 describe('browser driver: the page server', () => {
   it('serves only the routes it was given, each cross-origin isolated', async () => {
     const secret = await project.write('secret.txt', 'not for the page');
-    const server = await startPageServer(new Map([['/page.html', { contentType: 'text/html', body: '<p>ok</p>' }], ['/data.bin', { contentType: 'application/octet-stream', file: project.path('models/matmul.onnx') }]]));
+    const server = await startPageServer(
+      new Map([
+        ['/page.html', { contentType: 'text/html', body: '<p>ok</p>' }],
+        ['/data.bin', { contentType: 'application/octet-stream', file: project.path('models/matmul.onnx') }],
+      ]),
+    );
     try {
       const page = await fetch(`${server.origin}/page.html`);
       expect(page.status).toBe(200);
       expect(await page.text()).toBe('<p>ok</p>');
-      expect(Object.fromEntries(['cross-origin-opener-policy', 'cross-origin-embedder-policy', 'cross-origin-resource-policy'].map((h) => [h, page.headers.get(h)]))).toEqual({
+      expect(
+        Object.fromEntries(['cross-origin-opener-policy', 'cross-origin-embedder-policy', 'cross-origin-resource-policy'].map((h) => [h, page.headers.get(h)])),
+      ).toEqual({
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-embedder-policy': 'require-corp',
         'cross-origin-resource-policy': 'same-origin',

@@ -26,7 +26,8 @@ afterAll(() => {
   for (const root of roots) {
     const parent = join(root, CGROUP_PARENT);
     if (!existsSync(parent)) continue;
-    for (const entry of readdirSync(parent, { withFileTypes: true })) if (entry.isDirectory() && entry.name.startsWith(`${ID}-${process.pid}-`)) rmdirSync(join(parent, entry.name));
+    for (const entry of readdirSync(parent, { withFileTypes: true }))
+      if (entry.isDirectory() && entry.name.startsWith(`${ID}-${process.pid}-`)) rmdirSync(join(parent, entry.name));
   }
 });
 
@@ -36,7 +37,9 @@ describe('emulated device: a limit the kernel refuses names the field behind it'
     // The schema refuses this since it is below 0.1; the driver must still word the kernel's refusal right.
     const outcome = await emulatedDriver.runCell(spec({ cpuQuota: 1e-300 }), job, { timeoutMs: 30_000 });
     expect(outcome.deviceFailure?.code).toBe('DEVICE_UNAVAILABLE');
-    expect(outcome.deviceFailure?.message).toMatch(/the kernel refused cpu(\.cfs_quota_us|\.max) "0.*" \(EINVAL\)\); check cpuQuota \(1e-300\) in devices\.yaml/);
+    expect(outcome.deviceFailure?.message).toMatch(
+      /the kernel refused cpu(\.cfs_quota_us|\.max) "0.*" \(EINVAL\)\); check cpuQuota \(1e-300\) in devices\.yaml/,
+    );
     expect(outcome.deviceFailure?.message).not.toMatch(/check that cores/);
   }, 30_000);
 

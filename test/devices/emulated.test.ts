@@ -13,7 +13,14 @@ import { randomMatrix, writeSingleMatMul } from '../helpers/models.ts';
 
 // The machine the tests run on (and CI) has cgroup v1 writable as root: the real kernel enforces these limits.
 const support = detectCgroups();
-const variant = (file: string) => ({ name: 'v', precision: 'fp32' as const, file, files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: 'x' });
+const variant = (file: string) => ({
+  name: 'v',
+  precision: 'fp32' as const,
+  file,
+  files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }],
+  diskBytes: 1,
+  sha256: 'x',
+});
 
 let project: TempProject;
 let small: string;
@@ -36,17 +43,30 @@ const jobFor = (modelPath: string, size: number, iterations = 40): RunnerJob => 
   runtime: { intraOpThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
   examples: [{ id: 'x', feeds: { x: { type: 'float32', dims: [32, size], data: Array.from(randomMatrix(32, size, 3)) } } }],
 });
-const lowEnd = (overrides: Record<string, unknown> = {}) => ({ id: 'low-end', kind: 'emulated' as const, cpus: [0], cpuQuota: 0.25, memoryMiB: 512, fallback: 'none' as const, ...overrides });
-const cellOf = (outcome: Awaited<ReturnType<typeof emulatedDriver.runCell>>, file: string) => cellResult({ deviceId: 'low-end', variant: variant(file), runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }], timeoutMs: 60_000 });
+const lowEnd = (overrides: Record<string, unknown> = {}) => ({
+  id: 'low-end',
+  kind: 'emulated' as const,
+  cpus: [0],
+  cpuQuota: 0.25,
+  memoryMiB: 512,
+  fallback: 'none' as const,
+  ...overrides,
+});
+const cellOf = (outcome: Awaited<ReturnType<typeof emulatedDriver.runCell>>, file: string) =>
+  cellResult({ deviceId: 'low-end', variant: variant(file), runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }], timeoutMs: 60_000 });
 /** Cell cgroups this test process made that are still present. */
 const cellDirs = () =>
   (support.version === 1 ? Object.values(support.controllers) : support.version === 2 ? [support.root] : []).flatMap((root) => {
     const parent = join(root, CGROUP_PARENT);
-    return existsSync(parent) ? readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith(`low-end-${process.pid}-`)).map((e) => e.name) : [];
+    return existsSync(parent)
+      ? readdirSync(parent, { withFileTypes: true })
+          .filter((e) => e.isDirectory() && e.name.startsWith(`low-end-${process.pid}-`))
+          .map((e) => e.name)
+      : [];
   });
 
 describe('emulated device (real cgroups)', () => {
-  it('runs the runner inside the cell\'s cgroup, measures its peak from the cgroup and removes the cgroup', async () => {
+  it("runs the runner inside the cell's cgroup, measures its peak from the cgroup and removes the cgroup", async () => {
     expect(support.version, 'this machine must have writable cgroups').not.toBe('none');
     const outcome = await emulatedDriver.runCell(lowEnd(), jobFor(small, 1024), { timeoutMs: 60_000 });
     const cell = cellOf(outcome, small);
@@ -96,7 +116,10 @@ describe('emulated device without writable cgroups', () => {
     process.env.EDGEBENCH_CGROUP_ROOT = empty;
     try {
       const refused = cellOf(await emulatedDriver.runCell(lowEnd(), jobFor(small, 1024, 5), { timeoutMs: 60_000 }), small);
-      expect(refused.error).toMatchObject({ code: 'DEVICE_UNAVAILABLE', message: expect.stringMatching(/no cgroup v1 mount for cpu, cpuset, memory .* set fallback: taskset/) });
+      expect(refused.error).toMatchObject({
+        code: 'DEVICE_UNAVAILABLE',
+        message: expect.stringMatching(/no cgroup v1 mount for cpu, cpuset, memory .* set fallback: taskset/),
+      });
       const pinned = cellOf(await emulatedDriver.runCell(lowEnd({ fallback: 'taskset' }), jobFor(small, 1024, 5), { timeoutMs: 60_000 }), small);
       expect(pinned.status).toBe('ok');
       expect(pinned.constraints).toMatch(/^taskset fallback .*cores 0 pinned; CPU quota and memory cap not applied/);

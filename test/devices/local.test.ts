@@ -22,7 +22,17 @@ const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => classifyJob(pl
 async function run(job: RunnerJob, context: Partial<Parameters<typeof localDriver.runCell>[2]> = {}) {
   const startedAt = new Date();
   const outcome = await localDriver.runCell(spec, job, { timeoutMs: 60_000, ...context });
-  return { outcome, cell: CellResult.parse(cellResult({ deviceId: 'host', variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome }], timeoutMs: context.timeoutMs ?? 60_000 })) };
+  return {
+    outcome,
+    cell: CellResult.parse(
+      cellResult({
+        deviceId: 'host',
+        variant: plan.variants[0]!.variant,
+        runs: [{ startedAt, finishedAt: new Date(), outcome }],
+        timeoutMs: context.timeoutMs ?? 60_000,
+      }),
+    ),
+  };
 }
 
 describe('local driver with the real runner', () => {

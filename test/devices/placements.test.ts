@@ -35,7 +35,10 @@ describe('every device kind has a placement', () => {
   });
 
   it('says which devices compute on this machine, and on which of its cores', () => {
-    const cores = (spec: Record<string, unknown>) => { const d = device(spec); return placementOf(d).hostCores(d); };
+    const cores = (spec: Record<string, unknown>) => {
+      const d = device(spec);
+      return placementOf(d).hostCores(d);
+    };
     expect(cores({ id: 'host', kind: 'local' })).toBe('all');
     expect(cores({ id: 'little', kind: 'emulated', cpus: [2, 3] })).toEqual([2, 3]);
     expect(cores({ id: 'chromium', kind: 'appium' })).toBe('all');
@@ -45,11 +48,17 @@ describe('every device kind has a placement', () => {
   });
 
   it('says where the sensors are, or why they cannot be read', () => {
-    const sensors = (spec: Record<string, unknown>) => { const d = device(spec); return placementOf(d).sensors(d); };
+    const sensors = (spec: Record<string, unknown>) => {
+      const d = device(spec);
+      return placementOf(d).sensors(d);
+    };
     expect(sensors({ id: 'arm', kind: 'qemu-arm64' })).toEqual({ on: 'host' });
     expect(sensors({ id: 'pi', kind: 'ssh', host: 'pi.local' })).toMatchObject({ on: 'ssh-board', board: { host: 'pi.local' } });
     expect(sensors({ id: 'pixel', kind: 'appium', platform: 'android', capabilities: { 'appium:udid': 'R58M' } })).toEqual({ on: 'adb-phone', serial: 'R58M' });
-    expect(sensors({ id: 'farm', kind: 'appium', platform: 'android', server: { urlEnv: 'FARM_URL' } })).toEqual({ on: 'none', reason: expect.stringContaining('device farm behind the server in $FARM_URL') });
+    expect(sensors({ id: 'farm', kind: 'appium', platform: 'android', server: { urlEnv: 'FARM_URL' } })).toEqual({
+      on: 'none',
+      reason: expect.stringContaining('device farm behind the server in $FARM_URL'),
+    });
   });
 });
 
@@ -88,7 +97,8 @@ describe('claims from placements', () => {
   });
 
   it('two entries for one USB phone take turns; two on one farm endpoint run together up to its concurrency', async () => {
-    const farm = (id: string, concurrency?: number) => device({ id, kind: 'appium', platform: 'android', server: { url: 'https://hub.example.com/wd/hub', ...(concurrency ? { concurrency } : {}) } });
+    const farm = (id: string, concurrency?: number) =>
+      device({ id, kind: 'appium', platform: 'android', server: { url: 'https://hub.example.com/wd/hub', ...(concurrency ? { concurrency } : {}) } });
     const overlaps = await overlapsUnder([
       device({ id: 'pixel', kind: 'appium', platform: 'android', capabilities: { 'appium:udid': 'X' } }),
       device({ id: 'pixel-4x', kind: 'appium', platform: 'android', cpuThrottling: 4, capabilities: { 'appium:udid': 'X' } }),
@@ -104,7 +114,11 @@ describe('claims from placements', () => {
   });
 
   it('devices that compute on this machine take turns, and run beside those that compute elsewhere', async () => {
-    const overlaps = await overlapsUnder([device({ id: 'host', kind: 'local' }), device({ id: 'page', kind: 'browser' }), device({ id: 'pi', kind: 'ssh', host: 'pi.local' })]);
+    const overlaps = await overlapsUnder([
+      device({ id: 'host', kind: 'local' }),
+      device({ id: 'page', kind: 'browser' }),
+      device({ id: 'pi', kind: 'ssh', host: 'pi.local' }),
+    ]);
     expect(overlaps.has('host+page')).toBe(false);
     expect(overlaps.has('host+pi')).toBe(true);
   });
@@ -112,7 +126,10 @@ describe('claims from placements', () => {
 
 describe('shard weights', () => {
   const plan = { suite: { warmup: 1, iterations: 9 }, variants: [{ variant: { diskBytes: 1000 } }] } as unknown as Pick<RunPlan, 'suite' | 'variants'>;
-  const weight = (spec: Record<string, unknown>) => { const d = device(spec); return placementOf(d).shardWeight(d); };
+  const weight = (spec: Record<string, unknown>) => {
+    const d = device(spec);
+    return placementOf(d).shardWeight(d);
+  };
 
   it('weigh a row of the matrix: the cost is the weight times the work', () => {
     const emulated = device({ id: 'quarter', kind: 'emulated', cpus: [0], cpuQuota: 0.25 });

@@ -13,15 +13,32 @@ import { tempProject, writeSmallModel, type TempProject } from '../helpers/proje
 // Real emulation, no mocks: an arm64 Node.js from the sysroot under qemu-aarch64. CI builds the sysroot before the tests.
 const K = 512;
 const CLASSES = 32;
-const board = (overrides: Record<string, unknown> = {}) => ({ id: 'arm64-emu', kind: 'qemu-arm64' as const, qemu: 'qemu-aarch64', cpuModel: 'cortex-a76', ...overrides });
+const board = (overrides: Record<string, unknown> = {}) => ({
+  id: 'arm64-emu',
+  kind: 'qemu-arm64' as const,
+  qemu: 'qemu-aarch64',
+  cpuModel: 'cortex-a76',
+  ...overrides,
+});
 const host = { id: 'host', kind: 'local' as const };
-const variant = (file: string) => ({ name: 'v', precision: 'fp32' as const, file, files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: 'x' });
-const cellOf = (outcome: RunnerOutcome, job: RunnerJob) => cellResult({ deviceId: 'd', variant: variant(job.modelPath), runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }], timeoutMs: 60_000 });
+const variant = (file: string) => ({
+  name: 'v',
+  precision: 'fp32' as const,
+  file,
+  files: [{ path: 'model.onnx', bytes: 1, sha256: 'x' }],
+  diskBytes: 1,
+  sha256: 'x',
+});
+const cellOf = (outcome: RunnerOutcome, job: RunnerJob) =>
+  cellResult({ deviceId: 'd', variant: variant(job.modelPath), runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }], timeoutMs: 60_000 });
 const runtime = { intraOpThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' } as const;
 
 /** Runs `job` on the board and on the host at once (two cores) and returns both cells. */
 async function boardAndHost(spec: ReturnType<typeof board>, job: RunnerJob) {
-  const [emulated, local] = await Promise.all([qemuArm64Driver.runCell(spec, job, { timeoutMs: 60_000 }), localDriver.runCell(host, job, { timeoutMs: 60_000 })]);
+  const [emulated, local] = await Promise.all([
+    qemuArm64Driver.runCell(spec, job, { timeoutMs: 60_000 }),
+    localDriver.runCell(host, job, { timeoutMs: 60_000 }),
+  ]);
   return { cell: cellOf(emulated, job), reference: cellOf(local, job) };
 }
 
@@ -79,12 +96,14 @@ describe('qemu-arm64 device (real qemu-aarch64 emulation)', () => {
     expect(cell.runtime).toMatchObject({ platform: 'linux', arch: 'arm64', node: expect.stringMatching(/^v18\./) });
     expect(reference.runtime?.arch).toBe('x64');
     expect(cell.samples).toHaveLength(12);
-    expect(cell.constraints).toMatch(/^qemu-aarch64 user-mode emulation \(qemu-aarch64 version [\d.]+.*, -cpu cortex-a76\), Node\.js v18.*timings are emulated: not representative of real hardware/);
+    expect(cell.constraints).toMatch(
+      /^qemu-aarch64 user-mode emulation \(qemu-aarch64 version [\d.]+.*, -cpu cortex-a76\), Node\.js v18.*timings are emulated: not representative of real hardware/,
+    );
     // NEON and AVX sum in a different order: equal to float32 rounding, not bit for bit.
     expectSameLogits(cell, reference, 1e-5);
   }, 60_000);
 
-  it('runs int8 kernels for the CPU model set in devices.yaml with the host\'s outputs, and describes the device as emulated arm64 on this host', async () => {
+  it("runs int8 kernels for the CPU model set in devices.yaml with the host's outputs, and describes the device as emulated arm64 on this host", async () => {
     // cortex-a53 has no dot-product instructions, cortex-a76 has: two families of onnxruntime's integer kernels.
     for (const cpuModel of ['cortex-a53', 'cortex-a76']) {
       const { cell, reference } = await boardAndHost(board({ cpuModel }), int8);
@@ -94,7 +113,12 @@ describe('qemu-arm64 device (real qemu-aarch64 emulation)', () => {
     }
     const facts = await qemuArm64Driver.facts(board({ cpuModel: 'cortex-a53' }));
     const hostFacts = await localDriver.facts(host);
-    expect(facts).toMatchObject({ arch: 'arm64', logicalCores: hostFacts.logicalCores, memoryBytes: hostFacts.memoryBytes, constraints: expect.stringContaining('not representative of real hardware') });
+    expect(facts).toMatchObject({
+      arch: 'arm64',
+      logicalCores: hostFacts.logicalCores,
+      memoryBytes: hostFacts.memoryBytes,
+      constraints: expect.stringContaining('not representative of real hardware'),
+    });
     expect(facts.cpuModel).toBe(`qemu-aarch64 user-mode emulation of an ARM64 CPU (-cpu cortex-a53) on ${hostFacts.cpuModel}`);
     expect(facts.kernel).toContain(hostFacts.kernel);
   }, 60_000);
@@ -105,18 +129,31 @@ describe('qemu-arm64 device that cannot be emulated', () => {
     const missing = project.path('no-sysroot');
     const cell = cellOf(await qemuArm64Driver.runCell(board({ sysroot: missing }), matmul, { timeoutMs: 60_000 }), matmul);
     expect(cell.status).toBe('failed');
-    expect(cell.error).toEqual({ code: 'DEVICE_UNAVAILABLE', message: `device arm64-emu cannot be emulated: the arm64 sysroot ${missing} does not exist. Build it with: npm run setup:arm64 -- ${missing}` });
+    expect(cell.error).toEqual({
+      code: 'DEVICE_UNAVAILABLE',
+      message: `device arm64-emu cannot be emulated: the arm64 sysroot ${missing} does not exist. Build it with: npm run setup:arm64 -- ${missing}`,
+    });
     expect((await qemuArm64Driver.facts(board({ sysroot: missing }))).constraints).toBe(`unavailable: the arm64 sysroot ${missing} does not exist`);
   });
 
   it('is unavailable without qemu-aarch64, or with a CPU model qemu lacks or emulates wrongly, and says what to install or choose', async () => {
-    const unavailable = async (overrides: Record<string, unknown>) => cellOf(await qemuArm64Driver.runCell(board(overrides), matmul, { timeoutMs: 60_000 }), matmul).error;
-    expect(await unavailable({ qemu: 'qemu-aarch64-not-installed' })).toMatchObject({ code: 'DEVICE_UNAVAILABLE', message: expect.stringMatching(/qemu-aarch64-not-installed was not found on PATH\. Install Debian's qemu-user package/) });
-    expect(await unavailable({ cpuModel: 'cortex-z9' })).toMatchObject({ code: 'DEVICE_UNAVAILABLE', message: expect.stringMatching(/has no CPU model "cortex-z9"; set cpuModel in devices.yaml to one of: .*cortex-a53/) });
+    const unavailable = async (overrides: Record<string, unknown>) =>
+      cellOf(await qemuArm64Driver.runCell(board(overrides), matmul, { timeoutMs: 60_000 }), matmul).error;
+    expect(await unavailable({ qemu: 'qemu-aarch64-not-installed' })).toMatchObject({
+      code: 'DEVICE_UNAVAILABLE',
+      message: expect.stringMatching(/qemu-aarch64-not-installed was not found on PATH\. Install Debian's qemu-user package/),
+    });
+    expect(await unavailable({ cpuModel: 'cortex-z9' })).toMatchObject({
+      code: 'DEVICE_UNAVAILABLE',
+      message: expect.stringMatching(/has no CPU model "cortex-z9"; set cpuModel in devices.yaml to one of: .*cortex-a53/),
+    });
     const qemu = findQemu('qemu-aarch64');
     // Debian 12's qemu 7.2 gives onnxruntime's int8 kernels wrong results with -cpu max (SVE): refused rather than recorded.
     if (qemu.ok && /version 7\./.test(qemu.version)) {
-      expect(await unavailable({ cpuModel: 'max' })).toMatchObject({ code: 'DEVICE_UNAVAILABLE', message: expect.stringMatching(/miscomputes the SVE instructions .* set cpuModel to a named core such as cortex-a76/) });
+      expect(await unavailable({ cpuModel: 'max' })).toMatchObject({
+        code: 'DEVICE_UNAVAILABLE',
+        message: expect.stringMatching(/miscomputes the SVE instructions .* set cpuModel to a named core such as cortex-a76/),
+      });
     }
   });
 });

@@ -36,7 +36,8 @@ let remoteDir: string;
 const specs: SshSpec[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(SSHD_BINARY)) throw new Error(`${SSHD_BINARY} not found: install Debian's openssh-server and openssh-client (bash scripts/install-system-packages.sh does)`);
+  if (!existsSync(SSHD_BINARY))
+    throw new Error(`${SSHD_BINARY} not found: install Debian's openssh-server and openssh-client (bash scripts/install-system-packages.sh does)`);
   [sshd, project] = await Promise.all([startSshd(), smallProject()]);
   plan = await buildPlan({ suiteFile: project.path('suites/small.yaml'), devicesFile: project.path('devices.yaml') });
   boards = await mkdtemp(join(tmpdir(), 'edgebench-board-'));
@@ -82,10 +83,13 @@ const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => classifyJob(pl
 async function measure(deviceId: string, runCell: () => Promise<RunnerOutcome>, timeoutMs = 60_000) {
   const startedAt = new Date();
   const outcome = await runCell();
-  const cell = CellResult.parse(cellResult({ deviceId, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome }], timeoutMs }));
+  const cell = CellResult.parse(
+    cellResult({ deviceId, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome }], timeoutMs }),
+  );
   return { outcome, cell };
 }
-const onBoard = (spec: SshSpec, job = jobFor(), context: Partial<CellContext> = {}) => measure(spec.id, () => sshDriver.runCell(spec, job, { timeoutMs: 60_000, ...context }), context.timeoutMs);
+const onBoard = (spec: SshSpec, job = jobFor(), context: Partial<CellContext> = {}) =>
+  measure(spec.id, () => sshDriver.runCell(spec, job, { timeoutMs: 60_000, ...context }), context.timeoutMs);
 const onHost = (job = jobFor()) => measure('host', () => localDriver.runCell({ id: 'host', kind: 'local' }, job, { timeoutMs: 60_000 }));
 const connections = () => sshd.log().match(/Accepted publickey for /g)?.length ?? 0;
 
@@ -122,9 +126,13 @@ describe('ssh driver: a board behind a real OpenSSH server', () => {
     expect(facts).toMatchObject({ arch: 'x64', kernel: release(), logicalCores: cpus().length, memoryBytes: totalmem() });
     expect(facts.cpuModel).not.toMatch(/unknown/);
     expect(facts.os).toMatch(/\S/);
-    expect(facts.source).toBe(`read over SSH from ${sshd.user}@127.0.0.1:${sshd.port}: uname, lscpu, /proc/cpuinfo, /proc/meminfo, /etc/os-release, /proc/device-tree/model or DMI, cpufreq`);
+    expect(facts.source).toBe(
+      `read over SSH from ${sshd.user}@127.0.0.1:${sshd.port}: uname, lscpu, /proc/cpuinfo, /proc/meminfo, /etc/os-release, /proc/device-tree/model or DMI, cpufreq`,
+    );
     const governor = '/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor';
-    expect(facts.cpuGovernor).toBe(existsSync(governor) ? readFileSync(governor, 'utf8').trim() : `unavailable: the board has no ${governor} (no cpufreq driver for its CPU)`);
+    expect(facts.cpuGovernor).toBe(
+      existsSync(governor) ? readFileSync(governor, 'utf8').trim() : `unavailable: the board has no ${governor} (no cpufreq driver for its CPU)`,
+    );
     expect(facts.boardModel).toMatch(/\S/);
     expect(await sshDriver.unavailable!(spec)).toBeUndefined();
 
@@ -142,12 +150,19 @@ describe('ssh driver: a board behind a real OpenSSH server', () => {
     expect(first.pushed.length).toBe(first.files);
     expect(first.pushedBytes).toBe(first.bytes);
     const names = first.pushed.map((p) => p.remote);
-    expect(names).toContainEqual(expect.stringMatching(/^runtimes\/onnxruntime-node-1\.30\.0-linux-x64-[0-9a-f]{16}\/node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\/onnxruntime_binding\.node$/));
+    expect(names).toContainEqual(
+      expect.stringMatching(
+        /^runtimes\/onnxruntime-node-1\.30\.0-linux-x64-[0-9a-f]{16}\/node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\/onnxruntime_binding\.node$/,
+      ),
+    );
     expect(names).toContainEqual(expect.stringMatching(/^runtimes\/onnxruntime-node-1\.30\.0-linux-x64-[0-9a-f]{16}\/runner-[0-9a-f]{16}\.mjs$/));
     expect(names).toContainEqual(expect.stringMatching(/^variants\/[0-9a-f]{16}\/model\.onnx$/));
     expect(names.some((name) => name.includes('/linux/arm64/'))).toBe(false);
 
-    const model = join(spec.remoteDir, names.find((name) => name.startsWith('variants/'))!);
+    const model = join(
+      spec.remoteDir,
+      names.find((name) => name.startsWith('variants/'))!,
+    );
     const mtimeMs = (await stat(model)).mtimeMs;
     const second = await pushForJob(spec, jobFor());
     expect(second).toMatchObject({ files: first.files, bytes: first.bytes, pushed: [], pushedBytes: 0 });
@@ -190,13 +205,19 @@ describe('ssh driver: a board behind a real OpenSSH server', () => {
     // A runner deaf to its closed stdout (as one inside a long inference would be), that notes the SIGTERM it gets.
     const marker = join(boards, 'deaf-runner.signal');
     const hook = join(boards, 'deaf-runner.cjs');
-    await writeFile(hook, `process.stdout.on('error', () => {});\nprocess.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'SIGTERM'); process.exit(143); });\n`);
+    await writeFile(
+      hook,
+      `process.stdout.on('error', () => {});\nprocess.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(marker)}, 'SIGTERM'); process.exit(143); });\n`,
+    );
     const node = join(boards, 'deaf-node');
     await writeFile(node, `#!/bin/sh\nexec ${shellWord(process.execPath)} --require ${shellWord(hook)} "$@"\n`);
     await chmod(node, 0o755);
     let pid: number | undefined;
     try {
-      const { outcome, cell } = await onBoard(boardSpec({ node }), jobFor({ iterations: 50_000_000 }), { timeoutMs: 4000, onEvent: (e) => (pid = e.type === 'hello' ? e.pid : pid) });
+      const { outcome, cell } = await onBoard(boardSpec({ node }), jobFor({ iterations: 50_000_000 }), {
+        timeoutMs: 4000,
+        onEvent: (e) => (pid = e.type === 'hello' ? e.pid : pid),
+      });
       expect(outcome.timedOut).toBe(true);
       expect(cell.error?.code).toBe('TIMEOUT');
       expect(cell.samples.length).toBeGreaterThan(0);
@@ -209,8 +230,8 @@ describe('ssh driver: a board behind a real OpenSSH server', () => {
   }, 60_000);
 });
 
-describe('ssh driver: the board\'s sensors sampled during a cell', () => {
-  it('gives measured temperature and throttling from the board\'s files, changing during the cell, through the same single connection', async () => {
+describe("ssh driver: the board's sensors sampled during a cell", () => {
+  it("gives measured temperature and throttling from the board's files, changing during the cell, through the same single connection", async () => {
     const pi = await sysfsCopy('raspberry-pi-5');
     const zone = '/sys/class/thermal/thermal_zone0/temp';
     try {
@@ -231,7 +252,14 @@ describe('ssh driver: the board\'s sensors sampled during a cell', () => {
         },
       });
       const probes = { ...(await sampling.stop()), gate };
-      const cell = CellResult.parse(cellResult({ deviceId: spec.id, variant: plan.variants[0]!.variant, runs: [{ startedAt, finishedAt: new Date(), outcome, probes }], timeoutMs: 60_000 }));
+      const cell = CellResult.parse(
+        cellResult({
+          deviceId: spec.id,
+          variant: plan.variants[0]!.variant,
+          runs: [{ startedAt, finishedAt: new Date(), outcome, probes }],
+          timeoutMs: 60_000,
+        }),
+      );
 
       expect(cell.status).toBe('ok');
       expect(gate).toMatchObject({ status: 'passed', celsius: 52 });
@@ -248,7 +276,9 @@ describe('ssh driver: the board\'s sensors sampled during a cell', () => {
       expect(cell.thermal!.probeCost.samples).toBeGreaterThan(0);
       // Gate, probes and cell: one SSH login on the server.
       expect(connections() - before).toBe(1);
-      console.log(`cell on the board sampled at 10 Hz over SSH: ${probes.cost.samples} samples (${probes.cost.skipped} ticks skipped), mean ${probes.cost.meanMs.toFixed(1)} ms, max ${probes.cost.maxMs.toFixed(1)} ms per sample`);
+      console.log(
+        `cell on the board sampled at 10 Hz over SSH: ${probes.cost.samples} samples (${probes.cost.skipped} ticks skipped), mean ${probes.cost.meanMs.toFixed(1)} ms, max ${probes.cost.maxMs.toFixed(1)} ms per sample`,
+      );
       // release() ends the sensor reader riding the master, and then the master.
       const { controlPath } = boardConnection(spec);
       const riding = masters().filter((m) => m.includes(controlPath));
@@ -341,7 +371,11 @@ describe('ssh driver: faults, each named with the device and the fix', () => {
       const spec = boardSpec({ id: 'full', remoteDir: small });
       const { cell } = await onBoard(spec);
       expect(cell.error?.code).toBe('DEVICE_UNAVAILABLE');
-      expect(cell.error?.message).toMatch(new RegExp(`^device full: the board's disk is full: ${small}/\\S+ \\(\\d+ bytes\\) could not be written \\(.*No space left on device\\)\\. Free space on the board \\(everything under ${small} may go: it is pushed again when needed\\) or set remoteDir in devices\\.yaml to a larger disk$`));
+      expect(cell.error?.message).toMatch(
+        new RegExp(
+          `^device full: the board's disk is full: ${small}/\\S+ \\(\\d+ bytes\\) could not be written \\(.*No space left on device\\)\\. Free space on the board \\(everything under ${small} may go: it is pushed again when needed\\) or set remoteDir in devices\\.yaml to a larger disk$`,
+        ),
+      );
       // Nothing half-written is left behind.
       const { stdout } = await execa('find', [small, '-name', '*.partial-*']);
       expect(stdout).toBe('');
@@ -382,7 +416,22 @@ describe('ssh driver: faults, each named with the device and the fix', () => {
 });
 
 describe('remote command quoting', () => {
-  const nasty = ["it's", '"double"', '$HOME', '`id`', '$(id)', 'a b  c', 'semi;colon', 'back\\slash', "'; rm -rf / '", 'new\nline', '*?[]', '!bang', '~tilde', ''];
+  const nasty = [
+    "it's",
+    '"double"',
+    '$HOME',
+    '`id`',
+    '$(id)',
+    'a b  c',
+    'semi;colon',
+    'back\\slash',
+    "'; rm -rf / '",
+    'new\nline',
+    '*?[]',
+    '!bang',
+    '~tilde',
+    '',
+  ];
 
   it('shellWord gives the shell back exactly the text, whatever it holds', async () => {
     for (const text of nasty) {
@@ -392,7 +441,7 @@ describe('remote command quoting', () => {
     expect(() => shellWord('nul\0byte')).toThrow(/NUL/);
   });
 
-  it('and so does the board\'s login shell, through ssh', async () => {
+  it("and so does the board's login shell, through ssh", async () => {
     const connection = new SshConnection(boardSpec({ id: 'quoting' }));
     try {
       const script = nasty.map((text) => `printf '%s\\0' ${shellWord(text)}`).join('; ');
@@ -412,13 +461,21 @@ describe('edgebench run with an ssh device (the real CLI)', () => {
     await project.write('ssh-devices.yaml', devices);
     const userKnownHosts = join(homedir(), '.ssh', 'known_hosts');
     const userKnownHostsBefore = existsSync(userKnownHosts) ? await readFile(userKnownHosts, 'utf8') : undefined;
-    const cli = execa(process.execPath, [BIN, 'run', '--suite', 'suites/small.yaml', '--devices', 'ssh-devices.yaml', '--run-id', 'ssh'], { cwd: project.dir, reject: false, env: { NO_COLOR: '1' } });
+    const cli = execa(process.execPath, [BIN, 'run', '--suite', 'suites/small.yaml', '--devices', 'ssh-devices.yaml', '--run-id', 'ssh'], {
+      cwd: project.dir,
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     const result = await cli;
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('[1/1] board / fp32 ...');
     expect(result.stdout).toMatch(/board\s+fp32\s+ok\s+25\s+\d+\.\d{3}/);
     const results = Results.parse(JSON.parse(await readFile(project.path('reports/ssh/results.json'), 'utf8')));
-    expect(results.devices[0]).toMatchObject({ id: 'board', kind: 'ssh', facts: { arch: 'x64', kernel: release(), source: expect.stringMatching(/^read over SSH from /) } });
+    expect(results.devices[0]).toMatchObject({
+      id: 'board',
+      kind: 'ssh',
+      facts: { arch: 'x64', kernel: release(), source: expect.stringMatching(/^read over SSH from /) },
+    });
     expect(results.cells[0]).toMatchObject({ deviceId: 'board', status: 'ok', runtime: { arch: 'x64', onnxruntime: '1.30.0' } });
     // The board's host key went to the project's known_hosts, not the user's.
     expect(await readFile(project.path('.cache/ssh/known_hosts'), 'utf8')).toContain(`[127.0.0.1]:${sshd.port} ssh-ed25519 `);

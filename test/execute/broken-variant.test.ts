@@ -17,15 +17,25 @@ describe('a broken model fails its own cells, and the run goes on', () => {
   it('measures the good variant and records the missing and the truncated one with their reasons, running nothing for them', async () => {
     await project.write(
       'suites/mixed.yaml',
-      suiteYaml({ repeats: 2, variants: '  - {name: good, precision: fp32, file: ../models/small/model.onnx}\n  - {name: gone, precision: int8, file: ../models/small/gone.onnx}\n  - {name: cut, precision: int4, file: ../models/small/truncated.onnx}' }),
+      suiteYaml({
+        repeats: 2,
+        variants:
+          '  - {name: good, precision: fp32, file: ../models/small/model.onnx}\n  - {name: gone, precision: int8, file: ../models/small/gone.onnx}\n  - {name: cut, precision: int4, file: ../models/small/truncated.onnx}',
+      }),
     );
     const plan = await buildPlan({ suiteFile: project.path('suites/mixed.yaml'), devicesFile: project.path('devices.yaml') });
     const { results } = await executePlan(plan, { outDir: project.path('reports'), runId: 'mixed' });
     const byName = Object.fromEntries(results.cells.map((c) => [c.variant.name, c]));
     expect(byName.good).toMatchObject({ status: 'ok' });
     expect(byName.good!.samples).toHaveLength(50);
-    expect(byName.gone).toMatchObject({ status: 'failed', error: { code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/variants\[1\]\.file: .*gone\.onnx: model file not found \(fix: check the path/) } });
-    expect(byName.cut).toMatchObject({ status: 'failed', error: { code: 'MODEL_CORRUPT', message: expect.stringMatching(/not a valid ONNX model \(truncated or corrupt\)/) } });
+    expect(byName.gone).toMatchObject({
+      status: 'failed',
+      error: { code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/variants\[1\]\.file: .*gone\.onnx: model file not found \(fix: check the path/) },
+    });
+    expect(byName.cut).toMatchObject({
+      status: 'failed',
+      error: { code: 'MODEL_CORRUPT', message: expect.stringMatching(/not a valid ONNX model \(truncated or corrupt\)/) },
+    });
     // Nothing is made up for them: no runner ran, no size or hash is claimed.
     for (const cell of [byName.gone!, byName.cut!]) {
       expect(cell.samples).toEqual([]);

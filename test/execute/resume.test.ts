@@ -11,14 +11,31 @@ import { tempProject, type TempProject } from '../helpers/project.ts';
 
 const TIMEOUT_MS = 60_000;
 const LOST = { code: 'DEVICE_LOST', message: 'the renderer process exited mid-cell' };
-const FINGERPRINT: RunFingerprint = { suiteFile: 's.yaml', devicesFile: 'd.yaml', suiteSha256: 'x', devicesSha256: 'y', datasetSha256: 'z', variants: { a: '1', b: '2' }, repeats: 3 };
+const FINGERPRINT: RunFingerprint = {
+  suiteFile: 's.yaml',
+  devicesFile: 'd.yaml',
+  suiteSha256: 'x',
+  devicesSha256: 'y',
+  datasetSha256: 'z',
+  variants: { a: '1', b: '2' },
+  repeats: 3,
+};
 
 const plan = {
   devices: [DeviceSpec.parse({ id: 'd1', kind: 'local' }), DeviceSpec.parse({ id: 'd2', kind: 'local' })],
   variants: [{ variant: { name: 'a' } }, { variant: { name: 'b' } }] as PlannedVariant[],
 };
 
-const outcome = (over: Partial<RunnerOutcome> = {}): RunnerOutcome => ({ events: [], exitCode: 0, signal: undefined, timedOut: false, canceled: false, stderrTail: '', strayLines: [], ...over });
+const outcome = (over: Partial<RunnerOutcome> = {}): RunnerOutcome => ({
+  events: [],
+  exitCode: 0,
+  signal: undefined,
+  timedOut: false,
+  canceled: false,
+  stderrTail: '',
+  strayLines: [],
+  ...over,
+});
 const done: RunnerEvent = { type: 'done' };
 
 let project: TempProject;
@@ -55,14 +72,22 @@ describe('a resumed run starts from the processes its journal holds', () => {
     const order = scheduleRuns(plan, { repeats: 3, seed: 'r' });
     const skipped = order.filter((run) => resumed.done.has(scheduledKey(run))).map(scheduledKey);
     // Kept: a completed process, a process completed after an attempt the device lost, and a model that fails to load (that is its result).
-    expect(skipped.sort()).toEqual([processKey({ device: 'd1', variant: 'a', repeat: 1 }), processKey({ device: 'd1', variant: 'a', repeat: 3 }), processKey({ device: 'd1', variant: 'b', repeat: 1 })].sort());
+    expect(skipped.sort()).toEqual(
+      [
+        processKey({ device: 'd1', variant: 'a', repeat: 1 }),
+        processKey({ device: 'd1', variant: 'a', repeat: 3 }),
+        processKey({ device: 'd1', variant: 'b', repeat: 1 }),
+      ].sort(),
+    );
     // Run again: a timeout, a runner killed from outside, a lost last attempt, one stopped by Ctrl-C, one that never ended, and all never started.
     expect(order.length - skipped.length).toBe(9);
   });
 
   it('keeps the processes of each cell in repeat order, with the attempts the device lost on their repeat', () => {
     const { kept } = resumedRuns(plan, journal.completed, TIMEOUT_MS);
-    expect(kept.map(({ device, variant, runs }) => ({ cell: `${device.id}/${variant.variant.name}`, repeats: runs.map((r) => r.startedAt.getTime() / 1000) }))).toEqual([
+    expect(
+      kept.map(({ device, variant, runs }) => ({ cell: `${device.id}/${variant.variant.name}`, repeats: runs.map((r) => r.startedAt.getTime() / 1000) })),
+    ).toEqual([
       { cell: 'd1/a', repeats: [1, 3] },
       { cell: 'd1/b', repeats: [1] },
     ]);

@@ -25,13 +25,17 @@ function loseTheFirstRenderer(journalFile: string): { stop(): void; killed(): nu
   return { stop: () => clearInterval(poll), killed: () => killed };
 }
 
-describe('runner processes the device loses are run again, up to the suite\'s retries', () => {
+describe("runner processes the device loses are run again, up to the suite's retries", () => {
   it('retries a lost browser page once and records the lost attempt on its repeat', async () => {
     await project.write('suites/retry.yaml', suiteYaml({ iterations: 20_000, extra: 'retries: 1' }));
     const plan = await buildPlan({ suiteFile: project.path('suites/retry.yaml'), devicesFile: project.path('browser-devices.yaml') });
     const chaos = loseTheFirstRenderer(project.path('reports/retried/journal.jsonl'));
     const lost: string[] = [];
-    const { results } = await executePlan(plan, { outDir: project.path('reports'), runId: 'retried', progress: { attemptLost: (_d, _v, failure) => lost.push(failure.code) } });
+    const { results } = await executePlan(plan, {
+      outDir: project.path('reports'),
+      runId: 'retried',
+      progress: { attemptLost: (_d, _v, failure) => lost.push(failure.code) },
+    });
     chaos.stop();
     expect(chaos.killed()).toBeDefined();
     expect(lost).toEqual(['DEVICE_LOST']);
@@ -41,7 +45,7 @@ describe('runner processes the device loses are run again, up to the suite\'s re
     expect(cell!.repeats![0]!.lostAttempts).toEqual([{ code: 'DEVICE_LOST', message: expect.stringMatching(/renderer process \(pid \d+\) exited mid-cell/) }]);
   }, 120_000);
 
-  it('with retries: 0 the lost attempt is the cell\'s failure, samples kept', async () => {
+  it("with retries: 0 the lost attempt is the cell's failure, samples kept", async () => {
     await project.write('suites/no-retry.yaml', suiteYaml({ iterations: 20_000, extra: 'retries: 0' }));
     const plan = await buildPlan({ suiteFile: project.path('suites/no-retry.yaml'), devicesFile: project.path('browser-devices.yaml') });
     const chaos = loseTheFirstRenderer(project.path('reports/not-retried/journal.jsonl'));

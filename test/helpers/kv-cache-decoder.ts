@@ -65,14 +65,26 @@ function emptyPast(meta: Metadata, options: GreedyOptions): ort.Tensor {
 }
 
 /** Feeds for one forward pass of `ids` on top of `pastLength` cached tokens. */
-function stepFeeds(inputs: readonly Metadata[], ids: number[], pastLength: number, past: Map<string, ort.Tensor>, options: GreedyOptions): Record<string, ort.Tensor> {
+function stepFeeds(
+  inputs: readonly Metadata[],
+  ids: number[],
+  pastLength: number,
+  past: Map<string, ort.Tensor>,
+  options: GreedyOptions,
+): Record<string, ort.Tensor> {
   const total = pastLength + ids.length;
   const feeds: Record<string, ort.Tensor> = {};
   for (const meta of inputs) {
     if (meta.name === 'input_ids') feeds[meta.name] = integerTensor(meta.type, ids, [1, ids.length]);
     else if (meta.name === 'attention_mask') feeds[meta.name] = integerTensor(meta.type, new Array<number>(total).fill(1), [1, total]);
-    else if (meta.name === 'position_ids') feeds[meta.name] = integerTensor(meta.type, ids.map((_, i) => pastLength + i), [1, ids.length]);
-    else if (meta.name === 'use_cache_branch') feeds[meta.name] = new ort.Tensor('bool', Uint8Array.of((options.useCacheBranch ?? ((n) => n > 0))(pastLength) ? 1 : 0), [1]);
+    else if (meta.name === 'position_ids')
+      feeds[meta.name] = integerTensor(
+        meta.type,
+        ids.map((_, i) => pastLength + i),
+        [1, ids.length],
+      );
+    else if (meta.name === 'use_cache_branch')
+      feeds[meta.name] = new ort.Tensor('bool', Uint8Array.of((options.useCacheBranch ?? ((n) => n > 0))(pastLength) ? 1 : 0), [1]);
     else if (meta.name.startsWith('past_key_values.')) feeds[meta.name] = past.get(meta.name) ?? emptyPast(meta, options);
     else throw new Error(`the decoder declares an input this loop does not know: ${meta.name}`);
   }
@@ -102,10 +114,13 @@ export async function greedyDecode(session: ort.InferenceSession, prompt: readon
     lastLogits.push(last);
     tokens.push(argmax(last));
     if (options.useCache) {
-      past = new Map(Object.entries(outputs).filter(([name]) => name.startsWith('present.')).map(([name, t]) => [pastNameFor(name), t]));
+      past = new Map(
+        Object.entries(outputs)
+          .filter(([name]) => name.startsWith('present.'))
+          .map(([name, t]) => [pastNameFor(name), t]),
+      );
       pastLength += fresh.length;
     }
   }
   return { tokens: tokens.slice(prompt.length), lastLogits };
 }
-

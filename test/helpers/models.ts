@@ -31,7 +31,9 @@ export async function writeSingleMatMul(file: string, weight: Float32Array, k: n
 export async function runFloat(file: string, feeds: Record<string, { data: Float32Array | BigInt64Array; dims: number[] }>): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
   try {
-    const tensors = Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, new ort.Tensor(f.data instanceof BigInt64Array ? 'int64' : 'float32', f.data, f.dims)]));
+    const tensors = Object.fromEntries(
+      Object.entries(feeds).map(([name, f]) => [name, new ort.Tensor(f.data instanceof BigInt64Array ? 'int64' : 'float32', f.data, f.dims)]),
+    );
     const outputs = await session.run(tensors);
     return outputs[session.outputNames[0]!]!.data as Float32Array;
   } finally {
@@ -79,14 +81,23 @@ function externalFloatTensor(name: string, dims: number[], location: string): On
  * (the model then takes a bool `cond`; true adds B, false passes x through). x: float32 [1, n].
  * Writes the data file only when `bias` is given, so tests can put a link there instead.
  */
-export async function writeHiddenExternalData(file: string, place: 'constant' | 'subgraph', options: { n: number; location: string; bias?: Float32Array }): Promise<void> {
+export async function writeHiddenExternalData(
+  file: string,
+  place: 'constant' | 'subgraph',
+  options: { n: number; location: string; bias?: Float32Array },
+): Promise<void> {
   const { n, location } = options;
   const Float = onnx.TensorProto.DataType.FLOAT;
   const input = tensorValue('x', Float, [1, n]);
   const output = tensorValue('y', Float, [1, n]);
   const graph: OnnxTypes.IGraphProto =
     place === 'constant'
-      ? { name: 'constant-bias', node: [node('Constant', [], ['B'], { value: { tensor: externalFloatTensor('B', [1, n], location) } }), node('Add', ['x', 'B'], ['y'])], input: [input], output: [output] }
+      ? {
+          name: 'constant-bias',
+          node: [node('Constant', [], ['B'], { value: { tensor: externalFloatTensor('B', [1, n], location) } }), node('Add', ['x', 'B'], ['y'])],
+          input: [input],
+          output: [output],
+        }
       : {
           name: 'branch-bias',
           node: [
@@ -99,7 +110,12 @@ export async function writeHiddenExternalData(file: string, place: 'constant' | 
                 onnx.AttributeProto.create({
                   name: 'then_branch',
                   type: onnx.AttributeProto.AttributeType.GRAPH,
-                  g: onnx.GraphProto.create({ name: 'then', node: [node('Add', ['x', 'B'], ['then_y'])], initializer: [externalFloatTensor('B', [1, n], location)], output: [tensorValue('then_y', Float, [1, n])] }),
+                  g: onnx.GraphProto.create({
+                    name: 'then',
+                    node: [node('Add', ['x', 'B'], ['then_y'])],
+                    initializer: [externalFloatTensor('B', [1, n], location)],
+                    output: [tensorValue('then_y', Float, [1, n])],
+                  }),
                 }),
                 onnx.AttributeProto.create({
                   name: 'else_branch',

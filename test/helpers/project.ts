@@ -29,7 +29,11 @@ export async function tempProject(): Promise<TempProject> {
 }
 
 /** A small real classifier (int64 input_ids [batch, sequence] -> logits [batch, 4]). */
-export async function writeSmallModel(project: TempProject, relativePath = 'models/small/model.onnx', options: { externalData?: boolean; shape?: Partial<ClassifierShape> } = {}): Promise<string> {
+export async function writeSmallModel(
+  project: TempProject,
+  relativePath = 'models/small/model.onnx',
+  options: { externalData?: boolean; shape?: Partial<ClassifierShape> } = {},
+): Promise<string> {
   const file = project.path(relativePath);
   await mkdir(join(file, '..'), { recursive: true });
   await writeModel(file, buildClassifier({ ...SMALL_SHAPE, ...options.shape }), options.externalData ? { minBytes: 64 } : undefined);
@@ -37,13 +41,19 @@ export async function writeSmallModel(project: TempProject, relativePath = 'mode
 }
 
 export function datasetLines(count: number): string {
-  return Array.from({ length: count }, (_, i) => JSON.stringify({ id: `ex-${i}`, text: `example ${i}`, inputs: { input_ids: [[1 + (i % 40), 2 + (i % 30), 3]] } })).join('\n') + '\n';
+  return (
+    Array.from({ length: count }, (_, i) =>
+      JSON.stringify({ id: `ex-${i}`, text: `example ${i}`, inputs: { input_ids: [[1 + (i % 40), 2 + (i % 30), 3]] } }),
+    ).join('\n') + '\n'
+  );
 }
 
 export const DEVICES_YAML = 'devices:\n  - id: host\n    kind: local\n';
 
 /** A suite for tests: one runner process per cell unless `repeats` says otherwise, to keep tests quick. */
-export function suiteYaml(overrides: { variants?: string; dataset?: string; iterations?: number; warmup?: number; repeats?: number; extra?: string } = {}): string {
+export function suiteYaml(
+  overrides: { variants?: string; dataset?: string; iterations?: number; warmup?: number; repeats?: number; extra?: string } = {},
+): string {
   return [
     'name: small',
     'task: classify',

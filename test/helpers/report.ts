@@ -22,20 +22,50 @@ export function hostileReport(): Report {
     { variant: 'int8', samples: latencies(300, 1.2 * scale, 2), repeats: 3, peakRssBytes: 200e6, correct: correct(40) },
     { variant: HOSTILE[1]!, samples: latencies(300, 0.9 * scale, 3), repeats: 3, peakRssBytes: 150e6, correct: correct(20) },
   ];
-  const budgets = { budgets: [{ metric: 'latency.p90', max: 1.5, name: HOSTILE[0] }, { metric: 'peakRssBytes', max: 400e6 }, { metric: 'latency.p50', increase: { relative: 0.05 } }] };
+  const budgets = {
+    budgets: [
+      { metric: 'latency.p90', max: 1.5, name: HOSTILE[0] },
+      { metric: 'peakRssBytes', max: 400e6 },
+      { metric: 'latency.p50', increase: { relative: 0.05 } },
+    ],
+  };
   const baseline = results(spec(1), { runId: 'baseline', suite: budgets });
   const candidate = { ...results(spec(1.15), { runId: 'candidate', suite: budgets }), startedAt: dayOf(13) };
   for (const run of [baseline, candidate]) decorate(run);
-  const history = historyOf(12, (k) => results(spec(k >= 7 ? 1.08 : 1), { runId: `history-${k}`, suite: budgets }), (k) => ({ commit: k === 7 ? HOSTILE[0]! : commitOf(k), branch: HOSTILE[2]! }));
+  const history = historyOf(
+    12,
+    (k) => results(spec(k >= 7 ? 1.08 : 1), { runId: `history-${k}`, suite: budgets }),
+    (k) => ({ commit: k === 7 ? HOSTILE[0]! : commitOf(k), branch: HOSTILE[2]! }),
+  );
   const trends = buildTrends({ historyFile: 'history.jsonl', entries: history, runs: [candidate] });
-  return buildReport({ runs: [candidate], baseline, gates: [gate({ baseline: { results: baseline, file: 'baseline/results.json' }, candidate: { results: candidate, file: 'candidate/results.json' } })], trends });
+  return buildReport({
+    runs: [candidate],
+    baseline,
+    gates: [gate({ baseline: { results: baseline, file: 'baseline/results.json' }, candidate: { results: candidate, file: 'candidate/results.json' } })],
+    trends,
+  });
 }
 
 function decorate(run: Results): void {
-  run.examples = Array.from({ length: 12 }, (_, i) => ({ id: `x${i}`, input: i < 3 ? HOSTILE[i]! : `input ${i}`, label: i === 3 ? HOSTILE[2]! : `label ${i % 4}`, baseline: `label ${i % 4}` }));
+  run.examples = Array.from({ length: 12 }, (_, i) => ({
+    id: `x${i}`,
+    input: i < 3 ? HOSTILE[i]! : `input ${i}`,
+    label: i === 3 ? HOSTILE[2]! : `label ${i % 4}`,
+    baseline: `label ${i % 4}`,
+  }));
   for (const [index, cell] of run.cells.entries()) {
-    cell.outputs = run.examples.map((e, i) => ({ exampleId: e.id, output: { kind: 'classify', classIndex: i % 4, logits: [0, 1, 2, 3] }, answer: i === index ? HOSTILE[index]! : `label ${i % 4}` }));
-    const points = Array.from({ length: 30 }, (_, i) => ({ threshold: i / 29, localShare: 1 - i / 29, cloudShare: i / 29, combinedAccuracy: 0.95 + 0.05 * Math.sqrt(i / 29), localAccuracyOnKept: 0.95 }));
+    cell.outputs = run.examples.map((e, i) => ({
+      exampleId: e.id,
+      output: { kind: 'classify', classIndex: i % 4, logits: [0, 1, 2, 3] },
+      answer: i === index ? HOSTILE[index]! : `label ${i % 4}`,
+    }));
+    const points = Array.from({ length: 30 }, (_, i) => ({
+      threshold: i / 29,
+      localShare: 1 - i / 29,
+      cloudShare: i / 29,
+      combinedAccuracy: 0.95 + 0.05 * Math.sqrt(i / 29),
+      localAccuracyOnKept: 0.95,
+    }));
     cell.quality = {
       ...cell.quality!,
       hallucination: { n: 200, count: 4 * (index + 1), rate: (4 * (index + 1)) / 200, ci95: { lower: 0.005, upper: 0.08 }, definition: 'test', perExample: [] },

@@ -27,13 +27,31 @@ export function cell(spec: CellSpec): CellResult {
   const correct = spec.correct;
   return {
     deviceId: spec.deviceId ?? 'host',
-    variant: { name: spec.variant, precision: 'fp32', file: `${spec.variant}.onnx`, files: [{ path: 'model.onnx', bytes: 100, sha256: 'f' }], diskBytes: 100, sha256: spec.sha256 ?? spec.variant },
+    variant: {
+      name: spec.variant,
+      precision: 'fp32',
+      file: `${spec.variant}.onnx`,
+      files: [{ path: 'model.onnx', bytes: 100, sha256: 'f' }],
+      diskBytes: 100,
+      sha256: spec.sha256 ?? spec.variant,
+    },
     status: 'ok',
     startedAt: stamp,
     finishedAt: stamp,
     runtime: { node: 'v20', onnxruntime: '1.30.0', platform: 'linux', arch: 'x64' },
     warmupLatenciesMs: [],
-    ...(spec.repeats ? { repeats: Array.from({ length: spec.repeats }, (_, i) => ({ repeat: i + 1, status: 'ok' as const, startedAt: stamp, finishedAt: stamp, loadMs: 10, peakRssBytes: spec.peakRssBytes ?? 100e6 })) } : {}),
+    ...(spec.repeats
+      ? {
+          repeats: Array.from({ length: spec.repeats }, (_, i) => ({
+            repeat: i + 1,
+            status: 'ok' as const,
+            startedAt: stamp,
+            finishedAt: stamp,
+            loadMs: 10,
+            peakRssBytes: spec.peakRssBytes ?? 100e6,
+          })),
+        }
+      : {}),
     samples: spec.samples.map((latencyMs, index) => {
       const perRepeat = Math.ceil(spec.samples.length / (spec.repeats ?? 1));
       return { iteration: index % perRepeat, exampleId: `e${index % 10}`, latencyMs, ...(spec.repeats ? { repeat: 1 + Math.floor(index / perRepeat) } : {}) };
@@ -66,7 +84,13 @@ export function cell(spec: CellSpec): CellResult {
 }
 
 export function results(cells: CellSpec[], options: { runId?: string; datasetSha256?: string; suite?: Partial<Record<string, unknown>> } = {}): Results {
-  const suite = Suite.parse({ name: 'synthetic', task: 'classify', dataset: 'd.jsonl', variants: [{ name: 'v', precision: 'fp32', file: 'v.onnx' }], ...options.suite });
+  const suite = Suite.parse({
+    name: 'synthetic',
+    task: 'classify',
+    dataset: 'd.jsonl',
+    variants: [{ name: 'v', precision: 'fp32', file: 'v.onnx' }],
+    ...options.suite,
+  });
   return Results.parse({
     schemaVersion: 1,
     tool: { name: 'edgebench', version: '0.1.0' },
@@ -85,7 +109,14 @@ export function results(cells: CellSpec[], options: { runId?: string; datasetSha
       budgets: suite.budgets,
       compare: suite.compare,
     },
-    devices: [{ id: 'host', kind: 'local', class: 'mid', facts: { cpuModel: 'cpu', logicalCores: 2, physicalCores: 2, memoryBytes: 1, os: 'linux', kernel: '6', arch: 'x64', source: 'test' } }],
+    devices: [
+      {
+        id: 'host',
+        kind: 'local',
+        class: 'mid',
+        facts: { cpuModel: 'cpu', logicalCores: 2, physicalCores: 2, memoryBytes: 1, os: 'linux', kernel: '6', arch: 'x64', source: 'test' },
+      },
+    ],
     cells: cells.map(cell),
   });
 }

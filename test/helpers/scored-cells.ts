@@ -8,14 +8,28 @@ export function outputCell(variant: string, outputs: { output: ExampleOutput; an
   const metric = measured(1, 'ms', 'test');
   return {
     deviceId,
-    variant: { name: variant, precision: variant === 'fp32' ? 'fp32' : 'int8', file: `${variant}.onnx`, files: [{ path: 'm.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: variant },
+    variant: {
+      name: variant,
+      precision: variant === 'fp32' ? 'fp32' : 'int8',
+      file: `${variant}.onnx`,
+      files: [{ path: 'm.onnx', bytes: 1, sha256: 'x' }],
+      diskBytes: 1,
+      sha256: variant,
+    },
     status: 'ok',
     startedAt: new Date(0).toISOString(),
     finishedAt: new Date(0).toISOString(),
     warmupLatenciesMs: [],
     samples: [],
     outputs: outputs.map((o, i) => ({ exampleId: `e${i}`, output: o.output, ...(o.answer !== undefined ? { answer: o.answer } : {}) })),
-    metrics: { latencyMs: { source: 'unavailable', unit: 'ms', reason: 'test' }, loadMs: metric, peakRssBytes: metric, rssBeforeLoadBytes: metric, modelRssBytes: metric, diskBytes: metric },
+    metrics: {
+      latencyMs: { source: 'unavailable', unit: 'ms', reason: 'test' },
+      loadMs: metric,
+      peakRssBytes: metric,
+      rssBeforeLoadBytes: metric,
+      modelRssBytes: metric,
+      diskBytes: metric,
+    },
   };
 }
 
@@ -33,5 +47,9 @@ export function classifyCell(variant: string, labels: readonly string[], logits:
 
 /** A dataset of lines e0, e1, ... with the given fields. */
 export function datasetOf(lines: { text?: string; fields?: Record<string, unknown> }[]): Dataset {
-  return { file: 'data.jsonl', sha256: 'x', examples: lines.map((line, i) => ({ id: `e${i}`, line: i + 1, ...(line.text !== undefined ? { text: line.text } : {}), fields: line.fields ?? {} })) };
+  return {
+    file: 'data.jsonl',
+    sha256: 'x',
+    examples: lines.map((line, i) => ({ id: `e${i}`, line: i + 1, ...(line.text !== undefined ? { text: line.text } : {}), fields: line.fields ?? {} })),
+  };
 }

@@ -105,7 +105,12 @@ export async function startSshd(): Promise<TestSshd> {
   await writeFile(path('known_hosts'), '');
 
   let stderr = '';
-  const server: ResultPromise = execa(SSHD_BINARY, ['-D', '-e', '-f', path('sshd_config')], { reject: false, buffer: false, stdin: 'ignore', stdout: 'ignore' });
+  const server: ResultPromise = execa(SSHD_BINARY, ['-D', '-e', '-f', path('sshd_config')], {
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+  });
   server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sshd did not start within 10 s: ${stderr}`)), 10_000);
@@ -123,7 +128,12 @@ export async function startSshd(): Promise<TestSshd> {
     check();
   });
 
-  const sshdPids = () => [server.pid!, ...descendantsOf(server.pid!).filter((p) => /^sshd[: ]/.test(p.args[0] ?? '') || p.args[0] === SSHD_BINARY).map((p) => p.pid)];
+  const sshdPids = () => [
+    server.pid!,
+    ...descendantsOf(server.pid!)
+      .filter((p) => /^sshd[: ]/.test(p.args[0] ?? '') || p.args[0] === SSHD_BINARY)
+      .map((p) => p.pid),
+  ];
   const killAll = async () => {
     const pids = sshdPids();
     for (const pid of pids) {
@@ -134,7 +144,10 @@ export async function startSshd(): Promise<TestSshd> {
       }
     }
     await server;
-    await allExited(pids.map((pid) => ({ pid })), 1000);
+    await allExited(
+      pids.map((pid) => ({ pid })),
+      1000,
+    );
     // A child sshd forked for a connection that arrived during the kill holds the listening socket until it
     // execs or dies, and was orphaned, so it is no descendant: it is found by its config path. Killed means refused.
     for (let i = 0; i < 100 && (await accepts(port)); i++) {

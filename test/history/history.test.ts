@@ -38,7 +38,7 @@ describe('history: stored runs and the steps in their series', () => {
     expect(steps[0]!.summary).toMatch(/^p50 latency on host \/ int8 stepped up [78]\.\d% at c20000000000 \(run run-20\)$/);
   });
 
-  it('keeps series apart when the device\'s hardware changes, and ignores steps below the minimum', async () => {
+  it("keeps series apart when the device's hardware changes, and ignores steps below the minimum", async () => {
     const store = join(dir, 'hardware.jsonl');
     for (let k = 0; k < 12; k++) {
       const r = run(k);

@@ -13,7 +13,7 @@ function run(k: number, options: { cpuModel?: string } = {}): Results {
 const onMain = (k: number) => ({ commit: commitOf(k), branch: 'main' });
 
 describe('the trends of a report, from the history', () => {
-  it('finds the 8% step at run 7 of 12, at its commit, with the words history show uses; the report\'s unstored run is the last point', () => {
+  it("finds the 8% step at run 7 of 12, at its commit, with the words history show uses; the report's unstored run is the last point", () => {
     // Runs 1-11 are stored, with a series on other hardware that the report's run does not continue.
     const entries = [...historyOf(11, (k) => run(k), onMain), ...historyOf(11, (k) => ({ ...run(k, { cpuModel: 'other' }), runId: `other-${k}` }), onMain)];
     const trends = buildTrends({ historyFile: 'h.jsonl', entries, runs: [datedRun(12, (k) => run(k))] });
@@ -38,7 +38,7 @@ describe('the trends of a report, from the history', () => {
     expect(trends.series.find((s) => s.metric === 'diskBytes')!.changePoints).toEqual([]);
   });
 
-  it('does not add the report\'s run twice when it is stored, and keeps only the most recent runs', () => {
+  it("does not add the report's run twice when it is stored, and keeps only the most recent runs", () => {
     const entries = historyOf(12, (k) => run(k), onMain);
     const stored = buildTrends({ historyFile: 'h.jsonl', entries, runs: [datedRun(12, (k) => run(k))] });
     const series = stored.series.find((s) => s.metric === 'latency.p50')!;

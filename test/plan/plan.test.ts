@@ -85,13 +85,18 @@ describe('buildPlan', () => {
     const pinned = 'a'.repeat(64);
     await project.write('suites/small.yaml', suiteYaml({ variants: `  - {name: fp32, precision: fp32, file: ../models/small/model.onnx, sha256: ${pinned}}` }));
     const message = await problemOf();
-    expect(message).toContain(`HASH_MISMATCH: ${project.path('suites/small.yaml')}: variants[0].sha256: variant "fp32" does not match its pinned hash: expected ${pinned}`);
+    expect(message).toContain(
+      `HASH_MISMATCH: ${project.path('suites/small.yaml')}: variants[0].sha256: variant "fp32" does not match its pinned hash: expected ${pinned}`,
+    );
     expect(message).toMatch(/fix: .*set sha256 to [0-9a-f]{64}/);
   });
 
   it('accepts the right pinned sha256', async () => {
     const { variants } = await plan();
-    await project.write('suites/small.yaml', suiteYaml({ variants: `  - {name: fp32, precision: fp32, file: ../models/small/model.onnx, sha256: ${variants[0]!.variant.sha256}}` }));
+    await project.write(
+      'suites/small.yaml',
+      suiteYaml({ variants: `  - {name: fp32, precision: fp32, file: ../models/small/model.onnx, sha256: ${variants[0]!.variant.sha256}}` }),
+    );
     await expect(plan()).resolves.toBeDefined();
   });
 
@@ -148,9 +153,18 @@ describe('buildPlan', () => {
   it('takes a variant from its quantization manifest, with provenance, and refuses it once its files change', async () => {
     const { manifestFile } = await quantizeModel({ input: project.path('models/small/model.onnx'), to: 'int4' });
     expect(manifestFile).toBe(project.path('models/small/model_q4.manifest.json'));
-    await project.write('suites/small.yaml', suiteYaml({ variants: '  - {name: fp32, precision: fp32, file: ../models/small/model.onnx}\n  - {name: int4, manifest: ../models/small/model_q4.manifest.json}' }));
+    await project.write(
+      'suites/small.yaml',
+      suiteYaml({
+        variants: '  - {name: fp32, precision: fp32, file: ../models/small/model.onnx}\n  - {name: int4, manifest: ../models/small/model_q4.manifest.json}',
+      }),
+    );
     const { variants } = await plan();
-    expect(variants[1]!.variant).toMatchObject({ name: 'int4', precision: 'int4', provenance: { sourceModel: 'model.onnx', sourceSha256: variants[0]!.variant.sha256, quantization: { to: 'int4', blockSize: 32 } } });
+    expect(variants[1]!.variant).toMatchObject({
+      name: 'int4',
+      precision: 'int4',
+      provenance: { sourceModel: 'model.onnx', sourceSha256: variants[0]!.variant.sha256, quantization: { to: 'int4', blockSize: 32 } },
+    });
     const model = project.path('models/small/model_q4.onnx');
     const bytes = await readFile(model);
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;

@@ -3,7 +3,13 @@ import type { PlannedVariant } from '../../harness/plan/plan.ts';
 import { scheduleRuns } from '../../harness/plan/schedule.ts';
 
 const variant = (name: string) => ({ variant: { name } }) as PlannedVariant;
-const plan = { devices: [{ id: 'host', kind: 'local' as const }, { id: 'other', kind: 'local' as const }], variants: ['fp32', 'int8', 'int4'].map(variant) };
+const plan = {
+  devices: [
+    { id: 'host', kind: 'local' as const },
+    { id: 'other', kind: 'local' as const },
+  ],
+  variants: ['fp32', 'int8', 'int4'].map(variant),
+};
 const keys = (runs: ReturnType<typeof scheduleRuns>) => runs.map((r) => `${r.repeat}:${r.device.id}:${r.variant.variant.name}`);
 
 describe('scheduleRuns', () => {
@@ -19,7 +25,14 @@ describe('scheduleRuns', () => {
 
   it('shuffles the variants anew each repeat, reproducibly from the seed', () => {
     const runs = scheduleRuns(plan, { repeats: 8, seed: 'run-1' });
-    const orders = new Set(Array.from({ length: 8 }, (_, r) => runs.slice(r * 6, r * 6 + 3).map((x) => x.variant.variant.name).join(',')));
+    const orders = new Set(
+      Array.from({ length: 8 }, (_, r) =>
+        runs
+          .slice(r * 6, r * 6 + 3)
+          .map((x) => x.variant.variant.name)
+          .join(','),
+      ),
+    );
     expect(orders.size).toBeGreaterThan(1);
     expect(keys(scheduleRuns(plan, { repeats: 8, seed: 'run-1' }))).toEqual(keys(runs));
     expect(keys(scheduleRuns(plan, { repeats: 8, seed: 'run-2' }))).not.toEqual(keys(runs));

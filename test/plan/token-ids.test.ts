@@ -16,7 +16,10 @@ beforeAll(async () => {
   await writeModel(project.path('models/lm/model.onnx'), buildDecoder(SHAPE));
   await project.write('models/lm/tokenizer.json', JSON.stringify(byteLevelTokenizerJson()));
   await project.write('devices.yaml', DEVICES_YAML);
-  await project.write('suites/lm.yaml', 'name: lm\ntask: generate\ndataset: data/prompts.jsonl\nwarmup: 0\niterations: 1\ngeneration:\n  maxNewTokens: 2\nvariants:\n  - {name: lm, precision: fp32, file: ../models/lm/model.onnx}\n');
+  await project.write(
+    'suites/lm.yaml',
+    'name: lm\ntask: generate\ndataset: data/prompts.jsonl\nwarmup: 0\niterations: 1\ngeneration:\n  maxNewTokens: 2\nvariants:\n  - {name: lm, precision: fp32, file: ../models/lm/model.onnx}\n',
+  );
 });
 afterAll(() => project.cleanup());
 
@@ -31,16 +34,18 @@ async function planErrors(lines: string): Promise<string[]> {
   return [];
 }
 
-describe('token ids against the model\'s vocabulary', () => {
+describe("token ids against the model's vocabulary", () => {
   it('knows the size of the table an input indexes', async () => {
     const { inputs } = await inspectModel(project.path('models/lm/model.onnx'));
     expect(inputs.find((i) => i.name === 'input_ids')!.indexes).toEqual({ table: expect.any(String), rows: 64 });
     expect(inputs.find((i) => i.name === 'attention_mask')!.indexes).toBeUndefined();
   });
 
-  it('refuses a prompt that the tokenizer encodes to ids past the model\'s embedding (a tokenizer that does not fit the model)', async () => {
+  it("refuses a prompt that the tokenizer encodes to ids past the model's embedding (a tokenizer that does not fit the model)", async () => {
     expect(await planErrors('{"text": "\\u0001\\u0002"}\n{"text": "?"}\n')).toEqual([]);
     const encoded = await planErrors('{"text": "\\u0001"}\n{"text": "hello"}\n');
-    expect(encoded[0]).toMatch(/prompts\.jsonl:2: text: .*tokenizer\.json encodes the prompt to token id 104, outside the vocabulary of variant "lm" .*64 rows\)\n\s+fix: use the tokenizer that belongs to the model/);
+    expect(encoded[0]).toMatch(
+      /prompts\.jsonl:2: text: .*tokenizer\.json encodes the prompt to token id 104, outside the vocabulary of variant "lm" .*64 rows\)\n\s+fix: use the tokenizer that belongs to the model/,
+    );
   });
 });

@@ -9,7 +9,12 @@ let project: TempProject;
 beforeAll(async () => {
   project = await smallProject();
   await copyFile(project.path('models/small/model.onnx'), project.path('models/small/copy.onnx'));
-  await project.write('suites/pair.yaml', suiteYaml({ variants: '  - {name: kept, precision: fp32, file: ../models/small/model.onnx}\n  - {name: swapped, precision: fp32, file: ../models/small/copy.onnx}' }));
+  await project.write(
+    'suites/pair.yaml',
+    suiteYaml({
+      variants: '  - {name: kept, precision: fp32, file: ../models/small/model.onnx}\n  - {name: swapped, precision: fp32, file: ../models/small/copy.onnx}',
+    }),
+  );
 });
 afterAll(() => project.cleanup());
 
@@ -25,7 +30,13 @@ describe('the variant is checked against its hash before every runner process', 
     const { results } = await executePlan(plan, { outDir: project.path('reports'), runId: 'tampered' });
     const [kept, swapped] = results.cells;
     expect(kept).toMatchObject({ status: 'ok' });
-    expect(swapped).toMatchObject({ status: 'failed', error: { code: 'MODEL_CHANGED', message: expect.stringMatching(/^variant swapped: copy\.onnx changed since the run was planned \(sha256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\)/) } });
+    expect(swapped).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'MODEL_CHANGED',
+        message: expect.stringMatching(/^variant swapped: copy\.onnx changed since the run was planned \(sha256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\)/),
+      },
+    });
     expect(swapped!.samples).toEqual([]);
   });
 

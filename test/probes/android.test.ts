@@ -30,8 +30,8 @@ function phoneShell(dumpsys: Record<string, string | undefined>): AndroidShell {
 }
 const files = () => phoneFiles(phoneShell({}), 'the phone', PHONE);
 
-describe('Android probes through the phone\'s shell', () => {
-  it('reads the phone\'s battery through sysfs, with the discharge current\'s sign as the phone reports it', async () => {
+describe("Android probes through the phone's shell", () => {
+  it("reads the phone's battery through sysfs, with the discharge current's sign as the phone reports it", async () => {
     const phone = files();
     const probe = batteryProbe({ deviceId: 'pixel', files: phone, now: () => 0 });
     expect(await probe.start(0)).toBeUndefined();
@@ -49,12 +49,22 @@ describe('Android probes through the phone\'s shell', () => {
       // A phone whose HAL is not connected: only cached battery and skin temperatures.
       ['dumpsys-thermalservice-cached-only.txt', 33, 'thermal HAL skin sensors (hottest: skin)', 'none'],
     ] as const) {
-      const probe = androidThermalProbe(phoneShell({ thermalservice: fixture, battery: 'dumpsys-battery.txt' }))({ deviceId: 'pixel', files: files(), now: () => 0 });
+      const probe = androidThermalProbe(phoneShell({ thermalservice: fixture, battery: 'dumpsys-battery.txt' }))({
+        deviceId: 'pixel',
+        files: files(),
+        now: () => 0,
+      });
       expect(await probe.start(0)).toBeUndefined();
       const reading = await probe.stop(100, undefined);
       expect(reading.source).toBe('measured');
       if (reading.source !== 'measured') continue;
-      expect(reading).toMatchObject({ trace: [[0, celsius], [100, celsius]], sensor });
+      expect(reading).toMatchObject({
+        trace: [
+          [0, celsius],
+          [100, celsius],
+        ],
+        sensor,
+      });
       expect(reading.method).toBe(`${sensor} on the phone; thermal status during the process: ${status}`);
     }
   });
@@ -62,7 +72,14 @@ describe('Android probes through the phone\'s shell', () => {
   it('falls back to the battery temperature on a phone without a thermal service', async () => {
     const probe = androidThermalProbe(phoneShell({ battery: 'dumpsys-battery-unplugged.txt' }))({ deviceId: 'old-phone', files: files(), now: () => 0 });
     expect(await probe.start(0)).toBeUndefined();
-    expect(await probe.stop(100, undefined)).toMatchObject({ source: 'measured', sensor: 'battery temperature (dumpsys battery)', trace: [[0, 33.8], [100, 33.8]] });
+    expect(await probe.stop(100, undefined)).toMatchObject({
+      source: 'measured',
+      sensor: 'battery temperature (dumpsys battery)',
+      trace: [
+        [0, 33.8],
+        [100, 33.8],
+      ],
+    });
     const mute = androidThermalProbe(phoneShell({}))({ deviceId: 'mute', files: files(), now: () => 0 });
     expect(await mute.start(0)).toMatch(/^neither dumpsys thermalservice nor dumpsys battery gave a temperature: dumpsys battery: not found/);
   });
@@ -112,7 +129,15 @@ describe('a local Android phone sampled during a cell, over adb', () => {
   });
 
   const pixel = (overrides: Record<string, unknown> = {}) =>
-    DeviceSpec.parse({ id: 'pixel', kind: 'appium', platform: 'android', adbReverse: true, capabilities: { 'appium:udid': SERIAL }, probes: { root: phone.root, rateHz: 20 }, ...overrides });
+    DeviceSpec.parse({
+      id: 'pixel',
+      kind: 'appium',
+      platform: 'android',
+      adbReverse: true,
+      capabilities: { 'appium:udid': SERIAL },
+      probes: { root: phone.root, rateHz: 20 },
+      ...overrides,
+    });
 
   it('measures battery energy, temperature from the thermal zones, and the gate reads the phone, each sample one adb round trip', async () => {
     const spec = pixel();
@@ -127,12 +152,20 @@ describe('a local Android phone sampled during a cell, over adb', () => {
     sampling.onEvent({ type: 'timed-phase', edge: 'end', wallMs: 600, cpuMs: 600 });
     const probes = await sampling.stop();
     expect(probes.where).toBe(`phone pixel over adb (${SERIAL}), files under ${phone.root}`);
-    expect(probes.energy).toMatchObject({ source: 'measured', probe: 'battery', method: expect.stringContaining('/sys/class/power_supply/battery/current_now x voltage_now') });
-    if (probes.energy.source === 'measured') expect(probes.energy.joules / ((probes.timedWindowMs!.end - probes.timedWindowMs!.start) / 1000)).toBeCloseTo(0.412 * 3.987, 6);
+    expect(probes.energy).toMatchObject({
+      source: 'measured',
+      probe: 'battery',
+      method: expect.stringContaining('/sys/class/power_supply/battery/current_now x voltage_now'),
+    });
+    if (probes.energy.source === 'measured')
+      expect(probes.energy.joules / ((probes.timedWindowMs!.end - probes.timedWindowMs!.start) / 1000)).toBeCloseTo(0.412 * 3.987, 6);
     expect(probes.temperature).toMatchObject({ source: 'measured', probe: 'thermal-zones' });
     if (probes.temperature.source === 'measured') expect(probes.temperature.trace.at(-1)![1]).toBe(61.2);
     // The phone has no cpufreq files the shell may read in this tree: the reason names the phone.
-    expect(probes.throttling).toEqual({ source: 'unavailable', reason: `cpufreq: no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on phone pixel over adb (${SERIAL}), files under ${phone.root} (a VM, or no cpufreq driver): throttling cannot be detected` });
+    expect(probes.throttling).toEqual({
+      source: 'unavailable',
+      reason: `cpufreq: no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on phone pixel over adb (${SERIAL}), files under ${phone.root} (a VM, or no cpufreq driver): throttling cannot be detected`,
+    });
     expect(probes.cost.samples).toBeGreaterThan(0);
     // One adb shell per sample and one for the last reading, each reading every file in one sh: the paths are its quoted arguments.
     const sampled = (await calls()).slice(discovery);
@@ -153,8 +186,15 @@ describe('a local Android phone sampled during a cell, over adb', () => {
 
   it('a phone that is not connected, a phone without its serial and a farm phone say why nothing is sampled', async () => {
     const gone = await (await startProbes(pixel({ capabilities: { 'appium:udid': 'NOT-CONNECTED' } }))).stop();
-    expect(gone.temperature).toMatchObject({ source: 'unavailable', reason: expect.stringContaining("adb -s NOT-CONNECTED shell sh failed: adb: device 'NOT-CONNECTED' not found; check that the phone is connected and authorised (adb devices)") });
-    expect(filesFor(pixel({ adbReverse: false, capabilities: {} }))).toBe('its sensors are read over adb, which needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)');
+    expect(gone.temperature).toMatchObject({
+      source: 'unavailable',
+      reason: expect.stringContaining(
+        "adb -s NOT-CONNECTED shell sh failed: adb: device 'NOT-CONNECTED' not found; check that the phone is connected and authorised (adb devices)",
+      ),
+    });
+    expect(filesFor(pixel({ adbReverse: false, capabilities: {} }))).toBe(
+      'its sensors are read over adb, which needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)',
+    );
     expect(filesFor(DeviceSpec.parse({ id: 'iphone', kind: 'appium', platform: 'ios' }))).toMatch(/^an iPhone gives no shell/);
   });
 });

@@ -28,10 +28,11 @@ describe('battery probe', () => {
     expect(reading.method).toBe(`battery discharge ${BAT}/current_now x voltage_now, sampled and integrated with the trapezoid rule: the whole device's draw`);
   });
 
-  it('prefers power_now where the driver reports it, and ignores a peripheral\'s battery', async () => {
+  it("prefers power_now where the driver reports it, and ignores a peripheral's battery", async () => {
     await tree.write(`${BAT}/power_now`, '10000000'); // 10 W
     // Listed before BAT0: a Bluetooth keyboard's battery, which is not the system's.
-    for (const [file, text] of Object.entries({ type: 'Battery', scope: 'Device', status: 'Discharging', power_now: '5000' })) await tree.write(`/sys/class/power_supply/0-keyboard/${file}`, text);
+    for (const [file, text] of Object.entries({ type: 'Battery', scope: 'Device', status: 'Discharging', power_now: '5000' }))
+      await tree.write(`/sys/class/power_supply/0-keyboard/${file}`, text);
     const probe = batteryProbe(probeContext(tree.root, 'laptop'));
     expect(await probe.start(0)).toBeUndefined();
     const reading = await probe.stop(500, undefined);
@@ -41,7 +42,9 @@ describe('battery probe', () => {
 
   it('refuses to measure on external power, and when charging starts during the process', async () => {
     await tree.write(`${BAT}/status`, 'Charging');
-    expect(await batteryProbe(probeContext(tree.root, 'laptop')).start(0)).toBe(`${BAT} is Charging: on external power the battery current is not the device's draw (run on battery to measure)`);
+    expect(await batteryProbe(probeContext(tree.root, 'laptop')).start(0)).toBe(
+      `${BAT} is Charging: on external power the battery current is not the device's draw (run on battery to measure)`,
+    );
     await tree.write(`${BAT}/status`, 'Discharging');
     const probe = batteryProbe(probeContext(tree.root, 'laptop'));
     expect(await probe.start(0)).toBeUndefined();

@@ -24,10 +24,15 @@ describe('CPU time x power model estimate', () => {
   });
 
   it('needs a power model, and a runner that reports its CPU time', async () => {
-    expect(await cpuTimeEstimateProbe({ deviceId: 'pi5', files: hostFiles('/'), now: () => 0 }).start(0)).toBe('no powerModel for this device in devices.yaml to estimate from');
+    expect(await cpuTimeEstimateProbe({ deviceId: 'pi5', files: hostFiles('/'), now: () => 0 }).start(0)).toBe(
+      'no powerModel for this device in devices.yaml to estimate from',
+    );
     const web = cpuTimeEstimateProbe({ deviceId: 'pi5', files: hostFiles('/'), now: () => 0, powerModel: model });
     await web.start(0);
     web.onRunnerEvent!({ type: 'timed-phase', edge: 'end', wallMs: 1500 });
-    expect(await web.stop(2000, undefined)).toEqual({ source: 'unavailable', reason: 'the runner cannot read its own CPU time here, which the powerModel estimate needs' });
+    expect(await web.stop(2000, undefined)).toEqual({
+      source: 'unavailable',
+      reason: 'the runner cannot read its own CPU time here, which the powerModel estimate needs',
+    });
   });
 });

@@ -7,7 +7,11 @@ const cur = (cpu: number) => `/sys/devices/system/cpu/cpu${cpu}/cpufreq/scaling_
 /** /proc/stat after core 0 spent `busy` of 100 more ticks working and the other cores idled. */
 function procStat(tick: number, busy = 100): string {
   const line = (cpu: number, user: number, idle: number) => `cpu${cpu} ${user} 0 0 ${idle} 0 0 0 0 0 0`;
-  return ['cpu  0 0 0 0 0 0 0 0 0 0', line(0, 1000 + tick * busy, 5000 + tick * (100 - busy)), ...[1, 2, 3].map((cpu) => line(cpu, 1000, 5000 + tick * 100))].join('\n');
+  return [
+    'cpu  0 0 0 0 0 0 0 0 0 0',
+    line(0, 1000 + tick * busy, 5000 + tick * (100 - busy)),
+    ...[1, 2, 3].map((cpu) => line(cpu, 1000, 5000 + tick * 100)),
+  ].join('\n');
 }
 
 describe('cpufreq probe', () => {
@@ -49,6 +53,8 @@ describe('cpufreq probe', () => {
   });
 
   it.runIf(!hostHas('/sys/devices/system/cpu/cpu0/cpufreq', /^scaling_cur_freq$/))('is unavailable on this machine (no cpufreq), with the reason', async () => {
-    expect(await cpufreqProbe(probeContext('/')).start(0)).toBe('no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine (a VM, or no cpufreq driver): throttling cannot be detected');
+    expect(await cpufreqProbe(probeContext('/')).start(0)).toBe(
+      'no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine (a VM, or no cpufreq driver): throttling cannot be detected',
+    );
   });
 });

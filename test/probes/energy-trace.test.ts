@@ -16,11 +16,25 @@ describe('energy traces', () => {
 
   it('integrates power with the trapezoid rule (exact for power that changes linearly)', () => {
     // 2 W rising to 4 W over 1 s, then 4 W for 0.5 s: 3 J + 2 J.
-    expect(integratePower([[0, 2], [1000, 4], [1500, 4]])).toEqual([[0, 0], [1000, 3], [1500, 5]]);
+    expect(
+      integratePower([
+        [0, 2],
+        [1000, 4],
+        [1500, 4],
+      ]),
+    ).toEqual([
+      [0, 0],
+      [1000, 3],
+      [1500, 5],
+    ]);
   });
 
   it('reads energy between two instants by linear interpolation, clamped to the trace', () => {
-    const trace: [number, number][] = [[0, 0], [100, 1], [200, 3]];
+    const trace: [number, number][] = [
+      [0, 0],
+      [100, 1],
+      [200, 3],
+    ];
     expect(valueAt(trace, 50)).toBeCloseTo(0.5);
     expect(valueAt(trace, 150)).toBeCloseTo(2);
     expect(valueAt(trace, -10)).toBe(0);

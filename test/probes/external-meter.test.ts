@@ -45,7 +45,9 @@ describe('external power meter probe (a real command printing readings)', () => 
 
   it('says why it cannot measure: no meter configured, a command that does not exist, a meter that prints nothing', async () => {
     expect(await probeWith().probe.start(0)).toBe('no powerMeter for this device in devices.yaml');
-    expect(await probeWith({ command: ['/nonexistent/usb-meter', '--follow'], reports: 'watts' }).probe.start(0)).toBe('the powerMeter command (/nonexistent/usb-meter --follow) printed no reading within 5 s: it was not found');
+    expect(await probeWith({ command: ['/nonexistent/usb-meter', '--follow'], reports: 'watts' }).probe.start(0)).toBe(
+      'the powerMeter command (/nonexistent/usb-meter --follow) printed no reading within 5 s: it was not found',
+    );
     const silent = probeWith({ command: [process.execPath, METER, 'silent'], reports: 'watts' });
     expect(await silent.probe.start(0)).toMatch(/^the powerMeter command \(.*meter\.mjs silent\) printed no reading within 5 s: it was stopped$/);
   }, 20_000);

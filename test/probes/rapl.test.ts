@@ -13,7 +13,7 @@ describe('RAPL probe', () => {
   });
   afterEach(() => tree.cleanup());
 
-  it('measures the package zone across a counter wrap-around, between the timed phase\'s edges', async () => {
+  it("measures the package zone across a counter wrap-around, between the timed phase's edges", async () => {
     const probe = raplProbe(probeContext(tree.root, 'laptop'));
     expect(await probe.start(0)).toBeUndefined();
     await tree.write(ENERGY, String(START + 20_000_000)); // +20 J

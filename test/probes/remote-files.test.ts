@@ -22,7 +22,8 @@ let pi: SysfsTree;
 const specs: SshSpec[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(SSHD_BINARY)) throw new Error(`${SSHD_BINARY} not found: install Debian's openssh-server and openssh-client (bash scripts/install-system-packages.sh does)`);
+  if (!existsSync(SSHD_BINARY))
+    throw new Error(`${SSHD_BINARY} not found: install Debian's openssh-server and openssh-client (bash scripts/install-system-packages.sh does)`);
   [sshd, pi] = await Promise.all([startSshd(), sysfsCopy('raspberry-pi-5')]);
 });
 
@@ -60,7 +61,9 @@ describe("an SSH board's files, read through the driver's connection", () => {
     expect(await files.list('/sys/class/thermal')).toEqual(['cooling_device0', 'thermal_zone0']);
     expect(await files.list('/sys/class/nothing-here')).toEqual([]);
     // A listing is a constant script with the directory as its quoted positional argument.
-    expect(exec.mock.calls.at(-1)![0]).toBe(`sh -c 'cd -- "$1" 2>/dev/null || exit 0\nfor f in * .[!.]* ..?*; do\n  if [ -e "$f" ] || [ -L "$f" ]; then printf '\\''%s\\n'\\'' "$f"; fi\ndone' sh '${pi.root}/sys/class/nothing-here'`);
+    expect(exec.mock.calls.at(-1)![0]).toBe(
+      `sh -c 'cd -- "$1" 2>/dev/null || exit 0\nfor f in * .[!.]* ..?*; do\n  if [ -e "$f" ] || [ -L "$f" ]; then printf '\\''%s\\n'\\'' "$f"; fi\ndone' sh '${pi.root}/sys/class/nothing-here'`,
+    );
     expect(await files.read('/sys/class/thermal/thermal_zone0/type')).toBe('cpu-thermal');
     expect(await files.read(ZONE0)).toMatch(/^\d+$/);
     expect(await files.read('/sys/class/powercap/intel-rapl:0/energy_uj')).toBeUndefined();
@@ -71,7 +74,11 @@ describe("an SSH board's files, read through the driver's connection", () => {
     await pi.write(ZONE0, '71250');
     await files.refresh!();
     expect(reads.mock.calls.length).toBe(live + 1);
-    expect(reads.mock.calls.at(-1)![0]).toEqual(['type', 'temp'].map((f) => `${pi.root}/sys/class/thermal/thermal_zone0/${f}`).concat([`${pi.root}/sys/class/powercap/intel-rapl:0/energy_uj`, `${pi.root}/proc/stat`]));
+    expect(reads.mock.calls.at(-1)![0]).toEqual(
+      ['type', 'temp']
+        .map((f) => `${pi.root}/sys/class/thermal/thermal_zone0/${f}`)
+        .concat([`${pi.root}/sys/class/powercap/intel-rapl:0/energy_uj`, `${pi.root}/proc/stat`]),
+    );
     expect(await files.read(ZONE0)).toBe('71250');
     expect(await files.read('/sys/class/thermal/thermal_zone0/type')).toBe('cpu-thermal');
     // Reads between refreshes answer from the snapshot, without a round trip.
@@ -152,27 +159,40 @@ describe("an SSH board's files, read through the driver's connection", () => {
     // One round trip per sample (and one for the last reading), not one per file.
     expect(ticks).toBe(probes.cost.samples + 1);
     expect(probes.cost.samples).toBeGreaterThanOrEqual(5);
-    console.log(`sampler over SSH: ${probes.cost.samples} samples, mean ${probes.cost.meanMs.toFixed(1)} ms, max ${probes.cost.maxMs.toFixed(1)} ms, skipped ${probes.cost.skipped}`);
+    console.log(
+      `sampler over SSH: ${probes.cost.samples} samples, mean ${probes.cost.meanMs.toFixed(1)} ms, max ${probes.cost.maxMs.toFixed(1)} ms, skipped ${probes.cost.skipped}`,
+    );
   });
 
-  it.runIf(!hostHas('/sys/class/powercap', /^intel-rapl:/) && !hostHas('/sys/class/thermal', /^thermal_zone/) && !hostHas('/sys/class/hwmon', /^hwmon/) && !hostHas('/sys/class/power_supply', /./))(
-    "against this machine's real /sys over SSH, every measure is unavailable and the reasons name the board",
-    async () => {
-      const spec = board(undefined, { id: 'vm-board' });
-      const probes = await (await startProbes(spec)).stop();
-      const on = 'on board vm-board over SSH (127.0.0.1)';
-      expect(probes.where).toBe('board vm-board over SSH (127.0.0.1)');
-      expect(probes.energy).toMatchObject({ source: 'unavailable', reason: expect.stringContaining(`RAPL: no /sys/class/powercap/intel-rapl:* ${on}`) });
-      expect(probes.temperature).toEqual({ source: 'unavailable', reason: `thermal zones: no /sys/class/thermal/thermal_zone* ${on}; hwmon: no /sys/class/hwmon/hwmon* ${on}` });
-      expect(probes.throttling).toMatchObject({ source: 'unavailable', reason: expect.stringContaining(`cpufreq: no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq ${on}`) });
-      expect(await temperatureNow(filesFor(spec))).toMatchObject({ unavailable: expect.stringContaining(on) });
-    },
-  );
+  it.runIf(
+    !hostHas('/sys/class/powercap', /^intel-rapl:/) &&
+      !hostHas('/sys/class/thermal', /^thermal_zone/) &&
+      !hostHas('/sys/class/hwmon', /^hwmon/) &&
+      !hostHas('/sys/class/power_supply', /./),
+  )("against this machine's real /sys over SSH, every measure is unavailable and the reasons name the board", async () => {
+    const spec = board(undefined, { id: 'vm-board' });
+    const probes = await (await startProbes(spec)).stop();
+    const on = 'on board vm-board over SSH (127.0.0.1)';
+    expect(probes.where).toBe('board vm-board over SSH (127.0.0.1)');
+    expect(probes.energy).toMatchObject({ source: 'unavailable', reason: expect.stringContaining(`RAPL: no /sys/class/powercap/intel-rapl:* ${on}`) });
+    expect(probes.temperature).toEqual({
+      source: 'unavailable',
+      reason: `thermal zones: no /sys/class/thermal/thermal_zone* ${on}; hwmon: no /sys/class/hwmon/hwmon* ${on}`,
+    });
+    expect(probes.throttling).toMatchObject({
+      source: 'unavailable',
+      reason: expect.stringContaining(`cpufreq: no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq ${on}`),
+    });
+    expect(await temperatureNow(filesFor(spec))).toMatchObject({ unavailable: expect.stringContaining(on) });
+  });
 
   it('says which board could not be reached, naming the fix', async () => {
     const spec = board(pi.root, { id: 'off', identityFile: sshd.wrongIdentityFile });
     const probes = await (await startProbes(spec)).stop();
-    expect(probes.temperature).toMatchObject({ source: 'unavailable', reason: expect.stringMatching(/^thermal zones: failed to start: device off \(.*\): the board refused the SSH key/) });
+    expect(probes.temperature).toMatchObject({
+      source: 'unavailable',
+      reason: expect.stringMatching(/^thermal zones: failed to start: device off \(.*\): the board refused the SSH key/),
+    });
   });
 });
 

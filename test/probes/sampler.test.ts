@@ -47,13 +47,20 @@ describe('probe sampling beside a runner', () => {
   });
 
   it('falls through to the next probe, and estimates from the power model where nothing can be read', async () => {
-    const board = DeviceSpec.parse({ id: 'farm-phone', kind: 'appium', platform: 'android', server: { url: 'https://farm.example/wd/hub' }, powerModel: { name: 'pi5-datasheet', idleWatts: 2.7, activeWattsPerCore: 1.6 } });
+    const board = DeviceSpec.parse({
+      id: 'farm-phone',
+      kind: 'appium',
+      platform: 'android',
+      server: { url: 'https://farm.example/wd/hub' },
+      powerModel: { name: 'pi5-datasheet', idleWatts: 2.7, activeWattsPerCore: 1.6 },
+    });
     const sampling = await startProbes(board);
     sampling.onEvent({ type: 'timed-phase', edge: 'start' });
     sampling.onEvent({ type: 'timed-phase', edge: 'end', wallMs: 1000, cpuMs: 1000 });
     const probes = await sampling.stop();
     expect(probes.energy).toMatchObject({ source: 'estimated', joules: 2.7 + 1.6, from: expect.stringMatching(/^CPU time x pi5-datasheet: /) });
-    const unreachable = "the phone is on a device farm behind https://farm.example/wd/hub: its USB is not this machine's, so adb cannot reach it, and farms give no shell outside a session; its sensors are not sampled";
+    const unreachable =
+      "the phone is on a device farm behind https://farm.example/wd/hub: its USB is not this machine's, so adb cannot reach it, and farms give no shell outside a session; its sensors are not sampled";
     expect(probes.temperature).toEqual({ source: 'unavailable', reason: `thermal zones: ${unreachable}; hwmon: ${unreachable}` });
     expect(probes.cost).toEqual({ rateHz: 0, samples: 0, skipped: 0, meanMs: 0, maxMs: 0 });
   });
@@ -61,22 +68,31 @@ describe('probe sampling beside a runner', () => {
   it('turns sampling off at rateHz 0, and says so', async () => {
     const device = DeviceSpec.parse({ id: 'laptop', kind: 'local', probes: { root: tree.root, rateHz: 0 } });
     const probes = await (await startProbes(device)).stop();
-    expect(probes.temperature).toEqual({ source: 'unavailable', reason: 'thermal zones: probes.rateHz is 0 for this device in devices.yaml: sampling is off; hwmon: probes.rateHz is 0 for this device in devices.yaml: sampling is off' });
+    expect(probes.temperature).toEqual({
+      source: 'unavailable',
+      reason:
+        'thermal zones: probes.rateHz is 0 for this device in devices.yaml: sampling is off; hwmon: probes.rateHz is 0 for this device in devices.yaml: sampling is off',
+    });
   });
 
-  it.runIf(!hostHas('/sys/class/powercap', /^intel-rapl:/) && !hostHas('/sys/class/thermal', /^thermal_zone/) && !hostHas('/sys/class/hwmon', /^hwmon/) && !hostHas('/sys/class/power_supply', /./))(
-    'on this machine every measure is unavailable, with each probe\'s reason, and nothing is sampled',
-    async () => {
-      const sampling = await startProbes(DeviceSpec.parse({ id: 'host', kind: 'local' }));
-      const probes = await sampling.stop();
-      expect(probes.energy).toEqual({
-        source: 'unavailable',
-        reason:
-          'external meter: no powerMeter for this device in devices.yaml; RAPL: no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed); battery: no battery in /sys/class/power_supply on this machine; estimate: no powerModel for this device in devices.yaml to estimate from',
-      });
-      expect(probes.temperature.source).toBe('unavailable');
-      expect(probes.throttling).toEqual({ source: 'unavailable', reason: expect.stringContaining('cpufreq: no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine') });
-      expect(probes.cost.rateHz).toBe(0);
-    },
-  );
+  it.runIf(
+    !hostHas('/sys/class/powercap', /^intel-rapl:/) &&
+      !hostHas('/sys/class/thermal', /^thermal_zone/) &&
+      !hostHas('/sys/class/hwmon', /^hwmon/) &&
+      !hostHas('/sys/class/power_supply', /./),
+  )("on this machine every measure is unavailable, with each probe's reason, and nothing is sampled", async () => {
+    const sampling = await startProbes(DeviceSpec.parse({ id: 'host', kind: 'local' }));
+    const probes = await sampling.stop();
+    expect(probes.energy).toEqual({
+      source: 'unavailable',
+      reason:
+        'external meter: no powerMeter for this device in devices.yaml; RAPL: no /sys/class/powercap/intel-rapl:* on this machine (a VM, or RAPL not exposed); battery: no battery in /sys/class/power_supply on this machine; estimate: no powerModel for this device in devices.yaml to estimate from',
+    });
+    expect(probes.temperature.source).toBe('unavailable');
+    expect(probes.throttling).toEqual({
+      source: 'unavailable',
+      reason: expect.stringContaining('cpufreq: no /sys/devices/system/cpu/cpu*/cpufreq/scaling_cur_freq on this machine'),
+    });
+    expect(probes.cost.rateHz).toBe(0);
+  });
 });

@@ -6,7 +6,12 @@ import { ThermalGatekeeper, waitUntilCool } from '../../harness/probes/thermal-g
 import { hostHas, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 
 const PKG = '/sys/class/thermal/thermal_zone2/temp';
-const gate = (options: Partial<{ ceilingC: number; orWithinCOfIdle: number; timeoutSeconds: number; pollSeconds: number }> = {}) => ({ ceilingC: 70, timeoutSeconds: 2, pollSeconds: 0.05, ...options });
+const gate = (options: Partial<{ ceilingC: number; orWithinCOfIdle: number; timeoutSeconds: number; pollSeconds: number }> = {}) => ({
+  ceilingC: 70,
+  timeoutSeconds: 2,
+  pollSeconds: 0.05,
+  ...options,
+});
 
 describe('thermal gate', () => {
   let tree: SysfsTree;
@@ -50,22 +55,32 @@ describe('thermal gate', () => {
     expect(noSensor).toMatchObject({ status: 'no-sensor' });
     // Waiting at all would last the whole 60 s timeout.
     expect(noSensor.waitedMs).toBeLessThan(30_000);
-    expect(noSensor.note).toBe(`thermally ungated: no thermal sensor (thermal zones: no /sys/class/thermal/thermal_zone* on ${empty}; hwmon: no /sys/class/hwmon/hwmon* on ${empty})`);
+    expect(noSensor.note).toBe(
+      `thermally ungated: no thermal sensor (thermal zones: no /sys/class/thermal/thermal_zone* on ${empty}; hwmon: no /sys/class/hwmon/hwmon* on ${empty})`,
+    );
     expect(await waitUntilCool(read, 'off')).toEqual({ status: 'off', waitedMs: 0, note: 'thermally ungated: the thermal gate is off' });
   });
 
-  it.runIf(!hostHas('/sys/class/thermal', /^thermal_zone/) && !hostHas('/sys/class/hwmon', /^hwmon/))('on this machine (no sensors) the default gate does not wait', async () => {
-    const keeper = new ThermalGatekeeper();
-    const record = await keeper.beforeRunnerProcess(DeviceSpec.parse({ id: 'host', kind: 'local' }));
-    expect(record.status).toBe('no-sensor');
-    // Far below any poll a waiting gate would make (its timeout is minutes), however loaded the machine.
-    expect(record.waitedMs).toBeLessThan(10_000);
-  });
+  it.runIf(!hostHas('/sys/class/thermal', /^thermal_zone/) && !hostHas('/sys/class/hwmon', /^hwmon/))(
+    'on this machine (no sensors) the default gate does not wait',
+    async () => {
+      const keeper = new ThermalGatekeeper();
+      const record = await keeper.beforeRunnerProcess(DeviceSpec.parse({ id: 'host', kind: 'local' }));
+      expect(record.status).toBe('no-sensor');
+      // Far below any poll a waiting gate would make (its timeout is minutes), however loaded the machine.
+      expect(record.waitedMs).toBeLessThan(10_000);
+    },
+  );
 
-  it('sleeps the fixed cooldown before every process of a device but its first, and takes the device\'s own gate over the suite\'s', async () => {
+  it("sleeps the fixed cooldown before every process of a device but its first, and takes the device's own gate over the suite's", async () => {
     await tree.write(PKG, '60000');
     const keeper = new ThermalGatekeeper({ cooldownSeconds: 0.2, gate: gate({ ceilingC: 90 }) });
-    const device = DeviceSpec.parse({ id: 'laptop', kind: 'local', probes: { root: tree.root }, thermalGate: { ceilingC: 55, timeoutSeconds: 0.1, pollSeconds: 0.05 } });
+    const device = DeviceSpec.parse({
+      id: 'laptop',
+      kind: 'local',
+      probes: { root: tree.root },
+      thermalGate: { ceilingC: 55, timeoutSeconds: 0.1, pollSeconds: 0.05 },
+    });
     const first = await keeper.beforeRunnerProcess(device);
     expect(first.cooldownMs).toBeUndefined();
     // The device's ceiling (55 °C), not the suite's (90 °C); its idle reading (60 °C) does not count without orWithinCOfIdle.

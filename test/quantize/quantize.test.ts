@@ -27,7 +27,12 @@ async function quantizationError(file: string, feeds = ids): Promise<number> {
 describe('quantizeModel', () => {
   // Stated tolerances, relative to the largest fp32 logit: int8 within 3%, int4 within 15%.
   it.each(['dynamic', 'qdq'] as const)('int8 %s: runs in onnxruntime within 3 percent of fp32 and shrinks the model', async (method) => {
-    const { outputFile, manifest } = await quantizeModel({ input: classifier, output: project.path(`models/classifier/int8-${method}.onnx`), to: 'int8', int8Method: method });
+    const { outputFile, manifest } = await quantizeModel({
+      input: classifier,
+      output: project.path(`models/classifier/int8-${method}.onnx`),
+      to: 'int8',
+      int8Method: method,
+    });
     expect(await quantizationError(outputFile)).toBeLessThan(0.03);
     expect(manifest.precision).toBe('int8');
     expect(manifest.layers.int8).toHaveLength(2);
@@ -48,12 +53,20 @@ describe('quantizeModel', () => {
   });
 
   it('keeps excluded layers in float', async () => {
-    const { manifest } = await quantizeModel({ input: classifier, output: project.path('models/classifier/partial.onnx'), to: 'int8', exclude: ['MatMul_classifier*'] });
+    const { manifest } = await quantizeModel({
+      input: classifier,
+      output: project.path('models/classifier/partial.onnx'),
+      to: 'int8',
+      exclude: ['MatMul_classifier*'],
+    });
     expect(manifest.layers).toEqual({ int8: ['MatMul_hidden0.matmul'], int4: [], keptFloat: ['MatMul_classifier.matmul'] });
   });
 
   it('static int8: calibrates activation ranges (min-max and percentile) and stays within 3% of fp32', async () => {
-    const examples = Array.from({ length: 20 }, (_, i) => ({ id: `c${i}`, feeds: { input_ids: { type: 'int64' as const, dims: [1, 4], data: [i % 50, (i * 7) % 50, (i * 3) % 50, 1] } } }));
+    const examples = Array.from({ length: 20 }, (_, i) => ({
+      id: `c${i}`,
+      feeds: { input_ids: { type: 'int64' as const, dims: [1, 4], data: [i % 50, (i * 7) % 50, (i * 3) % 50, 1] } },
+    }));
     for (const method of ['minmax', 'percentile'] as const) {
       const { outputFile, manifest } = await quantizeModel({
         input: classifier,
@@ -118,15 +131,23 @@ describe('quantizeModel', () => {
 
   describe('errors', () => {
     const reason = async (promise: Promise<unknown>) => {
-      const error = await promise.then(() => undefined, (e: unknown) => e);
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(QuantizeError);
       return `${(error as QuantizeError).message} | fix: ${(error as QuantizeError).fix}`;
     };
 
     it('a model without quantizable weights', async () => {
       const file = project.path('models/add-only.onnx');
-      await writeModel(file, model({ node: [node('Add', ['x', 'x'], ['y'])], input: [tensorValue('x', 1, [2])], output: [tensorValue('y', 1, [2])] }, [{ version: 17 }]));
-      expect(await reason(quantizeModel({ input: file, to: 'int8' }))).toMatch(/has no quantizable weights: no MatMul or Gemm reads a constant 2-D float32 weight/);
+      await writeModel(
+        file,
+        model({ node: [node('Add', ['x', 'x'], ['y'])], input: [tensorValue('x', 1, [2])], output: [tensorValue('y', 1, [2])] }, [{ version: 17 }]),
+      );
+      expect(await reason(quantizeModel({ input: file, to: 'int8' }))).toMatch(
+        /has no quantizable weights: no MatMul or Gemm reads a constant 2-D float32 weight/,
+      );
     });
 
     it('a missing or unreadable model', async () => {
@@ -137,12 +158,16 @@ describe('quantizeModel', () => {
 
     it('an output path that would overwrite the input', async () => {
       const before = await sha256File(classifier);
-      expect(await reason(quantizeModel({ input: classifier, output: classifier, to: 'int8' }))).toMatch(/would overwrite the input model .*\| fix: choose another --output path/);
+      expect(await reason(quantizeModel({ input: classifier, output: classifier, to: 'int8' }))).toMatch(
+        /would overwrite the input model .*\| fix: choose another --output path/,
+      );
       expect(await sha256File(classifier)).toBe(before);
     });
 
     it('static int8 without a calibration set, and an opset too old for per-channel QDQ', async () => {
-      expect(await reason(quantizeModel({ input: classifier, output: project.path('s.onnx'), to: 'int8', int8Method: 'static' }))).toMatch(/static int8 needs a calibration set/);
+      expect(await reason(quantizeModel({ input: classifier, output: project.path('s.onnx'), to: 'int8', int8Method: 'static' }))).toMatch(
+        /static int8 needs a calibration set/,
+      );
       const old = project.path('models/opset11.onnx');
       await writeSingleMatMul(old, randomMatrix(8, 4, 1), 8, 4);
       const proto = onnx.ModelProto.decode(await readFile(old));

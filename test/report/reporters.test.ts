@@ -55,7 +55,11 @@ function capture(sub: string, fields: Partial<ReporterOutput> = {}): Captured {
 }
 
 /** Splits a Markdown table row at its unescaped pipes. */
-const cells = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+const cells = (row: string) =>
+  row
+    .split(/(?<!\\)\|/)
+    .slice(1, -1)
+    .map((c) => c.trim());
 
 describe('the reporter registry', () => {
   it('holds one reporter under each name, and a file reporter names its file', () => {
@@ -66,7 +70,14 @@ describe('the reporter registry', () => {
       expect(REPORTERS[name].description.length).toBeGreaterThan(20);
     }
     const files = Object.fromEntries(REPORTER_NAMES.flatMap((name) => ('fileName' in REPORTERS[name] ? [[name, REPORTERS[name].fileName]] : [])));
-    expect(files).toEqual({ html: 'index.html', json: 'report.json', markdown: 'summary.md', junit: 'junit.xml', 'benchmark-json': 'benchmark.json', 'bencher-json': 'bencher.json' });
+    expect(files).toEqual({
+      html: 'index.html',
+      json: 'report.json',
+      markdown: 'summary.md',
+      junit: 'junit.xml',
+      'benchmark-json': 'benchmark.json',
+      'bencher-json': 'bencher.json',
+    });
   });
 
   it('the fixture fails its gate on p50 growth of fp32 and warns on p90', () => {
@@ -110,8 +121,20 @@ describe('each reporter writes what it should from a Report', () => {
     expect(Number(all[1])).toBeGreaterThan(changed);
 
     const two = capture('verdict-two');
-    await REPORTERS.verdict.write({ ...report, runs: [report.runs[0]!, report.runs[0]!], gates: [report.gates[0]!, { ...report.gates[0]!, candidate: { runId: 'again', file: 'again/results.json' } }] }, two.out);
-    expect(two.printed.join('\n').split('\n').filter((l) => l.startsWith('run ') || /^(PASS|FAIL): /.test(l))).toEqual(['run cand:', 'FAIL: 1 budget check(s) at level error failed', 'run again:', 'FAIL: 1 budget check(s) at level error failed']);
+    await REPORTERS.verdict.write(
+      {
+        ...report,
+        runs: [report.runs[0]!, report.runs[0]!],
+        gates: [report.gates[0]!, { ...report.gates[0]!, candidate: { runId: 'again', file: 'again/results.json' } }],
+      },
+      two.out,
+    );
+    expect(
+      two.printed
+        .join('\n')
+        .split('\n')
+        .filter((l) => l.startsWith('run ') || /^(PASS|FAIL): /.test(l)),
+    ).toEqual(['run cand:', 'FAIL: 1 budget check(s) at level error failed', 'run again:', 'FAIL: 1 budget check(s) at level error failed']);
   });
 
   it('json: report.json parses back as the Report it was written from', async () => {
@@ -124,12 +147,15 @@ describe('each reporter writes what it should from a Report', () => {
     expect(printed).toEqual([expect.stringMatching(/^json: .*report\.json$/)]);
   });
 
-  it('markdown: summary.md has the FAIL headline and tables whose rows all have their header\'s cells', async () => {
+  it("markdown: summary.md has the FAIL headline and tables whose rows all have their header's cells", async () => {
     const { out } = capture('markdown');
     await REPORTERS.markdown.write(report, out);
     const text = await readFile(join(out.dir, 'summary.md'), 'utf8');
     expect(text.split('\n')[0]).toMatch(/^## ❌ edgebench gate: FAIL — 1 error-level budget failed: \*\*p50 growth\*\* \(latency\.p50 on host \/ fp32\)/);
-    const tables = text.split('\n\n').map((block) => block.trim()).filter((block) => block.startsWith('| '));
+    const tables = text
+      .split('\n\n')
+      .map((block) => block.trim())
+      .filter((block) => block.startsWith('| '));
     expect(tables.length).toBeGreaterThanOrEqual(3);
     for (const table of tables) {
       const rows = table.split('\n');
@@ -169,7 +195,14 @@ describe('each reporter writes what it should from a Report', () => {
 
   it('junit: several runs are one testsuite each, named by run', async () => {
     const { out } = capture('junit-two');
-    await REPORTERS.junit.write({ ...report, runs: [report.runs[0]!, report.runs[0]!], gates: [report.gates[0]!, { ...report.gates[0]!, candidate: { runId: 'again', file: 'again/results.json' } }] }, out);
+    await REPORTERS.junit.write(
+      {
+        ...report,
+        runs: [report.runs[0]!, report.runs[0]!],
+        gates: [report.gates[0]!, { ...report.gates[0]!, candidate: { runId: 'again', file: 'again/results.json' } }],
+      },
+      out,
+    );
     const root = parseXml(await readFile(join(out.dir, 'junit.xml'), 'utf8'));
     expect(elementsNamed(root, 'testsuite').map((s) => s.attributes['name'])).toEqual(['edgebench gate (cand)', 'edgebench gate (again)']);
     expect(root.attributes['failures']).toBe('2');
@@ -179,7 +212,9 @@ describe('each reporter writes what it should from a Report', () => {
     const { out, printed, commands } = capture('github');
     await REPORTERS.github.write(report, out);
     expect(printed).toEqual([]);
-    expect(commands.filter((c) => c.startsWith('::error '))).toEqual([expect.stringMatching(/^::error title=edgebench budget p50 growth failed on host \/ fp32::/)]);
+    expect(commands.filter((c) => c.startsWith('::error '))).toEqual([
+      expect.stringMatching(/^::error title=edgebench budget p50 growth failed on host \/ fp32::/),
+    ]);
     const warnings = commands.filter((c) => c.startsWith('::warning title=edgebench budget p90 under 1 ms'));
     expect(warnings).toHaveLength(2);
   });
@@ -200,12 +235,15 @@ describe('each reporter writes what it should from a Report', () => {
     await expect(readdir(out.dir)).rejects.toThrow();
   });
 
-  it('benchmark-json: the candidate\'s cells for github-action-benchmark, p50 as measured', async () => {
+  it("benchmark-json: the candidate's cells for github-action-benchmark, p50 as measured", async () => {
     const { out } = capture('benchmark-json');
     await REPORTERS['benchmark-json'].write(report, out);
     const entries = JSON.parse(await readFile(join(out.dir, 'benchmark.json'), 'utf8')) as { name: string; unit: string; value: number }[];
     const fp32 = report.runs[0]!.cells.find((c) => c.variant.name === 'fp32')!.metrics.latencyMs;
-    expect(entries.find((e) => e.name === 'synthetic host fp32 latency p50')).toMatchObject({ unit: 'ms', value: fp32.source === 'measured' ? fp32.summary.p50 : -1 });
+    expect(entries.find((e) => e.name === 'synthetic host fp32 latency p50')).toMatchObject({
+      unit: 'ms',
+      value: fp32.source === 'measured' ? fp32.summary.p50 : -1,
+    });
     expect(entries.filter((e) => e.name.startsWith('synthetic host int8 '))).toHaveLength(5);
   });
 

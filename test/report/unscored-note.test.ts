@@ -27,13 +27,19 @@ describe('the unscored note', () => {
   });
 
   it('gives the reason alone for an entry written before inputs were named', () => {
-    expect(unscoredNote({ scorer: 'fidelity', reason: 'no example has outputs from both this variant and "fp32"' })).toBe('fidelity unscored, because no example has outputs from both this variant and "fp32"');
+    expect(unscoredNote({ scorer: 'fidelity', reason: 'no example has outputs from both this variant and "fp32"' })).toBe(
+      'fidelity unscored, because no example has outputs from both this variant and "fp32"',
+    );
   });
 
   it('prefixes device and variant, and the run when there are several', () => {
-    expect(unscoredNotes([runWithUnscored()])[0]).toBe('host / int8: router unscored, because the baseline answers were not loaded (missing: baseline answers, logits)');
+    expect(unscoredNotes([runWithUnscored()])[0]).toBe(
+      'host / int8: router unscored, because the baseline answers were not loaded (missing: baseline answers, logits)',
+    );
     const second = { ...runWithUnscored(), runId: 'second' };
-    expect(unscoredNotes([runWithUnscored(), second]).at(-1)).toBe('second / host / int8: fidelity unscored, because the reference variant "fp32" has no result on device host');
+    expect(unscoredNotes([runWithUnscored(), second]).at(-1)).toBe(
+      'second / host / int8: fidelity unscored, because the reference variant "fp32" has no result on device host',
+    );
   });
 
   it('is printed below the console quality table', () => {
@@ -50,7 +56,9 @@ describe('the unscored note', () => {
     const { html } = renderPage(buildReport({ runs: [runWithUnscored(HOSTILE[0]!)], gates: [] }));
     const markup = html.replace(/<script[^>]*>[\s\S]*?<\/script>/g, '');
     const section = markup.slice(markup.indexOf('<section id="quality">'), markup.indexOf('<section id="router">'));
-    expect(section).toContain('<ul class="notes"><li>host / &lt;script&gt;window.__pwned = 1&lt;/script&gt;: router unscored, because the baseline answers were not loaded (missing: baseline answers, logits)</li>');
+    expect(section).toContain(
+      '<ul class="notes"><li>host / &lt;script&gt;window.__pwned = 1&lt;/script&gt;: router unscored, because the baseline answers were not loaded (missing: baseline answers, logits)</li>',
+    );
     expect(section).toContain('fidelity unscored, because the reference variant &quot;fp32&quot; has no result on device host</li>');
     expect(markup).not.toContain(HOSTILE[0]);
   });

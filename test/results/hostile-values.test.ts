@@ -27,7 +27,16 @@ afterAll(async () => {
   await project.cleanup();
 });
 
-const outcomeOf = (events: RunnerEvent[], rest: Partial<RunnerOutcome> = {}): RunnerOutcome => ({ events, exitCode: 0, signal: undefined, timedOut: false, canceled: false, stderrTail: '', strayLines: [], ...rest });
+const outcomeOf = (events: RunnerEvent[], rest: Partial<RunnerOutcome> = {}): RunnerOutcome => ({
+  events,
+  exitCode: 0,
+  signal: undefined,
+  timedOut: false,
+  canceled: false,
+  stderrTail: '',
+  strayLines: [],
+  ...rest,
+});
 const variant = cell({ variant: 'fp32', samples: [1] }).variant;
 const at = new Date(0);
 
@@ -44,7 +53,15 @@ describe('extreme numbers a journal may hold', () => {
   it('builds a cell that its schema accepts from 1e308 ms latencies, loads and memory, and decode steps of 0 ms', () => {
     const events: RunnerEvent[] = [
       { type: 'loaded', loadMs: 1e308, rssBeforeLoad: { bytes: 1e308, method: 'test' } },
-      { type: 'samples', phase: 'timed', firstIteration: 0, exampleIds: ['a', 'b', 'c'], latenciesMs: [1e308, 1e308, 1e308], ttftMs: [1e308, 1e308, 1e308], decodeMs: [[0], [0], [0]] },
+      {
+        type: 'samples',
+        phase: 'timed',
+        firstIteration: 0,
+        exampleIds: ['a', 'b', 'c'],
+        latenciesMs: [1e308, 1e308, 1e308],
+        ttftMs: [1e308, 1e308, 1e308],
+        decodeMs: [[0], [0], [0]],
+      },
       { type: 'memory', peakRss: { bytes: Number.MAX_VALUE, method: 'test' } },
       { type: 'done' },
     ];
@@ -59,15 +76,23 @@ describe('extreme numbers a journal may hold', () => {
   it('refuses a journal line holding a number beyond the largest double, naming the line', async () => {
     const file = project.path('overflow/journal.jsonl');
     mkdirSync(project.path('overflow'));
-    const header = { type: 'run', runId: 'r', startedAt: at.toISOString(), fingerprint: { suiteFile: 's', devicesFile: 'd', suiteSha256: 'x', devicesSha256: 'x', datasetSha256: 'x', variants: {}, repeats: 1 } };
+    const header = {
+      type: 'run',
+      runId: 'r',
+      startedAt: at.toISOString(),
+      fingerprint: { suiteFile: 's', devicesFile: 'd', suiteSha256: 'x', devicesSha256: 'x', datasetSha256: 'x', variants: {}, repeats: 1 },
+    };
     const start = { type: 'start', device: 'host', variant: 'fp32', repeat: 1, attempt: 0, startedAt: at.toISOString() };
-    writeFileSync(file, `${JSON.stringify(header)}\n${JSON.stringify(start)}\n{"type":"event","attempt":0,"event":{"type":"loaded","loadMs":1e999}}\n{"type":"event","attempt":0,"event":{"type":"done"}}\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify(header)}\n${JSON.stringify(start)}\n{"type":"event","attempt":0,"event":{"type":"loaded","loadMs":1e999}}\n{"type":"event","attempt":0,"event":{"type":"done"}}\n`,
+    );
     await expect(readJournal(file)).rejects.toThrow(/journal\.jsonl, line 3: not a journal entry/);
   });
 });
 
 describe('a runner that runs out of memory', () => {
-  it('records OOM with the runtime\'s own words from its stderr, not only the signal', async () => {
+  it("records OOM with the runtime's own words from its stderr, not only the signal", async () => {
     // A real Node.js process with a 16 MB heap that keeps allocating: V8 aborts it.
     const outcome = await spawnRunner(
       { file: process.execPath, args: ['--max-old-space-size=16', '-e', 'const kept = []; for (;;) kept.push(new Array(1e5).fill(Math.random()));'] },
@@ -117,7 +142,11 @@ describe('the run folder lock', () => {
       refused = error;
     }
     expect(refused).toBeInstanceOf(RunLockedError);
-    expect((refused as Error).message).toMatch(new RegExp(`run folder .*locked is in use by edgebench process ${process.pid} on ${hostname()} \\(run --resume locked, started 20\\d\\d-.*Z\\).*delete .*edgebench\\.lock`));
+    expect((refused as Error).message).toMatch(
+      new RegExp(
+        `run folder .*locked is in use by edgebench process ${process.pid} on ${hostname()} \\(run --resume locked, started 20\\d\\d-.*Z\\).*delete .*edgebench\\.lock`,
+      ),
+    );
     lock.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     lockRunFolder(dir, 'again').release();
@@ -141,16 +170,29 @@ describe('the run folder lock', () => {
 
 describe('merge of shards that overlap', () => {
   const shardsOf = (): Results[] => {
-    const whole = results(['d1', 'd2'].map((deviceId, d) => ({ deviceId, variant: 'fp32', samples: latencies(30, 1 + d, d), repeats: 1 })), { runId: 'whole' });
+    const whole = results(
+      ['d1', 'd2'].map((deviceId, d) => ({ deviceId, variant: 'fp32', samples: latencies(30, 1 + d, d), repeats: 1 })),
+      { runId: 'whole' },
+    );
     const devices = ['d1', 'd2'].map((id) => ({ ...whole.devices[0]!, id }));
-    return ['d1', 'd2'].map((id, k) => ({ ...whole, runId: `shard-${k + 1}`, shard: { index: k + 1, total: 2, devices: ['d1', 'd2'] }, devices: devices.filter((d) => d.id === id), cells: whole.cells.filter((c) => c.deviceId === id) }));
+    return ['d1', 'd2'].map((id, k) => ({
+      ...whole,
+      runId: `shard-${k + 1}`,
+      shard: { index: k + 1, total: 2, devices: ['d1', 'd2'] },
+      devices: devices.filter((d) => d.id === id),
+      cells: whole.cells.filter((c) => c.deviceId === id),
+    }));
   };
 
-  it('refuses a shard holding a cell of another shard\'s device, a device in two shards, and a cell twice', () => {
+  it("refuses a shard holding a cell of another shard's device, a device in two shards, and a cell twice", () => {
     const [one, two] = shardsOf() as [Results, Results];
     expect(mergeResults([one, two], 'm').cells).toHaveLength(2);
-    expect(() => mergeResults([{ ...one, cells: [...one.cells, two.cells[0]!] }, two], 'm')).toThrow(/run shard-1 holds cell d2 x fp32, but device d2 is not one of its devices \(d1\)/);
-    expect(() => mergeResults([{ ...one, devices: [...one.devices, two.devices[0]!], cells: [...one.cells, two.cells[0]!] }, two], 'm')).toThrow(/device d2 is in run shard-1 and in run shard-2/);
+    expect(() => mergeResults([{ ...one, cells: [...one.cells, two.cells[0]!] }, two], 'm')).toThrow(
+      /run shard-1 holds cell d2 x fp32, but device d2 is not one of its devices \(d1\)/,
+    );
+    expect(() => mergeResults([{ ...one, devices: [...one.devices, two.devices[0]!], cells: [...one.cells, two.cells[0]!] }, two], 'm')).toThrow(
+      /device d2 is in run shard-1 and in run shard-2/,
+    );
     expect(() => mergeResults([{ ...one, cells: [one.cells[0]!, one.cells[0]!] }, two], 'm')).toThrow(/cell d1 x fp32 is twice in run shard-1/);
   });
 });

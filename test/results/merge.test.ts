@@ -7,7 +7,9 @@ import { latencies, results } from '../helpers/results.ts';
 /** One run over five devices, and the same samples split into three shards by device, as run --shard makes them. */
 function unshardedAndShards(): { whole: Results; shards: Results[] } {
   const devices = ['d1', 'd2', 'd3', 'd4', 'd5'];
-  const specs = devices.flatMap((deviceId, d) => ['fp32', 'int8'].map((variant, v) => ({ deviceId, variant, samples: latencies(300, 1 + d + v / 2, 10 * d + v), repeats: 3 })));
+  const specs = devices.flatMap((deviceId, d) =>
+    ['fp32', 'int8'].map((variant, v) => ({ deviceId, variant, samples: latencies(300, 1 + d + v / 2, 10 * d + v), repeats: 3 })),
+  );
   const base = results(specs, { runId: 'whole' });
   const whole = { ...base, devices: devices.map((id) => ({ ...base.devices[0]!, id })), finishedAt: '2026-11-30T00:10:00.000Z' };
   const parts = [['d1', 'd4'], ['d2', 'd5'], ['d3']];
@@ -29,10 +31,17 @@ describe('merge: shards back into one run', () => {
     const merged = mergeResults([shards[2]!, shards[0]!, shards[1]!], 'merged');
     expect(merged.cells).toEqual(whole.cells);
     expect(merged.devices.map((d) => d.id)).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
-    expect(merged).toMatchObject({ runId: 'merged', status: 'complete', startedAt: '2026-11-30T00:00:00.000Z', finishedAt: '2026-11-30T00:12:00.000Z', mergedFrom: ['shard-3', 'shard-1', 'shard-2'] });
+    expect(merged).toMatchObject({
+      runId: 'merged',
+      status: 'complete',
+      startedAt: '2026-11-30T00:00:00.000Z',
+      finishedAt: '2026-11-30T00:12:00.000Z',
+      mergedFrom: ['shard-3', 'shard-1', 'shard-2'],
+    });
     expect(merged.shard).toBeUndefined();
     const options = whole.suite.compare;
-    const strip = (c: ReturnType<typeof compareRuns>) => c.map(({ verdict, delta, metric, deviceId, variant }) => ({ verdict, delta, metric, deviceId, variant }));
+    const strip = (c: ReturnType<typeof compareRuns>) =>
+      c.map(({ verdict, delta, metric, deviceId, variant }) => ({ verdict, delta, metric, deviceId, variant }));
     expect(strip(compareRuns(whole, merged, options))).toEqual(strip(compareRuns(whole, whole, options)));
   });
 

@@ -24,7 +24,10 @@ describe('the run folder lock and signals', () => {
       const child = execa('sleep', ['30']);
       console.log('locked');
       await child;`;
-    const holder = execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { reject: false, cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    const holder = execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      reject: false,
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
     await new Promise<void>((ready) => holder.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && ready()));
     holder.kill('SIGHUP');
     const ended = await holder;

@@ -16,7 +16,10 @@ describe('resultsWriter', () => {
   it('serves writes asked for at once one at a time, ending with the latest state and no temp file', async () => {
     const file = join(dir, 'run', 'results.json');
     const write = resultsWriter(file);
-    const run = results(Array.from({ length: 40 }, (_, k) => ({ deviceId: `d${k}`, variant: 'fp32', samples: latencies(300, 1, k + 1) })), { runId: 'many' });
+    const run = results(
+      Array.from({ length: 40 }, (_, k) => ({ deviceId: `d${k}`, variant: 'fp32', samples: latencies(300, 1, k + 1) })),
+      { runId: 'many' },
+    );
     const cells = run.cells;
     const writes: Promise<void>[] = [];
     // Twenty processes finishing together, each adding its cell: the file must end with all of them.
@@ -46,7 +49,10 @@ describe('resultsWriter spacing', () => {
   it('spaces writes so they take at most their share of the time, and flush writes the final state at once after them', async () => {
     const file = join(dir, 'spaced', 'results.json');
     // busyShare 0.25: after a write of d ms, the next waits 3d ms.
-    const run = results(Array.from({ length: 200 }, (_, k) => ({ deviceId: `d${k}`, variant: 'fp32', samples: latencies(300, 1, k + 1) })), { runId: 'spaced' });
+    const run = results(
+      Array.from({ length: 200 }, (_, k) => ({ deviceId: `d${k}`, variant: 'fp32', samples: latencies(300, 1, k + 1) })),
+      { runId: 'spaced' },
+    );
     // A clock that moves only when read (each read is 10 ms later) or slept on: write times without the machine's load in them.
     let now = 0;
     const sleeps: number[] = [];

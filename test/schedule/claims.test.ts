@@ -43,7 +43,7 @@ describe('claimsOf', () => {
     ]);
   });
 
-  it('disjoint-cores: emulated devices claim their pinned cores, the rest of this machine\'s devices all of them', () => {
+  it("disjoint-cores: emulated devices claim their pinned cores, the rest of this machine's devices all of them", () => {
     const { claims } = claimsOf(inventory, { hostDevices: 'disjoint-cores', parallel: true }, 2);
     expect(claims.get('little')!.resources).toEqual(['device:little', 'core:0']);
     expect(claims.get('big')!.resources).toEqual(['device:big', 'core:1']);

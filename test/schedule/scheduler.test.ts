@@ -34,23 +34,30 @@ async function trace(jobs: Job[], capacity: (resource: string) => number) {
 }
 
 describe('runScheduled', () => {
-  it('never gives a resource more holders than its room, runs every job once, and keeps each device\'s order', async () => {
+  it("never gives a resource more holders than its room, runs every job once, and keeps each device's order", async () => {
     const devices = ['host', 'low-end', 'arm64', 'board-a', 'board-b', 'farm-1', 'farm-2', 'farm-3'];
     // The claims edgebench makes: host-sharing devices hold "host", farm devices share an endpoint of room 2.
-    const resourcesOf = (device: string) => [`device:${device}`, ...(['host', 'low-end', 'arm64'].includes(device) ? ['host'] : []), ...(device.startsWith('farm') ? ['endpoint:farm'] : [])];
+    const resourcesOf = (device: string) => [
+      `device:${device}`,
+      ...(['host', 'low-end', 'arm64'].includes(device) ? ['host'] : []),
+      ...(device.startsWith('farm') ? ['endpoint:farm'] : []),
+    ];
     const capacity = (resource: string) => (resource === 'endpoint:farm' ? 2 : 1);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ device: fc.constantFrom(...devices), ms: fc.integer({ min: 0, max: 4 }) }), { minLength: 1, maxLength: 40 }), async (specs) => {
-        const jobs = specs.map((spec, id) => ({ id, device: spec.device, resources: resourcesOf(spec.device), ms: spec.ms }));
-        const { events, overfull } = await trace(jobs, capacity);
-        expect(overfull).toBeUndefined();
-        const starts = events.filter((e) => e.at === 'start').map((e) => e.id);
-        expect([...starts].sort((a, b) => a - b)).toEqual(jobs.map((j) => j.id));
-        for (const device of devices) {
-          const ofDevice = jobs.filter((j) => j.device === device).map((j) => j.id);
-          expect(starts.filter((id) => ofDevice.includes(id))).toEqual(ofDevice);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.record({ device: fc.constantFrom(...devices), ms: fc.integer({ min: 0, max: 4 }) }), { minLength: 1, maxLength: 40 }),
+        async (specs) => {
+          const jobs = specs.map((spec, id) => ({ id, device: spec.device, resources: resourcesOf(spec.device), ms: spec.ms }));
+          const { events, overfull } = await trace(jobs, capacity);
+          expect(overfull).toBeUndefined();
+          const starts = events.filter((e) => e.at === 'start').map((e) => e.id);
+          expect([...starts].sort((a, b) => a - b)).toEqual(jobs.map((j) => j.id));
+          for (const device of devices) {
+            const ofDevice = jobs.filter((j) => j.device === device).map((j) => j.id);
+            expect(starts.filter((id) => ofDevice.includes(id))).toEqual(ofDevice);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -111,10 +118,12 @@ describe('runScheduled', () => {
   });
 
   it('names a resource with no room instead of waiting forever', async () => {
-    await expect(runScheduled([{ resources: ['endpoint:x'] }], { resourcesOf: (job) => job.resources, capacity: () => 0, run: async () => undefined })).rejects.toThrow(/can never start: resource\(s\) endpoint:x have no room/);
+    await expect(
+      runScheduled([{ resources: ['endpoint:x'] }], { resourcesOf: (job) => job.resources, capacity: () => 0, run: async () => undefined }),
+    ).rejects.toThrow(/can never start: resource\(s\) endpoint:x have no room/);
   });
 
-  it('records its own dispatch cost apart from the jobs\' start-up', async () => {
+  it("records its own dispatch cost apart from the jobs' start-up", async () => {
     // A clock that only the jobs and the scheduler's own steps move: each job's synchronous start-up costs 20 ms,
     // each reading of the clock 0.001 ms, so the figures do not depend on how loaded the machine is.
     let clockMs = 0;

@@ -7,7 +7,13 @@ const pair = (exampleId: string, predicted: string, expected: string) => ({ exam
 
 describe('labelAccuracy', () => {
   it('counts exact label matches, case and spaces included', () => {
-    const score = labelAccuracy([pair('a', 'billing', 'billing'), pair('b', 'Billing', 'billing'), pair('c', 'refund', 'refund'), pair('d', 'refund ', 'refund'), pair('e', 'other', 'other')]);
+    const score = labelAccuracy([
+      pair('a', 'billing', 'billing'),
+      pair('b', 'Billing', 'billing'),
+      pair('c', 'refund', 'refund'),
+      pair('d', 'refund ', 'refund'),
+      pair('e', 'other', 'other'),
+    ]);
     expect(score).toMatchObject({ metric: 'accuracy', n: 5, value: 0.6 });
     expect(score.perExample).toEqual([
       { exampleId: 'a', score: 1 },
@@ -36,7 +42,12 @@ describe('labelAccuracy', () => {
 
 describe('exactMatch', () => {
   it('compares answers after SQuAD normalisation', () => {
-    const score = exactMatch([pair('a', 'The Eiffel Tower.', 'eiffel tower'), pair('b', 'Paris', 'Paris, France'), pair('c', 'ＰＡＲＩＳ', 'paris'), pair('d', '42', '42.0')]);
+    const score = exactMatch([
+      pair('a', 'The Eiffel Tower.', 'eiffel tower'),
+      pair('b', 'Paris', 'Paris, France'),
+      pair('c', 'ＰＡＲＩＳ', 'paris'),
+      pair('d', '42', '42.0'),
+    ]);
     expect(score.perExample.map((e) => e.score)).toEqual([1, 0, 1, 0]);
     expect(score).toMatchObject({ metric: 'exact-match', n: 4, value: 0.5, ci95: wilsonInterval(2, 4) });
     expect(() => exactMatch([])).toThrow(/exact-match/);

@@ -12,7 +12,14 @@ function cell(variant: string, logits: number[][], deviceId = 'host'): CellResul
   const metric = measured(1, 'ms', 'test');
   return {
     deviceId,
-    variant: { name: variant, precision: variant === 'fp32' ? 'fp32' : 'int8', file: `${variant}.onnx`, files: [{ path: 'm.onnx', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: variant },
+    variant: {
+      name: variant,
+      precision: variant === 'fp32' ? 'fp32' : 'int8',
+      file: `${variant}.onnx`,
+      files: [{ path: 'm.onnx', bytes: 1, sha256: 'x' }],
+      diskBytes: 1,
+      sha256: variant,
+    },
     status: 'ok',
     startedAt: new Date(0).toISOString(),
     finishedAt: new Date(0).toISOString(),
@@ -22,7 +29,14 @@ function cell(variant: string, logits: number[][], deviceId = 'host'): CellResul
       const classIndex = row.indexOf(Math.max(...row));
       return { exampleId: `e${i}`, output: { kind: 'classify' as const, classIndex, logits: row }, answer: LABELS[classIndex]! };
     }),
-    metrics: { latencyMs: { source: 'unavailable', unit: 'ms', reason: 'test' }, loadMs: metric, peakRssBytes: metric, rssBeforeLoadBytes: metric, modelRssBytes: metric, diskBytes: metric },
+    metrics: {
+      latencyMs: { source: 'unavailable', unit: 'ms', reason: 'test' },
+      loadMs: metric,
+      peakRssBytes: metric,
+      rssBeforeLoadBytes: metric,
+      modelRssBytes: metric,
+      diskBytes: metric,
+    },
   };
 }
 
@@ -47,9 +61,19 @@ const suite = Suite.parse({
 });
 
 describe('scoreCells', () => {
-  const fp32 = cell('fp32', [[5, 0, 0], [0, 5, 0], [0, 0, 5], [0, 0, 5]]);
+  const fp32 = cell('fp32', [
+    [5, 0, 0],
+    [0, 5, 0],
+    [0, 0, 5],
+    [0, 0, 5],
+  ]);
   // int8 gets example 3 wrong (answers "weather" for an out-of-scope request), with low confidence.
-  const int8 = cell('int8', [[5, 0, 0], [0, 5, 0], [0, 0, 5], [1, 0, 0.9]]);
+  const int8 = cell('int8', [
+    [5, 0, 0],
+    [0, 5, 0],
+    [0, 0, 5],
+    [1, 0, 0.9],
+  ]);
   const scores = scoreCells([fp32, int8], { suite, dataset, baselineAnswers: new Map(truth.map((t, i) => [`e${i}`, t])) });
 
   it('agreement with the recorded baseline, with its CI and per-example scores', () => {
@@ -80,6 +104,10 @@ describe('scoreCells', () => {
   it('says why a scorer could not run', () => {
     const orphan = cell('int8', [[5, 0, 0]], 'other-device');
     const quality = scoreCells([orphan], { suite, dataset, baselineAnswers: new Map([['e0', 'weather']]) }).get(orphan)!;
-    expect(quality.unscored).toContainEqual({ scorer: 'fidelity', reason: 'the reference variant "fp32" has no result on device other-device', missing: ['referenceOutputs'] });
+    expect(quality.unscored).toContainEqual({
+      scorer: 'fidelity',
+      reason: 'the reference variant "fp32" has no result on device other-device',
+      missing: ['referenceOutputs'],
+    });
   });
 });

@@ -46,16 +46,32 @@ describe('the scorer registry', () => {
         return scored({});
       },
     });
-    const fp32 = classifyCell('fp32', LABELS, [[2, 0], [0, 2], [2, 0]]);
-    const int8 = classifyCell('int8', LABELS, [[2, 0], [2, 0], [0, 2]]);
+    const fp32 = classifyCell('fp32', LABELS, [
+      [2, 0],
+      [0, 2],
+      [2, 0],
+    ]);
+    const int8 = classifyCell('int8', LABELS, [
+      [2, 0],
+      [2, 0],
+      [0, 2],
+    ]);
     const baselineAnswers = new Map([['e2', 'no']]);
     scoreCells([fp32, int8], { suite, dataset, baselineAnswers }, [probe]);
     expect(seen).toHaveLength(1); // the probe applies to int8 only
     const inputs = seen[0]!;
     expect(Object.keys(inputs).sort()).toEqual(['answers', 'inputTexts', 'labels', 'referenceOutputs']);
-    expect([...inputs.answers!]).toEqual([['e0', 'yes'], ['e1', 'yes'], ['e2', 'no']]); // int8's own answers, in output order
+    expect([...inputs.answers!]).toEqual([
+      ['e0', 'yes'],
+      ['e1', 'yes'],
+      ['e2', 'no'],
+    ]); // int8's own answers, in output order
     // The dataset's label where there is one, else the baseline's answer.
-    expect([...inputs.labels!]).toEqual([['e0', 'yes'], ['e1', 'no'], ['e2', 'no']]);
+    expect([...inputs.labels!]).toEqual([
+      ['e0', 'yes'],
+      ['e1', 'no'],
+      ['e2', 'no'],
+    ]);
     expect([...inputs.inputTexts!.values()]).toEqual(['first', 'second', 'third']);
     expect(inputs.referenceOutputs!.variant).toBe('fp32');
     expect(inputs.referenceOutputs!.outputs.get('e1')).toEqual(fp32.outputs[1]!.output);
@@ -77,10 +93,30 @@ describe('the scorer registry', () => {
       router: { signal: 'max-probability', targetAccuracy: 0.5 },
     });
     const labels = [...LABELS, 'other'];
-    const data = datasetOf([{ text: 'yes please', fields: { label: 'yes' } }, { text: 'no thanks', fields: { label: 'no' } }, { text: 'what', fields: { label: 'other' } }]);
-    const fp32 = classifyCell('fp32', labels, [[3, 0, 0], [0, 3, 0], [0, 0, 3]]);
-    const int8 = classifyCell('int8', labels, [[3, 0, 0], [0, 3, 0], [1, 0, 0.5]]);
-    const quality = scoreCells([fp32, int8], { suite: full, dataset: data, baselineAnswers: new Map([['e0', 'yes'], ['e1', 'no'], ['e2', 'other']]) }).get(int8)!;
+    const data = datasetOf([
+      { text: 'yes please', fields: { label: 'yes' } },
+      { text: 'no thanks', fields: { label: 'no' } },
+      { text: 'what', fields: { label: 'other' } },
+    ]);
+    const fp32 = classifyCell('fp32', labels, [
+      [3, 0, 0],
+      [0, 3, 0],
+      [0, 0, 3],
+    ]);
+    const int8 = classifyCell('int8', labels, [
+      [3, 0, 0],
+      [0, 3, 0],
+      [1, 0, 0.5],
+    ]);
+    const quality = scoreCells([fp32, int8], {
+      suite: full,
+      dataset: data,
+      baselineAnswers: new Map([
+        ['e0', 'yes'],
+        ['e1', 'no'],
+        ['e2', 'other'],
+      ]),
+    }).get(int8)!;
     expect(quality.unscored).toEqual([]);
     expect(quality.agreement).toMatchObject({ metric: 'accuracy', n: 3 });
     expect(quality.agreement!.value).toBeCloseTo(2 / 3, 12);

@@ -20,13 +20,18 @@ beforeAll(async () => {
 });
 
 function int64(rows: number[][]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]!.length]);
+  return new ort.Tensor(
+    'int64',
+    BigInt64Array.from(rows.flat(), (v) => BigInt(v)),
+    [rows.length, rows[0]!.length],
+  );
 }
 
 function emptyCache(batch: number): Cache {
   const cache: Cache = {};
   for (let layer = 0; layer < SHAPE.layers; layer++) {
-    for (const kind of ['key', 'value']) cache[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [batch, SHAPE.heads, 0, HEAD_SIZE]);
+    for (const kind of ['key', 'value'])
+      cache[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [batch, SHAPE.heads, 0, HEAD_SIZE]);
   }
   return cache;
 }
@@ -142,7 +147,12 @@ describe('buildDecoder', () => {
     for (const b of [0, 1]) expect(maxAbsDifference(batched.logits[b]!.at(-1)!, alone[b]!.logits[0]!.at(-1)!)).toBeLessThan(TOLERANCE);
 
     const nextIds = [[argmax(alone[0]!.logits[0]!.at(-1)!)], [argmax(alone[1]!.logits[0]!.at(-1)!)]];
-    const batchedStep = await run(nextIds, mask.map((row) => [...row, 1]), [[short.length], [long.length]], batched.cache);
+    const batchedStep = await run(
+      nextIds,
+      mask.map((row) => [...row, 1]),
+      [[short.length], [long.length]],
+      batched.cache,
+    );
     for (const b of [0, 1]) {
       const length = b === 0 ? short.length : long.length;
       const aloneStep = await run([nextIds[b]!], [Array(length + 1).fill(1)], [[length]], alone[b]!.cache);

@@ -48,7 +48,11 @@ describe('the ONNX model built from trained weights', () => {
     const session = await ort.InferenceSession.create(onnx.ModelProto.encode(buildClassifier(shape, weights)).finish(), { intraOpNumThreads: 1 });
     try {
       const test = splits.test;
-      const expected = classifierLogits(shape, weights, test.map((e) => e.tokens));
+      const expected = classifierLogits(
+        shape,
+        weights,
+        test.map((e) => e.tokens),
+      );
       const predictions: number[] = [];
       for (const [i, example] of test.entries()) {
         const inputIds = new ort.Tensor('int64', BigInt64Array.from(example.tokens, BigInt), [1, example.tokens.length]);

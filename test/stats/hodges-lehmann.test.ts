@@ -51,7 +51,10 @@ describe('hodgesLehmannShift', () => {
       // Timer-quantised values: most differences are tied.
       [latencies(random, 400, 10, 0.5), latencies(random, 350, 10.3, 0.5)],
       [latencies(random, 1500, 10, 0.001), latencies(random, 1200, 10.3, 0.001)],
-      [[4, 4, 4, 4, 4, 4, 4, 4], [4, 4, 4, 4, 5, 5, 5, 5, 5]],
+      [
+        [4, 4, 4, 4, 4, 4, 4, 4],
+        [4, 4, 4, 4, 5, 5, 5, 5, 5],
+      ],
     ];
     for (const [a, b] of cases) {
       const { shift, lower, upper } = hodgesLehmannShift(a, b);
@@ -85,7 +88,10 @@ describe('hodgesLehmannShift', () => {
 describe('relativeShift', () => {
   it('recovers a multiplicative change', () => {
     const baseline = Array.from({ length: 30 }, (_, i) => 10 + i * 0.37);
-    const result = relativeShift(baseline, baseline.map((v) => v * 1.1));
+    const result = relativeShift(
+      baseline,
+      baseline.map((v) => v * 1.1),
+    );
     expect(result.shift).toBeCloseTo(0.1, 12);
     expect(result.lower).toBeLessThan(0.1);
     expect(result.upper).toBeGreaterThan(0.1);

@@ -21,7 +21,7 @@ describe('mcnemarTest', () => {
   // Agresti (2007), An Introduction to Categorical Data Analysis, 2nd ed., table 8.1: presidential
   // approval of 1600 people in two surveys, 794 / 150 / 86 / 570. Agresti's uncorrected statistic is
   // z^2 = 64^2 / 236 = 17.36; with the continuity correction it is 63^2 / 236 = 16.818, p from mpmath.
-  it('reproduces Agresti\'s approval ratings with the continuity-corrected chi-square', () => {
+  it("reproduces Agresti's approval ratings with the continuity-corrected chi-square", () => {
     const result = mcnemarTest(table(794, 150, 86, 570));
     expect(result).toMatchObject({ b: 150, c: 86 });
     expect(result.pValue).toBeCloseTo(4.114562281345945e-5, 15);

@@ -38,7 +38,7 @@ describe('benjaminiHochbergAdjust', () => {
   });
 
   it('keeps input order (hand-computed: 4 x 0.01, min(2 x 0.03, 4/3 x 0.04), 4/3 x 0.04, 0.2)', () => {
-    expectAllClose(benjaminiHochbergAdjust([0.04, 0.01, 0.03, 0.2]), [0.04 * 4 / 3, 0.04, 0.04 * 4 / 3, 0.2]);
+    expectAllClose(benjaminiHochbergAdjust([0.04, 0.01, 0.03, 0.2]), [(0.04 * 4) / 3, 0.04, (0.04 * 4) / 3, 0.2]);
     expectAllClose(benjaminiHochbergAdjust([0.01, 0.01]), [0.01, 0.01]);
   });
 });

@@ -69,7 +69,11 @@ describe('minimumSamplesForPercentile', () => {
     // p99 at 95%: 1 - 0.99^n >= 0.95 first holds at n = 299; the median needs 6 (coverage 1 - 2/64).
     expect(minimumSamplesForPercentile(0.99)).toBe(299);
     expect(minimumSamplesForPercentile(0.5)).toBe(6);
-    for (const [p, confidence] of [[0.9, 0.99], [0.999, 0.95], [0.05, 0.9]] as const) {
+    for (const [p, confidence] of [
+      [0.9, 0.99],
+      [0.999, 0.95],
+      [0.05, 0.9],
+    ] as const) {
       const n = minimumSamplesForPercentile(p, confidence);
       expect(percentileInterval(ranks(n), p, confidence)).toBeDefined();
       expect(percentileInterval(ranks(n - 1), p, confidence)).toBeUndefined();

@@ -14,7 +14,12 @@ describe('thermal warnings', () => {
   });
 
   it('warns about throttling and a gate that timed out, but not about a device without sensors', () => {
-    const codes = thermalWarnings({ gating: 'timed-out', gatingNote: 'thermally ungated: timed out after 120 s', throttling: 'throttled', throttlingNote: '2 throttling event(s)' }).map((w) => w.code);
+    const codes = thermalWarnings({
+      gating: 'timed-out',
+      gatingNote: 'thermally ungated: timed out after 120 s',
+      throttling: 'throttled',
+      throttlingNote: '2 throttling event(s)',
+    }).map((w) => w.code);
     expect(codes).toEqual(['THROTTLED', 'THERMALLY_UNGATED']);
     expect(thermalWarnings({ gating: 'no-sensor', throttling: 'unknown' })).toEqual([]);
   });

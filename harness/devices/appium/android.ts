@@ -29,7 +29,9 @@ export function parseBattery(text: string): BatteryState {
     return value;
   };
   const statusCodes: Record<number, BatteryState['status']> = { 2: 'charging', 3: 'discharging', 4: 'not charging', 5: 'full' };
-  const plugged = (['ac', 'usb', 'wireless'] as const).filter((source) => field(`${source === 'ac' ? 'AC' : source === 'usb' ? 'USB' : 'Wireless'} powered`) === 'true');
+  const plugged = (['ac', 'usb', 'wireless'] as const).filter(
+    (source) => field(`${source === 'ac' ? 'AC' : source === 'usb' ? 'USB' : 'Wireless'} powered`) === 'true',
+  );
   return {
     levelPercent: (number('level') / (field('scale') ? number('scale') : 100)) * 100,
     temperatureC: number('temperature') / 10,
@@ -48,7 +50,18 @@ export interface ThermalState {
 
 const THERMAL_STATUS = ['none', 'light', 'moderate', 'severe', 'critical', 'emergency', 'shutdown'];
 /** android.os.Temperature types. */
-const TEMPERATURE_TYPES: Record<number, string> = { 0: 'cpu', 1: 'gpu', 2: 'battery', 3: 'skin', 4: 'usb port', 5: 'power amplifier', 6: 'bcl voltage', 7: 'bcl current', 8: 'bcl percentage', 9: 'npu' };
+const TEMPERATURE_TYPES: Record<number, string> = {
+  0: 'cpu',
+  1: 'gpu',
+  2: 'battery',
+  3: 'skin',
+  4: 'usb port',
+  5: 'power amplifier',
+  6: 'bcl voltage',
+  7: 'bcl current',
+  8: 'bcl percentage',
+  9: 'npu',
+};
 
 /** `dumpsys thermalservice` (ThermalManagerService, Android 10+). */
 export function parseThermalService(text: string): ThermalState {
@@ -95,7 +108,10 @@ export const ANDROID_PEAK_METHOD =
  * one with the largest VmHWM is the page's (it holds onnxruntime-web's
  * WebAssembly memory and the model, far more than any other tab or service).
  */
-export async function rendererPeak(shell: AndroidShell, browserPackage = 'com.android.chrome'): Promise<{ peak: MemoryReading; pid: number; now?: ReturnType<typeof parseMeminfo> } | undefined> {
+export async function rendererPeak(
+  shell: AndroidShell,
+  browserPackage = 'com.android.chrome',
+): Promise<{ peak: MemoryReading; pid: number; now?: ReturnType<typeof parseMeminfo> } | undefined> {
   const pids = rendererPids(await shell('ps', ['-A', '-o', 'PID,NAME']), browserPackage);
   let largest: { pid: number; bytes: number } | undefined;
   for (const pid of pids) {
@@ -129,10 +145,14 @@ export function describeDeviceState(state: { battery: BatteryState; thermal: The
 export function adbShell(udid: string, adb = 'adb', timeoutMs = 20_000): AndroidShell {
   return async (command, args) => {
     const result = await execa(adb, ['-s', udid, 'shell', command, ...args], { reject: false, stdin: 'ignore', timeout: timeoutMs, stripFinalNewline: false });
-    if ((result as { code?: string }).code === 'ENOENT') throw new Error(`${adb} not found on PATH: install Android platform-tools to reach phone ${udid} over USB`);
+    if ((result as { code?: string }).code === 'ENOENT')
+      throw new Error(`${adb} not found on PATH: install Android platform-tools to reach phone ${udid} over USB`);
     if (result.timedOut) throw new Error(`adb -s ${udid} shell ${command} did not answer within ${timeoutMs / 1000} s: check the USB connection (adb devices)`);
     // adb's own failures (no such device, unauthorised) exit 1 with nothing on stdout; a command's failure still prints what it printed.
-    if (result.exitCode !== 0 && String(result.stdout) === '') throw new Error(`adb -s ${udid} shell ${command} failed: ${String(result.stderr).trim().split('\n').at(-1) || `exit status ${result.exitCode}`}; check that the phone is connected and authorised (adb devices)`);
+    if (result.exitCode !== 0 && String(result.stdout) === '')
+      throw new Error(
+        `adb -s ${udid} shell ${command} failed: ${String(result.stderr).trim().split('\n').at(-1) || `exit status ${result.exitCode}`}; check that the phone is connected and authorised (adb devices)`,
+      );
     return String(result.stdout);
   };
 }
@@ -145,7 +165,14 @@ export function adbShell(udid: string, adb = 'adb', timeoutMs = 20_000): Android
 export async function adbReverse(udid: string, port: number, adb = 'adb'): Promise<() => Promise<void>> {
   const forward = ['-s', udid, 'reverse', `tcp:${port}`, `tcp:${port}`];
   const result = await execa(adb, forward, { reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`adb ${forward.join(' ')} failed: ${String(result.all ?? result.shortMessage).trim().split('\n')[0]}; check that adb is on PATH and the phone is connected (adb devices)`);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `adb ${forward.join(' ')} failed: ${
+        String(result.all ?? result.shortMessage)
+          .trim()
+          .split('\n')[0]
+      }; check that adb is on PATH and the phone is connected (adb devices)`,
+    );
   return async () => {
     await execa(adb, ['-s', udid, 'reverse', '--remove', `tcp:${port}`], { reject: false });
   };

@@ -55,8 +55,12 @@ export function remoteCredentials(spec: Spec, env: NodeJS.ProcessEnv = process.e
   const { urlEnv, usernameEnv, accessKeyEnv } = spec.server;
   secretEnvOf(spec).forEach(declareSecretEnv);
   const unset = [urlEnv, usernameEnv, accessKeyEnv].filter((name): name is string => name !== undefined && !env[name]);
-  if (unset.length) return { missing: `environment variable${unset.length > 1 ? 's' : ''} ${unset.join(' and ')} ${unset.length > 1 ? 'are' : 'is'} not set (device ${spec.id} reads its ${urlEnv && unset.includes(urlEnv) ? 'server URL' : 'credentials'} from ${unset.length > 1 ? 'them' : 'it'})` };
-  if (urlEnv && !URL.canParse(env[urlEnv]!)) return { missing: `environment variable ${urlEnv} does not hold a URL (device ${spec.id} reads its server URL from it)` };
+  if (unset.length)
+    return {
+      missing: `environment variable${unset.length > 1 ? 's' : ''} ${unset.join(' and ')} ${unset.length > 1 ? 'are' : 'is'} not set (device ${spec.id} reads its ${urlEnv && unset.includes(urlEnv) ? 'server URL' : 'credentials'} from ${unset.length > 1 ? 'them' : 'it'})`,
+    };
+  if (urlEnv && !URL.canParse(env[urlEnv]!))
+    return { missing: `environment variable ${urlEnv} does not hold a URL (device ${spec.id} reads its server URL from it)` };
   return { url: spec.server.url ?? env[urlEnv!], ...(usernameEnv ? { user: env[usernameEnv] } : {}), ...(accessKeyEnv ? { key: env[accessKeyEnv] } : {}) };
 }
 

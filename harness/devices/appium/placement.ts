@@ -16,7 +16,13 @@ export const appiumPlacement: DevicePlacement<Spec> = {
   hostCores: (spec) => (onThisMachine(spec) ? 'all' : 'none'),
 
   sharedHardware(spec) {
-    if (spec.server !== 'local') return [{ resource: `endpoint:${spec.server.url ?? `$${spec.server.urlEnv}`}`, ...(spec.server.concurrency !== undefined ? { capacity: spec.server.concurrency } : {}) }];
+    if (spec.server !== 'local')
+      return [
+        {
+          resource: `endpoint:${spec.server.url ?? `$${spec.server.urlEnv}`}`,
+          ...(spec.server.concurrency !== undefined ? { capacity: spec.server.concurrency } : {}),
+        },
+      ];
     const udid = spec.platform !== 'chromium' ? spec.capabilities['appium:udid'] : undefined;
     return typeof udid === 'string' ? [{ resource: `phone:${udid}`, capacity: 1 }] : [];
   },
@@ -36,10 +42,19 @@ export const appiumPlacement: DevicePlacement<Spec> = {
  */
 function sensorsOf(spec: Spec): SensorSource {
   if (onThisMachine(spec)) return { on: 'host' };
-  if (spec.platform === 'ios') return { on: 'none', reason: 'an iPhone gives no shell that can read its sensors, so its energy and temperatures are not sampled' };
+  if (spec.platform === 'ios')
+    return { on: 'none', reason: 'an iPhone gives no shell that can read its sensors, so its energy and temperatures are not sampled' };
   if (spec.platform !== 'android') return { on: 'none', reason: `the browser runs on a machine behind ${serverName(spec)}: edgebench cannot read its sensors` };
-  if (spec.server !== 'local') return { on: 'none', reason: `the phone is on a device farm behind ${serverName(spec)}: its USB is not this machine's, so adb cannot reach it, and farms give no shell outside a session; its sensors are not sampled` };
+  if (spec.server !== 'local')
+    return {
+      on: 'none',
+      reason: `the phone is on a device farm behind ${serverName(spec)}: its USB is not this machine's, so adb cannot reach it, and farms give no shell outside a session; its sensors are not sampled`,
+    };
   const udid = spec.capabilities['appium:udid'];
-  if (typeof udid !== 'string') return { on: 'none', reason: 'its sensors are read over adb, which needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)' };
+  if (typeof udid !== 'string')
+    return {
+      on: 'none',
+      reason: 'its sensors are read over adb, which needs the phone\'s serial: set capabilities."appium:udid" in devices.yaml (adb devices lists it)',
+    };
   return { on: 'adb-phone', serial: udid };
 }

@@ -56,7 +56,8 @@ export async function runPageCell(deviceId: string, context: CellContext, body: 
     finished = true;
   } catch (error) {
     if (error instanceof DeviceFailure) failure = { code: error.code, message: `device ${deviceId}: ${error.message}` };
-    else if (!(error instanceof Stopped)) failure = { code: 'DEVICE_LOST', message: `device ${deviceId}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+    else if (!(error instanceof Stopped))
+      failure = { code: 'DEVICE_LOST', message: `device ${deviceId}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
   } finally {
     clearTimeout(timer);
     context.signal?.removeEventListener('abort', cancel);

@@ -46,7 +46,14 @@ export interface PageBrowser {
  * page cannot see (versions, the renderer's memory). Returns when the page has
  * finished or failed; throws DeviceFailure if the browser or page goes away, Stopped if `stop` fires.
  */
-export async function drivePage(input: { page: PageBrowser; origin: string; pageJob: PageJob; cpuThrottling: number; stop: AbortSignal; emit(event: RunnerEvent): void }): Promise<void> {
+export async function drivePage(input: {
+  page: PageBrowser;
+  origin: string;
+  pageJob: PageJob;
+  cpuThrottling: number;
+  stop: AbortSignal;
+  emit(event: RunnerEvent): void;
+}): Promise<void> {
   const { page, origin, pageJob, stop, emit } = input;
   const { browser, memory } = page;
 
@@ -71,7 +78,9 @@ export async function drivePage(input: { page: PageBrowser; origin: string; page
         (value) => settle(() => resolve(value)),
         (error: unknown) => {
           const gone = memory.exited();
-          settle(() => reject(gone !== undefined ? rendererGone(gone) : new DeviceFailure('DEVICE_LOST', `${page.name} stopped answering: ${firstLine(error)}`)));
+          settle(() =>
+            reject(gone !== undefined ? rendererGone(gone) : new DeviceFailure('DEVICE_LOST', `${page.name} stopped answering: ${firstLine(error)}`)),
+          );
         },
       );
     });
@@ -102,7 +111,13 @@ export async function drivePage(input: { page: PageBrowser; origin: string; page
   await guard(browser.url(`${origin}${PAGE_PATHS.page}`));
   const startedAt = Date.now();
   for (;;) {
-    const page = await guard(browser.execute((runner: string, error: string) => ({ ready: runner in globalThis, error: (globalThis as Globals)[error] as string | undefined }), PAGE_RUNNER_GLOBAL, PAGE_ERROR_GLOBAL));
+    const page = await guard(
+      browser.execute(
+        (runner: string, error: string) => ({ ready: runner in globalThis, error: (globalThis as Globals)[error] as string | undefined }),
+        PAGE_RUNNER_GLOBAL,
+        PAGE_ERROR_GLOBAL,
+      ),
+    );
     if (page.ready) break;
     if (page.error || Date.now() - startedAt > PAGE_START_TIMEOUT_MS) {
       throw new DeviceFailure('DEVICE_UNAVAILABLE', `the runner page did not start: ${page.error ?? `not ready after ${PAGE_START_TIMEOUT_MS / 1000} s`}`);
@@ -112,7 +127,11 @@ export async function drivePage(input: { page: PageBrowser; origin: string; page
   if (input.cpuThrottling !== 1) await guard(page.throttle(input.cpuThrottling));
 
   const info = await call('prepare', pageJob);
-  if (!info.crossOriginIsolated) throw new DeviceFailure('DEVICE_UNAVAILABLE', 'the runner page is not cross-origin isolated: WebAssembly threads and a 5 us performance.now() are unavailable (the page must be opened at http://127.0.0.1 or localhost, or over https)');
+  if (!info.crossOriginIsolated)
+    throw new DeviceFailure(
+      'DEVICE_UNAVAILABLE',
+      'the runner page is not cross-origin isolated: WebAssembly threads and a 5 us performance.now() are unavailable (the page must be opened at http://127.0.0.1 or localhost, or over https)',
+    );
   try {
     memory.beforeLoad();
   } catch (error) {
@@ -128,10 +147,22 @@ export async function drivePage(input: { page: PageBrowser; origin: string; page
   } catch (error) {
     throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
   }
-  emit({ type: 'hello', node: `${page.name} ${browser.capabilities.browserVersion ?? 'unknown'}`, runtime: info.runtime, platform: 'browser', arch: 'wasm32', ...(loaded.pid !== undefined ? { pid: loaded.pid } : {}) });
+  emit({
+    type: 'hello',
+    node: `${page.name} ${browser.capabilities.browserVersion ?? 'unknown'}`,
+    runtime: info.runtime,
+    platform: 'browser',
+    arch: 'wasm32',
+    ...(loaded.pid !== undefined ? { pid: loaded.pid } : {}),
+  });
   for (const event of loadEvents) emit(event);
   if (state.state === 'failed') return;
-  emit({ type: 'loaded', loadMs: state.loadMs ?? 0, ...(loaded.rssBeforeLoad ? { rssBeforeLoad: loaded.rssBeforeLoad } : {}), ...(loaded.rssAfterLoad ? { rssAfterLoad: loaded.rssAfterLoad } : {}) });
+  emit({
+    type: 'loaded',
+    loadMs: state.loadMs ?? 0,
+    ...(loaded.rssBeforeLoad ? { rssBeforeLoad: loaded.rssBeforeLoad } : {}),
+    ...(loaded.rssAfterLoad ? { rssAfterLoad: loaded.rssAfterLoad } : {}),
+  });
 
   await call('run');
   state = await pullUntil(['finished', 'failed'], emit);
@@ -152,12 +183,18 @@ export async function drivePage(input: { page: PageBrowser; origin: string; page
 
 /** The page's runtime and throttling in words, for a cell's constraints; `route` says how the rate reached the page. */
 export function describePage(onnxruntime: string, threads: number, cpuThrottling: number, route = ''): string {
-  const throttling = cpuThrottling === 1 ? 'no CPU throttling' : `CPU throttling ${cpuThrottling}x (CDP Emulation.setCPUThrottlingRate${route}; nominal: the measured slowdown varies, compare latencies)`;
+  const throttling =
+    cpuThrottling === 1
+      ? 'no CPU throttling'
+      : `CPU throttling ${cpuThrottling}x (CDP Emulation.setCPUThrottlingRate${route}; nominal: the measured slowdown varies, compare latencies)`;
   return `onnxruntime-web ${onnxruntime} WebAssembly (SIMD), ${threads} thread${threads === 1 ? '' : 's'}, ${throttling}`;
 }
 
 function rendererGone(pid: number): DeviceFailure {
-  return new DeviceFailure('DEVICE_LOST', `the page's renderer process (pid ${pid}) exited mid-cell: the page crashed or was killed (the kernel's OOM killer ends renderers that run out of memory)`);
+  return new DeviceFailure(
+    'DEVICE_LOST',
+    `the page's renderer process (pid ${pid}) exited mid-cell: the page crashed or was killed (the kernel's OOM killer ends renderers that run out of memory)`,
+  );
 }
 
 function firstLine(error: unknown): string {

@@ -70,11 +70,13 @@ export function resetPeak(pid: number): boolean {
   }
 }
 
-export const RENDERER_RSS_METHOD = 'VmRSS of the page\'s Chromium renderer process from /proc/<pid>/status';
+export const RENDERER_RSS_METHOD = "VmRSS of the page's Chromium renderer process from /proc/<pid>/status";
 
 export function rendererPeakMethod(peakWasReset: boolean): string {
-  const what = 'VmHWM of the page\'s Chromium renderer process (JS heap, WebAssembly memory, onnxruntime-web threads) from /proc/<pid>/status';
-  return peakWasReset ? `${what}, peak reset (clear_refs 5) just before the model loaded` : `${what}, peak since the renderer started (clear_refs could not be written)`;
+  const what = "VmHWM of the page's Chromium renderer process (JS heap, WebAssembly memory, onnxruntime-web threads) from /proc/<pid>/status";
+  return peakWasReset
+    ? `${what}, peak reset (clear_refs 5) just before the model loaded`
+    : `${what}, peak since the renderer started (clear_refs could not be written)`;
 }
 
 /**
@@ -104,7 +106,8 @@ export function rendererMemory(rootPid: number): PageMemory {
   return {
     beforeLoad() {
       const before = rendererProcesses(rootPid);
-      if (before.length === 0) throw new Error(`no Chromium renderer process was found among the descendants of pid ${rootPid} in /proc: the page's memory cannot be measured`);
+      if (before.length === 0)
+        throw new Error(`no Chromium renderer process was found among the descendants of pid ${rootPid} in /proc: the page's memory cannot be measured`);
       // Which renderer is the page's shows once the model has loaded, so every renderer's peak is reset and its size read now.
       peakWasReset = new Map(before.map(({ pid }) => [pid, resetPeak(pid)]));
       rssBefore = new Map(before.map(({ pid }) => [pid, procStatusBytes(pid, 'VmRSS')]));
@@ -113,8 +116,13 @@ export function rendererMemory(rootPid: number): PageMemory {
     afterLoad() {
       pid = renderer?.identify();
       const before = pid !== undefined ? rssBefore.get(pid) : undefined;
-      if (pid === undefined || before === undefined) throw new Error("the page's renderer process could not be told apart from Chromium's other processes: its memory cannot be measured");
-      return { pid, rssBeforeLoad: { bytes: before, method: RENDERER_RSS_METHOD }, rssAfterLoad: { bytes: procStatusBytes(pid, 'VmRSS') ?? 0, method: RENDERER_RSS_METHOD } };
+      if (pid === undefined || before === undefined)
+        throw new Error("the page's renderer process could not be told apart from Chromium's other processes: its memory cannot be measured");
+      return {
+        pid,
+        rssBeforeLoad: { bytes: before, method: RENDERER_RSS_METHOD },
+        rssAfterLoad: { bytes: procStatusBytes(pid, 'VmRSS') ?? 0, method: RENDERER_RSS_METHOD },
+      };
     },
     peak() {
       const bytes = pid !== undefined ? procStatusBytes(pid, 'VmHWM') : undefined;

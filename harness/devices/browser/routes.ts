@@ -27,7 +27,10 @@ export async function runnerRoutes(modelFile: string): Promise<RunnerRoutes> {
   const routes = new Map<string, Route>([
     [PAGE_PATHS.page, { contentType: 'text/html; charset=utf-8', body: runnerPageHtml() }],
     [PAGE_PATHS.runner, { contentType: JAVASCRIPT, body: await webRunnerBundle() }],
-    ...ORT_FILES.map((name): [string, Route] => [`${PAGE_PATHS.ortFolder}${name}`, { contentType: name.endsWith('.wasm') ? 'application/wasm' : JAVASCRIPT, file: join(ORT_WEB_DIST, name) }]),
+    ...ORT_FILES.map((name): [string, Route] => [
+      `${PAGE_PATHS.ortFolder}${name}`,
+      { contentType: name.endsWith('.wasm') ? 'application/wasm' : JAVASCRIPT, file: join(ORT_WEB_DIST, name) },
+    ]),
     [MODEL_PATH, { contentType: 'application/octet-stream', file: modelFile }],
   ]);
   const externalData = (await externalDataLocations(modelFile)).map((location, index) => ({ path: location, urlPath: `/model/external-${index}` }));

@@ -56,7 +56,8 @@ async function createV1(support: Extract<CgroupSupport, { version: 1 }>, name: s
   // A new cpuset is empty; it inherits nothing, so the parent needs its cpus and mems copied in first.
   const parentCpuset = join(support.controllers.cpuset, CGROUP_PARENT);
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if ((await readFile(join(parentCpuset, file), 'utf8')).trim() === '') await writeSetting(join(parentCpuset, file), await readFile(join(support.controllers.cpuset, file), 'utf8'));
+    if ((await readFile(join(parentCpuset, file), 'utf8')).trim() === '')
+      await writeSetting(join(parentCpuset, file), await readFile(join(support.controllers.cpuset, file), 'utf8'));
   }
   await writeSetting(join(dir('cpuset'), 'cpuset.cpus'), limits.cpus.join(','));
   await writeSetting(join(dir('cpuset'), 'cpuset.mems'), await readFile(join(parentCpuset, 'cpuset.mems'), 'utf8'));
@@ -71,9 +72,13 @@ async function createV1(support: Extract<CgroupSupport, { version: 1 }>, name: s
     if (existsSync(memsw)) await writeFile(memsw, String(limits.memoryBytes)).catch(() => undefined);
   }
   return {
-    description: describe('cgroup v1', limits, `cpu.cfs_quota_us ${limits.cpuQuota !== undefined ? Math.round(limits.cpuQuota * PERIOD_US) : -1} / cpu.cfs_period_us ${PERIOD_US}`),
+    description: describe(
+      'cgroup v1',
+      limits,
+      `cpu.cfs_quota_us ${limits.cpuQuota !== undefined ? Math.round(limits.cpuQuota * PERIOD_US) : -1} / cpu.cfs_period_us ${PERIOD_US}`,
+    ),
     procsFiles: (['cpuset', 'cpu', 'memory'] as const).map((controller) => join(dir(controller), 'cgroup.procs')),
-    peakBytes: () => readNumber(join(dir('memory'), 'memory.max_usage_in_bytes'), 'memory.max_usage_in_bytes of the cell\'s cgroup (v1)'),
+    peakBytes: () => readNumber(join(dir('memory'), 'memory.max_usage_in_bytes'), "memory.max_usage_in_bytes of the cell's cgroup (v1)"),
     oomKills: () => oomKillsFrom(join(dir('memory'), 'memory.oom_control')),
     remove: () => removeAll(['cpu', 'cpuset', 'memory'].map((c) => dir(c as 'cpu' | 'cpuset' | 'memory'))),
   };
@@ -95,7 +100,7 @@ async function createV2(support: Extract<CgroupSupport, { version: 2 }>, name: s
   return {
     description: describe('cgroup v2', limits, `cpu.max "${quota} ${PERIOD_US}"`),
     procsFiles: [join(dir, 'cgroup.procs')],
-    peakBytes: () => readNumber(join(dir, 'memory.peak'), 'memory.peak of the cell\'s cgroup (v2)'),
+    peakBytes: () => readNumber(join(dir, 'memory.peak'), "memory.peak of the cell's cgroup (v2)"),
     oomKills: () => oomKillsFrom(join(dir, 'memory.events')),
     remove: () => removeAll([dir]),
   };

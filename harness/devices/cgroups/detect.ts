@@ -21,7 +21,8 @@ export function detectCgroups(root = process.env.EDGEBENCH_CGROUP_ROOT ?? '/sys/
     const available = readFileSync(v2Controllers, 'utf8').trim().split(/\s+/);
     const missing = needed.filter((c) => !available.includes(c));
     if (missing.length) return { version: 'none', reason: `cgroup v2 at ${root} lacks the ${missing.join(', ')} controller(s)` };
-    if (!canAccess(join(root, 'cgroup.subtree_control'), constants.W_OK)) return { version: 'none', reason: `cgroup v2 at ${root} is not writable (run as root, or delegate a subtree to this user)` };
+    if (!canAccess(join(root, 'cgroup.subtree_control'), constants.W_OK))
+      return { version: 'none', reason: `cgroup v2 at ${root} is not writable (run as root, or delegate a subtree to this user)` };
     return { version: 2, root };
   }
   const controllers = { cpu: join(root, 'cpu'), cpuset: join(root, 'cpuset'), memory: join(root, 'memory') };

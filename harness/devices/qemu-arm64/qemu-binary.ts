@@ -30,11 +30,21 @@ export function findQemu(command: string): QemuLookup {
 
 // Both questions run the x86-64 qemu binary only, no guest: milliseconds.
 function probe(command: string): QemuLookup {
-  const path = command.includes('/') ? resolve(command) : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find((file) => canAccess(file, constants.X_OK));
+  const path = command.includes('/')
+    ? resolve(command)
+    : (process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, command))
+        .find((file) => canAccess(file, constants.X_OK));
   if (!path) return { ok: false, problem: `${command} was not found on PATH` };
   if (!canAccess(path, constants.X_OK)) return { ok: false, problem: `${path} does not exist or is not executable` };
   const version = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  if (version.status !== 0) return { ok: false, problem: `${path} --version failed (${version.error?.message ?? version.stderr.trim().split('\n')[0] ?? `exit code ${version.status}`})` };
+  if (version.status !== 0)
+    return {
+      ok: false,
+      problem: `${path} --version failed (${version.error?.message ?? version.stderr.trim().split('\n')[0] ?? `exit code ${version.status}`})`,
+    };
   // qemu-user lists the models and then exits with status 1: the list is read whatever the status.
   const cpuModels = spawnSync(path, ['-cpu', 'help'], { encoding: 'utf8', timeout: 10_000 })
     .stdout.split('\n')

@@ -89,9 +89,15 @@ export function parseProbe(stdout: string, endpoint: string): Board | undefined 
     os: osOf(text('os'), text('l4t')),
     kernel: text('kernel') || 'unknown (uname -r printed nothing)',
     arch: ARCHES[machine] ?? machine,
-    boardModel: text('model') || text('dmi').split('\n').join(' ').trim() || 'unavailable: the board has neither /proc/device-tree/model nor /sys/class/dmi/id/product_name',
+    boardModel:
+      text('model') ||
+      text('dmi').split('\n').join(' ').trim() ||
+      'unavailable: the board has neither /proc/device-tree/model nor /sys/class/dmi/id/product_name',
     cpuGovernor: text('governor') || 'unavailable: the board has no /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor (no cpufreq driver for its CPU)',
-    source: [`read over SSH from ${endpoint}: uname, lscpu, /proc/cpuinfo, /proc/meminfo, /etc/os-release, /proc/device-tree/model or DMI, cpufreq`, ...notes].join('; '),
+    source: [
+      `read over SSH from ${endpoint}: uname, lscpu, /proc/cpuinfo, /proc/meminfo, /etc/os-release, /proc/device-tree/model or DMI, cpufreq`,
+      ...notes,
+    ].join('; '),
   };
   return {
     home: text('home'),
@@ -143,14 +149,19 @@ export function boardProblem(board: Board, spec: SshSpec, endpoint: string): str
   if (status === 127 || /not found|No such file/.test(output)) {
     return `${device}: no Node.js on the board ("${spec.node}" not found for this login): install Node.js ${MIN_NODE_MAJOR} or newer there (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to its absolute path (SSH commands do not read the PATH that nvm sets in ~/.bashrc)`;
   }
-  if (status !== 0 || !version) return `${device}: "${spec.node} --version" failed on the board (${output.trim().split('\n').at(-1) || `exit status ${status}`}): set node: in devices.yaml to a working Node.js ${MIN_NODE_MAJOR} or newer`;
-  if (Number(version[1]) < MIN_NODE_MAJOR) return `${device}: Node.js ${output.trim()} on the board is too old: the runner needs Node.js ${MIN_NODE_MAJOR} or newer; upgrade it (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to a newer one`;
-  if (!board.tools.has('sha256sum')) return `${device}: sha256sum is not installed on the board (edgebench verifies every cached file with it): install coreutils there`;
+  if (status !== 0 || !version)
+    return `${device}: "${spec.node} --version" failed on the board (${output.trim().split('\n').at(-1) || `exit status ${status}`}): set node: in devices.yaml to a working Node.js ${MIN_NODE_MAJOR} or newer`;
+  if (Number(version[1]) < MIN_NODE_MAJOR)
+    return `${device}: Node.js ${output.trim()} on the board is too old: the runner needs Node.js ${MIN_NODE_MAJOR} or newer; upgrade it (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to a newer one`;
+  if (!board.tools.has('sha256sum'))
+    return `${device}: sha256sum is not installed on the board (edgebench verifies every cached file with it): install coreutils there`;
   if (spec.cpus) {
-    if (!board.tools.has('taskset')) return `${device}: cpus is set but taskset is not installed on the board: install util-linux there, or remove cpus from devices.yaml`;
+    if (!board.tools.has('taskset'))
+      return `${device}: cpus is set but taskset is not installed on the board: install util-linux there, or remove cpus from devices.yaml`;
     const cores = board.facts.logicalCores;
     const missing = cores !== undefined ? spec.cpus.filter((cpu) => cpu >= cores) : [];
-    if (missing.length) return `${device}: cpus names core ${missing.join(', ')}, but the board has ${cores} online (0-${cores! - 1}): fix cpus in devices.yaml`;
+    if (missing.length)
+      return `${device}: cpus names core ${missing.join(', ')}, but the board has ${cores} online (0-${cores! - 1}): fix cpus in devices.yaml`;
   }
   return undefined;
 }

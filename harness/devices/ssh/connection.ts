@@ -82,11 +82,16 @@ export class SshConnection {
   private managedArgs(): string[] {
     return [
       '-T',
-      '-o', 'BatchMode=yes',
-      '-o', `ConnectTimeout=${this.spec.connectTimeoutSeconds}`,
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPath=${this.controlPath}`,
-      '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `ConnectTimeout=${this.spec.connectTimeoutSeconds}`,
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${this.controlPath}`,
+      '-o',
+      `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
     ];
   }
 
@@ -96,8 +101,13 @@ export class SshConnection {
       const result = await execa('ssh', [...this.configArgs(), '-G', '--', this.spec.host], { reject: false, stdin: 'ignore' });
       if (result.exitCode !== 0) {
         this.effective = undefined;
-        if (result.exitCode === undefined) throw new DeviceProblem(`device ${this.spec.id}: the OpenSSH client could not be started (${result.shortMessage}): install it (Debian package openssh-client)`);
-        throw new DeviceProblem(`device ${this.spec.id}: ssh rejects its configuration (${lastLine(String(result.stderr))}): check host, sshConfig and sshOptions in devices.yaml and ~/.ssh/config`);
+        if (result.exitCode === undefined)
+          throw new DeviceProblem(
+            `device ${this.spec.id}: the OpenSSH client could not be started (${result.shortMessage}): install it (Debian package openssh-client)`,
+          );
+        throw new DeviceProblem(
+          `device ${this.spec.id}: ssh rejects its configuration (${lastLine(String(result.stderr))}): check host, sshConfig and sshOptions in devices.yaml and ~/.ssh/config`,
+        );
       }
       const config = new Map<string, string>();
       for (const line of String(result.stdout).split('\n')) {
@@ -138,7 +148,12 @@ export class SshConnection {
   /** Runs `script` on the board; stdin is `input`, a local file, or nothing. Never throws for a failing command. */
   async exec(script: string, options: { input?: string; inputFile?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<SshResult> {
     const command = await this.commandFor(script);
-    const stdin = options.input !== undefined ? { input: options.input } : options.inputFile !== undefined ? { inputFile: options.inputFile } : { stdin: 'ignore' as const };
+    const stdin =
+      options.input !== undefined
+        ? { input: options.input }
+        : options.inputFile !== undefined
+          ? { inputFile: options.inputFile }
+          : { stdin: 'ignore' as const };
     const result = await execa(command.file, command.args, {
       ...stdin,
       reject: false,
@@ -149,7 +164,9 @@ export class SshConnection {
       ...(options.signal ? { cancelSignal: options.signal } : {}),
     });
     if (result.exitCode === undefined && !result.timedOut && !result.isCanceled) {
-      throw new DeviceProblem(`device ${this.spec.id}: ssh could not be started (${result.shortMessage}): install the OpenSSH client (Debian package openssh-client)`);
+      throw new DeviceProblem(
+        `device ${this.spec.id}: ssh could not be started (${result.shortMessage}): install the OpenSSH client (Debian package openssh-client)`,
+      );
     }
     return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr), timedOut: result.timedOut, canceled: result.isCanceled };
   }
@@ -161,7 +178,12 @@ export class SshConnection {
   async problemOf(stderr: string): Promise<string | undefined> {
     const { endpoint, knownHosts } = await this.resolveEffective();
     const { spec } = this;
-    const said = stderr.split('\n').map((l) => l.trim()).filter((l) => /ssh|denied|refused|timed out|unreachable|resolve|host key|closed|reset|broken pipe/i.test(l)).at(-1) ?? lastLine(stderr);
+    const said =
+      stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /ssh|denied|refused|timed out|unreachable|resolve|host key|closed|reset|broken pipe/i.test(l))
+        .at(-1) ?? lastLine(stderr);
     const device = `device ${spec.id} (${endpoint})`;
     if (/Permission denied \(|Too many authentication failures/.test(stderr)) {
       const key = spec.identityFile
@@ -169,15 +191,18 @@ export class SshConnection {
         : 'load your key into ssh-agent (ssh-add) or set identityFile in devices.yaml, and put its .pub line in ~/.ssh/authorized_keys on the board';
       return `${device}: the board refused the SSH key (${said}): ${key}. edgebench never types passwords or passphrases (BatchMode)`;
     }
-    if (/Connection refused/.test(stderr)) return `${device}: nothing accepts SSH connections there (${said}): check that the board is on and its SSH server runs, and the host and port in devices.yaml`;
+    if (/Connection refused/.test(stderr))
+      return `${device}: nothing accepts SSH connections there (${said}): check that the board is on and its SSH server runs, and the host and port in devices.yaml`;
     if (/timed out|No route to host|Network is unreachable/i.test(stderr)) {
       return `${device}: the board is unreachable (${said}; waited ${spec.connectTimeoutSeconds} s): check that it is powered and on the network, the host in devices.yaml, and any ProxyJump it needs; raise connectTimeoutSeconds for a slow link`;
     }
-    if (/Could not resolve hostname/.test(stderr)) return `${device}: the host name does not resolve (${said}): check host in devices.yaml, or add a Host entry for it in ~/.ssh/config`;
+    if (/Could not resolve hostname/.test(stderr))
+      return `${device}: the host name does not resolve (${said}): check host in devices.yaml, or add a Host entry for it in ~/.ssh/config`;
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
       return `${device}: the board's host key is not the one recorded in ${knownHosts} (${said}): if the board was reinstalled, remove the old key with ssh-keygen -R '${knownHostsName(endpoint)}' -f ${knownHosts} and run again; otherwise find out why it changed`;
     }
-    if (/Connection closed|Connection reset|closed by remote host|Broken pipe|not responding|kex_exchange_identification/i.test(stderr)) return `${device}: the SSH connection was closed (${said})`;
+    if (/Connection closed|Connection reset|closed by remote host|Broken pipe|not responding|kex_exchange_identification/i.test(stderr))
+      return `${device}: the SSH connection was closed (${said})`;
     return undefined;
   }
 
@@ -195,7 +220,11 @@ export class SshConnection {
     await Promise.all([...this.riders].map((end) => end().catch(() => undefined)));
     if (!existsSync(this.controlPath)) return;
     const control = (command: 'check' | 'exit') =>
-      execa('ssh', [...this.configArgs(), '-o', `ControlPath=${this.controlPath}`, '-O', command, '--', this.spec.host], { reject: false, stdin: 'ignore', timeout: 10_000 });
+      execa('ssh', [...this.configArgs(), '-o', `ControlPath=${this.controlPath}`, '-O', command, '--', this.spec.host], {
+        reject: false,
+        stdin: 'ignore',
+        timeout: 10_000,
+      });
     // "Master running (pid=1234)"
     const pid = Number(/\(pid=(\d+)\)/.exec(String((await control('check')).stderr))?.[1]);
     await control('exit');
@@ -225,7 +254,8 @@ function isDefaultKnownHosts(value: string): boolean {
 
 /** A path as one word of an ssh_config value (ssh splits values at spaces and honours double quotes). */
 function configWord(path: string): string {
-  if (/["\\]/.test(path)) throw new DeviceProblem(`the project path ${path} holds a double quote or backslash, which ssh_config cannot quote: set UserKnownHostsFile in sshOptions`);
+  if (/["\\]/.test(path))
+    throw new DeviceProblem(`the project path ${path} holds a double quote or backslash, which ssh_config cannot quote: set UserKnownHostsFile in sshOptions`);
   return /\s/.test(path) ? `"${path}"` : path;
 }
 
@@ -233,12 +263,15 @@ function ensureControlDir(): void {
   try {
     mkdirSync(CONTROL_DIR, { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new DeviceProblem(`cannot create ${CONTROL_DIR} for SSH control sockets (${(error as Error).message})`);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new DeviceProblem(`cannot create ${CONTROL_DIR} for SSH control sockets (${(error as Error).message})`);
   }
   const stat = lstatSync(CONTROL_DIR);
   const uid = process.getuid?.();
   if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o077) !== 0) {
-    throw new DeviceProblem(`${CONTROL_DIR} is not a directory private to this user (whoever can open a control socket there can use its SSH connection): remove it and run again`);
+    throw new DeviceProblem(
+      `${CONTROL_DIR} is not a directory private to this user (whoever can open a control socket there can use its SSH connection): remove it and run again`,
+    );
   }
 }
 

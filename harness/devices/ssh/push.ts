@@ -39,7 +39,11 @@ async function cachedFile(local: string, remote: string): Promise<CachedFile> {
 
 async function filesUnder(dir: string, keep: (path: string) => boolean): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).filter(keep).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .filter(keep)
+    .sort();
 }
 
 const runtimes = new Map<string, Promise<{ dir: string; files: CachedFile[] }>>();
@@ -60,7 +64,8 @@ export async function runtimeFiles(arch: 'x64' | 'arm64'): Promise<{ runner: str
         const napi = (await readdir(join(ORT_NODE_DIR, 'bin'))).filter((name) => /^napi-v\d+$/.test(name));
         const binaries = napi.map((name) => `bin/${name}/linux/${arch}/`);
         const ortNode = await filesUnder(ORT_NODE_DIR, (p) => p === 'package.json' || /^dist\/[^/]+\.js$/.test(p) || binaries.some((b) => p.startsWith(b)));
-        if (!ortNode.some((p) => p.endsWith('.node'))) throw new DeviceProblem(`onnxruntime-node in ${ORT_NODE_DIR} has no linux/${arch} binary: reinstall it (npm ci)`);
+        if (!ortNode.some((p) => p.endsWith('.node')))
+          throw new DeviceProblem(`onnxruntime-node in ${ORT_NODE_DIR} has no linux/${arch} binary: reinstall it (npm ci)`);
         const ortCommon = await filesUnder(ORT_COMMON_DIR, (p) => p === 'package.json' || (p.startsWith('dist/cjs/') && /\.(js|json)$/.test(p)));
         const files = await Promise.all([
           ...ortNode.map((p) => cachedFile(join(ORT_NODE_DIR, p), `node_modules/onnxruntime-node/${p}`)),
@@ -120,7 +125,11 @@ export function manifestOf(files: readonly CachedFile[]): string {
 export async function pushFiles(connection: SshConnection, root: string, files: readonly CachedFile[], signal?: AbortSignal): Promise<PushReport> {
   const started = performance.now();
   const check = await connection.exec(`cd ${shellWord(root)} 2>/dev/null && sha256sum -c - 2>/dev/null; exit 0`, { input: manifestOf(files), signal });
-  if (check.exitCode !== 0) throw new DeviceProblem((await connection.problemOf(check.stderr)) ?? `device ${connection.spec.id}: checking the cache on the board failed (${check.stderr.trim() || `exit status ${check.exitCode}`})`);
+  if (check.exitCode !== 0)
+    throw new DeviceProblem(
+      (await connection.problemOf(check.stderr)) ??
+        `device ${connection.spec.id}: checking the cache on the board failed (${check.stderr.trim() || `exit status ${check.exitCode}`})`,
+    );
   const verified = new Set(check.stdout.split('\n').flatMap((line) => (line.endsWith(': OK') ? [line.slice(0, -4)] : [])));
   const missing = files.filter((f) => !verified.has(f.remote));
   // A few files at a time over the one connection, enough to hide per-command latency on a slow link.
@@ -149,7 +158,10 @@ async function pushFile(connection: SshConnection, root: string, file: CachedFil
   const target = posix.join(root, file.remote);
   const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
   const [dir, temp, dest] = [posix.dirname(target), partial, target].map(shellWord);
-  const result = await connection.exec(`mkdir -p ${dir} && cat > ${temp} && mv -f ${temp} ${dest} || { status=$?; rm -f ${temp}; exit $status; }`, { inputFile: file.local, signal });
+  const result = await connection.exec(`mkdir -p ${dir} && cat > ${temp} && mv -f ${temp} ${dest} || { status=$?; rm -f ${temp}; exit $status; }`, {
+    inputFile: file.local,
+    signal,
+  });
   if (result.exitCode === 0 || result.canceled) return;
   const { id } = connection.spec;
   const said = result.stderr.trim().split('\n').at(-1) ?? '';
@@ -158,6 +170,11 @@ async function pushFile(connection: SshConnection, root: string, file: CachedFil
       `device ${id}: the board's disk is full: ${target} (${file.bytes} bytes) could not be written (${said}). Free space on the board (everything under ${root} may go: it is pushed again when needed) or set remoteDir in devices.yaml to a larger disk`,
     );
   }
-  if (result.exitCode === 255) throw new DeviceProblem((await connection.problemOf(result.stderr)) ?? `device ${id}: the SSH connection failed while pushing ${file.remote} (${said || 'no message'})`);
-  throw new DeviceProblem(`device ${id}: ${target} could not be written on the board (${said || `exit status ${result.exitCode}`}): check that remoteDir ${root} is writable by the SSH login`);
+  if (result.exitCode === 255)
+    throw new DeviceProblem(
+      (await connection.problemOf(result.stderr)) ?? `device ${id}: the SSH connection failed while pushing ${file.remote} (${said || 'no message'})`,
+    );
+  throw new DeviceProblem(
+    `device ${id}: ${target} could not be written on the board (${said || `exit status ${result.exitCode}`}): check that remoteDir ${root} is writable by the SSH login`,
+  );
 }

@@ -21,7 +21,9 @@ const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
 /** The libraries the page renders charts with, read from node_modules and inlined: the page needs no network. */
 function chartLibraries(): string {
   const file = (pkg: string, path: string) => readFileSync(join(packageDir(pkg), path), 'utf8');
-  return [file('vega', 'build/vega.min.js'), file('vega-lite', 'build/vega-lite.min.js'), file('vega-embed', 'build/vega-embed.min.js')].map((source) => `<script>${scriptSource(source)}</script>`).join('\n');
+  return [file('vega', 'build/vega.min.js'), file('vega-lite', 'build/vega-lite.min.js'), file('vega-embed', 'build/vega-embed.min.js')]
+    .map((source) => `<script>${scriptSource(source)}</script>`)
+    .join('\n');
 }
 
 /** A package's folder: its exports hide package.json, so walk up from its entry point. */
@@ -56,13 +58,21 @@ export function renderPage(report: Report): Page {
     const list = notes.length ? `<ul class="notes">${notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
     const missing = typeof builder.missing === 'function' ? builder.missing(report) : builder.missing;
     const body = views.length
-      ? views.map((v) => `<figure><figcaption><strong>${h(v.title)}</strong>. ${h(v.description)}</figcaption><div class="chart" id="chart-${h(v.id)}" data-chart="${h(v.id)}"></div></figure>`).join('')
+      ? views
+          .map(
+            (v) =>
+              `<figure><figcaption><strong>${h(v.title)}</strong>. ${h(v.description)}</figcaption><div class="chart" id="chart-${h(v.id)}" data-chart="${h(v.id)}"></div></figure>`,
+          )
+          .join('')
       : `<p class="missing">${h(missing)}</p>`;
     return `<section id="${builder.section}"><h2>${h(SECTION_TITLES[builder.section])}</h2>${list}${body}</section>`;
   });
   const many = report.runs.length > 1;
   const gates = report.gates.map((gate, i) => gateSection(gate, many ? report.runs[i]!.runId : report.runs[i]!.suite.name)).join('');
-  const title = `edgebench: ${report.runs.map((r) => r.suite.name).filter((n, i, all) => all.indexOf(n) === i).join(', ')}`;
+  const title = `edgebench: ${report.runs
+    .map((r) => r.suite.name)
+    .filter((n, i, all) => all.indexOf(n) === i)
+    .join(', ')}`;
   const specs = charts.map((c) => ({ id: c.id, spec: c.spec }));
   const html = `<!doctype html>
 <html lang="en">

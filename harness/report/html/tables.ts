@@ -21,11 +21,20 @@ export function gateSection(gate: GateReport, runLabel: string): string {
     gate.status === 'fail'
       ? `<p class="verdict fail" data-status="fail">FAIL: ${errors.length} budget check(s) at level error failed. The release is blocked.</p>`
       : `<p class="verdict pass" data-status="pass">PASS: no budget at level error failed${failed.length ? ` (${failed.length} warning(s))` : ''}.</p>`;
-  const against = gate.baseline ? `compared with baseline run <code>${h(gate.baseline.runId)}</code>` : 'no baseline run: absolute and within-variant budgets only';
+  const against = gate.baseline
+    ? `compared with baseline run <code>${h(gate.baseline.runId)}</code>`
+    : 'no baseline run: absolute and within-variant budgets only';
   const budgets = failed.length
     ? table(
         ['level', 'budget', 'device / variant', 'expected', 'actual', 'detail'],
-        failed.map((b) => [`<span class="level ${b.level}">${h(b.level)}</span>`, h(b.name), h(`${b.deviceId} / ${b.variant}`), h(b.expected), h(b.actual === null ? 'not checked' : formatActual(b.actual, b.metric)), h(b.message)]),
+        failed.map((b) => [
+          `<span class="level ${b.level}">${h(b.level)}</span>`,
+          h(b.name),
+          h(`${b.deviceId} / ${b.variant}`),
+          h(b.expected),
+          h(b.actual === null ? 'not checked' : formatActual(b.actual, b.metric)),
+          h(b.message),
+        ]),
       )
     : `<p>${gate.budgets.length ? `All ${gate.budgets.length} budget check(s) passed.` : 'The suite has no budgets.'}</p>`;
   const notable = gate.comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable');
@@ -38,14 +47,20 @@ export function gateSection(gate: GateReport, runLabel: string): string {
           h(c.estimated ? `${c.metric} (estimated: ${c.estimated})` : c.metric),
           h(c.baseline ? formatValue(c.baseline.value, c.unit) : '-'),
           h(c.candidate ? formatValue(c.candidate.value, c.unit) : '-'),
-          h(c.delta ? `${c.delta.relative >= 0 ? '+' : ''}${pct(c.delta.relative)}${c.delta.relativeCi95 ? ` [${pct(c.delta.relativeCi95.lower)}, ${pct(c.delta.relativeCi95.upper)}]` : ''}` : '-'),
+          h(
+            c.delta
+              ? `${c.delta.relative >= 0 ? '+' : ''}${pct(c.delta.relative)}${c.delta.relativeCi95 ? ` [${pct(c.delta.relativeCi95.lower)}, ${pct(c.delta.relativeCi95.upper)}]` : ''}`
+              : '-',
+          ),
           h(c.rule),
         ]),
       )
     : gate.comparisons.length
       ? `<p>All ${gate.comparisons.length} comparisons: unchanged.</p>`
       : '';
-  const warnings = gate.warnings.length ? `<h3>Measurement warnings</h3><ul>${gate.warnings.map((w) => `<li>${h(`${w.deviceId} / ${w.variant} (${w.run}): ${w.message}`)} <em>Remedy: ${h(w.remedy)}</em></li>`).join('')}</ul>` : '';
+  const warnings = gate.warnings.length
+    ? `<h3>Measurement warnings</h3><ul>${gate.warnings.map((w) => `<li>${h(`${w.deviceId} / ${w.variant} (${w.run}): ${w.message}`)} <em>Remedy: ${h(w.remedy)}</em></li>`).join('')}</ul>`
+    : '';
   return `<section class="gate"><h2>Gate: ${h(runLabel)}</h2>${banner}<p>Run <code>${h(gate.candidate.runId)}</code>, ${against}.</p>${budgets}${changes}${warnings}</section>`;
 }
 
@@ -56,7 +71,11 @@ function formatValue(value: number, unit: string): string {
 }
 
 function formatActual(value: number, metric: string): string {
-  return metric === 'accuracy' || metric === 'hallucination' || metric === 'outOfDomain' ? pct(value) : metric.endsWith('Bytes') ? `${(value / MiB).toFixed(1)} MiB` : value.toPrecision(4);
+  return metric === 'accuracy' || metric === 'hallucination' || metric === 'outOfDomain'
+    ? pct(value)
+    : metric.endsWith('Bytes')
+      ? `${(value / MiB).toFixed(1)} MiB`
+      : value.toPrecision(4);
 }
 
 /** What each device is and what ran on it. */
@@ -82,8 +101,12 @@ export function deviceSection(report: Report): string {
   const scheduling = report.runs.flatMap((run) => {
     const s = run.scheduling;
     if (!s) return [];
-    const overhead = s.overhead ? `; edgebench's own time per runner process: p50 ${s.overhead.perProcessMs.p50.toFixed(1)} ms, max ${s.overhead.perProcessMs.max.toFixed(1)} ms` : '';
-    return [`<p class="note">${report.runs.length > 1 ? `${h(run.runId)}: ` : ''}scheduling ${h(s.policy)}: ${h(s.note)}${s.peakConcurrency !== undefined ? `; at most ${s.peakConcurrency} runner process(es) at once` : ''}${h(overhead)}</p>`];
+    const overhead = s.overhead
+      ? `; edgebench's own time per runner process: p50 ${s.overhead.perProcessMs.p50.toFixed(1)} ms, max ${s.overhead.perProcessMs.max.toFixed(1)} ms`
+      : '';
+    return [
+      `<p class="note">${report.runs.length > 1 ? `${h(run.runId)}: ` : ''}scheduling ${h(s.policy)}: ${h(s.note)}${s.peakConcurrency !== undefined ? `; at most ${s.peakConcurrency} runner process(es) at once` : ''}${h(overhead)}</p>`,
+    ];
   });
   return `<section><h2>Devices</h2>${table(['device', 'kind', 'class', 'CPU', 'cores', 'memory', 'OS', 'runtime', 'constraints'], rows)}${scheduling.join('')}</section>`;
 }
@@ -106,17 +129,30 @@ export function energySection(report: Report): string {
     const perCell = shown.length
       ? table(
           ['device', 'variant', ...figures.map((f) => (f.unit ? `${f.title} (${f.unit})` : f.title)), 'thermal gate'],
-          shown.map((c) => [h(c.deviceId), h(c.variant.name), ...figures.map((f) => value(c.metrics[f.key], f.digits)), h(c.thermal ? (c.thermal.gating === 'gated' ? 'gated' : `ungated (${c.thermal.gating})`) : '-')]),
+          shown.map((c) => [
+            h(c.deviceId),
+            h(c.variant.name),
+            ...figures.map((f) => value(c.metrics[f.key], f.digits)),
+            h(c.thermal ? (c.thermal.gating === 'gated' ? 'gated' : `ungated (${c.thermal.gating})`) : '-'),
+          ]),
         )
       : '';
     const labelled = (text: string) => {
       const lead = /^((?:unavailable|unknown) on .+?): /.exec(text);
       return lead ? `<span class="source unavailable">${h(lead[1]!)}</span>: ${h(text.slice(lead[0].length))}` : h(text);
     };
-    const described = notes.length ? table(['device', 'figure', 'source'], notes.flatMap((n) => n.lines.map((l) => [h(n.devices.join(', ')), h(l.topic), labelled(l.text)]))) : '';
+    const described = notes.length
+      ? table(
+          ['device', 'figure', 'source'],
+          notes.flatMap((n) => n.lines.map((l) => [h(n.devices.join(', ')), h(l.topic), labelled(l.text)])),
+        )
+      : '';
     const unprobed = run.devices
       .filter((d) => !d.skipped && !notes.some((n) => n.devices.includes(d.id)))
-      .map((d) => `<p><span class="source unavailable">unavailable</span>: no energy probe ran on ${h(d.id)} in this run, so no energy or thermal figure is shown.</p>`);
+      .map(
+        (d) =>
+          `<p><span class="source unavailable">unavailable</span>: no energy probe ran on ${h(d.id)} in this run, so no energy or thermal figure is shown.</p>`,
+      );
     return `${report.runs.length > 1 ? `<h3>${h(run.runId)}</h3>` : ''}${perCell}${described}${unprobed.join('')}`;
   });
   return `<section id="energy"><h2>Energy and thermal</h2>${parts.join('')}<p class="note">Energy is over each runner process's timed phase; temperatures are at its start and end. Hover "unavailable" or "estimated" for the reason or the model.</p></section>`;
@@ -124,7 +160,9 @@ export function energySection(report: Report): string {
 
 /** Cells that failed, with their codes and messages. */
 export function failureSection(report: Report): string {
-  const failed = report.runs.flatMap((run) => run.cells.filter((c) => c.status === 'failed').map((c) => [h(c.deviceId), h(c.variant.name), h(c.error?.code ?? ''), h(c.error?.message ?? '')]));
+  const failed = report.runs.flatMap((run) =>
+    run.cells.filter((c) => c.status === 'failed').map((c) => [h(c.deviceId), h(c.variant.name), h(c.error?.code ?? ''), h(c.error?.message ?? '')]),
+  );
   return failed.length ? `<section><h2>Failed cells</h2>${table(['device', 'variant', 'code', 'message'], failed)}</section>` : '';
 }
 
@@ -150,7 +188,11 @@ export function metricsSection(report: Report): string {
         value(c.metrics.loadMs, (v) => v.toFixed(1)),
         value(c.metrics.peakRssBytes, (v) => (v / MiB).toFixed(1)),
         value(c.metrics.diskBytes, (v) => (v / MiB).toFixed(2)),
-        h(fidelity ? `${fidelity.meanKlDivergence.toExponential(2)} / ${pct(fidelity.top1Agreement)}${fidelity.sequenceAgreement !== undefined ? ` / ${pct(fidelity.sequenceAgreement)}` : ''}` : '-'),
+        h(
+          fidelity
+            ? `${fidelity.meanKlDivergence.toExponential(2)} / ${pct(fidelity.top1Agreement)}${fidelity.sequenceAgreement !== undefined ? ` / ${pct(fidelity.sequenceAgreement)}` : ''}`
+            : '-',
+        ),
       ];
     }),
   );
@@ -164,7 +206,12 @@ export function examplesSection(run: Results): string {
   const sections = [...new Set(run.cells.map((c) => c.deviceId))].map((deviceId) => {
     const cells = run.cells.filter((c) => c.deviceId === deviceId && c.outputs.length > 0);
     const answers = cells.map((c) => new Map(c.outputs.map((o) => [o.exampleId, o.answer ?? JSON.stringify(o.output)])));
-    const differs = (id: string) => new Set([...answers.map((a) => a.get(id)), examples.find((e) => e.id === id)?.label ?? examples.find((e) => e.id === id)?.baseline].filter((a) => a !== undefined)).size > 1;
+    const differs = (id: string) =>
+      new Set(
+        [...answers.map((a) => a.get(id)), examples.find((e) => e.id === id)?.label ?? examples.find((e) => e.id === id)?.baseline].filter(
+          (a) => a !== undefined,
+        ),
+      ).size > 1;
     const ordered = [...examples].sort((a, b) => Number(differs(b.id)) - Number(differs(a.id))).slice(0, EXAMPLE_ROWS);
     const hasLabel = examples.some((e) => e.label !== undefined);
     const hasBaseline = examples.some((e) => e.baseline !== undefined);

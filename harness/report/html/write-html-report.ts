@@ -38,4 +38,3 @@ function checkReport(report: Report): void {
   const withoutSamples = (run: Results): Results => ({ ...run, cells: run.cells.map((cell) => ({ ...cell, samples: [] })) });
   Report.parse({ ...report, runs: report.runs.map(withoutSamples), ...(report.baseline ? { baseline: withoutSamples(report.baseline) } : {}) });
 }
-

@@ -40,7 +40,7 @@ export function bencherMetricFormat(results: Results): BencherMetricFormat {
 /** Every run's cells in Bencher Metric Format; a benchmark name in two runs keeps the later run's measures. */
 export const bencherJsonReporter = {
   name: 'bencher-json',
-  description: 'each run\'s measured latency, TTFT, load time and peak RSS in Bencher Metric Format (bencher run --adapter json)',
+  description: "each run's measured latency, TTFT, load time and peak RSS in Bencher Metric Format (bencher run --adapter json)",
   fileName: 'bencher.json',
   async write(report, out) {
     await writeReportFile(bencherJsonReporter, out, `${JSON.stringify(Object.assign({}, ...report.runs.map(bencherMetricFormat)), null, 1)}\n`);

@@ -36,7 +36,7 @@ export function githubActionBenchmark(results: Results): GithubActionBenchmarkEn
 /** Every run's cells for github-action-benchmark, in one array (give one run to chart it over commits). */
 export const benchmarkJsonReporter = {
   name: 'benchmark-json',
-  description: 'each run\'s measured latency, TTFT, load time and peak RSS for github-action-benchmark (tool: customSmallerIsBetter)',
+  description: "each run's measured latency, TTFT, load time and peak RSS for github-action-benchmark (tool: customSmallerIsBetter)",
   fileName: 'benchmark.json',
   async write(report, out) {
     await writeReportFile(benchmarkJsonReporter, out, `${JSON.stringify(report.runs.flatMap(githubActionBenchmark), null, 1)}\n`);

@@ -10,6 +10,8 @@ export const htmlReporter = {
     // Loaded only when a page is drawn: the chart libraries are large, and compare rarely needs them.
     const { writeHtmlReport } = await import('../html/write-html-report.ts');
     const written = await writeHtmlReport(out.dir, report);
-    out.print(`report: ${relative(process.cwd(), written.indexFile)} (${(written.bytes / 1024 / 1024).toFixed(2)} MB, ${written.svgFiles.length} charts also as SVG)`);
+    out.print(
+      `report: ${relative(process.cwd(), written.indexFile)} (${(written.bytes / 1024 / 1024).toFixed(2)} MB, ${written.svgFiles.length} charts also as SVG)`,
+    );
   },
 } satisfies Reporter<'html'>;

@@ -96,7 +96,9 @@ function budgetSection(budgets: BudgetResult[], units: Map<string, string>): str
 
 function changesSection(comparisons: Comparison[]): string {
   // An unavailable energy figure is not a change: it is listed with every comparison, and counted in the overview.
-  const changed = comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable').sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict));
+  const changed = comparisons
+    .filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable')
+    .sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict));
   if (comparisons.length === 0) return '';
   if (changed.length === 0) return '### Changes\n\nNo metric changed beyond its noise.';
   return `### Changes\n\n${table(COMPARISON_HEADER, changed.map(comparisonRow))}`;

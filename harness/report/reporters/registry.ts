@@ -32,7 +32,12 @@ export const REPORTER_NAMES: readonly ReporterName[] = ReporterName.options;
  * Runs the named reporters in order, each with the output the caller gives it. Without onError the first
  * failure stops the rest; with it, a failing reporter is handed to onError and the others still run.
  */
-export async function writeReports(names: readonly ReporterName[], report: Report, outputFor: (name: ReporterName) => ReporterOutput, onError?: (name: ReporterName, error: Error) => void): Promise<void> {
+export async function writeReports(
+  names: readonly ReporterName[],
+  report: Report,
+  outputFor: (name: ReporterName) => ReporterOutput,
+  onError?: (name: ReporterName, error: Error) => void,
+): Promise<void> {
   for (const name of names) {
     try {
       await REPORTERS[name].write(report, outputFor(name));

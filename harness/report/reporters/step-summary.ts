@@ -9,7 +9,7 @@ import type { Reporter } from './reporter.ts';
  */
 export const stepSummaryReporter = {
   name: 'step-summary',
-  description: 'the Markdown summary appended to $GITHUB_STEP_SUMMARY (GitHub Actions shows it on the run\'s page)',
+  description: "the Markdown summary appended to $GITHUB_STEP_SUMMARY (GitHub Actions shows it on the run's page)",
   async write(report, out) {
     const summary = out.env['GITHUB_STEP_SUMMARY'];
     if (!summary) {

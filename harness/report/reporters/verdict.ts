@@ -2,7 +2,14 @@ import type { Comparison, GateReport } from '../../core/comparison.ts';
 import { oneLine } from '../terminal-text.ts';
 import type { Reporter } from './reporter.ts';
 
-const formatValue = (value: number, unit: string) => (unit === 'bytes' ? `${(value / 1024 / 1024).toFixed(2)} MiB` : unit === 'share' ? `${(value * 100).toFixed(1)}%` : unit === 'ms' ? `${value.toFixed(3)} ms` : `${value.toFixed(1)} ${unit}`);
+const formatValue = (value: number, unit: string) =>
+  unit === 'bytes'
+    ? `${(value / 1024 / 1024).toFixed(2)} MiB`
+    : unit === 'share'
+      ? `${(value * 100).toFixed(1)}%`
+      : unit === 'ms'
+        ? `${value.toFixed(3)} ms`
+        : `${value.toFixed(1)} ${unit}`;
 
 function change(c: Comparison): string {
   if (!c.delta) return '-';
@@ -14,25 +21,51 @@ function change(c: Comparison): string {
 function table(header: string[], raw: string[][]): string[] {
   const rows = raw.map((cells) => cells.map(oneLine));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
 /** The gate for a terminal: the verdict first, then budgets, comparisons that changed, and warnings. */
 export function gateConsole(report: GateReport, options: { all?: boolean } = {}): string {
   const failed = report.budgets.filter((b) => !b.passed && b.level === 'error');
-  const out: string[] = [report.status === 'pass' ? `PASS: ${report.budgets.length} budget check(s), none at level error failed` : `FAIL: ${failed.length} budget check(s) at level error failed`];
+  const out: string[] = [
+    report.status === 'pass'
+      ? `PASS: ${report.budgets.length} budget check(s), none at level error failed`
+      : `FAIL: ${failed.length} budget check(s) at level error failed`,
+  ];
   if (report.budgets.length > 0) {
-    out.push('', ...table(['', 'level', 'budget', 'device', 'variant', 'expected', 'actual'], report.budgets.map((b) => [b.passed ? 'ok' : 'FAIL', b.level, b.name, b.deviceId, b.variant, b.expected, b.message])));
+    out.push(
+      '',
+      ...table(
+        ['', 'level', 'budget', 'device', 'variant', 'expected', 'actual'],
+        report.budgets.map((b) => [b.passed ? 'ok' : 'FAIL', b.level, b.name, b.deviceId, b.variant, b.expected, b.message]),
+      ),
+    );
   }
   const shown = options.all ? report.comparisons : report.comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable');
   if (report.comparisons.length > 0) {
-    out.push('', `${shown.length} of ${report.comparisons.length} comparisons ${options.all ? '' : 'changed, noisy or incomparable (--all shows every one)'}`.trimEnd());
+    out.push(
+      '',
+      `${shown.length} of ${report.comparisons.length} comparisons ${options.all ? '' : 'changed, noisy or incomparable (--all shows every one)'}`.trimEnd(),
+    );
     if (shown.length > 0) {
       out.push(
         ...table(
           ['device', 'variant', 'metric', 'baseline', 'candidate', 'change [95% CI]', 'verdict', 'rule'],
-          shown.map((c) => [c.deviceId, c.variant, c.estimated ? `${c.metric} (estimated: ${c.estimated})` : c.metric, c.baseline ? formatValue(c.baseline.value, c.unit) : '-', c.candidate ? formatValue(c.candidate.value, c.unit) : '-', change(c), c.verdict, c.rule]),
+          shown.map((c) => [
+            c.deviceId,
+            c.variant,
+            c.estimated ? `${c.metric} (estimated: ${c.estimated})` : c.metric,
+            c.baseline ? formatValue(c.baseline.value, c.unit) : '-',
+            c.candidate ? formatValue(c.candidate.value, c.unit) : '-',
+            change(c),
+            c.verdict,
+            c.rule,
+          ]),
         ),
       );
     }

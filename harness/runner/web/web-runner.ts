@@ -21,7 +21,8 @@ const webRuntimes = { 'onnxruntime-web': onnxruntimeWeb } satisfies Record<Runti
 const DEFAULT_RUNTIME: RuntimesOf<'web'> = 'onnxruntime-web';
 
 function runtimeNamed(name: RuntimeName, settings: WebRuntimeSettings): Runtime {
-  if (!(name in webRuntimes)) throw new Error(`runtime ${name} (${runtimes[name].description}) does not run in a web page: it runs on ${runtimes[name].hosts.join(', ')} devices`);
+  if (!(name in webRuntimes))
+    throw new Error(`runtime ${name} (${runtimes[name].description}) does not run in a web page: it runs on ${runtimes[name].hosts.join(', ')} devices`);
   return webRuntimes[name as RuntimesOf<'web'>](settings);
 }
 
@@ -73,7 +74,10 @@ const runner: PageRunner = {
   prepare(job) {
     pageJob = job;
     runtime = runtimeNamed(job.job.runtime.name ?? DEFAULT_RUNTIME, { wasmPaths: job.wasmPaths, threads: job.threads });
-    feeds = job.job.examples.map((example) => ({ id: example.id, feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])) }));
+    feeds = job.job.examples.map((example) => ({
+      id: example.id,
+      feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])),
+    }));
     state = 'prepared';
     return { runtime: { name: runtime.name, version: runtime.version() }, crossOriginIsolated: globalThis.crossOriginIsolated };
   },

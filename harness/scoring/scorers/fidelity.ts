@@ -20,14 +20,20 @@ export const fidelityScorer = defineScorer({
       return reference && reference.kind === o.output.kind ? [{ candidate: o.output, reference }] : [];
     });
     if (pairs.length === 0) return unscored(`no example has outputs from both this variant and "${variant}"`);
-    const embeddings = pairs.flatMap((p) => (p.candidate.kind === 'embed' && p.reference.kind === 'embed' ? [{ candidate: p.candidate.vector, reference: p.reference.vector }] : []));
+    const embeddings = pairs.flatMap((p) =>
+      p.candidate.kind === 'embed' && p.reference.kind === 'embed' ? [{ candidate: p.candidate.vector, reference: p.reference.vector }] : [],
+    );
     if (embeddings.length > 0) {
       const cosines = embeddings.map((p) => cosine(p.candidate, p.reference));
-      return scored({ embeddingCosine: { reference: variant, n: cosines.length, mean: cosines.reduce((a, b) => a + b, 0) / cosines.length, min: Math.min(...cosines) } });
+      return scored({
+        embeddingCosine: { reference: variant, n: cosines.length, mean: cosines.reduce((a, b) => a + b, 0) / cosines.length, min: Math.min(...cosines) },
+      });
     }
     const rows = (key: 'candidate' | 'reference') => pairs.map((p) => distributionOf(p[key])!);
     const result = fidelity(rows('reference'), rows('candidate'), rows('reference')[0]!.length);
-    const generations = pairs.flatMap((p) => (p.candidate.kind === 'generate' && p.reference.kind === 'generate' ? [sameTokens(p.candidate, p.reference)] : []));
+    const generations = pairs.flatMap((p) =>
+      p.candidate.kind === 'generate' && p.reference.kind === 'generate' ? [sameTokens(p.candidate, p.reference)] : [],
+    );
     const sequenceAgreement = generations.length > 0 ? generations.filter(Boolean).length / pairs.length : undefined;
     return scored({ fidelity: { reference: variant, ...result, ...(sequenceAgreement !== undefined ? { sequenceAgreement } : {}) } });
   },

@@ -19,9 +19,12 @@ export const routerScorer = defineScorer({
       const distribution = logits.get(exampleId);
       const cloud = baselineAnswers.get(exampleId);
       const truth = labels.get(exampleId);
-      return distribution && cloud !== undefined && truth !== undefined ? [{ exampleId, signals: confidenceSignals(distribution), localCorrect: answer === truth, cloudCorrect: cloud === truth }] : [];
+      return distribution && cloud !== undefined && truth !== undefined
+        ? [{ exampleId, signals: confidenceSignals(distribution), localCorrect: answer === truth, cloudCorrect: cloud === truth }]
+        : [];
     });
-    if (items.some((i) => !Number.isFinite(i.signals[SIGNAL_KEY[router.signal]]))) return unscored(`the ${router.signal} signal is infinite for some examples (masked logits): use another signal`);
+    if (items.some((i) => !Number.isFinite(i.signals[SIGNAL_KEY[router.signal]])))
+      return unscored(`the ${router.signal} signal is infinite for some examples (masked logits): use another signal`);
     if (items.length === 0) return unscored('no example has both a confidence signal and a baseline answer');
     return scored({ router: simulateRouter(items, router.signal, router.targetAccuracy) });
   },

@@ -29,10 +29,29 @@ describe('the HTML report in a real Chromium', () => {
     const written = await writeHtmlReport(project.path('report'), hostileReport());
     const { browser } = chromium;
     await browser.url(pathToFileURL(written.indexFile).href);
-    await browser.waitUntil(async () => (await browser.execute(() => document.body.getAttribute('data-charts'))) === 'done', { timeout: 30_000, timeoutMsg: 'the charts did not finish rendering' });
+    await browser.waitUntil(async () => (await browser.execute(() => document.body.getAttribute('data-charts'))) === 'done', {
+      timeout: 30_000,
+      timeoutMsg: 'the charts did not finish rendering',
+    });
 
-    const charts = await browser.execute(() => [...document.querySelectorAll('.chart')].map((e) => ({ id: e.id, rendered: e.getAttribute('data-rendered'), marks: e.querySelectorAll('svg path, svg rect, svg line, svg circle, svg text').length })));
-    expect(charts.map((c) => c.id).sort()).toEqual(['chart-deltas', 'chart-latency-box', 'chart-latency-cdf', 'chart-memory-disk', 'chart-pareto', 'chart-quality', 'chart-router', 'chart-trends', 'chart-variants']);
+    const charts = await browser.execute(() =>
+      [...document.querySelectorAll('.chart')].map((e) => ({
+        id: e.id,
+        rendered: e.getAttribute('data-rendered'),
+        marks: e.querySelectorAll('svg path, svg rect, svg line, svg circle, svg text').length,
+      })),
+    );
+    expect(charts.map((c) => c.id).sort()).toEqual([
+      'chart-deltas',
+      'chart-latency-box',
+      'chart-latency-cdf',
+      'chart-memory-disk',
+      'chart-pareto',
+      'chart-quality',
+      'chart-router',
+      'chart-trends',
+      'chart-variants',
+    ]);
     for (const chart of charts) {
       expect(chart.rendered, chart.id).toBe('ok');
       expect(chart.marks, chart.id).toBeGreaterThan(10);

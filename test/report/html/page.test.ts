@@ -24,7 +24,17 @@ describe('the HTML report page', () => {
   });
 
   it('draws every view when the data is there', () => {
-    expect(charts.map((c) => c.id).sort()).toEqual(['deltas', 'latency-box', 'latency-cdf', 'memory-disk', 'pareto', 'quality', 'router', 'trends', 'variants']);
+    expect(charts.map((c) => c.id).sort()).toEqual([
+      'deltas',
+      'latency-box',
+      'latency-cdf',
+      'memory-disk',
+      'pareto',
+      'quality',
+      'router',
+      'trends',
+      'variants',
+    ]);
     // int8 and the third variant against fp32, the reference, on the same device.
     expect(report.variantComparisons![0]!.reference).toBe('fp32');
     expect(new Set(report.variantComparisons![0]!.comparisons.map((c) => c.variant))).toEqual(new Set(['int8', HOSTILE[1]]));
@@ -42,7 +52,7 @@ describe('the HTML report page', () => {
     expect(html.match(/<script/g)).toHaveLength(5);
   });
 
-  it('shows each metric\'s trend over the history, its change points listed above the charts', () => {
+  it("shows each metric's trend over the history, its change points listed above the charts", () => {
     expect(charts.map((c) => c.id)).toContain('trends');
     const markup = markupOf(html);
     const section = markup.slice(markup.indexOf('<section id="trends">'), markup.indexOf('<section id="latency">'));
@@ -50,7 +60,9 @@ describe('the HTML report page', () => {
     expect(markup.indexOf('<section id="trends">')).toBeGreaterThan(markup.indexOf('<section id="deltas">'));
     expect(section).toContain('<h2>Trends: each metric over the stored history</h2>');
     // The 8% step at the seventh run, whose commit is a hostile string, on a hostile branch, escaped.
-    expect(section).toMatch(/<li>p50 latency on host \/ int8 stepped up \d\.\d% at &lt;script&gt;wind \(run history-7\) on &lt;\/script&gt;&lt;script&gt;window\.__pwned = 3&lt;\/script&gt; \(permutation p 0\.\d+\)<\/li>/);
+    expect(section).toMatch(
+      /<li>p50 latency on host \/ int8 stepped up \d\.\d% at &lt;script&gt;wind \(run history-7\) on &lt;\/script&gt;&lt;script&gt;window\.__pwned = 3&lt;\/script&gt; \(permutation p 0\.\d+\)<\/li>/,
+    );
     expect(section).toContain('Too few runs to find a change point (at least 6 are needed): host / fp32 has 1 run of hallucination');
     expect(section).toContain('Not in history.jsonl yet, drawn as a diamond: run candidate');
     expect(section.indexOf('<ul class="notes">')).toBeLessThan(section.indexOf('<figure>'));
@@ -58,12 +70,31 @@ describe('the HTML report page', () => {
     type Row = { kind: string; panel: string; line: string; run: number[]; value: (number | null)[]; label?: string; commit?: string };
     const rows = (trend.spec.data as { values: Row[] }).values;
     const p50 = rows.filter((r) => r.panel === 'latency.p50 (ms)');
-    expect(new Set(rows.map((r) => r.panel))).toEqual(new Set(['latency.p50 (ms)', 'latency.p90 (ms)', 'latency.p99 (ms)', 'loadMs (ms)', 'peakRssBytes (MiB)', 'modelRssBytes (MiB)', 'diskBytes (MiB)', 'accuracy (%)', 'hallucination (%)']));
+    expect(new Set(rows.map((r) => r.panel))).toEqual(
+      new Set([
+        'latency.p50 (ms)',
+        'latency.p90 (ms)',
+        'latency.p99 (ms)',
+        'loadMs (ms)',
+        'peakRssBytes (MiB)',
+        'modelRssBytes (MiB)',
+        'diskBytes (MiB)',
+        'accuracy (%)',
+        'hallucination (%)',
+      ]),
+    );
     expect(p50.filter((r) => r.kind === 'line').map((r) => r.run.length)).toEqual([13, 13, 13]);
     // The three lines stepped at the same run: one rule, one label.
-    expect(p50.filter((r) => r.kind === 'step').map((r) => [r.run, r.label])).toEqual([[[7], expect.stringMatching(/^\+\d\.\d%( to \+\d\.\d%)? at <script>wind \(3 lines\)$/)]]);
+    expect(p50.filter((r) => r.kind === 'step').map((r) => [r.run, r.label])).toEqual([
+      [[7], expect.stringMatching(/^\+\d\.\d%( to \+\d\.\d%)? at <script>wind \(3 lines\)$/)],
+    ]);
     expect(p50.filter((r) => r.kind === 'current').map((r) => r.run)).toEqual([[13], [13], [13]]);
-    expect(p50.filter((r) => r.kind === 'run').map((r) => r.commit)).toEqual([...Array.from({ length: 6 }, (_, i) => `c${i + 1}`.padEnd(12, '0')), '<script>wind', ...Array.from({ length: 5 }, (_, i) => `c${i + 8}`.padEnd(12, '0')), '']);
+    expect(p50.filter((r) => r.kind === 'run').map((r) => r.commit)).toEqual([
+      ...Array.from({ length: 6 }, (_, i) => `c${i + 1}`.padEnd(12, '0')),
+      '<script>wind',
+      ...Array.from({ length: 5 }, (_, i) => `c${i + 8}`.padEnd(12, '0')),
+      '',
+    ]);
   });
 
   it('leaves out the points of flat stretches that the eye cannot see, never the ends', () => {
@@ -85,9 +116,17 @@ describe('the HTML report page', () => {
 
   it('says how the devices shared the machine, when the run recorded it', () => {
     const run = results([{ variant: 'fp32', samples: latencies(50, 1, 1) }]);
-    run.scheduling = { policy: 'exclusive', note: "devices that compute on this machine's cores run one at a time", shared: [], peakConcurrency: 2, overhead: { perProcessMs: { n: 5, p50: 3.21, max: 18.4 }, recordMs: { n: 5, p50: 1, max: 2 }, dispatchMs: { n: 6, p50: 0.01, max: 0.1 } } };
+    run.scheduling = {
+      policy: 'exclusive',
+      note: "devices that compute on this machine's cores run one at a time",
+      shared: [],
+      peakConcurrency: 2,
+      overhead: { perProcessMs: { n: 5, p50: 3.21, max: 18.4 }, recordMs: { n: 5, p50: 1, max: 2 }, dispatchMs: { n: 6, p50: 0.01, max: 0.1 } },
+    };
     const page = renderPage(buildReport({ runs: [run], gates: [gate({ candidate: { results: run, file: 'r.json' } })] }));
-    expect(markupOf(page.html)).toContain("scheduling exclusive: devices that compute on this machine&#39;s cores run one at a time; at most 2 runner process(es) at once; edgebench&#39;s own time per runner process: p50 3.2 ms, max 18.4 ms");
+    expect(markupOf(page.html)).toContain(
+      'scheduling exclusive: devices that compute on this machine&#39;s cores run one at a time; at most 2 runner process(es) at once; edgebench&#39;s own time per runner process: p50 3.2 ms, max 18.4 ms',
+    );
     expect(markupOf(html)).not.toContain('scheduling exclusive');
   });
 

@@ -11,7 +11,14 @@ const summary = (p50: number) => ({ n: 100, mean: p50 * 1.1, stddev: p50 / 10, m
 function cell(deviceId: string, variant: string, fields: Partial<CellResult> = {}): CellResult {
   return {
     deviceId,
-    variant: { name: variant, precision: 'int8', file: `${variant}.onnx`, files: [{ path: `${variant}.onnx`, bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: variant },
+    variant: {
+      name: variant,
+      precision: 'int8',
+      file: `${variant}.onnx`,
+      files: [{ path: `${variant}.onnx`, bytes: 1, sha256: 'x' }],
+      diskBytes: 1,
+      sha256: variant,
+    },
     status: 'ok',
     startedAt: at,
     finishedAt: at,
@@ -50,12 +57,20 @@ const results = Results.parse({
     budgets: [],
     compare: {},
   },
-  devices: [{ id: 'pixel-7', kind: 'local' }, { id: 'host', kind: 'local' }],
+  devices: [
+    { id: 'pixel-7', kind: 'local' },
+    { id: 'host', kind: 'local' },
+  ],
   cells: [
     cell('pixel-7', 'int8', { metrics: { ...base, ttftMs: { source: 'measured', unit: 'ms', method: 'first token', summary: summary(40) } } }),
     // Latency not obtained, peak RSS only estimated.
     cell('host', 'int4', {
-      metrics: { ...base, latencyMs: { source: 'unavailable', unit: 'ms', reason: 'no samples' }, peakRssBytes: { source: 'estimated', value: 280 * MiB, unit: 'bytes', from: 'model size' }, loadMs: unavailable('ms', 'not reported') },
+      metrics: {
+        ...base,
+        latencyMs: { source: 'unavailable', unit: 'ms', reason: 'no samples' },
+        peakRssBytes: { source: 'estimated', value: 280 * MiB, unit: 'bytes', from: 'model size' },
+        loadMs: unavailable('ms', 'not reported'),
+      },
     }),
     cell('host', 'fp32', { status: 'failed', error: { code: 'TIMEOUT', message: 'cell ran longer than 600 s' } }),
   ],

@@ -18,7 +18,16 @@ const report = GateReport.parse({
     budget({ name: 'load time', metric: 'loadMs' }),
     budget({ name: 'disabled', level: 'off', passed: false }),
   ],
-  warnings: [{ code: 'WARMUP_TOO_SHORT', deviceId: 'pixel-7', variant: 'int8', run: 'baseline', message: 'first iterations 3x slower than the rest', remedy: 'raise warmup' }],
+  warnings: [
+    {
+      code: 'WARMUP_TOO_SHORT',
+      deviceId: 'pixel-7',
+      variant: 'int8',
+      run: 'baseline',
+      message: 'first iterations 3x slower than the rest',
+      remedy: 'raise warmup',
+    },
+  ],
   status: 'fail',
 });
 
@@ -27,9 +36,13 @@ describe('gateAnnotations', () => {
 
   it('an error per failed error budget, a warning per failed warn budget and per measurement warning; nothing for passed or off budgets', () => {
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('::error title=edgebench budget p90 latency failed on pixel-7 / int8::p90 44.5 ms exceeds 40 ms (latency.p90: expected p90 <= 40 ms, actual 44.5)');
+    expect(lines[0]).toBe(
+      '::error title=edgebench budget p90 latency failed on pixel-7 / int8::p90 44.5 ms exceeds 40 ms (latency.p90: expected p90 <= 40 ms, actual 44.5)',
+    );
     expect(lines[1]).toMatch(/^::warning title=/);
-    expect(lines[2]).toBe('::warning title=edgebench WARMUP_TOO_SHORT on pixel-7 / int8 (baseline run)::first iterations 3x slower than the rest — remedy: raise warmup');
+    expect(lines[2]).toBe(
+      '::warning title=edgebench WARMUP_TOO_SHORT on pixel-7 / int8 (baseline run)::first iterations 3x slower than the rest — remedy: raise warmup',
+    );
   });
 
   it('keeps each command on one line and escapes % before the line breaks', () => {
@@ -42,7 +55,9 @@ describe('gateAnnotations', () => {
 
   it('also escapes ":" and "," in the title, so the title cannot end early', () => {
     const title = lines[1]!.slice('::warning title='.length, lines[1]!.indexOf('::', 2));
-    expect(title).toBe('edgebench budget <script>alert(1)</script> a|b%2C "quotes" & \'apostrophes\'%0D%0Aline 2 100%25 %250A %3A%3Ax failed on pixel-7 / int8');
+    expect(title).toBe(
+      'edgebench budget <script>alert(1)</script> a|b%2C "quotes" & \'apostrophes\'%0D%0Aline 2 100%25 %250A %3A%3Ax failed on pixel-7 / int8',
+    );
     expect(title).not.toMatch(/[:,]/);
   });
 });

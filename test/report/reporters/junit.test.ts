@@ -19,7 +19,16 @@ const report = GateReport.parse({
     budget({ name: 'load time', metric: 'loadMs' }),
     budget({ name: 'disabled', level: 'off', passed: false }),
   ],
-  warnings: [{ code: 'THERMAL_DRIFT', deviceId: 'pixel-7', variant: 'int8', run: 'candidate', message: 'temperature rose 12 C <during> the cell', remedy: 'enable cooldown' }],
+  warnings: [
+    {
+      code: 'THERMAL_DRIFT',
+      deviceId: 'pixel-7',
+      variant: 'int8',
+      run: 'candidate',
+      message: 'temperature rose 12 C <during> the cell',
+      remedy: 'enable cooldown',
+    },
+  ],
   status: 'fail',
 });
 
@@ -64,7 +73,9 @@ describe('gateJUnit', () => {
   });
 
   it('puts measurement warnings in the suite system-out', () => {
-    expect(xml).toContain('<system-out>THERMAL_DRIFT on pixel-7 / int8 (candidate run): temperature rose 12 C &lt;during&gt; the cell — remedy: enable cooldown</system-out>');
+    expect(xml).toContain(
+      '<system-out>THERMAL_DRIFT on pixel-7 / int8 (candidate run): temperature rose 12 C &lt;during&gt; the cell — remedy: enable cooldown</system-out>',
+    );
   });
 
   it('the well-formedness check rejects what it should', () => {

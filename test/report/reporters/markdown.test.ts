@@ -40,7 +40,16 @@ const failing = GateReport.parse({
       verdict: 'regressed',
       rule: 'CI above +5% and p < 0.05',
     }),
-    comparison({ variant: HOSTILE, metric: 'peakRssBytes', unit: 'bytes', baseline: undefined, candidate: { value: 50 * 1024 * 1024 }, delta: undefined, verdict: 'incomparable', rule: 'no baseline cell' }),
+    comparison({
+      variant: HOSTILE,
+      metric: 'peakRssBytes',
+      unit: 'bytes',
+      baseline: undefined,
+      candidate: { value: 50 * 1024 * 1024 },
+      delta: undefined,
+      verdict: 'incomparable',
+      rule: 'no baseline cell',
+    }),
   ],
   budgets: [
     budget({ passed: false, actual: 44.5, message: 'p90 44.5 ms exceeds 40 ms' }),
@@ -48,7 +57,16 @@ const failing = GateReport.parse({
     budget({ name: 'load time', metric: 'loadMs' }),
     budget({ name: 'disabled', level: 'off', passed: false }),
   ],
-  warnings: [{ code: 'WARMUP_TOO_SHORT', deviceId: 'pixel-7', variant: 'int8', run: 'candidate', message: 'first iterations 3x slower than the rest', remedy: 'raise warmup' }],
+  warnings: [
+    {
+      code: 'WARMUP_TOO_SHORT',
+      deviceId: 'pixel-7',
+      variant: 'int8',
+      run: 'candidate',
+      message: 'first iterations 3x slower than the rest',
+      remedy: 'raise warmup',
+    },
+  ],
   status: 'fail',
 });
 
@@ -78,7 +96,16 @@ describe('gateMarkdown', () => {
   it('tables the failed error and warn budgets with expected and actual, not the passing or off ones', () => {
     const budgetRows = lines.slice(lines.indexOf('### Budgets'), lines.indexOf('### Changes')).filter((l) => l.startsWith('| ❌') || l.startsWith('| ⚠️'));
     expect(budgetRows).toHaveLength(2);
-    expect(cells(budgetRows[0]!).map((c) => c.trim())).toEqual(['❌ error', 'p90 latency', 'pixel-7', 'int8', 'latency.p90', 'p90 &lt;= 40 ms', '44.5 ms', 'p90 44.5 ms exceeds 40 ms']);
+    expect(cells(budgetRows[0]!).map((c) => c.trim())).toEqual([
+      '❌ error',
+      'p90 latency',
+      'pixel-7',
+      'int8',
+      'latency.p90',
+      'p90 &lt;= 40 ms',
+      '44.5 ms',
+      'p90 44.5 ms exceeds 40 ms',
+    ]);
     // The budget's unit comes from the comparison of the same metric: bytes, shown as MiB.
     expect(cells(budgetRows[1]!)[6]!.trim()).toBe('50.0 MiB');
     expect(text).not.toContain('load time');
@@ -88,7 +115,16 @@ describe('gateMarkdown', () => {
   it('tables the comparisons that are not unchanged, regressions first, with the change and its CI', () => {
     const changes = lines.slice(lines.indexOf('### Changes'), lines.indexOf('<details>')).filter((l) => l.startsWith('| pixel-7'));
     expect(changes).toHaveLength(2);
-    expect(cells(changes[0]!).map((c) => c.trim())).toEqual(['pixel-7', 'int8', 'latency.p90', '20.0 ms', '24.6 ms', '+23.0% [+18.0%, +28.1%]', '🔴 regressed', 'CI above +5% and p &lt; 0.05']);
+    expect(cells(changes[0]!).map((c) => c.trim())).toEqual([
+      'pixel-7',
+      'int8',
+      'latency.p90',
+      '20.0 ms',
+      '24.6 ms',
+      '+23.0% [+18.0%, +28.1%]',
+      '🔴 regressed',
+      'CI above +5% and p &lt; 0.05',
+    ]);
     expect(cells(changes[1]!).map((c) => c.trim())).toContain('⚪ incomparable');
   });
 
@@ -99,8 +135,16 @@ describe('gateMarkdown', () => {
     expect(lines[start + 2]).toBe(''); // GitHub renders Markdown inside <details> only after a blank line
     const rows = lines.slice(start, end).filter((l) => l.startsWith('| pixel-7'));
     expect(rows).toHaveLength(3);
-    expect(cells(rows[0]!).map((c) => c.trim()).slice(-4)).toEqual(['unchanged', 'CI includes 0', '0.400', '0.800']);
-    expect(cells(rows[1]!).map((c) => c.trim()).slice(-2)).toEqual(['&lt;0.001', '&lt;0.001']);
+    expect(
+      cells(rows[0]!)
+        .map((c) => c.trim())
+        .slice(-4),
+    ).toEqual(['unchanged', 'CI includes 0', '0.400', '0.800']);
+    expect(
+      cells(rows[1]!)
+        .map((c) => c.trim())
+        .slice(-2),
+    ).toEqual(['&lt;0.001', '&lt;0.001']);
   });
 
   it('lists measurement warnings with their remedies', () => {
@@ -121,13 +165,21 @@ describe('gateMarkdown', () => {
 
   it('says when a budget could not be checked', () => {
     const report = GateReport.parse({ ...failing, budgets: [budget({ passed: false, actual: null, message: 'no candidate cell' })] });
-    const row = gateMarkdown(report).split('\n').find((l) => l.startsWith('| ❌'))!;
-    expect(cells(row).map((c) => c.trim()).slice(-2)).toEqual(['not checked', 'no candidate cell']);
+    const row = gateMarkdown(report)
+      .split('\n')
+      .find((l) => l.startsWith('| ❌'))!;
+    expect(
+      cells(row)
+        .map((c) => c.trim())
+        .slice(-2),
+    ).toEqual(['not checked', 'no candidate cell']);
   });
 
   it('does not let a backslash in the data un-escape a pipe', () => {
     const report = GateReport.parse({ ...failing, budgets: [budget({ passed: false, name: 'a\\|b' })] });
-    const row = gateMarkdown(report).split('\n').find((l) => l.startsWith('| ❌'))!;
+    const row = gateMarkdown(report)
+      .split('\n')
+      .find((l) => l.startsWith('| ❌'))!;
     expect(row).toContain('a\\\\\\|b');
     expect(cells(row)).toHaveLength(8);
   });

@@ -14,7 +14,13 @@ export interface LabelledCell {
 export function labelledCells(report: Report): LabelledCell[] {
   const many = report.runs.length > 1;
   return report.runs.flatMap((run) =>
-    run.cells.map((cell) => ({ run, cell, device: cell.deviceId, variant: many ? `${run.runId} / ${cell.variant.name}` : cell.variant.name, precision: cell.variant.precision ?? 'unknown' })),
+    run.cells.map((cell) => ({
+      run,
+      cell,
+      device: cell.deviceId,
+      variant: many ? `${run.runId} / ${cell.variant.name}` : cell.variant.name,
+      precision: cell.variant.precision ?? 'unknown',
+    })),
   );
 }
 

@@ -1,7 +1,14 @@
 import type { Comparison, Verdict } from '../../../core/comparison.ts';
 import { baseConfig, type ChartBuilder, type ChartView } from './chart.ts';
 
-const VERDICT_COLORS: Record<Verdict, string> = { regressed: '#d62728', improved: '#2ca02c', unchanged: '#7f7f7f', noisy: '#ff9f1c', incomparable: '#bbbbbb', unavailable: '#444444' };
+const VERDICT_COLORS: Record<Verdict, string> = {
+  regressed: '#d62728',
+  improved: '#2ca02c',
+  unchanged: '#7f7f7f',
+  noisy: '#ff9f1c',
+  incomparable: '#bbbbbb',
+  unavailable: '#444444',
+};
 
 /**
  * Relative change of each compared metric, with its 95% CI, coloured by
@@ -17,8 +24,9 @@ export const deltaCharts: ChartBuilder = {
     if (againstBaseline.length) views.push(view('deltas', 'Change against the baseline', againstBaseline));
     for (const [i, variants] of (report.variantComparisons ?? []).entries()) {
       const rows = rowsOf(variants.comparisons);
-      const suffix = (report.variantComparisons!.length > 1 ? `-${i + 1}` : '');
-      if (rows.length) views.push(view(`variants${suffix}`, `Each variant against ${variants.reference}${suffix ? ` (run ${report.runs[i]!.runId})` : ''}`, rows));
+      const suffix = report.variantComparisons!.length > 1 ? `-${i + 1}` : '';
+      if (rows.length)
+        views.push(view(`variants${suffix}`, `Each variant against ${variants.reference}${suffix ? ` (run ${report.runs[i]!.runId})` : ''}`, rows));
     }
     return views;
   },
@@ -29,7 +37,17 @@ function rowsOf(comparisons: Comparison[]) {
     if (!c.delta || c.verdict === 'incomparable' || c.unit === 'share') return [];
     const worse = (x: number) => (c.higherIsBetter ? -x : x);
     const ci = c.delta.relativeCi95;
-    return [{ cell: `${c.deviceId} / ${c.variant}`, metric: c.metric, change: worse(c.delta.relative), lower: ci ? Math.min(worse(ci.lower), worse(ci.upper)) : worse(c.delta.relative), upper: ci ? Math.max(worse(ci.lower), worse(ci.upper)) : worse(c.delta.relative), verdict: c.verdict, rule: c.rule }];
+    return [
+      {
+        cell: `${c.deviceId} / ${c.variant}`,
+        metric: c.metric,
+        change: worse(c.delta.relative),
+        lower: ci ? Math.min(worse(ci.lower), worse(ci.upper)) : worse(c.delta.relative),
+        upper: ci ? Math.max(worse(ci.lower), worse(ci.upper)) : worse(c.delta.relative),
+        verdict: c.verdict,
+        rule: c.rule,
+      },
+    ];
   });
 }
 
@@ -38,7 +56,8 @@ function view(id: string, title: string, rows: ReturnType<typeof rowsOf>): Chart
   return {
     id,
     title,
-    description: 'Relative change of each metric, signed so that right is worse, with its 95% CI; the colour is the verdict. Hover for the rule that decided it.',
+    description:
+      'Relative change of each metric, signed so that right is worse, with its 95% CI; the colour is the verdict. Hover for the rule that decided it.',
     spec: {
       ...baseConfig,
       data: { values: rows },
@@ -48,7 +67,14 @@ function view(id: string, title: string, rows: ReturnType<typeof rowsOf>): Chart
       spec: {
         width: 170,
         layer: [
-          { mark: { type: 'rule' }, encoding: { y: { field: 'cell', type: 'nominal', title: null }, x: { field: 'lower', type: 'quantitative', title: 'change (right is worse)', axis: { format: '+.0%' } }, x2: { field: 'upper' } } },
+          {
+            mark: { type: 'rule' },
+            encoding: {
+              y: { field: 'cell', type: 'nominal', title: null },
+              x: { field: 'lower', type: 'quantitative', title: 'change (right is worse)', axis: { format: '+.0%' } },
+              x2: { field: 'upper' },
+            },
+          },
           {
             mark: { type: 'point', filled: true, size: 60 },
             encoding: {

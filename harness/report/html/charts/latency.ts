@@ -22,14 +22,30 @@ export const latencyCharts: ChartBuilder = {
     const boxes = cells.map(({ device, variant, cell }) => {
       const sorted = sortedOf.get(cell)!;
       const q = (p: number) => percentileOfSorted(sorted, p);
-      return { device, variant, p1: rounded(q(0.01)), q1: rounded(q(0.25)), median: rounded(q(0.5)), q3: rounded(q(0.75)), p99: rounded(q(0.99)), n: sorted.length };
+      return {
+        device,
+        variant,
+        p1: rounded(q(0.01)),
+        q1: rounded(q(0.25)),
+        median: rounded(q(0.5)),
+        q3: rounded(q(0.75)),
+        p99: rounded(q(0.99)),
+        n: sorted.length,
+      };
     });
     // One row per cell with the curve as arrays (flattened by vega-lite in the page): the page stays small at hundreds of cells.
     const shares = Array.from({ length: CDF_POINTS }, (_, i) => rounded((i / (CDF_POINTS - 1)) * CDF_TOP));
     const cdf = cells.flatMap(({ device, variant, cell }) => {
       const sorted = sortedOf.get(cell)!;
       const curve = { kind: 'cdf', device, variant, ms: shares.map((share) => rounded(percentileOfSorted(sorted, share))), share: shares };
-      const marks = [0.5, 0.9, 0.99].map((p) => ({ kind: 'mark', device, variant, ms: [rounded(percentileOfSorted(sorted, p))], share: [p], label: `p${Math.round(p * 100)}` }));
+      const marks = [0.5, 0.9, 0.99].map((p) => ({
+        kind: 'mark',
+        device,
+        variant,
+        ms: [rounded(percentileOfSorted(sorted, p))],
+        share: [p],
+        label: `p${Math.round(p * 100)}`,
+      }));
       return [curve, ...marks];
     });
     const x = { field: 'ms', type: 'quantitative', title: 'latency (ms)', scale: { zero: false } } as const;
@@ -45,14 +61,37 @@ export const latencyCharts: ChartBuilder = {
           spec: {
             width: CHART_WIDTH,
             layer: [
-              { mark: { type: 'rule' }, encoding: { y: { field: 'variant', type: 'nominal', title: null }, x: { field: 'p1', type: 'quantitative', title: 'latency (ms)', scale: { zero: false } }, x2: { field: 'p99' } } },
-              { mark: { type: 'bar', size: 14 }, encoding: { y: { field: 'variant', type: 'nominal' }, x: { field: 'q1', type: 'quantitative' }, x2: { field: 'q3' }, color: { field: 'variant', type: 'nominal', legend: null } } },
+              {
+                mark: { type: 'rule' },
+                encoding: {
+                  y: { field: 'variant', type: 'nominal', title: null },
+                  x: { field: 'p1', type: 'quantitative', title: 'latency (ms)', scale: { zero: false } },
+                  x2: { field: 'p99' },
+                },
+              },
+              {
+                mark: { type: 'bar', size: 14 },
+                encoding: {
+                  y: { field: 'variant', type: 'nominal' },
+                  x: { field: 'q1', type: 'quantitative' },
+                  x2: { field: 'q3' },
+                  color: { field: 'variant', type: 'nominal', legend: null },
+                },
+              },
               {
                 mark: { type: 'tick', color: 'white', size: 14, thickness: 2 },
                 encoding: {
                   y: { field: 'variant', type: 'nominal' },
                   x: { field: 'median', type: 'quantitative' },
-                  tooltip: [{ field: 'variant' }, { field: 'n', title: 'samples' }, { field: 'p1', format: '.3f' }, { field: 'q1', format: '.3f' }, { field: 'median', format: '.3f' }, { field: 'q3', format: '.3f' }, { field: 'p99', format: '.3f' }],
+                  tooltip: [
+                    { field: 'variant' },
+                    { field: 'n', title: 'samples' },
+                    { field: 'p1', format: '.3f' },
+                    { field: 'q1', format: '.3f' },
+                    { field: 'median', format: '.3f' },
+                    { field: 'q3', format: '.3f' },
+                    { field: 'p99', format: '.3f' },
+                  ],
                 },
               },
             ],
@@ -72,11 +111,25 @@ export const latencyCharts: ChartBuilder = {
             width: CHART_WIDTH,
             height: 220,
             layer: [
-              { transform: [{ filter: "datum.kind === 'cdf'" }], mark: { type: 'line', interpolate: 'step-after' }, encoding: { x, y: { field: 'share', type: 'quantitative', title: 'share of iterations', axis: { format: '%' } }, color: { field: 'variant', type: 'nominal' } } },
+              {
+                transform: [{ filter: "datum.kind === 'cdf'" }],
+                mark: { type: 'line', interpolate: 'step-after' },
+                encoding: {
+                  x,
+                  y: { field: 'share', type: 'quantitative', title: 'share of iterations', axis: { format: '%' } },
+                  color: { field: 'variant', type: 'nominal' },
+                },
+              },
               {
                 transform: [{ filter: "datum.kind === 'mark'" }],
                 mark: { type: 'point', filled: true, size: 50 },
-                encoding: { x, y: { field: 'share', type: 'quantitative' }, color: { field: 'variant', type: 'nominal' }, shape: { field: 'label', type: 'nominal', title: 'percentile' }, tooltip: [{ field: 'variant' }, { field: 'label', title: 'percentile' }, { field: 'ms', format: '.3f' }] },
+                encoding: {
+                  x,
+                  y: { field: 'share', type: 'quantitative' },
+                  color: { field: 'variant', type: 'nominal' },
+                  shape: { field: 'label', type: 'nominal', title: 'percentile' },
+                  tooltip: [{ field: 'variant' }, { field: 'label', title: 'percentile' }, { field: 'ms', format: '.3f' }],
+                },
               },
             ],
           },

@@ -14,13 +14,23 @@ export const qualityCharts: ChartBuilder = {
       const q = cell.quality;
       if (!q) return [];
       const out: { device: string; variant: string; measure: string; value: number; lower: number; upper: number; n: number }[] = [];
-      if (q.agreement) out.push({ device, variant, measure: `${q.agreement.metric} vs baseline`, value: q.agreement.value, ...q.agreement.ci95, n: q.agreement.n });
-      if (q.hallucination) out.push({ device, variant, measure: 'hallucination rate', value: q.hallucination.rate, ...q.hallucination.ci95, n: q.hallucination.n });
+      if (q.agreement)
+        out.push({ device, variant, measure: `${q.agreement.metric} vs baseline`, value: q.agreement.value, ...q.agreement.ci95, n: q.agreement.n });
+      if (q.hallucination)
+        out.push({ device, variant, measure: 'hallucination rate', value: q.hallucination.rate, ...q.hallucination.ci95, n: q.hallucination.n });
       if (q.outOfDomain) out.push({ device, variant, measure: 'out-of-domain error', value: q.outOfDomain.rate, ...q.outOfDomain.ci95, n: q.outOfDomain.n });
       if (q.fidelity && q.fidelity.distributions > 0) {
         const agreeing = Math.round(q.fidelity.top1Agreement * q.fidelity.distributions);
         const ci = wilsonInterval(agreeing, q.fidelity.distributions);
-        out.push({ device, variant, measure: `top-1 agreement with ${q.fidelity.reference}`, value: q.fidelity.top1Agreement, lower: ci.lower, upper: ci.upper, n: q.fidelity.distributions });
+        out.push({
+          device,
+          variant,
+          measure: `top-1 agreement with ${q.fidelity.reference}`,
+          value: q.fidelity.top1Agreement,
+          lower: ci.lower,
+          upper: ci.upper,
+          n: q.fidelity.distributions,
+        });
       }
       return out;
     });
@@ -38,14 +48,28 @@ export const qualityCharts: ChartBuilder = {
           spec: {
             width: 180,
             layer: [
-              { mark: { type: 'rule' }, encoding: { y: { field: 'variant', type: 'nominal', title: null }, x: { field: 'lower', type: 'quantitative', title: null, axis: { format: '.1%' }, scale: { zero: false } }, x2: { field: 'upper' } } },
+              {
+                mark: { type: 'rule' },
+                encoding: {
+                  y: { field: 'variant', type: 'nominal', title: null },
+                  x: { field: 'lower', type: 'quantitative', title: null, axis: { format: '.1%' }, scale: { zero: false } },
+                  x2: { field: 'upper' },
+                },
+              },
               {
                 mark: { type: 'point', filled: true, size: 60 },
                 encoding: {
                   y: { field: 'variant', type: 'nominal' },
                   x: { field: 'value', type: 'quantitative' },
                   color: { field: 'variant', type: 'nominal', legend: null },
-                  tooltip: [{ field: 'variant' }, { field: 'measure' }, { field: 'value', format: '.2%' }, { field: 'lower', format: '.2%' }, { field: 'upper', format: '.2%' }, { field: 'n' }],
+                  tooltip: [
+                    { field: 'variant' },
+                    { field: 'measure' },
+                    { field: 'value', format: '.2%' },
+                    { field: 'lower', format: '.2%' },
+                    { field: 'upper', format: '.2%' },
+                    { field: 'n' },
+                  ],
                 },
               },
             ],

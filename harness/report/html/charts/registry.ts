@@ -9,4 +9,13 @@ import { tradeoffCharts } from './tradeoffs.ts';
 import { trendCharts } from './trends.ts';
 
 /** Every chart of the HTML report, in page order after the gate verdict. */
-export const CHARTS = { deltas: deltaCharts, trends: trendCharts, latency: latencyCharts, tradeoffs: tradeoffCharts, resources: resourceCharts, thermal: thermalCharts, quality: qualityCharts, router: routerCharts } as const satisfies Record<string, ChartBuilder>;
+export const CHARTS = {
+  deltas: deltaCharts,
+  trends: trendCharts,
+  latency: latencyCharts,
+  tradeoffs: tradeoffCharts,
+  resources: resourceCharts,
+  thermal: thermalCharts,
+  quality: qualityCharts,
+  router: routerCharts,
+} as const satisfies Record<string, ChartBuilder>;

@@ -29,7 +29,10 @@ export const resourceCharts: ChartBuilder = {
         spec: {
           ...baseConfig,
           data: { values: bars },
-          facet: { column: { field: 'measure', type: 'nominal', title: null, sort: MEASURES.map(([, m]) => m) }, row: { field: 'device', type: 'nominal', title: null } },
+          facet: {
+            column: { field: 'measure', type: 'nominal', title: null, sort: MEASURES.map(([, m]) => m) },
+            row: { field: 'device', type: 'nominal', title: null },
+          },
           resolve: { scale: { x: 'independent' } },
           spec: {
             width: 200,

@@ -21,7 +21,13 @@ export const routerCharts: ChartBuilder = {
     const label = (c: (typeof cells)[number]) => (multipleDevices ? `${c.device} / ${c.variant}` : c.variant);
     const curve = cells.map((c) => {
       const points = thinned(c.cell.quality!.router!.points);
-      return { kind: 'curve', series: label(c), cloudShare: points.map((p) => rounded(p.cloudShare)), accuracy: points.map((p) => rounded(p.combinedAccuracy)), threshold: points.map((p) => rounded(p.threshold)) };
+      return {
+        kind: 'curve',
+        series: label(c),
+        cloudShare: points.map((p) => rounded(p.cloudShare)),
+        accuracy: points.map((p) => rounded(p.combinedAccuracy)),
+        threshold: points.map((p) => rounded(p.threshold)),
+      };
     });
     const chosen = cells.flatMap((c) => {
       const r = c.cell.quality!.router!.recommended;
@@ -42,8 +48,26 @@ export const routerCharts: ChartBuilder = {
           data: { values: [...curve, ...chosen] },
           transform: [{ flatten: ['cloudShare', 'accuracy', 'threshold'] }],
           layer: [
-            { transform: [{ filter: "datum.kind === 'curve'" }], mark: { type: 'line' }, encoding: { x, y, color: { field: 'series', type: 'nominal', title: null }, tooltip: [{ field: 'series' }, { field: 'threshold', format: '.4f' }, { field: 'cloudShare', format: '.1%' }, { field: 'accuracy', format: '.2%' }] } },
-            { transform: [{ filter: "datum.kind === 'recommended'" }], mark: { type: 'point', filled: true, size: 160, shape: 'diamond' }, encoding: { x, y, color: { field: 'series', type: 'nominal' } } },
+            {
+              transform: [{ filter: "datum.kind === 'curve'" }],
+              mark: { type: 'line' },
+              encoding: {
+                x,
+                y,
+                color: { field: 'series', type: 'nominal', title: null },
+                tooltip: [
+                  { field: 'series' },
+                  { field: 'threshold', format: '.4f' },
+                  { field: 'cloudShare', format: '.1%' },
+                  { field: 'accuracy', format: '.2%' },
+                ],
+              },
+            },
+            {
+              transform: [{ filter: "datum.kind === 'recommended'" }],
+              mark: { type: 'point', filled: true, size: 160, shape: 'diamond' },
+              encoding: { x, y, color: { field: 'series', type: 'nominal' } },
+            },
             { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: target } } },
           ],
         },

@@ -9,7 +9,16 @@ export const thermalCharts: ChartBuilder = {
     const points = labelledCells(report).flatMap(({ device, variant, cell }) =>
       (cell.repeats ?? []).flatMap((r) => {
         const t = r.probes?.temperature;
-        return t?.source === 'measured' ? t.trace.map(([ms, celsius]) => ({ device, variant, process: `${variant} #${r.repeat}`, seconds: rounded(ms / 1000), celsius: rounded(celsius), sensor: t.sensor })) : [];
+        return t?.source === 'measured'
+          ? t.trace.map(([ms, celsius]) => ({
+              device,
+              variant,
+              process: `${variant} #${r.repeat}`,
+              seconds: rounded(ms / 1000),
+              celsius: rounded(celsius),
+              sensor: t.sensor,
+            }))
+          : [];
       }),
     );
     if (points.length === 0) return [];

@@ -46,7 +46,10 @@ function notesOf(trends: Trends): string[] {
   steps.sort((a, b) => Number(b.c.worse) - Number(a.c.worse));
   const notes = steps.slice(0, MAX_NOTES).map(({ c }) => `${c.description}${c.branch ? ` on ${c.branch}` : ''} (permutation p ${c.pValue.toFixed(3)})`);
   if (steps.length > MAX_NOTES) notes.push(`... and ${steps.length - MAX_NOTES} more change points (edgebench history show --metric <name> lists them all).`);
-  if (steps.length === 0) notes.push(`No change points: no metric of the ${trends.series.length} series moved by ${(trends.minRelativeChange * 100).toFixed(0)}% or more at a significant split.`);
+  if (steps.length === 0)
+    notes.push(
+      `No change points: no metric of the ${trends.series.length} series moved by ${(trends.minRelativeChange * 100).toFixed(0)}% or more at a significant split.`,
+    );
 
   // Too few runs for a change point: said once per device / variant, naming the metrics only when not all are short.
   const metricsOf = new Map<string, number>();
@@ -80,7 +83,9 @@ function trendView(trends: Trends): ChartView {
   const byMetric = new Map<MetricName, TrendSeries[]>();
   for (const s of trends.series) byMetric.set(s.metric, [...(byMetric.get(s.metric) ?? []), s]);
   // Series with a change point are drawn first when there are more than fit.
-  const drawn = [...byMetric.values()].flatMap((all) => [...all].sort((a, b) => Number(b.changePoints.length > 0) - Number(a.changePoints.length > 0)).slice(0, MAX_LINES));
+  const drawn = [...byMetric.values()].flatMap((all) =>
+    [...all].sort((a, b) => Number(b.changePoints.length > 0) - Number(a.changePoints.length > 0)).slice(0, MAX_LINES),
+  );
   const allRuns = runOrder(trends.series);
   const runs = allRuns.slice(-MAX_RUNS_DRAWN);
   const indexOf = new Map(runs.map((r, i) => [r.runId, i + 1]));
@@ -102,24 +107,58 @@ function trendView(trends: Trends): ChartView {
   const panels = [...new Set(drawn.map(panelOf))];
   const pointsIn = (panel: string) => drawn.filter((s) => panelOf(s) === panel).reduce((n, s) => n + s.points.filter((p) => indexOf.has(p.runId)).length, 0);
   const symbols = new Map(panels.map((panel) => [panel, pointsIn(panel) <= MAX_POINT_SYMBOLS]));
-  const tolerance = new Map(panels.map((panel) => {
-    const values = drawn.filter((s) => panelOf(s) === panel).flatMap((s) => s.points.map((p) => scale(s, p.value)));
-    return [panel, THIN_TOLERANCE * (Math.max(...values) - Math.min(...values))];
-  }));
+  const tolerance = new Map(
+    panels.map((panel) => {
+      const values = drawn.filter((s) => panelOf(s) === panel).flatMap((s) => s.points.map((p) => scale(s, p.value)));
+      return [panel, THIN_TOLERANCE * (Math.max(...values) - Math.min(...values))];
+    }),
+  );
   const rows: Record<string, unknown>[] = drawn.flatMap((s) => {
     const points = s.points.filter((p) => indexOf.has(p.runId));
     const values = points.map((p) => scale(s, p.value));
     // Where each point is drawn as a symbol with its own tooltip, every point stays.
     const kept = symbols.get(panelOf(s)) ? values.map((_, i) => i) : thinFlat(values, tolerance.get(panelOf(s))!);
-    const line = { kind: 'line', panel: panelOf(s), line: names.get(s)!, run: kept.map((i) => indexOf.get(points[i]!.runId)!), value: kept.map((i) => values[i]!) };
-    const current = points.filter((p) => p.notInHistory).map((p) => ({ kind: 'current', panel: panelOf(s), line: names.get(s)!, run: [indexOf.get(p.runId)!], value: [scale(s, p.value)] }));
+    const line = {
+      kind: 'line',
+      panel: panelOf(s),
+      line: names.get(s)!,
+      run: kept.map((i) => indexOf.get(points[i]!.runId)!),
+      value: kept.map((i) => values[i]!),
+    };
+    const current = points
+      .filter((p) => p.notInHistory)
+      .map((p) => ({ kind: 'current', panel: panelOf(s), line: names.get(s)!, run: [indexOf.get(p.runId)!], value: [scale(s, p.value)] }));
     return [line, ...current];
   });
-  for (const panel of panels) rows.push(...stepRows(drawn.filter((s) => panelOf(s) === panel), indexOf).map((row) => ({ ...row, panel })));
+  for (const panel of panels)
+    rows.push(
+      ...stepRows(
+        drawn.filter((s) => panelOf(s) === panel),
+        indexOf,
+      ).map((row) => ({ ...row, panel })),
+    );
   // An invisible column per run and panel tells the commit, branch and date of the run under the pointer, wherever the pointer is on the line (a line drawn without symbols has no tooltip per point).
-  for (const panel of panels) rows.push(...runs.map((r, i) => ({ kind: 'run', panel, run: [i + 1], value: [null], runId: r.runId, commit: r.commit?.slice(0, SHORT_COMMIT) ?? '', branch: r.branch ?? '', date: r.startedAt.slice(0, 16).replace('T', ' ') })));
+  for (const panel of panels)
+    rows.push(
+      ...runs.map((r, i) => ({
+        kind: 'run',
+        panel,
+        run: [i + 1],
+        value: [null],
+        runId: r.runId,
+        commit: r.commit?.slice(0, SHORT_COMMIT) ?? '',
+        branch: r.branch ?? '',
+        date: r.startedAt.slice(0, 16).replace('T', ' '),
+      })),
+    );
 
-  const x = { field: 'run', type: 'quantitative' as const, title: 'run, oldest to newest (hover for its commit)', axis: { tickMinStep: 1, format: 'd' }, scale: { domain: [1, Math.max(runs.length, 2)], nice: false } };
+  const x = {
+    field: 'run',
+    type: 'quantitative' as const,
+    title: 'run, oldest to newest (hover for its commit)',
+    axis: { tickMinStep: 1, format: 'd' },
+    scale: { domain: [1, Math.max(runs.length, 2)], nice: false },
+  };
   const y = { field: 'value', type: 'quantitative' as const, title: null, scale: { zero: false }, axis: { format: '~r' } };
   const color = { field: 'line', type: 'nominal' as const, title: 'device / variant', legend: { symbolLimit: MAX_LINES, labelLimit: 240 } };
   const tooltip = [{ field: 'line', title: 'device / variant' }, { field: 'panel', title: 'metric' }, { field: 'value' }, { field: 'run', title: 'run #' }];
@@ -138,7 +177,15 @@ function trendView(trends: Trends): ChartView {
       data: { values: rows },
       // Every row holds its runs and values as arrays (a step's or a run's value is empty): one flatten serves all layers.
       transform: [{ flatten: ['run', 'value'] }],
-      facet: { row: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+      facet: {
+        row: {
+          field: 'panel',
+          type: 'nominal',
+          title: null,
+          sort: panels,
+          header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' },
+        },
+      },
       resolve: { scale: { y: 'independent' } },
       spec: {
         width: CHART_WIDTH,
@@ -147,7 +194,11 @@ function trendView(trends: Trends): ChartView {
           {
             transform: [{ filter: "datum.kind === 'run'" }, { calculate: 'datum.run - 0.5', as: 'from' }, { calculate: 'datum.run + 0.5', as: 'to' }],
             mark: { type: 'rect', color: '#000', opacity: 0 },
-            encoding: { x: { ...x, field: 'from' }, x2: { field: 'to' }, tooltip: [{ field: 'run', title: 'run #' }, { field: 'commit' }, { field: 'branch' }, { field: 'runId', title: 'run' }, { field: 'date' }] },
+            encoding: {
+              x: { ...x, field: 'from' },
+              x2: { field: 'to' },
+              tooltip: [{ field: 'run', title: 'run #' }, { field: 'commit' }, { field: 'branch' }, { field: 'runId', title: 'run' }, { field: 'date' }],
+            },
           },
           {
             transform: [{ filter: "datum.kind === 'line'" }],
@@ -193,13 +244,24 @@ function stepRows(series: TrendSeries[], indexOf: Map<string, number>): Record<s
     }
   }
   const percent = (x: number) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-  return [...atRun].sort(([a], [b]) => a - b).map(([run, { commit, changes, descriptions }], i) => {
-    const [low, high] = [percent(Math.min(...changes)), percent(Math.max(...changes))];
-    const range = low === high ? low : `${low} to ${high}`;
-    const shown = descriptions.slice(0, MAX_STEP_TOOLTIP).join('; ') + (descriptions.length > MAX_STEP_TOOLTIP ? `; and ${descriptions.length - MAX_STEP_TOOLTIP} more` : '');
-    // Labels of steps at nearby runs would overprint: each goes one row lower than the last.
-    return { kind: 'step', run: [run], value: [null], labelY: 2 + 12 * (i % 5), label: `${range}${commit ? ` at ${commit.slice(0, SHORT_COMMIT)}` : ''}${changes.length > 1 ? ` (${changes.length} lines)` : ''}`, description: shown };
-  });
+  return [...atRun]
+    .sort(([a], [b]) => a - b)
+    .map(([run, { commit, changes, descriptions }], i) => {
+      const [low, high] = [percent(Math.min(...changes)), percent(Math.max(...changes))];
+      const range = low === high ? low : `${low} to ${high}`;
+      const shown =
+        descriptions.slice(0, MAX_STEP_TOOLTIP).join('; ') +
+        (descriptions.length > MAX_STEP_TOOLTIP ? `; and ${descriptions.length - MAX_STEP_TOOLTIP} more` : '');
+      // Labels of steps at nearby runs would overprint: each goes one row lower than the last.
+      return {
+        kind: 'step',
+        run: [run],
+        value: [null],
+        labelY: 2 + 12 * (i % 5),
+        label: `${range}${commit ? ` at ${commit.slice(0, SHORT_COMMIT)}` : ''}${changes.length > 1 ? ` (${changes.length} lines)` : ''}`,
+        description: shown,
+      };
+    });
 }
 
 /**
