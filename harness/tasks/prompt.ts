@@ -76,7 +76,7 @@ function compileTemplate(tokenizer: TextTokenizer): ChatTemplate {
       relative(process.cwd(), tokenizer.file),
       'chat_template',
       `the chat template does not parse (${(error as Error).message})`,
-      "restore tokenizer_config.json from the model repository, or set generation.chatTemplate: false",
+      'restore tokenizer_config.json from the model repository, or set generation.chatTemplate: false',
     );
   }
 }
@@ -86,6 +86,11 @@ function renderOrThrow(template: ChatTemplate, messages: readonly ChatMessage[],
   try {
     return template.render(messages);
   } catch (error) {
-    throw new ConfigError(where, 'messages', `the chat template rejects this conversation (${(error as Error).message})`, 'write the conversation the way the model expects');
+    throw new ConfigError(
+      where,
+      'messages',
+      `the chat template rejects this conversation (${(error as Error).message})`,
+      'write the conversation the way the model expects',
+    );
   }
 }

@@ -68,7 +68,11 @@ export function loadTokenizer(file: string, referencedFrom: string): TextTokeniz
     if (text !== undefined) specialTokens[name] = text;
   }
   const idOf = (text: string | undefined) => (text === undefined ? undefined : tokenizer.token_to_id(text));
-  const modelConfigs = [readJson('generation_config.json'), readJson('config.json'), readJson('genai_config.json')?.model as Record<string, unknown> | undefined];
+  const modelConfigs = [
+    readJson('generation_config.json'),
+    readJson('config.json'),
+    readJson('genai_config.json')?.model as Record<string, unknown> | undefined,
+  ];
   const declaredIds = (field: string) => modelConfigs.flatMap((c) => tokenIds(c?.[field]));
 
   // Several files, several stop ids (Llama 3: <|end_of_text|> and <|eot_id|>; Phi-3: three): generation stops at any of them.

@@ -52,7 +52,7 @@ describe('chat templates rendered with @huggingface/jinja', () => {
   it('loops, conditionals, namespaces and raise_exception behave as in Jinja', () => {
     const source = [
       '{%- set ns = namespace(users=0) -%}',
-      "{%- for m in messages -%}",
+      '{%- for m in messages -%}',
       "{%- if m.role == 'user' %}{% set ns.users = ns.users + 1 %}[{{ loop.index }}/{{ loop.length }} U] {{ m.content | upper }}",
       "{%- elif m.role == 'assistant' %}[{{ loop.index0 }} A] {{ m.content }}{{ eos_token }}",
       "{%- else %}{{ raise_exception('unknown role ' + m.role) }}{% endif %}",

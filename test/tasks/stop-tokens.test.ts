@@ -18,7 +18,10 @@ describe('stop tokens', () => {
     const prompt = [457, 5, 17, 42, 9];
     const generate = async (stopTokenIds: number[]) => {
       const task = taskRunners.generate(session, { kind: 'generate', maxNewTokens: 8, stopTokenIds });
-      const result = await task.iterate({ id: 'p', feeds: session.prepare({ input_ids: tensor('int64', BigInt64Array.from(prompt, BigInt), [1, prompt.length]) }) }, true);
+      const result = await task.iterate(
+        { id: 'p', feeds: session.prepare({ input_ids: tensor('int64', BigInt64Array.from(prompt, BigInt), [1, prompt.length]) }) },
+        true,
+      );
       if (result.output?.kind !== 'generate') throw new Error('expected a generate output');
       return result;
     };
@@ -30,7 +33,12 @@ describe('stop tokens', () => {
       // A list of stop ids, the one that matters last in it: generation ends before the first stop token.
       const stopped = (await generate([0, third])).output!;
       if (stopped.kind !== 'generate') throw new Error('expected a generate output');
-      expect(stopped.tokenIds).toEqual(free.tokenIds.slice(0, free.tokenIds.findIndex((t) => t === 0 || t === third)));
+      expect(stopped.tokenIds).toEqual(
+        free.tokenIds.slice(
+          0,
+          free.tokenIds.findIndex((t) => t === 0 || t === third),
+        ),
+      );
       expect(stopped.tokenIds.length).toBeLessThanOrEqual(2);
       // The model's first token is a stop id: nothing generated, and no decode step.
       const empty = await generate([458, first]);
