@@ -34,7 +34,12 @@ export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples
           ? feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name).input_ids!.data
           : prompts!.encode(example, `${datasetFile}:${example.line}`);
       if (ids.length === 0)
-        throw new ConfigError(`${datasetFile}:${example.line}`, 'text', 'the prompt encodes to no tokens', 'give every example a non-empty prompt');
+        throw new ConfigError(
+          `${datasetFile}:${example.line}`,
+          example.messages ? 'messages' : example.prompt !== undefined ? 'prompt' : 'text',
+          'the prompt encodes to no tokens',
+          'give every example a non-empty prompt',
+        );
       if (example.inputs?.input_ids === undefined) checkTokenizerFitsModel(ids, variant, tokenizer!, `${datasetFile}:${example.line}`);
       return { input_ids: { type: 'int64', dims: [1, ids.length], data: ids } };
     },
