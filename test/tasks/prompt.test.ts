@@ -103,6 +103,15 @@ describe('prompts as the model users run them', () => {
     expect(on.encode({ prompt: 'hello' }, 'data.jsonl:1')[0]).toBe(1);
   });
 
+  it('reads the template from chat_template.jinja beside tokenizer_config.json when the config has none', () => {
+    const file = editedFixture('llama-tied-symbolic', (config) => delete config.chat_template);
+    writeFileSync(join(file, '..', 'chat_template.jinja'), "{{ bos_token }}{% for m in messages %}[{{ m['role'] }}] {{ m['content'] }}{% endfor %}");
+    const tokenizer = loadTokenizer(file, 'suite.yaml');
+    const ids = promptEncoder(tokenizer, true, 'suite.yaml').encode({ prompt: 'hi' }, 'data.jsonl:1');
+    expect(ids).toEqual(tokenizer.encode('<|begin_of_text|>[user] hi', { addSpecialTokens: false }));
+    expect(ids.filter((id) => id === 456)).toHaveLength(1);
+  });
+
   it('chatTemplate true requires a template, and a template that does not parse names its file', () => {
     const none = loadTokenizer(
       editedFixture('gpt2-tjs', (config) => delete config.chat_template),
