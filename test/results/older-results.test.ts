@@ -26,8 +26,8 @@ describe('a results.json from before the runtime axis', () => {
     expect(results.schemaVersion).toBe(1);
     expect(results.cells.length).toBeGreaterThan(0);
     for (const cell of results.cells) {
-      expect(cell.runtime.name).toBeUndefined();
-      expect(cell.runtime.onnxruntime).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(cell.runtime?.name).toBeUndefined();
+      expect(cell.runtime?.onnxruntime).toMatch(/^\d+\.\d+\.\d+$/);
     }
   });
 

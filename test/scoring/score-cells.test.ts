@@ -1,43 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Suite } from '../../harness/core/suite.ts';
 import type { Dataset } from '../../harness/plan/dataset.ts';
-import { measured } from '../../harness/core/metric.ts';
 import type { CellResult } from '../../harness/core/results.ts';
 import { scoreCells } from '../../harness/scoring/score-cells.ts';
+import { classifyCell } from '../helpers/scored-cells.ts';
 
 const LABELS = ['weather', 'alarm', 'out_of_scope'];
 
 /** A classify cell whose per-example logits are given; the answer is the label of the largest logit. */
 function cell(variant: string, logits: number[][], deviceId = 'host'): CellResult {
-  const metric = measured(1, 'ms', 'test');
-  return {
-    deviceId,
-    variant: {
-      name: variant,
-      precision: variant === 'fp32' ? 'fp32' : 'int8',
-      file: `${variant}.onnx`,
-      files: [{ path: 'm.onnx', bytes: 1, sha256: 'x' }],
-      diskBytes: 1,
-      sha256: variant,
-    },
-    status: 'ok',
-    startedAt: new Date(0).toISOString(),
-    finishedAt: new Date(0).toISOString(),
-    warmupLatenciesMs: [],
-    samples: [],
-    outputs: logits.map((row, i) => {
-      const classIndex = row.indexOf(Math.max(...row));
-      return { exampleId: `e${i}`, output: { kind: 'classify' as const, classIndex, logits: row }, answer: LABELS[classIndex]! };
-    }),
-    metrics: {
-      latencyMs: { source: 'unavailable', unit: 'ms', reason: 'test' },
-      loadMs: metric,
-      peakRssBytes: metric,
-      rssBeforeLoadBytes: metric,
-      modelRssBytes: metric,
-      diskBytes: metric,
-    },
-  };
+  return classifyCell(variant, LABELS, logits, deviceId);
 }
 
 // Four examples: two in scope, two out of scope; the cloud (recorded baseline) is right on all of them.
