@@ -2,12 +2,14 @@ import { dirname, relative, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { feedsForExample } from './feeds.ts';
 import type { TaskPlanner, TaskVariant } from './task.ts';
+import { readModelConfig } from './model-config.ts';
 import { findTokenizerFile, loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 /**
  * A prompt is its token ids: given as input_ids on the line, or text the
  * tokenizer encodes. The runner builds attention_mask, position_ids and the
- * KV cache itself.
+ * KV cache itself; what the graph leaves symbolic (head counts, genai's names
+ * and shared buffer) comes from the config files beside each variant's model.
  */
 export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples }) => {
   const options = suite.generation ?? { maxNewTokens: 32 };
@@ -22,8 +24,15 @@ export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples
     );
   }
   const tokenizer = tokenizerFile ? loadTokenizer(tokenizerFile, suiteFile) : undefined;
+  const stopTokenIds = options.stopTokenIds ?? tokenizer?.eosTokenIds;
+  const configs = new Map(variants.map((variant) => [variant.modelPath, readModelConfig(variant.modelPath)]));
   return {
-    spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: options.stopTokenIds ?? tokenizer?.eosTokenIds ?? [] },
+    spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? [] },
+    specFor: (variant) => {
+      const config = configs.get(variant.modelPath) ?? readModelConfig(variant.modelPath);
+      const cache = Object.keys(config.cache).length > 0 ? { cache: config.cache } : {};
+      return { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? config.eosTokenIds, ...cache };
+    },
     ...(tokenizer ? { tokenizer } : {}),
     feeds: (example, variant, datasetFile) => {
       const ids =
