@@ -37,7 +37,13 @@ export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples
     feeds: (example, variant, datasetFile) => {
       const ids =
         example.inputs?.input_ids !== undefined
-          ? feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name).input_ids!.data
+          ? // Only input_ids comes from the line: the runner builds attention_mask, position_ids and the cache for each step.
+            feedsForExample(
+              example,
+              variant.model.inputs.filter((input) => input.name === 'input_ids'),
+              datasetFile,
+              variant.variant.name,
+            ).input_ids!.data
           : tokenizer!.encode(example.text!);
       if (ids.length === 0)
         throw new ConfigError(`${datasetFile}:${example.line}`, 'text', 'the prompt encodes to no tokens', 'give every example a non-empty prompt');

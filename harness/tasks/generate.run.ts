@@ -23,7 +23,12 @@ interface CacheEntry {
 /** How one step fills a declared input: from the step's tokens and the length already in the cache. */
 type InputFiller = (tokens: readonly bigint[], pastLength: number) => Tensor;
 
-const DEFAULT_NAMES = { pastKey: 'past_key_values.%d.key', pastValue: 'past_key_values.%d.value', presentKey: 'present.%d.key', presentValue: 'present.%d.value' };
+const DEFAULT_NAMES = {
+  pastKey: 'past_key_values.%d.key',
+  pastValue: 'past_key_values.%d.value',
+  presentKey: 'present.%d.key',
+  presentValue: 'present.%d.value',
+};
 
 /**
  * Greedy decoding with a KV cache over the decoder layouts exporters produce:
@@ -137,7 +142,7 @@ function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): Cache
     entries.push({ past: meta.name, present, type: meta.type, heads, headDim });
   }
   if (entries.length === 0) {
-    const expected = `${names.pastKey.replace('%d', 'N')}/${names.pastValue.replace('%d', 'N')}`;
+    const expected = cache.names ? `${names.pastKey.replace('%d', 'N')}/${names.pastValue.replace('%d', 'N')}` : 'past_key_values.N.key/value';
     throw new Error(`the model has no ${expected} inputs: the generate task needs a decoder exported with past (KV cache)`);
   }
   return entries;
@@ -168,7 +173,8 @@ function inputFiller(meta: ValueDescription): InputFiller {
   switch (meta.name) {
     case 'input_ids': {
       const type = integerType(meta);
-      return (tokens) => (type === 'int64' ? tensor('int64', BigInt64Array.from(tokens), [1, tokens.length]) : integers(type, tokens.map(Number), [1, tokens.length]));
+      return (tokens) =>
+        type === 'int64' ? tensor('int64', BigInt64Array.from(tokens), [1, tokens.length]) : integers(type, tokens.map(Number), [1, tokens.length]);
     }
     case 'attention_mask': {
       const type = integerType(meta);
