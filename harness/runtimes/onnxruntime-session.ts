@@ -61,7 +61,7 @@ const TYPES_WITHOUT_JS_TENSORS: Record<number, string> = {
  */
 export function namedTypeError(error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error);
-  const match = /Unsupported data type: (\d+)/.exec(message);
+  const match = /unsupported data type: (\d+)/i.exec(message);
   const type = match ? TYPES_WITHOUT_JS_TENSORS[Number(match[1])] : undefined;
   if (!type) return error;
   return new Error(`${message} (${type}): the model has a ${type} input or output, and onnxruntime's JavaScript API has no ${type} tensors`);

@@ -5,9 +5,8 @@ import { execa } from 'execa';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Results } from '../../harness/core/results.ts';
-import { int64Tensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
-import { onnx } from '../../harness/onnx/proto.ts';
 import { greedyDecode } from '../helpers/kv-cache-decoder.ts';
+import { writeBfloat16CacheDecoder } from '../helpers/models.ts';
 import { DEVICES_YAML, tempProject, type TempProject } from '../helpers/project.ts';
 
 /**
@@ -119,33 +118,7 @@ describe('edgebench run, generate task, over real exports (host, real runner)', 
   });
 
   it('a bfloat16 KV cache, which onnxruntime-node has no tensors for, fails its cell with the type, the runtime and its version, and the run goes on', async () => {
-    const { BFLOAT16, INT64, FLOAT } = onnx.TensorProto.DataType;
-    await writeModel(
-      project.path('models/bf16/model.onnx'),
-      model(
-        {
-          node: [
-            node('Cast', ['input_ids'], ['ids'], { to: FLOAT }),
-            node('Unsqueeze', ['ids', 'last_axis'], ['column']),
-            node('Expand', ['column', 'vocabulary'], ['logits']),
-            node('Identity', ['past_key_values.0.key'], ['present.0.key']),
-            node('Identity', ['past_key_values.0.value'], ['present.0.value']),
-          ],
-          initializer: [int64Tensor('last_axis', [1], [2]), int64Tensor('vocabulary', [3], [1, 1, 4])],
-          input: [
-            tensorValue('input_ids', INT64, ['batch', 'sequence']),
-            tensorValue('past_key_values.0.key', BFLOAT16, ['batch', 1, 'past', 2]),
-            tensorValue('past_key_values.0.value', BFLOAT16, ['batch', 1, 'past', 2]),
-          ],
-          output: [
-            tensorValue('logits', FLOAT, ['batch', 'sequence', 4]),
-            tensorValue('present.0.key', BFLOAT16, ['batch', 1, 'past', 2]),
-            tensorValue('present.0.value', BFLOAT16, ['batch', 1, 'past', 2]),
-          ],
-        },
-        [{ version: 17 }],
-      ),
-    );
+    await writeBfloat16CacheDecoder(project.path('models/bf16/model.onnx'));
     await project.write('suites/data/ids.jsonl', '{"id": "p0", "inputs": {"input_ids": [[1, 2]]}}\n');
     const suite = ['name: bf16', 'task: generate', 'dataset: data/ids.jsonl', 'warmup: 0', 'iterations: 1', 'generation:', '  maxNewTokens: 2', 'variants:'];
     const variants = [
