@@ -4,6 +4,7 @@ import { argmax } from '../stats/argmax.ts';
 import type { RuntimeSession, ValueDescription } from '../runtimes/runtime.ts';
 import { float32Values, tensor, type NamedTensors, type Tensor } from '../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from './clock.ts';
+import { stopTokenCheck } from './stop-tokens.ts';
 import type { TaskRunner, TaskRunnerFactory } from './task.ts';
 
 /** Element types a KV cache or logits may have: what onnxruntime's JavaScript tensors hold (they have no bfloat16). */
@@ -47,7 +48,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
   const entries = cacheEntries(session, cache);
   const fillers = inputFillers(session, entries);
   const logitsName = logitsOutput(session);
-  const stop = new Set(spec.stopTokenIds);
+  const isStopToken = stopTokenCheck(spec.stopTokenIds);
 
   const firstPast = (entry: CacheEntry): Tensor => {
     const length = cache.sharedBufferLength ?? 0;
@@ -90,7 +91,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
         }
         pastLength += next.length;
         past = new Map(entries.map((entry) => [entry.past, outputs[entry.present]!]));
-        if (stop.has(token)) break;
+        if (isStopToken(token)) break;
         tokenIds.push(token);
         next = [BigInt(token)];
       }
