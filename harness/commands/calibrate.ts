@@ -49,7 +49,7 @@ export function calibrateCommand(program: Command): void {
           log(`[${run}/${opts.runs}] ${device.id} / ${variant.variant.name} ...`);
           const job = {
             modelPath: variant.modelPath,
-            task: plan.task.spec,
+            task: plan.task.specFor?.(variant) ?? plan.task.spec,
             warmup: plan.suite.warmup,
             iterations: plan.suite.iterations,
             runtime: plan.suite.runtime,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DecoderCacheLayout } from './model-config.ts';
 import { RuntimeIdentity, RuntimeOptions } from './runtime.ts';
 
 /**
@@ -31,7 +32,12 @@ export const TaskSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('classify') }),
   z.strictObject({ kind: z.literal('forward') }),
   z.strictObject({ kind: z.literal('embed') }),
-  z.strictObject({ kind: z.literal('generate'), maxNewTokens: z.number().int().positive(), stopTokenIds: z.array(z.number().int().nonnegative()) }),
+  z.strictObject({
+    kind: z.literal('generate'),
+    maxNewTokens: z.number().int().positive(),
+    stopTokenIds: z.array(z.number().int().nonnegative()),
+    cache: DecoderCacheLayout.optional(),
+  }),
 ]);
 export type TaskSpec = z.infer<typeof TaskSpec>;
 

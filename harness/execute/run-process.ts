@@ -37,7 +37,7 @@ export function processRunner(context: ProcessContext): (run: ScheduledRun) => P
     progress?.cellStarted?.(device, variant, position);
     const job: RunnerJob = {
       modelPath: variant.modelPath,
-      task: plan.task.spec,
+      task: plan.task.specFor?.(variant) ?? plan.task.spec,
       warmup: suite.warmup,
       iterations: suite.iterations,
       runtime: cellRuntimeOptions(suite.runtime, variant.runtimes, device.id),

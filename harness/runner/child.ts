@@ -8,7 +8,7 @@ import { RunnerJob, type RunnerEvent } from '../core/runner-protocol.ts';
 import type { RuntimeName } from '../core/runtime.ts';
 import { onnxruntimeNode } from '../runtimes/onnxruntime-node.ts';
 import { runtimes, type RuntimesOf } from '../runtimes/registry.ts';
-import type { Runtime, RuntimeSession } from '../runtimes/runtime.ts';
+import { runtimeFailure, type Runtime, type RuntimeSession } from '../runtimes/runtime.ts';
 import { tensorFromSpec } from '../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from '../tasks/clock.ts';
 import { taskRunners } from '../tasks/registry.ts';
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   try {
     session = await runtime.load({ location: job.modelPath }, job.runtime);
   } catch (error) {
-    fail('MODEL_LOAD_FAILED', error);
+    fail('MODEL_LOAD_FAILED', runtimeFailure(runtime, 'load', error));
   }
   const loadMs = elapsedMs(loadStart);
   emit({ type: 'loaded', loadMs, rssBeforeLoad, rssAfterLoad: currentRss() });
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuBefore);
     emit({ type: 'timed-phase', edge: 'end', wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
   } catch (error) {
-    fail('INFERENCE_FAILED', error);
+    fail('INFERENCE_FAILED', runtimeFailure(runtime, 'run', error));
   }
   emit({ type: 'memory', peakRss: peakRss() });
   emit({ type: 'done' });

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { RuntimeOptions } from '../core/runtime.ts';
-import { commonSessionOptions, onnxruntimeSession } from './onnxruntime-session.ts';
+import { commonSessionOptions, namedTypeError, onnxruntimeSession } from './onnxruntime-session.ts';
 import type { Runtime } from './runtime.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -10,8 +10,11 @@ export const onnxruntimeNode: Runtime = {
   // onnxruntime-node records its package version here when it loads.
   version: () => ort.env.versions.node ?? ort.env.versions.common,
   async load(model, options) {
-    const session = await ort.InferenceSession.create(model.location, nodeSessionOptions(options));
-    return onnxruntimeSession(ort, session);
+    try {
+      return onnxruntimeSession(ort, await ort.InferenceSession.create(model.location, nodeSessionOptions(options)));
+    } catch (error) {
+      throw namedTypeError(error);
+    }
   },
 };
 

@@ -42,3 +42,27 @@ export function onnxruntimeSession(ort: OnnxruntimeApi, session: Ort.InferenceSe
 function describe(value: Ort.InferenceSession.ValueMetadata): ValueDescription {
   return value.isTensor ? { name: value.name, type: value.type, shape: value.shape } : { name: value.name, type: undefined, shape: undefined };
 }
+
+/** ONNX element types onnxruntime's JavaScript tensors lack, by their TensorProto.DataType number. */
+const TYPES_WITHOUT_JS_TENSORS: Record<number, string> = {
+  14: 'complex64',
+  15: 'complex128',
+  16: 'bfloat16',
+  17: 'float8e4m3fn',
+  18: 'float8e4m3fnuz',
+  19: 'float8e5m2',
+  20: 'float8e5m2fnuz',
+  23: 'float4e2m1',
+};
+
+/**
+ * onnxruntime's JavaScript binding refuses a model whose inputs or outputs have a type it has no tensor for, naming
+ * the type only by its number ("Unsupported data type: 16"): the error is reworded to name it.
+ */
+export function namedTypeError(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /unsupported data type: (\d+)/i.exec(message);
+  const type = match ? TYPES_WITHOUT_JS_TENSORS[Number(match[1])] : undefined;
+  if (!type) return error;
+  return new Error(`${message} (${type}): the model has a ${type} input or output, and onnxruntime's JavaScript API has no ${type} tensors`);
+}

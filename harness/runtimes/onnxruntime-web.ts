@@ -5,7 +5,7 @@
  * so the runner bundle carries no copy of it; this file imports only its types.
  */
 import type * as OrtWeb from 'onnxruntime-web';
-import { commonSessionOptions, onnxruntimeSession } from './onnxruntime-session.ts';
+import { commonSessionOptions, namedTypeError, onnxruntimeSession } from './onnxruntime-session.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface WebRuntimeSettings {
@@ -31,12 +31,16 @@ export function onnxruntimeWeb(settings: WebRuntimeSettings): Runtime {
     name: 'onnxruntime-web',
     version: () => ort.env.versions.web ?? ort.env.versions.common,
     async load(model, options) {
-      const session = await ort.InferenceSession.create(model.location, {
-        ...commonSessionOptions(options),
-        executionProviders: ['wasm'],
-        ...(model.externalData ? { externalData: model.externalData } : {}),
-      });
-      return onnxruntimeSession(ort, session);
+      try {
+        const session = await ort.InferenceSession.create(model.location, {
+          ...commonSessionOptions(options),
+          executionProviders: ['wasm'],
+          ...(model.externalData ? { externalData: model.externalData } : {}),
+        });
+        return onnxruntimeSession(ort, session);
+      } catch (error) {
+        throw namedTypeError(error);
+      }
     },
   };
 }

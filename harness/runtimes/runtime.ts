@@ -43,3 +43,12 @@ export interface Runtime {
   version(): string;
   load(model: ModelSource, options: RuntimeOptions): Promise<RuntimeSession>;
 }
+
+/**
+ * A load or run failure worded with the runtime and its version: onnxruntime's own message names the operator
+ * or data type it lacks, and the cell that records it then says which runtime refused.
+ */
+export function runtimeFailure(runtime: Runtime, doing: 'load' | 'run', error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`${runtime.name} ${runtime.version()} cannot ${doing} this model: ${message}`);
+}

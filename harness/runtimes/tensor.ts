@@ -81,3 +81,25 @@ export function toHalfBits(value: number): number {
   if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // may carry into the exponent, which is correct
   return sign | half;
 }
+
+/** The number whose IEEE 754 binary16 bits these are. */
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+/**
+ * A float tensor's values as float32. float16 arrives as its binary16 bits in a Uint16Array (onnxruntime's
+ * form where the JavaScript engine has no Float16Array, as in Node.js 20) or as a Float16Array where it has one.
+ */
+export function float32Values(value: Tensor): Float32Array {
+  const data: unknown = value.data;
+  if (data instanceof Float32Array) return data;
+  if (value.type === 'float16' && data instanceof Uint16Array) return Float32Array.from(data, fromHalfBits);
+  if (data instanceof Float64Array || (value.type === 'float16' && ArrayBuffer.isView(data))) return Float32Array.from(data as unknown as ArrayLike<number>);
+  throw new Error(`expected a float tensor, got ${value.type}`);
+}

@@ -3,13 +3,16 @@ import { ConfigError } from '../config/errors.ts';
 import { feedsForExample } from './feeds.ts';
 import { promptEncoder } from './prompt.ts';
 import type { TaskPlanner, TaskVariant } from './task.ts';
+import { readModelConfig } from './model-config.ts';
 import { findTokenizerFile, loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 /**
  * A prompt is its token ids: given as input_ids on the line, or a prompt,
  * messages or text the tokenizer encodes (prompt.ts: through the model's chat
  * template). The runner gets the ids as input_ids and the stop ids in its
- * TaskSpec, and builds attention_mask, position_ids and the KV cache itself.
+ * TaskSpec, and builds attention_mask, position_ids and the KV cache itself;
+ * what the graph leaves symbolic (head counts, genai's names and shared
+ * buffer) comes from the config files beside each variant's model.
  */
 export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples }) => {
   const options = suite.generation ?? { maxNewTokens: 32 };
@@ -25,13 +28,26 @@ export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples
   }
   const tokenizer = tokenizerFile ? loadTokenizer(tokenizerFile, suiteFile) : undefined;
   const prompts = tokenizer ? promptEncoder(tokenizer, options.chatTemplate, suiteFile) : undefined;
+  const stopTokenIds = options.stopTokenIds ?? tokenizer?.eosTokenIds;
+  const configs = new Map(variants.map((variant) => [variant.modelPath, readModelConfig(variant.modelPath)]));
   return {
-    spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: options.stopTokenIds ?? tokenizer?.eosTokenIds ?? [] },
+    spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? [] },
+    specFor: (variant) => {
+      const config = configs.get(variant.modelPath) ?? readModelConfig(variant.modelPath);
+      const cache = Object.keys(config.cache).length > 0 ? { cache: config.cache } : {};
+      return { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? config.eosTokenIds, ...cache };
+    },
     ...(tokenizer ? { tokenizer } : {}),
     feeds: (example, variant, datasetFile) => {
       const ids =
         example.inputs?.input_ids !== undefined
-          ? feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name).input_ids!.data
+          ? // Only input_ids comes from the line: the runner builds attention_mask, position_ids and the cache for each step.
+            feedsForExample(
+              example,
+              variant.model.inputs.filter((input) => input.name === 'input_ids'),
+              datasetFile,
+              variant.variant.name,
+            ).input_ids!.data
           : prompts!.encode(example, `${datasetFile}:${example.line}`);
       if (ids.length === 0)
         throw new ConfigError(

@@ -82,6 +82,8 @@ export interface TaskPlanContext {
 /** How the suite's task turns into runner jobs, and what scoring needs to read their outputs. */
 export interface TaskPlan {
   spec: TaskSpec;
+  /** The spec of one variant's runner jobs, where it depends on the variant's model (generate: its KV cache layout); spec otherwise. */
+  specFor?(variant: TaskVariant): TaskSpec;
   tokenizer?: TextTokenizer;
   /** classify: class names in logit order. */
   labels?: string[];

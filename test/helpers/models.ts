@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { floatTensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
+import { floatTensor, int64Tensor, model, node, tensorValue, writeModel } from '../../harness/onnx/build.ts';
 import { onnx, type OnnxTypes } from '../../harness/onnx/proto.ts';
 import { gaussian, seededRandom } from '../../scripts/demo/random.ts';
 
@@ -130,4 +130,31 @@ export async function writeHiddenExternalData(
         };
   await writeModel(file, model(graph, [{ version: 17 }]));
   if (options.bias) await writeFile(join(dirname(file), location), options.bias);
+}
+
+/**
+ * A one-layer decoder in the Optimum layout whose KV cache is bfloat16: onnxruntime runs it natively, but its
+ * JavaScript API has no bfloat16 tensors to feed it. logits [batch, sequence, 4] repeat the input ids.
+ */
+export async function writeBfloat16CacheDecoder(file: string): Promise<void> {
+  const { BFLOAT16, INT64, FLOAT } = onnx.TensorProto.DataType;
+  const cache = (name: string) => tensorValue(name, BFLOAT16, ['batch', 1, 'past', 2]);
+  await writeModel(
+    file,
+    model(
+      {
+        node: [
+          node('Cast', ['input_ids'], ['ids'], { to: FLOAT }),
+          node('Unsqueeze', ['ids', 'last_axis'], ['column']),
+          node('Expand', ['column', 'vocabulary'], ['logits']),
+          node('Identity', ['past_key_values.0.key'], ['present.0.key']),
+          node('Identity', ['past_key_values.0.value'], ['present.0.value']),
+        ],
+        initializer: [int64Tensor('last_axis', [1], [2]), int64Tensor('vocabulary', [3], [1, 1, 4])],
+        input: [tensorValue('input_ids', INT64, ['batch', 'sequence']), cache('past_key_values.0.key'), cache('past_key_values.0.value')],
+        output: [tensorValue('logits', FLOAT, ['batch', 'sequence', 4]), cache('present.0.key'), cache('present.0.value')],
+      },
+      [{ version: 17 }],
+    ),
+  );
 }

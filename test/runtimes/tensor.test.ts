@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tensorFromSpec, toHalfBits } from '../../harness/runtimes/tensor.ts';
+import { float32Values, fromHalfBits, tensor, tensorFromSpec, toHalfBits } from '../../harness/runtimes/tensor.ts';
 import { argmax } from '../../harness/stats/argmax.ts';
 
 describe('toHalfBits (IEEE 754 binary16)', () => {
@@ -38,5 +38,23 @@ describe('argmax', () => {
   it('returns the first index of the largest value', () => {
     expect(argmax([0.1, 3, -1, 3])).toBe(1);
     expect(argmax(new Float32Array([-5, -4.5]))).toBe(1);
+  });
+});
+
+describe('float32Values (logits of any float type, read for argmax)', () => {
+  it('decodes float16 bits, including subnormals and infinities, and round-trips toHalfBits', () => {
+    expect([0x3c00, 0xc000, 0x7bff, 0x0001, 0xfc00].map(fromHalfBits)).toEqual([1, -2, 65504, 5.960464477539063e-8, Number.NEGATIVE_INFINITY]);
+    const values = [0.1, -3.5, 1000, 0];
+    const half = tensor('float16', Uint16Array.from(values, toHalfBits), [4]);
+    const read = float32Values(half);
+    expect(read).toBeInstanceOf(Float32Array);
+    values.forEach((v, i) => expect(read[i]).toBeCloseTo(v, 2));
+    expect(argmax(read)).toBe(2);
+  });
+
+  it('passes float32 through without a copy and refuses integer tensors', () => {
+    const data = Float32Array.of(1, 2);
+    expect(float32Values(tensor('float32', data, [2]))).toBe(data);
+    expect(() => float32Values(tensor('int64', BigInt64Array.of(1n), [1]))).toThrow(/expected a float tensor, got int64/);
   });
 });

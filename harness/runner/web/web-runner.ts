@@ -8,7 +8,7 @@ import type { RunnerEvent } from '../../core/runner-protocol.ts';
 import type { RuntimeName } from '../../core/runtime.ts';
 import { onnxruntimeWeb, type WebRuntimeSettings } from '../../runtimes/onnxruntime-web.ts';
 import { runtimes, type RuntimesOf } from '../../runtimes/registry.ts';
-import type { Runtime, RuntimeSession } from '../../runtimes/runtime.ts';
+import { runtimeFailure, type Runtime, type RuntimeSession } from '../../runtimes/runtime.ts';
 import { tensorFromSpec, type NamedTensors } from '../../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from '../../tasks/clock.ts';
 import { taskRunners } from '../../tasks/registry.ts';
@@ -93,7 +93,7 @@ const runner: PageRunner = {
         examples = feeds.map((example) => ({ id: example.id, feeds: created.prepare(example.feeds) }));
         state = 'loaded';
       })
-      .catch((error: unknown) => fail('MODEL_LOAD_FAILED', error));
+      .catch((error: unknown) => fail('MODEL_LOAD_FAILED', runtimeFailure(runtime, 'load', error)));
   },
 
   run() {
@@ -105,7 +105,7 @@ const runner: PageRunner = {
       await timedLoop(job.iterations, 'timed', task);
       // The session is not released: the page goes with its browser, and the peak is read while it is still whole.
       state = 'finished';
-    })().catch((error: unknown) => fail('INFERENCE_FAILED', error));
+    })().catch((error: unknown) => fail('INFERENCE_FAILED', runtimeFailure(runtime, 'run', error)));
   },
 
   pull() {
