@@ -15,12 +15,12 @@ export async function loadBaselineAnswers(plan: RunPlan, options: { log?: (line:
   const spec = plan.suite.baseline;
   if (spec?.provider !== 'openai-compatible') return;
   const prompts = plan.dataset.examples.map((example) => {
-    const prompt = example.text;
+    const prompt = example.text ?? example.prompt;
     if (prompt === undefined)
       throw new ConfigError(
         `${plan.dataset.file}:${example.line}`,
         'text',
-        'the openai-compatible baseline sends each example\'s "text" as the prompt, and this line has none',
+        'the openai-compatible baseline sends each example\'s "text" or "prompt" as the prompt, and this line has neither',
         'add the prompt as "text"',
       );
     return { exampleId: example.id, prompt };

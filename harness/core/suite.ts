@@ -80,7 +80,15 @@ export const GenerationOptions = z
     stopTokenIds: z
       .array(z.number().int().nonnegative())
       .optional()
-      .describe('Generation stops at these tokens; default: eos_token_id from generation_config.json or config.json beside the tokenizer.'),
+      .describe(
+        'Generation stops at any of these tokens; default: every eos id generation_config.json, config.json, genai_config.json and tokenizer_config.json beside the tokenizer declare.',
+      ),
+    chatTemplate: z
+      .boolean()
+      .optional()
+      .describe(
+        "Apply the tokenizer's chat_template to each line's prompt or messages; default: when tokenizer_config.json has one. false sends prompts as written; true requires a template.",
+      ),
   })
   .describe('generate task settings.');
 

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { DeviceSpec } from '../core/device-spec.ts';
 import { EXAMPLE_INPUT_CHARS, RESULTS_SCHEMA_VERSION, type Results } from '../core/results.ts';
 import { driverFor } from '../devices/registry.ts';
+import { promptText } from '../plan/dataset.ts';
 import type { RunPlan } from '../plan/plan.ts';
 import type { Shard } from '../plan/shard.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -57,7 +58,7 @@ function exampleRecords(plan: RunPlan): NonNullable<Results['examples']> {
     const baseline = plan.baselineAnswers?.get(example.id);
     return {
       id: example.id,
-      input: cut(example.text ?? JSON.stringify(example.inputs ?? {})),
+      input: cut(promptText(example) ?? JSON.stringify(example.inputs ?? {})),
       ...(typeof label === 'string' ? { label } : {}),
       ...(baseline !== undefined ? { baseline } : {}),
     };

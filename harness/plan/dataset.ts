@@ -3,6 +3,7 @@ import { BYTE_ORDER_MARK, BYTE_ORDER_MARK_NAME, withoutLeadingByteOrderMark } fr
 import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { sha256Text } from '../files/hash.ts';
+import type { ChatMessage } from '../tasks/chat-template.ts';
 
 type Nested = number | boolean | Nested[];
 const NestedValues: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.boolean(), z.array(NestedValues)]));
@@ -16,6 +17,13 @@ export const DatasetExample = z.looseObject({
   id: z.union([z.string().min(1), z.number()]).optional(),
   inputs: z.record(z.string(), z.union([ExplicitTensor, NestedValues])).optional(),
   text: z.string().optional(),
+  /** generate: one user message, put through the model's chat template. */
+  prompt: z.string().optional(),
+  /** generate: a conversation, put through the model's chat template. */
+  messages: z
+    .array(z.strictObject({ role: z.string().min(1), content: z.string() }))
+    .min(1)
+    .optional(),
 });
 
 export interface Example {
@@ -25,7 +33,14 @@ export interface Example {
   /** Model inputs as written on the line; absent when the line gives text for a tokenizer. */
   inputs?: Record<string, InputValue>;
   text?: string;
+  prompt?: string;
+  messages?: ChatMessage[];
   fields: Record<string, unknown>;
+}
+
+/** The words of a line's prompt, for records and scorers: its text, its prompt, or its messages' contents. */
+export function promptText(example: Pick<Example, 'text' | 'prompt' | 'messages'>): string | undefined {
+  return example.text ?? example.prompt ?? example.messages?.map((m) => m.content).join('\n');
 }
 
 export interface Dataset {
@@ -121,16 +136,20 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
         }
         return;
       }
-      const { id, inputs, text, ...fields } = parsed.data;
-      if (!inputs && text === undefined) {
+      const { id, inputs, text, prompt, messages, ...fields } = parsed.data;
+      if (!inputs && text === undefined && prompt === undefined && messages === undefined) {
         errors.push(
           new ConfigError(
             `${file}:${line}`,
             'inputs',
-            'the line has neither "inputs" nor "text"',
+            'the line has none of "inputs", "text", "prompt" or "messages"',
             'give the model inputs, or the text for the tokenizer to encode',
           ),
         );
+        return;
+      }
+      if (prompt !== undefined && messages !== undefined) {
+        errors.push(new ConfigError(`${file}:${line}`, 'messages', 'the line has both "prompt" and "messages"', 'give one: "prompt" is one user message'));
         return;
       }
       const exampleId = id === undefined ? `line-${line}` : String(id);
@@ -142,7 +161,15 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
         return;
       }
       ids.set(exampleId, line);
-      examples.push({ id: exampleId, line, ...(inputs ? { inputs } : {}), ...(text !== undefined ? { text } : {}), fields });
+      examples.push({
+        id: exampleId,
+        line,
+        ...(inputs ? { inputs } : {}),
+        ...(text !== undefined ? { text } : {}),
+        ...(prompt !== undefined ? { prompt } : {}),
+        ...(messages !== undefined ? { messages } : {}),
+        fields,
+      });
     });
   if (errors.length > 0) throw new ConfigErrors(errors.slice(0, 20));
   if (examples.length === 0) throw new ConfigError(file, undefined, 'dataset has no examples', 'add at least one JSON line with "inputs"');

@@ -2,7 +2,7 @@ import type { ScorerInput } from '../core/quality.ts';
 import type { CellResult } from '../core/results.ts';
 import type { ExampleOutput } from '../core/runner-protocol.ts';
 import type { Suite } from '../core/suite.ts';
-import type { Dataset, Example } from '../plan/dataset.ts';
+import { promptText, type Dataset, type Example } from '../plan/dataset.ts';
 import { fidelityReference } from './fidelity-reference.ts';
 import type { ScorerInputValues } from './scorer.ts';
 
@@ -54,7 +54,10 @@ export const GATHERERS = {
   },
 
   inputTexts: ({ examples }) =>
-    nonEmpty(new Map([...examples].flatMap(([id, e]) => (e.text !== undefined ? [[id, e.text] as const] : []))), 'no dataset line has a "text" field'),
+    nonEmpty(
+      new Map([...examples].flatMap(([id, e]) => (promptText(e) !== undefined ? [[id, promptText(e)!] as const] : []))),
+      'no dataset line has a "text", "prompt" or "messages" field',
+    ),
 
   outOfDomainSet: ({ context, input }) => {
     const abstain = context.suite.classification?.abstainLabels ?? [];

@@ -1,27 +1,30 @@
 import { dirname, relative, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { feedsForExample } from './feeds.ts';
+import { promptEncoder } from './prompt.ts';
 import type { TaskPlanner, TaskVariant } from './task.ts';
 import { findTokenizerFile, loadTokenizer, type TextTokenizer } from './tokenizer.ts';
 
 /**
- * A prompt is its token ids: given as input_ids on the line, or text the
- * tokenizer encodes. The runner builds attention_mask, position_ids and the
- * KV cache itself.
+ * A prompt is its token ids: given as input_ids on the line, or a prompt,
+ * messages or text the tokenizer encodes (prompt.ts: through the model's chat
+ * template). The runner gets the ids as input_ids and the stop ids in its
+ * TaskSpec, and builds attention_mask, position_ids and the KV cache itself.
  */
 export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples }) => {
   const options = suite.generation ?? { maxNewTokens: 32 };
   const tokenizerFile = options.tokenizer ? resolve(dirname(suiteFile), options.tokenizer) : variants[0] && findTokenizerFile(variants[0].modelPath);
-  const needsTokenizer = examples.some((e) => !e.inputs);
+  const needsTokenizer = examples.some((e) => e.inputs?.input_ids === undefined);
   if (needsTokenizer && !tokenizerFile) {
     throw new ConfigError(
       suiteFile,
       'generation.tokenizer',
-      'the dataset has text prompts but no tokenizer.json was found beside the model',
+      'the dataset has text prompts (text, prompt or messages) but no tokenizer.json was found beside the model',
       "set generation.tokenizer to the model's tokenizer.json",
     );
   }
   const tokenizer = tokenizerFile ? loadTokenizer(tokenizerFile, suiteFile) : undefined;
+  const prompts = tokenizer ? promptEncoder(tokenizer, options.chatTemplate, suiteFile) : undefined;
   return {
     spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: options.stopTokenIds ?? tokenizer?.eosTokenIds ?? [] },
     ...(tokenizer ? { tokenizer } : {}),
@@ -29,9 +32,14 @@ export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples
       const ids =
         example.inputs?.input_ids !== undefined
           ? feedsForExample(example, variant.model.inputs, datasetFile, variant.variant.name).input_ids!.data
-          : tokenizer!.encode(example.text!);
+          : prompts!.encode(example, `${datasetFile}:${example.line}`);
       if (ids.length === 0)
-        throw new ConfigError(`${datasetFile}:${example.line}`, 'text', 'the prompt encodes to no tokens', 'give every example a non-empty prompt');
+        throw new ConfigError(
+          `${datasetFile}:${example.line}`,
+          example.messages ? 'messages' : example.prompt !== undefined ? 'prompt' : 'text',
+          'the prompt encodes to no tokens',
+          'give every example a non-empty prompt',
+        );
       if (example.inputs?.input_ids === undefined) checkTokenizerFitsModel(ids, variant, tokenizer!, `${datasetFile}:${example.line}`);
       return { input_ids: { type: 'int64', dims: [1, ids.length], data: ids } };
     },

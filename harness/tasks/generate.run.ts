@@ -3,6 +3,7 @@ import { argmax } from '../stats/argmax.ts';
 import type { RuntimeSession } from '../runtimes/runtime.ts';
 import { tensor, type NamedTensors, type Tensor } from '../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from './clock.ts';
+import { stopTokenCheck } from './stop-tokens.ts';
 import type { TaskRunner, TaskRunnerFactory } from './task.ts';
 
 interface CacheLayout {
@@ -24,7 +25,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
   const inputs = new Set(session.inputs.map((i) => i.name));
   const outputNames = session.outputs.map((o) => o.name);
   const logitsName = outputNames.includes('logits') ? 'logits' : outputNames[0]!;
-  const stop = new Set(spec.stopTokenIds);
+  const isStopToken = stopTokenCheck(spec.stopTokenIds);
 
   // Built outside the timed span and handed to the runtime in its own form, so a step's span holds inference only.
   const stepFeeds = (tokens: bigint[], past: Map<string, Tensor>, pastLength: number): NamedTensors => {
@@ -68,7 +69,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
         }
         pastLength += next.length;
         past = new Map([...layout.pastToPresent].map(([pastName, presentName]) => [pastName, outputs[presentName]!]));
-        if (stop.has(token)) break;
+        if (isStopToken(token)) break;
         tokenIds.push(token);
         next = [BigInt(token)];
       }

@@ -11,6 +11,7 @@ import type { ModelValueInfo } from '../onnx/model-file.ts';
 import type { RuntimeSession } from '../runtimes/runtime.ts';
 import type { NamedTensors } from '../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from './clock.ts';
+import type { ChatMessage } from './chat-template.ts';
 import type { TextTokenizer } from './tokenizer.ts';
 
 // ---- runner side
@@ -58,6 +59,9 @@ export interface TaskExample {
   /** Model inputs as written on the line; absent when the line gives text for a tokenizer. */
   inputs?: Record<string, unknown>;
   text?: string;
+  /** generate: one user message, or a conversation, for the chat template. */
+  prompt?: string;
+  messages?: readonly ChatMessage[];
 }
 
 /** A variant as a task plans for it: its model's declared inputs and outputs. */

@@ -70,7 +70,7 @@ describe('a scorer whose input is missing', () => {
     );
     expect(quality.unscored.find((u) => u.scorer === 'hallucination')).toEqual({
       scorer: 'hallucination',
-      reason: 'the variant gave no text answer for any example; no dataset line has a "text" field',
+      reason: 'the variant gave no text answer for any example; no dataset line has a "text", "prompt" or "messages" field',
       missing: ['answers', 'inputTexts'],
     });
     // Embeddings are compared with the reference's by cosine.
