@@ -7,8 +7,8 @@ import { discoverModelFolder } from '../models/discover.ts';
 /**
  * A suite that names a model folder (`model: ../models/smollm2`) gets the
  * folder's variants, most precise first, before any it lists itself; the
- * folder's tokenizer and genai_config.json eos ids fill in generation settings
- * the suite leaves out, and its most precise variant is the fidelity reference
+ * folder's tokenizer fills in a generate suite that names none (the task reads
+ * the eos ids beside it), and its most precise variant is the fidelity reference
  * unless the suite names one. Warnings (a file name the graph contradicts) are
  * returned for validate and run to print.
  */
@@ -62,14 +62,12 @@ export async function withModelFolder(suite: Suite, suiteFile: string): Promise<
     );
   }
   const reference = kept.includes(found.reference) ? found.reference : kept[0];
-  const eos = found.genai?.model.eos_token_id;
   const generation =
     suite.task === 'generate'
       ? {
           maxNewTokens: suite.generation?.maxNewTokens ?? 32,
           ...suite.generation,
           ...(suite.generation?.tokenizer === undefined && found.tokenizer ? { tokenizer: relative(suiteDir, join(found.folder, found.tokenizer)) } : {}),
-          ...(suite.generation?.stopTokenIds === undefined && eos !== undefined ? { stopTokenIds: Array.isArray(eos) ? eos : [eos] } : {}),
         }
       : suite.generation;
   return {
