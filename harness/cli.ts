@@ -26,6 +26,7 @@ const COMMANDS = {
   compare: () => import('./commands/compare.ts').then((m) => m.compareCommand),
   report: () => import('./commands/report.ts').then((m) => m.reportCommand),
   calibrate: () => import('./commands/calibrate.ts').then((m) => m.calibrateCommand),
+  init: () => import('./commands/init.ts').then((m) => m.initCommand),
   validate: () => import('./commands/validate.ts').then((m) => m.validateCommand),
   quantize: () => import('./commands/quantize.ts').then((m) => m.quantizeCommand),
   schemas: () => import('./commands/schemas.ts').then((m) => m.schemasCommand),

@@ -136,6 +136,7 @@ export function runCommand(program: Command): void {
         log(
           `edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? opts.rounds : (opts.repeats ?? plan.suite.repeats)} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`,
         );
+        for (const warning of plan.warnings) log(`warning: ${warning}`);
         const { results, resultsFile } = await executePlan(plan, {
           outDir: opts.out,
           runId,

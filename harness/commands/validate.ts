@@ -21,5 +21,6 @@ export function validateCommand(program: Command): void {
       print(`${opts.devices}: ok (${plan.devices.map((d) => `${d.id} [${d.kind}]`).join(', ')})`);
       for (const { variant } of plan.variants)
         print(`  ${variant.name.padEnd(16)} ${(variant.precision ?? '?').padEnd(5)} ${String(variant.diskBytes).padStart(12)} bytes  sha256 ${variant.sha256}`);
+      for (const warning of plan.warnings) print(`warning: ${warning}`);
     });
 }

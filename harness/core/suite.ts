@@ -6,7 +6,8 @@ import { RuntimeName, RuntimeOptions } from './runtime.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
-export const Precision = z.enum(['fp32', 'fp16', 'bf16', 'int8', 'int4', 'mixed']);
+/** q4f16: int4 weights (MatMulNBits) with float16 activations, as transformers.js names model_q4f16.onnx. */
+export const Precision = z.enum(['fp32', 'fp16', 'bf16', 'int8', 'uint8', 'int4', 'q4f16', 'mixed']);
 export type Precision = z.infer<typeof Precision>;
 
 export const VariantSpec = z
@@ -40,11 +41,29 @@ export const VariantSpec = z
       });
     }
     if (variant.file !== undefined && variant.precision === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['precision'], message: 'a variant given by file needs its precision (fp32, fp16, bf16, int8, int4 or mixed)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['precision'],
+        message: 'a variant given by file needs its precision (fp32, fp16, bf16, int8, uint8, int4, q4f16 or mixed)',
+      });
     }
   })
   .describe('One model variant to benchmark.');
 export type VariantSpec = z.infer<typeof VariantSpec>;
+
+/** A suite's `model:` field: a model folder, or a folder and the variants to keep. */
+export const ModelFolderSpec = z
+  .union([
+    z.string().min(1),
+    z.strictObject({
+      folder: z.string().min(1).describe('The model folder, relative to the suite file.'),
+      variants: z.array(z.string().min(1)).min(1).optional().describe('Keep only these discovered variants (by name), in this order.'),
+    }),
+  ])
+  .describe(
+    'A model folder (transformers.js onnx/, legacy Optimum decoder_model_merged.onnx, or onnxruntime-genai genai_config.json), relative to the suite file: every variant found in it is benchmarked, named as its exporter names it, with its precision read from the graph.',
+  );
+export type ModelFolderSpec = z.infer<typeof ModelFolderSpec>;
 
 export const TaskKind = z.enum(['classify', 'generate', 'embed', 'forward']);
 export type TaskKind = z.infer<typeof TaskKind>;
@@ -181,10 +200,26 @@ export const Suite = z
     compare: CompareOptions.default({ threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] }),
     thermal: ThermalOptions.optional(),
     devices: z.array(printableText()).min(1).optional().describe('Device ids to run on; all devices in devices.yaml when omitted.'),
-    variants: z.array(VariantSpec).min(1, 'a suite needs at least one variant'),
+    model: ModelFolderSpec.optional(),
+    variants: z.array(VariantSpec).default([]).describe("Model variants to benchmark; with model, these come after the folder's own."),
   })
   .superRefine((suite, ctx) => {
-    if (suite.baseline?.provider === 'reference' && !suite.variants.some((v) => v.name === (suite.baseline as { variant: string }).variant)) {
+    if (suite.variants.length === 0 && suite.model === undefined) {
+      ctx.addIssue({
+        code: 'too_small',
+        origin: 'array',
+        minimum: 1,
+        inclusive: true,
+        path: ['variants'],
+        message: 'a suite needs at least one variant (or a model folder: model: <folder>)',
+      });
+    }
+    // With a model folder, the variants are known only once the folder is read (plan/model-folder-variants.ts checks them there).
+    if (
+      suite.model === undefined &&
+      suite.baseline?.provider === 'reference' &&
+      !suite.variants.some((v) => v.name === (suite.baseline as { variant: string }).variant)
+    ) {
       ctx.addIssue({ code: 'custom', path: ['baseline', 'variant'], message: `no variant named "${suite.baseline.variant}" in this suite` });
     }
     if (suite.router && !suite.baseline)

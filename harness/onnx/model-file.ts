@@ -3,6 +3,8 @@ import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { readBoundedFile } from '../config/read-bounded-file.ts';
 import { indexedInputs, type IndexedTable } from './index-inputs.ts';
+import type { GraphPrecision } from '../core/model-folder.ts';
+import { graphPrecision } from './graph-precision.ts';
 import { elementTypeName, onnx, toNumber, type ElementType, type OnnxTypes } from './proto.ts';
 
 export interface ModelValueInfo {
@@ -28,6 +30,8 @@ export interface ModelInspection {
   opsets: { domain: string; version: number }[];
   producer: string;
   nodeCount: number;
+  /** Precision read from the graph (weight data types, MatMulNBits bits, float16 inputs/outputs). */
+  precision?: GraphPrecision;
 }
 
 /** Why a model file cannot be used; `code` is stable for tests and results. */
@@ -85,6 +89,7 @@ export async function inspectModel(file: string): Promise<ModelInspection> {
     opsets: (model.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: toNumber(o.version) })),
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     nodeCount: graph.node.length,
+    precision: graphPrecision(model),
   };
 }
 

@@ -16,6 +16,7 @@ import { readPublicKeys, verifyBundle } from '../integrity/bundle-signature.ts';
 import type { TaskPlan } from '../tasks/task.ts';
 import { planTask } from './task-plan.ts';
 import { cellRuntimes } from './cell-runtimes.ts';
+import { withModelFolder } from './model-folder-variants.ts';
 import type { RuntimeName } from '../core/runtime.ts';
 
 export interface PlannedVariant extends ResolvedVariant {
@@ -41,6 +42,8 @@ export interface RunPlan {
   dataset: Dataset;
   variants: PlannedVariant[];
   task: TaskPlan;
+  /** Problems that do not stop a run, for validate and run to print: a model file whose name its graph contradicts. */
+  warnings: string[];
   /** recorded (and, once fetched, openai-compatible) baseline answers by example id. */
   baselineAnswers?: Map<string, string>;
 }
@@ -72,6 +75,15 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
     scheduling = inventory.scheduling ?? DEFAULT_SCHEDULING;
   } catch (error) {
     collect(error);
+  }
+  let warnings: string[] = [];
+  if (suite?.model !== undefined) {
+    try {
+      ({ suite, warnings } = await withModelFolder(suite, options.suiteFile));
+    } catch (error) {
+      collect(error);
+      suite = undefined;
+    }
   }
   if (!suite) throw new ConfigErrors(errors);
 
@@ -161,6 +173,7 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
     dataset,
     variants: planned,
     task,
+    warnings,
     ...(baselineAnswers ? { baselineAnswers } : {}),
   };
 }
