@@ -89,6 +89,9 @@ describe('edgebench init then run, over torch.onnx.export folders it has never s
     const suite = parse(await readFile(project.path('models', folder, 'suite.yaml'), 'utf8')) as Suite;
     expect(suite.task).toBe('generate');
     expect(suite.variants.map((v) => v.name)).toEqual(['fp32']);
+    const validate = await edgebench(['validate', '--suite', `models/${folder}/suite.yaml`]);
+    expect(validate.stderr).toBe('');
+    expect(validate.exitCode).toBe(0);
 
     const lines = (await readFile(project.path('models', folder, suite.dataset), 'utf8'))
       .trim()
