@@ -165,7 +165,8 @@ function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): Cache
  */
 function tokensPerStep(session: RuntimeSession): number {
   const length = session.inputs.find((meta) => meta.name === 'input_ids')?.shape?.[1];
-  if (typeof length !== 'number' || length === 1) return typeof length === 'number' ? 1 : Number.POSITIVE_INFINITY;
+  if (typeof length !== 'number') return Number.POSITIVE_INFINITY;
+  if (length === 1) return 1;
   throw new Error(
     `input_ids has a fixed sequence length of ${length}: the generate task feeds a whole prompt per step, or one token per step to a graph fixed at [1, 1]`,
   );
