@@ -20,7 +20,7 @@ import { DEVICES_YAML, tempProject, type TempProject } from '../helpers/project.
  */
 const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
 const MODELS = join(import.meta.dirname, '..', 'fixtures', 'models');
-const FOLDERS = ['unseen-meta-static-op14', 'unseen-hf-symbolic-op15', 'unseen-step-op16', 'unseen-neox-op17'] as const;
+const FOLDERS = ['unseen-meta-static-op14', 'unseen-hf-symbolic-op15', 'unseen-step-op16', 'unseen-neox-op17', 'trained-decoder'] as const;
 /** A decode-step graph cannot recompute a whole sequence: its folder carries the same weights exported with a dynamic sequence axis. */
 const FULL_SEQUENCE_REFERENCE = 'reference/model_full_sequence.onnx';
 
@@ -152,5 +152,57 @@ describe('edgebench init then run, over torch.onnx.export folders it has never s
     expect(cells).toHaveLength(1);
     expect(cells[0]!.status).toBe('failed');
     expect(cells[0]!.error).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ cannot load this model: .*org\.pytorch\.aten:ATen\(-1\) is not a registered function\/op/);
+  });
+});
+
+describe('the trained decoder (scripts/fixtures/train_demo_decoder.py)', () => {
+  const folder = 'trained-decoder';
+  const WINDOW = 128;
+
+  it('reaches in onnxruntime the held-out perplexity its training.json states, on the committed corpus', async () => {
+    const training = (await readJson(folder, 'training.json')) as { heldOut: { perplexity: number; tokens: number; window: number } };
+    expect(training.heldOut.window).toBe(WINDOW);
+    const tokenizer = new Tokenizer(await readJson(folder, 'tokenizer.json'), await readJson(folder, 'tokenizer_config.json'));
+    const eos = (await readJson(folder, 'generation_config.json')).eos_token_id as number;
+    const text = await readFile(join(MODELS, '..', 'corpus', 'heldout.txt'), 'utf8');
+    // Every line is a document ending in the end-of-text token, as in training.
+    const ids = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .flatMap((line) => [...tokenizer.encode(line, { add_special_tokens: false }).ids, eos]);
+    const config = await readJson(folder, 'config.json');
+    const session = await ort.InferenceSession.create(project.path('models', folder, 'onnx/model.onnx'), { intraOpNumThreads: 1 });
+    const pasts = Object.fromEntries(
+      session.inputNames
+        .filter((name) => name.startsWith('past_key_values.'))
+        .map((name) => [name, new ort.Tensor('float32', new Float32Array(0), [1, config.num_key_value_heads as number, 0, config.head_dim as number])]),
+    );
+    let negativeLogLikelihood = 0;
+    let scored = 0;
+    for (let start = 0; start < ids.length - 1; start += WINDOW) {
+      const window = ids.slice(start, start + WINDOW + 1);
+      const inputs = window.slice(0, -1);
+      const long = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
+      const { logits } = await session.run({
+        input_ids: long(inputs),
+        attention_mask: long(inputs.map(() => 1)),
+        position_ids: long(inputs.map((_, i) => i)),
+        ...pasts,
+      });
+      const vocab = logits!.dims[2]!;
+      const data = logits!.data as Float32Array;
+      for (let i = 0; i < inputs.length; i++) {
+        const row = data.subarray(i * vocab, (i + 1) * vocab);
+        const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
+        const logSum = Math.log(row.reduce((sum, v) => sum + Math.exp(v - max), 0)) + max;
+        negativeLogLikelihood += logSum - row[window[i + 1]!]!;
+        scored++;
+      }
+    }
+    await session.release();
+    const perplexity = Math.exp(negativeLogLikelihood / scored);
+    // The Python encoder the script trained with and tokenizers.js may split a rare string differently: a token or two of difference.
+    expect(Math.abs(scored - training.heldOut.tokens)).toBeLessThanOrEqual(training.heldOut.tokens * 0.01);
+    expect(Math.abs(perplexity - training.heldOut.perplexity) / training.heldOut.perplexity).toBeLessThan(0.02);
   });
 });
