@@ -5,7 +5,8 @@ import type { RuntimeSession, ValueDescription } from '../runtimes/runtime.ts';
 import { float32Values, tensor, type NamedTensors, type Tensor } from '../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from './clock.ts';
 import { stopTokenCheck } from './stop-tokens.ts';
-import type { TaskRunner, TaskRunnerFactory } from './task.ts';
+import type { IterationResult, TaskRunner, TaskRunnerFactory } from './task.ts';
+import type { WorkloadTest } from '../core/workload.ts';
 
 /** Element types a KV cache or logits may have: what onnxruntime's JavaScript tensors hold (they have no bfloat16). */
 const FLOAT_TYPES = ['float32', 'float16'] as const;
@@ -65,9 +66,51 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
     return session.prepare(feeds);
   };
 
+  /** One step of the decoder: its session.run and the argmax of its last logits, timed together. */
+  const timedStep = async (tokens: bigint[], past: Map<string, Tensor>, pastLength: number) => {
+    const feeds = stepFeeds(tokens, past, pastLength);
+    const start = nowMs();
+    const outputs = await session.run(feeds);
+    const logits = lastPositionLogits(outputs[logitsName]!);
+    const token = argmax(logits);
+    const spanMs = elapsedMs(start);
+    return { outputs, logits, token, spanMs, past: new Map(entries.map((entry) => [entry.past, outputs[entry.present]!])) };
+  };
+
+  /** A synthetic workload test (core/workload.ts): pp times one prefill; tg fills the cache to its depth untimed, then times each decode step. */
+  const workloadIteration = async (test: WorkloadTest, ids: bigint[]): Promise<IterationResult> => {
+    if (test.kind === 'pp') {
+      const { spanMs } = await timedStep(ids.slice(0, test.timedTokens), new Map(), 0);
+      return { latencyMs: spanMs, ttftMs: spanMs, decodeMs: [] };
+    }
+    let past = new Map<string, Tensor>();
+    let pastLength = 0;
+    if (test.depthTokens > 0) {
+      ({ past } = await timedStep(ids.slice(0, test.depthTokens), past, 0));
+      pastLength = test.depthTokens;
+    }
+    const decodeMs: number[] = [];
+    for (let i = 0; i < test.timedTokens; i++) {
+      const step = await timedStep([ids[pastLength]!], past, pastLength);
+      decodeMs.push(step.spanMs);
+      past = step.past;
+      pastLength += 1;
+    }
+    return { latencyMs: decodeMs.reduce((sum, ms) => sum + ms, 0), decodeMs };
+  };
+
   const runner: TaskRunner = {
     async iterate(example, wantOutput) {
       const prompt = Array.from(example.feeds.input_ids!.data as BigInt64Array, BigInt);
+      const test = spec.workload?.[example.id];
+      if (test) {
+        try {
+          return await workloadIteration(test, prompt);
+        } catch (error) {
+          const where = test.kind === 'pp' ? `a ${test.timedTokens}-token prefill` : `depth ${test.depthTokens} + ${test.timedTokens} decoded tokens`;
+          throw new Error(`workload test ${example.id} (${where}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+      }
       const tokenIds: number[] = [];
       const tokenProbabilities: number[] = [];
       const decodeMs: number[] = [];
@@ -77,12 +120,8 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
       let next = prompt;
       let ttftMs = 0;
       while (tokenIds.length < spec.maxNewTokens) {
-        const feeds = stepFeeds(next, past, pastLength);
-        const start = nowMs();
-        const outputs = await session.run(feeds);
-        const logits = lastPositionLogits(outputs[logitsName]!);
-        const token = argmax(logits);
-        const spanMs = elapsedMs(start);
+        const step = await timedStep(next, past, pastLength);
+        const { logits, token, spanMs } = step;
         if (pastLength === 0) ttftMs = spanMs;
         else decodeMs.push(spanMs);
         if (wantOutput) {
@@ -90,7 +129,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
           tokenProbabilities.push(Math.exp(logSoftmax(logits)[token]!));
         }
         pastLength += next.length;
-        past = new Map(entries.map((entry) => [entry.past, outputs[entry.present]!]));
+        past = step.past;
         if (isStopToken(token)) break;
         tokenIds.push(token);
         next = [BigInt(token)];
@@ -110,6 +149,12 @@ function layerPattern(pattern: string): RegExp {
 
 function isFloatType(type: string | undefined): type is FloatType {
   return (FLOAT_TYPES as readonly string[]).includes(type ?? '');
+}
+
+/** The past key and value input names of a cache layout, as patterns capturing the layer number. */
+export function cacheNamePatterns(cache: DecoderCacheLayout): [RegExp, RegExp] {
+  const names = cache.names ?? DEFAULT_NAMES;
+  return [layerPattern(names.pastKey), layerPattern(names.pastValue)];
 }
 
 function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): CacheEntry[] {
