@@ -230,7 +230,13 @@ export const Suite = z
       ctx.addIssue({ code: 'custom', path: ['baseline', 'variant'], message: `no variant named "${suite.baseline.variant}" in this suite` });
     }
     if (suite.dataset === undefined && suite.workload === undefined)
-      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'a suite needs a dataset (or, for the generate task, a workload)' });
+      ctx.addIssue({
+        code: 'invalid_type',
+        expected: 'string',
+        input: undefined,
+        path: ['dataset'],
+        message: 'a suite needs a dataset (or, for the generate task, a workload)',
+      });
     if (suite.workload !== undefined && suite.task !== 'generate')
       ctx.addIssue({ code: 'custom', path: ['workload'], message: `a workload drives text generation: it needs task: generate, not ${suite.task}` });
     if (suite.router && !suite.baseline)
