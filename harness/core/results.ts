@@ -178,7 +178,7 @@ export const CellResult = z.strictObject({
         .record(z.string(), WorkloadTestMetrics)
         .optional()
         .describe(
-          "generate with a workload: each synthetic test by its name (pp<P>, tg<G>@d<D>), summarised from the samples whose exampleId is that name; see the README's LLM metric set.",
+          "generate with a workload: each synthetic test by its name (e.g. pp512, tg128@d512), summarised from the samples whose exampleId is that name; see the README's LLM metric set.",
         ),
       /** Energy and thermal (results/energy-thermal.ts): measured, estimated from a power model, or unavailable with the reason. */
       energyPerInferenceMj: Metric.optional().describe(

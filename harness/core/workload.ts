@@ -16,14 +16,14 @@ export const Workload = z
       .array(z.number().int().min(1).max(1_000_000))
       .min(1)
       .default([128])
-      .describe('Prompt lengths: one pp<P> test (prefill tokens/s into an empty KV cache) per length.'),
+      .describe('Prompt lengths: one ppP test, e.g. pp512 (prefill tokens/s into an empty KV cache) per length.'),
     generateTokens: z
       .number()
       .int()
       .min(1)
       .max(1_000_000)
       .default(128)
-      .describe('Tokens decoded one per step in each tg<G>@d<D> test (decode tokens/s and inter-token latency).'),
+      .describe('Tokens decoded one per step in each tgG@dD test, e.g. tg128@d512 (decode tokens/s and inter-token latency).'),
     depths: z
       .array(z.number().int().min(0).max(1_000_000))
       .min(1)
