@@ -32,6 +32,8 @@ export class MeasuredCells {
       runs,
       timeoutMs: this.plan.suite.timeoutSeconds * 1000,
       answerOf: answerReader(this.plan),
+      ...(this.plan.task.spec.kind === 'generate' && this.plan.task.spec.workload ? { workload: this.plan.task.spec.workload } : {}),
+      ...(variant.modelMetrics ? { modelMetrics: variant.modelMetrics } : {}),
     });
     this.cells.set(key, cell);
     this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);

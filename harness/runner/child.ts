@@ -48,7 +48,7 @@ interface SampleBatch {
   firstIteration: number;
   exampleIds: string[];
   latenciesMs: number[];
-  ttftMs: number[];
+  ttftMs: (number | null)[];
   decodeMs: number[][];
 }
 
@@ -74,8 +74,8 @@ async function timedLoop(count: number, phase: 'warmup' | 'timed', examples: Pre
     const result = await task.iterate(example, phase === 'timed' && i < examples.length);
     batch.exampleIds.push(example.id);
     batch.latenciesMs.push(result.latencyMs);
-    if (result.ttftMs !== undefined) {
-      batch.ttftMs.push(result.ttftMs);
+    if (result.ttftMs !== undefined || result.decodeMs !== undefined) {
+      batch.ttftMs.push(result.ttftMs ?? null);
       batch.decodeMs.push(result.decodeMs ?? []);
     }
     if (result.output) emit({ type: 'output', exampleId: example.id, output: result.output });
