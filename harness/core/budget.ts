@@ -19,6 +19,10 @@ export const METRIC_NAMES = [
   'energyPerInferenceMj',
   'energyPerTokenMj',
   'averagePowerWatts',
+  'perplexity',
+  'kld.mean',
+  'kld.p99',
+  'sameTop1',
 ] as const;
 export const MetricName = z.enum(METRIC_NAMES);
 export type MetricName = z.infer<typeof MetricName>;
