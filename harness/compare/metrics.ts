@@ -178,7 +178,10 @@ function energyMetric(key: EnergyKey, unit: 'mJ' | 'W'): MetricDefinition {
 }
 
 /** perplexity task: a figure of the cell's perplexity score (quality.perplexity), deterministic for a variant on a device. */
-function perplexityMetric(higherIsBetter: boolean, pick: (score: NonNullable<NonNullable<CellResult['quality']>['perplexity']>) => number | undefined): MetricDefinition {
+function perplexityMetric(
+  higherIsBetter: boolean,
+  pick: (score: NonNullable<NonNullable<CellResult['quality']>['perplexity']>) => number | undefined,
+): MetricDefinition {
   return {
     unit: 'share',
     higherIsBetter,
