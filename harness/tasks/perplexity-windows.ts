@@ -11,9 +11,10 @@ export interface TokenWindow {
  * Sliding windows of `context` tokens, `stride` apart, as the Hugging Face
  * guide "Perplexity of fixed-length models" cuts them (and llama-perplexity
  * with --ppl-stride): each window scores only the tokens past the end of the
- * one before, so every token after the first is scored exactly once, with
- * up to context − 1 tokens before it. The first token of the corpus is never
- * scored: nothing predicts it.
+ * one before. With overlapping windows (stride < context) every token after
+ * the first is scored exactly once, with at least context − stride tokens
+ * before it; with disjoint windows (stride = context) a window's first token
+ * has no context inside it and is not scored, as in the guide.
  */
 export function slidingWindows(ids: readonly number[], context: number, stride: number): TokenWindow[] {
   if (!(stride >= 1 && stride <= context)) throw new RangeError(`stride ${stride} must be between 1 and the context (${context})`);
