@@ -169,6 +169,13 @@ async function storedReference(
       cache: readModelConfig(variant.modelPath).cache,
       windows,
       topK: options.topK,
+    }).catch((error: unknown) => {
+      throw new ConfigError(
+        suiteFile,
+        'perplexity.reference',
+        `variant "${variant.variant.name}" could not compute the reference distributions on this machine: ${(error as Error).message}`,
+        'check that the reference variant runs in onnxruntime-node here, or give perplexity.referenceFile a file computed elsewhere',
+      );
     });
     reference = {
       header: {
