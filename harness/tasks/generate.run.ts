@@ -49,6 +49,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
   const fillers = inputFillers(session, entries);
   const logitsName = logitsOutput(session);
   const isStopToken = stopTokenCheck(spec.stopTokenIds);
+  const stepTokens = tokensPerStep(session);
 
   const firstPast = (entry: CacheEntry): Tensor => {
     const length = cache.sharedBufferLength ?? 0;
@@ -77,20 +78,29 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
       let next = prompt;
       let ttftMs = 0;
       while (tokenIds.length < spec.maxNewTokens) {
-        const feeds = stepFeeds(next, past, pastLength);
+        const first = pastLength === 0;
+        let spanMs = 0;
+        let outputs: NamedTensors = {};
+        // A graph fixed at one token per step takes the prompt one token at a time; the first token's time covers them all.
+        for (let at = 0; at < next.length; at += stepTokens) {
+          const piece = next.slice(at, at + stepTokens);
+          const feeds = stepFeeds(piece, past, pastLength);
+          const start = nowMs();
+          outputs = await session.run(feeds);
+          spanMs += elapsedMs(start);
+          pastLength += piece.length;
+          past = new Map(entries.map((entry) => [entry.past, outputs[entry.present]!]));
+        }
         const start = nowMs();
-        const outputs = await session.run(feeds);
         const logits = lastPositionLogits(outputs[logitsName]!);
         const token = argmax(logits);
-        const spanMs = elapsedMs(start);
-        if (pastLength === 0) ttftMs = spanMs;
+        spanMs += elapsedMs(start);
+        if (first) ttftMs = spanMs;
         else decodeMs.push(spanMs);
         if (wantOutput) {
-          if (pastLength === 0) firstTokenLogits = Array.from(logits);
+          if (first) firstTokenLogits = Array.from(logits);
           tokenProbabilities.push(Math.exp(logSoftmax(logits)[token]!));
         }
-        pastLength += next.length;
-        past = new Map(entries.map((entry) => [entry.past, outputs[entry.present]!]));
         if (isStopToken(token)) break;
         tokenIds.push(token);
         next = [BigInt(token)];
@@ -148,6 +158,19 @@ export function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout,
     throw new Error(`the model has no ${expected} inputs: the generate task needs a decoder exported with past (KV cache)`);
   }
   return entries;
+}
+
+/**
+ * Tokens one step may take: any number, unless input_ids fixes its sequence axis at 1 (a decode-step graph
+ * exported with static shapes, which takes the prompt one token per step).
+ */
+function tokensPerStep(session: RuntimeSession): number {
+  const length = session.inputs.find((meta) => meta.name === 'input_ids')?.shape?.[1];
+  if (typeof length !== 'number') return Number.POSITIVE_INFINITY;
+  if (length === 1) return 1;
+  throw new Error(
+    `input_ids has a fixed sequence length of ${length}: the generate task feeds a whole prompt per step, or one token per step to a graph fixed at [1, 1]`,
+  );
 }
 
 function integerType(meta: ValueDescription): IntegerType {
