@@ -23,7 +23,8 @@ export interface MetricReading {
 }
 
 export interface MetricDefinition {
-  unit: 'ms' | 'bytes' | 'share' | 'tokens/s' | 'mJ' | 'W';
+  /** ppl: a perplexity (dimensionless); nats: an information quantity such as KL divergence. */
+  unit: 'ms' | 'bytes' | 'share' | 'tokens/s' | 'mJ' | 'W' | 'ppl' | 'nats';
   higherIsBetter: boolean;
   /** How the verdict is decided (see compare-runs.ts). */
   kind: 'sampled-median' | 'sampled-tail' | 'single' | 'exact' | 'paired-share';
@@ -176,6 +177,22 @@ function energyMetric(key: EnergyKey, unit: 'mJ' | 'W'): MetricDefinition {
   };
 }
 
+/** perplexity task: a figure of the cell's perplexity score (quality.perplexity), deterministic for a variant on a device. */
+function perplexityMetric(
+  higherIsBetter: boolean,
+  pick: (score: NonNullable<NonNullable<CellResult['quality']>['perplexity']>) => number | undefined,
+): MetricDefinition {
+  return {
+    unit: 'share',
+    higherIsBetter,
+    kind: 'single',
+    read: (c) => {
+      const score = c.quality?.perplexity;
+      return reading(score ? pick(score) : undefined);
+    },
+  };
+}
+
 /** Every fixed metric compare and budgets understand, and how to read it from a cell; workload metrics are in workload-metrics.ts. */
 export const METRICS: Record<FixedMetricName, MetricDefinition> = {
   'latency.p50': {
@@ -256,5 +273,8 @@ export const METRICS: Record<FixedMetricName, MetricDefinition> = {
         ? { value: c.quality.outOfDomain.rate, paired: new Map(c.quality.outOfDomain.perExample.map((e) => [e.exampleId, !e.flagged])) }
         : undefined,
   },
+  perplexity: { ...perplexityMetric(false, (s) => s.value), unit: 'ppl' },
+  'kld.mean': { ...perplexityMetric(false, (s) => s.divergence?.kld.mean), unit: 'nats' },
+  'kld.p99': { ...perplexityMetric(false, (s) => s.divergence?.kld.p99), unit: 'nats' },
+  sameTop1: perplexityMetric(true, (s) => s.divergence?.sameTop1),
 };
-

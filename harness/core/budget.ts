@@ -20,6 +20,10 @@ export const METRIC_NAMES = [
   'energyPerInferenceMj',
   'energyPerTokenMj',
   'averagePowerWatts',
+  'perplexity',
+  'kld.mean',
+  'kld.p99',
+  'sameTop1',
 ] as const;
 export const FixedMetricName = z.enum(METRIC_NAMES);
 export type FixedMetricName = z.infer<typeof FixedMetricName>;

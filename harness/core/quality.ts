@@ -56,6 +56,60 @@ export const FidelitySchema = z.strictObject({
   sequenceAgreement: z.number().optional().describe("generate: share of examples whose generated tokens equal the reference's."),
 });
 
+const Spread = z.strictObject({
+  mean: z.number().describe('Mean over every scored token.'),
+  median: z.number().describe('Median over every scored token (linear interpolation, as llama-perplexity).'),
+  p99: z.number().describe('99th percentile over every scored token (llama-perplexity: fraction × (n − 1), linear interpolation).'),
+  max: z.number().describe('Largest value of one token.'),
+});
+
+export const PerplexitySchema = z.strictObject({
+  tokens: z.number().int().describe('Scored tokens: every corpus token after the first, each scored once, by the window that first sees it past the overlap.'),
+  windows: z.number().int().describe('Windows of perplexity.context tokens the corpus was cut into, perplexity.stride apart.'),
+  meanNll: z.number().describe('Mean negative log-likelihood of the scored tokens, in nats.'),
+  value: z.number().describe('Perplexity: exp(meanNll).'),
+  ci95: Interval.describe(
+    '95% interval of the perplexity: exp(meanNll ± 1.96 · SE), SE the standard error of the mean NLL over tokens as llama-perplexity computes it (its "PPL ± PPL·SE" is the same delta method).',
+  ),
+  ci95Windows: Interval.optional().describe(
+    '95% interval with windows as clusters (cluster-robust SE of the mean NLL): wider when neighbouring tokens are correlated; absent with one window.',
+  ),
+  method: z.string().describe('One line: how value and its intervals were computed.'),
+  divergence: z
+    .strictObject({
+      reference: z.string().describe('The reference variant whose stored distributions the tokens are compared with.'),
+      file: z
+        .string()
+        .describe('The stored reference distributions (top-k log-probabilities and the remaining mass per token), relative to the working directory.'),
+      sha256: z.string().describe('sha256 of that file.'),
+      topK: z.number().int().describe('Tokens stored per position; the rest are one bucket.'),
+      meanTailMass: z.number().describe('Mean reference probability outside the stored top k: the mass the bound below concerns.'),
+      bound: z.string().describe('What the top-k storage does to the KL divergence, in words.'),
+      kld: Spread.describe('KL(reference ‖ this variant) per scored token in nats, over the top-k tokens and one tail bucket (a lower bound of the full KL).'),
+      kldMeanSe: z.number().describe('Standard error of kld.mean over tokens (llama-perplexity "Mean KLD ± SE").'),
+      sameTop1: z.number().describe("Share of scored tokens whose most probable next token is the reference's."),
+      deltaP: z
+        .strictObject({
+          mean: z.number().describe('Mean Δp = q(token) − p(token), the change in probability of the actual next token (llama-perplexity "Mean Δp").'),
+          rms: z.number().describe('Root mean square of Δp (llama-perplexity "RMS Δp").'),
+          min: z.number().describe('Smallest Δp.'),
+          p1: z.number().describe('1st percentile of Δp.'),
+          p5: z.number().describe('5th percentile of Δp.'),
+          p10: z.number().describe('10th percentile of Δp.'),
+          median: z.number().describe('Median Δp.'),
+          p90: z.number().describe('90th percentile of Δp.'),
+          p95: z.number().describe('95th percentile of Δp.'),
+          p99: z.number().describe('99th percentile of Δp.'),
+          max: z.number().describe('Largest Δp.'),
+        })
+        .describe('Δp statistics, as llama-perplexity --kl-divergence prints them (as shares, not percent).'),
+      definitions: z.string().describe('Where the definitions come from, and how they differ, in words.'),
+    })
+    .optional()
+    .describe('Against the stored distributions of the reference variant; absent when the cell has none.'),
+});
+export type PerplexityScore = z.infer<typeof PerplexitySchema>;
+
 const RouterPointSchema = z.strictObject({
   threshold: z.number().describe('A request stays on the device when its signal is at least this (at most, for entropy).'),
   localShare: z.number().describe('Share of examples kept on the device.'),
@@ -77,7 +131,7 @@ export const RouterSweepSchema = z.strictObject({
 });
 
 /** The scorers, each a file under harness/scoring/scorers/ and a row of harness/scoring/registry.ts. */
-export const ScorerName = z.enum(['agreement', 'hallucination', 'outOfDomain', 'fidelity', 'router']);
+export const ScorerName = z.enum(['agreement', 'hallucination', 'outOfDomain', 'fidelity', 'perplexity', 'router']);
 export type ScorerName = z.infer<typeof ScorerName>;
 
 /**
@@ -88,9 +142,10 @@ export type ScorerName = z.infer<typeof ScorerName>;
  * - inputTexts: the dataset's "text" per example;
  * - outOfDomainSet: the examples whose expected label is one of classification.abstainLabels;
  * - referenceOutputs: the fidelity reference variant's outputs on the same device;
- * - logits: the class or first-token distribution per example.
+ * - logits: the class or first-token distribution per example;
+ * - storedReference: the reference distributions a perplexity run scored its windows against (file, hash, k).
  */
-export const ScorerInput = z.enum(['answers', 'baselineAnswers', 'labels', 'inputTexts', 'outOfDomainSet', 'referenceOutputs', 'logits']);
+export const ScorerInput = z.enum(['answers', 'baselineAnswers', 'labels', 'inputTexts', 'outOfDomainSet', 'referenceOutputs', 'logits', 'storedReference']);
 export type ScorerInput = z.infer<typeof ScorerInput>;
 
 /**
@@ -134,6 +189,9 @@ export const Quality = z.strictObject({
     })
     .optional()
     .describe("embed: cosine similarity of each embedding to the reference variant's on the same device (0 when either vector is all zeros)."),
+  perplexity: PerplexitySchema.optional().describe(
+    'perplexity task: perplexity of the corpus with a 95% interval, and KL divergence, same top-1 and Δp against the stored reference distributions.',
+  ),
   router: RouterSweepSchema.optional().describe(
     'With a suite router: the simulated hybrid router that keeps confident requests on the device and forwards the rest to the cloud baseline.',
   ),

@@ -41,6 +41,10 @@ export const TaskSpec = z.discriminatedUnion('kind', [
     /** Synthetic workload tests, by the id of the example that carries their token ids. */
     workload: z.record(z.string(), WorkloadTest).optional(),
   }),
+  z.strictObject({
+    kind: z.literal('perplexity'),
+    cache: DecoderCacheLayout.optional(),
+  }),
 ]);
 export type TaskSpec = z.infer<typeof TaskSpec>;
 
@@ -66,6 +70,13 @@ export const ExampleOutput = z.discriminatedUnion('kind', [
       .describe(
         "The embedding: the first output, mean-pooled over the positions attention_mask keeps when it is [1, sequence, dim] (sentence-transformers' mean pooling).",
       ),
+  }),
+  z.strictObject({
+    kind: z.literal('perplexity').describe("One window of the corpus, scored against the reference variant's stored distributions."),
+    nll: z.array(z.number()).describe('−log q(token) of each scored token of the window, in nats, in order.'),
+    kld: z.array(z.number()).describe('KL(reference ‖ this variant) at each scored token, over the stored top-k tokens and one tail bucket, in nats.'),
+    deltaP: z.array(z.number()).describe('q(token) − p(token) of each scored token: the change in probability of the actual next token.'),
+    sameTop1: z.array(z.boolean()).describe("Whether each scored position's most probable token is the reference's."),
   }),
 ]);
 export type ExampleOutput = z.infer<typeof ExampleOutput>;

@@ -66,7 +66,7 @@ export const ModelFolderSpec = z
   );
 export type ModelFolderSpec = z.infer<typeof ModelFolderSpec>;
 
-export const TaskKind = z.enum(['classify', 'generate', 'embed', 'forward']);
+export const TaskKind = z.enum(['classify', 'generate', 'embed', 'forward', 'perplexity']);
 export type TaskKind = z.infer<typeof TaskKind>;
 
 export const GenerationOptions = z
@@ -92,6 +92,45 @@ export const GenerationOptions = z
       ),
   })
   .describe('generate task settings.');
+
+export const PerplexityOptions = z
+  .strictObject({
+    context: z.number().int().min(2).max(65_536).default(128).describe('Tokens per window: the most context a scored token is predicted from.'),
+    stride: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Tokens between the starts of two windows; each window scores only the tokens past its overlap with the one before (Hugging Face "Perplexity of fixed-length models"). Default: context / 2. Equal to context: disjoint windows.',
+      ),
+    topK: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(32)
+      .describe('Reference tokens stored per position; the remaining mass is one bucket, which makes the stored KL a lower bound of the full KL.'),
+    reference: printableText()
+      .optional()
+      .describe(
+        'Variant whose distributions KL divergence, same top-1 and Δp are measured against; default: scoring.fidelityReference, else the first fp32 variant.',
+      ),
+    referenceFile: z
+      .string()
+      .optional()
+      .describe(
+        'Where the reference distributions are stored, relative to the suite file; default .cache/perplexity/<key>.topk in the working directory, key the hash of the reference model, the tokens and topK. Computed on this machine by the reference variant when missing, reused when present.',
+      ),
+    tokenizer: z
+      .string()
+      .optional()
+      .describe(
+        "tokenizer.json (Hugging Face format), relative to the suite file; default: tokenizer.json in the first variant's folder or the folder above it.",
+      ),
+  })
+  .describe('perplexity task settings: the corpus is the suite dataset, a plain text file or JSON lines of {"text": ...}.');
+export type PerplexityOptions = z.infer<typeof PerplexityOptions>;
 
 export const ClassificationOptions = z
   .strictObject({
@@ -200,6 +239,7 @@ export const Suite = z
       'generate only: synthetic llama-bench style tests (pp<P>, tg<G>@d<D>) run beside the dataset examples, or instead of them when there is no dataset.',
     ),
     classification: ClassificationOptions.optional(),
+    perplexity: PerplexityOptions.optional(),
     baseline: BaselineSpec.optional(),
     scoring: ScoringOptions.default({ hallucination: 'none' }),
     router: RouterOptions.optional(),

@@ -12,7 +12,12 @@ import type { RunResultsFile } from './results-file.ts';
 export async function finishResults(results: Results, run: { fullPlan: RunPlan; plan: RunPlan; file: RunResultsFile; signal?: AbortSignal }): Promise<void> {
   await Promise.all(run.fullPlan.devices.map(async (device) => driverFor(device).release?.(device)));
   const { plan } = run;
-  for (const [cell, quality] of scoreCells(results.cells, { suite: plan.suite, dataset: plan.dataset, baselineAnswers: plan.baselineAnswers }))
+  for (const [cell, quality] of scoreCells(results.cells, {
+    suite: plan.suite,
+    dataset: plan.dataset,
+    baselineAnswers: plan.baselineAnswers,
+    ...(plan.task.storedReference ? { storedReference: plan.task.storedReference } : {}),
+  }))
     cell.quality = quality;
   results.status = run.signal?.aborted ? 'interrupted' : 'complete';
   results.finishedAt = new Date().toISOString();

@@ -10,8 +10,9 @@ import { ModelFileError } from '../onnx/model-file.ts';
 import type { RunnerExample } from '../core/runner-protocol.ts';
 import { declareSecretEnv } from '../secrets/secret-env.ts';
 import { driverFor } from '../devices/registry.ts';
-import { loadDataset, workloadOnlyDataset, type Dataset } from './dataset.ts';
+import { loadDataset, workloadOnlyDataset, type Dataset, type Example } from './dataset.ts';
 import type { CellResult } from '../core/results.ts';
+import { loadCorpus } from './corpus.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';
 import { readPublicKeys, verifyBundle } from '../integrity/bundle-signature.ts';
 import type { TaskPlan } from '../tasks/task.ts';
@@ -125,7 +126,11 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   let dataset: Dataset | undefined;
   try {
-    dataset = suite.dataset !== undefined ? await loadDataset(resolve(suiteDir, suite.dataset), `${options.suiteFile}`) : workloadOnlyDataset(suite, options.suiteFile);
+    if (suite.dataset === undefined) dataset = workloadOnlyDataset(suite, options.suiteFile);
+    else {
+      const datasetFile = resolve(suiteDir, suite.dataset);
+      dataset = suite.task === 'perplexity' ? await loadCorpus(datasetFile, options.suiteFile) : await loadDataset(datasetFile, options.suiteFile);
+    }
   } catch (error) {
     collect(error);
   }
@@ -133,12 +138,14 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   let task: TaskPlan;
   try {
-    task = planTask(
+    task = await planTask(
       suite,
       options.suiteFile,
       variants.filter((_, index) => !broken.has(index)),
       dataset,
     );
+    // A task that makes its own examples (perplexity's windows) runs and records those.
+    if (task.examples) dataset = { ...dataset, examples: task.examples.map((example) => ({ ...example, fields: {} }) as Example) };
   } catch (error) {
     collect(error);
     throw new ConfigErrors(errors);

@@ -1,5 +1,6 @@
 import { metricValue } from '../core/metric.ts';
 import type { Results } from '../core/results.ts';
+import { perplexityTable } from './perplexity-table.ts';
 import { oneLine } from './terminal-text.ts';
 import { unscoredNotes } from './unscored-note.ts';
 
@@ -12,6 +13,7 @@ const interval = (ci: { lower: number; upper: number }) => `[${percent(ci.lower)
  * generation speed, and the router's recommendation. Empty when nothing was scored.
  */
 export function qualityTable(results: Results): string {
+  if (results.suite.task === 'perplexity') return perplexityTable(results);
   const scored = results.cells.filter((c) => c.quality || c.metrics.ttftMs);
   if (scored.length === 0) return '';
   const header = ['device', 'variant', 'agreement (95% CI)', 'halluc.', 'out-of-dom.', 'KL vs ref', 'top-1', 'TTFT p50', 'tok/s', 'router'];

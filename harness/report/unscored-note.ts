@@ -10,6 +10,7 @@ const INPUT_TITLES = {
   outOfDomainSet: 'out-of-scope examples',
   referenceOutputs: 'reference variant outputs',
   logits: 'logits',
+  storedReference: 'stored reference distributions',
 } as const satisfies Record<ScorerInput, string>;
 
 /**

@@ -9,7 +9,7 @@ import type { Metafile } from 'esbuild';
 const PLAN_SIDE = [
   /(^|\/)harness\/plan\//,
   /(^|\/)harness\/tasks\/[^/]+\.plan\.ts$/,
-  /(^|\/)harness\/tasks\/(plan-registry|feeds|tokenizer)\.ts$/,
+  /(^|\/)harness\/tasks\/(plan-registry|feeds|tokenizer|top-k-reference|reference-distributions|perplexity-windows)\.ts$/,
   /(^|\/)node_modules\/@huggingface\/tokenizers\//,
 ];
 

@@ -4,6 +4,7 @@ import { agreementScorer } from './scorers/agreement.ts';
 import { fidelityScorer } from './scorers/fidelity.ts';
 import { hallucinationScorer } from './scorers/hallucination.ts';
 import { outOfDomainScorer } from './scorers/out-of-domain.ts';
+import { perplexityScorer } from './scorers/perplexity.ts';
 import { routerScorer } from './scorers/router.ts';
 
 /** Every scorer, by name; each cell is offered to each in this order. */
@@ -12,5 +13,6 @@ export const SCORERS = {
   hallucination: hallucinationScorer,
   outOfDomain: outOfDomainScorer,
   fidelity: fidelityScorer,
+  perplexity: perplexityScorer,
   router: routerScorer,
 } as const satisfies Record<ScorerName, Scorer>;

@@ -5,12 +5,15 @@ import type { Suite } from '../core/suite.ts';
 import { promptText, type Dataset, type Example } from '../plan/dataset.ts';
 import { fidelityReference } from './fidelity-reference.ts';
 import type { ScorerInputValues } from './scorer.ts';
+import type { ReferenceRecord } from '../stats/perplexity-statistics.ts';
 
 export interface ScoringContext {
   suite: Suite;
   dataset: Dataset;
   /** recorded or openai-compatible answers by example id; absent for the reference provider. */
   baselineAnswers?: Map<string, string>;
+  /** perplexity: the stored reference distributions the windows were scored against (TaskPlan.storedReference). */
+  storedReference?: ReferenceRecord;
 }
 
 /** An input as gathered for one cell: its value, or in words why it is not there. */
@@ -80,6 +83,11 @@ export const GATHERERS = {
       new Map(cell.outputs.flatMap((o) => (distributionOf(o.output) ? [[o.exampleId, distributionOf(o.output)!] as const] : []))),
       'the outputs carry no class or first-token logits (an embed task records vectors only)',
     ),
+
+  storedReference: ({ context }) =>
+    context.storedReference
+      ? { value: context.storedReference }
+      : { missing: 'the run has no stored reference distributions (only a perplexity run has them)' },
 } as const satisfies Gatherers;
 
 /** The distribution a confidence signal and fidelity are computed on. */

@@ -2,6 +2,7 @@ import type { Quality, ScorerInput, ScorerName } from '../core/quality.ts';
 import type { CellResult } from '../core/results.ts';
 import type { ExampleOutput } from '../core/runner-protocol.ts';
 import type { Suite } from '../core/suite.ts';
+import type { ReferenceRecord } from '../stats/perplexity-statistics.ts';
 
 /** The value of each scorer input; a key per ScorerInput, so a new input needs its type here. */
 export interface ScorerInputValues {
@@ -19,6 +20,8 @@ export interface ScorerInputValues {
   referenceOutputs: { variant: string; outputs: ReadonlyMap<string, ExampleOutput> };
   /** Class or first-token distribution by example id. */
   logits: ReadonlyMap<string, readonly number[]>;
+  /** perplexity: the stored reference distributions (top-k-reference.ts) the windows were scored against. */
+  storedReference: ReferenceRecord;
 }
 
 /** The cell being scored and the suite that asked for the scores. */

@@ -14,7 +14,7 @@ type FloatType = (typeof FLOAT_TYPES)[number];
 type IntegerType = 'int64' | 'int32';
 
 /** One past input, the present output that feeds it next step, and the shape of its first (empty or shared) value. */
-interface CacheEntry {
+export interface CacheEntry {
   past: string;
   present: string;
   type: FloatType;
@@ -172,7 +172,8 @@ export function cacheNamePatterns(cache: DecoderCacheLayout): [RegExp, RegExp] {
   return [layerPattern(names.pastKey), layerPattern(names.pastValue)];
 }
 
-function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): CacheEntry[] {
+/** The model's past/present pairs; with `required` false a model without past inputs has none (a full-sequence pass needs no cache). */
+export function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout, required = true): CacheEntry[] {
   const names = cache.names ?? DEFAULT_NAMES;
   const outputNames = new Set(session.outputs.map((o) => o.name));
   const halves = [
@@ -202,7 +203,7 @@ function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): Cache
     }
     entries.push({ past: meta.name, present, type: meta.type, heads, headDim });
   }
-  if (entries.length === 0) {
+  if (entries.length === 0 && required) {
     const expected = cache.names ? `${names.pastKey.replace('%d', 'N')}/${names.pastValue.replace('%d', 'N')}` : 'past_key_values.N.key/value';
     throw new Error(`the model has no ${expected} inputs: the generate task needs a decoder exported with past (KV cache)`);
   }
@@ -232,7 +233,7 @@ function integers(type: IntegerType, values: readonly number[], dims: readonly n
 }
 
 /** A filler for each declared input that is not a past: what that input means in the layouts above. */
-function inputFillers(session: RuntimeSession, entries: readonly CacheEntry[]): Map<string, InputFiller> {
+export function inputFillers(session: RuntimeSession, entries: readonly CacheEntry[]): Map<string, InputFiller> {
   const pasts = new Set(entries.map((entry) => entry.past));
   const fillers = new Map<string, InputFiller>();
   for (const meta of session.inputs) {
@@ -283,7 +284,7 @@ function inputFiller(meta: ValueDescription): InputFiller {
   }
 }
 
-function logitsOutput(session: RuntimeSession): string {
+export function logitsOutput(session: RuntimeSession): string {
   const logits = session.outputs.find((o) => o.name === 'logits') ?? session.outputs[0]!;
   if (!isFloatType(logits.type))
     throw new Error(`output ${logits.name} is ${logits.type ?? 'not a tensor'}: the generate task reads float32 or float16 logits`);

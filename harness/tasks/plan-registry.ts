@@ -3,6 +3,7 @@ import { classifyPlan } from './classify.plan.ts';
 import { embedPlan } from './embed.plan.ts';
 import { forwardPlan } from './forward.plan.ts';
 import { generatePlan } from './generate.plan.ts';
+import { perplexityPlan } from './perplexity.plan.ts';
 import type { TaskPlanner } from './task.ts';
 
 /** The plan side of every task, by the `task` it serves in a suite (the runner side is in registry.ts). */
@@ -11,4 +12,5 @@ export const taskPlanners = {
   forward: forwardPlan,
   embed: embedPlan,
   generate: generatePlan,
+  perplexity: perplexityPlan,
 } as const satisfies Record<TaskKind, TaskPlanner>;

@@ -3,6 +3,7 @@ import { classifyTask } from './classify.run.ts';
 import { embedTask } from './embed.run.ts';
 import { forwardTask } from './forward.run.ts';
 import { generateTask } from './generate.run.ts';
+import { perplexityTask } from './perplexity.run.ts';
 import type { TaskRunnerFactory } from './task.ts';
 
 /**
@@ -15,4 +16,5 @@ export const taskRunners = {
   forward: forwardTask,
   embed: embedTask,
   generate: generateTask,
+  perplexity: perplexityTask,
 } as const satisfies { [K in TaskKind]: TaskRunnerFactory<K> };

@@ -9,6 +9,7 @@ import type { Suite, TaskKind } from '../core/suite.ts';
 import type { ExampleOutput, RunnerExample, TaskSpec, TensorSpec } from '../core/runner-protocol.ts';
 import type { CellResult } from '../core/results.ts';
 import type { ModelValueInfo } from '../onnx/model-file.ts';
+import type { ReferenceRecord } from '../stats/perplexity-statistics.ts';
 import type { RuntimeSession } from '../runtimes/runtime.ts';
 import type { NamedTensors } from '../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from './clock.ts';
@@ -67,7 +68,7 @@ export interface TaskExample {
 
 /** A variant as a task plans for it: its model's declared inputs and outputs. */
 export interface TaskVariant {
-  variant: { name: string };
+  variant: { name: string; sha256?: string };
   modelPath: string;
   model: { inputs: readonly ModelValueInfo[]; outputs: readonly ModelValueInfo[] };
 }
@@ -93,7 +94,11 @@ export interface TaskPlan {
   syntheticExamples?(variant: TaskVariant): RunnerExample[];
   /** Metrics of a variant's cells known from its model before it runs (generate: KV cache bytes per token, from the graph). */
   modelMetrics?(variant: TaskVariant): Partial<CellResult['metrics']>;
+  /** The examples the runner jobs are made of, when the task makes its own from the dataset (perplexity: windows over the corpus); default the dataset's lines. */
+  examples?: readonly TaskExample[];
+  /** perplexity: the stored reference distributions every window is scored against. */
+  storedReference?: ReferenceRecord;
 }
 
-/** Throws ConfigError (or ConfigErrors) for a suite the task cannot run. */
-export type TaskPlanner = (context: TaskPlanContext) => TaskPlan;
+/** Throws ConfigError (or ConfigErrors) for a suite the task cannot run; may read files and run the reference model on this machine. */
+export type TaskPlanner = (context: TaskPlanContext) => TaskPlan | Promise<TaskPlan>;

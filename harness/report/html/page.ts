@@ -5,6 +5,7 @@ import type { Report } from '../../core/report.ts';
 import type { ChartBuilder, ChartView } from './charts/chart.ts';
 import { CHARTS } from './charts/registry.ts';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.ts';
+import { perplexitySection } from './perplexity-section.ts';
 import { deviceSection, energySection, examplesSection, failureSection, gateSection, metricsSection, workloadSection } from './tables.ts';
 
 const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
@@ -87,6 +88,7 @@ export function renderPage(report: Report): Page {
 <main>
 ${gates}
 ${sections.join('\n')}
+${perplexitySection(report)}
 ${metricsSection(report)}
 ${workloadSection(report)}
 ${energySection(report)}

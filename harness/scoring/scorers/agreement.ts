@@ -5,7 +5,8 @@ import { defineScorer, scored, unscored } from '../scorer.ts';
 export const agreementScorer = defineScorer({
   name: 'agreement',
   requires: ['answers', 'baselineAnswers'],
-  appliesTo: () => true,
+  // A perplexity window has no answer to agree with: its quality is the perplexity scorer's.
+  appliesTo: ({ suite }) => suite.task !== 'perplexity',
   score({ answers, baselineAnswers }, { suite }) {
     const pairs = [...answers].flatMap(([exampleId, predicted]) => {
       const expected = baselineAnswers.get(exampleId);

@@ -12,7 +12,8 @@ import { defineScorer, scored, unscored } from '../scorer.ts';
 export const fidelityScorer = defineScorer({
   name: 'fidelity',
   requires: ['referenceOutputs'],
-  appliesTo: ({ suite, cell }) => cell.variant.name !== fidelityReference(suite),
+  // perplexity measures fidelity over every scored token against the stored reference instead (scorers/perplexity.ts).
+  appliesTo: ({ suite, cell }) => suite.task !== 'perplexity' && cell.variant.name !== fidelityReference(suite),
   score({ referenceOutputs }, { cell }) {
     const { variant, outputs } = referenceOutputs;
     const pairs = cell.outputs.flatMap((o) => {
