@@ -32,6 +32,7 @@ export class MeasuredCells {
       runs,
       timeoutMs: this.plan.suite.timeoutSeconds * 1000,
       answerOf: answerReader(this.plan),
+      countInstructions: this.plan.suite.measure.includes('instructions'),
     });
     this.cells.set(key, cell);
     this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);

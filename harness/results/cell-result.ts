@@ -6,6 +6,7 @@ import { summarize } from '../stats/summary.ts';
 import { measured, unavailable, type LatencyMetric, type Metric } from '../core/metric.ts';
 import type { RepeatProbes } from '../core/probe-readings.ts';
 import { energyThermal } from './energy-thermal.ts';
+import { instructionsMetric } from './instructions.ts';
 import type { CellResult } from '../core/results.ts';
 
 type EventOf<T extends RunnerEvent['type']> = Extract<RunnerEvent, { type: T }>;
@@ -35,6 +36,8 @@ export function cellResult(input: {
   timeoutMs: number;
   /** Puts an output in words (class label, decoded text) for reports and scorers. */
   answerOf?: (output: ExampleOutput) => string | undefined;
+  /** The suite measures instructions: a cell without a count says why. */
+  countInstructions?: boolean;
 }): CellResult {
   const runs = input.runs.map((run, index) => readRun(run, index + 1, input.timeoutMs));
   if (runs.length === 0) throw new RangeError('a cell needs at least one runner process');
@@ -136,6 +139,7 @@ export function cellResult(input: {
         : unavailable('bytes', "the variant's model could not be read, so its files are not known"),
       ...generationMetrics(samples, why),
       ...energy.metrics,
+      ...optional('instructions', instructionsMetric(runs.map((r) => r.instructions), why, input.countInstructions ?? false)),
     }),
     ...(energy.thermal ? { thermal: energy.thermal } : {}),
   };
@@ -153,6 +157,7 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     hello: find('hello'),
     loaded: find('loaded'),
     memory: find('memory'),
+    instructions: find('instructions'),
     samples: samplesOf(
       all('samples').filter((e) => e.phase === 'timed'),
       repeat,
@@ -170,6 +175,8 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     overheadMs: run.overheadMs,
   };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 function samplesOf(batches: EventOf<'samples'>[], repeat: number): CellResult['samples'] {
   return batches.flatMap((batch) =>

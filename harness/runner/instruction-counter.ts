@@ -1,0 +1,17 @@
+/**
+ * The callgrind addon as the runner uses it: after each timed iteration a dump
+ * labelled with its index, so the device can count each inference apart.
+ * Loaded only in a runner started under callgrind.
+ */
+export interface InstructionCounter {
+  dump(label: string): void;
+}
+
+export const WARMUP_DUMP = 'edgebench warmup';
+export const TIMED_DUMP_PREFIX = 'edgebench timed ';
+
+export function loadInstructionCounter(addonPath: string): InstructionCounter {
+  const addon = { exports: {} as { dump(label: string): void } };
+  process.dlopen(addon, addonPath);
+  return { dump: (label) => addon.exports.dump(label) };
+}
