@@ -22,7 +22,7 @@ export const DETERMINISTIC_NODE_FLAGS = ['--hash-seed=1', '--random-seed=1', '--
 
 /**
  * After a cell's timed runner process, the same job again in a runner process of its own under
- * callgrind: collection on only inside InferenceSessionWrap::Run (onnxruntime-node's binding),
+ * callgrind: instrumented from the warm-up on, collecting only inside InferenceSessionWrap::Run (onnxruntime-node's binding),
  * a dump after every timed iteration, and only the instructions inside libonnxruntime.so counted.
  * One intra-op thread, since callgrind collects on the thread that entered Run. The native process's
  * timings are untouched; its outcome gains one `instructions` event (journaled like the runner's own),
@@ -59,6 +59,8 @@ async function countedEvent(native: RunnerOutcome, command: RunnerCommand, job: 
     const args = [
       '--tool=callgrind',
       '--quiet',
+      // Uninstrumented until the runner's first inference (5x faster start), collecting only inside Run.
+      '--instr-atstart=no',
       '--collect-atstart=no',
       '--toggle-collect=InferenceSessionWrap::Run*',
       `--callgrind-out-file=${join(dir, 'callgrind.out.%p')}`,

@@ -134,6 +134,7 @@ async function main(): Promise<void> {
     const examples: PreparedExample[] = feeds.map((example) => ({ id: example.id, feeds: session.prepare(example.feeds) }));
     const task = (taskRunners[job.task.kind] as TaskRunnerFactory)(session, job.task);
     const counter = job.callgrindAddon ? loadInstructionCounter(job.callgrindAddon) : undefined;
+    counter?.startInstrumentation();
     await timedLoop(job.warmup, 'warmup', examples, task, counter);
     // What the warm-up ran goes to a dump of its own, so each timed dump holds one iteration.
     counter?.dump(WARMUP_DUMP);
