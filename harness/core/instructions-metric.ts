@@ -20,9 +20,7 @@ export const InstructionsMetric = z.discriminatedUnion('source', [
     per: z.enum(['inference', 'token']).describe('inference: per timed iteration; token: per generated token (generate).'),
     method: z.string().describe('What was counted, where, and how the per-process values were summarised.'),
     label: z.literal(INSTRUCTIONS_LABEL).describe('The caveat shown with the number: the kernels valgrind runs are not necessarily those of this CPU.'),
-    perProcess: z
-      .array(z.number().nonnegative())
-      .describe('Each counting process\'s median over its timed iterations, in repeat order.'),
+    perProcess: z.array(z.number().nonnegative()).describe("Each counting process's median over its timed iterations, in repeat order."),
     warnings: z
       .array(z.string())
       .optional()

@@ -59,7 +59,8 @@ export async function buildAddon(path = process.env.PATH ?? ''): Promise<string>
   const compiler = onPath('cc', path) ?? onPath('gcc', path) ?? onPath('clang', path);
   if (!compiler) throw new Error(`no C compiler (cc) to build the callgrind addon: ${INSTALL_FIX}`);
   const headers = nodeHeaders();
-  if (!headers) throw new Error(`Node.js's headers (node_api.h) are not installed: install the nodejs package's headers (Debian: nodejs or libnode-dev), then run again`);
+  if (!headers)
+    throw new Error(`Node.js's headers (node_api.h) are not installed: install the nodejs package's headers (Debian: nodejs or libnode-dev), then run again`);
   await mkdir(CACHE_DIR, { recursive: true });
   const partial = `${file}.${process.pid}.partial`;
   const built = await execa(compiler, ['-O2', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=callgrind', `-I${headers}`, '-o', partial, ADDON_SOURCE], {

@@ -139,7 +139,14 @@ export function cellResult(input: {
         : unavailable('bytes', "the variant's model could not be read, so its files are not known"),
       ...generationMetrics(samples, why),
       ...energy.metrics,
-      ...optional('instructions', instructionsMetric(runs.map((r) => r.instructions), why, input.countInstructions ?? false)),
+      ...optional(
+        'instructions',
+        instructionsMetric(
+          runs.map((r) => r.instructions),
+          why,
+          input.countInstructions ?? false,
+        ),
+      ),
     }),
     ...(energy.thermal ? { thermal: energy.thermal } : {}),
   };
