@@ -2,12 +2,18 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { RunnerEvent, RunnerJob } from '../core/runner-protocol.ts';
-import type { CellContext } from '../devices/driver.ts';
 import { TIMED_DUMP_PREFIX } from '../runner/instruction-counter.ts';
 import { spawnRunner, type RunnerCommand, type RunnerOutcome } from '../runner/spawn.ts';
 import { readCallgrindDump } from './callgrind-dump.ts';
 import { callgrindTools } from './callgrind-tools.ts';
 import { outputDifferences } from './output-differences.ts';
+
+/** What a device's cell gives the count: its timeout, Ctrl-C, and where events go (the journal). */
+interface CellContext {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onEvent?: (event: RunnerEvent) => void;
+}
 
 /** Timed iterations run under callgrind at most: counts are exact, so the median of 5 is the count. */
 export const INSTRUCTION_ITERATIONS = 5;
