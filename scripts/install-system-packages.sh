@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages edgebench's devices and tests drive, from the distribution's repositories only:
 # chromium + chromium-driver (the browser device, the HTML report's browser tests), qemu-user (the emulated ARM64 board)
-# and openssh-client + openssh-server (the ssh device; its tests start a real sshd on 127.0.0.1).
+# openssh-client + openssh-server (the ssh device; its tests start a real sshd on 127.0.0.1),
+# and valgrind + build-essential (the instructions metric: callgrind, and the C compiler for its client-request addon).
 set -euo pipefail
 
-APT_PACKAGES=(chromium chromium-driver qemu-user openssh-client openssh-server)
+APT_PACKAGES=(chromium chromium-driver qemu-user openssh-client openssh-server valgrind build-essential)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

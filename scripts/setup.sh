@@ -8,5 +8,7 @@ bash scripts/install-system-packages.sh
 # onnxruntime-node's install script would fetch CUDA libraries from outside the npm registry on linux-x64;
 # the CPU runtime edgebench uses ships inside the package, so the fetch is skipped.
 ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+# The callgrind addon the instructions metric needs (valgrind's callgrind.h + Node.js's headers), built once.
+npm run build:callgrind-addon
 # Debian packages unpacked into .cache/arm64-sysroot, nothing installed system-wide.
 bash scripts/setup-arm64.sh

@@ -69,6 +69,12 @@ export function runCommand(program: Command): void {
         "fresh runner processes per device x variant (default: the suite's repeats, 5 unless set); compare needs at least 3 per side to test between processes",
       ).argParser(repeatsArg),
     )
+    .addOption(
+      new Option(
+        '--instructions',
+        "also count the instructions onnxruntime executes per inference, under callgrind (local and emulated devices; the suite's measure: [time, instructions])",
+      ),
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .action(
       async (given: {
@@ -85,6 +91,7 @@ export function runCommand(program: Command): void {
         shard?: Shard;
         history?: string;
         reporter?: ReporterName[];
+        instructions?: boolean;
       }) => {
         // A resume holds the folder before reading its journal, which another resume may be appending to.
         // The lock is released at the end, or when the process exits (an error, a second Ctrl-C).
@@ -93,6 +100,7 @@ export function runCommand(program: Command): void {
         // A resumed run is the same run: its suite, devices and settings come from its journal.
         const opts = resume ? { ...given, ...resumedOptions(resume) } : given;
         const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
+        if (given.instructions && !plan.suite.measure.includes('instructions')) plan.suite.measure = [...plan.suite.measure, 'instructions'];
         for (const name of opts.ab ?? []) {
           if (!plan.variants.some((v) => v.variant.name === name))
             throw new ConfigError(

@@ -13,6 +13,7 @@ import { METRICS, type MetricDefinition, type MetricReading } from './metrics.ts
 import { metricDefinition } from './metric-definition.ts';
 import { workloadMetricNames } from './workload-metrics.ts';
 import type { Comparison } from '../core/comparison.ts';
+import { DEFAULT_INSTRUCTIONS_TOLERANCE } from '../core/instructions-metric.ts';
 
 /** Single measurements (load time, memory) carry no CI: only a change this large counts. */
 export const SINGLE_MEASUREMENT_THRESHOLD = 0.1;
@@ -83,7 +84,10 @@ export function compareRuns(
         });
         continue;
       }
-      const threshold = Math.max(options.threshold, noise(cell.deviceId, name) ?? 0);
+      const threshold =
+        definition.kind === 'counted'
+          ? (options.instructionsTolerance ?? DEFAULT_INSTRUCTIONS_TOLERANCE)
+          : Math.max(options.threshold, noise(cell.deviceId, name) ?? 0);
       pending.push(compareMetric(base, definition, a, b, threshold, options.alpha));
     }
   }
@@ -116,7 +120,7 @@ function compareMetric(base: Base, definition: MetricDefinition, a: MetricReadin
   }
   const fewRepeats = ` (fewer than ${MIN_REPEATS} runner processes per side: noise between processes is not in this test; run with repeats >= ${MIN_REPEATS})`;
   const pending = withinRun(base, definition, a, b, threshold, alpha, delta);
-  if (definition.kind === 'exact' || definition.kind === 'paired-share') return pending;
+  if (definition.kind === 'exact' || definition.kind === 'counted' || definition.kind === 'paired-share') return pending;
   return { comparison: pending.comparison, decide: (p) => ({ ...pending.decide(p), rule: pending.decide(p).rule + fewRepeats }) };
 }
 
@@ -241,9 +245,17 @@ function withinRun(
       };
     }
     case 'single':
-    case 'exact': {
-      const limit = definition.kind === 'exact' ? 0.001 : Math.max(threshold, SINGLE_MEASUREMENT_THRESHOLD);
-      const how = definition.kind === 'exact' ? 'exact value' : 'single measurement per run, no CI';
+    case 'exact':
+    case 'counted': {
+      const limit = definition.kind === 'exact' ? 0.001 : definition.kind === 'counted' ? threshold : Math.max(threshold, SINGLE_MEASUREMENT_THRESHOLD);
+      const how =
+        definition.kind === 'exact'
+          ? 'exact value'
+          : definition.kind === 'counted'
+            ? 'instruction count (callgrind, exact within the tolerance; no statistics)'
+            : 'single measurement per run, no CI';
+      // Instruction counts move by thousandths of a percent: one decimal would show a 0.05% tolerance as 0.1%.
+      const show = definition.kind === 'counted' ? (x: number) => `${(x * 100).toFixed(3)}%` : pct;
       const comparison: Comparison = {
         ...base,
         baseline: side(a),
@@ -256,10 +268,10 @@ function withinRun(
         comparison,
         decide: () =>
           worse(relative) > limit
-            ? { verdict: 'regressed', rule: `${how}: ${pct(relative)} is worse than the ${pct(limit)} threshold` }
+            ? { verdict: 'regressed', rule: `${how}: ${show(relative)} is worse than the ${show(limit)} threshold` }
             : -worse(relative) > limit
-              ? { verdict: 'improved', rule: `${how}: ${pct(relative)} is better than the ${pct(limit)} threshold` }
-              : { verdict: 'unchanged', rule: `${how}: ${pct(relative)} is within ${pct(limit)}` },
+              ? { verdict: 'improved', rule: `${how}: ${show(relative)} is better than the ${show(limit)} threshold` }
+              : { verdict: 'unchanged', rule: `${how}: ${show(relative)} is within ${show(limit)}` },
       };
     }
     case 'paired-share': {

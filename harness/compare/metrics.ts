@@ -24,10 +24,10 @@ export interface MetricReading {
 
 export interface MetricDefinition {
   /** ppl: a perplexity (dimensionless); nats: an information quantity such as KL divergence. */
-  unit: 'ms' | 'bytes' | 'share' | 'tokens/s' | 'mJ' | 'W' | 'ppl' | 'nats';
+  unit: 'ms' | 'bytes' | 'share' | 'tokens/s' | 'mJ' | 'W' | 'ppl' | 'nats' | 'instructions';
   higherIsBetter: boolean;
   /** How the verdict is decided (see compare-runs.ts). */
-  kind: 'sampled-median' | 'sampled-tail' | 'single' | 'exact' | 'paired-share';
+  kind: 'sampled-median' | 'sampled-tail' | 'single' | 'exact' | 'counted' | 'paired-share';
   read(cell: CellResult): MetricReading | undefined;
   /** Why the cell has no value, for metrics a cell records as unavailable with a reason (energy): compare then says unavailable, not incomparable. */
   unavailable?(cell: CellResult): string | undefined;
@@ -255,6 +255,14 @@ export const METRICS: Record<FixedMetricName, MetricDefinition> = {
   energyPerInferenceMj: energyMetric('energyPerInferenceMj', 'mJ'),
   energyPerTokenMj: energyMetric('energyPerTokenMj', 'mJ'),
   averagePowerWatts: energyMetric('averagePowerWatts', 'W'),
+  // Counted, not sampled: equal within compare's instructionsTolerance means unchanged, with no statistics.
+  instructions: {
+    unit: 'instructions',
+    higherIsBetter: false,
+    kind: 'counted',
+    read: (c) => (c.metrics.instructions?.source === 'measured' ? { value: c.metrics.instructions.value } : undefined),
+    unavailable: (c) => (c.metrics.instructions?.source === 'unavailable' ? c.metrics.instructions.reason : undefined),
+  },
   hallucination: {
     unit: 'share',
     higherIsBetter: false,

@@ -24,6 +24,7 @@ export const METRIC_NAMES = [
   'kld.mean',
   'kld.p99',
   'sameTop1',
+  'instructions',
 ] as const;
 export const FixedMetricName = z.enum(METRIC_NAMES);
 export type FixedMetricName = z.infer<typeof FixedMetricName>;
@@ -78,6 +79,11 @@ export const CompareOptions = z
   .strictObject({
     threshold: z.number().positive().default(0.03).describe('Smallest relative change reported as regressed or improved (default 3%).'),
     alpha: z.number().gt(0).lt(1).default(0.01).describe("Significance level after Holm's correction across all comparisons."),
+    instructionsTolerance: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Relative change of the instructions metric within which it is unchanged (default 0.0005, i.e. 0.05%); counts are exact, so no statistics.'),
     allowDifferent: z
       .array(z.enum(['variant', 'runtime', 'device']))
       .default(['variant', 'runtime'])

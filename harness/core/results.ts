@@ -9,6 +9,7 @@ import { ExampleOutput } from './runner-protocol.ts';
 import { RepeatProbes } from './probe-readings.ts';
 import { CellThermal } from './cell-thermal.ts';
 import { LatencyMetric, Metric } from './metric.ts';
+import { InstructionsMetric } from './instructions-metric.ts';
 import { Quality } from './quality.ts';
 import { WorkloadTestMetrics } from './workload.ts';
 
@@ -194,6 +195,9 @@ export const CellResult = z.strictObject({
       ),
       temperatureEndC: Metric.optional().describe(
         'Temperature in °C at the end of the timed phase (the last sample at or before it), the median over runner processes.',
+      ),
+      instructions: InstructionsMetric.optional().describe(
+        "Instructions onnxruntime executed per inference (per token for generate), counted under callgrind; absent unless the suite measures instructions. Labelled: not this CPU's kernels.",
       ),
       throttlingEvents: Metric.optional().describe(
         'Count of throttling events (repeats[].probes.throttling.events) summed over runner processes; unavailable unless throttling was measured in every process.',

@@ -88,6 +88,10 @@ export const RunnerJob = z.strictObject({
   iterations: z.number().int().positive(),
   runtime: RuntimeOptions,
   examples: z.array(RunnerExample).min(1),
+  /** Count the instructions of each timed inference as well (the device runs a callgrind process beside the timed one). */
+  countInstructions: z.boolean().optional(),
+  /** Set by the device for the process it runs under callgrind: the addon whose client requests dump the counts after each inference. */
+  callgrindAddon: z.string().optional(),
 });
 export type RunnerJob = z.infer<typeof RunnerJob>;
 
@@ -138,6 +142,17 @@ export const RunnerEvent = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('memory'), peakRss: MemoryReading }),
   z.strictObject({ type: z.literal('done') }),
+  /** Sent by the device, not the runner: what the callgrind process counted, or why it could not. */
+  z.strictObject({
+    type: z.literal('instructions'),
+    /** Instructions inside onnxruntime per timed iteration, in order. */
+    perIteration: z.array(z.number().nonnegative()).optional(),
+    /** generate: tokens each of those iterations generated. */
+    tokens: z.array(z.number().int().nonnegative()).optional(),
+    /** Outputs that differ from the native process's, named. */
+    warnings: z.array(z.string()).optional(),
+    unavailable: z.string().optional(),
+  }),
   z.strictObject({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);
 export type RunnerEvent = z.infer<typeof RunnerEvent>;

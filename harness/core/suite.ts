@@ -210,6 +210,13 @@ export const Suite = z
       .describe(
         'Fresh runner processes per device x variant, each with its own warm-up and iterations. Variants take turns, in a new order each repeat, so machine drift hits them all; compare treats the process as the unit of replication (at least 3 per side), which is what keeps a CI gate free of false alarms.',
       ),
+    measure: z
+      .array(z.enum(['time', 'instructions']))
+      .min(1)
+      .default(['time'])
+      .describe(
+        'What to measure. time: wall time (always). instructions: also count the instructions onnxruntime executes per inference under callgrind, in extra runner processes on local and emulated devices (edgebench run --instructions).',
+      ),
     timeoutSeconds: z.number().positive().max(86_400).default(600).describe('A cell that runs longer is stopped and recorded as failed.'),
     signatures: z
       .strictObject({

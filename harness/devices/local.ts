@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { LocalDeviceSpec } from '../core/device-spec.ts';
 import { runnerBundle } from '../runner/bundle.ts';
 import { spawnRunner } from '../runner/spawn.ts';
+import { withInstructionCount } from '../instructions/count-instructions.ts';
 import type { DeviceDriver } from './driver.ts';
 import { localPlacement } from './local/placement.ts';
 import type { DeviceFacts } from '../core/device-facts.ts';
@@ -16,7 +17,8 @@ export const localDriver: DeviceDriver<z.infer<typeof LocalDeviceSpec>> = {
 
   async runCell(_spec, job, context) {
     // The runner gets the parent's node binary, and nothing inherited that changes how it runs.
-    return spawnRunner({ file: process.execPath, args: [await runnerBundle()], env: { NODE_OPTIONS: '' } }, job, context);
+    const command = { file: process.execPath, args: [await runnerBundle()], env: { NODE_OPTIONS: '' } };
+    return withInstructionCount(await spawnRunner(command, job, context), command, job, context);
   },
 };
 

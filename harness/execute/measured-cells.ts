@@ -34,6 +34,7 @@ export class MeasuredCells {
       answerOf: answerReader(this.plan),
       ...(this.plan.task.spec.kind === 'generate' && this.plan.task.spec.workload ? { workload: this.plan.task.spec.workload } : {}),
       ...(variant.modelMetrics ? { modelMetrics: variant.modelMetrics } : {}),
+      countInstructions: this.plan.suite.measure.includes('instructions'),
     });
     this.cells.set(key, cell);
     this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);

@@ -42,6 +42,7 @@ export function processRunner(context: ProcessContext): (run: ScheduledRun) => P
       iterations: suite.iterations,
       runtime: cellRuntimeOptions(suite.runtime, variant.runtimes, device.id),
       examples: variant.examples,
+      ...(suite.measure.includes('instructions') ? { countInstructions: true } : {}),
     };
     const run = await runAttempts(scheduled, job, context.lostBefore.get(scheduledKey(scheduled)) ?? [], clock, context);
     if (journal.writeError) return;

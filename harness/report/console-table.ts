@@ -1,13 +1,30 @@
 import { metricValue, type Metric } from '../core/metric.ts';
 import type { Results } from '../core/results.ts';
 import { energyThermalNotes } from './energy-labels.ts';
+import { instructionsNotes, instructionsText } from './instructions-labels.ts';
 import { oneLine } from './terminal-text.ts';
 
 const MiB = 1024 * 1024;
 
 /** The end-of-run table: one row per device x variant. Unavailable values show as "n/a". */
 export function consoleTable(results: Results): string {
-  const header = ['device', 'variant', 'status', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'load ms', 'peak RSS MiB', 'model RSS MiB', 'disk MiB', 'mJ/inference'];
+  // Counted instructions sit beside wall time, in a column of their own when the run counted them.
+  const counted = results.cells.some((cell) => cell.metrics.instructions);
+  const header = [
+    'device',
+    'variant',
+    'status',
+    'n',
+    'p50 ms',
+    ...(counted ? ['instructions'] : []),
+    'p90 ms',
+    'p99 ms',
+    'load ms',
+    'peak RSS MiB',
+    'model RSS MiB',
+    'disk MiB',
+    'mJ/inference',
+  ];
   const rows = results.cells.map((cell) => {
     const latency = cell.metrics.latencyMs.source === 'measured' ? cell.metrics.latencyMs.summary : undefined;
     return [
@@ -16,6 +33,7 @@ export function consoleTable(results: Results): string {
       cell.status === 'ok' ? 'ok' : `FAILED ${cell.error?.code ?? ''}`.trim(),
       latency ? String(latency.n) : '-',
       fixed(latency?.p50, 3),
+      ...(counted ? [instructionsText(cell.metrics.instructions)] : []),
       fixed(latency?.p90, 3),
       fixed(latency?.p99, 3),
       fixed(metricValue(cell.metrics.loadMs), 1),
@@ -41,6 +59,7 @@ export function consoleTable(results: Results): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     ...estimated,
+    ...instructionsNotes(results.cells),
     ...(failures.length ? ['', 'failures:', ...failures] : []),
     ...notes,
   ]

@@ -6,6 +6,7 @@ import { summarize } from '../stats/summary.ts';
 import { measured, unavailable, type LatencyMetric, type Metric } from '../core/metric.ts';
 import type { RepeatProbes } from '../core/probe-readings.ts';
 import { energyThermal } from './energy-thermal.ts';
+import { instructionsMetric } from './instructions.ts';
 import type { CellResult } from '../core/results.ts';
 import type { WorkloadTest } from '../core/workload.ts';
 import { workloadMetrics } from './workload-metrics.ts';
@@ -41,6 +42,8 @@ export function cellResult(input: {
   workload?: Readonly<Record<string, WorkloadTest>>;
   /** Metrics known from the model before it ran (PlannedVariant.modelMetrics). */
   modelMetrics?: Partial<CellResult['metrics']>;
+  /** The suite measures instructions: a cell without a count says why. */
+  countInstructions?: boolean;
 }): CellResult {
   const runs = input.runs.map((run, index) => readRun(run, index + 1, input.timeoutMs));
   if (runs.length === 0) throw new RangeError('a cell needs at least one runner process');
@@ -144,6 +147,14 @@ export function cellResult(input: {
       ...input.modelMetrics,
       ...(input.workload ? { workload: workloadMetrics(samples, input.workload, why, runs.length) } : {}),
       ...energy.metrics,
+      ...optional(
+        'instructions',
+        instructionsMetric(
+          runs.map((r) => r.instructions),
+          why,
+          input.countInstructions ?? false,
+        ),
+      ),
     }),
     ...(energy.thermal ? { thermal: energy.thermal } : {}),
   };
@@ -161,6 +172,7 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     hello: find('hello'),
     loaded: find('loaded'),
     memory: find('memory'),
+    instructions: find('instructions'),
     samples: samplesOf(
       all('samples').filter((e) => e.phase === 'timed'),
       repeat,
@@ -178,6 +190,8 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     overheadMs: run.overheadMs,
   };
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
 
 function samplesOf(batches: EventOf<'samples'>[], repeat: number): CellResult['samples'] {
   return batches.flatMap((batch) =>

@@ -4,6 +4,7 @@
  * RunnerEvents to stdout as JSON lines. Nothing else is written to stdout.
  */
 import { currentRss, peakRss } from './memory.ts';
+import { loadInstructionCounter, TIMED_DUMP_PREFIX, WARMUP_DUMP, type InstructionCounter } from './instruction-counter.ts';
 import { RunnerJob, type RunnerEvent } from '../core/runner-protocol.ts';
 import type { RuntimeName } from '../core/runtime.ts';
 import { onnxruntimeNode } from '../runtimes/onnxruntime-node.ts';
@@ -58,7 +59,13 @@ interface SampleBatch {
  * was measured if the runner dies), without a write between two inferences.
  * Each example's output is recorded the first time the timed loop runs it.
  */
-async function timedLoop(count: number, phase: 'warmup' | 'timed', examples: PreparedExample[], task: TaskRunner): Promise<void> {
+async function timedLoop(
+  count: number,
+  phase: 'warmup' | 'timed',
+  examples: PreparedExample[],
+  task: TaskRunner,
+  counter: InstructionCounter | undefined,
+): Promise<void> {
   const emptyBatch = (firstIteration: number): SampleBatch => ({ firstIteration, exampleIds: [], latenciesMs: [], ttftMs: [], decodeMs: [] });
   let batch = emptyBatch(0);
   const flush = (next: number) => {
@@ -72,6 +79,7 @@ async function timedLoop(count: number, phase: 'warmup' | 'timed', examples: Pre
   for (let i = 0; i < count; i++) {
     const example = examples[i % examples.length]!;
     const result = await task.iterate(example, phase === 'timed' && i < examples.length);
+    if (phase === 'timed') counter?.dump(`${TIMED_DUMP_PREFIX}${i}`);
     batch.exampleIds.push(example.id);
     batch.latenciesMs.push(result.latencyMs);
     if (result.ttftMs !== undefined || result.decodeMs !== undefined) {
@@ -125,11 +133,15 @@ async function main(): Promise<void> {
   try {
     const examples: PreparedExample[] = feeds.map((example) => ({ id: example.id, feeds: session.prepare(example.feeds) }));
     const task = (taskRunners[job.task.kind] as TaskRunnerFactory)(session, job.task);
-    await timedLoop(job.warmup, 'warmup', examples, task);
+    const counter = job.callgrindAddon ? loadInstructionCounter(job.callgrindAddon) : undefined;
+    counter?.startInstrumentation();
+    await timedLoop(job.warmup, 'warmup', examples, task, counter);
+    // What the warm-up ran goes to a dump of its own, so each timed dump holds one iteration.
+    counter?.dump(WARMUP_DUMP);
     emit({ type: 'timed-phase', edge: 'start' });
     const cpuBefore = process.cpuUsage();
     const timedStart = nowMs();
-    await timedLoop(job.iterations, 'timed', examples, task);
+    await timedLoop(job.iterations, 'timed', examples, task, counter);
     const wallMs = elapsedMs(timedStart);
     const cpu = process.cpuUsage(cpuBefore);
     emit({ type: 'timed-phase', edge: 'end', wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });

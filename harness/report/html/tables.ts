@@ -1,3 +1,5 @@
+import { instructionsNotes, instructionsText } from '../instructions-labels.ts';
+import type { InstructionsMetric } from '../../core/instructions-metric.ts';
 import type { GateReport } from '../../core/comparison.ts';
 import { metricValue, type Metric } from '../../core/metric.ts';
 import type { Results } from '../../core/results.ts';
@@ -167,6 +169,12 @@ export function failureSection(report: Report): string {
   return failed.length ? `<section><h2>Failed cells</h2>${table(['device', 'variant', 'code', 'message'], failed)}</section>` : '';
 }
 
+/** An instruction count with its caveat on hover, or why there is none. */
+function instructionsCell(metric: InstructionsMetric | undefined): string {
+  if (metric?.source === 'unavailable') return `<span class="source unavailable" title="${h(metric.reason)}">unavailable</span>`;
+  return metric ? `<span title="${h(`${metric.label}: ${metric.method}`)}">${h(instructionsText(metric))}</span>` : '-';
+}
+
 /** Per variant: measured metrics with their sources, and fidelity to the reference variant. */
 export function metricsSection(report: Report): string {
   const value = (m: Metric | undefined, unit: (v: number) => string) => {
@@ -175,6 +183,8 @@ export function metricsSection(report: Report): string {
     const v = metricValue(m);
     return v === undefined ? '-' : `${h(unit(v))}${m.source === 'estimated' ? ` <span class="source estimated" title="${h(m.from)}">estimated</span>` : ''}`;
   };
+  const cells = report.runs.flatMap((run) => run.cells);
+  const counted = cells.some((c) => c.metrics.instructions);
   const rows = report.runs.flatMap((run) =>
     run.cells.map((c) => {
       const latency = c.metrics.latencyMs.source === 'measured' ? c.metrics.latencyMs.summary : undefined;
@@ -184,6 +194,7 @@ export function metricsSection(report: Report): string {
         h(c.variant.name),
         h(c.variant.precision ?? 'unknown'),
         h(latency ? `${latency.p50.toFixed(3)} / ${latency.p90.toFixed(3)} / ${latency.p99.toFixed(3)}` : 'unavailable'),
+        ...(counted ? [instructionsCell(c.metrics.instructions)] : []),
         h(c.metrics.ttftMs?.source === 'measured' ? c.metrics.ttftMs.summary.p50.toFixed(3) : '-'),
         value(c.metrics.decodeTokensPerSecond, (v) => v.toFixed(1)),
         value(c.metrics.loadMs, (v) => v.toFixed(1)),
@@ -197,14 +208,22 @@ export function metricsSection(report: Report): string {
       ];
     }),
   );
-  return `<section><h2>Metrics</h2>${table(['device', 'variant', 'precision', 'p50 / p90 / p99 ms', 'TTFT p50 ms', 'decode tokens/s', 'load ms', 'peak RSS MiB', 'disk MiB', 'fidelity: mean KL / top-1 (/ same generation)'], rows)}<p class="note">Every figure is measured unless marked; hover "unavailable" or "estimated" for the reason or the method.</p></section>`;
+  const caveat = counted ? `<p class="note">${instructionsNotes(cells).map(h).join('<br>')}</p>` : '';
+  return `<section><h2>Metrics</h2>${table(['device', 'variant', 'precision', 'p50 / p90 / p99 ms', ...(counted ? ['instructions'] : []), 'TTFT p50 ms', 'decode tokens/s', 'load ms', 'peak RSS MiB', 'disk MiB', 'fidelity: mean KL / top-1 (/ same generation)'], rows)}<p class="note">Every figure is measured unless marked; hover "unavailable" or "estimated" for the reason or the method.</p>${caveat}</section>`;
 }
 
 /** The pp/tg table of every run whose suite had a workload (report/workload-table.ts). */
 export function workloadSection(report: Report): string {
   const tables = report.runs.flatMap((run) => {
     const t = workloadTable(run.cells);
-    return t ? [`${report.runs.length > 1 ? `<h3>${h(run.runId)}</h3>` : ''}${table(t.header, t.rows.map((r) => r.map(h)))}${t.notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}`] : [];
+    return t
+      ? [
+          `${report.runs.length > 1 ? `<h3>${h(run.runId)}</h3>` : ''}${table(
+            t.header,
+            t.rows.map((r) => r.map(h)),
+          )}${t.notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}`,
+        ]
+      : [];
   });
   return tables.length ? `<section id="workload"><h2>LLM workload: prompt processing and text generation</h2>${tables.join('')}</section>` : '';
 }

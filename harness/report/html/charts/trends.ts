@@ -27,6 +27,7 @@ const UNIT_TITLES: Record<TrendSeries['unit'], string> = {
   W: 'W',
   ppl: 'perplexity',
   nats: 'nats',
+  instructions: 'instructions',
 };
 
 /**
