@@ -5,6 +5,8 @@ import type { Report } from '../../core/report.ts';
 import type { ChartBuilder, ChartView } from './charts/chart.ts';
 import { CHARTS } from './charts/registry.ts';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.ts';
+import { decide } from '../decision.ts';
+import { decisionSection } from './decision-section.ts';
 import { deviceSection, energySection, examplesSection, failureSection, gateSection, metricsSection } from './tables.ts';
 
 const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
@@ -43,8 +45,9 @@ export interface Page {
 }
 
 /**
- * The self-contained HTML report: the gate verdict first, then every chart
- * section, metrics, energy and thermal, devices and example outputs. Data and
+ * The self-contained HTML report, decision first: which variant to ship on
+ * each device and what got worse, then the gate (measurement warnings
+ * collapsed), every chart section, metrics, energy and thermal, devices and example outputs. Data and
  * libraries are embedded, so the file opens from file:// with no network.
  * Every string from a model, a dataset or a config is escaped; chart data
  * travels as JSON in a non-executed script element.
@@ -68,6 +71,9 @@ export function renderPage(report: Report): Page {
     return `<section id="${builder.section}"><h2>${h(SECTION_TITLES[builder.section])}</h2>${list}${body}</section>`;
   });
   const many = report.runs.length > 1;
+  const decisions = decide(report)
+    .map((decision) => decisionSection(decision, many ? decision.runId : undefined))
+    .join('');
   const gates = report.gates.map((gate, i) => gateSection(gate, many ? report.runs[i]!.runId : report.runs[i]!.suite.name)).join('');
   const title = `edgebench: ${report.runs
     .map((r) => r.suite.name)
@@ -85,6 +91,7 @@ export function renderPage(report: Report): Page {
 <body>
 <header><h1>${h(title)}</h1><p>Run(s) ${report.runs.map((r) => `<code>${h(r.runId)}</code> (${h(r.status)}, started ${h(r.startedAt)})`).join(', ')}${report.baseline ? `; baseline <code>${h(report.baseline.runId)}</code>` : ''}. Generated ${h(report.generatedAt)} by edgebench ${h(report.tool.version)}.</p></header>
 <main>
+${decisions}
 ${gates}
 ${sections.join('\n')}
 ${metricsSection(report)}
@@ -124,6 +131,18 @@ const RENDER_SCRIPT = `
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #222; background: #fff; }
 header, main { max-width: 1200px; margin: 0 auto; padding: 0 24px; }
+html, body { overflow-wrap: anywhere; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+.chart { max-width: 100%; overflow-x: auto; }
+.chart svg { max-width: 100%; height: auto; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 340px), 1fr)); gap: 12px; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 0 12px 8px; min-width: 0; }
+.card .ship { font-size: 15px; }
+.verdict.neutral { background: #f1f3f5; color: #333; }
+ol.worse li { margin: 4px 0; }
+.standing { font-weight: 600; } .standing.failed, .standing.over-budget, .standing.regressed { color: #a1251b; }
+.standing.noisy { color: #9a6700; } .standing.improved { color: #1e6b34; } .standing.unchanged, .standing.not-compared { color: #555; }
+details.warnings summary { cursor: pointer; font-weight: 600; }
 header { border-bottom: 1px solid #ddd; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #eee; } h3 { font-size: 15px; }
 .verdict { font-size: 18px; font-weight: 600; padding: 10px 14px; border-radius: 6px; }
