@@ -1,8 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Report } from '../../core/report.ts';
 import type { ChartBuilder, ChartView } from './charts/chart.ts';
+import { chartLibraries } from './chart-libraries.ts';
 import { CHARTS } from './charts/registry.ts';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.ts';
 import { decide } from '../decision.ts';
@@ -19,25 +17,6 @@ const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
   quality: 'Accuracy, hallucination and fidelity',
   router: 'Hybrid routing',
 };
-
-/** The libraries the page renders charts with, read from node_modules and inlined: the page needs no network. */
-function chartLibraries(): string {
-  const file = (pkg: string, path: string) => readFileSync(join(packageDir(pkg), path), 'utf8');
-  return [file('vega', 'build/vega.min.js'), file('vega-lite', 'build/vega-lite.min.js'), file('vega-embed', 'build/vega-embed.min.js')]
-    .map((source) => `<script>${scriptSource(source)}</script>`)
-    .join('\n');
-}
-
-/** A package's folder: its exports hide package.json, so walk up from its entry point. */
-function packageDir(name: string): string {
-  let dir = dirname(createRequire(import.meta.url).resolve(name));
-  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the folder of the ${name} package`);
-    dir = parent;
-  }
-  return dir;
-}
 
 export interface Page {
   html: string;
