@@ -8,6 +8,7 @@ import { defineConfig } from 'vitest/config';
 const INTEGRATION = [
   'test/cli/**/*.test.ts',
   'test/devices/**/*.test.ts',
+  'test/execute/adaptive-repeats.test.ts',
   'test/execute/broken-variant.test.ts',
   'test/execute/retries.test.ts',
   'test/execute/scheduler.test.ts',

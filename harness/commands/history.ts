@@ -7,8 +7,9 @@ import { seriesOf, stepsIn } from '../history/trends.ts';
 import { readResults } from '../results/read-results.ts';
 import { print } from '../report/terminal-text.ts';
 import { OutputWriteError } from '../files/write-error.ts';
+import { writeHistorySite } from '../report/history-site/write-site.ts';
 
-/** `history add` stores runs; `history show` finds the steps in each metric's series. */
+/** `history add` stores runs; `history show` finds the steps in each metric's series; `history site` draws them all as a static site. */
 export function historyCommand(program: Command): void {
   const history = program.command('history').description('Keep runs by commit and find where metrics stepped (E-divisive means change points).');
   const store = () => new Option('--store <file>', 'history file (JSON lines)').default(DEFAULT_HISTORY_FILE);
@@ -46,6 +47,42 @@ export function historyCommand(program: Command): void {
       print(`${series.length} series of ${opts.metric} in ${opts.store} (${entries.length} stored cells)`);
       for (const step of steps) print(`  ${step.summary}; permutation p ${step.pValue.toFixed(3)}`);
       if (steps.length === 0) print('  no steps');
+    });
+
+  history
+    .command('site')
+    .description(
+      'Write a static site (GitHub Pages ready, opens from file://): a page per suite with every metric over the last runs per device x variant, change points marked.',
+    )
+    .argument('[history-file]', 'history file written by edgebench history add', DEFAULT_HISTORY_FILE)
+    .addOption(new Option('-o, --out <dir>', 'folder to write the site into').default('site'))
+    .addOption(new Option('--runs <folder...>', 'also read every run folder in these folders (reports/); their reports are linked'))
+    .addOption(new Option('--last <n>', 'most recent runs drawn per suite').default('100'))
+    .addOption(new Option('--min-change <fraction>', 'ignore steps smaller than this').default('0.02'))
+    .addOption(new Option('--report-url <template>', 'address of a run report, {runId} replaced, e.g. https://example.org/runs/{runId}/index.html'))
+    .action(async (file: string, opts: { out: string; runs?: string[]; last: string; minChange: string; reportUrl?: string }) => {
+      const lastRuns = Number(opts.last);
+      if (!Number.isInteger(lastRuns) || lastRuns < 2)
+        throw new ConfigError('command line', '--last', `${opts.last} is not a whole number of at least 2`, 'e.g. --last 100');
+      const minRelativeChange = Number(opts.minChange);
+      if (!(minRelativeChange >= 0)) throw new ConfigError('command line', '--min-change', `${opts.minChange} is not a fraction`, 'e.g. --min-change 0.02');
+      // Only web addresses or paths: a javascript: address in a link would run when clicked.
+      if (opts.reportUrl !== undefined && /^[a-z][a-z0-9+.-]*:/i.test(opts.reportUrl) && !/^https?:\/\//i.test(opts.reportUrl))
+        throw new ConfigError(
+          'command line',
+          '--report-url',
+          'only http(s) addresses or relative paths are linked',
+          'e.g. https://example.org/runs/{runId}/index.html',
+        );
+      const stored = await readHistory(file, { mustExist: !opts.runs?.length });
+      const site = await writeHistorySite(opts.out, {
+        stored,
+        folders: opts.runs ?? [],
+        lastRuns,
+        minRelativeChange,
+        ...(opts.reportUrl ? { reportUrl: opts.reportUrl } : {}),
+      });
+      print(`history site: ${opts.out}/index.html (${site.suites} suite(s), ${site.runs} run(s), ${site.files.length} files)`);
     });
 }
 

@@ -11,6 +11,7 @@ import { parseShard, type Shard } from '../plan/shard.ts';
 import type { ReporterName } from '../core/reporter-name.ts';
 import { writeReports } from '../report/reporters/registry.ts';
 import { buildReport } from '../report/report.ts';
+import { describeRepeatStops } from '../execute/repeat-stop.ts';
 import { executePlan } from '../execute/execute-plan.ts';
 import { newRunId } from '../execute/run-id.ts';
 import { makeFolder } from '../files/atomic-write.ts';
@@ -142,7 +143,7 @@ export function runCommand(program: Command): void {
         };
         process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
         log(
-          `edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? opts.rounds : (opts.repeats ?? plan.suite.repeats)} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`,
+          `edgebench ${TOOL_VERSION}: suite "${plan.suite.name}", ${plan.devices.length} device(s) x ${plan.variants.length} variant(s), ${opts.ab ? `${opts.rounds}` : `${plan.suite.adaptiveRepeats.enabled ? 'up to ' : ''}${opts.repeats ?? plan.suite.repeats}`} runner process(es) each of ${plan.suite.warmup} warm-up + ${plan.suite.iterations} timed iterations`,
         );
         for (const warning of plan.warnings) log(`warning: ${warning}`);
         const { results, resultsFile } = await executePlan(plan, {
@@ -156,6 +157,8 @@ export function runCommand(program: Command): void {
           progress: display,
         }).finally(() => display.close());
         process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        const repeatsLine = describeRepeatStops(results.cells);
+        if (repeatsLine) log(repeatsLine);
         const trends = history ? buildTrends({ historyFile: given.history!, entries: history, runs: [results] }) : undefined;
         const report = buildReport({ runs: [results], gates: [gate({ candidate: { results, file: resultsFile } })], ...(trends ? { trends } : {}) });
         const runDir = dirname(resultsFile);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceKind } from './device-spec.ts';
+import { AdaptiveRepeatsOptions, RepeatStop } from './adaptive-repeats.ts';
 import { Budget, CompareOptions } from './budget.ts';
 import { TaskKind } from './suite.ts';
 import { RuntimeName, RuntimeOptions } from './runtime.ts';
@@ -136,6 +137,9 @@ export const CellResult = z.strictObject({
     .describe('The constraints the cell ran under (an emulated profile: CPU quota, memory cap), in words, as the device reported them.'),
   /** One entry per runner process (suite repeats); samples say which process measured them. */
   repeats: z.array(RepeatRecord).optional().describe("One entry per runner process (the suite's repeats), in order; samples say which process measured them."),
+  repeatStop: RepeatStop.optional().describe(
+    'How many runner processes the cell needed and why it stopped adding them; absent in results from before adaptive repeats.',
+  ),
   warmupLatenciesMs: z
     .array(z.number().nonnegative())
     .describe('Latency in ms of every untimed warm-up iteration of every runner process, in order; kept apart from the samples and from every summary.'),
@@ -305,7 +309,15 @@ export const Results = z
         task: TaskKind.describe('What the model does: classify, generate, embed or forward.'),
         warmup: z.number().int().describe('Untimed iterations per runner process before measuring.'),
         iterations: z.number().int().describe('Timed iterations per runner process.'),
-        repeats: z.number().int().positive().optional().describe("Runner processes per device x variant: the suite's repeats, or --repeats."),
+        repeats: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe("Most runner processes per device x variant: the suite's repeats, or --repeats (each cell's repeatStop says how many it ran)."),
+        adaptiveRepeats: AdaptiveRepeatsOptions.optional().describe(
+          "The suite's adaptive repeats as run (enabled false for run --ab); absent in results from before adaptive repeats.",
+        ),
         timeoutSeconds: z.number().describe('A cell that ran longer was stopped and recorded as failed (TIMEOUT).'),
         runtime: RuntimeOptions.describe(
           "The suite's runtime settings: the runtime it named, if any (each cell records the one it ran on), and the session options every variant ran with.",

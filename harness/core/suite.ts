@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AdaptiveRepeatsOptions } from './adaptive-repeats.ts';
 import { Budget, CompareOptions } from './budget.ts';
 import { ThermalOptions } from './probe-options.ts';
 import { printableText } from './printable-text.ts';
@@ -208,7 +209,7 @@ export const Suite = z
       .max(1000)
       .default(5)
       .describe(
-        'Fresh runner processes per device x variant, each with its own warm-up and iterations. Variants take turns, in a new order each repeat, so machine drift hits them all; compare treats the process as the unit of replication (at least 3 per side), which is what keeps a CI gate free of false alarms.',
+        'Most fresh runner processes per device x variant (adaptiveRepeats may stop a cell sooner), each with its own warm-up and iterations. Variants take turns, in a new order each repeat, so machine drift hits them all; compare treats the process as the unit of replication (at least 3 per side), which is what keeps a CI gate free of false alarms.',
       ),
     measure: z
       .array(z.enum(['time', 'instructions']))
@@ -217,6 +218,7 @@ export const Suite = z
       .describe(
         'What to measure. time: wall time (always). instructions: also count the instructions onnxruntime executes per inference under callgrind, in extra runner processes on local and emulated devices (edgebench run --instructions).',
       ),
+    adaptiveRepeats: AdaptiveRepeatsOptions.default({ enabled: true, minRepeats: 3 }),
     timeoutSeconds: z.number().positive().max(86_400).default(600).describe('A cell that runs longer is stopped and recorded as failed.'),
     signatures: z
       .strictObject({

@@ -12,6 +12,7 @@ import { openJournal } from './open-journal.ts';
 import { scheduledKey } from './process-key.ts';
 import { resultsHeader } from './results-header.ts';
 import { runResultsFile } from './results-file.ts';
+import { repeatPolicy } from './repeat-stop.ts';
 import { resumedRuns } from './resume.ts';
 import { newRunId } from './run-id.ts';
 import { runProcesses } from './run-processes.ts';
@@ -35,8 +36,9 @@ export interface RunOutput {
 }
 
 /**
- * Runs every device x variant cell of a plan, `repeats` fresh runner processes
- * per cell. Devices run side by side, one process at a time each, in the order
+ * Runs every device x variant cell of a plan, up to `repeats` fresh runner
+ * processes per cell: a plain run stops adding processes to a cell once its p50
+ * is as precise as the suite asks (adaptive repeats, repeat-stop.ts). Devices run side by side, one process at a time each, in the order
  * scheduleRuns gives; devices that compute on this machine's cores take turns.
  * Every runner event is appended to the run's journal as it arrives, and
  * results.json is rewritten atomically after every process, so whatever was
@@ -55,12 +57,13 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
   const runDir = resume ? dirname(resume.file) : join(options.outDir, runId);
   const startedAt = resume?.header.startedAt ?? new Date().toISOString();
   const journal = openJournal(runDir, { runId, startedAt, fingerprint: fingerprintOf(fullPlan, { repeats, ab, shard }), resume });
-  const results = await resultsHeader(fullPlan, toRun, { runId, startedAt, repeats, ab, shard });
+  const policy = repeatPolicy(fullPlan.suite.adaptiveRepeats, fullPlan.suite.compare.threshold, repeats, ab !== undefined);
+  const results = await resultsHeader(fullPlan, toRun, { runId, startedAt, repeats, policy, ab, shard });
   const file = runResultsFile(runDir, journal);
   await file.flush(results);
 
   const order = scheduleRuns(plan, { repeats, seed: runId, ab });
-  const cells = new MeasuredCells(plan, results);
+  const cells = new MeasuredCells(plan, results, policy);
   const resumed = resumedRuns(plan, resume?.completed ?? [], plan.suite.timeoutSeconds * 1000);
   for (const { device, variant, runs } of resumed.kept) cells.measure(device, variant, runs);
   const save = () => file.save(results);

@@ -3,12 +3,14 @@ import type { CellResult, Results } from '../core/results.ts';
 import type { PlannedVariant, RunPlan } from '../plan/plan.ts';
 import { cellResult, type RunnerRun } from '../results/cell-result.ts';
 import { answerReader } from './answer-reader.ts';
+import { repeatStop, type RepeatPolicy } from './repeat-stop.ts';
 
 const cellKey = (device: DeviceSpec, variant: PlannedVariant) => `${device.id}\u0000${variant.variant.name}`;
 
 /**
  * The cells measured so far, each rebuilt from all its runner processes whenever one is added, and kept in
- * `results.cells` in the plan's device x variant order, whatever order their processes ran in.
+ * `results.cells` in the plan's device x variant order, whatever order their processes ran in. Each cell says
+ * how many processes it needed and why it stopped adding them (repeat-stop.ts).
  */
 export class MeasuredCells {
   private readonly runsOf = new Map<string, RunnerRun[]>();
@@ -18,6 +20,7 @@ export class MeasuredCells {
   constructor(
     private readonly plan: RunPlan,
     private readonly results: Results,
+    private readonly policy: RepeatPolicy,
   ) {
     this.order = plan.devices.flatMap((device) => plan.variants.map((variant) => cellKey(device, variant)));
   }
@@ -36,6 +39,7 @@ export class MeasuredCells {
       ...(variant.modelMetrics ? { modelMetrics: variant.modelMetrics } : {}),
       countInstructions: this.plan.suite.measure.includes('instructions'),
     });
+    cell.repeatStop = repeatStop(cell, this.policy);
     this.cells.set(key, cell);
     this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);
     return cell;
@@ -48,5 +52,10 @@ export class MeasuredCells {
 
   failed(device: DeviceSpec, variant: PlannedVariant): boolean {
     return this.cells.get(cellKey(device, variant))?.status === 'failed';
+  }
+
+  /** The cell's p50 is as precise as the run asked: it needs no more processes. */
+  precise(device: DeviceSpec, variant: PlannedVariant): boolean {
+    return this.cells.get(cellKey(device, variant))?.repeatStop?.reason === 'precise';
   }
 }

@@ -7,6 +7,7 @@ import type { RunPlan } from '../plan/plan.ts';
 import type { Shard } from '../plan/shard.ts';
 import { TOOL_VERSION } from '../version.ts';
 import type { DevicesToRun } from './devices-to-run.ts';
+import type { RepeatPolicy } from './repeat-stop.ts';
 
 /**
  * A run's results before its first cell: the suite as run, every device this run is responsible for (its facts,
@@ -15,7 +16,7 @@ import type { DevicesToRun } from './devices-to-run.ts';
 export async function resultsHeader(
   fullPlan: RunPlan,
   { plan, listed, skipped }: DevicesToRun,
-  run: { runId: string; startedAt: string; repeats: number; ab?: { a: string; b: string; rounds: number }; shard?: Shard },
+  run: { runId: string; startedAt: string; repeats: number; policy: RepeatPolicy; ab?: { a: string; b: string; rounds: number }; shard?: Shard },
 ): Promise<Results> {
   const { suite } = plan;
   return {
@@ -31,6 +32,7 @@ export async function resultsHeader(
       warmup: suite.warmup,
       iterations: suite.iterations,
       repeats: run.repeats,
+      adaptiveRepeats: { enabled: run.policy.enabled, minRepeats: run.policy.minRepeats, precision: run.policy.precision },
       timeoutSeconds: suite.timeoutSeconds,
       runtime: suite.runtime,
       dataset: { file: relative(process.cwd(), plan.dataset.file), sha256: plan.dataset.sha256, examples: plan.dataset.examples.length },

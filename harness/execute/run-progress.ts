@@ -17,7 +17,7 @@ export interface RunProgress {
   /** Before the first process: the device of every process still to run, and how devices share the machine (for an ETA). */
   scheduled?(schedule: RunSchedule): void;
   cellStarted?(device: DeviceSpec, variant: PlannedVariant, position: RunPosition): void;
-  /** A process left out: its cell already failed, and a failure is not run again. */
+  /** A process left out: its cell already failed (a failure is not run again), or its p50 is already as precise as the suite asks. */
   processSkipped?(device: DeviceSpec, variant: PlannedVariant, repeat: number): void;
   /** A runner process the device lost, about to be run again. */
   attemptLost?(device: DeviceSpec, variant: PlannedVariant, failure: { code: string; message: string }, retry: { attempt: number; retries: number }): void;

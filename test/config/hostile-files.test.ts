@@ -109,7 +109,7 @@ describe('hostile input files: refused promptly, naming the file, what is wrong 
     for (const text of ['', '# nothing here yet\n\n']) {
       const file = at('empty.yaml');
       writeFileSync(file, text);
-      expect(configErrorMessage(() => loadSuite(file))).toMatch(/empty\.yaml: the file is empty .*\n\s+fix: write at least the required fields name, dataset /);
+      expect(configErrorMessage(() => loadSuite(file))).toMatch(/empty\.yaml: the file is empty .*\n\s+fix: write at least the required field name \(/);
       expect(configErrorMessage(() => loadDevices(file))).toMatch(/empty\.yaml: the file is empty .*\n\s+fix: write at least the required field devices /);
       expect(configErrorMessage(() => loadSuite(file))).not.toMatch(/undefined/);
     }

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { Report } from '../../core/report.ts';
 import type { ChartBuilder, ChartView } from './charts/chart.ts';
+import { chartLibraries } from './chart-libraries.ts';
 import { CHARTS } from './charts/registry.ts';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.ts';
+import { decide } from '../decision.ts';
+import { decisionSection } from './decision-section.ts';
 import { perplexitySection } from './perplexity-section.ts';
 import { deviceSection, energySection, examplesSection, failureSection, gateSection, metricsSection, workloadSection } from './tables.ts';
 
@@ -19,33 +19,15 @@ const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
   router: 'Hybrid routing',
 };
 
-/** The libraries the page renders charts with, read from node_modules and inlined: the page needs no network. */
-function chartLibraries(): string {
-  const file = (pkg: string, path: string) => readFileSync(join(packageDir(pkg), path), 'utf8');
-  return [file('vega', 'build/vega.min.js'), file('vega-lite', 'build/vega-lite.min.js'), file('vega-embed', 'build/vega-embed.min.js')]
-    .map((source) => `<script>${scriptSource(source)}</script>`)
-    .join('\n');
-}
-
-/** A package's folder: its exports hide package.json, so walk up from its entry point. */
-function packageDir(name: string): string {
-  let dir = dirname(createRequire(import.meta.url).resolve(name));
-  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the folder of the ${name} package`);
-    dir = parent;
-  }
-  return dir;
-}
-
 export interface Page {
   html: string;
   charts: ChartView[];
 }
 
 /**
- * The self-contained HTML report: the gate verdict first, then every chart
- * section, metrics, energy and thermal, devices and example outputs. Data and
+ * The self-contained HTML report, decision first: which variant to ship on
+ * each device and what got worse, then the gate (measurement warnings
+ * collapsed), every chart section, metrics, energy and thermal, devices and example outputs. Data and
  * libraries are embedded, so the file opens from file:// with no network.
  * Every string from a model, a dataset or a config is escaped; chart data
  * travels as JSON in a non-executed script element.
@@ -69,6 +51,9 @@ export function renderPage(report: Report): Page {
     return `<section id="${builder.section}"><h2>${h(SECTION_TITLES[builder.section])}</h2>${list}${body}</section>`;
   });
   const many = report.runs.length > 1;
+  const decisions = decide(report)
+    .map((decision) => decisionSection(decision, many ? decision.runId : undefined))
+    .join('');
   const gates = report.gates.map((gate, i) => gateSection(gate, many ? report.runs[i]!.runId : report.runs[i]!.suite.name)).join('');
   const title = `edgebench: ${report.runs
     .map((r) => r.suite.name)
@@ -86,6 +71,7 @@ export function renderPage(report: Report): Page {
 <body>
 <header><h1>${h(title)}</h1><p>Run(s) ${report.runs.map((r) => `<code>${h(r.runId)}</code> (${h(r.status)}, started ${h(r.startedAt)})`).join(', ')}${report.baseline ? `; baseline <code>${h(report.baseline.runId)}</code>` : ''}. Generated ${h(report.generatedAt)} by edgebench ${h(report.tool.version)}.</p></header>
 <main>
+${decisions}
 ${gates}
 ${sections.join('\n')}
 ${perplexitySection(report)}
@@ -127,6 +113,18 @@ const RENDER_SCRIPT = `
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #222; background: #fff; }
 header, main { max-width: 1200px; margin: 0 auto; padding: 0 24px; }
+html, body { overflow-wrap: anywhere; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+.chart { max-width: 100%; overflow-x: auto; }
+.chart svg { max-width: 100%; height: auto; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 340px), 1fr)); gap: 12px; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 0 12px 8px; min-width: 0; }
+.card .ship { font-size: 15px; }
+.verdict.neutral { background: #f1f3f5; color: #333; }
+ol.worse li { margin: 4px 0; }
+.standing { font-weight: 600; } .standing.failed, .standing.over-budget, .standing.regressed { color: #a1251b; }
+.standing.noisy { color: #9a6700; } .standing.improved { color: #1e6b34; } .standing.unchanged, .standing.not-compared { color: #555; }
+details.warnings summary { cursor: pointer; font-weight: 600; }
 header { border-bottom: 1px solid #ddd; }
 h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #eee; } h3 { font-size: 15px; }
 .verdict { font-size: 18px; font-weight: 600; padding: 10px 14px; border-radius: 6px; }

@@ -13,7 +13,7 @@ const EXAMPLE_ROWS = 40;
 const MiB = 1024 * 1024;
 
 const table = (header: string[], rows: string[][], className = '') =>
-  `<table${className ? ` class="${className}"` : ''}><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  `<div class="table-wrap"><table${className ? ` class="${className}"` : ''}><thead><tr>${header.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The gate first: pass or fail, what failed and by how much, what changed. */
@@ -40,7 +40,11 @@ export function gateSection(gate: GateReport, runLabel: string): string {
         ]),
       )
     : `<p>${gate.budgets.length ? `All ${gate.budgets.length} budget check(s) passed.` : 'The suite has no budgets.'}</p>`;
-  const notable = gate.comparisons.filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable');
+  // Regressions first: they are what a reader acts on.
+  const order = ['regressed', 'noisy', 'incomparable', 'improved'];
+  const notable = gate.comparisons
+    .filter((c) => c.verdict !== 'unchanged' && c.verdict !== 'unavailable')
+    .sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict));
   const changes = notable.length
     ? table(
         ['verdict', 'device / variant', 'metric', 'baseline', 'candidate', 'change [95% CI]', 'rule'],
@@ -62,7 +66,7 @@ export function gateSection(gate: GateReport, runLabel: string): string {
       ? `<p>All ${gate.comparisons.length} comparisons: unchanged.</p>`
       : '';
   const warnings = gate.warnings.length
-    ? `<h3>Measurement warnings</h3><ul>${gate.warnings.map((w) => `<li>${h(`${w.deviceId} / ${w.variant} (${w.run}): ${w.message}`)} <em>Remedy: ${h(w.remedy)}</em></li>`).join('')}</ul>`
+    ? `<details class="warnings"><summary>${gate.warnings.length} measurement warning${gate.warnings.length === 1 ? '' : 's'}</summary><ul>${gate.warnings.map((w) => `<li>${h(`${w.deviceId} / ${w.variant} (${w.run}): ${w.message}`)} <em>Remedy: ${h(w.remedy)}</em></li>`).join('')}</ul></details>`
     : '';
   return `<section class="gate"><h2>Gate: ${h(runLabel)}</h2>${banner}<p>Run <code>${h(gate.candidate.runId)}</code>, ${against}.</p>${budgets}${changes}${warnings}</section>`;
 }

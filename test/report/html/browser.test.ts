@@ -68,6 +68,20 @@ describe('the HTML report in a real Chromium', () => {
     expect(labels).toContainEqual(expect.stringMatching(/^\+\d\.\d%( to \+\d\.\d%)? at <script>wind \(3 lines\)$/));
     expect(chromium.console.filter((m) => m.level === 'error')).toEqual([]);
 
+    // Nothing wider than the page, at a desktop width and a narrow one; the decision is in the first screen.
+    for (const width of [1400, 800]) {
+      await browser.setWindowSize(width, 900);
+      await browser.pause(200);
+      const { scrollWidth, clientWidth, decisionTop, innerHeight } = await browser.execute(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+        decisionTop: (document.getElementById('decision') as HTMLElement).getBoundingClientRect().top + window.scrollY,
+        innerHeight: window.innerHeight,
+      }));
+      expect(scrollWidth, `horizontal overflow at ${width} px`).toBeLessThanOrEqual(clientWidth);
+      expect(decisionTop).toBeLessThan(innerHeight / 2);
+    }
+
     await mkdir(ARTIFACTS, { recursive: true });
     const height = await browser.execute(() => document.body.scrollHeight);
     await browser.setWindowSize(1280, Math.min(height + 100, 8000));

@@ -23,6 +23,40 @@ describe('the HTML report page', () => {
     expect(markup).toContain('verdict-tag regressed');
   });
 
+  it('opens on the decision: what got worse first, then a card per device with the variant to ship', () => {
+    const markup = markupOf(html);
+    const at = (needle: string) => markup.indexOf(needle);
+    expect(at('<section id="decision"')).toBeGreaterThan(0);
+    expect(at('<section id="decision"')).toBeLessThan(at('<section class="gate">'));
+    expect(at('<section class="gate">')).toBeLessThan(at('<section id="deltas">'));
+    const decision = markup.slice(at('<section id="decision"'), at('<section class="gate">'));
+    // Every cell of the candidate is slower than its baseline and over a budget: all three are listed, worst first.
+    expect(decision).toMatch(/<p class="verdict fail" data-worse="3">3 cells got worse or broke a budget against baseline <code>baseline<\/code>/);
+    expect(decision.indexOf('<ol class="worse">')).toBeLessThan(decision.indexOf('<div class="cards">'));
+    expect(decision).toContain('<article class="card" data-device="host">');
+    expect(decision).toContain('No variant to ship: no variant ran and passed every budget.');
+    expect(decision).toContain('<span class="standing over-budget">over budget</span>');
+  });
+
+  it('collapses the measurement warnings under their count, below the verdict', () => {
+    const report = hostileReport();
+    report.gates[0]!.warnings = [
+      { code: 'FEW_SAMPLES', deviceId: 'host', variant: HOSTILE[0]!, run: 'candidate', message: 'few samples', remedy: 'more iterations' },
+      { code: 'DRIFT', deviceId: 'host', variant: 'int8', run: 'baseline', message: 'drift', remedy: 'cool down' },
+    ];
+    const markup = markupOf(renderPage(report).html);
+    expect(markup).toMatch(/<details class="warnings"><summary>2 measurement warnings<\/summary><ul><li>host \/ &lt;script&gt;/);
+    expect(markup.indexOf('<details class="warnings">')).toBeGreaterThan(markup.indexOf('data-status="fail"'));
+  });
+
+  it('gives each device its own latency axis, and wraps side-by-side panels', () => {
+    const spec = (id: string) => charts.find((c) => c.id === id)!.spec as unknown as Record<string, unknown>;
+    for (const id of ['latency-box', 'latency-cdf', 'pareto']) expect(spec(id).resolve, id).toEqual({ scale: { x: 'independent' } });
+    expect(spec('trends').resolve).toEqual({ scale: { y: 'independent' } });
+    expect(spec('pareto').columns).toBe(2);
+    expect(spec('deltas').columns).toBe(3);
+  });
+
   it('draws every view when the data is there', () => {
     expect(charts.map((c) => c.id).sort()).toEqual([
       'deltas',

@@ -62,7 +62,9 @@ function view(id: string, title: string, rows: ReturnType<typeof rowsOf>): Chart
       ...baseConfig,
       data: { values: rows },
       // One panel per metric, one row per cell: a handful of panels however many cells there are.
-      facet: { column: { field: 'metric', type: 'nominal', title: null } },
+      // Three panels a row: a run with many metrics wraps instead of overflowing the page.
+      facet: { field: 'metric', type: 'nominal', title: null },
+      columns: 3,
       resolve: { scale: { x: 'independent' } },
       spec: {
         width: 170,

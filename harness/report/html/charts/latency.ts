@@ -53,11 +53,14 @@ export const latencyCharts: ChartBuilder = {
       {
         id: 'latency-box',
         title: 'Latency distribution',
-        description: 'Box: first to third quartile; whiskers: p1 to p99; tick: median. All timed iterations of every runner process of the cell.',
+        description:
+          'Box: first to third quartile; whiskers: p1 to p99; tick: median. All timed iterations of every runner process of the cell. Each device has its own latency axis.',
         spec: {
           ...baseConfig,
           data: { values: boxes },
           facet: { row: { field: 'device', type: 'nominal', title: null } },
+          // Each device its own latency axis: a 0.03 ms host beside a 10 ms board would leave the host a dot.
+          resolve: { scale: { x: 'independent' } },
           spec: {
             width: CHART_WIDTH,
             layer: [
@@ -101,12 +104,14 @@ export const latencyCharts: ChartBuilder = {
       {
         id: 'latency-cdf',
         title: 'Latency CDF',
-        description: `Share of iterations at or below each latency, up to the 99th percentile, with p50, p90 and p99 marked. Each curve is drawn through ${CDF_POINTS} evenly spaced quantiles of all the cell's samples; the marked percentiles are exact.`,
+        description: `Share of iterations at or below each latency, up to the 99th percentile, with p50, p90 and p99 marked. Each curve is drawn through ${CDF_POINTS} evenly spaced quantiles of all the cell's samples; the marked percentiles are exact. Each device has its own latency axis.`,
         spec: {
           ...baseConfig,
           data: { values: cdf },
           transform: [{ flatten: ['ms', 'share'] }],
           facet: { row: { field: 'device', type: 'nominal', title: null } },
+          // Each device its own latency axis: a 0.03 ms host beside a 10 ms board would leave the host a dot.
+          resolve: { scale: { x: 'independent' } },
           spec: {
             width: CHART_WIDTH,
             height: 220,

@@ -37,11 +37,14 @@ export const tradeoffCharts: ChartBuilder = {
         id: 'pareto',
         title: 'Accuracy vs p90 latency',
         description:
-          'Each point is a variant on a device; its area is the size on disk, its bar the 95% Wilson interval of the accuracy. Up and to the left is better.',
+          'Each point is a variant on a device; its area is the size on disk, its bar the 95% Wilson interval of the accuracy. Up and to the left is better. Each device has its own latency axis.',
         spec: {
           ...baseConfig,
           data: { values: points },
-          facet: { column: { field: 'device', type: 'nominal', title: null } },
+          // Two devices a row, each with its own latency axis: four devices side by side would overflow the page.
+          facet: { field: 'device', type: 'nominal', title: null },
+          columns: 2,
+          resolve: { scale: { x: 'independent' } },
           spec: {
             width: 360,
             height: 280,
