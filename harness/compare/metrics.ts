@@ -23,7 +23,7 @@ export interface MetricReading {
 }
 
 export interface MetricDefinition {
-  unit: 'ms' | 'bytes' | 'share' | 'tokens/s' | 'mJ' | 'W';
+  unit: 'ms' | 'bytes' | 'share' | 'tokens/s' | 'mJ' | 'W' | 'nats';
   higherIsBetter: boolean;
   /** How the verdict is decided (see compare-runs.ts). */
   kind: 'sampled-median' | 'sampled-tail' | 'single' | 'exact' | 'paired-share';
@@ -246,6 +246,18 @@ export const METRICS: Record<MetricName, MetricDefinition> = {
       c.quality?.hallucination
         ? { value: c.quality.hallucination.rate, paired: new Map(c.quality.hallucination.perExample.map((e) => [e.exampleId, !e.flagged])) }
         : undefined,
+  },
+  klDivergence: {
+    unit: 'nats',
+    higherIsBetter: false,
+    kind: 'single',
+    read: (c) => (c.quality?.fidelity ? { value: c.quality.fidelity.meanKlDivergence } : undefined),
+  },
+  top1Agreement: {
+    unit: 'share',
+    higherIsBetter: true,
+    kind: 'single',
+    read: (c) => (c.quality?.fidelity ? { value: c.quality.fidelity.top1Agreement } : undefined),
   },
   outOfDomain: {
     unit: 'share',

@@ -31,7 +31,7 @@ export type TrendChangePoint = z.infer<typeof TrendChangePoint>;
 
 export const TrendSeries = z.strictObject({
   metric: MetricName,
-  unit: z.enum(['ms', 'bytes', 'share', 'tokens/s', 'mJ', 'W']),
+  unit: z.enum(['ms', 'bytes', 'share', 'tokens/s', 'mJ', 'W', 'nats']),
   higherIsBetter: z.boolean(),
   suite: z.string(),
   device: z.string(),

@@ -18,7 +18,7 @@ const MAX_NOTES = 20;
 /** Commits are shown by their first characters, as git does. */
 const SHORT_COMMIT = 12;
 
-const UNIT_TITLES: Record<TrendSeries['unit'], string> = { ms: 'ms', bytes: 'MiB', share: '%', 'tokens/s': 'tokens/s', mJ: 'mJ', W: 'W' };
+const UNIT_TITLES: Record<TrendSeries['unit'], string> = { ms: 'ms', bytes: 'MiB', share: '%', 'tokens/s': 'tokens/s', mJ: 'mJ', W: 'W', nats: 'nats' };
 
 /**
  * Each metric over the runs of the stored history that this report's cells
