@@ -73,42 +73,64 @@ export class SequentialStopping {
       device.reason = `all ${this.record.maxRounds} rounds ran without a verdict on every gated metric`;
     }
     if (!a || !b || rounds < this.record.minRounds) return;
-    const verdicts = this.metrics.flatMap((metric) => {
-      const perRound = (c: CellResult) => METRICS[metric].read(c)?.perRepeat ?? new Map<number, number>();
-      const before = perRound(a);
-      const after = perRound(b);
-      const paired = [...before.keys()].filter((r) => before.get(r)! > 0 && (after.get(r) ?? 0) > 0).sort((x, y) => x - y);
-      if (paired.length < this.record.minRounds) return [];
-      const measure = sequentialMeasure(
-        paired.map((r) => Math.log(after.get(r)! / before.get(r)!)),
-        this.record.futility,
-      );
-      // Every paired metric with data on every device is a comparison compare will adjust for.
-      const comparisons = PAIRED_METRICS.filter((m) => METRICS[m].read(a)?.perRepeat).length * this.plan.devices.length;
-      const { verdict } = sequentialVerdict({
-        stats: '',
-        measure,
-        adjustedP: Math.min(1, measure.pValue * comparisons),
-        alpha: this.record.alpha,
-        threshold: this.record.threshold,
-        higherIsBetter: METRICS[metric].higherIsBetter,
-        futility: this.record.futility,
-      });
-      return [{ metric, verdict }];
-    });
-    const regressed = verdicts.find((v) => v.verdict === 'regressed');
     // Gated metrics this task does not measure (TTFT of a classifier) have no rounds: the rest decide.
     const measured = this.metrics.filter((m) => METRICS[m].read(a)?.perRepeat);
-    if (regressed) {
-      device.stopped = 'regressed';
-      device.reason = `${regressed.metric} regressed after ${rounds} rounds`;
-    } else if (verdicts.length > 0 && verdicts.length === measured.length && verdicts.every((v) => v.verdict !== 'noisy')) {
-      device.stopped = 'decided';
-      device.reason = `every gated metric decided after ${rounds} rounds: ${verdicts.map((v) => `${v.metric} ${v.verdict}`).join(', ')}`;
+    const logRatios = new Map(
+      measured.map((metric) => {
+        const before = METRICS[metric].read(a)?.perRepeat ?? new Map<number, number>();
+        const after = METRICS[metric].read(b)?.perRepeat ?? new Map<number, number>();
+        const paired = [...before.keys()].filter((r) => before.get(r)! > 0 && (after.get(r) ?? 0) > 0).sort((x, y) => x - y);
+        return [metric, paired.map((r) => Math.log(after.get(r)! / before.get(r)!))] as const;
+      }),
+    );
+    // Every paired metric with data on every device is a comparison compare will adjust for.
+    const comparisons = PAIRED_METRICS.filter((m) => METRICS[m].read(a)?.perRepeat).length * this.plan.devices.length;
+    const decision = decideRounds(logRatios, { ...this.record, comparisons });
+    if (decision) {
+      device.stopped = decision.stopped;
+      device.reason = decision.reason;
     }
   }
 
   private deviceRecord(deviceId: string): SequentialRecord['devices'][number] {
     return this.record.devices.find((d) => d.deviceId === deviceId)!;
   }
+}
+
+/** The paired metrics that are medians of a process's samples: the sharpest, and the ones that decide when rounds stop. */
+const MEDIANS = new Set<MetricName>(['latency.p50', 'ttft.p50', 'decodeToken.p50']);
+
+/**
+ * The stopping rule on one device's rounds so far: stop once a gated metric regressed, or every gated
+ * metric has a verdict; undefined to run another round. `comparisons` is how many comparisons compare
+ * will adjust for: each test here gets alpha / comparisons (Bonferroni, never less than Holm gives it).
+ */
+export function decideRounds(
+  logRatios: ReadonlyMap<MetricName, readonly number[]>,
+  settings: Pick<SequentialRecord, 'minRounds' | 'alpha' | 'threshold' | 'futility'> & { comparisons: number },
+): { stopped: 'regressed' | 'decided'; reason: string; verdicts: { metric: MetricName; verdict: string }[] } | undefined {
+  const entries = [...logRatios];
+  const rounds = Math.min(...entries.map(([, r]) => r.length));
+  if (entries.length === 0 || rounds < settings.minRounds) return undefined;
+  const verdicts = entries.map(([metric, ratios]) => {
+    const measure = sequentialMeasure(ratios, settings.futility);
+    const { verdict } = sequentialVerdict({
+      stats: '',
+      measure,
+      adjustedP: Math.min(1, measure.pValue * settings.comparisons),
+      alpha: settings.alpha,
+      threshold: settings.threshold,
+      higherIsBetter: METRICS[metric].higherIsBetter,
+      futility: settings.futility,
+    });
+    return { metric, verdict };
+  });
+  const regressed = verdicts.find((v) => v.verdict === 'regressed');
+  if (regressed) return { stopped: 'regressed', reason: `${regressed.metric} regressed after ${rounds} rounds`, verdicts };
+  // Medians decide when to stop: a tail percentile of ~100 iterations per process moves with a handful of samples, and waiting
+  // for it to settle would cost most runs all their rounds. Tails still stop the rounds when they regress, and are judged whenever it stopped.
+  const deciding = verdicts.filter((v) => MEDIANS.has(v.metric));
+  if ((deciding.length > 0 ? deciding : verdicts).every((v) => v.verdict !== 'noisy'))
+    return { stopped: 'decided', reason: `decided after ${rounds} rounds: ${verdicts.map((v) => `${v.metric} ${v.verdict}`).join(', ')}`, verdicts };
+  return undefined;
 }
