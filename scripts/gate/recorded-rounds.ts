@@ -17,6 +17,8 @@ export interface RecordedRun {
 export interface RecordedRounds {
   recordedAt: string;
   machine: string;
+  /** What else the machine was doing while recording. */
+  note?: string;
   model: string;
   iterations: number;
   runs: RecordedRun[];

@@ -88,7 +88,7 @@ describe('edgebench gate (the real CLI)', () => {
     const gate = await runActionStep('gate', inputs, {}, runner);
     expect(gate.exitCode, gate.stderr).toBe(1);
     expect(gate.stderr).toMatch(/interleaved A\/B of main \(A\) and pr \(B\)/);
-    expect(gate.stdout).toMatch(/^::error title=.*default gate: latency\.p50 not regressed/m);
+    expect(gate.stdout).toMatch(/^::error title=.*default gate%3A latency\.p50 not regressed/m);
     const outputs = Object.fromEntries(
       (await readFile(project.path('github-output'), 'utf8'))
         .trim()
