@@ -78,7 +78,10 @@ async function simulate(): Promise<void> {
   console.log(`${trials} simulated trials per cell, seed ${values.seed}; regressed = compare's verdict on the trial's rounds\n`);
   const modes: [string, Mode][] = [
     ['fixed 40 rounds, signed-rank', { kind: 'fixed', rounds: 40 }],
-    [`sequential (default: <= ${SEQUENTIAL_DEFAULTS.maxRounds} rounds, 3% threshold)`, { kind: 'sequential', settings: { ...SEQUENTIAL_DEFAULTS, threshold: 0.03 } }],
+    [
+      `sequential (default: <= ${SEQUENTIAL_DEFAULTS.maxRounds} rounds, 3% threshold)`,
+      { kind: 'sequential', settings: { ...SEQUENTIAL_DEFAULTS, threshold: 0.03 } },
+    ],
     [`sequential --rigorous (<= ${SEQUENTIAL_RIGOROUS.maxRounds} rounds, 1% threshold)`, { kind: 'sequential', settings: SEQUENTIAL_RIGOROUS }],
   ];
   const rows: string[][] = [];
@@ -229,7 +232,9 @@ async function realFixed(): Promise<void> {
   const mode = values.interleaved
     ? `interleaved A/B (run --ab, ${values.rounds} rounds)`
     : `separate runs, ${values.repeats ?? 'the suite default of 5'} runner processes per run`;
-  console.log(`\n${mode}; ${values.iterations ?? 'the suite default of 100'} timed iterations per process; default compare settings (threshold 3%, alpha 0.01, Holm)`);
+  console.log(
+    `\n${mode}; ${values.iterations ?? 'the suite default of 100'} timed iterations per process; default compare settings (threshold 3%, alpha 0.01, Holm)`,
+  );
   console.log(
     `injected slowdown: ${bench.describe}; measured p50 change median ${pct(sorted[Math.floor(sorted.length / 2)]!)}, range ${pct(sorted[0]!)} to ${pct(sorted.at(-1)!)}`,
   );

@@ -76,7 +76,12 @@ export function gateCommand(program: Command): void {
       const baseline = gateSide('--baseline', flags.baseline, plan);
       const candidate = gateSide('--candidate', flags.candidate, plan);
       if (baseline.kind === 'model' && candidate.kind === 'model' && baseline.variant === candidate.variant)
-        throw new ConfigError('command line', '--candidate', `baseline and candidate are the same variant "${baseline.variant}"`, 'name two different variants');
+        throw new ConfigError(
+          'command line',
+          '--candidate',
+          `baseline and candidate are the same variant "${baseline.variant}"`,
+          'name two different variants',
+        );
       const rounds = flags.rounds ?? (flags.fixed ? 40 : flags.rigorous ? SEQUENTIAL_RIGOROUS.maxRounds : SEQUENTIAL_DEFAULTS.maxRounds);
       if (!(Number.isInteger(rounds) && rounds >= 2))
         throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 20 or more');
@@ -96,7 +101,9 @@ export function gateCommand(program: Command): void {
         gates: [gateReport],
       });
       const dir = dirname(judged.candidate.file);
-      const names: ReporterName[] = flags.reporter ?? [...new Set<ReporterName>(['verdict', 'markdown', 'junit', 'html', ...defaultCompareReporters(process.env)])];
+      const names: ReporterName[] = flags.reporter ?? [
+        ...new Set<ReporterName>(['verdict', 'markdown', 'junit', 'html', ...defaultCompareReporters(process.env)]),
+      ];
       await writeReports(names, report, () => terminalOutput(dir));
       print(`results: ${relative(process.cwd(), judged.candidate.file)}`);
       if (flags.comment) {

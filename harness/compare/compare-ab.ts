@@ -10,7 +10,15 @@ import { pct, verdictOfChange } from './verdict.ts';
 import { SEQUENTIAL_METHOD, sequentialMeasure, sequentialVerdict, type SequentialMeasure } from './sequential-verdict.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
-export const PAIRED_METRICS: MetricName[] = ['latency.p50', 'latency.p90', 'latency.p99', 'ttft.p50', 'decodeToken.p50', 'energyPerInferenceMj', 'averagePowerWatts'];
+export const PAIRED_METRICS: MetricName[] = [
+  'latency.p50',
+  'latency.p90',
+  'latency.p99',
+  'ttft.p50',
+  'decodeToken.p50',
+  'energyPerInferenceMj',
+  'averagePowerWatts',
+];
 
 /**
  * Interleaved A/B: A and B ran alternately in rounds on the same device, so

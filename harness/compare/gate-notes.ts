@@ -14,7 +14,9 @@ export function gateNotes(candidate: Results, baseline: Results | undefined): st
         'a change smaller than that drift can be missed or invented. Interleaved A/B (both models in one job) is the dependable gate.',
     ];
   if (!ab) return [];
-  const notes = [`Interleaved A/B: ${ab.b} against ${ab.a} on the same device${candidate.devices.length > 1 ? 's' : ''}, alternating in rounds, so drift of the machine hits both alike.`];
+  const notes = [
+    `Interleaved A/B: ${ab.b} against ${ab.a} on the same device${candidate.devices.length > 1 ? 's' : ''}, alternating in rounds, so drift of the machine hits both alike.`,
+  ];
   const sequential = ab.sequential;
   if (sequential) {
     notes.push(

@@ -78,5 +78,8 @@ export function sequentialVerdict(input: {
       verdict: 'unchanged',
       rule: `${stats}: at most ${pct(Math.max(0, worstCase))} worse at ${pct(1 - futility)} confidence, within the ${pct(threshold)} threshold`,
     };
-  return { verdict: 'noisy', rule: `${stats}: undecided: a worsening beyond the ${pct(threshold)} threshold is not ruled out; raise --rounds or quiet the device` };
+  return {
+    verdict: 'noisy',
+    rule: `${stats}: undecided: a worsening beyond the ${pct(threshold)} threshold is not ruled out; raise --rounds or quiet the device`,
+  };
 }

@@ -11,7 +11,10 @@ import type { ScheduledRun } from '../plan/schedule.ts';
 /** The metrics whose verdicts decide when a device stops: those the gate fails on, or checks a budget against A, that rounds pair. */
 export function stoppingMetrics(plan: Pick<RunPlan, 'suite'>): MetricName[] {
   const { suite } = plan;
-  const gated = new Set<MetricName>([...failOnMetrics(suite.gate, suite.budgets), ...suite.budgets.filter((b) => b.increase && b.level === 'error').map((b) => b.metric)]);
+  const gated = new Set<MetricName>([
+    ...failOnMetrics(suite.gate, suite.budgets),
+    ...suite.budgets.filter((b) => b.increase && b.level === 'error').map((b) => b.metric),
+  ]);
   const paired = PAIRED_METRICS.filter((m) => gated.has(m));
   return paired.length > 0 ? paired : ['latency.p50'];
 }

@@ -35,7 +35,12 @@ export async function postComment(options: CommentOptions): Promise<string> {
   if (!token) throw new ConfigError('environment', 'GITHUB_TOKEN', 'not set', 'pass it to the step: env: {GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}}');
   const repository = env['GITHUB_REPOSITORY'];
   if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository))
-    throw new ConfigError('environment', 'GITHUB_REPOSITORY', repository ? `not owner/name: ${JSON.stringify(repository)}` : 'not set', 'run in GitHub Actions, or set it to owner/name');
+    throw new ConfigError(
+      'environment',
+      'GITHUB_REPOSITORY',
+      repository ? `not owner/name: ${JSON.stringify(repository)}` : 'not set',
+      'run in GitHub Actions, or set it to owner/name',
+    );
   const pullRequest = options.pullRequest ?? (await pullRequestOfEvent(env['GITHUB_EVENT_PATH']));
   const api = (env['GITHUB_API_URL'] ?? 'https://api.github.com').replace(/\/+$/, '');
   const summary = await readFile(options.markdownFile, 'utf8');
@@ -80,7 +85,8 @@ export async function postComment(options: CommentOptions): Promise<string> {
   return `commented on pull request #${pullRequest}${created.html_url ? `: ${created.html_url}` : ''}`;
 }
 
-const PERMISSION_HINT = 'give the job `permissions: {pull-requests: write}` and pass GITHUB_TOKEN; on a fork, comment from a pull_request_target or workflow_run job';
+const PERMISSION_HINT =
+  'give the job `permissions: {pull-requests: write}` and pass GITHUB_TOKEN; on a fork, comment from a pull_request_target or workflow_run job';
 
 /** The workflow run's page, where its artifacts (the report) are, from the variables GitHub Actions sets. */
 function runPage(env: NodeJS.ProcessEnv): string | undefined {
@@ -91,7 +97,8 @@ function runPage(env: NodeJS.ProcessEnv): string | undefined {
 async function pullRequestOfEvent(eventPath: string | undefined): Promise<number> {
   const hint = 'run on a pull_request event, or pass --pr <number>';
   if (!eventPath) throw new ConfigError('environment', 'GITHUB_EVENT_PATH', 'not set: no pull request to comment on', hint);
-  const event = safeJson(await readFile(eventPath, 'utf8').catch(() => '')) as { pull_request?: { number?: unknown }; issue?: { number?: unknown } } | undefined;
+  const event = safeJson(await readFile(eventPath, 'utf8').catch(() => '')) as
+    { pull_request?: { number?: unknown }; issue?: { number?: unknown } } | undefined;
   const number = event?.pull_request?.number ?? event?.issue?.number;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < 1)
     throw new ConfigError(eventPath, 'pull_request.number', 'the event is not a pull request', hint);

@@ -40,10 +40,7 @@ export function predictableScales(differences: readonly number[], options: Seque
     if (i < Math.max(options.burnIn, 2)) return undefined;
     const past = sortAscending(differences.slice(0, i));
     const center = percentileOfSorted(past, 0.5);
-    const mad = percentileOfSorted(
-      sortAscending(Array.from(past, (d) => Math.abs(d - center))),
-      0.5,
-    );
+    const mad = percentileOfSorted(sortAscending(Array.from(past, (d) => Math.abs(d - center))), 0.5);
     // 1.4826 x MAD estimates the standard deviation of normal noise (Hampel 1974).
     return Math.max(MIN_SCALE, options.clipSds * 1.4826 * mad);
   });
@@ -101,7 +98,11 @@ export interface SequentialEstimate {
  * outside the sequence once the capital against it reached 1/alpha at the
  * last round; the set is found on a grid, then its ends by bisection.
  */
-export function sequentialEstimate(differences: readonly number[], levels: readonly number[], options: SequenceOptions = SEQUENCE_DEFAULTS): SequentialEstimate {
+export function sequentialEstimate(
+  differences: readonly number[],
+  levels: readonly number[],
+  options: SequenceOptions = SEQUENCE_DEFAULTS,
+): SequentialEstimate {
   const n = differences.length;
   if (n === 0) throw new RangeError('a sequential estimate needs at least one round');
   if (differences.some((d) => !Number.isFinite(d))) throw new RangeError('a sequential estimate needs finite differences');
