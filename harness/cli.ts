@@ -23,7 +23,9 @@ const signing = () => import('./commands/sign.ts').then((m) => m.signCommands);
  */
 const COMMANDS = {
   run: () => import('./commands/run.ts').then((m) => m.runCommand),
+  gate: () => import('./commands/gate.ts').then((m) => m.gateCommand),
   compare: () => import('./commands/compare.ts').then((m) => m.compareCommand),
+  comment: () => import('./commands/comment.ts').then((m) => m.commentCommand),
   report: () => import('./commands/report.ts').then((m) => m.reportCommand),
   calibrate: () => import('./commands/calibrate.ts').then((m) => m.calibrateCommand),
   init: () => import('./commands/init.ts').then((m) => m.initCommand),

@@ -18,12 +18,15 @@ import { makeFolder } from '../files/atomic-write.ts';
 import { JOURNAL_FILE, readJournal, type ReadJournal } from '../results/journal.ts';
 import { lockRunFolder, takeOverNotice, type RunLock } from '../results/run-lock.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { SEQUENTIAL_DEFAULTS, SEQUENTIAL_RIGOROUS } from '../compare/sequential-verdict.ts';
 import { configOptions, EXIT, log, runIdArg } from './common.ts';
 import { runDisplay } from './run-progress.ts';
 import { print } from '../report/terminal-text.ts';
 import { reporterOption, terminalOutput } from './reporter-option.ts';
 
 const DEFAULT_REPORTERS: ReporterName[] = ['console', 'html'];
+/** Rounds of a fixed-length --ab run. */
+const DEFAULT_ROUNDS = 40;
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -45,11 +48,16 @@ export function runCommand(program: Command): void {
     .addOption(
       new Option(
         '--rounds <n>',
-        "rounds for --ab (at least 8 can reach significance at alpha 0.01; 40 are needed to catch a 5% slowdown reliably on a noisy 2-core VM); each round runs the suite's iterations once per variant",
-      )
-        .argParser(Number)
-        .default(40),
+        "rounds for --ab (default 40; with --sequential the most, default 60, 200 with --rigorous); each round runs the suite's iterations once per variant",
+      ).argParser(Number),
     )
+    .addOption(
+      new Option(
+        '--sequential',
+        'with --ab: stop each device once an anytime-valid test decides (regressed, or no change beyond the threshold); the error rates hold whenever it stops',
+      ),
+    )
+    .addOption(new Option('--rigorous', 'with --sequential: a 1% threshold and up to 200 rounds, to catch a 2% slowdown'))
     .addOption(new Option('--shard <i/n>', 'run part i of n of the device list (CI jobs in parallel; edgebench merge combines them)').argParser(shardArg))
     .addOption(
       new Option(
@@ -85,7 +93,9 @@ export function runCommand(program: Command): void {
         out: string;
         runId?: string;
         ab?: [string, string];
-        rounds: number;
+        rounds?: number;
+        sequential?: boolean;
+        rigorous?: boolean;
         repeats?: number;
         report: boolean;
         resume?: string;
@@ -99,7 +109,9 @@ export function runCommand(program: Command): void {
         let lock = given.resume ? lockToResume(given.resume) : undefined;
         const resume = given.resume ? await readJournalOf(given.resume) : undefined;
         // A resumed run is the same run: its suite, devices and settings come from its journal.
-        const opts = resume ? { ...given, ...resumedOptions(resume) } : given;
+        const resumed = resume ? { ...given, ...resumedOptions(resume) } : given;
+        const sequential = given.sequential && !resume ? (given.rigorous ? SEQUENTIAL_RIGOROUS : SEQUENTIAL_DEFAULTS) : undefined;
+        const opts = { ...resumed, rounds: resumed.rounds ?? sequential?.maxRounds ?? DEFAULT_ROUNDS };
         const plan = await buildPlan({ suiteFile: opts.suite, devicesFile: opts.devices, deviceIds: opts.device });
         if (given.instructions && !plan.suite.measure.includes('instructions')) plan.suite.measure = [...plan.suite.measure, 'instructions'];
         for (const name of opts.ab ?? []) {
@@ -152,6 +164,7 @@ export function runCommand(program: Command): void {
           signal: controller.signal,
           ...(opts.repeats !== undefined ? { repeats: opts.repeats } : {}),
           ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
+          ...(opts.ab && sequential ? { sequential } : {}),
           ...(resume ? { resume } : {}),
           ...(opts.shard ? { shard: opts.shard } : {}),
           progress: display,

@@ -7,9 +7,10 @@ import { METRICS } from './metrics.ts';
 import type { Comparison } from '../core/comparison.ts';
 import { thermalReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
+import { SEQUENTIAL_METHOD, sequentialMeasure, sequentialVerdict, type SequentialMeasure } from './sequential-verdict.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
-const PAIRED_METRICS: FixedMetricName[] = [
+export const PAIRED_METRICS: FixedMetricName[] = [
   'latency.p50',
   'latency.p90',
   'latency.p99',
@@ -30,7 +31,8 @@ const PAIRED_METRICS: FixedMetricName[] = [
  */
 export function compareInterleaved(results: Results, options: CompareOptions): Comparison[] {
   const ab = results.ab!;
-  const found: { comparison: Comparison }[] = [];
+  const found: { comparison: Comparison; measure?: SequentialMeasure }[] = [];
+  const sequential = ab.sequential;
   const incomparable: Comparison[] = [];
   for (const deviceId of [...new Set(results.cells.map((c) => c.deviceId))]) {
     const cellOf = (variant: string) => results.cells.find((c) => c.deviceId === deviceId && c.variant.name === variant && c.status === 'ok');
@@ -82,6 +84,34 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
       const rounds = [...a.keys()].filter((r) => a.get(r)! > 0 && b.get(r) !== undefined && b.get(r)! > 0);
       if (rounds.length < 2) continue;
       const logRatios = rounds.map((r) => Math.log(b.get(r)! / a.get(r)!));
+      if (sequential) {
+        // Rounds stopped when a test decided: only an anytime-valid test keeps its error rates at whatever round that was.
+        const measure = sequentialMeasure(logRatios, sequential.futility);
+        const medianOf = (side: Map<number, number>) => median(rounds.map((r) => side.get(r)!));
+        found.push({
+          measure,
+          comparison: {
+            deviceId,
+            variant: ab.b,
+            metric,
+            unit: definition.unit,
+            higherIsBetter: definition.higherIsBetter,
+            ...(estimated[0] ? { estimated: estimated[0] } : {}),
+            baseline: { value: medianOf(a), n: rounds.length },
+            candidate: { value: medianOf(b), n: rounds.length },
+            delta: {
+              absolute: medianOf(b) - medianOf(a),
+              relative: measure.change,
+              relativeCi95: measure.ci95,
+              method: `median of the ${rounds.length} per-round ratios ${ab.b}/${ab.a}, with the ${SEQUENTIAL_METHOD}`,
+            },
+            pValue: measure.pValue,
+            verdict: 'unchanged',
+            rule: '',
+          },
+        });
+        continue;
+      }
       const test = signedRankTest(logRatios);
       // Below 6 rounds no 95% CI exists: every sign pattern is too likely.
       const ci =
@@ -112,10 +142,25 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
     }
   }
   const adjusted = found.length > 0 ? holmAdjust(found.map((f) => f.comparison.pValue!)) : [];
-  const verdicts = found.map(({ comparison }, i) => {
+  const verdicts = found.map(({ comparison, measure }, i) => {
     const p = adjusted[i]!;
     const { relative, relativeCi95 } = comparison.delta!;
     const rounds = `${ab.b} vs ${ab.a} over ${comparison.baseline!.n} paired rounds`;
+    if (sequential && measure) {
+      const stopped = sequential.devices.find((d) => d.deviceId === comparison.deviceId);
+      const why = stopped ? ` (${stopped.stopped}: ${stopped.reason})` : '';
+      const stats = `${rounds} of at most ${sequential.maxRounds}${why}: ${pct(relative)} [${pct(measure.ci95.lower)}, ${pct(measure.ci95.upper)}] (95% confidence sequence), anytime p ${p.toPrecision(2)} (Holm)`;
+      const decided = sequentialVerdict({
+        stats,
+        measure,
+        adjustedP: p,
+        alpha: options.alpha,
+        threshold: sequential.threshold,
+        higherIsBetter: comparison.higherIsBetter,
+        futility: sequential.futility,
+      });
+      return { ...comparison, adjustedPValue: p, ...decided };
+    }
     if (!relativeCi95)
       return {
         ...comparison,

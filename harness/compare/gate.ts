@@ -1,8 +1,11 @@
 import type { MetricName } from '../core/budget.ts';
+import { failOnMetrics } from '../core/gate-settings.ts';
 import type { Results } from '../core/results.ts';
 import { thermalWarnings, type ThermalFacts } from '../stats/thermal-warnings.ts';
 import { sampleWarnings } from '../stats/warnings.ts';
 import { evaluateBudgets } from './budgets.ts';
+import { failOnChecks } from './fail-on.ts';
+import { gateNotes } from './gate-notes.ts';
 import { compareInterleaved } from './compare-ab.ts';
 import { compareRuns } from './compare-runs.ts';
 import type { GateReport, MeasurementWarning } from '../core/comparison.ts';
@@ -29,12 +32,17 @@ export function gate(input: GateInput): GateReport {
     : candidate.results.ab
       ? compareInterleaved(candidate.results, options)
       : [];
-  const budgets = evaluateBudgets(candidate.results.suite.budgets, {
-    candidate: candidate.results,
-    comparisons,
-    hasBaseline: baseline !== undefined || candidate.results.ab !== undefined,
-    noise,
-  });
+  const { suite } = candidate.results;
+  const budgets = [
+    ...evaluateBudgets(suite.budgets, {
+      candidate: candidate.results,
+      comparisons,
+      hasBaseline: baseline !== undefined || candidate.results.ab !== undefined,
+      noise,
+    }),
+    // The default gate (a suite without budgets) or the suite's gate.failOn: a regressed verdict fails.
+    ...failOnChecks(failOnMetrics(suite.gate, suite.budgets), comparisons, { explicit: suite.gate !== undefined }),
+  ];
   const warnings: MeasurementWarning[] = [...(baseline ? warningsOf(baseline.results, 'baseline') : []), ...warningsOf(candidate.results, 'candidate')];
   return {
     schemaVersion: 1,
@@ -44,6 +52,7 @@ export function gate(input: GateInput): GateReport {
     comparisons,
     budgets,
     warnings,
+    notes: gateNotes(candidate.results, baseline?.results),
     status: budgets.some((b) => b.level === 'error' && !b.passed) ? 'fail' : 'pass',
   };
 }

@@ -272,6 +272,18 @@ export const METRICS: Record<FixedMetricName, MetricDefinition> = {
         ? { value: c.quality.hallucination.rate, paired: new Map(c.quality.hallucination.perExample.map((e) => [e.exampleId, !e.flagged])) }
         : undefined,
   },
+  klDivergence: {
+    unit: 'nats',
+    higherIsBetter: false,
+    kind: 'single',
+    read: (c) => (c.quality?.fidelity ? { value: c.quality.fidelity.meanKlDivergence } : undefined),
+  },
+  top1Agreement: {
+    unit: 'share',
+    higherIsBetter: true,
+    kind: 'single',
+    read: (c) => (c.quality?.fidelity ? { value: c.quality.fidelity.top1Agreement } : undefined),
+  },
   outOfDomain: {
     unit: 'share',
     higherIsBetter: false,

@@ -17,6 +17,8 @@ export const METRIC_NAMES = [
   'accuracy',
   'hallucination',
   'outOfDomain',
+  'klDivergence',
+  'top1Agreement',
   'energyPerInferenceMj',
   'energyPerTokenMj',
   'averagePowerWatts',

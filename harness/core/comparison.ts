@@ -85,6 +85,8 @@ export const GateReport = z.strictObject({
   comparisons: z.array(Comparison),
   budgets: z.array(BudgetResult),
   warnings: z.array(MeasurementWarning),
+  /** How the gate measured (interleaved or a stored baseline, rounds and why they stopped) and what that costs in trust. */
+  notes: z.array(z.string()).optional(),
   /** fail when a budget at level error failed. */
   status: z.enum(['pass', 'fail']),
 });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DeviceKind } from './device-spec.ts';
 import { AdaptiveRepeatsOptions, RepeatStop } from './adaptive-repeats.ts';
 import { Budget, CompareOptions } from './budget.ts';
+import { GateSettings } from './gate-settings.ts';
+import { SequentialRecord } from './sequential.ts';
 import { TaskKind } from './suite.ts';
 import { RuntimeName, RuntimeOptions } from './runtime.ts';
 import { DeviceFacts } from './device-facts.ts';
@@ -332,6 +334,7 @@ export const Results = z
         /** Carried along so that compare can gate on a results file alone. */
         budgets: z.array(Budget).describe("The suite's release budgets, carried along so that compare can gate on a results file alone."),
         compare: CompareOptions.describe("The suite's compare settings, carried along for the same reason."),
+        gate: GateSettings.optional().describe("The suite's gate settings (failOn), carried along for the same reason."),
       })
       .describe('The suite settings the run measured under, copied from the suite file.'),
     devices: z.array(DeviceRecord).describe("Every device of the run (of this shard, with --shard), in the plan's order, with its facts."),
@@ -355,7 +358,8 @@ export const Results = z
       .strictObject({
         a: z.string().describe('Name of the A variant.'),
         b: z.string().describe('Name of the B variant.'),
-        rounds: z.number().int().positive().describe('AB or BA pairs of runner processes per device.'),
+        rounds: z.number().int().positive().describe('AB or BA pairs of runner processes per device (with sequential stopping, at most).'),
+        sequential: SequentialRecord.optional(),
       })
       .optional()
       .describe('Set by run --ab: A and B alternated repeat by repeat on each device (AB, BA, ...); compare pairs the repeats.'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AdaptiveRepeatsOptions } from './adaptive-repeats.ts';
+import { GateSettings } from './gate-settings.ts';
 import { Budget, CompareOptions } from './budget.ts';
 import { ThermalOptions } from './probe-options.ts';
 import { printableText } from './printable-text.ts';
@@ -254,6 +255,7 @@ export const Suite = z
     router: RouterOptions.optional(),
     budgets: z.array(Budget).default([]).describe('Release budgets checked by edgebench compare (and the end of edgebench run).'),
     compare: CompareOptions.default({ threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] }),
+    gate: GateSettings.optional(),
     thermal: ThermalOptions.optional(),
     devices: z.array(printableText()).min(1).optional().describe('Device ids to run on; all devices in devices.yaml when omitted.'),
     model: ModelFolderSpec.optional(),

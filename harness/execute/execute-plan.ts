@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { Results } from '../core/results.ts';
 import type { RunPlan } from '../plan/plan.ts';
-import { scheduleRuns } from '../plan/schedule.ts';
+import { scheduleRuns, type ScheduledRun } from '../plan/schedule.ts';
 import type { Shard } from '../plan/shard.ts';
 import { RunWriteError, type ReadJournal } from '../results/journal.ts';
 import { devicesToRun } from './devices-to-run.ts';
@@ -17,6 +17,8 @@ import { resumedRuns } from './resume.ts';
 import { newRunId } from './run-id.ts';
 import { runProcesses } from './run-processes.ts';
 import type { RunProgress } from './run-progress.ts';
+import type { SequentialSettings } from '../compare/sequential-verdict.ts';
+import { SequentialStopping } from './sequential-stop.ts';
 
 export interface ExecuteOptions {
   outDir: string;
@@ -25,6 +27,8 @@ export interface ExecuteOptions {
   progress?: RunProgress;
   repeats?: number;
   ab?: { a: string; b: string; rounds: number };
+  /** With ab: stop a device's rounds once an anytime-valid test decides (ab.rounds is then the most). */
+  sequential?: SequentialSettings & { threshold?: number };
   /** The journal of an unfinished run, to finish. */
   resume?: ReadJournal;
   shard?: Shard;
@@ -71,7 +75,27 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
   if (resume) await save();
 
   const todo = order.filter((run) => !resumed.done.has(scheduledKey(run)));
-  await runProcesses(todo, results, { plan, cells, journal, stop, repeats, lostBefore: resumed.lostBefore, save, progress });
+  const stopping = ab && options.sequential ? new SequentialStopping(plan, results, ab, options.sequential) : undefined;
+  const observed: RunProgress | undefined = stopping
+    ? {
+        ...progress,
+        cellFinished: (cell, position) => {
+          stopping.observe(cell);
+          progress?.cellFinished?.(cell, position);
+        },
+      }
+    : progress;
+  await runProcesses(todo, results, {
+    plan,
+    cells,
+    journal,
+    stop,
+    repeats,
+    lostBefore: resumed.lostBefore,
+    save,
+    progress: observed,
+    ...(stopping ? { skip: (run: ScheduledRun) => stopping.skip(run) } : {}),
+  });
   if (journal.writeError) throw new RunWriteError(runDir, journal.writeError);
   await finishResults(results, { fullPlan, plan, file, signal });
   return { results, resultsFile: file.path };

@@ -38,6 +38,7 @@ export async function resultsHeader(
       dataset: { file: relative(process.cwd(), plan.dataset.file), sha256: plan.dataset.sha256, examples: plan.dataset.examples.length },
       budgets: suite.budgets,
       compare: suite.compare,
+      ...(suite.gate ? { gate: suite.gate } : {}),
     },
     devices: await Promise.all(
       listed.map(async (device) =>

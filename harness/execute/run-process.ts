@@ -16,6 +16,8 @@ export interface ProcessContext extends AttemptContext {
   /** Processes to start in this run, for each one's position. */
   total: number;
   overhead: OverheadLog;
+  /** A process no longer needed (sequential A/B: its device has decided): not started. */
+  skip?(run: ScheduledRun): boolean;
   /** Queues the rewrite of results.json. */
   save(): Promise<void>;
 }
@@ -32,7 +34,7 @@ export function processRunner(context: ProcessContext): (run: ScheduledRun) => P
     const clock = new ProcessClock();
     const { device, variant, repeat } = scheduled;
     // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
-    if (cells.failed(device, variant)) return progress?.processSkipped?.(device, variant, repeat);
+    if (cells.failed(device, variant) || context.skip?.(scheduled)) return progress?.processSkipped?.(device, variant, repeat);
     // Adaptive repeats: a cell whose p50 is already as precise as the suite asks runs no further process.
     if (cells.precise(device, variant)) return progress?.processSkipped?.(device, variant, repeat);
     const position = { index: started++, total: context.total, repeat, repeats: context.repeats };

@@ -1,3 +1,4 @@
+import { isFailOnCheck } from '../compare/fail-on.ts';
 import type { Comparison, GateReport, Verdict } from '../core/comparison.ts';
 import { metricValue } from '../core/metric.ts';
 import type { Report } from '../core/report.ts';
@@ -75,7 +76,7 @@ function cellVerdict(cell: CellResult, gate: GateReport | undefined): CellVerdic
   const base = { deviceId: cell.deviceId, variant: cell.variant.name };
   if (cell.status === 'failed')
     return { ...base, standing: 'failed', details: [`${cell.error?.code ?? 'FAILED'}: ${cell.error?.message ?? 'the cell failed'}`] };
-  const overBudget = (gate?.budgets ?? []).filter((b) => where(b) && !b.passed && b.level === 'error');
+  const overBudget = (gate?.budgets ?? []).filter((b) => where(b) && !b.passed && b.level === 'error' && !isFailOnCheck(b));
   const comparisons = (gate?.comparisons ?? []).filter(where);
   const moved = comparisons.filter((c) => c.verdict === 'regressed' || c.verdict === 'improved' || c.verdict === 'noisy');
   const details = [...overBudget.map((b) => `budget ${b.name}: ${b.message}`), ...moved.sort(byVerdict).map(describeChange)];
@@ -114,7 +115,9 @@ function choose(
       excluded.push({ variant, reason: cell.status === 'failed' ? `failed (${cell.error?.code ?? 'error'})` : 'no latency measured' });
       continue;
     }
-    const budgets = (gate?.budgets ?? []).filter((b) => b.deviceId === cell.deviceId && b.variant === variant && !b.passed && b.level === 'error');
+    const budgets = (gate?.budgets ?? []).filter(
+      (b) => b.deviceId === cell.deviceId && b.variant === variant && !b.passed && b.level === 'error' && !isFailOnCheck(b),
+    );
     if (budgets.length) {
       excluded.push({ variant, reason: `fails budget ${budgets.map((b) => b.name).join(', ')}` });
       continue;

@@ -21,15 +21,25 @@ beforeAll(async () => {
     'suites/slow.yaml',
     suiteYaml({ iterations: 300, warmup: 50, repeats: 5, extra: budgets, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }),
   );
+  // The same two models in suites without budgets: the default gate alone decides.
+  await project.write('suites/plain.yaml', suiteYaml({ iterations: 200, warmup: 50, repeats: 4 }));
+  await project.write(
+    'suites/plain-slow.yaml',
+    suiteYaml({ iterations: 200, warmup: 50, repeats: 4, variants: '  - name: fp32\n    precision: fp32\n    file: ../models/big/model.onnx' }),
+  );
   for (const [suite, id] of [
     ['base', 'base'],
     ['base', 'again'],
     ['slow', 'slow'],
+    ['plain', 'plain'],
+    ['plain', 'plain-again'],
+    ['plain-slow', 'plain-slow'],
   ] as const) {
     const result = await execa(process.execPath, [BIN, 'run', '--suite', `suites/${suite}.yaml`, '--run-id', id], { cwd: project.dir, reject: false });
     expect(result.exitCode).toBe(0);
   }
-});
+  // Six real runs: minutes on a busy 2-core machine.
+}, 900_000);
 afterAll(() => project.cleanup());
 
 const edgebench = (args: string[], env: Record<string, string> = {}) =>
@@ -81,6 +91,26 @@ describe('edgebench compare (the real CLI)', () => {
     expect(exported.find((e) => e.name.endsWith('latency p50'))?.value).toBe(p50.source === 'measured' ? p50.summary.p50 : -1);
   });
 
+  it('without budgets, the default gate fails (exit 1) a slower candidate and passes an A/A comparison', async () => {
+    const slower = await edgebench(['compare', 'reports/plain', 'reports/plain-slow', '--json', 'out/default-gate.json']);
+    expect(slower.exitCode, slower.stdout).toBe(1);
+    expect(slower.stdout).toMatch(/default gate: latency\.p50 not regressed/);
+    const report = Report.parse(JSON.parse(await readFile(project.path('out/default-gate.json'), 'utf8'))).gates[0]!;
+    expect(report.budgets.find((b) => b.metric === 'latency.p50')).toMatchObject({ passed: false, level: 'error', values: { verdict: 'regressed' } });
+    const same = await edgebench(['compare', 'reports/plain', 'reports/plain-again']);
+    expect(same.exitCode, same.stdout).toBe(0);
+  });
+
+  it('gate.failOn replaces the default gate: an empty list fails on nothing, a list fails on its metrics only', async () => {
+    const slow = Results.parse(JSON.parse(await readFile(project.path('reports/plain-slow/results.json'), 'utf8')));
+    await project.write('failon-none/results.json', JSON.stringify({ ...slow, suite: { ...slow.suite, gate: { failOn: [] } } }));
+    expect((await edgebench(['compare', 'reports/plain', 'failon-none'])).exitCode).toBe(0);
+    await project.write('failon-disk/results.json', JSON.stringify({ ...slow, suite: { ...slow.suite, gate: { failOn: ['diskBytes'] } } }));
+    const disk = await edgebench(['compare', 'reports/plain', 'failon-disk']);
+    expect(disk.exitCode, disk.stdout).toBe(1);
+    expect(disk.stdout).toMatch(/gate\.failOn: diskBytes not regressed/);
+  });
+
   it('checks absolute budgets on a single run', async () => {
     const result = await edgebench(['compare', 'reports/slow']);
     expect(result.exitCode).toBe(0);
@@ -126,6 +156,8 @@ describe('edgebench compare (the real CLI)', () => {
     expect(p50).toMatchObject({ variant: 'big', baseline: { n: 4 } });
     expect(p50.delta!.relative).toBeGreaterThan(0.5);
     expect(p50.rule).toMatch(/big vs small over 4 paired rounds/);
+    // Four rounds cannot reach significance: the default gate has no regressed verdict to fail on.
+    expect(p50.verdict).not.toBe('regressed');
     expect(compare.exitCode).toBe(0);
   });
 });

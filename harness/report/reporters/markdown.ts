@@ -72,7 +72,8 @@ function overview(report: GateReport): string {
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `${n} ${v}`);
   const comparisons = report.comparisons.length > 0 ? ` ${plural(report.comparisons.length, 'comparison')}: ${counts.join(', ')}.` : '';
-  return `Suite **${md(report.suite)}**: ${runs}.${comparisons}`;
+  const notes = (report.notes ?? []).map((note) => `- ${md(note)}`).join('\n');
+  return `Suite **${md(report.suite)}**: ${runs}.${comparisons}${notes ? `\n\n${notes}` : ''}`;
 }
 
 function budgetSection(budgets: BudgetResult[], units: Map<string, string>): string {

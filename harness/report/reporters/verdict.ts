@@ -36,6 +36,7 @@ export function gateConsole(report: GateReport, options: { all?: boolean } = {})
     report.status === 'pass'
       ? `PASS: ${report.budgets.length} budget check(s), none at level error failed`
       : `FAIL: ${failed.length} budget check(s) at level error failed`,
+    ...(report.notes ?? []),
   ];
   if (report.budgets.length > 0) {
     out.push(

@@ -114,6 +114,8 @@ describe('the HTML report page', () => {
         'modelRssBytes (MiB)',
         'diskBytes (MiB)',
         'accuracy (%)',
+        'klDivergence (nats)',
+        'top1Agreement (%)',
         'hallucination (%)',
       ]),
     );

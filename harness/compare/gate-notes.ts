@@ -1,0 +1,29 @@
+import type { Results } from '../core/results.ts';
+import { pct } from './verdict.ts';
+
+/**
+ * How the gate measured, in words, and what that costs in trust: a reader of the
+ * verdict should know whether drift of the machine could have made or hidden it.
+ */
+export function gateNotes(candidate: Results, baseline: Results | undefined): string[] {
+  const ab = candidate.ab;
+  if (baseline)
+    return [
+      `Stored baseline: run ${baseline.runId} (started ${baseline.startedAt}) against run ${candidate.runId} (started ${candidate.startedAt}). ` +
+        'The machine may have drifted between the two runs (10% between minutes was measured on a shared 2-core VM) and nothing here cancels it: ' +
+        'a change smaller than that drift can be missed or invented. Interleaved A/B (both models in one job) is the dependable gate.',
+    ];
+  if (!ab) return [];
+  const notes = [
+    `Interleaved A/B: ${ab.b} against ${ab.a} on the same device${candidate.devices.length > 1 ? 's' : ''}, alternating in rounds, so drift of the machine hits both alike.`,
+  ];
+  const sequential = ab.sequential;
+  if (sequential) {
+    notes.push(
+      `Sequential stopping (at most ${sequential.maxRounds} rounds, threshold ${pct(sequential.threshold)}, alpha ${sequential.alpha}): ${sequential.method}. ` +
+        'The false-alarm rate holds at whichever round it stopped.',
+    );
+    for (const device of sequential.devices) notes.push(`${device.deviceId}: ${device.rounds} round(s), stopped (${device.stopped}): ${device.reason}.`);
+  } else notes.push(`Fixed length: ${ab.rounds} rounds; the Wilcoxon signed-rank test over the paired rounds.`);
+  return notes;
+}

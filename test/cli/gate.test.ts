@@ -1,0 +1,156 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { Results } from '../../harness/core/results.ts';
+import { fakeGitHub, type FakeGitHub } from '../helpers/fake-github.ts';
+import { smallProject, suiteYaml, writeSmallModel, type TempProject } from '../helpers/project.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
+const TOKEN = 'ghs_GateActionSecret0987654321';
+/** Dozens of real runner processes: minutes on a busy 2-core machine. */
+const RUNS_TIMEOUT = 900_000;
+
+let project: TempProject;
+let github: FakeGitHub;
+beforeAll(async () => {
+  project = await smallProject();
+  github = await fakeGitHub();
+  // A much larger model: a pull request that made inference several times slower.
+  await writeSmallModel(project, 'models/big/model.onnx', { shape: { embeddingSize: 512, hiddenSize: 4096 } });
+  const variants = [
+    '  - {name: main, precision: fp32, file: ../models/small/model.onnx}',
+    '  - {name: same, precision: fp32, file: ../models/small/model.onnx}',
+    '  - {name: pr, precision: fp32, file: ../models/big/model.onnx}',
+  ].join('\n');
+  await project.write('suites/gate.yaml', suiteYaml({ iterations: 40, warmup: 5, variants }));
+  // One variant name in two suites: a stored run of main's model, and the pull request's model under the same name.
+  await project.write('suites/one.yaml', suiteYaml({ iterations: 40, warmup: 5, repeats: 4 }));
+  await project.write(
+    'suites/one-slow.yaml',
+    suiteYaml({ iterations: 40, warmup: 5, repeats: 4, variants: '  - {name: fp32, precision: fp32, file: ../models/big/model.onnx}' }),
+  );
+  await project.write('event.json', JSON.stringify({ number: 12, pull_request: { number: 12 } }));
+});
+afterAll(async () => {
+  await github.close();
+  await project.cleanup();
+});
+
+const edgebench = (args: string[]) =>
+  execa(process.execPath, [BIN, ...args], { cwd: project.dir, reject: false, env: { GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' } });
+const readRun = async (id: string) => Results.parse(JSON.parse(await readFile(project.path(`reports/${id}/results.json`), 'utf8')));
+
+/**
+ * Runs one step of action.yml the way a runner does: its env map evaluated (only the expressions the action
+ * uses), its script through bash, with the variables a GitHub Actions runner sets.
+ */
+async function runActionStep(id: string, inputs: Record<string, string>, outputs: Record<string, string>, runner: Record<string, string>) {
+  const action = parse(await readFile(`${ROOT}/action.yml`, 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+    runs: { steps: { id?: string; name?: string; run?: string; env?: Record<string, string> }[] };
+  };
+  const step = action.runs.steps.find((s) => s.id === id || s.name === id)!;
+  const evaluate = (text: string) =>
+    text.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expression: string) => {
+      if (expression === 'github.action_path') return ROOT;
+      const input = /^inputs\.([\w-]+)$/.exec(expression);
+      if (input) return inputs[input[1]!] ?? action.inputs[input[1]!]?.default ?? '';
+      const output = /^steps\.gate\.outputs\.([\w-]+)$/.exec(expression);
+      if (output) return outputs[output[1]!] ?? '';
+      throw new Error(`the test does not evaluate \${{ ${expression} }}`);
+    });
+  const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, evaluate(v)]));
+  return execa('bash', ['-e', '-c', step.run!], { cwd: project.dir, reject: false, env: { ...runner, ...env }, extendEnv: true });
+}
+
+describe('edgebench gate (the real CLI)', () => {
+  it(
+    "runs the action's gate and comment steps: interleaved A/B stops early on the regression, exits 1, and comments once",
+    async () => {
+      const action = await readFile(`${ROOT}/action.yml`, 'utf8');
+      // Inputs reach scripts through env only: ${{ }} inside a run: script would let an input inject shell code.
+      for (const step of (parse(action) as { runs: { steps: { run?: string }[] } }).runs.steps) expect(step.run ?? '').not.toMatch(/\$\{\{/);
+      await project.write('github-output', '');
+      const runner = {
+        GITHUB_ACTIONS: 'true',
+        GITHUB_RUN_ID: '777',
+        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_OUTPUT: project.path('github-output'),
+        GITHUB_STEP_SUMMARY: project.path('step-summary.md'),
+        GITHUB_REPOSITORY: 'owner/repo',
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: project.path('event.json'),
+        GITHUB_API_URL: github.url,
+        GITHUB_SERVER_URL: 'https://github.com',
+      };
+      const inputs = { suite: 'suites/gate.yaml', baseline: 'main', candidate: 'pr', 'github-token': TOKEN };
+      const gate = await runActionStep('gate', inputs, {}, runner);
+      expect(gate.exitCode, gate.stderr).toBe(1);
+      expect(gate.stderr).toMatch(/interleaved A\/B of main \(A\) and pr \(B\)/);
+      expect(gate.stdout).toMatch(/^::error title=.*default gate%3A latency\.p50 not regressed/m);
+      const outputs = Object.fromEntries(
+        (await readFile(project.path('github-output'), 'utf8'))
+          .trim()
+          .split('\n')
+          .map((line) => line.split('=') as [string, string]),
+      );
+      expect(outputs).toEqual({ 'run-dir': 'reports/gate-777-1', status: 'fail' });
+
+      const results = await readRun('gate-777-1');
+      const sequential = results.ab!.sequential!;
+      expect(sequential.devices).toEqual([expect.objectContaining({ deviceId: 'host', stopped: 'regressed' })]);
+      // Stopped well before the most rounds it could have run, and the record says how many ran.
+      expect(sequential.devices[0]!.rounds).toBeLessThan(sequential.maxRounds);
+      expect(results.cells.find((c) => c.variant.name === 'pr')!.repeats!.length).toBe(sequential.devices[0]!.rounds);
+      const summary = await readFile(project.path('reports/gate-777-1/summary.md'), 'utf8');
+      expect(summary).toMatch(/^## ❌ edgebench gate: FAIL/);
+      expect(summary).toMatch(/Sequential stopping/);
+      expect(await readFile(project.path('reports/gate-777-1/junit.xml'), 'utf8')).toMatch(/<failure /);
+      expect(await readFile(project.path('reports/gate-777-1/index.html'), 'utf8')).toMatch(/<html/);
+
+      for (const attempt of [1, 2]) {
+        const posted = await runActionStep('Comment on the pull request', inputs, outputs, runner);
+        expect(posted.exitCode, posted.stderr).toBe(0);
+        expect(posted.stderr).toMatch(attempt === 1 ? /commented on pull request #12/ : /updated the comment on pull request #12/);
+        expect(posted.stdout + posted.stderr).not.toContain(TOKEN);
+      }
+      expect([...github.comments.values()]).toEqual([expect.objectContaining({ issue: 12, body: expect.stringMatching(/^<!-- edgebench-gate -->\n## ❌/) })]);
+      expect(gate.stdout + gate.stderr).not.toContain(TOKEN);
+    },
+    RUNS_TIMEOUT,
+  );
+
+  it(
+    'passes (exit 0) a model against a copy of itself',
+    async () => {
+      const result = await edgebench(['gate', '--suite', 'suites/gate.yaml', '--baseline', 'main', '--candidate', 'same', '--rounds', '12', '--run-id', 'aa']);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^PASS/);
+      const sequential = (await readRun('aa')).ab!.sequential!;
+      expect(sequential.devices[0]!.stopped).not.toBe('regressed');
+    },
+    RUNS_TIMEOUT,
+  );
+
+  it(
+    'against a stored baseline run, runs only the candidate and says what that costs in trust',
+    async () => {
+      expect((await edgebench(['run', '--suite', 'suites/one.yaml', '--run-id', 'main', '--no-report'])).exitCode).toBe(0);
+      const result = await edgebench(['gate', '--suite', 'suites/one-slow.yaml', '--baseline', 'reports/main', '--candidate', 'fp32', '--run-id', 'pr']);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+      expect(result.stderr).toMatch(/against the stored run main .*drift of the machine between the two runs is not controlled/);
+      expect(await readFile(project.path('reports/pr/summary.md'), 'utf8')).toMatch(/Stored baseline: run main/);
+      expect((await readRun('pr')).cells.map((c) => c.variant.name)).toEqual(['fp32']);
+    },
+    RUNS_TIMEOUT,
+  );
+
+  it('exits 2, running nothing, for a side that is neither a variant nor a run', async () => {
+    const result = await edgebench(['gate', '--suite', 'suites/gate.yaml', '--baseline', 'main', '--candidate', 'nowhere']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/--candidate.*"nowhere" is neither a variant/s);
+  });
+});
