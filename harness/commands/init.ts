@@ -11,6 +11,8 @@ import { inferTask } from '../models/infer-task.ts';
 import { suiteText } from '../models/suite-text.ts';
 import { inspectModel } from '../onnx/model-file.ts';
 import { print } from '../report/terminal-text.ts';
+import type { ModelFolder } from '../core/model-folder.ts';
+import { readModelConfig, type ModelConfig } from '../tasks/model-config.ts';
 import { loadTokenizer } from '../tasks/tokenizer.ts';
 import { log } from './common.ts';
 
@@ -35,6 +37,7 @@ export function initCommand(program: Command): void {
       const suiteDir = dirname(suiteFile);
       const reference = found.variants.find((v) => v.name === found.reference)!;
       const model = await inspectModel(join(folder, reference.file));
+      const config = readModelConfig(join(folder, reference.file));
       const inferred = inferTask(model);
       const task = flags.task ?? inferred.task;
       const because = flags.task && flags.task !== inferred.task ? `${inferred.task} (${inferred.because}); ${flags.task} was asked for` : inferred.because;
@@ -51,10 +54,19 @@ export function initCommand(program: Command): void {
       }
       const tokenizer = found.tokenizer ? loadTokenizer(join(folder, found.tokenizer), 'edgebench init') : undefined;
       const labels = task === 'classify' ? classLabels(folder) : undefined;
-      await atomicWrite(datasetFile, datasetTemplate(task, model.inputs, tokenizer));
+      await atomicWrite(datasetFile, datasetTemplate(task, model.inputs, tokenizer, config.cache));
       await atomicWrite(
         suiteFile,
-        suiteText({ name: modelFolderName(folder), found, suiteDir, task, because, dataset: relative(suiteDir, datasetFile), ...(labels ? { labels } : {}) }),
+        suiteText({
+          name: modelFolderName(folder),
+          found,
+          suiteDir,
+          task,
+          because,
+          dataset: relative(suiteDir, datasetFile),
+          ...(labels ? { labels } : {}),
+          eos: eosIds(found, config),
+        }),
       );
       for (const warning of found.warnings) log(`warning: ${warning}`);
       print(`${relative(process.cwd(), suiteFile)}: ${task} suite for ${found.variants.length} variant(s) of ${found.layout} model ${modelFolderName(folder)}`);
@@ -62,6 +74,14 @@ export function initCommand(program: Command): void {
       print(`${relative(process.cwd(), datasetFile)}: ${task === 'generate' ? 'prompt' : 'example'} template`);
       print(`next: edgebench validate --suite ${relative(process.cwd(), suiteFile)}`);
     });
+}
+
+/** The eos ids generation stops at, and the file they come from: genai_config.json governs an onnxruntime-genai folder. */
+function eosIds(found: ModelFolder, config: ModelConfig): { source: string; ids: number[] } {
+  const genai = found.genai?.model.eos_token_id;
+  if (genai !== undefined) return { source: 'genai_config.json', ids: Array.isArray(genai) ? genai : [genai] };
+  const source = config.generation?.eos_token_id != null ? 'generation_config.json' : 'config.json';
+  return { source, ids: config.eosTokenIds };
 }
 
 /** config.json's id2label in index order, when it has one. */
