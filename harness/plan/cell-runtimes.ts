@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import type { DeviceSpec } from '../core/device-spec.ts';
 import type { RuntimeName, RuntimeOptions } from '../core/runtime.ts';
@@ -15,7 +17,7 @@ export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly 
   const reported = new Set<string>();
   const byVariant = new Map<string, Record<string, RuntimeName>>();
   suite.variants.forEach((variant, index) => {
-    const gguf = variant.file !== undefined && isGgufFile(variant.file);
+    const gguf = namesGgufFile(variant, dirname(suiteFile));
     // A GGUF file runs on llama.cpp whatever the suite's runtime is; only a variant's own runtime field can contradict it.
     const request: RuntimeRequest | undefined = variant.runtime
       ? { name: variant.runtime, file: suiteFile, field: `variants[${index}].runtime` }
@@ -43,6 +45,18 @@ export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly 
     byVariant.set(variant.name, byDevice);
   });
   return byVariant;
+}
+
+/** Whether a variant's model is a GGUF file: its file, or the model its manifest names (an unreadable manifest is reported where variants are resolved). */
+function namesGgufFile(variant: { file?: string | undefined; manifest?: string | undefined }, suiteDir: string): boolean {
+  if (variant.file !== undefined) return isGgufFile(variant.file);
+  if (variant.manifest === undefined) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(resolve(suiteDir, variant.manifest), 'utf8')) as { model?: unknown };
+    return typeof manifest.model === 'string' && isGgufFile(manifest.model);
+  } catch {
+    return false;
+  }
 }
 
 /** A runtime that cannot read the variant's format: llama.cpp reads GGUF files only, the onnxruntimes ONNX only. */

@@ -111,6 +111,11 @@ async function main(): Promise<void> {
     id: example.id,
     feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])),
   }));
+  try {
+    await runtime.start?.();
+  } catch (error) {
+    fail('MODEL_LOAD_FAILED', runtimeFailure(runtime, 'load', error));
+  }
   const rssBeforeLoad = currentRss();
 
   let session: RuntimeSession;

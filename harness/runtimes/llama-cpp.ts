@@ -32,6 +32,10 @@ function llamaCppRelease(): string {
 export const llamaCpp: Runtime = {
   name: 'llama.cpp',
   version: () => `${NODE_LLAMA_CPP_VERSION} (llama.cpp ${llamaCppRelease()})`,
+  // node-llama-cpp loads its binary and, on Linux, first tests it in a child process: seconds that are not the model's.
+  start: async () => {
+    await llamaBinding();
+  },
   async load(model, options) {
     const llama = await llamaBinding();
     const loaded = await llama.loadModel({ modelPath: model.location, gpuLayers: 0, useMmap: true });
