@@ -31,6 +31,7 @@ const COMMANDS = {
   init: () => import('./commands/init.ts').then((m) => m.initCommand),
   validate: () => import('./commands/validate.ts').then((m) => m.validateCommand),
   quantize: () => import('./commands/quantize.ts').then((m) => m.quantizeCommand),
+  convert: () => import('./commands/convert.ts').then((m) => m.convertCommand),
   schemas: () => import('./commands/schemas.ts').then((m) => m.schemasCommand),
   keygen: signing,
   sign: signing,

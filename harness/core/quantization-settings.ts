@@ -40,6 +40,12 @@ const Int4Settings = z.strictObject({
   keepInt8: z.array(z.string()).describe('Patterns of layer names kept at int8 instead of int4.'),
 });
 
+const GgufSettings = z.strictObject({
+  to: z.literal('gguf').describe('Converted to a GGUF file for llama.cpp (edgebench convert --to gguf).'),
+  quant: z.enum(['f16', 'q8_0', 'q4_0', 'q4_k_m']).describe("llama.cpp's file type: the base ggml type of the weights, before its per-tensor rules."),
+  tensorTypes: z.record(z.string(), z.string()).describe('The ggml type of every tensor, by GGUF tensor name (F32, F16, Q8_0, Q4_0, Q5_0, Q4_K, Q6_K).'),
+});
+
 /** Exactly how a variant was quantized; recorded in its manifest and carried into results. */
-export const QuantizationSettings = z.discriminatedUnion('to', [Int8Settings, Int4Settings]);
+export const QuantizationSettings = z.discriminatedUnion('to', [Int8Settings, Int4Settings, GgufSettings]);
 export type QuantizationSettings = z.infer<typeof QuantizationSettings>;

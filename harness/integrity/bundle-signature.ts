@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config/errors.ts';
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
-import { inspectModel } from '../onnx/model-file.ts';
+import { inspectModelFile } from '../gguf/inspect-model-file.ts';
 import { hashModelFiles } from '../onnx/model-files.ts';
 import { VariantFile } from '../core/model-variant.ts';
 import { manifestPathFor, readManifest, VariantManifest } from '../quantize/manifest.ts';
@@ -75,7 +75,7 @@ export async function generateSigningKeys(privateFile: string, publicFile: strin
 
 /** The manifest of the model's bundle as it is on disk now. */
 export async function bundleManifestOf(modelPath: string): Promise<BundleManifest> {
-  const files = await hashModelFiles(modelPath, await inspectModel(modelPath));
+  const files = await hashModelFiles(modelPath, await inspectModelFile(modelPath));
   // edgebench quantize writes <stem>.manifest.json beside the variant; its settings are signed along.
   const quantizeManifest = manifestPathFor(modelPath);
   // A damaged manifest is an error naming it, not settings silently left out of the signature.

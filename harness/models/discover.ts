@@ -6,7 +6,9 @@ import { GenaiConfig } from '../core/model-config.ts';
 import type { DiscoveredVariant, ModelFolder, ModelFolderLayout } from '../core/model-folder.ts';
 import type { Precision } from '../core/suite.ts';
 import { foreignOperators } from '../onnx/foreign-operators.ts';
-import { inspectModel, ModelFileError } from '../onnx/model-file.ts';
+import { ModelFileError } from '../onnx/model-file.ts';
+import { isGgufFile } from '../gguf/gguf-inspection.ts';
+import { inspectModelFile } from '../gguf/inspect-model-file.ts';
 import { PRECISION_RANK, promisedPrecision, SUFFIX_ORDER, variantNameOfSuffix } from './variant-names.ts';
 
 /** transformers.js and Optimum: model.onnx and its suffixed siblings (model_q4f16.onnx). */
@@ -56,6 +58,7 @@ export async function discoverModelFolder(folder: string): Promise<ModelFolder> 
     );
   }
 
+  found.candidates.push(...(await ggufCandidates(folder, found.candidates.length)));
   const warnings: string[] = [];
   const variants: DiscoveredVariant[] = [];
   for (const candidate of found.candidates) variants.push(await describe(folder, candidate, warnings));
@@ -181,6 +184,20 @@ async function optimumCandidates(folder: string): Promise<Found | undefined> {
   return undefined;
 }
 
+/** GGUF files beside the ONNX ones (the folder and its onnx/): variants for llama.cpp, named gguf-<file name without model_>. */
+async function ggufCandidates(folder: string, after: number): Promise<Candidate[]> {
+  const candidates: Candidate[] = [];
+  for (const dir of [folder, join(folder, 'onnx')]) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && isGgufFile(e.name)).sort((a, b) => a.name.localeCompare(b.name))) {
+      const stem = entry.name.replace(/\.gguf$/i, '').replace(/^model[_-]?/i, '') || 'model';
+      const name = `gguf-${stem.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+      candidates.push({ name, file: relative(folder, join(dir, entry.name)), namedBy: 'file name', order: after + candidates.length });
+    }
+  }
+  return candidates;
+}
+
 async function onnxFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries
@@ -200,7 +217,7 @@ async function describe(folder: string, candidate: Candidate, warnings: string[]
   const shown = relative(process.cwd(), path);
   const promised = candidate.name ? promisedPrecision(candidate.name) : undefined;
   try {
-    const model = await inspectModel(path);
+    const model = await inspectModelFile(path);
     const precision = model.precision!;
     const name = candidate.name || precision.label;
     if (promised && !promised.precisions.includes(precision.label)) {

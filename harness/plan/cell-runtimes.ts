@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import type { DeviceSpec } from '../core/device-spec.ts';
 import type { RuntimeName, RuntimeOptions } from '../core/runtime.ts';
 import type { Suite } from '../core/suite.ts';
+import { isGgufFile } from '../gguf/gguf-inspection.ts';
 import { chooseRuntime, type RuntimeRequest } from '../runtimes/choose-runtime.ts';
 
 /**
@@ -14,11 +17,20 @@ export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly 
   const reported = new Set<string>();
   const byVariant = new Map<string, Record<string, RuntimeName>>();
   suite.variants.forEach((variant, index) => {
+    const gguf = namesGgufFile(variant, dirname(suiteFile));
+    // A GGUF file runs on llama.cpp whatever the suite's runtime is; only a variant's own runtime field can contradict it.
     const request: RuntimeRequest | undefined = variant.runtime
       ? { name: variant.runtime, file: suiteFile, field: `variants[${index}].runtime` }
-      : suite.runtime.name
-        ? { name: suite.runtime.name, file: suiteFile, field: 'runtime.name' }
-        : undefined;
+      : gguf
+        ? { name: 'llama.cpp', file: suiteFile, field: `variants[${index}].file` }
+        : suite.runtime.name
+          ? { name: suite.runtime.name, file: suiteFile, field: 'runtime.name' }
+          : undefined;
+    const mismatch = request && formatMismatch(variant.name, gguf, request);
+    if (mismatch) {
+      errors.push(mismatch);
+      return;
+    }
     const byDevice: Record<string, RuntimeName> = {};
     for (const device of devices) {
       try {
@@ -33,6 +45,33 @@ export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly 
     byVariant.set(variant.name, byDevice);
   });
   return byVariant;
+}
+
+/** Whether a variant's model is a GGUF file: its file, or the model its manifest names (an unreadable manifest is reported where variants are resolved). */
+function namesGgufFile(variant: { file?: string | undefined; manifest?: string | undefined }, suiteDir: string): boolean {
+  if (variant.file !== undefined) return isGgufFile(variant.file);
+  if (variant.manifest === undefined) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(resolve(suiteDir, variant.manifest), 'utf8')) as { model?: unknown };
+    return typeof manifest.model === 'string' && isGgufFile(manifest.model);
+  } catch {
+    return false;
+  }
+}
+
+/** A runtime that cannot read the variant's format: llama.cpp reads GGUF files only, the onnxruntimes ONNX only. */
+function formatMismatch(variant: string, gguf: boolean, request: RuntimeRequest): ConfigError | undefined {
+  if (gguf === (request.name === 'llama.cpp')) return undefined;
+  return new ConfigError(
+    request.file,
+    request.field,
+    gguf
+      ? `variant "${variant}" is a GGUF file: ${request.name} reads ONNX models, only llama.cpp runs GGUF`
+      : `variant "${variant}" is an ONNX model: llama.cpp runs GGUF files only`,
+    gguf
+      ? 'leave the runtime out (GGUF variants run on llama.cpp), or name the ONNX file'
+      : 'name a .gguf file (edgebench convert --to gguf writes one), or an onnxruntime',
+  );
 }
 
 /**

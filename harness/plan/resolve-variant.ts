@@ -1,7 +1,8 @@
 import { dirname, relative, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import type { VariantSpec } from '../core/suite.ts';
-import { inspectModel, type ModelInspection } from '../onnx/model-file.ts';
+import type { ModelInspection } from '../onnx/model-file.ts';
+import { inspectModelFile } from '../gguf/inspect-model-file.ts';
 import { readManifest, type VariantManifest } from '../quantize/manifest.ts';
 import { hashModelFiles } from '../onnx/model-files.ts';
 import type { ModelVariant } from '../core/model-variant.ts';
@@ -23,7 +24,7 @@ export async function resolveVariant(spec: VariantSpec, suiteDir: string, where:
   const manifestFile = spec.manifest ? resolve(suiteDir, spec.manifest) : undefined;
   const manifest = manifestFile ? await loadManifest(manifestFile, where) : undefined;
   const modelPath = manifestFile && manifest ? resolve(dirname(manifestFile), manifest.model) : resolve(suiteDir, spec.file!);
-  const model = await inspectModel(modelPath);
+  const model = await inspectModelFile(modelPath);
   const files = await hashModelFiles(modelPath, model);
   if (manifest && manifest.sha256 !== files.sha256) {
     const changed = files.files.filter((f) => !manifest.files.some((m) => m.path === f.path && m.sha256 === f.sha256)).map((f) => f.path);

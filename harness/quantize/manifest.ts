@@ -15,7 +15,7 @@ export const VariantManifest = z.strictObject({
   schemaVersion: z.literal(1),
   tool: z.strictObject({ name: z.literal('edgebench'), version: z.string() }),
   createdAt: z.iso.datetime(),
-  /** The .onnx file, relative to the manifest's folder. */
+  /** The .onnx or .gguf file, relative to the manifest's folder. */
   model: z.string(),
   precision: Precision,
   files: z.array(VariantFile).min(1),
@@ -30,9 +30,9 @@ export const VariantManifest = z.strictObject({
 });
 export type VariantManifest = z.infer<typeof VariantManifest>;
 
-/** `model_q4.onnx` -> `model_q4.manifest.json`. */
+/** `model_q4.onnx` -> `model_q4.manifest.json`; `model_q4_k_m.gguf` -> `model_q4_k_m.manifest.json`. */
 export function manifestPathFor(modelFile: string): string {
-  return modelFile.replace(/\.onnx$/, '') + '.manifest.json';
+  return modelFile.replace(/\.(onnx|gguf)$/, '') + '.manifest.json';
 }
 
 export async function writeManifest(file: string, manifest: VariantManifest): Promise<void> {

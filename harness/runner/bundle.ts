@@ -6,7 +6,7 @@ import { atomicWrite } from '../files/atomic-write.ts';
 import { assertNoPlanSide } from './plan-side-inputs.ts';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
-// Inside node_modules, so the bundle's one external import (onnxruntime-node) resolves.
+// Inside node_modules, so the bundle's external imports (onnxruntime-node, node-llama-cpp) resolve.
 const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/edgebench/', import.meta.url));
 
 let cached: Promise<string> | undefined;
@@ -28,7 +28,7 @@ async function buildBundle(): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: 'node18',
-    external: ['onnxruntime-node'],
+    external: ['onnxruntime-node', 'node-llama-cpp'],
     write: false,
     metafile: true,
     logLevel: 'silent',

@@ -7,6 +7,7 @@ import { currentRss, peakRss } from './memory.ts';
 import { loadInstructionCounter, TIMED_DUMP_PREFIX, WARMUP_DUMP, type InstructionCounter } from './instruction-counter.ts';
 import { RunnerJob, type RunnerEvent } from '../core/runner-protocol.ts';
 import type { RuntimeName } from '../core/runtime.ts';
+import { llamaCpp } from '../runtimes/llama-cpp.ts';
 import { onnxruntimeNode } from '../runtimes/onnxruntime-node.ts';
 import { runtimes, type RuntimesOf } from '../runtimes/registry.ts';
 import { runtimeFailure, type Runtime, type RuntimeSession } from '../runtimes/runtime.ts';
@@ -16,7 +17,7 @@ import { taskRunners } from '../tasks/registry.ts';
 import type { PreparedExample, TaskRunner, TaskRunnerFactory } from '../tasks/task.ts';
 
 /** The runtimes the Node.js runner holds: every runtime the registry places in it. */
-const nodeRuntimes = { 'onnxruntime-node': onnxruntimeNode } satisfies Record<RuntimesOf<'node'>, Runtime>;
+const nodeRuntimes = { 'onnxruntime-node': onnxruntimeNode, 'llama.cpp': llamaCpp } satisfies Record<RuntimesOf<'node'>, Runtime>;
 const DEFAULT_RUNTIME: RuntimesOf<'node'> = 'onnxruntime-node';
 
 function emit(event: RunnerEvent): void {
@@ -118,6 +119,11 @@ async function main(): Promise<void> {
     id: example.id,
     feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])),
   }));
+  try {
+    await runtime.start?.();
+  } catch (error) {
+    fail('MODEL_LOAD_FAILED', runtimeFailure(runtime, 'load', error));
+  }
   const rssBeforeLoad = currentRss();
 
   let session: RuntimeSession;

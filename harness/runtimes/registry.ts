@@ -8,6 +8,8 @@ export interface RuntimeEntry {
   description: string;
   /** Device kinds whose runner can load this runtime. */
   hosts: readonly DeviceKind[];
+  /** Why a device kind outside hosts cannot, when there is more to say than that it is not a host. */
+  refusals?: Partial<Record<DeviceKind, string>>;
   runner: RunnerProgram;
 }
 
@@ -22,6 +24,17 @@ export const runtimes = {
     description: 'onnxruntime compiled to WebAssembly, in a web page',
     hosts: ['browser', 'appium'],
     runner: 'web',
+  },
+  'llama.cpp': {
+    description: "llama.cpp for GGUF files, node-llama-cpp's prebuilt CPU binary in a Node.js runner",
+    hosts: ['local', 'emulated'],
+    refusals: {
+      'qemu-arm64': "the emulated board's arm64 Node.js (Debian 12's, v18) cannot load node-llama-cpp, which needs Node.js 20 or newer",
+      ssh: "the runner pushed to SSH boards carries onnxruntime-node only; node-llama-cpp's linux-arm64 binary is not pushed with it",
+      browser: 'llama.cpp runs in a Node.js runner; the runner page has no WebAssembly build of it (wllama) to load GGUF files',
+      appium: 'llama.cpp runs in a Node.js runner; the runner page has no WebAssembly build of it (wllama) to load GGUF files',
+    },
+    runner: 'node',
   },
 } as const satisfies Record<RuntimeName, RuntimeEntry>;
 

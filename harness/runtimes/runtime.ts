@@ -41,6 +41,12 @@ export interface Runtime {
   readonly name: RuntimeName;
   /** The runtime's own version, recorded with every cell it runs. */
   version(): string;
+  /**
+   * Starts the runtime itself (a native library that loads and self-tests on
+   * first use), before the runner's memory baseline and load timer, so load
+   * time and model memory are the model's own as they are for a runtime loaded with its module.
+   */
+  start?(): Promise<void>;
   load(model: ModelSource, options: RuntimeOptions): Promise<RuntimeSession>;
 }
 

@@ -18,7 +18,8 @@ describe('runtime registry', () => {
   });
 
   it('places onnxruntime-node on the Node.js devices and onnxruntime-web in browsers', () => {
-    expect(runtimesFor('local')).toEqual(['onnxruntime-node']);
+    expect(runtimesFor('local')).toEqual(['onnxruntime-node', 'llama.cpp']);
+    expect(runtimesFor('emulated')).toEqual(['onnxruntime-node', 'llama.cpp']);
     expect(runtimesFor('ssh')).toEqual(['onnxruntime-node']);
     expect(runtimesFor('browser')).toEqual(['onnxruntime-web']);
     expect(runtimesFor('appium')).toEqual(['onnxruntime-web']);
@@ -30,6 +31,24 @@ describe('runtime registry', () => {
     for (const entry of Object.values(runtimes)) {
       for (const kind of entry.hosts) expect(nodeKinds.includes(kind)).toBe(entry.runner === 'node');
     }
+  });
+});
+
+describe('llama.cpp refusals', () => {
+  it('says why each Node.js or web device kind outside its hosts cannot run GGUF files', () => {
+    const refuse = (kind: 'qemu-arm64' | 'ssh' | 'browser' | 'appium') => {
+      try {
+        chooseRuntime({ id: 'board', kind }, { name: 'llama.cpp', file: 'suites/s.yaml', field: 'variants[0].file' });
+      } catch (error) {
+        return (error as ConfigError).problem;
+      }
+      throw new Error(`${kind} accepted llama.cpp`);
+    };
+    expect(refuse('qemu-arm64')).toContain('needs Node.js 20 or newer');
+    expect(refuse('ssh')).toContain("node-llama-cpp's linux-arm64 binary is not pushed");
+    expect(refuse('browser')).toContain('no WebAssembly build of it (wllama)');
+    expect(refuse('appium')).toContain('it runs only on local, emulated devices');
+    for (const kind of ['qemu-arm64', 'ssh', 'browser', 'appium'] as const) expect(runtimes['llama.cpp'].refusals[kind]).toBeDefined();
   });
 });
 
@@ -60,7 +79,7 @@ describe('chooseRuntime', () => {
       'runtime "onnxruntime-web" (onnxruntime compiled to WebAssembly, in a web page) cannot run on device "host" (local): it runs only on browser, appium devices',
     );
     expect(fix).toMatch(
-      /^name a runtime a local device hosts \(onnxruntime-node\), leave variants\[1\]\.runtime out for its default, or run it on a browser or appium device$/,
+      /^name a runtime a local device hosts \(onnxruntime-node, llama\.cpp\), leave variants\[1\]\.runtime out for its default, or run it on a browser or appium device$/,
     );
   });
 });

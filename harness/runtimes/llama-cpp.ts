@@ -1,0 +1,90 @@
+import { createRequire } from 'node:module';
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { llamaBinding, NODE_LLAMA_CPP_VERSION } from './llama-cpp-binding.ts';
+import { LLAMA_CPP_INPUTS, LLAMA_CPP_OUTPUTS, llamaCppValues } from './llama-cpp-session-layout.ts';
+import type { Runtime, RuntimeSession } from './runtime.ts';
+import { tensor, type NamedTensors, type Tensor } from './tensor.ts';
+
+/** The context llama.cpp allocates: the model's own length, capped so a long-context model does not reserve gigabytes of KV cache. */
+const MAX_CONTEXT = 4096;
+
+/** The log of the smallest float32 probability: where llama.cpp's softmax gives 0, the logit is "very unlikely", not -Infinity. */
+const LOG_FLOOR = Math.log(1.4e-45);
+
+function llamaCppRelease(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require('node-llama-cpp/llama/llama.cpp.info.json') as { tag: string }).tag;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * llama.cpp through node-llama-cpp's prebuilt CPU binary: loads a GGUF file
+ * and runs a decoder step by step on the token ids the task gives it (the
+ * same ids as the ONNX path: llama.cpp's own tokenizer is never used). Each
+ * step returns the last position's logits, recovered from llama.cpp's full
+ * softmax over the vocabulary with the greedy sampler, which leaves the logits
+ * as they are: log p differs from the logits by a constant, which argmax,
+ * softmax and KL divergence do not see.
+ */
+export const llamaCpp: Runtime = {
+  name: 'llama.cpp',
+  version: () => `${NODE_LLAMA_CPP_VERSION} (llama.cpp ${llamaCppRelease()})`,
+  // node-llama-cpp loads its binary and, on Linux, first tests it in a child process: seconds that are not the model's.
+  start: async () => {
+    await llamaBinding();
+  },
+  async load(model, options) {
+    const llama = await llamaBinding();
+    const loaded = await llama.loadModel({ modelPath: model.location, gpuLayers: 0, useMmap: true });
+    const contextSize = Math.min(loaded.trainContextSize, MAX_CONTEXT);
+    const threads = options.intraOpThreads ?? llama.cpuMathCores;
+    const context = await loaded.createContext({ contextSize, batchSize: contextSize, threads, sequences: 1 });
+    return llamaCppSession(loaded, context.getSequence(), async () => {
+      await context.dispose();
+      await loaded.dispose();
+    });
+  },
+};
+
+function llamaCppSession(model: LlamaModel, sequence: LlamaContextSequence, dispose: () => Promise<void>): RuntimeSession {
+  // The logits row is as long as the embedding table (ne[1] of token_embd.weight).
+  const embedding = model.fileInfo.tensorInfo?.find((t) => t.name === 'token_embd.weight');
+  const vocabulary = Number(embedding?.dimensions[1] ?? 0);
+  if (!vocabulary) throw new Error('the GGUF file has no token_embd.weight tensor: it is not a decoder language model');
+  const values = llamaCppValues(vocabulary);
+  const lengthOnly = (length: number): Tensor => tensor('float32', new Float32Array(0), [1, 1, length, 0]);
+  return {
+    inputs: values.inputs.map((v) => ({ ...v })),
+    outputs: values.outputs.map((v) => ({ ...v })),
+    prepare: (feeds) => feeds,
+    async run(feeds: NamedTensors) {
+      const ids = feeds[LLAMA_CPP_INPUTS.ids];
+      const past = feeds[LLAMA_CPP_INPUTS.pastKey];
+      if (!ids || !past) throw new Error(`llama.cpp sessions take ${LLAMA_CPP_INPUTS.ids} and ${LLAMA_CPP_INPUTS.pastKey}`);
+      const pastLength = past.dims[2] ?? 0;
+      // The cache is llama.cpp's: a step that starts over (or goes back) drops what lies beyond its past.
+      if (sequence.nextTokenIndex > pastLength) {
+        if (pastLength === 0) await sequence.clearHistory();
+        else await sequence.eraseContextTokenRanges([{ start: pastLength, end: sequence.nextTokenIndex }]);
+      }
+      const tokens = Array.from(ids.data as BigInt64Array, (id) => Number(id) as Token);
+      const input: Parameters<LlamaContextSequence['controlledEvaluate']>[0] = tokens.slice(0, -1);
+      input.push([tokens.at(-1)!, { generateNext: { probabilities: true, options: { temperature: 0 } } }]);
+      const results = await sequence.controlledEvaluate(input);
+      const probabilities = results.at(-1)?.next?.probabilities;
+      if (!probabilities) throw new Error('llama.cpp returned no next-token probabilities');
+      const logits = new Float32Array(vocabulary).fill(LOG_FLOOR);
+      for (const [token, probability] of probabilities) if (token < vocabulary && probability > 0) logits[token] = Math.log(probability);
+      const total = pastLength + tokens.length;
+      return {
+        [LLAMA_CPP_OUTPUTS.logits]: tensor('float32', logits, [1, 1, vocabulary]),
+        [LLAMA_CPP_OUTPUTS.presentKey]: lengthOnly(total),
+        [LLAMA_CPP_OUTPUTS.presentValue]: lengthOnly(total),
+      };
+    },
+    release: dispose,
+  };
+}
