@@ -5,11 +5,13 @@ import { loadSuite } from '../config/load-suite.ts';
 import { inspectModel } from '../onnx/model-file.ts';
 import { loadDataset } from '../plan/dataset.ts';
 import { feedsForExample } from '../tasks/feeds.ts';
-import { quantizeModel, resolveModelInput, type QuantizeOptions } from '../quantize/quantize.ts';
+import { quantizeModel, resolveModelInput, type EmbeddingMode, type QuantizeOptions, type QuantizeTarget } from '../quantize/quantize.ts';
 import { print } from '../report/terminal-text.ts';
 
 interface QuantizeFlags {
-  to: 'int8' | 'int4';
+  to: QuantizeTarget;
+  keepIoTypes?: boolean;
+  embeddings: EmbeddingMode;
   output?: string;
   method?: 'dynamic' | 'qdq' | 'static';
   calibrate?: string;
@@ -28,10 +30,21 @@ const MiB = 1024 * 1024;
 export function quantizeCommand(program: Command): void {
   program
     .command('quantize')
-    .description('Write an int8 or int4 variant of an fp32 ONNX model, with a manifest of its hashes and settings.')
+    .description('Write an int8, int4, fp16 or q4f16 variant of an fp32 ONNX model, with a manifest of its hashes and settings.')
     .argument('<model>', 'fp32 .onnx file, or a model folder holding onnx/model.onnx')
-    .addOption(new Option('--to <precision>', 'target precision').choices(['int8', 'int4']).makeOptionMandatory())
-    .addOption(new Option('-o, --output <file>', 'output .onnx file (default: model_quantized.onnx for int8, model_q4.onnx for int4, beside the input)'))
+    .addOption(new Option('--to <precision>', 'target precision').choices(['int8', 'int4', 'fp16', 'q4f16']).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '-o, --output <file>',
+        'output .onnx file (default, beside the input, as transformers.js names them: model_quantized.onnx, model_q4.onnx, model_fp16.onnx, model_q4f16.onnx)',
+      ),
+    )
+    .addOption(new Option('--keep-io-types', 'fp16 / q4f16: keep float32 graph inputs and outputs (default: float16, as transformers.js)'))
+    .addOption(
+      new Option('--embeddings <mode>', 'embedding tables (Gather over a constant): same bits as the layers, int8 in an int4 model, or float')
+        .choices(['same', 'int8', 'float'])
+        .default('same'),
+    )
     .addOption(
       new Option(
         '--method <method>',
@@ -54,6 +67,8 @@ export function quantizeCommand(program: Command): void {
         input: model,
         output: flags.output,
         to: flags.to,
+        keepIoTypes: flags.keepIoTypes,
+        embeddings: flags.embeddings,
         int8Method: flags.method,
         blockSize: Number(flags.blockSize) as 32 | 64 | 128,
         symmetric: !flags.asymmetric,
