@@ -5,12 +5,13 @@ import { loadSuite } from '../config/load-suite.ts';
 import { inspectModel } from '../onnx/model-file.ts';
 import { loadDataset } from '../plan/dataset.ts';
 import { feedsForExample } from '../tasks/feeds.ts';
-import { quantizeModel, resolveModelInput, type EmbeddingMode, type QuantizeOptions, type QuantizeTarget } from '../quantize/quantize.ts';
+import { quantizeModel, resolveModelInput, type EmbeddingMode, type Int4Algorithm, type QuantizeOptions, type QuantizeTarget } from '../quantize/quantize.ts';
 import { print } from '../report/terminal-text.ts';
 
 interface QuantizeFlags {
   to: QuantizeTarget;
   keepIoTypes?: boolean;
+  algorithm: Int4Algorithm;
   embeddings: EmbeddingMode;
   output?: string;
   method?: 'dynamic' | 'qdq' | 'static';
@@ -51,7 +52,15 @@ export function quantizeCommand(program: Command): void {
         'int8 method: dynamic (MatMulInteger), qdq (weight DequantizeLinear), static (calibrated activations); default dynamic, the fastest measured',
       ).choices(['dynamic', 'qdq', 'static']),
     )
-    .addOption(new Option('--calibrate <suite>', "static int8: calibrate activation ranges on this suite's dataset"))
+    .addOption(
+      new Option(
+        '--algorithm <name>',
+        'int4 / q4f16 codes: rtn (round to nearest) or gptq (error compensation with the Hessian of calibration activations; needs --calibrate)',
+      )
+        .choices(['rtn', 'gptq'])
+        .default('rtn'),
+    )
+    .addOption(new Option('--calibrate <suite>', "static int8 and gptq: calibrate on this suite's dataset"))
     .addOption(new Option('--calibration <method>', 'activation range from calibration').choices(['minmax', 'percentile']).default('minmax'))
     .addOption(new Option('--percentile <p>', 'percentile calibration: keep the p-th percentile range').argParser(Number).default(99.99))
     .addOption(new Option('--calibration-examples <n>', 'dataset examples used for calibration').argParser(Number).default(100))
@@ -76,6 +85,18 @@ export function quantizeCommand(program: Command): void {
         exclude: flags.exclude,
         keepInt8: flags.keepInt8,
       };
+      if (flags.algorithm !== 'rtn') {
+        if (!flags.calibrate)
+          throw new ConfigError(
+            'command line',
+            '--calibrate',
+            `--algorithm ${flags.algorithm} needs calibration activations`,
+            'add --calibrate <suite.yaml>; its dataset is used',
+          );
+        const { examples, dataset, datasetSha256 } = await calibrationExamples(resolveModelInput(model), flags.calibrate, flags.calibrationExamples);
+        options.algorithm = flags.algorithm;
+        options.int4Calibration = { examples, source: dataset, sha256: datasetSha256 };
+      }
       if (flags.method === 'static') {
         if (!flags.calibrate)
           throw new ConfigError('command line', '--calibrate', 'static int8 needs a calibration set', 'add --calibrate <suite.yaml>; its dataset is used');
@@ -90,7 +111,9 @@ export function quantizeCommand(program: Command): void {
       print(
         `${relative(process.cwd(), outputFile)}: ${manifest.precision}, ${(manifest.diskBytes / MiB).toFixed(2)} MiB (${((manifest.diskBytes / manifest.source.diskBytes) * 100).toFixed(1)}% of the source's ${(manifest.source.diskBytes / MiB).toFixed(2)} MiB)`,
       );
-      print(`  layers: ${layers.int4.length} int4, ${layers.int8.length} int8, ${layers.keptFloat.length} kept in float`);
+      print(
+        `  layers: ${layers.int4.length} int4, ${layers.int8.length} int8, ${layers.keptFloat.length} kept in float; ${layers.embeddings?.length ?? 0} embedding table(s) quantized, ${layers.tiedHeads?.length ?? 0} tied head(s) sharing them`,
+      );
       print(`  manifest: ${relative(process.cwd(), manifestFile)}  sha256 ${manifest.sha256}`);
     });
 }

@@ -39,9 +39,9 @@ const Int4Settings = z.strictObject({
   int8Method: z.enum(['dynamic', 'qdq']).describe('Method used for layers kept at int8 (keepInt8 patterns).'),
   keepInt8: z.array(z.string()).describe('Patterns of layer names kept at int8 instead of int4.'),
   algorithm: z
-    .enum(['rtn', 'awq', 'gptq'])
+    .enum(['rtn', 'gptq'])
     .optional()
-    .describe('How the int4 codes were chosen: rtn rounds to nearest; awq searches per-channel scales; gptq compensates rounding error (absent: rtn).'),
+    .describe('How the int4 codes were chosen: rtn rounds to nearest; gptq compensates rounding error with the calibration Hessian (absent: rtn).'),
   calibration: z
     .strictObject({
       source: z.string().describe('The suite dataset or text corpus the activations came from.'),
@@ -49,7 +49,7 @@ const Int4Settings = z.strictObject({
       examples: z.number().int().describe('Calibration sequences run through the float model.'),
     })
     .optional()
-    .describe('awq and gptq: the calibration activations.'),
+    .describe('gptq: the calibration activations.'),
 });
 
 const Q4f16Settings = Int4Settings.extend({

@@ -11,7 +11,9 @@ import { calibrateRanges, type CalibrationMethod } from './calibrate.ts';
 import { manifestPathFor, writeManifest, type VariantManifest } from './manifest.ts';
 import { loadEditableModel } from './model-graph.ts';
 import { rewriteEmbeddings } from './rewrite-embeddings.ts';
-import { rewriteInt4, MS_DOMAIN } from './rewrite-int4.ts';
+import { captureInputs } from './capture-inputs.ts';
+import { gptqInt4Blocks, gramMatrix } from './gptq.ts';
+import { rewriteInt4, roundToNearest, MS_DOMAIN, type Int4Quantizer } from './rewrite-int4.ts';
 import { rewriteInt8, type Int8Method } from './rewrite-int8.ts';
 import {
   dropUnreadInitializers,
@@ -52,6 +54,10 @@ export interface QuantizeOptions {
   /** MatMulNBits accuracy_level; 4 (int8 compute) ran 2.9x faster than 0 on the demo classifier here. */
   accuracyLevel?: 0 | 1 | 2 | 3 | 4;
   symmetric?: boolean;
+  /** int4: how codes are chosen; gptq needs `int4Calibration`. Default rtn (round to nearest). */
+  algorithm?: Int4Algorithm;
+  /** gptq: examples whose MatMul inputs give each layer's Hessian (a suite's dataset, or token sequences of a corpus). */
+  int4Calibration?: { examples: RunnerExample[]; source: string; sha256: string };
   /** Layer name patterns kept in float. */
   exclude?: string[];
   /** int4 only: layer name patterns quantized to int8 instead (e.g. the output head). */
@@ -64,6 +70,7 @@ export { QuantizeError };
 
 export type QuantizeTarget = 'int8' | 'int4' | 'fp16' | 'q4f16';
 export type EmbeddingMode = 'same' | 'int8' | 'float';
+export type Int4Algorithm = 'rtn' | 'gptq';
 
 /** transformers.js's file names for each precision: model.onnx -> model_quantized.onnx, model_q4.onnx, ... */
 export const OUTPUT_SUFFIX = { int8: '_quantized', int4: '_q4', fp16: '_fp16', q4f16: '_q4f16' } as const satisfies Record<QuantizeTarget, string>;
@@ -167,7 +174,9 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   // 8-bit tables with 128-wide blocks: the int8 file stays near a quarter of fp32 (1 + 4/128 bytes per weight).
   const embeddingBits = options.to === 'int8' || options.embeddings === 'int8' ? 8 : 4;
   const embedded = rewriteEmbeddings(graph, gathers, tiedHeads, { bits: embeddingBits, blockSize: embeddingBits === 8 ? 128 : blockSize, accuracyLevel });
-  if (int4Targets.length > 0) rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel });
+  const algorithm = options.algorithm ?? 'rtn';
+  if (int4Targets.length > 0)
+    rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, await int4Quantizer(model.proto, int4Targets, algorithm, options));
   if ((int4Targets.length > 0 || embedded.embeddings.length > 0) && !model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))
     model.proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
   dropUnreadInitializers(graph);
@@ -231,6 +240,28 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   };
   await writeManifest(manifestFile, manifest);
   return { outputFile, manifestFile, manifest };
+}
+
+/** Round-to-nearest, or GPTQ with each layer's Hessian from the float model's activations on the calibration examples. */
+async function int4Quantizer(proto: OnnxTypes.ModelProto, targets: MatMulTarget[], algorithm: Int4Algorithm, options: QuantizeOptions): Promise<Int4Quantizer> {
+  if (algorithm === 'rtn') return roundToNearest;
+  if (!options.int4Calibration)
+    throw new QuantizeError(
+      `--algorithm ${algorithm} needs calibration activations`,
+      'pass --calibrate <suite.yaml> (its dataset is run through the fp32 model)',
+    );
+  if (options.symmetric === false) throw new QuantizeError(`--algorithm ${algorithm} writes symmetric int4 blocks`, 'drop --asymmetric');
+  const inputs = [...new Set(targets.map((t) => t.input))];
+  const captured = await captureInputs(proto, inputs, options.int4Calibration.examples);
+  const hessians = new Map<string, Float64Array>();
+  return (target, weight, { blockSize }) => {
+    let h = hessians.get(target.input);
+    if (!h) {
+      h = gramMatrix(captured.get(target.input)!, target.k);
+      hessians.set(target.input, h);
+    }
+    return gptqInt4Blocks(weight, target.k, target.n, blockSize, h);
+  };
 }
 
 function requireOpset(proto: { opsetImport: { domain?: string | null; version?: unknown }[] }, minimum: number, what: string): void {
