@@ -5,7 +5,9 @@
  * class / next-token distributions). Also times the int8 methods against each
  * other, which is how the default int8 method was chosen.
  *
- *   npm run bench:quantize [-- --iterations 300]
+ * Then the unseen SLM's sizes and KL (scripts/bench-quantize-slm.ts).
+ *
+ *   npm run bench:quantize [-- --iterations 300] [-- --slm-only]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,13 +22,32 @@ import { ortTensor } from '../harness/runtimes/onnxruntime-node.ts';
 import { tensorFromSpec } from '../harness/runtimes/tensor.ts';
 import { fidelity } from '../harness/stats/fidelity.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
+import { benchSlm, type SlmVariant } from './bench-quantize-slm.ts';
 import { buildDemoModels } from './demo/build.ts';
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '300' }, 'fidelity-examples': { type: 'string', default: '100' } } });
+/** The variants measured on the unseen SLM, with the issue's size targets. */
+const SLM_VARIANTS: SlmVariant[] = [
+  { name: 'fp16', options: { to: 'fp16' }, target: 0.51 },
+  { name: 'int8', options: { to: 'int8' }, target: 0.3 },
+  { name: 'int4 rtn', options: { to: 'int4' }, target: 0.18 },
+  { name: 'int4 gptq', options: { to: 'int4', algorithm: 'gptq' }, target: 0.18 },
+  { name: 'int4 emb8', options: { to: 'int4', embeddings: 'int8' } },
+  { name: 'q4f16', options: { to: 'q4f16' } },
+  { name: 'q4f16 gptq', options: { to: 'q4f16', algorithm: 'gptq' } },
+];
+
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '300' },
+    'fidelity-examples': { type: 'string', default: '100' },
+    'slm-only': { type: 'boolean', default: false },
+  },
+});
 const iterations = Number(values.iterations);
 const fidelityExamples = Number(values['fidelity-examples']);
 
-await buildDemoModels('models/demo');
+if (!values['slm-only']) await benchDemoModels();
+await benchSlm(SLM_VARIANTS);
 
 async function runnerP50(variant: PlannedVariant, runtime: RunnerJob['runtime'], task: RunnerJob['task']): Promise<number> {
   const outcome = await localDriver.runCell(
@@ -75,31 +96,34 @@ async function logitsOf(modelPath: string, variant: PlannedVariant): Promise<{ r
   return { rows, width };
 }
 
-for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
-  const plan = await buildPlan({ suiteFile, devicesFile: 'devices.yaml', deviceIds: ['host'] });
-  const reference = plan.variants.find((v) => v.variant.precision === 'fp32');
-  if (!reference) throw new Error(`${suiteFile} has no fp32 variant to compare with`);
-  const referenceLogits = await logitsOf(reference.modelPath, reference);
-  const what = plan.task.spec.kind === 'generate' ? `p50 of a whole generation of up to ${plan.task.spec.maxNewTokens} tokens` : 'p50 of one forward pass';
-  console.log(
-    `\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant (${what}), fidelity over ${referenceLogits.rows.length} examples (${plan.task.spec.kind === 'generate' ? 'every next-token position of each prompt' : 'class distributions'})`,
-  );
-  console.log('variant        bytes        vs fp32   p50 ms   max|dlogit|  top-1 agree  mean KL');
-  for (const variant of plan.variants) {
-    const p50 = await runnerP50(variant, plan.suite.runtime, plan.task.spec);
-    const f = fidelity(referenceLogits.rows, (await logitsOf(variant.modelPath, variant)).rows, referenceLogits.width);
+async function benchDemoModels(): Promise<void> {
+  await buildDemoModels('models/demo');
+  for (const suiteFile of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
+    const plan = await buildPlan({ suiteFile, devicesFile: 'devices.yaml', deviceIds: ['host'] });
+    const reference = plan.variants.find((v) => v.variant.precision === 'fp32');
+    if (!reference) throw new Error(`${suiteFile} has no fp32 variant to compare with`);
+    const referenceLogits = await logitsOf(reference.modelPath, reference);
+    const what = plan.task.spec.kind === 'generate' ? `p50 of a whole generation of up to ${plan.task.spec.maxNewTokens} tokens` : 'p50 of one forward pass';
     console.log(
-      `${variant.variant.name.padEnd(14)} ${String(variant.variant.diskBytes).padStart(10)}  ${(variant.variant.diskBytes / reference.variant.diskBytes).toFixed(3).padStart(8)}  ${p50.toFixed(4).padStart(7)}  ${f.maxAbsLogitError.toExponential(2).padStart(11)}  ${(f.top1Agreement * 100).toFixed(1).padStart(10)}%  ${f.meanKlDivergence.toExponential(2)}`,
+      `\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant (${what}), fidelity over ${referenceLogits.rows.length} examples (${plan.task.spec.kind === 'generate' ? 'every next-token position of each prompt' : 'class distributions'})`,
     );
-  }
+    console.log('variant        bytes        vs fp32   p50 ms   max|dlogit|  top-1 agree  mean KL');
+    for (const variant of plan.variants) {
+      const p50 = await runnerP50(variant, plan.suite.runtime, plan.task.spec);
+      const f = fidelity(referenceLogits.rows, (await logitsOf(variant.modelPath, variant)).rows, referenceLogits.width);
+      console.log(
+        `${variant.variant.name.padEnd(14)} ${String(variant.variant.diskBytes).padStart(10)}  ${(variant.variant.diskBytes / reference.variant.diskBytes).toFixed(3).padStart(8)}  ${p50.toFixed(4).padStart(7)}  ${f.maxAbsLogitError.toExponential(2).padStart(11)}  ${(f.top1Agreement * 100).toFixed(1).padStart(10)}%  ${f.meanKlDivergence.toExponential(2)}`,
+      );
+    }
 
-  // The int8 methods side by side, on the same fp32 source (how the default was chosen).
-  const scratch = await mkdtemp(join(tmpdir(), 'edgebench-int8-'));
-  const methods: string[] = [];
-  for (const method of ['dynamic', 'qdq'] as const) {
-    const { outputFile } = await quantizeModel({ input: reference.modelPath, output: join(scratch, `${method}.onnx`), to: 'int8', int8Method: method });
-    methods.push(`${method} ${(await runnerP50({ ...reference, modelPath: outputFile }, plan.suite.runtime, plan.task.spec)).toFixed(4)} ms`);
+    // The int8 methods side by side, on the same fp32 source (how the default was chosen).
+    const scratch = await mkdtemp(join(tmpdir(), 'edgebench-int8-'));
+    const methods: string[] = [];
+    for (const method of ['dynamic', 'qdq'] as const) {
+      const { outputFile } = await quantizeModel({ input: reference.modelPath, output: join(scratch, `${method}.onnx`), to: 'int8', int8Method: method });
+      methods.push(`${method} ${(await runnerP50({ ...reference, modelPath: outputFile }, plan.suite.runtime, plan.task.spec)).toFixed(4)} ms`);
+    }
+    console.log(`int8 method p50: ${methods.join(', ')}`);
+    await rm(scratch, { recursive: true, force: true });
   }
-  console.log(`int8 method p50: ${methods.join(', ')}`);
-  await rm(scratch, { recursive: true, force: true });
 }

@@ -5,11 +5,14 @@ import { loadSuite } from '../config/load-suite.ts';
 import { inspectModel } from '../onnx/model-file.ts';
 import { loadDataset } from '../plan/dataset.ts';
 import { feedsForExample } from '../tasks/feeds.ts';
-import { quantizeModel, resolveModelInput, type QuantizeOptions } from '../quantize/quantize.ts';
+import { quantizeModel, resolveModelInput, type EmbeddingMode, type Int4Algorithm, type QuantizeOptions, type QuantizeTarget } from '../quantize/quantize.ts';
 import { print } from '../report/terminal-text.ts';
 
 interface QuantizeFlags {
-  to: 'int8' | 'int4';
+  to: QuantizeTarget;
+  keepIoTypes?: boolean;
+  algorithm: Int4Algorithm;
+  embeddings: EmbeddingMode;
   output?: string;
   method?: 'dynamic' | 'qdq' | 'static';
   calibrate?: string;
@@ -28,17 +31,36 @@ const MiB = 1024 * 1024;
 export function quantizeCommand(program: Command): void {
   program
     .command('quantize')
-    .description('Write an int8 or int4 variant of an fp32 ONNX model, with a manifest of its hashes and settings.')
+    .description('Write an int8, int4, fp16 or q4f16 variant of an fp32 ONNX model, with a manifest of its hashes and settings.')
     .argument('<model>', 'fp32 .onnx file, or a model folder holding onnx/model.onnx')
-    .addOption(new Option('--to <precision>', 'target precision').choices(['int8', 'int4']).makeOptionMandatory())
-    .addOption(new Option('-o, --output <file>', 'output .onnx file (default: model_quantized.onnx for int8, model_q4.onnx for int4, beside the input)'))
+    .addOption(new Option('--to <precision>', 'target precision').choices(['int8', 'int4', 'fp16', 'q4f16']).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '-o, --output <file>',
+        'output .onnx file (default, beside the input, as transformers.js names them: model_quantized.onnx, model_q4.onnx, model_fp16.onnx, model_q4f16.onnx)',
+      ),
+    )
+    .addOption(new Option('--keep-io-types', 'fp16 / q4f16: keep float32 graph inputs and outputs (default: float16, as transformers.js)'))
+    .addOption(
+      new Option('--embeddings <mode>', 'embedding tables (Gather over a constant): same bits as the layers, int8 in an int4 model, or float')
+        .choices(['same', 'int8', 'float'])
+        .default('same'),
+    )
     .addOption(
       new Option(
         '--method <method>',
         'int8 method: dynamic (MatMulInteger), qdq (weight DequantizeLinear), static (calibrated activations); default dynamic, the fastest measured',
       ).choices(['dynamic', 'qdq', 'static']),
     )
-    .addOption(new Option('--calibrate <suite>', "static int8: calibrate activation ranges on this suite's dataset"))
+    .addOption(
+      new Option(
+        '--algorithm <name>',
+        'int4 / q4f16 codes: rtn (round to nearest) or gptq (error compensation with the Hessian of calibration activations; needs --calibrate)',
+      )
+        .choices(['rtn', 'gptq'])
+        .default('rtn'),
+    )
+    .addOption(new Option('--calibrate <suite>', "static int8 and gptq: calibrate on this suite's dataset"))
     .addOption(new Option('--calibration <method>', 'activation range from calibration').choices(['minmax', 'percentile']).default('minmax'))
     .addOption(new Option('--percentile <p>', 'percentile calibration: keep the p-th percentile range').argParser(Number).default(99.99))
     .addOption(new Option('--calibration-examples <n>', 'dataset examples used for calibration').argParser(Number).default(100))
@@ -54,6 +76,8 @@ export function quantizeCommand(program: Command): void {
         input: model,
         output: flags.output,
         to: flags.to,
+        keepIoTypes: flags.keepIoTypes,
+        embeddings: flags.embeddings,
         int8Method: flags.method,
         blockSize: Number(flags.blockSize) as 32 | 64 | 128,
         symmetric: !flags.asymmetric,
@@ -61,6 +85,18 @@ export function quantizeCommand(program: Command): void {
         exclude: flags.exclude,
         keepInt8: flags.keepInt8,
       };
+      if (flags.algorithm !== 'rtn') {
+        if (!flags.calibrate)
+          throw new ConfigError(
+            'command line',
+            '--calibrate',
+            `--algorithm ${flags.algorithm} needs calibration activations`,
+            'add --calibrate <suite.yaml>; its dataset is used',
+          );
+        const { examples, dataset, datasetSha256 } = await calibrationExamples(resolveModelInput(model), flags.calibrate, flags.calibrationExamples);
+        options.algorithm = flags.algorithm;
+        options.int4Calibration = { examples, source: dataset, sha256: datasetSha256 };
+      }
       if (flags.method === 'static') {
         if (!flags.calibrate)
           throw new ConfigError('command line', '--calibrate', 'static int8 needs a calibration set', 'add --calibrate <suite.yaml>; its dataset is used');
@@ -75,7 +111,9 @@ export function quantizeCommand(program: Command): void {
       print(
         `${relative(process.cwd(), outputFile)}: ${manifest.precision}, ${(manifest.diskBytes / MiB).toFixed(2)} MiB (${((manifest.diskBytes / manifest.source.diskBytes) * 100).toFixed(1)}% of the source's ${(manifest.source.diskBytes / MiB).toFixed(2)} MiB)`,
       );
-      print(`  layers: ${layers.int4.length} int4, ${layers.int8.length} int8, ${layers.keptFloat.length} kept in float`);
+      print(
+        `  layers: ${layers.int4.length} int4, ${layers.int8.length} int8, ${layers.keptFloat.length} kept in float; ${layers.embeddings?.length ?? 0} embedding table(s) quantized, ${layers.tiedHeads?.length ?? 0} tied head(s) sharing them`,
+      );
       print(`  manifest: ${relative(process.cwd(), manifestFile)}  sha256 ${manifest.sha256}`);
     });
 }

@@ -38,6 +38,28 @@ const Int4Settings = z.strictObject({
   /** Method used for layers kept at int8 (keepInt8 patterns). */
   int8Method: z.enum(['dynamic', 'qdq']).describe('Method used for layers kept at int8 (keepInt8 patterns).'),
   keepInt8: z.array(z.string()).describe('Patterns of layer names kept at int8 instead of int4.'),
+  algorithm: z
+    .enum(['rtn', 'gptq'])
+    .optional()
+    .describe('How the int4 codes were chosen: rtn rounds to nearest; gptq compensates rounding error with the calibration Hessian (absent: rtn).'),
+  calibration: z
+    .strictObject({
+      source: z.string().describe('The suite dataset or text corpus the activations came from.'),
+      sha256: z.string().describe('sha256 of that file.'),
+      examples: z.number().int().describe('Calibration sequences run through the float model.'),
+    })
+    .optional()
+    .describe('gptq: the calibration activations.'),
+});
+
+const Q4f16Settings = Int4Settings.extend({
+  to: z.literal('q4f16').describe('int4 MatMulNBits with float16 scales and activations, the rest in float16.'),
+  keepIoTypes: z.boolean().describe('true: graph inputs and outputs stay float32 behind Casts.'),
+});
+
+const Fp16Settings = z.strictObject({
+  to: z.literal('fp16').describe('Weights and compute in float16.'),
+  keepIoTypes: z.boolean().describe('true: graph inputs and outputs stay float32 behind Casts.'),
 });
 
 const GgufSettings = z.strictObject({
@@ -47,5 +69,5 @@ const GgufSettings = z.strictObject({
 });
 
 /** Exactly how a variant was quantized; recorded in its manifest and carried into results. */
-export const QuantizationSettings = z.discriminatedUnion('to', [Int8Settings, Int4Settings, GgufSettings]);
+export const QuantizationSettings = z.discriminatedUnion('to', [Int8Settings, Int4Settings, Q4f16Settings, Fp16Settings, GgufSettings]);
 export type QuantizationSettings = z.infer<typeof QuantizationSettings>;

@@ -26,7 +26,15 @@ export const VariantManifest = z.strictObject({
   /** Patterns of layers kept in float, as given. */
   exclude: z.array(z.string()),
   /** Which MatMul layers ended up in which precision. */
-  layers: z.strictObject({ int8: z.array(z.string()), int4: z.array(z.string()), keptFloat: z.array(z.string()) }),
+  layers: z.strictObject({
+    int8: z.array(z.string()),
+    int4: z.array(z.string()),
+    keptFloat: z.array(z.string()),
+    /** Gather layers reading a block-quantized table (GatherBlockQuantized). */
+    embeddings: z.array(z.string()).optional(),
+    /** Output heads that share their embedding's quantized table. */
+    tiedHeads: z.array(z.string()).optional(),
+  }),
 });
 export type VariantManifest = z.infer<typeof VariantManifest>;
 

@@ -10,9 +10,23 @@ import { TOOL_VERSION } from '../version.ts';
 import { calibrateRanges, type CalibrationMethod } from './calibrate.ts';
 import { manifestPathFor, writeManifest, type VariantManifest } from './manifest.ts';
 import { loadEditableModel } from './model-graph.ts';
-import { rewriteInt4, MS_DOMAIN } from './rewrite-int4.ts';
+import { rewriteEmbeddings } from './rewrite-embeddings.ts';
+import { captureInputs } from './capture-inputs.ts';
+import { gptqInt4Blocks, gramMatrix } from './gptq.ts';
+import { rewriteInt4, roundToNearest, MS_DOMAIN, type Int4Quantizer } from './rewrite-int4.ts';
 import { rewriteInt8, type Int8Method } from './rewrite-int8.ts';
-import { dropUnreadInitializers, findMatMulTargets, gemmToMatMul, layerPattern, matchesAny } from './targets.ts';
+import {
+  dropUnreadInitializers,
+  findGatherTargets,
+  findMatMulTargets,
+  gemmToMatMul,
+  layerPattern,
+  matchesAny,
+  type GatherTarget,
+  type MatMulTarget,
+} from './targets.ts';
+import { convertToFloat16 } from './to-float16.ts';
+import type { OnnxTypes } from '../onnx/proto.ts';
 
 /**
  * Measured on the demo models with onnxruntime 1.30 on x86-64 (scripts/bench-quantize.ts):
@@ -24,14 +38,26 @@ export interface QuantizeOptions {
   /** An .onnx file, or a Hugging Face / transformers.js folder (onnx/model.onnx). */
   input: string;
   output?: string;
-  to: 'int8' | 'int4';
+  /** int8, int4 (MatMulNBits), fp16 (weights and compute), q4f16 (int4 with float16 scales and activations). */
+  to: QuantizeTarget;
   int8Method?: Int8Method;
+  /** fp16 and q4f16: keep float32 graph inputs and outputs (Casts at the edges). Default false, as transformers.js's files. */
+  keepIoTypes?: boolean;
+  /**
+   * Embedding tables (Gather over a constant): 'same' bits as the MatMuls (default), 'int8' tables in an
+   * int4 model (and its tied head at 8 bits), or 'float' to leave them alone.
+   */
+  embeddings?: EmbeddingMode;
   /** Static int8: examples to calibrate on, and where they came from. */
   calibration?: { method: CalibrationMethod; percentile?: number; examples: RunnerExample[]; dataset: string; datasetSha256: string };
   blockSize?: 32 | 64 | 128;
   /** MatMulNBits accuracy_level; 4 (int8 compute) ran 2.9x faster than 0 on the demo classifier here. */
   accuracyLevel?: 0 | 1 | 2 | 3 | 4;
   symmetric?: boolean;
+  /** int4: how codes are chosen; gptq needs `int4Calibration`. Default rtn (round to nearest). */
+  algorithm?: Int4Algorithm;
+  /** gptq: examples whose MatMul inputs give each layer's Hessian (a suite's dataset, or token sequences of a corpus). */
+  int4Calibration?: { examples: RunnerExample[]; source: string; sha256: string };
   /** Layer name patterns kept in float. */
   exclude?: string[];
   /** int4 only: layer name patterns quantized to int8 instead (e.g. the output head). */
@@ -42,10 +68,37 @@ import { QuantizeError } from './quantize-error.ts';
 
 export { QuantizeError };
 
-/** transformers.js names: model.onnx -> model_quantized.onnx (int8) and model_q4.onnx (int4). */
-export function defaultOutputPath(modelFile: string, to: 'int8' | 'int4'): string {
+export type QuantizeTarget = 'int8' | 'int4' | 'fp16' | 'q4f16';
+export type EmbeddingMode = 'same' | 'int8' | 'float';
+export type Int4Algorithm = 'rtn' | 'gptq';
+
+/** transformers.js's file names for each precision: model.onnx -> model_quantized.onnx, model_q4.onnx, ... */
+export const OUTPUT_SUFFIX = { int8: '_quantized', int4: '_q4', fp16: '_fp16', q4f16: '_q4f16' } as const satisfies Record<QuantizeTarget, string>;
+
+export function defaultOutputPath(modelFile: string, to: QuantizeTarget): string {
   const stem = basename(modelFile).replace(/\.onnx$/, '');
-  return join(dirname(modelFile), `${stem}${to === 'int8' ? '_quantized' : '_q4'}.onnx`);
+  return join(dirname(modelFile), `${stem}${OUTPUT_SUFFIX[to]}.onnx`);
+}
+
+/**
+ * Tables every reader of which is being quantized: Gathers, and Transposes read only by selected heads.
+ * A table something else also reads stays float (quantizing it would leave a float copy beside the quantized one).
+ */
+function quantizableTables(graph: OnnxTypes.GraphProto, gathers: GatherTarget[], heads: MatMulTarget[]): Set<string> {
+  const gatherNodes = new Set(gathers.map((g) => g.node));
+  const headNodes = new Set(heads.filter((h) => h.transposed).map((h) => h.node));
+  const readersOf = (tensor: string) => graph.node.filter((n) => (n.input ?? []).includes(tensor));
+  const graphOutputs = new Set(graph.output.map((o) => o.name));
+  const tables = new Set<string>();
+  for (const table of new Set(gathers.map((g) => g.table.name))) {
+    const ok = readersOf(table).every(
+      (n) =>
+        gatherNodes.has(n) ||
+        (n.opType === 'Transpose' && !graphOutputs.has(n.output![0]) && readersOf(n.output![0]!).every((reader) => headNodes.has(reader))),
+    );
+    if (ok && !graphOutputs.has(table)) tables.add(table);
+  }
+  return tables;
 }
 
 /** The .onnx file behind an input path: itself, or onnx/model.onnx (or model.onnx) in a model folder. */
@@ -74,21 +127,31 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   const { graph } = model;
   gemmToMatMul(graph);
   const all = findMatMulTargets(graph);
-  if (all.length === 0) {
+  const quantizing = options.to !== 'fp16';
+  const exclude = (options.exclude ?? []).map(layerPattern);
+  const keepInt8 = (options.keepInt8 ?? []).map(layerPattern);
+  const selected = quantizing ? all.filter((t) => !matchesAny(t, exclude)) : [];
+  const candidateGathers = quantizing && options.embeddings !== 'float' ? findGatherTargets(graph).filter((g) => !matchesAny(g, exclude)) : [];
+  if (quantizing && all.length === 0 && candidateGathers.length === 0) {
     throw new QuantizeError(
-      `${inputFile} has no quantizable weights: no MatMul or Gemm reads a constant 2-D float32 weight`,
+      `${inputFile} has no quantizable weights: no MatMul or Gemm reads a constant 2-D float32 weight, and no Gather a constant table`,
       'quantize a float32 model with constant MatMul/Gemm weights (a model that is already quantized has none left)',
     );
   }
-  const exclude = (options.exclude ?? []).map(layerPattern);
-  const keepInt8 = (options.keepInt8 ?? []).map(layerPattern);
-  const selected = all.filter((t) => !matchesAny(t, exclude));
-  const int8Targets = options.to === 'int8' ? selected : selected.filter((t) => matchesAny(t, keepInt8));
-  const int4Targets = options.to === 'int4' ? selected.filter((t) => !matchesAny(t, keepInt8)) : [];
-  if (selected.length === 0) throw new QuantizeError(`every quantizable layer of ${inputFile} is excluded`, 'narrow the --exclude patterns');
+  const tables = quantizableTables(graph, candidateGathers, selected);
+  const gathers = candidateGathers.filter((g) => tables.has(g.table.name));
+  const tiedHeads = selected.filter((t) => t.transposed && tables.has(t.weight.name));
+  const untied = selected.filter((t) => !tiedHeads.includes(t));
+  const int4Like = options.to === 'int4' || options.to === 'q4f16';
+  const int8Targets = options.to === 'int8' ? untied : int4Like ? untied.filter((t) => matchesAny(t, keepInt8)) : [];
+  const int4Targets = int4Like ? untied.filter((t) => !matchesAny(t, keepInt8)) : [];
+  if (quantizing && selected.length === 0 && gathers.length === 0)
+    throw new QuantizeError(`every quantizable layer of ${inputFile} is excluded`, 'narrow the --exclude patterns');
+  if (options.to === 'q4f16' && int8Targets.length > 0)
+    throw new QuantizeError('q4f16 keeps no layers at int8 (int8 activations are float32 in onnxruntime)', 'drop --keep-int8, or use --to int4');
 
   const int8Method = options.int8Method ?? DEFAULT_INT8_METHOD;
-  if (options.to === 'int4' && int8Method === 'static')
+  if (int4Like && int8Method === 'static')
     throw new QuantizeError('layers kept at int8 in an int4 model use dynamic or qdq int8', 'drop --method static, or use --to int8');
   if (int8Method !== 'dynamic' && int8Targets.length > 0) requireOpset(model.proto, 13, `--method ${int8Method} (per-channel DequantizeLinear)`);
   if (int8Method === 'static' && !options.calibration)
@@ -108,12 +171,17 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   const blockSize = options.blockSize ?? 32;
   const symmetric = options.symmetric ?? true;
   const accuracyLevel = options.accuracyLevel ?? 4;
-  if (int4Targets.length > 0) {
-    rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel });
-    if (!model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))
-      model.proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
-  }
+  // 8-bit tables with 128-wide blocks: the int8 file stays near a quarter of fp32 (1 + 4/128 bytes per weight).
+  const embeddingBits = options.to === 'int8' || options.embeddings === 'int8' ? 8 : 4;
+  const embedded = rewriteEmbeddings(graph, gathers, tiedHeads, { bits: embeddingBits, blockSize: embeddingBits === 8 ? 128 : blockSize, accuracyLevel });
+  const algorithm = options.algorithm ?? 'rtn';
+  if (int4Targets.length > 0)
+    rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, await int4Quantizer(model.proto, int4Targets, algorithm, options));
+  if ((int4Targets.length > 0 || embedded.embeddings.length > 0) && !model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))
+    model.proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
   dropUnreadInitializers(graph);
+  const keepIoTypes = options.keepIoTypes ?? false;
+  if (options.to === 'fp16' || options.to === 'q4f16') convertToFloat16(model.proto, { keepIoTypes });
   model.proto.producerName = 'edgebench';
   model.proto.producerVersion = TOOL_VERSION;
 
@@ -126,47 +194,74 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
     tool: { name: 'edgebench', version: TOOL_VERSION },
     createdAt: new Date().toISOString(),
     model: basename(outputFile),
-    precision: options.to === 'int4' && int8Targets.length === 0 ? 'int4' : options.to === 'int4' ? 'mixed' : 'int8',
+    precision: options.to === 'int4' && int8Targets.length > 0 ? 'mixed' : options.to,
     files: written.files,
     diskBytes: written.diskBytes,
     sha256: written.sha256,
     source: { model: relative(dirname(outputFile), inputFile), sha256: source.sha256, diskBytes: source.diskBytes },
     quantization:
-      options.to === 'int8'
-        ? {
-            to: 'int8',
-            method: int8Method,
-            weights: 'per-channel symmetric int8 (scale = max|w| / 127 per output column)',
-            ...(options.calibration && int8Method === 'static'
-              ? {
-                  calibration: {
-                    method: options.calibration.method,
-                    ...(options.calibration.method === 'percentile' ? { percentile: options.calibration.percentile ?? 99.99 } : {}),
-                    dataset: options.calibration.dataset,
-                    datasetSha256: options.calibration.datasetSha256,
-                    examples: options.calibration.examples.length,
-                  },
-                }
-              : {}),
-          }
-        : {
-            to: 'int4',
-            operator: 'com.microsoft MatMulNBits',
-            blockSize,
-            symmetric,
-            accuracyLevel,
-            int8Method: int8Method as 'dynamic' | 'qdq',
-            keepInt8: options.keepInt8 ?? [],
-          },
+      options.to === 'fp16'
+        ? { to: 'fp16', keepIoTypes }
+        : options.to === 'int8'
+          ? {
+              to: 'int8',
+              method: int8Method,
+              weights: 'per-channel symmetric int8 (scale = max|w| / 127 per output column)',
+              ...(options.calibration && int8Method === 'static'
+                ? {
+                    calibration: {
+                      method: options.calibration.method,
+                      ...(options.calibration.method === 'percentile' ? { percentile: options.calibration.percentile ?? 99.99 } : {}),
+                      dataset: options.calibration.dataset,
+                      datasetSha256: options.calibration.datasetSha256,
+                      examples: options.calibration.examples.length,
+                    },
+                  }
+                : {}),
+            }
+          : ({
+              to: options.to,
+              operator: 'com.microsoft MatMulNBits',
+              blockSize,
+              symmetric,
+              accuracyLevel,
+              int8Method: int8Method as 'dynamic' | 'qdq',
+              keepInt8: options.keepInt8 ?? [],
+              ...(options.to === 'q4f16' ? { keepIoTypes } : {}),
+            } as VariantManifest['quantization']),
     exclude: options.exclude ?? [],
     layers: {
       int8: int8Targets.map((t) => t.layer),
       int4: int4Targets.map((t) => t.layer),
-      keptFloat: all.filter((t) => matchesAny(t, exclude)).map((t) => t.layer),
+      keptFloat: all.filter((t) => !quantizing || matchesAny(t, exclude)).map((t) => t.layer),
+      embeddings: embedded.embeddings,
+      tiedHeads: embedded.tiedHeads,
     },
   };
   await writeManifest(manifestFile, manifest);
   return { outputFile, manifestFile, manifest };
+}
+
+/** Round-to-nearest, or GPTQ with each layer's Hessian from the float model's activations on the calibration examples. */
+async function int4Quantizer(proto: OnnxTypes.ModelProto, targets: MatMulTarget[], algorithm: Int4Algorithm, options: QuantizeOptions): Promise<Int4Quantizer> {
+  if (algorithm === 'rtn') return roundToNearest;
+  if (!options.int4Calibration)
+    throw new QuantizeError(
+      `--algorithm ${algorithm} needs calibration activations`,
+      'pass --calibrate <suite.yaml> (its dataset is run through the fp32 model)',
+    );
+  if (options.symmetric === false) throw new QuantizeError(`--algorithm ${algorithm} writes symmetric int4 blocks`, 'drop --asymmetric');
+  const inputs = [...new Set(targets.map((t) => t.input))];
+  const captured = await captureInputs(proto, inputs, options.int4Calibration.examples);
+  const hessians = new Map<string, Float64Array>();
+  return (target, weight, { blockSize }) => {
+    let h = hessians.get(target.input);
+    if (!h) {
+      h = gramMatrix(captured.get(target.input)!, target.k);
+      hessians.set(target.input, h);
+    }
+    return gptqInt4Blocks(weight, target.k, target.n, blockSize, h);
+  };
 }
 
 function requireOpset(proto: { opsetImport: { domain?: string | null; version?: unknown }[] }, minimum: number, what: string): void {

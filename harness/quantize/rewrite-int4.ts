@@ -1,8 +1,13 @@
 import { floatTensor, node, rawTensor } from '../onnx/build.ts';
 import { onnx, type OnnxTypes } from '../onnx/proto.ts';
-import { quantizeInt4Blocks } from './int4-blocks.ts';
-import { floatValues, uniqueNamer } from './model-graph.ts';
-import type { MatMulTarget } from './targets.ts';
+import { quantizeInt4Blocks, type Int4Blocks } from './int4-blocks.ts';
+import { uniqueNamer } from './model-graph.ts';
+import { weightMatrix, type MatMulTarget } from './targets.ts';
+
+/** Turns one layer's [K, N] weight into int4 blocks: round-to-nearest, or a calibrated algorithm (AWQ, GPTQ). */
+export type Int4Quantizer = (target: MatMulTarget, weight: Float32Array, options: { blockSize: number; symmetric: boolean }) => Int4Blocks;
+
+export const roundToNearest: Int4Quantizer = (target, weight, options) => quantizeInt4Blocks(weight, target.k, target.n, options.blockSize, options.symmetric);
 
 export const MS_DOMAIN = 'com.microsoft';
 
@@ -15,14 +20,16 @@ export function rewriteInt4(
   graph: OnnxTypes.GraphProto,
   targets: MatMulTarget[],
   options: { blockSize: number; symmetric: boolean; accuracyLevel: 0 | 1 | 2 | 3 | 4 },
+  quantizer: Int4Quantizer = roundToNearest,
 ): void {
   const name = uniqueNamer(graph);
   const packedWeights = new Map<string, string[]>();
   const replacements = new Map<OnnxTypes.INodeProto, OnnxTypes.INodeProto>();
   for (const target of targets) {
-    let inputs = packedWeights.get(target.weight.name);
+    const key = `${target.weight.name}${target.transposed ? ' transposed' : ''}`;
+    let inputs = packedWeights.get(key);
     if (!inputs) {
-      const q = quantizeInt4Blocks(floatValues(target.weight), target.k, target.n, options.blockSize, options.symmetric);
+      const q = quantizer(target, weightMatrix(target), options);
       const [packed, scales, zeroPoints] = ['int4', 'scales', 'zero_points'].map((s) => name(`${target.weight.name}_${s}`)) as [string, string, string];
       graph.initializer.push(rawTensor(packed, onnx.TensorProto.DataType.UINT8, [target.n, q.blocksPerColumn, options.blockSize / 2], q.packed));
       graph.initializer.push(floatTensor(scales, [target.n * q.blocksPerColumn], q.scales));
@@ -31,7 +38,7 @@ export function rewriteInt4(
         graph.initializer.push(rawTensor(zeroPoints, onnx.TensorProto.DataType.UINT8, [q.zeroPoints.length], q.zeroPoints));
         inputs.push(zeroPoints);
       }
-      packedWeights.set(target.weight.name, inputs);
+      packedWeights.set(key, inputs);
     }
     const replacement = node(
       'MatMulNBits',

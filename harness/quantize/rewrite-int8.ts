@@ -1,8 +1,8 @@
 import { floatTensor, node, rawTensor } from '../onnx/build.ts';
 import { onnx, type OnnxTypes } from '../onnx/proto.ts';
 import { quantizeInt8PerColumn, uint8RangeParameters } from './int8-weights.ts';
-import { floatValues, uniqueNamer } from './model-graph.ts';
-import type { MatMulTarget } from './targets.ts';
+import { uniqueNamer } from './model-graph.ts';
+import { weightMatrix, type MatMulTarget } from './targets.ts';
 
 const { INT8, UINT8 } = onnx.TensorProto.DataType;
 
@@ -26,10 +26,11 @@ export function rewriteInt8(graph: OnnxTypes.GraphProto, targets: MatMulTarget[]
   const quantizedWeights = new Map<string, { values: string; scales: string; zeroPoints: string }>();
   const replacements = new Map<OnnxTypes.INodeProto, OnnxTypes.INodeProto[]>();
   for (const target of targets) {
-    let weight = quantizedWeights.get(target.weight.name);
+    const key = `${target.weight.name}${target.transposed ? ' transposed' : ''}`;
+    let weight = quantizedWeights.get(key);
     if (!weight) {
       // One quantized copy per weight, however many MatMuls share it.
-      const q = quantizeInt8PerColumn(floatValues(target.weight), target.k, target.n);
+      const q = quantizeInt8PerColumn(weightMatrix(target), target.k, target.n);
       weight = {
         values: name(`${target.weight.name}_int8`),
         scales: name(`${target.weight.name}_scale`),
@@ -38,7 +39,7 @@ export function rewriteInt8(graph: OnnxTypes.GraphProto, targets: MatMulTarget[]
       graph.initializer.push(rawTensor(weight.values, INT8, [target.k, target.n], q.values));
       graph.initializer.push(floatTensor(weight.scales, [target.n], q.scales));
       graph.initializer.push(rawTensor(weight.zeroPoints, INT8, [target.n], new Int8Array(target.n)));
-      quantizedWeights.set(target.weight.name, weight);
+      quantizedWeights.set(key, weight);
     }
     const { input, output } = target;
     const base = target.layer.replace(/[^A-Za-z0-9_.]/g, '_');

@@ -13,6 +13,23 @@ export interface MatMulTarget {
   n: number;
   /** The name matched by --exclude patterns: the node's name, or its weight's when unnamed. */
   layer: string;
+  /**
+   * The weight is stored [N, K] and read through a Transpose (perm [1, 0]), as exports without
+   * constant folding and tied output heads have it; the Transpose goes when the MatMul is replaced.
+   */
+  transposed: boolean;
+}
+
+/** A Gather over a constant 2-D float32 table along axis 0: an embedding lookup. */
+export interface GatherTarget {
+  node: OnnxTypes.INodeProto;
+  indices: string;
+  output: string;
+  table: OnnxTypes.ITensorProto & { name: string };
+  /** Rows (vocabulary) and columns (hidden size). */
+  rows: number;
+  cols: number;
+  layer: string;
 }
 
 const isDefaultDomain = (n: OnnxTypes.INodeProto) => !n.domain || n.domain === 'ai.onnx';
@@ -74,20 +91,64 @@ export function gemmToMatMul(graph: OnnxTypes.GraphProto): number {
   return rewritten;
 }
 
-export function findMatMulTargets(graph: OnnxTypes.GraphProto): MatMulTarget[] {
-  const initializers = new Map(graph.initializer.map((t) => [t.name, t]));
+/** Float32 2-D initializers that are true constants (an initializer that is also a graph input can be overridden at run time). */
+function constantMatrices(graph: OnnxTypes.GraphProto): Map<string, OnnxTypes.ITensorProto & { name: string }> {
   const graphInputs = new Set(graph.input.map((v) => v.name));
+  return new Map(
+    graph.initializer
+      .filter((t) => !graphInputs.has(t.name) && t.dataType === onnx.TensorProto.DataType.FLOAT && dimsOf(t).length === 2)
+      .map((t) => [t.name as string, t as OnnxTypes.ITensorProto & { name: string }]),
+  );
+}
+
+export function findMatMulTargets(graph: OnnxTypes.GraphProto): MatMulTarget[] {
+  const constants = constantMatrices(graph);
+  // Transpose(W) of a constant matrix: the weight of a head tied to the embedding, or of an unfolded export.
+  const transposedWeights = new Map<string, OnnxTypes.ITensorProto & { name: string }>();
+  for (const t of graph.node) {
+    const source = constants.get(t.input?.[0] ?? '');
+    const perm = (t.attribute ?? []).find((a) => a.name === 'perm')?.ints?.map(toNumber);
+    if (t.opType === 'Transpose' && isDefaultDomain(t) && source && (!perm || (perm[0] === 1 && perm[1] === 0))) transposedWeights.set(t.output![0]!, source);
+  }
   const targets: MatMulTarget[] = [];
   for (const candidate of graph.node) {
     const [input, weightName] = candidate.input ?? [];
     const output = candidate.output?.[0];
     if (candidate.opType !== 'MatMul' || !isDefaultDomain(candidate) || !input || !output || !weightName) continue;
-    const weight = initializers.get(weightName);
-    // An initializer that is also a graph input can be overridden at run time: not a constant.
-    if (!weight || graphInputs.has(weightName) || weight.dataType !== onnx.TensorProto.DataType.FLOAT) continue;
-    const dims = dimsOf(weight);
-    if (dims.length !== 2) continue;
-    targets.push({ node: candidate, input, output, weight: weight as MatMulTarget['weight'], k: dims[0]!, n: dims[1]!, layer: candidate.name || weightName });
+    const direct = constants.get(weightName);
+    const transposed = transposedWeights.get(weightName);
+    const weight = direct ?? transposed;
+    if (!weight) continue;
+    const [rows, cols] = dimsOf(weight) as [number, number];
+    const [k, n] = direct ? [rows, cols] : [cols, rows];
+    targets.push({ node: candidate, input, output, weight, k, n, layer: candidate.name || weight.name, transposed: !direct });
+  }
+  return targets;
+}
+
+/** The weight as the [K, N] row-major matrix the MatMul multiplies by. */
+export function weightMatrix(target: MatMulTarget): Float32Array {
+  const values = floatValues(target.weight);
+  return target.transposed ? transposeMatrix(values, target.n, target.k) : values;
+}
+
+export function transposeMatrix(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
+  return out;
+}
+
+export function findGatherTargets(graph: OnnxTypes.GraphProto): GatherTarget[] {
+  const constants = constantMatrices(graph);
+  const targets: GatherTarget[] = [];
+  for (const candidate of graph.node) {
+    const [tableName, indices] = candidate.input ?? [];
+    const output = candidate.output?.[0];
+    const table = constants.get(tableName ?? '');
+    if (candidate.opType !== 'Gather' || !isDefaultDomain(candidate) || !table || !indices || !output) continue;
+    if (attributeNumber(candidate, 'axis', 0) !== 0) continue;
+    const [rows, cols] = dimsOf(table) as [number, number];
+    targets.push({ node: candidate, indices, output, table, rows, cols, layer: candidate.name || table.name });
   }
   return targets;
 }
@@ -102,12 +163,22 @@ export function layerPattern(glob: string): RegExp {
   );
 }
 
-export function matchesAny(target: MatMulTarget, patterns: readonly RegExp[]): boolean {
-  return patterns.some((p) => p.test(target.layer) || p.test(target.weight.name));
+export function matchesAny(target: MatMulTarget | GatherTarget, patterns: readonly RegExp[]): boolean {
+  const weight = 'weight' in target ? target.weight.name : target.table.name;
+  return patterns.some((p) => p.test(target.layer) || p.test(weight));
 }
 
-/** Removes initializers no node reads any more (the fp32 weights a rewrite replaced). */
+/** Removes initializers no node reads any more (the fp32 weights a rewrite replaced), and the Transposes that read them. */
 export function dropUnreadInitializers(graph: OnnxTypes.GraphProto): void {
+  const initializerNames = new Set(graph.initializer.map((t) => t.name));
+  for (let changed = true; changed;) {
+    const readers = new Set<string>();
+    for (const n of graph.node) for (const input of n.input ?? []) readers.add(input);
+    for (const o of graph.output) readers.add(o.name ?? '');
+    const before = graph.node.length;
+    graph.node = graph.node.filter((n) => n.opType !== 'Transpose' || !initializerNames.has(n.input?.[0] ?? '') || readers.has(n.output?.[0] ?? ''));
+    changed = graph.node.length !== before;
+  }
   const read = new Set<string>();
   for (const n of graph.node) for (const input of n.input ?? []) read.add(input);
   for (const o of graph.output) read.add(o.name ?? '');

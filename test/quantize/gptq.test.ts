@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { captureInputs } from '../../harness/quantize/capture-inputs.ts';
+import { loadEditableModel } from '../../harness/quantize/model-graph.ts';
+import { findMatMulTargets, weightMatrix } from '../../harness/quantize/targets.ts';
+import { gptqInt4Blocks, gramMatrix } from '../../harness/quantize/gptq.ts';
+import { dequantizeInt4Blocks, quantizeInt4Blocks } from '../../harness/quantize/int4-blocks.ts';
+import { matmul, randomMatrix } from '../helpers/models.ts';
+
+const K = 128;
+const N = 48;
+
+const LATENT = 24;
+const mixing = randomMatrix(LATENT, K, 21);
+
+/** Correlated activations (a few latent directions plus noise) with outlier input channels, as real LLM layers have them. */
+function activations(samples: number, seed: number): Float32Array {
+  const x = matmul(randomMatrix(samples, LATENT, seed), mixing, samples, LATENT, K);
+  const noise = randomMatrix(samples, K, seed + 1000, 0.1);
+  for (let i = 0; i < x.length; i++) x[i] = x[i]! + noise[i]!;
+  for (let s = 0; s < samples; s++) for (const c of [5, 40, 97]) x[s * K + c] = x[s * K + c]! * 20;
+  return x;
+}
+
+function reconstructionError(x: Float32Array, samples: number, weight: Float32Array, quantized: Float32Array): number {
+  const a = matmul(x, weight, samples, K, N);
+  const b = matmul(x, quantized, samples, K, N);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i]! - b[i]!) ** 2;
+  return sum / a.length;
+}
+
+describe('GPTQ', () => {
+  it('lowers the layer reconstruction error against round-to-nearest on held-out activations with outlier channels', () => {
+    const weight = randomMatrix(K, N, 3, 0.05);
+    const calibration = activations(2048, 7);
+    const heldOut = activations(128, 8);
+    const rtn = dequantizeInt4Blocks(quantizeInt4Blocks(weight, K, N, 32, true));
+    const gptq = dequantizeInt4Blocks(gptqInt4Blocks(weight, K, N, 32, gramMatrix([calibration], K)));
+    const rtnError = reconstructionError(heldOut, 128, weight, rtn);
+    const gptqError = reconstructionError(heldOut, 128, weight, gptq);
+    expect(gptqError).toBeLessThan(0.6 * rtnError);
+  });
+
+  it('with an identity Hessian (white inputs) stays as good as round-to-nearest', () => {
+    const weight = randomMatrix(K, N, 4, 0.05);
+    const x = randomMatrix(512, K, 9);
+    const rtn = reconstructionError(x, 512, weight, dequantizeInt4Blocks(quantizeInt4Blocks(weight, K, N, 32, true)));
+    const gptq = reconstructionError(x, 512, weight, dequantizeInt4Blocks(gptqInt4Blocks(weight, K, N, 32, gramMatrix([x], K))));
+    expect(gptq).toBeLessThan(rtn * 1.05);
+  });
+});
+
+describe('GPTQ on a real layer', () => {
+  it('lowers the reconstruction error of llama-tjs projections on prompts the calibration never saw', async () => {
+    const model = await loadEditableModel('test/fixtures/models/llama-tjs/onnx/model.onnx');
+    const targets = findMatMulTargets(model.graph).filter((t) => /layers\.1\/(mlp\/)?(down_proj|up_proj|self_attn\/q_proj)/.test(t.layer));
+    expect(targets.length).toBeGreaterThanOrEqual(3);
+    const prompt = (seed: number) => Array.from({ length: 40 }, (_, i) => (seed * 131 + i * 17) % 450);
+    const example = (seed: number) => ({ id: String(seed), feeds: { input_ids: { type: 'int64' as const, dims: [1, 40], data: prompt(seed) } } });
+    const names = [...new Set(targets.map((t) => t.input))];
+    const calibration = await captureInputs(
+      model.proto,
+      names,
+      Array.from({ length: 48 }, (_, i) => example(i)),
+    );
+    const heldOut = await captureInputs(model.proto, names, [example(100), example(101)]);
+    for (const target of targets) {
+      const weight = weightMatrix(target);
+      const x = Float32Array.from(heldOut.get(target.input)!.flatMap((a) => Array.from(a)));
+      const samples = x.length / target.k;
+      const error = (q: Float32Array) => {
+        const a = matmul(x, weight, samples, target.k, target.n);
+        const b = matmul(x, q, samples, target.k, target.n);
+        return a.reduce((sum, v, i) => sum + (v - b[i]!) ** 2, 0);
+      };
+      const rtn = error(dequantizeInt4Blocks(quantizeInt4Blocks(weight, target.k, target.n, 32, true)));
+      const gptq = error(dequantizeInt4Blocks(gptqInt4Blocks(weight, target.k, target.n, 32, gramMatrix(calibration.get(target.input)!, target.k))));
+      expect(gptq, target.layer).toBeLessThan(rtn);
+    }
+  });
+});
