@@ -30,16 +30,23 @@ export const GenerationConfig = z.looseObject({
 });
 export type GenerationConfig = z.infer<typeof GenerationConfig>;
 
-/** genai_config.json (onnxruntime-genai): the decoder's file, input/output names and KV cache shape. */
+/**
+ * genai_config.json, as the onnxruntime-genai model builder writes it: the
+ * decoder's file, input/output names, KV cache shape and search settings.
+ */
 export const GenaiConfig = z.looseObject({
   model: z.looseObject({
+    type: z.string().optional(),
     eos_token_id: TokenIds.optional(),
     bos_token_id: TokenIds.optional(),
+    pad_token_id: z.number().int().optional(),
+    vocab_size: z.number().int().optional(),
     context_length: z.number().int().positive().optional(),
     decoder: z.looseObject({
-      filename: z.string(),
+      filename: z.string().min(1).default('model.onnx'),
       num_attention_heads: z.number().int().positive().optional(),
       num_key_value_heads: z.number().int().positive().optional(),
+      num_hidden_layers: z.number().int().positive().optional(),
       head_size: z.number().int().positive().optional(),
       hidden_size: z.number().int().positive().optional(),
       inputs: z.record(z.string(), z.string()).default({}),
@@ -49,6 +56,11 @@ export const GenaiConfig = z.looseObject({
   search: z
     .looseObject({
       max_length: z.number().int().positive().optional(),
+      do_sample: z.boolean().optional(),
+      num_beams: z.number().int().positive().optional(),
+      top_k: z.number().int().optional(),
+      top_p: z.number().optional(),
+      temperature: z.number().optional(),
       past_present_share_buffer: z.boolean().optional(),
     })
     .optional(),

@@ -1,46 +1,10 @@
 import { z } from 'zod';
+import { GenaiConfig } from './model-config.ts';
 import { Precision } from './suite.ts';
 
 /** The layouts a model folder may hold, as the tools that write them lay them out. */
 export const ModelFolderLayout = z.enum(['transformers.js', 'optimum-legacy', 'onnxruntime-genai']);
 export type ModelFolderLayout = z.infer<typeof ModelFolderLayout>;
-
-/**
- * genai_config.json, as the onnxruntime-genai model builder writes it: the
- * fields edgebench reads are typed, everything else is kept as it is.
- */
-export const GenaiConfig = z.looseObject({
-  model: z.looseObject({
-    type: z.string().optional(),
-    bos_token_id: z.number().int().optional(),
-    eos_token_id: z.union([z.number().int(), z.array(z.number().int())]).optional(),
-    pad_token_id: z.number().int().optional(),
-    vocab_size: z.number().int().optional(),
-    context_length: z.number().int().positive().optional(),
-    decoder: z.looseObject({
-      filename: z.string().min(1).default('model.onnx'),
-      head_size: z.number().int().positive().optional(),
-      hidden_size: z.number().int().positive().optional(),
-      num_attention_heads: z.number().int().positive().optional(),
-      num_key_value_heads: z.number().int().positive().optional(),
-      num_hidden_layers: z.number().int().positive().optional(),
-      inputs: z.record(z.string(), z.string()).default({}),
-      outputs: z.record(z.string(), z.string()).default({}),
-    }),
-  }),
-  search: z
-    .looseObject({
-      max_length: z.number().int().positive().optional(),
-      do_sample: z.boolean().optional(),
-      num_beams: z.number().int().positive().optional(),
-      top_k: z.number().int().optional(),
-      top_p: z.number().optional(),
-      temperature: z.number().optional(),
-      past_present_share_buffer: z.boolean().optional(),
-    })
-    .optional(),
-});
-export type GenaiConfig = z.infer<typeof GenaiConfig>;
 
 /** Precision as the graph shows it, with what showed it. */
 export const GraphPrecision = z.strictObject({

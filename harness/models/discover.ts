@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
-import { GenaiConfig, type DiscoveredVariant, type ModelFolder, type ModelFolderLayout } from '../core/model-folder.ts';
+import { GenaiConfig } from '../core/model-config.ts';
+import type { DiscoveredVariant, ModelFolder, ModelFolderLayout } from '../core/model-folder.ts';
 import type { Precision } from '../core/suite.ts';
+import { foreignOperators } from '../onnx/foreign-operators.ts';
 import { inspectModel, ModelFileError } from '../onnx/model-file.ts';
 import { PRECISION_RANK, promisedPrecision, SUFFIX_ORDER, variantNameOfSuffix } from './variant-names.ts';
 
@@ -102,8 +104,11 @@ async function genaiCandidates(folder: string): Promise<Found | undefined> {
       );
     }
     // A build folder's name is the variant's name; a top-level model is named by its graph's precision (filled in later).
-    candidates.push({ name: build ? build.split(/[\\/]/).join('-') : '', file, namedBy: 'folder name', order: index });
+    candidates.push({ name: build ? basename(build) : '', file, namedBy: 'folder name', order: index });
   }
+  // Two builds of the same name in different parents (cpu/int4, cuda/int4) are told apart by their whole path.
+  const clashing = new Set(candidates.map((c) => c.name).filter((name, i, names) => name && names.indexOf(name) !== i));
+  for (const candidate of candidates.filter((c) => clashing.has(c.name))) candidate.name = dirname(candidate.file).split(/[\\/]/).join('-');
   return { layout: 'onnxruntime-genai', candidates, skipped: [], ...(genai ? { genai } : {}) };
 }
 
@@ -203,6 +208,8 @@ async function describe(folder: string, candidate: Candidate, warnings: string[]
         `${shown}: the ${candidate.namedBy} says ${promised.word} (${promised.precisions.filter((p) => p !== 'mixed').join(' or ')}), the graph is ${precision.label} (${precision.evidence})`,
       );
     }
+    const foreign = foreignOperators(model.opsets);
+    if (foreign) warnings.push(`${shown}: ${foreign}; its cells will fail`);
     const externalData = model.externalData.map((ref) => ref.location);
     const sizes = await Promise.all([path, ...externalData.map((location) => join(dirname(path), location))].map((file) => stat(file).then((s) => s.size)));
     return {

@@ -50,6 +50,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
   const fillers = inputFillers(session, entries);
   const logitsName = logitsOutput(session);
   const isStopToken = stopTokenCheck(spec.stopTokenIds);
+  const stepTokens = tokensPerStep(session);
 
   const firstPast = (entry: CacheEntry): Tensor => {
     const length = cache.sharedBufferLength ?? 0;
@@ -66,15 +67,28 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
     return session.prepare(feeds);
   };
 
-  /** One step of the decoder: its session.run and the argmax of its last logits, timed together. */
+  /**
+   * One step of the decoder: its session.run and the argmax of its last logits, timed together. A graph fixed
+   * at one token per step takes several tokens one at a time; the span covers them all.
+   */
   const timedStep = async (tokens: bigint[], past: Map<string, Tensor>, pastLength: number) => {
-    const feeds = stepFeeds(tokens, past, pastLength);
+    let spanMs = 0;
+    let outputs: NamedTensors = {};
+    let length = pastLength;
+    for (let at = 0; at < tokens.length; at += stepTokens) {
+      const piece = tokens.slice(at, at + stepTokens);
+      const feeds = stepFeeds(piece, past, length);
+      const start = nowMs();
+      outputs = await session.run(feeds);
+      spanMs += elapsedMs(start);
+      length += piece.length;
+      past = new Map(entries.map((entry) => [entry.past, outputs[entry.present]!]));
+    }
     const start = nowMs();
-    const outputs = await session.run(feeds);
     const logits = lastPositionLogits(outputs[logitsName]!);
     const token = argmax(logits);
-    const spanMs = elapsedMs(start);
-    return { outputs, logits, token, spanMs, past: new Map(entries.map((entry) => [entry.past, outputs[entry.present]!])) };
+    spanMs += elapsedMs(start);
+    return { logits, token, spanMs, past };
   };
 
   /** A synthetic workload test (core/workload.ts): pp times one prefill; tg fills the cache to its depth untimed, then times each decode step. */
@@ -120,12 +134,13 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
       let next = prompt;
       let ttftMs = 0;
       while (tokenIds.length < spec.maxNewTokens) {
+        const first = pastLength === 0;
         const step = await timedStep(next, past, pastLength);
         const { logits, token, spanMs } = step;
-        if (pastLength === 0) ttftMs = spanMs;
+        if (first) ttftMs = spanMs;
         else decodeMs.push(spanMs);
         if (wantOutput) {
-          if (pastLength === 0) firstTokenLogits = Array.from(logits);
+          if (first) firstTokenLogits = Array.from(logits);
           tokenProbabilities.push(Math.exp(logSoftmax(logits)[token]!));
         }
         pastLength += next.length;
@@ -192,6 +207,19 @@ function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): Cache
     throw new Error(`the model has no ${expected} inputs: the generate task needs a decoder exported with past (KV cache)`);
   }
   return entries;
+}
+
+/**
+ * Tokens one step may take: any number, unless input_ids fixes its sequence axis at 1 (a decode-step graph
+ * exported with static shapes, which takes the prompt one token per step).
+ */
+function tokensPerStep(session: RuntimeSession): number {
+  const length = session.inputs.find((meta) => meta.name === 'input_ids')?.shape?.[1];
+  if (typeof length !== 'number') return Number.POSITIVE_INFINITY;
+  if (length === 1) return 1;
+  throw new Error(
+    `input_ids has a fixed sequence length of ${length}: the generate task feeds a whole prompt per step, or one token per step to a graph fixed at [1, 1]`,
+  );
 }
 
 function integerType(meta: ValueDescription): IntegerType {
