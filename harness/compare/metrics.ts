@@ -257,4 +257,3 @@ export const METRICS: Record<FixedMetricName, MetricDefinition> = {
         : undefined,
   },
 };
-

@@ -92,9 +92,11 @@ export const WorkloadTestMetrics = z
 export type WorkloadTestMetrics = z.infer<typeof WorkloadTestMetrics>;
 
 /** Names compare and budgets read from the workload: pp<P> and tg<G>@d<D> tokens/s, and itl@d<D>.p50|p90|p99 ms. */
-export const WorkloadMetricName = z.union([
-  z.templateLiteral(['pp', z.int().nonnegative()]),
-  z.templateLiteral(['tg', z.int().nonnegative(), '@d', z.int().nonnegative()]),
-  z.templateLiteral(['itl@d', z.int().nonnegative(), '.', z.enum(['p50', 'p90', 'p99'])]),
-]).refine((name) => !name.includes('-'), 'token counts in a workload metric name are whole numbers');
+export const WorkloadMetricName = z
+  .union([
+    z.templateLiteral(['pp', z.int().nonnegative()]),
+    z.templateLiteral(['tg', z.int().nonnegative(), '@d', z.int().nonnegative()]),
+    z.templateLiteral(['itl@d', z.int().nonnegative(), '.', z.enum(['p50', 'p90', 'p99'])]),
+  ])
+  .refine((name) => !name.includes('-'), 'token counts in a workload metric name are whole numbers');
 export type WorkloadMetricName = z.infer<typeof WorkloadMetricName>;

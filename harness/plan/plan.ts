@@ -125,7 +125,8 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   let dataset: Dataset | undefined;
   try {
-    dataset = suite.dataset !== undefined ? await loadDataset(resolve(suiteDir, suite.dataset), `${options.suiteFile}`) : workloadOnlyDataset(suite, options.suiteFile);
+    dataset =
+      suite.dataset !== undefined ? await loadDataset(resolve(suiteDir, suite.dataset), `${options.suiteFile}`) : workloadOnlyDataset(suite, options.suiteFile);
   } catch (error) {
     collect(error);
   }

@@ -51,7 +51,9 @@ export function workloadTable(cells: readonly CellResult[]): WorkloadTable | und
       kvValue === undefined ? 'n/a' : `${kv!.source === 'estimated' ? '~' : ''}${kvValue}`,
     ];
   });
-  const sources = [...new Set(withWorkload.flatMap((c) => (c.metrics.kvCacheBytesPerToken?.source === 'estimated' ? [c.metrics.kvCacheBytesPerToken.from] : [])))];
+  const sources = [
+    ...new Set(withWorkload.flatMap((c) => (c.metrics.kvCacheBytesPerToken?.source === 'estimated' ? [c.metrics.kvCacheBytesPerToken.from] : []))),
+  ];
   const notes = [
     'pp<P>: prefill tokens/s of a P-token prompt into an empty KV cache; tg<G>@d<D>: decode tokens/s of G tokens after D tokens were put in the cache; ITL: inter-token latency (one decode step).',
     ...sources.map((from) => `~ KV bytes/token is estimated, from ${from}`),

@@ -211,7 +211,15 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
         return typeOf(def.out!, path, absolute, rows);
       case 'template_literal':
         // A pattern such as `pp<integer>`: literal parts as written, schema parts by their type.
-        return `\`${def.parts!.map((part) => (typeof part === 'object' && part !== null ? `<${typeOf(part as Schema, path, absolute, []).replaceAll('`', '').replaceAll('"', '')}>` : String(part))).join('')}\``;
+        return `\`${def
+          .parts!.map((part) =>
+            typeof part === 'object' && part !== null
+              ? `<${typeOf(part as Schema, path, absolute, [])
+                  .replaceAll('`', '')
+                  .replaceAll('"', '')}>`
+              : String(part),
+          )
+          .join('')}\``;
       default:
         return def.type;
     }

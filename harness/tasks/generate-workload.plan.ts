@@ -84,7 +84,12 @@ export class WorkloadPlan {
       longest.kind === 'pp'
         ? `keep every workload.promptTokens at most ${limit.tokens}`
         : `keep every workload depth + generateTokens (${longest.timedTokens}) at most ${limit.tokens}: depths up to ${Math.max(0, limit.tokens - longest.timedTokens)}, or fewer generateTokens`;
-    throw new ConfigError(this.suiteFile, field, `variant "${variant.variant.name}" holds at most ${limit.tokens} tokens of context (${limit.from}), but ${what}`, fix);
+    throw new ConfigError(
+      this.suiteFile,
+      field,
+      `variant "${variant.variant.name}" holds at most ${limit.tokens} tokens of context (${limit.from}), but ${what}`,
+      fix,
+    );
   }
 }
 

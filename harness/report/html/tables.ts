@@ -204,7 +204,14 @@ export function metricsSection(report: Report): string {
 export function workloadSection(report: Report): string {
   const tables = report.runs.flatMap((run) => {
     const t = workloadTable(run.cells);
-    return t ? [`${report.runs.length > 1 ? `<h3>${h(run.runId)}</h3>` : ''}${table(t.header, t.rows.map((r) => r.map(h)))}${t.notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}`] : [];
+    return t
+      ? [
+          `${report.runs.length > 1 ? `<h3>${h(run.runId)}</h3>` : ''}${table(
+            t.header,
+            t.rows.map((r) => r.map(h)),
+          )}${t.notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}`,
+        ]
+      : [];
   });
   return tables.length ? `<section id="workload"><h2>LLM workload: prompt processing and text generation</h2>${tables.join('')}</section>` : '';
 }
