@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { MetricName } from '../core/budget.ts';
+import type { FixedMetricName } from '../core/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { METRICS } from '../compare/metrics.ts';
 import { calibrationFile, NoiseCalibration } from '../compare/noise.ts';
@@ -13,7 +13,7 @@ import { configOptions, log } from './common.ts';
 import { print } from '../report/terminal-text.ts';
 
 /** The metrics whose run-to-run noise is worth knowing. */
-const CALIBRATED: MetricName[] = [
+const CALIBRATED: FixedMetricName[] = [
   'latency.p50',
   'latency.p90',
   'latency.p99',

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { execa } from 'execa';
-import { MetricName } from '../core/budget.ts';
+import { FixedMetricName } from '../core/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { addToHistory, DEFAULT_HISTORY_FILE, readHistory } from '../history/store.ts';
 import { seriesOf, stepsIn } from '../history/trends.ts';
@@ -37,9 +37,9 @@ export function historyCommand(program: Command): void {
     .command('show')
     .description('Print the steps in each series of a metric: where it moved, by how much, at which commit.')
     .addOption(store())
-    .addOption(new Option('--metric <name>', 'metric').choices(MetricName.options).default('latency.p90'))
+    .addOption(new Option('--metric <name>', 'metric').choices(FixedMetricName.options).default('latency.p90'))
     .addOption(new Option('--min-change <fraction>', 'ignore steps smaller than this').default('0.02'))
-    .action(async (opts: { store: string; metric: MetricName; minChange: string }) => {
+    .action(async (opts: { store: string; metric: FixedMetricName; minChange: string }) => {
       const entries = await readHistory(opts.store);
       const series = seriesOf(entries, opts.metric);
       const steps = stepsIn(series, { minRelativeChange: Number(opts.minChange) });

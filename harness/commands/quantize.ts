@@ -83,6 +83,8 @@ export function quantizeCommand(program: Command): void {
 /** The first examples of a suite's dataset, shaped for the model being quantized. */
 async function calibrationExamples(modelFile: string, suiteFile: string, count: number) {
   const suite = loadSuite(suiteFile);
+  if (suite.dataset === undefined)
+    throw new ConfigError(suiteFile, 'dataset', 'calibration reads the suite\'s dataset, and this suite has none (only a workload)', 'add a dataset to the suite');
   const dataset = await loadDataset(resolve(dirname(suiteFile), suite.dataset), suiteFile);
   const { inputs } = await inspectModel(modelFile);
   const examples = dataset.examples

@@ -2,7 +2,7 @@ import type { Budget } from '../core/budget.ts';
 import type { CellResult, Results } from '../core/results.ts';
 import { percentileOfSorted, sortAscending } from '../stats/percentile.ts';
 import { readMetric } from './compare-runs.ts';
-import { METRICS } from './metrics.ts';
+import { metricDefinition } from './metric-definition.ts';
 import type { BudgetResult, Comparison } from '../core/comparison.ts';
 
 interface BudgetContext {
@@ -23,7 +23,7 @@ export function evaluateBudgets(budgets: readonly Budget[], context: BudgetConte
 
 function evaluateBudget(budget: Budget, context: BudgetContext): BudgetResult[] {
   const { candidate } = context;
-  const definition = METRICS[budget.metric];
+  const definition = metricDefinition(budget.metric);
   const cells = candidate.cells.filter(
     (c) =>
       (!budget.devices || budget.devices.includes(c.deviceId)) &&

@@ -1,4 +1,4 @@
-import type { CompareOptions, MetricName } from '../core/budget.ts';
+import type { CompareOptions, FixedMetricName } from '../core/budget.ts';
 import type { Results } from '../core/results.ts';
 import { holmAdjust } from '../stats/multiple-comparisons.ts';
 import { median } from '../stats/percentile.ts';
@@ -9,7 +9,7 @@ import { thermalReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
-const PAIRED_METRICS: MetricName[] = ['latency.p50', 'latency.p90', 'latency.p99', 'ttft.p50', 'decodeToken.p50', 'energyPerInferenceMj', 'averagePowerWatts'];
+const PAIRED_METRICS: FixedMetricName[] = ['latency.p50', 'latency.p90', 'latency.p99', 'ttft.p50', 'decodeToken.p50', 'energyPerInferenceMj', 'averagePowerWatts'];
 
 /**
  * Interleaved A/B: A and B ran alternately in rounds on the same device, so

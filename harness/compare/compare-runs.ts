@@ -10,6 +10,8 @@ import { percentileInterval } from '../stats/percentile-ci.ts';
 import { incomparableReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
 import { METRICS, type MetricDefinition, type MetricReading } from './metrics.ts';
+import { metricDefinition } from './metric-definition.ts';
+import { workloadMetricNames } from './workload-metrics.ts';
 import type { Comparison } from '../core/comparison.ts';
 import { DEFAULT_INSTRUCTIONS_TOLERANCE } from '../core/instructions-metric.ts';
 
@@ -46,7 +48,8 @@ export function compareRuns(
     const before = baseline.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === cell.variant.name);
     if (!before) continue;
     const reason = incomparableReason({ run: baseline, cell: before }, { run: candidate, cell }, options);
-    for (const [name, definition] of Object.entries(METRICS) as [MetricName, MetricDefinition][]) {
+    const named = [...Object.keys(METRICS), ...workloadMetricNames([before, cell])] as MetricName[];
+    for (const [name, definition] of named.map((n) => [n, metricDefinition(n)] as [MetricName, MetricDefinition])) {
       const a = before.status === 'ok' ? definition.read(before) : undefined;
       const b = cell.status === 'ok' ? definition.read(cell) : undefined;
       const base = { deviceId: cell.deviceId, variant: cell.variant.name, metric: name, unit: definition.unit, higherIsBetter: definition.higherIsBetter };
@@ -308,5 +311,5 @@ function side(reading: MetricReading): NonNullable<Comparison['baseline']> {
 
 /** The cell's value of a metric, for budgets. */
 export function readMetric(cell: CellResult, metric: MetricName): number | undefined {
-  return cell.status === 'ok' ? METRICS[metric].read(cell)?.value : undefined;
+  return cell.status === 'ok' ? metricDefinition(metric).read(cell)?.value : undefined;
 }

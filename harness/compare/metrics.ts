@@ -1,4 +1,4 @@
-import type { MetricName } from '../core/budget.ts';
+import type { FixedMetricName } from '../core/budget.ts';
 import { metricValue, type LatencyMetric } from '../core/metric.ts';
 import type { CellResult } from '../core/results.ts';
 import { percentileOfSorted } from '../stats/percentile.ts';
@@ -41,7 +41,7 @@ const scalar = (cell: CellResult, key: 'loadMs' | 'peakRssBytes' | 'modelRssByte
  * A reading whose sample-derived parts are computed on first use and kept: budgets read only the
  * value, and a cell can hold 10^6 samples, so grouping and sorting them is left to the comparisons that need it.
  */
-function reading(value: number | undefined, extra: { [K in 'samples' | 'perRepeat']?: () => MetricReading[K] } = {}): MetricReading | undefined {
+export function reading(value: number | undefined, extra: { [K in 'samples' | 'perRepeat']?: () => MetricReading[K] } = {}): MetricReading | undefined {
   if (value === undefined) return undefined;
   const out: MetricReading = { value };
   for (const [key, compute] of Object.entries(extra) as ['samples' | 'perRepeat', () => unknown][]) {
@@ -59,10 +59,10 @@ function reading(value: number | undefined, extra: { [K in 'samples' | 'perRepea
 }
 
 /** Takes the value(s) of one field out of a latency sample. */
-type SampleField = (s: CellResult['samples'][number]) => number | readonly number[] | undefined;
+export type SampleField = (s: CellResult['samples'][number]) => number | readonly number[] | undefined;
 
 /** Each repeat's values, in one pass over the samples (appending in place: copying per sample is quadratic). */
-function valuesByRepeat(cell: CellResult, pick: SampleField): Map<number, number[]> {
+export function valuesByRepeat(cell: CellResult, pick: SampleField): Map<number, number[]> {
   const byRepeat = new Map<number, number[]>();
   for (const sample of cell.samples) {
     if (sample.repeat === undefined) continue;
@@ -95,7 +95,7 @@ function sortedByRepeat(cell: CellResult, pick: SampleField): Map<number, Float6
 }
 
 /** A percentile of each repeat's samples; `pick` takes the sampled value(s) out of one latency sample. */
-function perRepeatPercentile(cell: CellResult, p: number, pick: SampleField): MetricReading['perRepeat'] {
+export function perRepeatPercentile(cell: CellResult, p: number, pick: SampleField): MetricReading['perRepeat'] {
   const values = new Map<number, number>();
   for (const [repeat, sorted] of sortedByRepeat(cell, pick)) values.set(repeat, percentileOfSorted(sorted, p));
   return values.size > 1 ? values : undefined;
@@ -115,7 +115,7 @@ function perRepeatThroughput(cell: CellResult): MetricReading['perRepeat'] {
 }
 
 /** Every value a sample field holds, in sample order. */
-function sampled(cell: CellResult, pick: SampleField): number[] {
+export function sampled(cell: CellResult, pick: SampleField): number[] {
   const out: number[] = [];
   for (const sample of cell.samples) {
     const picked = pick(sample);
@@ -176,8 +176,8 @@ function energyMetric(key: EnergyKey, unit: 'mJ' | 'W'): MetricDefinition {
   };
 }
 
-/** Every metric compare and budgets understand, and how to read it from a cell. */
-export const METRICS: Record<MetricName, MetricDefinition> = {
+/** Every fixed metric compare and budgets understand, and how to read it from a cell; workload metrics are in workload-metrics.ts. */
+export const METRICS: Record<FixedMetricName, MetricDefinition> = {
   'latency.p50': {
     unit: 'ms',
     higherIsBetter: false,
@@ -265,3 +265,4 @@ export const METRICS: Record<MetricName, MetricDefinition> = {
         : undefined,
   },
 };
+

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { printableText } from './printable-text.ts';
+import { WorkloadMetricName } from './workload.ts';
 
 /** Metrics a budget or a comparison can name; see compare/metrics.ts for how each is read from a cell. */
 export const METRIC_NAMES = [
@@ -21,7 +22,10 @@ export const METRIC_NAMES = [
   'averagePowerWatts',
   'instructions',
 ] as const;
-export const MetricName = z.enum(METRIC_NAMES);
+export const FixedMetricName = z.enum(METRIC_NAMES);
+export type FixedMetricName = z.infer<typeof FixedMetricName>;
+/** A fixed metric, or one of a generate workload's: pp<P>, tg<G>@d<D> (tokens/s), itl@d<D>.p50|p90|p99 (ms). */
+export const MetricName = z.union([FixedMetricName, WorkloadMetricName]);
 export type MetricName = z.infer<typeof MetricName>;
 
 /**
@@ -32,7 +36,9 @@ export type MetricName = z.infer<typeof MetricName>;
 export const Budget = z
   .strictObject({
     name: printableText().optional().describe('Shown in reports and JUnit; default: derived from the rule.'),
-    metric: MetricName.describe('The metric it checks (compare/metrics.ts reads it from a cell).'),
+    metric: MetricName.describe(
+      'The metric it checks (compare/metrics.ts reads it from a cell); a workload test by its name: pp512, tg128@d512 (tokens/s), itl@d512.p90 (ms).',
+    ),
     level: z.enum(['off', 'warn', 'error']).default('error').describe('error fails the gate (exit 1); warn only reports.'),
     increase: z
       .strictObject({

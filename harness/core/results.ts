@@ -11,6 +11,7 @@ import { CellThermal } from './cell-thermal.ts';
 import { LatencyMetric, Metric } from './metric.ts';
 import { InstructionsMetric } from './instructions-metric.ts';
 import { Quality } from './quality.ts';
+import { WorkloadTestMetrics } from './workload.ts';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -171,6 +172,15 @@ export const CellResult = z.strictObject({
       decodeTokensPerSecond: Metric.optional().describe(
         'generate only: decode steps divided by their summed time, in tokens/s (the speed after the first token).',
       ),
+      kvCacheBytesPerToken: Metric.optional().describe(
+        'generate only: bytes of KV cache each context token costs, estimated from the KV shapes (every past input of the graph: heads x head size x element bytes); not a measurement of what the runtime allocates.',
+      ),
+      workload: z
+        .record(z.string(), WorkloadTestMetrics)
+        .optional()
+        .describe(
+          "generate with a workload: each synthetic test by its name (e.g. pp512, tg128@d512), summarised from the samples whose exampleId is that name; see the README's LLM metric set.",
+        ),
       /** Energy and thermal (results/energy-thermal.ts): measured, estimated from a power model, or unavailable with the reason. */
       energyPerInferenceMj: Metric.optional().describe(
         "Energy per timed iteration in mJ: the energy probe's joules over the timed phase divided by its iterations, the median over runner processes. Measured (RAPL, battery, external meter), estimated (CPU time x power model) or unavailable with the reason; absent when no probes ran.",

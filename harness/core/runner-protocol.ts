@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DecoderCacheLayout } from './model-config.ts';
 import { RuntimeIdentity, RuntimeOptions } from './runtime.ts';
+import { WorkloadTest } from './workload.ts';
 
 /**
  * The runner's wire protocol. The parent writes one RunnerJob as JSON to the
@@ -37,6 +38,8 @@ export const TaskSpec = z.discriminatedUnion('kind', [
     maxNewTokens: z.number().int().positive(),
     stopTokenIds: z.array(z.number().int().nonnegative()),
     cache: DecoderCacheLayout.optional(),
+    /** Synthetic workload tests, by the id of the example that carries their token ids. */
+    workload: z.record(z.string(), WorkloadTest).optional(),
   }),
 ]);
 export type TaskSpec = z.infer<typeof TaskSpec>;
@@ -113,8 +116,8 @@ export const RunnerEvent = z.discriminatedUnion('type', [
     firstIteration: z.number().int().nonnegative(),
     exampleIds: z.array(z.string()),
     latenciesMs: z.array(z.number().nonnegative()),
-    /** generate: time to first token (prefill + first token) and each decode step, per iteration. */
-    ttftMs: z.array(z.number().nonnegative()).optional(),
+    /** generate: time to first token (prefill + first token) and each decode step, per iteration; null for an iteration with no first token (a workload tg test). */
+    ttftMs: z.array(z.number().nonnegative().nullable()).optional(),
     decodeMs: z.array(z.array(z.number().nonnegative())).optional(),
   }),
   z.strictObject({ type: z.literal('output'), exampleId: z.string(), output: ExampleOutput }),

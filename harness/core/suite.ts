@@ -3,6 +3,7 @@ import { Budget, CompareOptions } from './budget.ts';
 import { ThermalOptions } from './probe-options.ts';
 import { printableText } from './printable-text.ts';
 import { RuntimeName, RuntimeOptions } from './runtime.ts';
+import { Workload } from './workload.ts';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits');
 
@@ -155,7 +156,10 @@ export const Suite = z
     dataset: z
       .string()
       .min(1)
-      .describe('JSON-lines file of examples, relative to the suite file. Each line: {"id": "...", "inputs": {"<input name>": nested array}}.'),
+      .optional()
+      .describe(
+        'JSON-lines file of examples, relative to the suite file. Each line: {"id": "...", "inputs": {"<input name>": nested array}}. Optional for a generate suite with a workload.',
+      ),
     warmup: z.number().int().min(0).max(100_000).default(10).describe('Untimed iterations before measuring; their latencies are kept apart.'),
     iterations: z.number().int().min(1).max(1_000_000).default(100).describe('Timed iterations per runner process; examples are used in turn.'),
     repeats: z
@@ -199,6 +203,9 @@ export const Suite = z
       ),
     runtime: RuntimeOptions.default({ graphOptimizationLevel: 'all', executionMode: 'sequential' }),
     generation: GenerationOptions.optional(),
+    workload: Workload.optional().describe(
+      'generate only: synthetic llama-bench style tests (pp<P>, tg<G>@d<D>) run beside the dataset examples, or instead of them when there is no dataset.',
+    ),
     classification: ClassificationOptions.optional(),
     baseline: BaselineSpec.optional(),
     scoring: ScoringOptions.default({ hallucination: 'none' }),
@@ -229,6 +236,16 @@ export const Suite = z
     ) {
       ctx.addIssue({ code: 'custom', path: ['baseline', 'variant'], message: `no variant named "${suite.baseline.variant}" in this suite` });
     }
+    if (suite.dataset === undefined && suite.workload === undefined)
+      ctx.addIssue({
+        code: 'invalid_type',
+        expected: 'string',
+        input: undefined,
+        path: ['dataset'],
+        message: 'a suite needs a dataset (or, for the generate task, a workload)',
+      });
+    if (suite.workload !== undefined && suite.task !== 'generate')
+      ctx.addIssue({ code: 'custom', path: ['workload'], message: `a workload drives text generation: it needs task: generate, not ${suite.task}` });
     if (suite.router && !suite.baseline)
       ctx.addIssue({ code: 'custom', path: ['router'], message: 'the router forwards to the cloud baseline: add a baseline' });
     const seen = new Set<string>();

@@ -33,6 +33,8 @@ export class MeasuredCells {
       timeoutMs: this.plan.suite.timeoutSeconds * 1000,
       answerOf: answerReader(this.plan),
       countInstructions: this.plan.suite.measure.includes('instructions'),
+      ...(this.plan.task.spec.kind === 'generate' && this.plan.task.spec.workload ? { workload: this.plan.task.spec.workload } : {}),
+      ...(variant.modelMetrics ? { modelMetrics: variant.modelMetrics } : {}),
     });
     this.cells.set(key, cell);
     this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);

@@ -2,7 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { METRICS } from '../compare/metrics.ts';
-import { MetricName } from '../core/budget.ts';
+import { FixedMetricName } from '../core/budget.ts';
 import { ConfigError } from '../config/errors.ts';
 import { makeFolder } from '../files/atomic-write.ts';
 import { OutputWriteError } from '../files/write-error.ts';
@@ -30,7 +30,7 @@ export const HistoryEntry = z.strictObject({
   deviceFacts: z.string(),
   variant: z.string(),
   variantSha256: z.string(),
-  metrics: z.partialRecord(MetricName, z.number()),
+  metrics: z.partialRecord(FixedMetricName, z.number()),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 

@@ -1,5 +1,5 @@
-import { METRICS } from '../compare/metrics.ts';
-import type { MetricName } from '../core/budget.ts';
+import { metricDefinition } from '../compare/metric-definition.ts';
+import type { FixedMetricName } from '../core/budget.ts';
 import { eDivisive, type EDivisiveOptions } from '../stats/e-divisive.ts';
 import type { HistoryEntry } from './store.ts';
 
@@ -8,7 +8,7 @@ export interface Series {
   suite: string;
   device: string;
   variant: string;
-  metric: MetricName;
+  metric: FixedMetricName;
   points: { runId: string; startedAt: string; commit?: string; branch?: string; value: number }[];
 }
 
@@ -33,7 +33,7 @@ export function seriesKey(entry: HistoryEntry): string {
 }
 
 /** Splits the history into series (see seriesKey), each oldest first. */
-export function seriesOf(entries: HistoryEntry[], metric: MetricName): (Series & { key: string })[] {
+export function seriesOf(entries: HistoryEntry[], metric: FixedMetricName): (Series & { key: string })[] {
   const byKey = new Map<string, Series & { key: string }>();
   for (const entry of [...entries].sort((a, b) => a.startedAt.localeCompare(b.startedAt))) {
     const value = entry.metrics[metric];
@@ -51,7 +51,7 @@ export function seriesOf(entries: HistoryEntry[], metric: MetricName): (Series &
   return [...byKey.values()];
 }
 
-const METRIC_WORDS: Partial<Record<MetricName, string>> = {
+const METRIC_WORDS: Partial<Record<FixedMetricName, string>> = {
   'latency.p50': 'p50 latency',
   'latency.p90': 'p90 latency',
   'latency.p99': 'p99 latency',
@@ -72,7 +72,7 @@ export function stepsIn(series: Series[], options: EDivisiveOptions & { minRelat
       const relativeChange = change.meanAfter / change.meanBefore - 1;
       if (!Number.isFinite(relativeChange) || Math.abs(relativeChange) < minimum) return [];
       const at = s.points[change.index]!;
-      const worse = METRICS[s.metric].higherIsBetter ? relativeChange < 0 : relativeChange > 0;
+      const worse = metricDefinition(s.metric).higherIsBetter ? relativeChange < 0 : relativeChange > 0;
       const direction = relativeChange > 0 ? 'up' : 'down';
       const where = at.commit ? `${at.commit.slice(0, 12)} (run ${at.runId})` : `run ${at.runId}`;
       return [

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/errors.ts';
 import { GenaiConfig } from '../core/model-config.ts';
 import type { DiscoveredVariant, ModelFolder, ModelFolderLayout } from '../core/model-folder.ts';
 import type { Precision } from '../core/suite.ts';
+import { foreignOperators } from '../onnx/foreign-operators.ts';
 import { inspectModel, ModelFileError } from '../onnx/model-file.ts';
 import { PRECISION_RANK, promisedPrecision, SUFFIX_ORDER, variantNameOfSuffix } from './variant-names.ts';
 
@@ -207,6 +208,8 @@ async function describe(folder: string, candidate: Candidate, warnings: string[]
         `${shown}: the ${candidate.namedBy} says ${promised.word} (${promised.precisions.filter((p) => p !== 'mixed').join(' or ')}), the graph is ${precision.label} (${precision.evidence})`,
       );
     }
+    const foreign = foreignOperators(model.opsets);
+    if (foreign) warnings.push(`${shown}: ${foreign}; its cells will fail`);
     const externalData = model.externalData.map((ref) => ref.location);
     const sizes = await Promise.all([path, ...externalData.map((location) => join(dirname(path), location))].map((file) => stat(file).then((s) => s.size)));
     return {

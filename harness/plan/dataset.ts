@@ -4,6 +4,7 @@ import { ConfigError, ConfigErrors, formatFieldPath } from '../config/errors.ts'
 import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { sha256Text } from '../files/hash.ts';
 import type { ChatMessage } from '../tasks/chat-template.ts';
+import type { Suite } from '../core/suite.ts';
 
 type Nested = number | boolean | Nested[];
 const NestedValues: z.ZodType<Nested> = z.lazy(() => z.union([z.number(), z.boolean(), z.array(NestedValues)]));
@@ -174,4 +175,12 @@ export async function loadDataset(file: string, referencedFrom: string): Promise
   if (errors.length > 0) throw new ConfigErrors(errors.slice(0, 20));
   if (examples.length === 0) throw new ConfigError(file, undefined, 'dataset has no examples', 'add at least one JSON line with "inputs"');
   return { file, sha256: sha256Text(text), examples };
+}
+
+/**
+ * The dataset of a generate suite that runs only its synthetic workload: no examples; its file is the suite
+ * and its sha256 that of the workload, so that runs compare only when they ran the same workload.
+ */
+export function workloadOnlyDataset(suite: Suite, suiteFile: string): Dataset {
+  return { file: suiteFile, sha256: sha256Text(JSON.stringify(suite.workload ?? null)), examples: [] };
 }

@@ -10,7 +10,8 @@ import { ModelFileError } from '../onnx/model-file.ts';
 import type { RunnerExample } from '../core/runner-protocol.ts';
 import { declareSecretEnv } from '../secrets/secret-env.ts';
 import { driverFor } from '../devices/registry.ts';
-import { loadDataset, type Dataset } from './dataset.ts';
+import { loadDataset, workloadOnlyDataset, type Dataset } from './dataset.ts';
+import type { CellResult } from '../core/results.ts';
 import { resolveVariant, type ResolvedVariant } from './resolve-variant.ts';
 import { readPublicKeys, verifyBundle } from '../integrity/bundle-signature.ts';
 import type { TaskPlan } from '../tasks/task.ts';
@@ -28,6 +29,8 @@ export interface PlannedVariant extends ResolvedVariant {
    * not match its pinned hash): each of its cells fails with this error, and the other variants run.
    */
   problem?: { code: string; message: string };
+  /** Metrics its cells take from the model rather than from a run (TaskPlan.modelMetrics). */
+  modelMetrics?: Partial<CellResult['metrics']>;
 }
 
 export interface RunPlan {
@@ -122,7 +125,7 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
 
   let dataset: Dataset | undefined;
   try {
-    dataset = await loadDataset(resolve(suiteDir, suite.dataset), `${options.suiteFile}`);
+    dataset = suite.dataset !== undefined ? await loadDataset(resolve(suiteDir, suite.dataset), `${options.suiteFile}`) : workloadOnlyDataset(suite, options.suiteFile);
   } catch (error) {
     collect(error);
   }
@@ -155,8 +158,12 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
     try {
       planned.push({
         ...variant,
-        examples: dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })),
+        examples: [
+          ...dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })),
+          ...(task.syntheticExamples?.(variant) ?? []),
+        ],
         runtimes: runtimes.get(variant.variant.name) ?? {},
+        ...(task.modelMetrics ? { modelMetrics: task.modelMetrics(variant) } : {}),
       });
     } catch (error) {
       collect(error);

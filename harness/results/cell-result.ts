@@ -8,6 +8,8 @@ import type { RepeatProbes } from '../core/probe-readings.ts';
 import { energyThermal } from './energy-thermal.ts';
 import { instructionsMetric } from './instructions.ts';
 import type { CellResult } from '../core/results.ts';
+import type { WorkloadTest } from '../core/workload.ts';
+import { workloadMetrics } from './workload-metrics.ts';
 
 type EventOf<T extends RunnerEvent['type']> = Extract<RunnerEvent, { type: T }>;
 
@@ -38,6 +40,10 @@ export function cellResult(input: {
   answerOf?: (output: ExampleOutput) => string | undefined;
   /** The suite measures instructions: a cell without a count says why. */
   countInstructions?: boolean;
+  /** generate: the suite's synthetic workload tests, by the example id their samples carry. */
+  workload?: Readonly<Record<string, WorkloadTest>>;
+  /** Metrics known from the model before it ran (PlannedVariant.modelMetrics). */
+  modelMetrics?: Partial<CellResult['metrics']>;
 }): CellResult {
   const runs = input.runs.map((run, index) => readRun(run, index + 1, input.timeoutMs));
   if (runs.length === 0) throw new RangeError('a cell needs at least one runner process');
@@ -138,6 +144,8 @@ export function cellResult(input: {
         ? measured(input.variant.diskBytes, 'bytes', 'sum of the sizes of the variant files (the .onnx file and its external data)')
         : unavailable('bytes', "the variant's model could not be read, so its files are not known"),
       ...generationMetrics(samples, why),
+      ...input.modelMetrics,
+      ...(input.workload ? { workload: workloadMetrics(samples, input.workload, why, runs.length) } : {}),
       ...energy.metrics,
       ...optional(
         'instructions',
@@ -192,24 +200,28 @@ function samplesOf(batches: EventOf<'samples'>[], repeat: number): CellResult['s
       exampleId: batch.exampleIds[k]!,
       latencyMs,
       repeat,
-      ...(batch.ttftMs ? { ttftMs: batch.ttftMs[k]!, decodeMs: batch.decodeMs?.[k] ?? [] } : {}),
+      ...(batch.ttftMs ? { ...(typeof batch.ttftMs[k] === 'number' ? { ttftMs: batch.ttftMs[k] } : {}), decodeMs: batch.decodeMs?.[k] ?? [] } : {}),
     })),
   );
 }
 
 /** Time to first token, per-token decode latency and decode throughput, for cells of the generate task. */
 function generationMetrics(samples: CellResult['samples'], failure: string): Partial<CellResult['metrics']> {
-  if (!samples.some((s) => s.ttftMs !== undefined)) return {};
+  if (!samples.some((s) => s.ttftMs !== undefined || s.decodeMs !== undefined)) return {};
   if (failure) {
     const reason = { source: 'unavailable', unit: 'ms', reason: failure } as const;
     return { ttftMs: reason, decodeTokenMs: reason, decodeTokensPerSecond: { source: 'unavailable', unit: 'tokens/s', reason: failure } };
   }
-  const ttft = samples.map((s) => s.ttftMs!);
+  // A workload's tg tests decode without a first token of their own: they have steps but no TTFT.
+  const ttft = samples.flatMap((s) => (s.ttftMs !== undefined ? [s.ttftMs] : []));
   const steps = samples.flatMap((s) => s.decodeMs ?? []);
   const method = 'performance.now() around each session.run of the greedy decode loop (including the argmax that picks the token)';
   const decodeTotalMs = steps.reduce((sum, ms) => sum + ms, 0);
   return {
-    ttftMs: { source: 'measured', unit: 'ms', method: `${method}: the prefill run`, summary: summarize(ttft) },
+    ttftMs:
+      ttft.length > 0
+        ? { source: 'measured', unit: 'ms', method: `${method}: the prefill run`, summary: summarize(ttft) }
+        : { source: 'unavailable', unit: 'ms', reason: 'no iteration had a prefill (only workload tg tests ran)' },
     decodeTokenMs:
       steps.length > 0
         ? { source: 'measured', unit: 'ms', method: `${method}: each run after the prefill`, summary: summarize(steps) }
@@ -231,9 +243,20 @@ function withinRange(metrics: CellResult['metrics']): CellResult['metrics'] {
   const reason = 'the figure computed from the measurements is out of range (a runner or probe reported an implausible value; see the raw samples)';
   const finite = (metric: Metric | LatencyMetric) =>
     metric.source === 'unavailable' || ('summary' in metric ? Object.values(metric.summary).every(Number.isFinite) : Number.isFinite(metric.value));
-  return Object.fromEntries(
-    Object.entries(metrics).map(([name, metric]) => [name, metric && !finite(metric) ? unavailable(metric.unit, reason) : metric]),
-  ) as CellResult['metrics'];
+  const { workload, ...single } = metrics;
+  const checked = Object.fromEntries(
+    Object.entries(single).map(([name, metric]) => [name, metric && !finite(metric) ? unavailable(metric.unit, reason) : metric]),
+  ) as unknown as CellResult['metrics'];
+  if (!workload) return checked;
+  const tests = Object.entries(workload).map(([id, test]) => [
+    id,
+    {
+      ...test,
+      tokensPerSecond: finite(test.tokensPerSecond) ? test.tokensPerSecond : unavailable('tokens/s', reason),
+      stepMs: finite(test.stepMs) ? test.stepMs : { source: 'unavailable', unit: 'ms', reason },
+    },
+  ]);
+  return { ...checked, workload: Object.fromEntries(tests) };
 }
 
 /** Why a runner process failed, as its cell records it; undefined when it completed. */

@@ -38,7 +38,7 @@ export function energyThermal(runs: ProbedRun[], failure: string): { metrics: En
   const across = (how: string, n: number) => (n > 1 ? `; ${how} of ${n} runner processes` : '');
   const cost = costOf(probed);
   const sampledAt = cost.rateHz > 0 ? `; sampled at ${cost.rateHz} Hz in the edgebench process beside the runner` : '';
-  const generates = runs.some((r) => r.samples.some((s) => s.ttftMs !== undefined));
+  const generates = runs.some((r) => r.samples.some((s) => s.ttftMs !== undefined || s.decodeMs !== undefined));
   const metrics: EnergyThermalMetrics = {};
 
   // Energy per process; processes measured by another probe than the first one's (a meter that failed once) are not mixed in.
@@ -46,7 +46,7 @@ export function energyThermal(runs: ProbedRun[], failure: string): { metrics: En
     const e = r.probes.energy;
     const window = r.probes.timedWindowMs;
     if (e.source === 'unavailable' || !window || r.samples.length === 0) return [];
-    const tokens = r.samples.reduce((sum, s) => sum + (s.ttftMs !== undefined ? 1 + (s.decodeMs?.length ?? 0) : 0), 0);
+    const tokens = r.samples.reduce((sum, s) => sum + (s.ttftMs !== undefined ? 1 : 0) + (s.decodeMs?.length ?? 0), 0);
     return [
       {
         reading: e,

@@ -11,6 +11,7 @@ import * as resultsTypes from '../core/results.ts';
 import * as runnerProtocolTypes from '../core/runner-protocol.ts';
 import * as runtimeTypes from '../core/runtime.ts';
 import * as suiteTypes from '../core/suite.ts';
+import * as workloadTypes from '../core/workload.ts';
 import * as summaryTypes from '../core/summary.ts';
 
 /**
@@ -33,6 +34,7 @@ const CORE_MODULES: ReadonlyArray<readonly [file: string, exports: Record<string
   ['harness/core/suite.ts', suiteTypes],
   ['harness/core/runtime.ts', runtimeTypes],
   ['harness/core/budget.ts', budgetTypes],
+  ['harness/core/workload.ts', workloadTypes],
 ];
 
 type Schema = z.core.$ZodType;
@@ -55,6 +57,7 @@ interface Def {
   checks?: Array<{ _zod: { def: { format?: string } } }>;
   in?: Schema;
   out?: Schema;
+  parts?: unknown[];
 }
 
 const defOf = (schema: Schema): Def => schema._zod.def as unknown as Def;
@@ -206,6 +209,9 @@ export function referenceSections(root: Schema, rootName = 'Results', rootFile =
         return def.checks?.some((c) => c._zod.def.format?.includes('int')) ? 'integer' : 'number';
       case 'pipe':
         return typeOf(def.out!, path, absolute, rows);
+      case 'template_literal':
+        // A pattern such as `pp<integer>`: literal parts as written, schema parts by their type.
+        return `\`${def.parts!.map((part) => (typeof part === 'object' && part !== null ? `<${typeOf(part as Schema, path, absolute, []).replaceAll('`', '').replaceAll('"', '')}>` : String(part))).join('')}\``;
       default:
         return def.type;
     }

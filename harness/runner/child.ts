@@ -49,7 +49,7 @@ interface SampleBatch {
   firstIteration: number;
   exampleIds: string[];
   latenciesMs: number[];
-  ttftMs: number[];
+  ttftMs: (number | null)[];
   decodeMs: number[][];
 }
 
@@ -82,8 +82,8 @@ async function timedLoop(
     if (phase === 'timed') counter?.dump(`${TIMED_DUMP_PREFIX}${i}`);
     batch.exampleIds.push(example.id);
     batch.latenciesMs.push(result.latencyMs);
-    if (result.ttftMs !== undefined) {
-      batch.ttftMs.push(result.ttftMs);
+    if (result.ttftMs !== undefined || result.decodeMs !== undefined) {
+      batch.ttftMs.push(result.ttftMs ?? null);
       batch.decodeMs.push(result.decodeMs ?? []);
     }
     if (result.output) emit({ type: 'output', exampleId: example.id, output: result.output });

@@ -2,6 +2,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { feedsForExample } from './feeds.ts';
 import { promptEncoder } from './prompt.ts';
+import { kvCacheBytesPerToken, WorkloadPlan } from './generate-workload.plan.ts';
 import type { TaskPlanner, TaskVariant } from './task.ts';
 import { readModelConfig } from './model-config.ts';
 import { findTokenizerFile, loadTokenizer, type TextTokenizer } from './tokenizer.ts';
@@ -12,7 +13,8 @@ import { findTokenizerFile, loadTokenizer, type TextTokenizer } from './tokenize
  * template). The runner gets the ids as input_ids and the stop ids in its
  * TaskSpec, and builds attention_mask, position_ids and the KV cache itself;
  * what the graph leaves symbolic (head counts, genai's names and shared
- * buffer) comes from the config files beside each variant's model.
+ * buffer) comes from the config files beside each variant's model. A suite's
+ * workload adds one example of synthetic ids per test (generate-workload.plan.ts).
  */
 export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples }) => {
   const options = suite.generation ?? { maxNewTokens: 32 };
@@ -30,13 +32,22 @@ export const generatePlan: TaskPlanner = ({ suite, suiteFile, variants, examples
   const prompts = tokenizer ? promptEncoder(tokenizer, options.chatTemplate, suiteFile) : undefined;
   const stopTokenIds = options.stopTokenIds ?? tokenizer?.eosTokenIds;
   const configs = new Map(variants.map((variant) => [variant.modelPath, readModelConfig(variant.modelPath)]));
+  const configOf = (variant: TaskVariant) => configs.get(variant.modelPath) ?? readModelConfig(variant.modelPath);
+  const workload = suite.workload ? new WorkloadPlan(suite.workload, suiteFile) : undefined;
+  workload?.checkExampleIds(
+    examples.map((e) => e.id),
+    suite.dataset ?? suiteFile,
+  );
+  const tests = workload ? { workload: workload.testsById() } : {};
   return {
-    spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? [] },
+    spec: { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? [], ...tests },
     specFor: (variant) => {
-      const config = configs.get(variant.modelPath) ?? readModelConfig(variant.modelPath);
+      const config = configOf(variant);
       const cache = Object.keys(config.cache).length > 0 ? { cache: config.cache } : {};
-      return { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? config.eosTokenIds, ...cache };
+      return { kind: 'generate', maxNewTokens: options.maxNewTokens, stopTokenIds: stopTokenIds ?? config.eosTokenIds, ...cache, ...tests };
     },
+    ...(workload ? { syntheticExamples: (variant: TaskVariant) => workload.examples(variant, configOf(variant)) } : {}),
+    modelMetrics: (variant) => ({ kvCacheBytesPerToken: kvCacheBytesPerToken(variant, configOf(variant)) }),
     ...(tokenizer ? { tokenizer } : {}),
     feeds: (example, variant, datasetFile) => {
       const ids =

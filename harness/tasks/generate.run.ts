@@ -5,7 +5,8 @@ import type { RuntimeSession, ValueDescription } from '../runtimes/runtime.ts';
 import { float32Values, tensor, type NamedTensors, type Tensor } from '../runtimes/tensor.ts';
 import { elapsedMs, nowMs } from './clock.ts';
 import { stopTokenCheck } from './stop-tokens.ts';
-import type { TaskRunner, TaskRunnerFactory } from './task.ts';
+import type { IterationResult, TaskRunner, TaskRunnerFactory } from './task.ts';
+import type { WorkloadTest } from '../core/workload.ts';
 
 /** Element types a KV cache or logits may have: what onnxruntime's JavaScript tensors hold (they have no bfloat16). */
 const FLOAT_TYPES = ['float32', 'float16'] as const;
@@ -49,6 +50,7 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
   const fillers = inputFillers(session, entries);
   const logitsName = logitsOutput(session);
   const isStopToken = stopTokenCheck(spec.stopTokenIds);
+  const stepTokens = tokensPerStep(session);
 
   const firstPast = (entry: CacheEntry): Tensor => {
     const length = cache.sharedBufferLength ?? 0;
@@ -65,9 +67,64 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
     return session.prepare(feeds);
   };
 
+  /**
+   * One step of the decoder: its session.run and the argmax of its last logits, timed together. A graph fixed at
+   * one token per step takes several tokens one at a time; the span covers them all.
+   */
+  const timedStep = async (tokens: bigint[], past: Map<string, Tensor>, pastLength: number) => {
+    let spanMs = 0;
+    let outputs: NamedTensors = {};
+    let length = pastLength;
+    for (let at = 0; at < tokens.length; at += stepTokens) {
+      const piece = tokens.slice(at, at + stepTokens);
+      const feeds = stepFeeds(piece, past, length);
+      const start = nowMs();
+      outputs = await session.run(feeds);
+      spanMs += elapsedMs(start);
+      length += piece.length;
+      past = new Map(entries.map((entry) => [entry.past, outputs[entry.present]!]));
+    }
+    const start = nowMs();
+    const logits = lastPositionLogits(outputs[logitsName]!);
+    const token = argmax(logits);
+    spanMs += elapsedMs(start);
+    return { outputs, logits, token, spanMs, past };
+  };
+
+  /** A synthetic workload test (core/workload.ts): pp times one prefill; tg fills the cache to its depth untimed, then times each decode step. */
+  const workloadIteration = async (test: WorkloadTest, ids: bigint[]): Promise<IterationResult> => {
+    if (test.kind === 'pp') {
+      const { spanMs } = await timedStep(ids.slice(0, test.timedTokens), new Map(), 0);
+      return { latencyMs: spanMs, ttftMs: spanMs, decodeMs: [] };
+    }
+    let past = new Map<string, Tensor>();
+    let pastLength = 0;
+    if (test.depthTokens > 0) {
+      ({ past } = await timedStep(ids.slice(0, test.depthTokens), past, 0));
+      pastLength = test.depthTokens;
+    }
+    const decodeMs: number[] = [];
+    for (let i = 0; i < test.timedTokens; i++) {
+      const step = await timedStep([ids[pastLength]!], past, pastLength);
+      decodeMs.push(step.spanMs);
+      past = step.past;
+      pastLength += 1;
+    }
+    return { latencyMs: decodeMs.reduce((sum, ms) => sum + ms, 0), decodeMs };
+  };
+
   const runner: TaskRunner = {
     async iterate(example, wantOutput) {
       const prompt = Array.from(example.feeds.input_ids!.data as BigInt64Array, BigInt);
+      const test = spec.workload?.[example.id];
+      if (test) {
+        try {
+          return await workloadIteration(test, prompt);
+        } catch (error) {
+          const where = test.kind === 'pp' ? `a ${test.timedTokens}-token prefill` : `depth ${test.depthTokens} + ${test.timedTokens} decoded tokens`;
+          throw new Error(`workload test ${example.id} (${where}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+      }
       const tokenIds: number[] = [];
       const tokenProbabilities: number[] = [];
       const decodeMs: number[] = [];
@@ -77,20 +134,17 @@ export const generateTask: TaskRunnerFactory<'generate'> = (session, spec) => {
       let next = prompt;
       let ttftMs = 0;
       while (tokenIds.length < spec.maxNewTokens) {
-        const feeds = stepFeeds(next, past, pastLength);
-        const start = nowMs();
-        const outputs = await session.run(feeds);
-        const logits = lastPositionLogits(outputs[logitsName]!);
-        const token = argmax(logits);
-        const spanMs = elapsedMs(start);
-        if (pastLength === 0) ttftMs = spanMs;
+        const step = await timedStep(next, past, pastLength);
+        const { logits, token, spanMs } = step;
+        const first = pastLength === 0;
+        if (first) ttftMs = spanMs;
         else decodeMs.push(spanMs);
         if (wantOutput) {
-          if (pastLength === 0) firstTokenLogits = Array.from(logits);
+          if (first) firstTokenLogits = Array.from(logits);
           tokenProbabilities.push(Math.exp(logSoftmax(logits)[token]!));
         }
         pastLength += next.length;
-        past = new Map(entries.map((entry) => [entry.past, outputs[entry.present]!]));
+        past = step.past;
         if (isStopToken(token)) break;
         tokenIds.push(token);
         next = [BigInt(token)];
@@ -110,6 +164,12 @@ function layerPattern(pattern: string): RegExp {
 
 function isFloatType(type: string | undefined): type is FloatType {
   return (FLOAT_TYPES as readonly string[]).includes(type ?? '');
+}
+
+/** The past key and value input names of a cache layout, as patterns capturing the layer number. */
+export function cacheNamePatterns(cache: DecoderCacheLayout): [RegExp, RegExp] {
+  const names = cache.names ?? DEFAULT_NAMES;
+  return [layerPattern(names.pastKey), layerPattern(names.pastValue)];
 }
 
 function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): CacheEntry[] {
@@ -147,6 +207,19 @@ function cacheEntries(session: RuntimeSession, cache: DecoderCacheLayout): Cache
     throw new Error(`the model has no ${expected} inputs: the generate task needs a decoder exported with past (KV cache)`);
   }
   return entries;
+}
+
+/**
+ * Tokens one step may take: any number, unless input_ids fixes its sequence axis at 1 (a decode-step graph
+ * exported with static shapes, which takes the prompt one token per step).
+ */
+function tokensPerStep(session: RuntimeSession): number {
+  const length = session.inputs.find((meta) => meta.name === 'input_ids')?.shape?.[1];
+  if (typeof length !== 'number') return Number.POSITIVE_INFINITY;
+  if (length === 1) return 1;
+  throw new Error(
+    `input_ids has a fixed sequence length of ${length}: the generate task feeds a whole prompt per step, or one token per step to a graph fixed at [1, 1]`,
+  );
 }
 
 function integerType(meta: ValueDescription): IntegerType {

@@ -6,7 +6,8 @@
  * sides have separate tables so the runner bundle holds no plan-side code.
  */
 import type { Suite, TaskKind } from '../core/suite.ts';
-import type { ExampleOutput, TaskSpec, TensorSpec } from '../core/runner-protocol.ts';
+import type { ExampleOutput, RunnerExample, TaskSpec, TensorSpec } from '../core/runner-protocol.ts';
+import type { CellResult } from '../core/results.ts';
 import type { ModelValueInfo } from '../onnx/model-file.ts';
 import type { RuntimeSession } from '../runtimes/runtime.ts';
 import type { NamedTensors } from '../runtimes/tensor.ts';
@@ -88,6 +89,10 @@ export interface TaskPlan {
   /** classify: class names in logit order. */
   labels?: string[];
   feeds(example: TaskExample, variant: TaskVariant, datasetFile: string): Record<string, TensorSpec>;
+  /** Examples the task adds to the dataset's for a variant (generate: one per synthetic workload test). */
+  syntheticExamples?(variant: TaskVariant): RunnerExample[];
+  /** Metrics of a variant's cells known from its model before it runs (generate: KV cache bytes per token, from the graph). */
+  modelMetrics?(variant: TaskVariant): Partial<CellResult['metrics']>;
 }
 
 /** Throws ConfigError (or ConfigErrors) for a suite the task cannot run. */

@@ -5,7 +5,7 @@ import type { Report } from '../../core/report.ts';
 import type { ChartBuilder, ChartView } from './charts/chart.ts';
 import { CHARTS } from './charts/registry.ts';
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.ts';
-import { deviceSection, energySection, examplesSection, failureSection, gateSection, metricsSection } from './tables.ts';
+import { deviceSection, energySection, examplesSection, failureSection, gateSection, metricsSection, workloadSection } from './tables.ts';
 
 const SECTION_TITLES: Record<ChartBuilder['section'], string> = {
   deltas: 'What changed: against the baseline, and each variant against the reference',
@@ -88,6 +88,7 @@ export function renderPage(report: Report): Page {
 ${gates}
 ${sections.join('\n')}
 ${metricsSection(report)}
+${workloadSection(report)}
 ${energySection(report)}
 ${failureSection(report)}
 ${deviceSection(report)}

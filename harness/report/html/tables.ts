@@ -6,6 +6,7 @@ import type { Results } from '../../core/results.ts';
 import { ENERGY_THERMAL_FIGURES, energyThermalNotes, estimateName } from '../energy-labels.ts';
 import type { Report } from '../../core/report.ts';
 import { escapeHtml as h } from './escape.ts';
+import { workloadTable } from '../workload-table.ts';
 
 /** Rows of the example-outputs table per device; examples where the answers differ come first. */
 const EXAMPLE_ROWS = 40;
@@ -209,6 +210,15 @@ export function metricsSection(report: Report): string {
   );
   const caveat = counted ? `<p class="note">${instructionsNotes(cells).map(h).join('<br>')}</p>` : '';
   return `<section><h2>Metrics</h2>${table(['device', 'variant', 'precision', 'p50 / p90 / p99 ms', ...(counted ? ['instructions'] : []), 'TTFT p50 ms', 'decode tokens/s', 'load ms', 'peak RSS MiB', 'disk MiB', 'fidelity: mean KL / top-1 (/ same generation)'], rows)}<p class="note">Every figure is measured unless marked; hover "unavailable" or "estimated" for the reason or the method.</p>${caveat}</section>`;
+}
+
+/** The pp/tg table of every run whose suite had a workload (report/workload-table.ts). */
+export function workloadSection(report: Report): string {
+  const tables = report.runs.flatMap((run) => {
+    const t = workloadTable(run.cells);
+    return t ? [`${report.runs.length > 1 ? `<h3>${h(run.runId)}</h3>` : ''}${table(t.header, t.rows.map((r) => r.map(h)))}${t.notes.map((n) => `<p class="note">${h(n)}</p>`).join('')}`] : [];
+  });
+  return tables.length ? `<section id="workload"><h2>LLM workload: prompt processing and text generation</h2>${tables.join('')}</section>` : '';
 }
 
 /** Inputs, the answers they are scored against, and each variant's answer. Everything here came from a dataset or a model: all escaped. */

@@ -10,7 +10,7 @@ type SamplesEvent = Extract<RunnerEvent, { type: 'samples' }>;
  */
 export class SampleBatcher {
   private phase: SamplesEvent['phase'] = 'warmup';
-  private batch: { firstIteration: number; exampleIds: string[]; latenciesMs: number[]; ttftMs: number[]; decodeMs: number[][] } | undefined;
+  private batch: { firstIteration: number; exampleIds: string[]; latenciesMs: number[]; ttftMs: (number | null)[]; decodeMs: number[][] } | undefined;
 
   constructor(private readonly emit: (event: SamplesEvent) => void) {}
 
@@ -23,8 +23,8 @@ export class SampleBatcher {
     this.batch ??= { firstIteration: iteration, exampleIds: [], latenciesMs: [], ttftMs: [], decodeMs: [] };
     this.batch.exampleIds.push(exampleId);
     this.batch.latenciesMs.push(result.latencyMs);
-    if (result.ttftMs !== undefined) {
-      this.batch.ttftMs.push(result.ttftMs);
+    if (result.ttftMs !== undefined || result.decodeMs !== undefined) {
+      this.batch.ttftMs.push(result.ttftMs ?? null);
       this.batch.decodeMs.push(result.decodeMs ?? []);
     }
   }
