@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+import type { Llama } from 'node-llama-cpp';
 
 /** The node-llama-cpp release edgebench is built against (package.json pins it exactly). */
 export const NODE_LLAMA_CPP_VERSION = '3.21.1';
@@ -13,17 +13,20 @@ let llama: Promise<Llama> | undefined;
  * packages (@node-llama-cpp/linux-x64, linux-arm64): `build: 'never'` and
  * `skipDownload` mean it never compiles llama.cpp nor fetches its source, and
  * fails instead when no prebuilt binary fits the machine. CPU only, so every
- * device measures the same backend.
+ * device measures the same backend. Imported on first use: the runner bundle
+ * copied to boards without node-llama-cpp (qemu-arm64, ssh) must still start.
  */
 export function llamaBinding(): Promise<Llama> {
-  llama ??= getLlama({
-    build: 'never',
-    usePrebuiltBinaries: true,
-    skipDownload: true,
-    gpu: false,
-    progressLogs: false,
-    logLevel: LlamaLogLevel.error,
-  });
+  llama ??= import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
+    getLlama({
+      build: 'never',
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      gpu: false,
+      progressLogs: false,
+      logLevel: LlamaLogLevel.error,
+    }),
+  );
   return llama;
 }
 

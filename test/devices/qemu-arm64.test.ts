@@ -101,7 +101,7 @@ describe('qemu-arm64 device (real qemu-aarch64 emulation)', () => {
     );
     // NEON and AVX sum in a different order: equal to float32 rounding, not bit for bit.
     expectSameLogits(cell, reference, 1e-5);
-  }, 60_000);
+  }, 180_000);
 
   it("runs int8 kernels for the CPU model set in devices.yaml with the host's outputs, and describes the device as emulated arm64 on this host", async () => {
     // cortex-a53 has no dot-product instructions, cortex-a76 has: two families of onnxruntime's integer kernels.
@@ -121,7 +121,7 @@ describe('qemu-arm64 device (real qemu-aarch64 emulation)', () => {
     });
     expect(facts.cpuModel).toBe(`qemu-aarch64 user-mode emulation of an ARM64 CPU (-cpu cortex-a53) on ${hostFacts.cpuModel}`);
     expect(facts.kernel).toContain(hostFacts.kernel);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('qemu-arm64 device that cannot be emulated', () => {
