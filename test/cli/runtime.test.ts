@@ -27,7 +27,7 @@ describe('the runtime key of a suite (edgebench validate)', () => {
       'suites/web-on-host.yaml: runtime.name: runtime "onnxruntime-web" (onnxruntime compiled to WebAssembly, in a web page) cannot run on device "host" (local): it runs only on browser, appium devices',
     );
     expect(result.stderr).toContain(
-      'fix: name a runtime a local device hosts (onnxruntime-node), leave runtime.name out for its default, or run it on a browser or appium device',
+      'fix: name a runtime a local device hosts (onnxruntime-node, llama.cpp), leave runtime.name out for its default, or run it on a browser or appium device',
     );
   });
 
@@ -43,7 +43,7 @@ describe('the runtime key of a suite (edgebench validate)', () => {
   });
 
   it('refuses a runtime edgebench does not know, listing the ones it does', async () => {
-    await project.write('suites/unknown.yaml', withRuntime('  name: llama.cpp\n'));
+    await project.write('suites/unknown.yaml', withRuntime('  name: tflite\n'));
     const result = await edgebench(['validate', '--suite', 'suites/unknown.yaml']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/runtime\.name: .*"onnxruntime-node"\|"onnxruntime-web"|runtime\.name: .*onnxruntime-node, onnxruntime-web/);
