@@ -48,6 +48,8 @@ const ONNX = join(MODEL, 'onnx');
 const CALIBRATION_LENGTH = 128;
 /** The workload: short prompts and depths, well inside the model's 1,024 positions (and quick at 50% of one core). */
 const WORKLOAD = { promptTokens: [64, 256], generateTokens: 32, depths: [0, 256] };
+/** The end of every document in the corpus (scripts/fixtures/train_demo_decoder.py). */
+const EOS = '<|endoftext|>';
 const PERPLEXITY = { context: 128, stride: 64, topK: 32 };
 
 interface OnnxVariant {
@@ -134,13 +136,15 @@ console.log(
   `variants of ${SOURCE} in ${relative(process.cwd(), ONNX)}: ${reused ? 'reused (same source and settings)' : `built in ${buildSeconds.toFixed(0)} s`}; gptq calibrated on ${values['calibration-sequences']} x ${CALIBRATION_LENGTH} tokens of ${TRAIN}`,
 );
 
-// One document per line, as heldout.txt has them: JSON lines, so the task joins them as it joins any corpus's documents.
+// One document per line of heldout.txt, each ending in <|endoftext|> as the model was trained and its held-out
+// perplexity (training.json) was measured: one plain-text document, so no separator the model never saw comes between.
 const documents = (await readFile(HELDOUT, 'utf8'))
   .split('\n')
   .filter((line) => line.trim() !== '')
   .slice(0, Number(values['heldout-lines']));
-const corpus = join(SCRATCH, 'heldout-slice.jsonl');
-await writeFile(corpus, documents.map((text) => JSON.stringify({ text })).join('\n') + '\n');
+const corpusText = documents.map((line) => `${line}${EOS}`).join('');
+const corpus = join(SCRATCH, 'heldout-slice.txt');
+await writeFile(corpus, corpusText);
 const workloadTests = WORKLOAD.promptTokens.length + WORKLOAD.depths.length;
 const common = ['runtime: {intraOpThreads: 1, graphOptimizationLevel: all}', 'repeats: 1'];
 const generateSuite = join(SCRATCH, 'formats-generate.yaml');
@@ -175,7 +179,7 @@ const perplexityYaml = (iterations: number) =>
   ].join('\n');
 
 // Each window is scored by one timed iteration: as many iterations as the task will cut windows.
-const corpusIds = loadTokenizer(join(MODEL, 'tokenizer.json'), corpus).encode(documents.join('\n\n'));
+const corpusIds = loadTokenizer(join(MODEL, 'tokenizer.json'), corpus).encode(corpusText);
 const corpusTokens = corpusIds.length;
 const windows = slidingWindows(corpusIds, PERPLEXITY.context, PERPLEXITY.stride).length;
 await writeFile(perplexitySuite, perplexityYaml(windows));
