@@ -135,6 +135,21 @@ const { lines: variantLines, buildSeconds, reused } = await buildVariants();
 console.log(
   `variants of ${SOURCE} in ${relative(process.cwd(), ONNX)}: ${reused ? 'reused (same source and settings)' : `built in ${buildSeconds.toFixed(0)} s`}; gptq calibrated on ${values['calibration-sequences']} x ${CALIBRATION_LENGTH} tokens of ${TRAIN}`,
 );
+// What each variant's weights became, from its manifest: K-quants need rows of 256, and llama.cpp's fallbacks decide the rest.
+for (const variant of VARIANTS) {
+  const manifest = JSON.parse(await readFile(join(ONNX, `${variant.name}.manifest.json`), 'utf8')) as {
+    precision: string;
+    layers?: { int4: string[]; int8: string[]; keptFloat: string[]; embeddings?: string[] };
+    quantization?: { tensorTypes?: Record<string, string> };
+  };
+  const types = manifest.quantization?.tensorTypes;
+  const counts = types
+    ? Object.entries(Object.values(types).reduce<Record<string, number>>((n, type) => ({ ...n, [type]: (n[type] ?? 0) + 1 }), {}))
+        .map(([type, n]) => `${n} ${type}`)
+        .join(', ')
+    : `${manifest.layers!.int4.length} int4 + ${manifest.layers!.int8.length} int8 MatMuls, ${manifest.layers!.embeddings?.length ?? 0} quantized embedding, ${manifest.layers!.keptFloat.length} kept float`;
+  console.log(`  ${variant.name.padEnd(15)} ${manifest.precision.padEnd(6)} ${counts}`);
+}
 
 // One document per line of heldout.txt, each ending in <|endoftext|> as the model was trained and its held-out
 // perplexity (training.json) was measured: one plain-text document, so no separator the model never saw comes between.
