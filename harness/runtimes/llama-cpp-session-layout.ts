@@ -17,7 +17,10 @@ export const LLAMA_CPP_OUTPUTS = {
   presentValue: 'present.0.value',
 } as const;
 
-/** Declared shapes: symbolic sequence and past lengths, one "head" of size 0 for the length-only cache. */
+/**
+ * Declared shapes: symbolic sequence and past lengths, one "head" of size 0 for the length-only cache; logits for
+ * the last position, or for every position when a step asks (RunOptions.everyPosition).
+ */
 export function llamaCppValues(vocabularySize: number | undefined): {
   inputs: { name: string; type: string; shape: (number | string)[] }[];
   outputs: { name: string; type: string; shape: (number | string)[] }[];
@@ -30,7 +33,7 @@ export function llamaCppValues(vocabularySize: number | undefined): {
       cache(LLAMA_CPP_INPUTS.pastValue, 'past_sequence_length'),
     ],
     outputs: [
-      { name: LLAMA_CPP_OUTPUTS.logits, type: 'float32', shape: [1, 1, vocabularySize ?? 'vocabulary'] },
+      { name: LLAMA_CPP_OUTPUTS.logits, type: 'float32', shape: [1, 'logits_positions', vocabularySize ?? 'vocabulary'] },
       cache(LLAMA_CPP_OUTPUTS.presentKey, 'total_sequence_length'),
       cache(LLAMA_CPP_OUTPUTS.presentValue, 'total_sequence_length'),
     ],

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { llamaBinding, NODE_LLAMA_CPP_VERSION } from './llama-cpp-binding.ts';
 import { LLAMA_CPP_INPUTS, LLAMA_CPP_OUTPUTS, llamaCppValues } from './llama-cpp-session-layout.ts';
-import type { Runtime, RuntimeSession } from './runtime.ts';
+import type { RunOptions, Runtime, RuntimeSession } from './runtime.ts';
 import { tensor, type NamedTensors, type Tensor } from './tensor.ts';
 
 /** The context llama.cpp allocates: the model's own length, capped so a long-context model does not reserve gigabytes of KV cache. */
@@ -60,7 +60,7 @@ function llamaCppSession(model: LlamaModel, sequence: LlamaContextSequence, disp
     inputs: values.inputs.map((v) => ({ ...v })),
     outputs: values.outputs.map((v) => ({ ...v })),
     prepare: (feeds) => feeds,
-    async run(feeds: NamedTensors) {
+    async run(feeds: NamedTensors, options?: RunOptions) {
       const ids = feeds[LLAMA_CPP_INPUTS.ids];
       const past = feeds[LLAMA_CPP_INPUTS.pastKey];
       if (!ids || !past) throw new Error(`llama.cpp sessions take ${LLAMA_CPP_INPUTS.ids} and ${LLAMA_CPP_INPUTS.pastKey}`);
@@ -71,16 +71,23 @@ function llamaCppSession(model: LlamaModel, sequence: LlamaContextSequence, disp
         else await sequence.eraseContextTokenRanges([{ start: pastLength, end: sequence.nextTokenIndex }]);
       }
       const tokens = Array.from(ids.data as BigInt64Array, (id) => Number(id) as Token);
-      const input: Parameters<LlamaContextSequence['controlledEvaluate']>[0] = tokens.slice(0, -1);
-      input.push([tokens.at(-1)!, { generateNext: { probabilities: true, options: { temperature: 0 } } }]);
+      // The positions whose next-token distribution is read: the last, or with everyPosition each of them.
+      const scored = options?.everyPosition ? tokens.length : 1;
+      const next = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;
+      const input: Parameters<LlamaContextSequence['controlledEvaluate']>[0] = tokens.map((token, i) =>
+        i >= tokens.length - scored ? ([token, next] as const) : token,
+      );
       const results = await sequence.controlledEvaluate(input);
-      const probabilities = results.at(-1)?.next?.probabilities;
-      if (!probabilities) throw new Error('llama.cpp returned no next-token probabilities');
-      const logits = new Float32Array(vocabulary).fill(LOG_FLOOR);
-      for (const [token, probability] of probabilities) if (token < vocabulary && probability > 0) logits[token] = Math.log(probability);
+      const logits = new Float32Array(scored * vocabulary).fill(LOG_FLOOR);
+      for (let row = 0; row < scored; row++) {
+        const probabilities = results[tokens.length - scored + row]?.next?.probabilities;
+        if (!probabilities) throw new Error('llama.cpp returned no next-token probabilities');
+        const at = row * vocabulary;
+        for (const [token, probability] of probabilities) if (token < vocabulary && probability > 0) logits[at + token] = Math.log(probability);
+      }
       const total = pastLength + tokens.length;
       return {
-        [LLAMA_CPP_OUTPUTS.logits]: tensor('float32', logits, [1, 1, vocabulary]),
+        [LLAMA_CPP_OUTPUTS.logits]: tensor('float32', logits, [1, scored, vocabulary]),
         [LLAMA_CPP_OUTPUTS.presentKey]: lengthOnly(total),
         [LLAMA_CPP_OUTPUTS.presentValue]: lengthOnly(total),
       };

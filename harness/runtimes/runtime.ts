@@ -17,6 +17,15 @@ export interface ModelSource {
   externalData?: { path: string; data: string }[];
 }
 
+/** What a step asks for beyond the outputs every step gives. */
+export interface RunOptions {
+  /**
+   * The logits of every input position, not only of the last: what perplexity scores. ONNX decoders give every
+   * position anyway; llama.cpp computes only the positions asked for, so a decode step does not pay for the rest.
+   */
+  everyPosition?: boolean;
+}
+
 /** A loaded model: what it takes and gives, and one step of inference. */
 export interface RuntimeSession {
   readonly inputs: readonly ValueDescription[];
@@ -28,7 +37,7 @@ export interface RuntimeSession {
    */
   prepare(feeds: NamedTensors): NamedTensors;
   /** One inference step on named tensors; the result holds every output by name. */
-  run(feeds: NamedTensors): Promise<NamedTensors>;
+  run(feeds: NamedTensors, options?: RunOptions): Promise<NamedTensors>;
   release(): Promise<void>;
 }
 

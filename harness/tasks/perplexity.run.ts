@@ -56,7 +56,7 @@ export function windowPass(session: RuntimeSession, cache: DecoderCacheLayout = 
     },
     async run(feeds) {
       const start = nowMs();
-      const outputs = await session.run(feeds);
+      const outputs = await session.run(feeds, { everyPosition: true });
       const latencyMs = elapsedMs(start);
       return { logits: outputs[logitsName]!, latencyMs };
     },
