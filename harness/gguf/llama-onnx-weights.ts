@@ -62,7 +62,9 @@ export async function llamaWeightsFromOnnx(file: string, config: LlamaConfig): P
     const [rows, columns] = dimsOf(tensor) as [number, number];
     const name = node.name ?? '';
     const projection = PROJECTIONS.find((p) => p.pattern.test(name));
-    const gguf = projection ? `blk.${projection.pattern.exec(name)![1]}.${projection.gguf}.weight` : /lm_head/.test(name) ? 'output.weight' : undefined;
+    // The head by its name, or, when its module was applied as a bare weight (/model/MatMul), as the MatMul that writes the logits output.
+    const head = /lm_head/.test(name) || (node.output ?? []).includes('logits');
+    const gguf = projection ? `blk.${projection.pattern.exec(name)![1]}.${projection.gguf}.weight` : head ? 'output.weight' : undefined;
     if (gguf) weights.set(gguf, { values: transpose(float(tensor), rows, columns), shape: [columns, rows] });
   }
   for (const tensor of graph.initializer) {
@@ -81,7 +83,7 @@ export async function llamaWeightsFromOnnx(file: string, config: LlamaConfig): P
       'MODEL_CORRUPT',
       file,
       `not a Llama decoder export edgebench can convert: no ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} ` +
-        '(it reads the q/k/v/o_proj, gate/up/down_proj and lm_head MatMuls by their node names and the RMSNorm weights by their Hugging Face names)',
+        '(it reads the q/k/v/o_proj, gate/up/down_proj and lm_head MatMuls by their node names, or the head as the MatMul writing logits, and the RMSNorm weights by their Hugging Face names)',
     );
   }
   return weights;
