@@ -1,15 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { convertToGguf } from '../../harness/gguf/convert-to-gguf.ts';
-import { writeGgufManifest } from '../../harness/gguf/gguf-manifest.ts';
 import { writeModel } from '../../harness/onnx/build.ts';
 import { manifestPathFor } from '../../harness/quantize/manifest.ts';
 import { defaultOutputPath, quantizeModel } from '../../harness/quantize/quantize.ts';
 import { buildClassifier, type ClassifierShape } from './classifier.ts';
-import { decoderPromptExamples } from './decoder-prompts.ts';
 import { buildVocabulary, generateUtterances, LABELS, tokenize, withTypos, type Utterance } from './intents.ts';
 import { trainClassifier, type LabelledTokens } from './train-classifier.ts';
+import { buildDemoDecoder, TRAINED_DECODER } from './trained-decoder.ts';
 
 /**
  * 3.2 MB of float32 MatMul weights (256x768, 768x768, 768x11): enough that int8 and int4
@@ -25,15 +23,6 @@ export const DEMO_SPLITS = {
 
 /** Two epochs already fit the training split; more only add build time. */
 export const DEMO_TRAINING = { epochs: 2, batchSize: 32, learningRate: 1e-3 } as const;
-
-/** The decoder trained on the demo's intent-extraction task (scripts/fixtures/train_demo_decoder.py), committed in fp32. */
-export const TRAINED_DECODER = 'test/fixtures/models/trained-decoder';
-
-/** The decoder's output head: its export applies the head as a bare weight, so the MatMul is named for the model, not lm_head. */
-const TRAINED_DECODER_HEAD = '/model/MatMul';
-
-/** Intent-extraction prompts the decoder answers, out of the held-out corpus. */
-export const DEMO_DECODER_PROMPTS = 40;
 
 /** Bumped whenever what the build writes changes, so an older demo folder is rebuilt rather than misread. */
 const DEMO_BUILD = 'demo-models 5';
@@ -110,21 +99,13 @@ export async function buildDemoModels(root: string, options: { force?: boolean; 
   }));
   await writeJsonLines(paths.intentsDataset, examples);
 
-  // A copy, not the fixture itself: the quantized siblings and the GGUF file are written beside the fp32 model.
-  await rm(paths.decoderDir, { recursive: true, force: true });
-  await cp(TRAINED_DECODER, paths.decoderDir, { recursive: true });
-  await writeJsonLines(paths.promptsDataset, decoderPromptExamples(DEMO_DECODER_PROMPTS));
-  log(`copied the trained decoder from ${TRAINED_DECODER}`);
+  await quantizeModel({ input: paths.classifier, to: 'int8' });
+  // The output head stays at 8 bits: the layer whose errors reach the logits directly.
+  await quantizeModel({ input: paths.classifier, to: 'int4', keepInt8: ['*classifier*'] });
+  log('quantized the classifier to int8 and int4');
 
-  for (const model of [paths.classifier, paths.decoder]) {
-    await quantizeModel({ input: model, to: 'int8' });
-    // The output head stays at 8 bits: the layer whose errors reach the logits directly.
-    await quantizeModel({ input: model, to: 'int4', keepInt8: model === paths.decoder ? [TRAINED_DECODER_HEAD] : ['*classifier*'] });
-  }
-  log('quantized both to int8 and int4');
-  const gguf = await convertToGguf({ input: paths.decoderDir, quant: 'q4_k_m', output: paths.decoderGguf });
-  await writeGgufManifest(gguf.file, gguf.sourceModel, 'q4_k_m');
-  log('converted the decoder to GGUF Q4_K_M');
+  await buildDemoDecoder(paths);
+  log(`copied the trained decoder from ${TRAINED_DECODER}, quantized it to int8 and int4 and converted it to GGUF Q4_K_M`);
   await writeFile(stamp, `${DEMO_BUILD}\n`);
   return paths;
 }
