@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { localDriver } from '../harness/devices/local.ts';
+import { isGgufFile } from '../harness/gguf/gguf-inspection.ts';
 import { buildPlan, type PlannedVariant } from '../harness/plan/plan.ts';
 import { quantizeModel } from '../harness/quantize/quantize.ts';
 import type { RunnerJob } from '../harness/core/runner-protocol.ts';
@@ -108,7 +109,8 @@ async function benchDemoModels(): Promise<void> {
       `\n${plan.suite.name} (${suiteFile}): ${iterations} timed iterations per variant (${what}), fidelity over ${referenceLogits.rows.length} examples (${plan.task.spec.kind === 'generate' ? 'every next-token position of each prompt' : 'class distributions'})`,
     );
     console.log('variant        bytes        vs fp32   p50 ms   max|dlogit|  top-1 agree  mean KL');
-    for (const variant of plan.variants) {
+    // ONNX variants only: the logits here come from onnxruntime sessions, and a GGUF file runs on llama.cpp.
+    for (const variant of plan.variants.filter((v) => !isGgufFile(v.modelPath))) {
       const p50 = await runnerP50(variant, plan.suite.runtime, plan.task.spec);
       const f = fidelity(referenceLogits.rows, (await logitsOf(variant.modelPath, variant)).rows, referenceLogits.width);
       console.log(

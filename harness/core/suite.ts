@@ -34,6 +34,11 @@ export const VariantSpec = z
     runtime: RuntimeName.optional().describe(
       "Runtime for this variant; default: the suite's runtime.name, else the device kind's own. Every device of the suite must be able to host it.",
     ),
+    devices: z
+      .array(printableText())
+      .min(1)
+      .optional()
+      .describe("Device ids this variant runs on, among the run's devices; default: all of them. A run without any of them has no cell of this variant."),
   })
   .superRefine((variant, ctx) => {
     if ((variant.file === undefined) === (variant.manifest === undefined)) {

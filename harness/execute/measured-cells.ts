@@ -1,6 +1,7 @@
 import type { DeviceSpec } from '../core/device-spec.ts';
 import type { CellResult, Results } from '../core/results.ts';
 import type { PlannedVariant, RunPlan } from '../plan/plan.ts';
+import { runsOn } from '../plan/variant-devices.ts';
 import { cellResult, type RunnerRun } from '../results/cell-result.ts';
 import { answerReader } from './answer-reader.ts';
 import { repeatStop, type RepeatPolicy } from './repeat-stop.ts';
@@ -22,7 +23,7 @@ export class MeasuredCells {
     private readonly results: Results,
     private readonly policy: RepeatPolicy,
   ) {
-    this.order = plan.devices.flatMap((device) => plan.variants.map((variant) => cellKey(device, variant)));
+    this.order = plan.devices.flatMap((device) => plan.variants.filter((variant) => runsOn(variant, device.id)).map((variant) => cellKey(device, variant)));
   }
 
   /** The cell as its runner processes so far measured it; `runs` replaces what it held. */

@@ -1,5 +1,6 @@
 import type { DeviceSpec } from '../core/device-spec.ts';
 import type { PlannedVariant, RunPlan } from '../plan/plan.ts';
+import { runsOn } from '../plan/variant-devices.ts';
 import { failureOf, type RunnerRun } from '../results/cell-result.ts';
 import type { JournaledRun } from '../results/journal.ts';
 import { lostByDevice } from './lost-by-device.ts';
@@ -30,7 +31,7 @@ export interface ResumedRuns {
 export function resumedRuns(plan: Pick<RunPlan, 'devices' | 'variants'>, completed: readonly JournaledRun[], timeoutMs: number): ResumedRuns {
   const resumed: ResumedRuns = { kept: [], done: new Set(), lostBefore: new Map() };
   for (const device of plan.devices) {
-    for (const variant of plan.variants) {
+    for (const variant of plan.variants.filter((v) => runsOn(v, device.id))) {
       const journaled = completed.filter((r) => r.device === device.id && r.variant === variant.variant.name);
       const byRepeat = new Map<number, JournaledRun[]>();
       for (const run of journaled) byRepeat.set(run.repeat, [...(byRepeat.get(run.repeat) ?? []), run]);

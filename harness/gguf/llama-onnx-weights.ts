@@ -64,7 +64,7 @@ export async function llamaWeightsFromOnnx(file: string, config: LlamaConfig): P
     const projection = PROJECTIONS.find((p) => p.pattern.test(name));
     const gguf = projection
       ? `blk.${projection.pattern.exec(name)![1]}.${projection.gguf}.weight`
-      : isOutputHead(name, rows, columns, config)
+      : isOutputHead(name, node.output ?? [], rows, columns, config)
         ? 'output.weight'
         : undefined;
     if (gguf) weights.set(gguf, { values: transpose(float(tensor), rows, columns), shape: [columns, rows] });
@@ -85,7 +85,7 @@ export async function llamaWeightsFromOnnx(file: string, config: LlamaConfig): P
       'MODEL_CORRUPT',
       file,
       `not a Llama decoder export edgebench can convert: no ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''} ` +
-        '(it reads the q/k/v/o_proj, gate/up/down_proj and lm_head MatMuls by their node names (the head also by its shape, hidden size to vocabulary) and the RMSNorm weights by their Hugging Face names)',
+        '(it reads the q/k/v/o_proj, gate/up/down_proj and lm_head MatMuls by their node names (the head also as the MatMul writing logits, or by its shape, hidden size to vocabulary) and the RMSNorm weights by their Hugging Face names)',
     );
   }
   return weights;
@@ -95,8 +95,9 @@ export async function llamaWeightsFromOnnx(file: string, config: LlamaConfig): P
  * The output head: lm_head by name (Optimum, transformers.js), or, as torch 1.13's export names it
  * (/model/MatMul), the MatMul outside the layers from the hidden size to the vocabulary.
  */
-function isOutputHead(name: string, rows: number, columns: number, config: LlamaConfig): boolean {
-  return /lm_head/.test(name) || (!/layers\.\d+\//.test(name) && rows === config.hidden_size && columns === config.vocab_size);
+/** The head by its module name, as the MatMul writing `logits` (a bare weight applied as /model/MatMul), or by its shape outside the layers. */
+function isOutputHead(name: string, outputs: string[], rows: number, columns: number, config: LlamaConfig): boolean {
+  return /lm_head/.test(name) || outputs.includes('logits') || (!/layers\.\d+\//.test(name) && rows === config.hidden_size && columns === config.vocab_size);
 }
 
 function transpose(values: Float32Array, rows: number, columns: number): Float32Array {

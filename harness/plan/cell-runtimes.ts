@@ -6,10 +6,12 @@ import type { RuntimeName, RuntimeOptions } from '../core/runtime.ts';
 import type { Suite } from '../core/suite.ts';
 import { isGgufFile } from '../gguf/gguf-inspection.ts';
 import { chooseRuntime, type RuntimeRequest } from '../runtimes/choose-runtime.ts';
+import { runsOn } from './variant-devices.ts';
 
 /**
  * The runtime of every cell, by variant name and device id: the variant's
- * runtime, else the suite's runtime.name, else the device kind's default.
+ * runtime, else the suite's runtime.name, else the device kind's default;
+ * only on the devices the variant runs on.
  * A named runtime that one of the devices cannot host is a config error (one
  * per field and device, however many variants inherit it).
  */
@@ -32,7 +34,7 @@ export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly 
       return;
     }
     const byDevice: Record<string, RuntimeName> = {};
-    for (const device of devices) {
+    for (const device of devices.filter((d) => runsOn(variant, d.id))) {
       try {
         byDevice[device.id] = chooseRuntime(device, request);
       } catch (error) {

@@ -32,6 +32,8 @@ export interface PlannedVariant extends ResolvedVariant {
   problem?: { code: string; message: string };
   /** Metrics its cells take from the model rather than from a run (TaskPlan.modelMetrics). */
   modelMetrics?: Partial<CellResult['metrics']>;
+  /** The only devices it has cells on (the suite's `variants[].devices`); every device of the run when absent (variant-devices.ts). */
+  devices?: string[];
 }
 
 export interface RunPlan {
@@ -157,14 +159,17 @@ export async function buildPlan(options: { suiteFile: string; devicesFile: strin
   const datasetFile = relative(process.cwd(), dataset.file);
   const planned: PlannedVariant[] = [];
   for (const [index, variant] of variants.entries()) {
+    const only = suite.variants[index]?.devices;
+    const devicesOf = only ? { devices: only } : {};
     const problem = broken.get(index);
     if (problem) {
-      planned.push({ ...variant, examples: [], runtimes: runtimes.get(variant.variant.name) ?? {}, problem });
+      planned.push({ ...variant, examples: [], runtimes: runtimes.get(variant.variant.name) ?? {}, problem, ...devicesOf });
       continue;
     }
     try {
       planned.push({
         ...variant,
+        ...devicesOf,
         examples: [
           ...dataset.examples.map((example) => ({ id: example.id, feeds: task.feeds(example, variant, datasetFile) })),
           ...(task.syntheticExamples?.(variant) ?? []),
@@ -312,6 +317,7 @@ function selectDevices(
     return all.filter((d) => ids.includes(d.id));
   };
   let devices = suite.devices ? pick(suite.devices, options.suiteFile, 'devices') : all;
+  suite.variants.forEach((variant, index) => variant.devices && pick(variant.devices, options.suiteFile, `variants[${index}].devices`));
   // The command line picks from the whole inventory: a suite's list is its default, not a limit.
   if (options.deviceIds) devices = pick(options.deviceIds, 'command line', '--device');
   return devices;

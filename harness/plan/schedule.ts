@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DeviceSpec } from '../core/device-spec.ts';
 import { mulberry32 } from '../stats/random.ts';
 import type { PlannedVariant, RunPlan } from './plan.ts';
+import { runsOn } from './variant-devices.ts';
 
 /** One runner process to start: a device, a variant, and which repeat of that cell it is. */
 export interface ScheduledRun {
@@ -33,7 +34,7 @@ export function scheduleRuns(
           ? [byName(options.ab.a), byName(options.ab.b)]
           : [byName(options.ab.b), byName(options.ab.a)]
         : shuffled(plan.variants, random);
-      for (const variant of variants) order.push({ device, variant, repeat });
+      for (const variant of variants) if (runsOn(variant, device.id)) order.push({ device, variant, repeat });
     }
   }
   return order;

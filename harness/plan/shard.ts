@@ -1,6 +1,7 @@
 import type { DeviceSpec } from '../core/device-spec.ts';
 import { placementOf } from '../devices/registry.ts';
 import type { RunPlan } from './plan.ts';
+import { runsOn } from './variant-devices.ts';
 
 /** `--shard 2/4`: the second of four CI jobs. */
 export interface Shard {
@@ -23,7 +24,7 @@ export function parseShard(text: string): Shard | undefined {
  */
 export function deviceCost(plan: Pick<RunPlan, 'suite' | 'variants'>, device: DeviceSpec, repeats: number): number {
   const perProcess = plan.suite.warmup + plan.suite.iterations;
-  const bytes = plan.variants.reduce((sum, v) => sum + Math.max(v.variant.diskBytes, 1), 0);
+  const bytes = plan.variants.filter((v) => runsOn(v, device.id)).reduce((sum, v) => sum + Math.max(v.variant.diskBytes, 1), 0);
   return placementOf(device).shardWeight(device) * repeats * perProcess * bytes;
 }
 

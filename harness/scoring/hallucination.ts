@@ -13,11 +13,22 @@ export interface RateScore {
 }
 
 export const EXTRACTION_HALLUCINATION_DEFINITION =
-  'share of examples whose output has a value (output split on commas, semicolons, newlines and " and ") that, after SQuAD normalisation, ' +
+  'share of examples whose output has a value (output split on commas, semicolons, newlines and " and "; ' +
+  'an output of the form name(key=value, ...) gives the values of its arguments) that, after SQuAD normalisation, ' +
   'is non-empty and does not occur as a contiguous token sequence in the normalised input; an empty output is an abstention and is not flagged; ' +
   '95% CI: Wilson score interval (Wilson 1927)';
 
 const VALUE_SEPARATOR = /[,;\r\n]|\s+and\s+/iu;
+
+/** intent(slot=value, ...): the intent and slot names are the answer's vocabulary, only the slot values are copied from the input. */
+const CALL_FORM = /^\s*[\p{L}\p{N}_.-]+\s*\(([^()]*)\)\s*$/su;
+
+/** The values an output extracts: its comma-, semicolon-, newline- or "and"-separated parts, or a call-form answer's argument values. */
+export function extractedValues(output: string): string[] {
+  const call = CALL_FORM.exec(output);
+  if (!call) return output.split(VALUE_SEPARATOR);
+  return call[1]!.split(VALUE_SEPARATOR).map((argument) => argument.slice(argument.indexOf('=') + 1));
+}
 
 /**
  * Extraction hallucination rate: an extracted value that cannot be found in
@@ -29,7 +40,7 @@ export function extractionHallucinationRate(items: readonly { exampleId: string;
   const perExample = items.map(({ exampleId, input, output }) => {
     if (output.trim() === '') return { exampleId, flagged: false, detail: 'empty output: abstention' };
     const inputTokens = answerTokens(input);
-    const invented = output.split(VALUE_SEPARATOR).find((value) => {
+    const invented = extractedValues(output).find((value) => {
       const valueTokens = answerTokens(value);
       return valueTokens.length > 0 && !containsRun(inputTokens, valueTokens);
     });

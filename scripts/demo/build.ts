@@ -5,11 +5,9 @@ import { writeModel } from '../../harness/onnx/build.ts';
 import { manifestPathFor } from '../../harness/quantize/manifest.ts';
 import { defaultOutputPath, quantizeModel } from '../../harness/quantize/quantize.ts';
 import { buildClassifier, type ClassifierShape } from './classifier.ts';
-import { buildDecoder, DEMO_DECODER_SHAPE } from './decoder.ts';
-import { byteLevelTokenizerJson } from './byte-tokenizer.ts';
-import { decoderPromptExamples } from './decoder-prompts.ts';
 import { buildVocabulary, generateUtterances, LABELS, tokenize, withTypos, type Utterance } from './intents.ts';
 import { trainClassifier, type LabelledTokens } from './train-classifier.ts';
+import { buildDemoDecoder, TRAINED_DECODER } from './trained-decoder.ts';
 
 /**
  * 3.2 MB of float32 MatMul weights (256x768, 768x768, 768x11): enough that int8 and int4
@@ -27,26 +25,28 @@ export const DEMO_SPLITS = {
 export const DEMO_TRAINING = { epochs: 2, batchSize: 32, learningRate: 1e-3 } as const;
 
 /** Bumped whenever what the build writes changes, so an older demo folder is rebuilt rather than misread. */
-const DEMO_BUILD = 'demo-models 4';
+const DEMO_BUILD = 'demo-models 5';
 
 export interface DemoPaths {
   classifierDir: string;
   classifier: string;
   decoderDir: string;
   decoder: string;
+  decoderGguf: string;
   intentsDataset: string;
   promptsDataset: string;
 }
 
 export function demoPaths(root: string): DemoPaths {
   const classifierDir = join(root, 'intent-classifier');
-  const decoderDir = join(root, 'tiny-decoder');
+  const decoderDir = join(root, 'trained-decoder');
   return {
     classifierDir,
     classifier: join(classifierDir, 'model.onnx'),
     decoderDir,
     // The Hugging Face / transformers.js layout: weights under onnx/, quantized siblings beside them.
     decoder: join(decoderDir, 'onnx', 'model.onnx'),
+    decoderGguf: join(decoderDir, 'onnx', 'model_q4_k_m.gguf'),
     intentsDataset: join(root, 'intents-test.jsonl'),
     promptsDataset: join(root, 'decoder-prompts.jsonl'),
   };
@@ -54,20 +54,23 @@ export function demoPaths(root: string): DemoPaths {
 
 /** Every file the demo suites read, so a half-built demo folder is rebuilt. */
 function expectedFiles(paths: DemoPaths): string[] {
-  return [paths.classifier, paths.decoder, paths.intentsDataset, paths.promptsDataset, join(paths.decoderDir, 'tokenizer.json')].flatMap((file) =>
-    file.endsWith('.onnx')
-      ? [file, defaultOutputPath(file, 'int8'), defaultOutputPath(file, 'int4')]
-          .flatMap((f) => [f, manifestPathFor(f)])
-          .filter((f) => f !== manifestPathFor(file))
-      : [file],
-  );
+  return [paths.classifier, paths.decoder, paths.intentsDataset, paths.promptsDataset, join(paths.decoderDir, 'tokenizer.json')]
+    .flatMap((file) =>
+      file.endsWith('.onnx')
+        ? [file, defaultOutputPath(file, 'int8'), defaultOutputPath(file, 'int4')]
+            .flatMap((f) => [f, manifestPathFor(f)])
+            .filter((f) => f !== manifestPathFor(file))
+        : [file],
+    )
+    .concat(paths.decoderGguf, manifestPathFor(paths.decoderGguf));
 }
 
 /**
  * The demo model family, each in fp32 and as int8 and int4 variants made by
  * `edgebench quantize`: the intent classifier (trained here, on template data)
- * and a GPT-style decoder with a KV cache in the Optimum export layout (seeded
- * random weights, weights in an external data file). Deterministic; skipped when present.
+ * and the trained Llama-style decoder (copied from the committed fp32 export),
+ * which `edgebench convert` also writes as a GGUF Q4_K_M file for llama.cpp.
+ * Deterministic; skipped when present.
  */
 export async function buildDemoModels(root: string, options: { force?: boolean; log?: (line: string) => void } = {}): Promise<DemoPaths> {
   const paths = demoPaths(root);
@@ -96,18 +99,13 @@ export async function buildDemoModels(root: string, options: { force?: boolean; 
   }));
   await writeJsonLines(paths.intentsDataset, examples);
 
-  await writeModel(paths.decoder, buildDecoder(DEMO_DECODER_SHAPE), { minBytes: 1024 });
-  await writeJsonLines(paths.promptsDataset, decoderPromptExamples(40, 11));
-  await writeFile(join(paths.decoderDir, 'tokenizer.json'), JSON.stringify(byteLevelTokenizerJson()));
-  await writeFile(join(paths.decoderDir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: DEMO_DECODER_SHAPE.maxPositions }));
-  log('wrote the tiny decoder (seeded random weights)');
+  await quantizeModel({ input: paths.classifier, to: 'int8' });
+  // The output head stays at 8 bits: the layer whose errors reach the logits directly.
+  await quantizeModel({ input: paths.classifier, to: 'int4', keepInt8: ['*classifier*'] });
+  log('quantized the classifier to int8 and int4');
 
-  for (const model of [paths.classifier, paths.decoder]) {
-    await quantizeModel({ input: model, to: 'int8' });
-    // The output head stays at 8 bits: the layer whose errors reach the logits directly.
-    await quantizeModel({ input: model, to: 'int4', keepInt8: model === paths.decoder ? ['*lm_head*'] : ['*classifier*'] });
-  }
-  log('quantized both to int8 and int4');
+  await buildDemoDecoder(paths);
+  log(`copied the trained decoder from ${TRAINED_DECODER}, quantized it to int8 and int4 and converted it to GGUF Q4_K_M`);
   await writeFile(stamp, `${DEMO_BUILD}\n`);
   return paths;
 }

@@ -1,7 +1,7 @@
 /**
- * A Hugging Face tokenizer.json for the demo decoder's byte vocabulary: byte-level
+ * A Hugging Face tokenizer.json for the synthetic test decoder's (decoder.ts) byte vocabulary: byte-level
  * BPE (GPT-2's pre-tokenizer and decoder) with no merges, so token id i is byte i.
- * The demo thus loads its tokenizer the way a real export's is loaded.
+ * Tests thus load its tokenizer the way a real export's is loaded.
  */
 export function byteLevelTokenizerJson(): Record<string, unknown> {
   const table = bytesToUnicode();

@@ -15,17 +15,6 @@ export interface DecoderShape {
   seed: number;
 }
 
-/** The demo's language model: byte vocabulary, about 3.3M parameters (13 MB in fp32). */
-export const DEMO_DECODER_SHAPE: DecoderShape = {
-  vocabularySize: 256,
-  hiddenSize: 256,
-  layers: 4,
-  heads: 4,
-  ffnSize: 1024,
-  maxPositions: 128,
-  seed: 20261125,
-};
-
 /** Symbolic dimension names, as in Optimum's decoder-with-past exports. */
 const BATCH = 'batch_size';
 const SEQUENCE = 'sequence_length';
@@ -48,6 +37,10 @@ const POSITION_STD = 0.01;
  * The first step passes empty past tensors (past = 0). Each layer is pre-LayerNorm:
  * attention and a Gelu MLP, each added to the residual stream. Only default-domain
  * opset 17 operators are used, so any onnxruntime build can run it.
+ *
+ * Tests build it in whatever shape they need, in milliseconds and without
+ * committed files; the demo's own decoder is the trained Llama-style one
+ * (test/fixtures/models/trained-decoder).
  *
  * Weights are seeded random. Matrices use std 1/sqrt(fan_in) rather than GPT-2's
  * flat 0.02: on an untrained model of this width 0.02 gives near-uniform attention

@@ -35,6 +35,20 @@ describe('cellRuntimes', () => {
   });
 });
 
+describe('cellRuntimes of a variant that names its devices', () => {
+  it('chooses its runtime on those devices only, so a GGUF variant beside a browser device is no error', () => {
+    const gguf = [{ name: 'q4_k_m', file: 'm.gguf', precision: 'int4' }];
+    const errors: ConfigError[] = [];
+    const runtimes = cellRuntimes(suite({}, [{ name: 'fp32' }, { ...gguf[0], devices: ['host'] }]), 's.yaml', devices, errors);
+    expect(errors).toEqual([]);
+    expect(runtimes.get('q4_k_m')).toEqual({ host: 'llama.cpp' });
+    expect(runtimes.get('fp32')).toEqual({ host: 'onnxruntime-node', chromium: 'onnxruntime-web' });
+
+    cellRuntimes(suite({}, gguf), 's.yaml', devices, errors);
+    expect(errors.map((e) => e.field)).toEqual(['variants[0].file']);
+  });
+});
+
 describe('cellRuntimeOptions', () => {
   it("names the cell's runtime in the job, keeping the suite's session options", () => {
     const options = { name: 'onnxruntime-node' as const, intraOpThreads: 2, graphOptimizationLevel: 'all' as const, executionMode: 'sequential' as const };

@@ -23,6 +23,13 @@ describe('scheduleRuns', () => {
     }
   });
 
+  it('runs a variant that names its devices on those devices only', () => {
+    const hostOnly = { ...variant('q4_k_m'), devices: ['host'] } as PlannedVariant;
+    const runs = scheduleRuns({ ...plan, variants: [...plan.variants, hostOnly] }, { repeats: 2, seed: 'run-1' });
+    expect(runs).toHaveLength(2 * (2 * 3 + 1));
+    expect(runs.filter((r) => r.variant.variant.name === 'q4_k_m').map((r) => `${r.repeat}:${r.device.id}`)).toEqual(['1:host', '2:host']);
+  });
+
   it('shuffles the variants anew each repeat, reproducibly from the seed', () => {
     const runs = scheduleRuns(plan, { repeats: 8, seed: 'run-1' });
     const orders = new Set(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractionHallucinationRate, outOfDomainErrorRate } from '../../harness/scoring/hallucination.ts';
+import { extractedValues, extractionHallucinationRate, outOfDomainErrorRate } from '../../harness/scoring/hallucination.ts';
 import { wilsonInterval } from '../../harness/stats/wilson.ts';
 
 const INPUT = 'Order 1234 was shipped to Jane Doe in Berlin on 3 March, with salt and pepper.';
@@ -44,6 +44,18 @@ describe('extractionHallucinationRate', () => {
     expect(result).toMatchObject({ n: 5, count: 2, rate: 0.4, ci95: wilsonInterval(2, 5) });
     expect(result.definition).toMatch(/contiguous token sequence/);
     expect(result.definition).toMatch(/abstention/);
+  });
+
+  it('reads an intent(slot=value, ...) answer as its slot values, so only a value missing from the utterance counts', () => {
+    const prompt = "Extract the intent: 'Book a table at 7pm for two' ->";
+    const flagged = (output: string) => extractionHallucinationRate([item('x', output, prompt)]).perExample[0]!;
+    expect(flagged(' book_table(party=two, time=7pm)').flagged).toBe(false);
+    expect(flagged('out_of_scope()').flagged).toBe(false);
+    expect(flagged('book_table(party=two, time=7 pm)')).toEqual({ exampleId: 'x', flagged: true, detail: '"7 pm" does not occur in the input' });
+    expect(flagged('book_table(party=four)').flagged).toBe(true);
+    // Not a call form (nested parentheses): split as plain text, where the intent name is not in the input.
+    expect(flagged('book_table(party=(two))').flagged).toBe(true);
+    expect(extractedValues('send_money(amount=$50, contact=me and my wife)')).toEqual(['$50', 'me', 'my wife']);
   });
 
   it('refuses an empty set of examples', () => {

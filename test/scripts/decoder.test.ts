@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onnx } from '../../harness/onnx/proto.ts';
-import { buildDecoder, decodeBytes, decoderParameterCount, DEMO_DECODER_SHAPE, encodeBytes, type DecoderShape } from '../../scripts/demo/decoder.ts';
+import { buildDecoder, decodeBytes, decoderParameterCount, encodeBytes, type DecoderShape } from '../../scripts/demo/decoder.ts';
 
 const SHAPE: DecoderShape = { vocabularySize: 256, hiddenSize: 32, layers: 2, heads: 4, ffnSize: 64, maxPositions: 32, seed: 7 };
 const HEAD_SIZE = SHAPE.hiddenSize / SHAPE.heads;
@@ -100,7 +100,6 @@ describe('buildDecoder', () => {
       .filter((t) => t.dims!.length > 0 && !t.name!.startsWith('mask.') && !t.name!.endsWith('_shape'))
       .reduce((sum, t) => sum + t.dims!.reduce((a: number, d) => a * Number(d), 1), 0);
     expect(parameters).toBe(decoderParameterCount(SHAPE));
-    expect(decoderParameterCount(DEMO_DECODER_SHAPE)).toBeGreaterThan(2_000_000);
   });
 
   it('gives the same logits from a prefill plus cached one-token steps as from one pass over the whole sequence', async () => {
