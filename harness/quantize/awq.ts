@@ -81,9 +81,69 @@ function outputError(weight: Float32Array, effective: Float64Array, k: number, n
   return total;
 }
 
+/** Shares of each block's range tried by the clipping search: 1, 0.95, ..., 0.55 (the reference's max_shrink 0.5 in 20 steps). */
+export const AWQ_CLIP_GRID: readonly number[] = Array.from({ length: 10 }, (_, i) => 1 - i / 20);
+
+/** The float [K, N] weight the layer computes with: diag(float32(1 / s)) dequant(blocks). */
+function effectiveWeight(blocks: Int4Blocks, s: Float64Array): Float64Array {
+  const { k, n } = blocks;
+  const q = dequantizeInt4Blocks(blocks);
+  const effective = new Float64Array(k * n);
+  for (let j = 0; j < k; j++) {
+    // What the runtime computes with: the input times float32(1 / s_j).
+    const inverse = Math.fround(1 / s[j]!);
+    for (let c = 0; c < n; c++) effective[j * n + c] = q[j * n + c]! * inverse;
+  }
+  return effective;
+}
+
+/**
+ * AWQ's clipping search on the scaled weight: for each block of each column, the share of its range (AWQ_CLIP_GRID)
+ * whose rounding gives the lowest error of that block's part of the output, e_b^T G_bb e_b (the reference measures
+ * each group on its own too).
+ */
+function clipShares(
+  weight: Float32Array,
+  scaled: Float32Array,
+  s: Float64Array,
+  k: number,
+  n: number,
+  options: { blockSize: number; symmetric: boolean },
+  gram: Float64Array,
+  grid: readonly number[],
+): Float32Array {
+  const { blockSize } = options;
+  const blocksPerColumn = Math.ceil(k / blockSize);
+  const best = new Float64Array(n * blocksPerColumn).fill(Infinity);
+  const kept = new Float32Array(n * blocksPerColumn).fill(1);
+  const e = new Float64Array(blockSize);
+  for (const share of grid) {
+    const effective = effectiveWeight(quantizeInt4Blocks(scaled, k, n, blockSize, options.symmetric, new Float32Array(n * blocksPerColumn).fill(share)), s);
+    for (let c = 0; c < n; c++)
+      for (let b = 0; b < blocksPerColumn; b++) {
+        const start = b * blockSize;
+        const size = Math.min(k, start + blockSize) - start;
+        for (let i = 0; i < size; i++) e[i] = weight[(start + i) * n + c]! - effective[(start + i) * n + c]!;
+        let error = 0;
+        for (let i = 0; i < size; i++) {
+          let ge = 0;
+          const row = (start + i) * k + start;
+          for (let j = 0; j < size; j++) ge += gram[row + j]! * e[j]!;
+          error += e[i]! * ge;
+        }
+        if (error < best[c * blocksPerColumn + b]!) {
+          best[c * blocksPerColumn + b] = error;
+          kept[c * blocksPerColumn + b] = share;
+        }
+      }
+  }
+  return kept;
+}
+
 /**
  * Searches alpha over `grid` for a [K, N] weight, given its input's per-channel magnitudes and Gram matrix
- * (gramMatrix in gptq.ts), and returns the int4 blocks of the best diag(s) W.
+ * (gramMatrix in gptq.ts), then clips each block of the best diag(s) W (clipGrid; [1] turns clipping off), and
+ * returns its int4 blocks. Clipping is kept only if it lowers the whole layer's output error.
  */
 export function awqInt4Blocks(
   weight: Float32Array,
@@ -93,26 +153,26 @@ export function awqInt4Blocks(
   magnitudes: Float64Array,
   gram: Float64Array,
   grid: readonly number[] = AWQ_ALPHA_GRID,
+  clipGrid: readonly number[] = AWQ_CLIP_GRID,
 ): AwqLayer {
-  let best: { alpha: number; blocks: Int4Blocks; scales: Float64Array; error: number } | undefined;
+  let best: { alpha: number; blocks: Int4Blocks; scales: Float64Array; scaled: Float32Array; error: number } | undefined;
   let rtnError = NaN;
-  const scaled = new Float32Array(k * n);
-  const effective = new Float64Array(k * n);
   for (const alpha of grid) {
     const s = awqScales(magnitudes, alpha);
+    const scaled = new Float32Array(k * n);
     for (let j = 0; j < k; j++) for (let c = 0; c < n; c++) scaled[j * n + c] = weight[j * n + c]! * s[j]!;
     const blocks = quantizeInt4Blocks(scaled, k, n, options.blockSize, options.symmetric);
-    const q = dequantizeInt4Blocks(blocks);
-    for (let j = 0; j < k; j++) {
-      // What the runtime computes with: the input times float32(1 / s_j).
-      const inverse = Math.fround(1 / s[j]!);
-      for (let c = 0; c < n; c++) effective[j * n + c] = q[j * n + c]! * inverse;
-    }
-    const error = outputError(weight, effective, k, n, gram);
+    const error = outputError(weight, effectiveWeight(blocks, s), k, n, gram);
     if (alpha === 0) rtnError = error;
-    if (!best || error < best.error) best = { alpha, blocks, scales: s, error };
+    if (!best || error < best.error) best = { alpha, blocks, scales: s, scaled, error };
   }
   if (!best) throw new Error('the AWQ alpha grid is empty');
+  if (clipGrid.some((share) => share !== 1)) {
+    const kept = clipShares(weight, best.scaled, best.scales, k, n, options, gram, clipGrid);
+    const blocks = quantizeInt4Blocks(best.scaled, k, n, options.blockSize, options.symmetric, kept);
+    const error = outputError(weight, effectiveWeight(blocks, best.scales), k, n, gram);
+    if (error < best.error) best = { ...best, blocks, error };
+  }
   return {
     blocks: best.blocks,
     alpha: best.alpha,
