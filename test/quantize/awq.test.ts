@@ -44,7 +44,7 @@ describe('AWQ scale search', () => {
     expect(layer.error).toBeLessThanOrEqual(layer.rtnError);
     expect(layer.alpha).toBeGreaterThan(0);
     expect(AWQ_ALPHA_GRID).toContain(layer.alpha);
-    const onlyZero = awqInt4Blocks(weight, K, N, { blockSize: 32, symmetric: true }, activationMagnitudes([x], K), gramMatrix([x], K), [0]);
+    const onlyZero = awqInt4Blocks(weight, K, N, { blockSize: 32, symmetric: true }, activationMagnitudes([x], K), gramMatrix([x], K), [0], [1]);
     expect(onlyZero.inputMultiplier).toBeUndefined();
     expect(onlyZero.blocks.packed).toEqual(quantizeInt4Blocks(weight, K, N, 32, true).packed);
   });
@@ -137,9 +137,9 @@ describe('AWQ on the trained decoder', () => {
     const awq = await quantizeModel({ input: source, output: project.path('decoder/awq.onnx'), to: 'int4', algorithm: 'awq', int4Calibration });
     const rtnKl = fidelity(reference, await logits(rtn.outputFile, prompts), 1025).meanKlDivergence;
     const awqFidelity = fidelity(reference, await logits(awq.outputFile, prompts), 1025);
-    // This small model has no strong outlier channels: AWQ lands beside rtn here (scripts/bench-quantize.ts), not far from it.
+    // Held-out text: AWQ's scales and clipping were searched on train.txt activations only.
     expect(awqFidelity.meanKlDivergence).toBeLessThan(0.2);
-    expect(awqFidelity.meanKlDivergence).toBeLessThan(1.25 * rtnKl);
+    expect(awqFidelity.meanKlDivergence).toBeLessThan(rtnKl);
     expect(awqFidelity.top1Agreement).toBeGreaterThan(0.85);
 
     const { quantization, layers } = awq.manifest;
