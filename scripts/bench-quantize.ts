@@ -5,9 +5,10 @@
  * class / next-token distributions). Also times the int8 methods against each
  * other, which is how the default int8 method was chosen.
  *
- * Then the unseen SLM's sizes and KL (scripts/bench-quantize-slm.ts).
+ * Then the int4 algorithms (rtn, gptq, awq) on the trained decoder (scripts/bench-quantize-trained.ts), and the
+ * unseen SLM's sizes and KL (scripts/bench-quantize-slm.ts).
  *
- *   npm run bench:quantize [-- --iterations 300] [-- --slm-only]
+ *   npm run bench:quantize [-- --iterations 300] [-- --slm-only] [-- --trained-only]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { tensorFromSpec } from '../harness/runtimes/tensor.ts';
 import { fidelity } from '../harness/stats/fidelity.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { benchSlm, type SlmVariant } from './bench-quantize-slm.ts';
+import { benchTrainedDecoder, type TrainedVariant } from './bench-quantize-trained.ts';
 import { buildDemoModels } from './demo/build.ts';
 
 /** The variants measured on the unseen SLM, with the size targets. */
@@ -35,6 +37,17 @@ const SLM_VARIANTS: SlmVariant[] = [
   { name: 'int4 emb8', options: { to: 'int4', embeddings: 'int8' } },
   { name: 'q4f16', options: { to: 'q4f16' } },
   { name: 'q4f16 gptq', options: { to: 'q4f16', algorithm: 'gptq' } },
+  { name: 'int4 awq', options: { to: 'int4', algorithm: 'awq' }, target: 0.18 },
+  { name: 'q4f16 awq', options: { to: 'q4f16', algorithm: 'awq' } },
+];
+
+/** The int4 algorithms on the trained decoder. */
+const TRAINED_VARIANTS: TrainedVariant[] = [
+  { name: 'int4 rtn', options: { to: 'int4' } },
+  { name: 'int4 gptq', options: { to: 'int4', algorithm: 'gptq' } },
+  { name: 'int4 awq', options: { to: 'int4', algorithm: 'awq' } },
+  { name: 'q4f16 rtn', options: { to: 'q4f16' } },
+  { name: 'q4f16 awq', options: { to: 'q4f16', algorithm: 'awq' } },
 ];
 
 const { values } = parseArgs({
@@ -42,13 +55,16 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '300' },
     'fidelity-examples': { type: 'string', default: '100' },
     'slm-only': { type: 'boolean', default: false },
+    'trained-only': { type: 'boolean', default: false },
   },
 });
 const iterations = Number(values.iterations);
 const fidelityExamples = Number(values['fidelity-examples']);
 
-if (!values['slm-only']) await benchDemoModels();
-await benchSlm(SLM_VARIANTS);
+const only = values['slm-only'] || values['trained-only'];
+if (!only) await benchDemoModels();
+if (!only || values['trained-only']) await benchTrainedDecoder(TRAINED_VARIANTS);
+if (!only || values['slm-only']) await benchSlm(SLM_VARIANTS);
 
 async function runnerP50(variant: PlannedVariant, runtime: RunnerJob['runtime'], task: RunnerJob['task']): Promise<number> {
   const outcome = await localDriver.runCell(

@@ -55,12 +55,12 @@ export function quantizeCommand(program: Command): void {
     .addOption(
       new Option(
         '--algorithm <name>',
-        'int4 / q4f16 codes: rtn (round to nearest) or gptq (error compensation with the Hessian of calibration activations; needs --calibrate)',
+        'int4 / q4f16 codes: rtn (round to nearest), gptq (error compensation with the Hessian of calibration activations) or awq (activation-aware input-channel scales); gptq and awq need --calibrate',
       )
-        .choices(['rtn', 'gptq'])
+        .choices(['rtn', 'gptq', 'awq'])
         .default('rtn'),
     )
-    .addOption(new Option('--calibrate <suite>', "static int8 and gptq: calibrate on this suite's dataset"))
+    .addOption(new Option('--calibrate <suite>', "static int8, gptq and awq: calibrate on this suite's dataset"))
     .addOption(new Option('--calibration <method>', 'activation range from calibration').choices(['minmax', 'percentile']).default('minmax'))
     .addOption(new Option('--percentile <p>', 'percentile calibration: keep the p-th percentile range').argParser(Number).default(99.99))
     .addOption(new Option('--calibration-examples <n>', 'dataset examples used for calibration').argParser(Number).default(100))

@@ -39,9 +39,11 @@ const Int4Settings = z.strictObject({
   int8Method: z.enum(['dynamic', 'qdq']).describe('Method used for layers kept at int8 (keepInt8 patterns).'),
   keepInt8: z.array(z.string()).describe('Patterns of layer names kept at int8 instead of int4.'),
   algorithm: z
-    .enum(['rtn', 'gptq'])
+    .enum(['rtn', 'gptq', 'awq'])
     .optional()
-    .describe('How the int4 codes were chosen: rtn rounds to nearest; gptq compensates rounding error with the calibration Hessian (absent: rtn).'),
+    .describe(
+      'How the int4 codes were chosen: rtn rounds to nearest; gptq compensates rounding error with the calibration Hessian; awq scales input channels by their calibration activation magnitude before rounding (absent: rtn).',
+    ),
   calibration: z
     .strictObject({
       source: z.string().describe('The suite dataset or text corpus the activations came from.'),
@@ -49,7 +51,11 @@ const Int4Settings = z.strictObject({
       examples: z.number().int().describe('Calibration sequences run through the float model.'),
     })
     .optional()
-    .describe('gptq: the calibration activations.'),
+    .describe('gptq and awq: the calibration activations.'),
+  awqAlphas: z
+    .record(z.string(), z.number())
+    .optional()
+    .describe('awq: the exponent alpha of the input-channel scales chosen for each int4 layer, by layer name (0: that layer is plain rtn).'),
 });
 
 const Q4f16Settings = Int4Settings.extend({

@@ -18,7 +18,11 @@ export interface Int4Blocks {
   zeroPoints?: Uint8Array;
 }
 
-export function quantizeInt4Blocks(weight: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean): Int4Blocks {
+/**
+ * `kept`, if given, is the share of each block's range the grid spans ([N * blocks], column-major as the scales):
+ * below 1 the block's extremes are clipped to a finer grid (AWQ's clipping search); absent, the whole range.
+ */
+export function quantizeInt4Blocks(weight: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean, kept?: Float32Array): Int4Blocks {
   const blocksPerColumn = Math.ceil(k / blockSize);
   const packed = new Uint8Array(n * blocksPerColumn * (blockSize / 2));
   const scales = new Float32Array(n * blocksPerColumn);
@@ -34,6 +38,11 @@ export function quantizeInt4Blocks(weight: Float32Array, k: number, n: number, b
         const w = weight[row * n + col]!;
         if (w < min) min = w;
         if (w > max) max = w;
+      }
+      if (kept) {
+        const share = kept[col * blocksPerColumn + block]!;
+        min *= share;
+        max *= share;
       }
       let scale: number;
       let zeroPoint: number;

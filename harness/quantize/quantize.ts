@@ -12,6 +12,7 @@ import { manifestPathFor, writeManifest, type VariantManifest } from './manifest
 import { loadEditableModel } from './model-graph.ts';
 import { rewriteEmbeddings } from './rewrite-embeddings.ts';
 import { captureInputs } from './capture-inputs.ts';
+import { activationMagnitudes, awqInt4Blocks } from './awq.ts';
 import { gptqInt4Blocks, gramMatrix } from './gptq.ts';
 import { rewriteInt4, roundToNearest, MS_DOMAIN, type Int4Quantizer } from './rewrite-int4.ts';
 import { rewriteInt8, type Int8Method } from './rewrite-int8.ts';
@@ -54,9 +55,12 @@ export interface QuantizeOptions {
   /** MatMulNBits accuracy_level; 4 (int8 compute) ran 2.9x faster than 0 on the demo classifier here. */
   accuracyLevel?: 0 | 1 | 2 | 3 | 4;
   symmetric?: boolean;
-  /** int4: how codes are chosen; gptq needs `int4Calibration`. Default rtn (round to nearest). */
+  /** int4: how codes are chosen; gptq and awq need `int4Calibration`. Default rtn (round to nearest). */
   algorithm?: Int4Algorithm;
-  /** gptq: examples whose MatMul inputs give each layer's Hessian (a suite's dataset, or token sequences of a corpus). */
+  /**
+   * gptq and awq: examples whose MatMul inputs give each layer's Hessian (gptq) or channel magnitudes and output
+   * error (awq): a suite's dataset, or token sequences of a corpus.
+   */
   int4Calibration?: { examples: RunnerExample[]; source: string; sha256: string };
   /** Layer name patterns kept in float. */
   exclude?: string[];
@@ -70,7 +74,7 @@ export { QuantizeError };
 
 export type QuantizeTarget = 'int8' | 'int4' | 'fp16' | 'q4f16';
 export type EmbeddingMode = 'same' | 'int8' | 'float';
-export type Int4Algorithm = 'rtn' | 'gptq';
+export type Int4Algorithm = 'rtn' | 'gptq' | 'awq';
 
 /** transformers.js's file names for each precision: model.onnx -> model_quantized.onnx, model_q4.onnx, ... */
 export const OUTPUT_SUFFIX = { int8: '_quantized', int4: '_q4', fp16: '_fp16', q4f16: '_q4f16' } as const satisfies Record<QuantizeTarget, string>;
@@ -175,8 +179,8 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   const embeddingBits = options.to === 'int8' || options.embeddings === 'int8' ? 8 : 4;
   const embedded = rewriteEmbeddings(graph, gathers, tiedHeads, { bits: embeddingBits, blockSize: embeddingBits === 8 ? 128 : blockSize, accuracyLevel });
   const algorithm = options.algorithm ?? 'rtn';
-  if (int4Targets.length > 0)
-    rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, await int4Quantizer(model.proto, int4Targets, algorithm, options));
+  const int4 = int4Targets.length > 0 ? await int4Quantizer(model.proto, int4Targets, algorithm, options) : undefined;
+  if (int4) rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, int4.quantizer);
   if ((int4Targets.length > 0 || embedded.embeddings.length > 0) && !model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))
     model.proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
   dropUnreadInitializers(graph);
@@ -228,6 +232,17 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
               int8Method: int8Method as 'dynamic' | 'qdq',
               keepInt8: options.keepInt8 ?? [],
               ...(options.to === 'q4f16' ? { keepIoTypes } : {}),
+              ...(algorithm !== 'rtn' && options.int4Calibration
+                ? {
+                    algorithm,
+                    calibration: {
+                      source: options.int4Calibration.source,
+                      sha256: options.int4Calibration.sha256,
+                      examples: options.int4Calibration.examples.length,
+                    },
+                  }
+                : {}),
+              ...(int4?.awqAlphas ? { awqAlphas: Object.fromEntries(int4Targets.map((t) => [t.layer, int4.awqAlphas!.get(weightKey(t))!])) } : {}),
             } as VariantManifest['quantization']),
     exclude: options.exclude ?? [],
     layers: {
@@ -242,26 +257,59 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   return { outputFile, manifestFile, manifest };
 }
 
-/** Round-to-nearest, or GPTQ with each layer's Hessian from the float model's activations on the calibration examples. */
-async function int4Quantizer(proto: OnnxTypes.ModelProto, targets: MatMulTarget[], algorithm: Int4Algorithm, options: QuantizeOptions): Promise<Int4Quantizer> {
-  if (algorithm === 'rtn') return roundToNearest;
+/** Layers sharing a weight share its int4 blocks (rewriteInt4 quantizes each weight once). */
+const weightKey = (t: MatMulTarget) => `${t.weight.name}${t.transposed ? ' transposed' : ''}`;
+
+/**
+ * Round-to-nearest; GPTQ with each layer's Hessian from the float model's activations on the calibration examples;
+ * or AWQ with each input's channel magnitudes and Gram matrix from them. For AWQ, the alpha chosen per weight.
+ */
+async function int4Quantizer(
+  proto: OnnxTypes.ModelProto,
+  targets: MatMulTarget[],
+  algorithm: Int4Algorithm,
+  options: QuantizeOptions,
+): Promise<{ quantizer: Int4Quantizer; awqAlphas?: Map<string, number> }> {
+  if (algorithm === 'rtn') return { quantizer: roundToNearest };
   if (!options.int4Calibration)
     throw new QuantizeError(
       `--algorithm ${algorithm} needs calibration activations`,
       'pass --calibrate <suite.yaml> (its dataset is run through the fp32 model)',
     );
-  if (options.symmetric === false) throw new QuantizeError(`--algorithm ${algorithm} writes symmetric int4 blocks`, 'drop --asymmetric');
+  if (algorithm === 'gptq' && options.symmetric === false)
+    throw new QuantizeError(`--algorithm ${algorithm} writes symmetric int4 blocks`, 'drop --asymmetric');
   const inputs = [...new Set(targets.map((t) => t.input))];
   const captured = await captureInputs(proto, inputs, options.int4Calibration.examples);
-  const hessians = new Map<string, Float64Array>();
-  return (target, weight, { blockSize }) => {
-    let h = hessians.get(target.input);
+  const grams = new Map<string, Float64Array>();
+  const gramOf = (target: MatMulTarget) => {
+    let h = grams.get(target.input);
     if (!h) {
       h = gramMatrix(captured.get(target.input)!, target.k);
-      hessians.set(target.input, h);
+      grams.set(target.input, h);
     }
-    return gptqInt4Blocks(weight, target.k, target.n, blockSize, h);
+    return h;
   };
+  switch (algorithm) {
+    case 'gptq':
+      return { quantizer: (target, weight, { blockSize }) => gptqInt4Blocks(weight, target.k, target.n, blockSize, gramOf(target)) };
+    case 'awq': {
+      const magnitudes = new Map<string, Float64Array>();
+      const awqAlphas = new Map<string, number>();
+      const quantizer: Int4Quantizer = (target, weight, blockOptions) => {
+        let a = magnitudes.get(target.input);
+        if (!a) {
+          a = activationMagnitudes(captured.get(target.input)!, target.k);
+          magnitudes.set(target.input, a);
+        }
+        const layer = awqInt4Blocks(weight, target.k, target.n, blockOptions, a, gramOf(target));
+        awqAlphas.set(weightKey(target), layer.alpha);
+        return { ...layer.blocks, ...(layer.inputMultiplier ? { inputMultiplier: layer.inputMultiplier } : {}) };
+      };
+      return { quantizer, awqAlphas };
+    }
+    default:
+      throw new Error(`unknown int4 algorithm ${algorithm satisfies never}`);
+  }
 }
 
 function requireOpset(proto: { opsetImport: { domain?: string | null; version?: unknown }[] }, minimum: number, what: string): void {

@@ -68,6 +68,30 @@ describe('edgebench quantize (the real CLI)', () => {
     });
   });
 
+  it('--algorithm awq calibrates on a suite dataset and records each layer alpha; without --calibrate it says what is missing', async () => {
+    const missing = await edgebench(['quantize', 'models/small/model.onnx', '--to', 'int4', '--algorithm', 'awq', '-o', 'models/small/awq.onnx']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/--algorithm awq needs calibration activations/);
+    expect(missing.stderr).toMatch(/add --calibrate <suite\.yaml>/);
+    const result = await edgebench([
+      'quantize',
+      'models/small/model.onnx',
+      '--to',
+      'int4',
+      '--algorithm',
+      'awq',
+      '--calibrate',
+      'suites/small.yaml',
+      '-o',
+      'models/small/awq.onnx',
+    ]);
+    expect(result.exitCode).toBe(0);
+    const manifest = VariantManifest.parse(JSON.parse(await readFile(project.path('models/small/awq.manifest.json'), 'utf8')));
+    expect(manifest.quantization).toMatchObject({ to: 'int4', algorithm: 'awq', calibration: { examples: 10, source: 'suites/data/examples.jsonl' } });
+    const alphas = manifest.quantization.to === 'int4' ? manifest.quantization.awqAlphas : undefined;
+    expect(Object.keys(alphas ?? {}).sort()).toEqual([...manifest.layers.int4].sort());
+  });
+
   it('exits 2 with the reason and the fix for bad input', async () => {
     const missing = await edgebench(['quantize', 'models/none.onnx', '--to', 'int8']);
     expect(missing.exitCode).toBe(2);
