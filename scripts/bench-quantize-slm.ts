@@ -16,6 +16,17 @@ import { fidelity } from '../harness/stats/fidelity.ts';
 export const SLM_FOLDER = '.cache/slm-50k';
 export const SLM_BUILD = 'LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 scripts/fixtures/slm_50k.py';
 
+/** gptq / awq calibration from token-id sequences (one example each), named by the file they came from and its hash. */
+export async function tokenCalibration(sequences: number[][], file: string, idPrefix: string): Promise<NonNullable<QuantizeOptions['int4Calibration']>> {
+  return {
+    examples: sequences.map((ids, i) => ({ id: `${idPrefix}-${i}`, feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } } })),
+    source: file,
+    sha256: createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex'),
+  };
+}
+
 /** Every position's logits for each prompt, one forward pass with an empty KV cache. */
 export async function promptLogits(modelFile: string, prompts: number[][]): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(modelFile, { intraOpNumThreads: 1 });
@@ -64,13 +75,7 @@ export async function benchSlm(variants: SlmVariant[], promptCount = 8): Promise
   // Calibration from the corpus's first half: the KL is measured on text the calibration never saw.
   const calibrationFile = join(SLM_FOLDER, 'calibration.json');
   const calibrationPrompts = (JSON.parse(await readFile(calibrationFile, 'utf8')) as { prompts: number[][] }).prompts;
-  const int4Calibration = {
-    examples: calibrationPrompts.map((p, i) => ({ id: `calibration-${i}`, feeds: { input_ids: { type: 'int64' as const, dims: [1, p.length], data: p } } })),
-    source: calibrationFile,
-    sha256: createHash('sha256')
-      .update(await readFile(calibrationFile))
-      .digest('hex'),
-  };
+  const int4Calibration = await tokenCalibration(calibrationPrompts, calibrationFile, 'calibration');
 
   const sourceBytes = (await import('node:fs')).statSync(source).size + (await import('node:fs')).statSync(`${source}_data`).size;
   const reference = await promptLogits(source, prompts);

@@ -4,14 +4,13 @@
  * every position of 128-token windows of the held-out corpus. gptq and awq calibrate on windows of train.txt, so
  * the KL is measured on text the calibration never saw.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { quantizeModel, type QuantizeOptions } from '../harness/quantize/quantize.ts';
 import { fidelity } from '../harness/stats/fidelity.ts';
-import { promptLogits } from './bench-quantize-slm.ts';
+import { promptLogits, tokenCalibration } from './bench-quantize-slm.ts';
 
 const FOLDER = 'test/fixtures/models/trained-decoder';
 const TRAIN = 'test/fixtures/corpus/train.txt';
@@ -39,13 +38,7 @@ async function windows(file: string, count: number): Promise<number[][]> {
 export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 32): Promise<void> {
   const source = join(FOLDER, 'onnx', 'model.onnx');
   const calibration = await windows(TRAIN, calibrationWindows);
-  const int4Calibration = {
-    examples: calibration.map((ids, i) => ({ id: `train-${i}`, feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } } })),
-    source: TRAIN,
-    sha256: createHash('sha256')
-      .update(await readFile(TRAIN))
-      .digest('hex'),
-  };
+  const int4Calibration = await tokenCalibration(calibration, TRAIN, 'train');
   const prompts = await windows(HELD_OUT, Infinity);
   const reference = await promptLogits(source, prompts);
   const width = reference[0]!.length / WINDOW;
