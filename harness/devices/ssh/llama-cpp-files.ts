@@ -60,8 +60,8 @@ function packageFolders(root: string, arch: 'x64' | 'arm64'): string[] {
   return [...folders];
 }
 
-/** What of a package the runner loads: its package.json and JavaScript (no type declarations, source maps, docs). */
-const loadedByNode = (path: string) => /\.(c?js|mjs|json)$/.test(path) && !path.endsWith('.d.ts');
+/** What of a package the runner loads: its package.json, JavaScript and native addons (no type declarations, source maps, docs). */
+const loadedByNode = (path: string) => /\.(c?js|mjs|json|node)$/.test(path) && !path.endsWith('.d.ts');
 
 /** Per package folder, the files pushed: node-llama-cpp's dist and the JSON it reads from llama/ (not the 34 MB llama.cpp source bundle), every file of the binary package. */
 function keepFor(name: string, binary: string): (path: string) => boolean {
@@ -128,7 +128,7 @@ async function readLlamaCppFiles(arch: 'x64' | 'arm64', root: string): Promise<L
       files.push(await cachedFile(join(folder, path), `node_modules/${inTree.split(sep).join('/')}/${path.split(sep).join('/')}`));
     }
   }
-  if (!files.some((f) => f.remote.endsWith('.node')))
+  if (!files.some((f) => f.remote.endsWith(`/${binary}/bins/linux-${arch}/llama-addon.node`)))
     throw new DeviceProblem(`${binary} has no llama.cpp binary (bins/linux-${arch}/llama-addon.node): reinstall it (npm ci)`);
   const hash = sha256Text(manifestOf(files)).slice(0, 16);
   const dir = `runtimes/node-llama-cpp-${version}-linux-${arch}-${hash}`;
