@@ -28,6 +28,7 @@ import {
 } from './targets.ts';
 import { convertToFloat16 } from './to-float16.ts';
 import type { OnnxTypes } from '../onnx/proto.ts';
+import type { KldBudgetRecord } from '../core/quantize-sensitivity.ts';
 
 /**
  * Measured on the demo models with onnxruntime 1.30 on x86-64 (scripts/bench-quantize.ts):
@@ -66,6 +67,8 @@ export interface QuantizeOptions {
   exclude?: string[];
   /** int4 only: layer name patterns quantized to int8 instead (e.g. the output head). */
   keepInt8?: string[];
+  /** Recorded in the manifest: the `--budget-kld` search that chose the keepInt8 / exclude layers. */
+  kldBudget?: KldBudgetRecord;
 }
 
 import { QuantizeError } from './quantize-error.ts';
@@ -252,6 +255,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
       embeddings: embedded.embeddings,
       tiedHeads: embedded.tiedHeads,
     },
+    ...(options.kldBudget ? { kldBudget: options.kldBudget } : {}),
   };
   await writeManifest(manifestFile, manifest);
   return { outputFile, manifestFile, manifest };
