@@ -12,7 +12,8 @@ export type KldMeasurement = z.infer<typeof KldMeasurement>;
 /** One layer quantized alone, every other layer kept float32. */
 export const LayerSensitivity = z.strictObject({
   layer: z.string(),
-  weight: z.string(),
+  weight: z.string().describe("The layer's weight, or an embedding's table."),
+  kind: z.enum(['matmul', 'embedding']).describe('A MatMul (or Gemm) layer, or an embedding Gather (with any head tied to its table).'),
   kld: z.number().nonnegative().describe('Mean KL(fp32 || variant) of the next-token distributions, in nats: what quantizing this layer alone adds.'),
   top1: z.number().min(0).max(1).describe('Share of positions whose most probable token is the same as fp32.'),
 });

@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../version.ts';
 import { calibrateRanges, type CalibrationMethod } from './calibrate.ts';
 import { manifestPathFor, writeManifest, type VariantManifest } from './manifest.ts';
 import { loadEditableModel } from './model-graph.ts';
-import { rewriteEmbeddings } from './rewrite-embeddings.ts';
+import { rewriteEmbeddings, type EmbeddingRewrite } from './rewrite-embeddings.ts';
 import { captureInputs } from './capture-inputs.ts';
 import { activationMagnitudes, awqInt4Blocks } from './awq.ts';
 import { gptqInt4Blocks, gramMatrix } from './gptq.ts';
@@ -180,7 +180,20 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   const accuracyLevel = options.accuracyLevel ?? 4;
   // 8-bit tables with 128-wide blocks: the int8 file stays near a quarter of fp32 (1 + 4/128 bytes per weight).
   const embeddingBits = options.to === 'int8' || options.embeddings === 'int8' ? 8 : 4;
-  const embedded = rewriteEmbeddings(graph, gathers, tiedHeads, { bits: embeddingBits, blockSize: embeddingBits === 8 ? 128 : blockSize, accuracyLevel });
+  // --keep-int8 reaches tables too (with their tied heads): --budget-kld moves an int4 embedding to int8 that way.
+  const int8Tables = new Set(int4Like ? gathers.filter((g) => matchesAny(g, keepInt8)).map((g) => g.table.name) : []);
+  const tableBits = (table: string) => (int8Tables.has(table) ? 8 : embeddingBits);
+  const embedded: EmbeddingRewrite = { embeddings: [], tiedHeads: [] };
+  for (const bits of new Set(gathers.map((g) => tableBits(g.table.name)))) {
+    const rewrite = rewriteEmbeddings(
+      graph,
+      gathers.filter((g) => tableBits(g.table.name) === bits),
+      tiedHeads.filter((h) => tableBits(h.weight.name) === bits),
+      { bits, blockSize: bits === 8 ? 128 : blockSize, accuracyLevel },
+    );
+    embedded.embeddings.push(...rewrite.embeddings);
+    embedded.tiedHeads.push(...rewrite.tiedHeads);
+  }
   const algorithm = options.algorithm ?? 'rtn';
   const int4 = int4Targets.length > 0 ? await int4Quantizer(model.proto, int4Targets, algorithm, options) : undefined;
   if (int4) rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, int4.quantizer);
