@@ -44,7 +44,12 @@ export async function suiteCalibration(modelFile: string, suiteFile: string, cou
     const options = PerplexityOptions.parse(suite.perplexity ?? {});
     const tokenizerFile = options.tokenizer ? resolve(dirname(suiteFile), options.tokenizer) : findTokenizerFile(modelFile);
     if (!tokenizerFile)
-      throw new ConfigError(suiteFile, 'perplexity.tokenizer', 'the corpus is encoded with the model tokenizer, and no tokenizer.json was found beside the model', "set perplexity.tokenizer to the model's tokenizer.json");
+      throw new ConfigError(
+        suiteFile,
+        'perplexity.tokenizer',
+        'the corpus is encoded with the model tokenizer, and no tokenizer.json was found beside the model',
+        "set perplexity.tokenizer to the model's tokenizer.json",
+      );
     const ids = loadTokenizer(tokenizerFile, suiteFile).encode(dataset.examples.map((e) => e.text ?? '').join('\n\n'));
     const windows = slidingWindows(ids, options.context, options.context)
       .map((w) => w.tokens)
@@ -57,10 +62,10 @@ export async function suiteCalibration(modelFile: string, suiteFile: string, cou
   return { examples, source, sha256: dataset.sha256 };
 }
 
-/** A decoder: token ids in, next-token logits out. */
+/** A decoder: token ids in, logits of every position out ([batch, sequence, vocabulary]; a classifier's are [batch, classes]). */
 export async function isDecoder(modelFile: string): Promise<boolean> {
   const { inputs, outputs } = await inspectModel(modelFile);
-  return inputs.some((i) => i.name === 'input_ids') && outputs.some((o) => o.name === 'logits');
+  return inputs.some((i) => i.name === 'input_ids') && outputs.some((o) => o.name === 'logits' && o.dims.length === 3);
 }
 
 /**
@@ -87,6 +92,9 @@ export async function kldCalibration(modelFile: string, flag: string, suiteFile:
     );
   const windows = await sampledWindows(modelFile, { count: Math.min(count, SAMPLED_WINDOWS), length: SAMPLED_WINDOW_TOKENS, start: bos });
   const sha256 = createHash('sha256').update(JSON.stringify(windows)).digest('hex');
-  return { examples: tokenExamples(windows, 'sampled'), source: `${windows.length} x ${SAMPLED_WINDOW_TOKENS} tokens sampled from the fp32 model (seed 20)`, sha256 };
+  return {
+    examples: tokenExamples(windows, 'sampled'),
+    source: `${windows.length} x ${SAMPLED_WINDOW_TOKENS} tokens sampled from the fp32 model (seed 20)`,
+    sha256,
+  };
 }
-

@@ -30,7 +30,12 @@ const formatTop1 = (top1: number) => `${(top1 * 100).toFixed(1)}%`;
 export function checkSensitivityFlags(flags: SensitivityFlags): void {
   const flag = flags.budgetKld !== undefined ? '--budget-kld' : '--sensitivity';
   if (flags.budgetFallback !== undefined && flags.budgetKld === undefined)
-    throw new ConfigError('command line', '--budget-fallback', '--budget-fallback says where --budget-kld moves layers, and --budget-kld is not given', 'add --budget-kld <x>, or drop --budget-fallback');
+    throw new ConfigError(
+      'command line',
+      '--budget-fallback',
+      '--budget-fallback says where --budget-kld moves layers, and --budget-kld is not given',
+      'add --budget-kld <x>, or drop --budget-fallback',
+    );
   if (flags.sensitivity || flags.budgetKld !== undefined) {
     if (flags.to !== 'int4' && flags.to !== 'q4f16')
       throw new ConfigError(
@@ -64,7 +69,9 @@ export async function quantizeBySensitivity(options: QuantizeOptions, flags: Sen
   log(`measuring KL(fp32 || variant) over ${distributions} next-token distributions of ${calibration.examples.length} examples (${calibration.source})`);
   const scratch = await mkdtemp(join(tmpdir(), 'edgebench-sensitivity-'));
   try {
-    const ranking = await rankLayers(options, set, scratch, (layer, index, count) => log(`  [${index + 1}/${count}] ${layer.layer}: KL ${formatKld(layer.kld)}`));
+    const ranking = await rankLayers(options, set, scratch, (layer, index, count) =>
+      log(`  [${index + 1}/${count}] ${layer.layer}: KL ${formatKld(layer.kld)}`),
+    );
     const report: SensitivityReport = {
       schemaVersion: 1,
       source: { model: relative(process.cwd(), inputFile), sha256: (await hashModelFiles(inputFile, await inspectModel(inputFile))).sha256 },

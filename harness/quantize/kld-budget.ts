@@ -25,7 +25,9 @@ export interface BudgetSearch {
 /** The quantize options with `moved` layers at the fallback precision: int8 through --keep-int8, float through --exclude. */
 export function withMoved(options: QuantizeOptions, moved: readonly string[], fallback: BudgetFallback): QuantizeOptions {
   if (moved.length === 0) return options;
-  return fallback === 'int8' ? { ...options, keepInt8: [...(options.keepInt8 ?? []), ...moved] } : { ...options, exclude: [...(options.exclude ?? []), ...moved] };
+  return fallback === 'int8'
+    ? { ...options, keepInt8: [...(options.keepInt8 ?? []), ...moved] }
+    : { ...options, exclude: [...(options.exclude ?? []), ...moved] };
 }
 
 /**
@@ -43,9 +45,7 @@ export async function searchKldBudget(
   onTry: (attempt: BudgetTry) => void = () => {},
 ): Promise<BudgetSearch> {
   const alreadyInt8 = (options.keepInt8 ?? []).map(layerPattern);
-  const candidates = ranking
-    .filter((l) => fallback === 'float' || !alreadyInt8.some((p) => p.test(l.layer) || p.test(l.weight)))
-    .map((l) => l.layer);
+  const candidates = ranking.filter((l) => fallback === 'float' || !alreadyInt8.some((p) => p.test(l.layer) || p.test(l.weight))).map((l) => l.layer);
   const tries: BudgetTry[] = [];
   for (let count = 0; count <= candidates.length; count++) {
     const moved = candidates.slice(0, count);

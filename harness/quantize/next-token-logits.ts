@@ -42,7 +42,8 @@ export async function openLogitsSession(model: string | Uint8Array): Promise<Log
           );
         else if (meta.name.startsWith('past_')) {
           const dims = [1, meta.shape[1] as number, 0, meta.shape[3] as number];
-          feeds[meta.name] = meta.type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+          feeds[meta.name] =
+            meta.type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
         }
       }
       const logits = (await session.run(feeds, [output]))[output]!;

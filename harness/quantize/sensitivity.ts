@@ -19,7 +19,8 @@ export async function quantizableLayers(options: Pick<QuantizeOptions, 'input' |
   gemmToMatMul(graph);
   const patterns = (options.exclude ?? []).map(layerPattern);
   const units = new Map<string, RankedUnit>();
-  for (const t of findMatMulTargets(graph)) if (!matchesAny(t, patterns) && !units.has(t.layer)) units.set(t.layer, { layer: t.layer, weight: t.weight.name, kind: 'matmul' });
+  for (const t of findMatMulTargets(graph))
+    if (!matchesAny(t, patterns) && !units.has(t.layer)) units.set(t.layer, { layer: t.layer, weight: t.weight.name, kind: 'matmul' });
   if (options.embeddings !== 'float')
     for (const g of findGatherTargets(graph))
       if (!matchesAny(g, patterns) && !units.has(g.layer)) units.set(g.layer, { layer: g.layer, weight: g.table.name, kind: 'embedding' });
