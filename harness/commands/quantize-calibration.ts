@@ -5,6 +5,7 @@ import { loadSuite } from '../config/load-suite.ts';
 import type { RunnerExample } from '../core/runner-protocol.ts';
 import { PerplexityOptions } from '../core/suite.ts';
 import { inspectModel } from '../onnx/model-file.ts';
+import { loadCorpus } from '../plan/corpus.ts';
 import { loadDataset } from '../plan/dataset.ts';
 import { tokenExamples } from '../quantize/next-token-logits.ts';
 import { sampledWindows } from '../quantize/sampled-windows.ts';
@@ -38,7 +39,8 @@ export async function suiteCalibration(modelFile: string, suiteFile: string, cou
       "calibration reads the suite's dataset, and this suite has none (only a workload)",
       'add a dataset to the suite',
     );
-  const dataset = await loadDataset(resolve(dirname(suiteFile), suite.dataset), suiteFile);
+  const datasetFile = resolve(dirname(suiteFile), suite.dataset);
+  const dataset = suite.task === 'perplexity' ? await loadCorpus(datasetFile, suiteFile) : await loadDataset(datasetFile, suiteFile);
   const source = relative(process.cwd(), dataset.file);
   if (suite.task === 'perplexity') {
     const options = PerplexityOptions.parse(suite.perplexity ?? {});

@@ -84,4 +84,22 @@ describe('quantize --sensitivity', () => {
     ).rejects.toThrow(/--budget-kld 1e-12 is not met: even with 7 of 7 layers at int8, the best measured mean KL was \d\.\d{3}e-\d+/);
     await expect(readFile(output)).rejects.toThrow(/ENOENT/);
   });
+
+  it("measures on a perplexity suite's corpus, cut into windows of its context, when --calibrate names one", async () => {
+    for (const file of ['tokenizer.json', 'tokenizer_config.json']) await cp(join(FIXTURE, file), project.path('decoder', file));
+    await project.write('suites/corpus.txt', 'Book a table at 7pm for two. '.repeat(40));
+    await project.write(
+      'suites/perplexity.yaml',
+      'name: corpus\ntask: perplexity\ndataset: corpus.txt\niterations: 100\nperplexity: {context: 16}\nvariants:\n  - {name: fp32, precision: fp32, file: ../decoder/onnx/model.onnx}\n',
+    );
+    const calibration = await kldCalibration(model, '--sensitivity', project.path('suites/perplexity.yaml'), 3);
+    expect(calibration.source).toMatch(/suites\/corpus\.txt$/);
+    expect(calibration.examples.map((e) => e.feeds.input_ids!.dims)).toEqual([
+      [1, 16],
+      [1, 16],
+      [1, 16],
+    ]);
+    const corpusSet = await kldSet(model, calibration.examples, calibration);
+    expect(corpusSet.measuredOn.distributions).toBe(48);
+  });
 });
