@@ -66,7 +66,9 @@ export function quantizeCommand(program: Command): void {
       new Option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 computes in float32, 4 in int8').choices(['0', '1', '2', '3', '4']).default('4'),
     )
     .addOption(new Option('--exclude <pattern...>', 'keep layers matching these name patterns (* wildcard) in float'))
-    .addOption(new Option('--keep-int8 <pattern...>', 'int4: quantize layers matching these patterns to int8 instead (e.g. the output head)'))
+    .addOption(
+      new Option('--keep-int8 <pattern...>', 'int4: quantize layers (or embedding tables) matching these patterns to int8 instead (e.g. the output head)'),
+    )
     .addOption(
       new Option(
         '--sensitivity',

@@ -102,4 +102,16 @@ describe('quantize --sensitivity', () => {
     const corpusSet = await kldSet(model, calibration.examples, calibration);
     expect(corpusSet.measuredOn.distributions).toBe(48);
   });
+
+  it('--keep-int8 keeps a matching embedding table at 8 bits in an int4 model, as --budget-kld moves one', async () => {
+    const output = project.path('table-int8', 'model_q4.onnx');
+    const { manifest } = await quantizeModel({ input: model, to: 'int4', output, keepInt8: ['/model/embed_tokens/*'] });
+    expect(manifest.layers.embeddings).toEqual(['/model/embed_tokens/Gather']);
+    const written = onnx.ModelProto.decode(await readFile(output));
+    const gather = written.graph!.node!.find((n) => n.opType === 'GatherBlockQuantized')!;
+    expect(Number(gather.attribute!.find((a) => a.name === 'bits')!.i)).toBe(8);
+    expect(written.graph!.node!.filter((n) => n.opType === 'MatMulNBits').every((n) => Number(n.attribute!.find((a) => a.name === 'bits')!.i) === 4)).toBe(
+      true,
+    );
+  });
 });
