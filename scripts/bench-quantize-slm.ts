@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { quantizeModel, type QuantizeOptions } from '../harness/quantize/quantize.ts';
-import { fromHalfBits } from '../harness/runtimes/tensor.ts';
+import { promptLogits, tokenExamples } from '../harness/quantize/next-token-logits.ts';
 import { fidelity } from '../harness/stats/fidelity.ts';
+
+export { promptLogits };
 
 export const SLM_FOLDER = '.cache/slm-50k';
 export const SLM_BUILD = 'LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread /usr/bin/python3 scripts/fixtures/slm_50k.py';
@@ -19,41 +20,12 @@ export const SLM_BUILD = 'LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pth
 /** gptq / awq calibration from token-id sequences (one example each), named by the file they came from and its hash. */
 export async function tokenCalibration(sequences: number[][], file: string, idPrefix: string): Promise<NonNullable<QuantizeOptions['int4Calibration']>> {
   return {
-    examples: sequences.map((ids, i) => ({ id: `${idPrefix}-${i}`, feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } } })),
+    examples: tokenExamples(sequences, idPrefix),
     source: file,
     sha256: createHash('sha256')
       .update(await readFile(file))
       .digest('hex'),
   };
-}
-
-/** Every position's logits for each prompt, one forward pass with an empty KV cache. */
-export async function promptLogits(modelFile: string, prompts: number[][]): Promise<Float32Array[]> {
-  const session = await ort.InferenceSession.create(modelFile, { intraOpNumThreads: 1 });
-  const rows: Float32Array[] = [];
-  for (const prompt of prompts) {
-    const n = prompt.length;
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const meta of session.inputMetadata) {
-      if (!meta.isTensor) continue;
-      if (meta.name === 'input_ids') feeds[meta.name] = new ort.Tensor('int64', BigInt64Array.from(prompt, BigInt), [1, n]);
-      else if (meta.name === 'attention_mask') feeds[meta.name] = new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]);
-      else if (meta.name === 'position_ids')
-        feeds[meta.name] = new ort.Tensor(
-          'int64',
-          BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
-          [1, n],
-        );
-      else if (meta.name.startsWith('past_key_values.')) {
-        const dims = [1, meta.shape[1] as number, 0, meta.shape[3] as number];
-        feeds[meta.name] = meta.type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
-      }
-    }
-    const logits = (await session.run(feeds, ['logits'])).logits!;
-    rows.push(logits.type === 'float16' ? Float32Array.from(logits.data as Uint16Array, fromHalfBits) : (logits.data as Float32Array));
-  }
-  await session.release();
-  return rows;
 }
 
 export interface SlmVariant {

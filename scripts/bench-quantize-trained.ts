@@ -2,14 +2,19 @@
  * The int4 algorithms side by side on the trained decoder (test/fixtures/models/trained-decoder, 1.0M parameters,
  * trained on test/fixtures/corpus/train.txt): bytes, and KL(fp32 || variant) of the next-token distributions at
  * every position of 128-token windows of the held-out corpus. gptq and awq calibrate on windows of train.txt, so
- * the KL is measured on text the calibration never saw.
+ * the KL is measured on text the calibration never saw. Then `--sensitivity`'s top five layers and int4 rtn with
+ * `--budget-kld` at half int4 rtn's KL.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { quantizeModel, type QuantizeOptions } from '../harness/quantize/quantize.ts';
-import { fidelity } from '../harness/stats/fidelity.ts';
+import { searchKldBudget, withMoved } from '../harness/quantize/kld-budget.ts';
+import { kldSet, measureKld } from '../harness/quantize/kld-measurement.ts';
+import { tokenExamples } from '../harness/quantize/next-token-logits.ts';
+import { rankLayers } from '../harness/quantize/sensitivity.ts';
+import { fidelity, type Fidelity } from '../harness/stats/fidelity.ts';
 import { promptLogits, tokenCalibration } from './bench-quantize-slm.ts';
 
 const FOLDER = 'test/fixtures/models/trained-decoder';
@@ -35,6 +40,38 @@ async function windows(file: string, count: number): Promise<number[][]> {
   return all.slice(0, count);
 }
 
+const row = (name: string, bytes: number, f: Fidelity, note = '') =>
+  `${name.padEnd(16)} ${String(bytes).padStart(9)}  ${f.meanKlDivergence.toExponential(3).padStart(9)}  ${(f.top1Agreement * 100).toFixed(1).padStart(8)}%   ${note}`;
+
+/**
+ * `--sensitivity` and `--budget-kld` as the command runs them, on the calibration windows of train.txt: the five
+ * layers whose int4 codes add the most KL, then int4 rtn with the budget set to half int4 rtn's KL on those windows.
+ * The budget row's KL is measured on the held-out windows, as the rows above.
+ */
+async function sensitivityAndBudget(source: string, calibration: number[][], prompts: number[][], reference: Float32Array[], width: number, scratch: string) {
+  const set = await kldSet(source, tokenExamples(calibration, 'train'), { source: TRAIN });
+  const ranking = await rankLayers({ input: source, to: 'int4' }, set, scratch);
+  console.log(`\nsensitivity (int4 rtn, one layer at a time, KL on the ${set.measuredOn.distributions} calibration positions), top 5 of ${ranking.length}:`);
+  for (const l of ranking.slice(0, 5)) console.log(`  ${l.layer.padEnd(40)} ${l.kld.toExponential(3)}  ${(l.top1 * 100).toFixed(1).padStart(5)}%`);
+  const rtn = await quantizeModel({ input: source, to: 'int4', output: join(scratch, 'rtn.onnx') });
+  const budget = (await measureKld(rtn.outputFile, set)).kld / 2;
+  const search = await searchKldBudget({ input: source, to: 'int4' }, ranking, set, budget, 'int8', scratch);
+  if (!search.met) {
+    console.log(`--budget-kld ${budget.toExponential(3)}: not met; best ${search.best.kld.toExponential(3)}`);
+    return;
+  }
+  const { outputFile, manifest } = await quantizeModel({
+    ...withMoved({ input: source, to: 'int4' }, search.met.moved, 'int8'),
+    output: join(scratch, 'budget.onnx'),
+  });
+  const f = fidelity(reference, await promptLogits(outputFile, prompts), width);
+  console.log(
+    `--budget-kld ${budget.toExponential(3)} (half int4 rtn's calibration KL): met at ${search.met.kld.toExponential(3)} with ${search.met.moved.length} layer(s) at int8: ${search.met.moved.join(', ')}`,
+  );
+  console.log('variant           bytes     mean KL   same top-1');
+  console.log(row('int4 rtn budget', manifest.diskBytes, f, `(held-out; int4 rtn ${rtn.manifest.diskBytes} bytes)`));
+}
+
 export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 32): Promise<void> {
   const source = join(FOLDER, 'onnx', 'model.onnx');
   const calibration = await windows(TRAIN, calibrationWindows);
@@ -58,10 +95,9 @@ export async function benchTrainedDecoder(variants: TrainedVariant[], calibratio
       const f = fidelity(reference, await promptLogits(outputFile, prompts), width);
       const alphas = 'awqAlphas' in manifest.quantization && manifest.quantization.awqAlphas ? Object.values(manifest.quantization.awqAlphas) : [];
       const scaled = alphas.length > 0 ? `${alphas.filter((a) => a > 0).length} of ${alphas.length} layers` : '';
-      console.log(
-        `${variant.name.padEnd(16)} ${String(manifest.diskBytes).padStart(9)}  ${f.meanKlDivergence.toExponential(3).padStart(9)}  ${(f.top1Agreement * 100).toFixed(1).padStart(8)}%   ${scaled}`,
-      );
+      console.log(row(variant.name, manifest.diskBytes, f, scaled));
     }
+    await sensitivityAndBudget(source, calibration, prompts, reference, width, scratch);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -1,24 +1,20 @@
-import { dirname, relative, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { relative } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError } from '../config/errors.ts';
-import { loadSuite } from '../config/load-suite.ts';
-import { inspectModel } from '../onnx/model-file.ts';
-import { loadDataset } from '../plan/dataset.ts';
-import { feedsForExample } from '../tasks/feeds.ts';
 import { quantizeModel, resolveModelInput, type EmbeddingMode, type Int4Algorithm, type QuantizeOptions, type QuantizeTarget } from '../quantize/quantize.ts';
 import { print } from '../report/terminal-text.ts';
+import { suiteCalibration } from './quantize-calibration.ts';
+import { quantizeBySensitivity, type SensitivityFlags } from './quantize-sensitivity.ts';
 
-interface QuantizeFlags {
+interface QuantizeFlags extends SensitivityFlags {
   to: QuantizeTarget;
   keepIoTypes?: boolean;
   algorithm: Int4Algorithm;
   embeddings: EmbeddingMode;
   output?: string;
   method?: 'dynamic' | 'qdq' | 'static';
-  calibrate?: string;
   calibration: 'minmax' | 'percentile';
   percentile: number;
-  calibrationExamples: number;
   blockSize: '32' | '64' | '128';
   asymmetric?: boolean;
   accuracyLevel: '0' | '1' | '2' | '3' | '4';
@@ -70,7 +66,22 @@ export function quantizeCommand(program: Command): void {
       new Option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 computes in float32, 4 in int8').choices(['0', '1', '2', '3', '4']).default('4'),
     )
     .addOption(new Option('--exclude <pattern...>', 'keep layers matching these name patterns (* wildcard) in float'))
-    .addOption(new Option('--keep-int8 <pattern...>', 'int4: quantize layers matching these patterns to int8 instead (e.g. the output head)'))
+    .addOption(
+      new Option('--keep-int8 <pattern...>', 'int4: quantize layers (or embedding tables) matching these patterns to int8 instead (e.g. the output head)'),
+    )
+    .addOption(
+      new Option(
+        '--sensitivity',
+        'int4 / q4f16: quantize one layer at a time, rank the layers by the next-token KL divergence each adds against fp32, and write <output>.sensitivity.json (no variant)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--budget-kld <x>',
+        'int4 / q4f16: move the most sensitive layers to int8 (or float) one at a time until the measured mean KL against fp32 is at most x nats',
+      ).argParser(positiveNumber),
+    )
+    .addOption(new Option('--budget-fallback <precision>', '--budget-kld: where moved layers go (default int8)').choices(['int8', 'float']))
     .action(async (model: string, flags: QuantizeFlags) => {
       const options: QuantizeOptions = {
         input: model,
@@ -93,19 +104,17 @@ export function quantizeCommand(program: Command): void {
             `--algorithm ${flags.algorithm} needs calibration activations`,
             'add --calibrate <suite.yaml>; its dataset is used',
           );
-        const { examples, dataset, datasetSha256 } = await calibrationExamples(resolveModelInput(model), flags.calibrate, flags.calibrationExamples);
+        const { examples, source, sha256 } = await suiteCalibration(resolveModelInput(model), flags.calibrate, flags.calibrationExamples);
         options.algorithm = flags.algorithm;
-        options.int4Calibration = { examples, source: dataset, sha256: datasetSha256 };
+        options.int4Calibration = { examples, source, sha256 };
       }
       if (flags.method === 'static') {
         if (!flags.calibrate)
           throw new ConfigError('command line', '--calibrate', 'static int8 needs a calibration set', 'add --calibrate <suite.yaml>; its dataset is used');
-        options.calibration = {
-          method: flags.calibration,
-          percentile: flags.percentile,
-          ...(await calibrationExamples(resolveModelInput(model), flags.calibrate, flags.calibrationExamples)),
-        };
+        const { examples, source, sha256 } = await suiteCalibration(resolveModelInput(model), flags.calibrate, flags.calibrationExamples);
+        options.calibration = { method: flags.calibration, percentile: flags.percentile, examples, dataset: source, datasetSha256: sha256 };
       }
+      if (flags.sensitivity || flags.budgetKld !== undefined || flags.budgetFallback !== undefined) return quantizeBySensitivity(options, flags);
       const { outputFile, manifestFile, manifest } = await quantizeModel(options);
       const { layers } = manifest;
       print(
@@ -118,20 +127,8 @@ export function quantizeCommand(program: Command): void {
     });
 }
 
-/** The first examples of a suite's dataset, shaped for the model being quantized. */
-async function calibrationExamples(modelFile: string, suiteFile: string, count: number) {
-  const suite = loadSuite(suiteFile);
-  if (suite.dataset === undefined)
-    throw new ConfigError(
-      suiteFile,
-      'dataset',
-      "calibration reads the suite's dataset, and this suite has none (only a workload)",
-      'add a dataset to the suite',
-    );
-  const dataset = await loadDataset(resolve(dirname(suiteFile), suite.dataset), suiteFile);
-  const { inputs } = await inspectModel(modelFile);
-  const examples = dataset.examples
-    .slice(0, count)
-    .map((example) => ({ id: example.id, feeds: feedsForExample(example, inputs, relative(process.cwd(), dataset.file), 'calibration') }));
-  return { examples, dataset: relative(process.cwd(), dataset.file), datasetSha256: dataset.sha256 };
+function positiveNumber(value: string): number {
+  const x = Number(value);
+  if (!(Number.isFinite(x) && x > 0)) throw new InvalidArgumentError('a KL divergence in nats greater than 0, e.g. 0.02');
+  return x;
 }

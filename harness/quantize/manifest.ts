@@ -4,6 +4,7 @@ import { FILE_LIMITS, readBoundedFile } from '../config/read-bounded-file.ts';
 import { Precision } from '../core/suite.ts';
 import { VariantFile } from '../core/model-variant.ts';
 import { QuantizationSettings } from '../core/quantization-settings.ts';
+import { KldBudgetRecord } from '../core/quantize-sensitivity.ts';
 import { atomicWrite } from '../files/atomic-write.ts';
 
 /**
@@ -35,6 +36,8 @@ export const VariantManifest = z.strictObject({
     /** Output heads that share their embedding's quantized table. */
     tiedHeads: z.array(z.string()).optional(),
   }),
+  /** `--budget-kld`: the layers moved off the target precision to meet the KL budget, and the KL measured. */
+  kldBudget: KldBudgetRecord.optional(),
 });
 export type VariantManifest = z.infer<typeof VariantManifest>;
 

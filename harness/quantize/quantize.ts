@@ -10,7 +10,7 @@ import { TOOL_VERSION } from '../version.ts';
 import { calibrateRanges, type CalibrationMethod } from './calibrate.ts';
 import { manifestPathFor, writeManifest, type VariantManifest } from './manifest.ts';
 import { loadEditableModel } from './model-graph.ts';
-import { rewriteEmbeddings } from './rewrite-embeddings.ts';
+import { rewriteEmbeddings, type EmbeddingRewrite } from './rewrite-embeddings.ts';
 import { captureInputs } from './capture-inputs.ts';
 import { activationMagnitudes, awqInt4Blocks } from './awq.ts';
 import { gptqInt4Blocks, gramMatrix } from './gptq.ts';
@@ -28,6 +28,7 @@ import {
 } from './targets.ts';
 import { convertToFloat16 } from './to-float16.ts';
 import type { OnnxTypes } from '../onnx/proto.ts';
+import type { KldBudgetRecord } from '../core/quantize-sensitivity.ts';
 
 /**
  * Measured on the demo models with onnxruntime 1.30 on x86-64 (scripts/bench-quantize.ts):
@@ -66,6 +67,8 @@ export interface QuantizeOptions {
   exclude?: string[];
   /** int4 only: layer name patterns quantized to int8 instead (e.g. the output head). */
   keepInt8?: string[];
+  /** Recorded in the manifest: the `--budget-kld` search that chose the keepInt8 / exclude layers. */
+  kldBudget?: KldBudgetRecord;
 }
 
 import { QuantizeError } from './quantize-error.ts';
@@ -178,13 +181,21 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   // 8-bit tables with 128-wide blocks: the int8 file stays near a quarter of fp32 (1 + 4/128 bytes per weight).
   const embeddingBits = options.to === 'int8' || options.embeddings === 'int8' ? 8 : 4;
   const algorithm = options.algorithm ?? 'rtn';
-  // Tables have no calibration Hessian; the calibrated algorithms still give their int4 blocks the error-minimising scale.
-  const embedded = rewriteEmbeddings(graph, gathers, tiedHeads, {
-    bits: embeddingBits,
-    blockSize: embeddingBits === 8 ? 128 : blockSize,
-    accuracyLevel,
-    searchScales: algorithm !== 'rtn',
-  });
+  // --keep-int8 reaches tables too (with their tied heads): --budget-kld moves an int4 embedding to int8 that way.
+  const int8Tables = new Set(int4Like ? gathers.filter((g) => matchesAny(g, keepInt8)).map((g) => g.table.name) : []);
+  const tableBits = (table: string) => (int8Tables.has(table) ? 8 : embeddingBits);
+  const embedded: EmbeddingRewrite = { embeddings: [], tiedHeads: [] };
+  for (const bits of new Set(gathers.map((g) => tableBits(g.table.name)))) {
+    const rewrite = rewriteEmbeddings(
+      graph,
+      gathers.filter((g) => tableBits(g.table.name) === bits),
+      tiedHeads.filter((h) => tableBits(h.weight.name) === bits),
+      // Tables have no calibration Hessian; the calibrated algorithms still give their int4 blocks the error-minimising scale.
+      { bits, blockSize: bits === 8 ? 128 : blockSize, accuracyLevel, searchScales: algorithm !== 'rtn' },
+    );
+    embedded.embeddings.push(...rewrite.embeddings);
+    embedded.tiedHeads.push(...rewrite.tiedHeads);
+  }
   const int4 = int4Targets.length > 0 ? await int4Quantizer(model.proto, int4Targets, algorithm, options) : undefined;
   if (int4) rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, int4.quantizer);
   if ((int4Targets.length > 0 || embedded.embeddings.length > 0) && !model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))
@@ -258,6 +269,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
       embeddings: embedded.embeddings,
       tiedHeads: embedded.tiedHeads,
     },
+    ...(options.kldBudget ? { kldBudget: options.kldBudget } : {}),
   };
   await writeManifest(manifestFile, manifest);
   return { outputFile, manifestFile, manifest };
