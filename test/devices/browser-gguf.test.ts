@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY } from '../../harness/browser/chromium.ts';
+import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
+import type { RuntimeName } from '../../harness/core/runtime.ts';
+import { browserDriver } from '../../harness/devices/browser.ts';
+import { localDriver } from '../../harness/devices/local.ts';
+import { convertToGguf } from '../../harness/gguf/convert-to-gguf.ts';
+import { cellResult } from '../../harness/results/cell-result.ts';
+import type { RunnerOutcome } from '../../harness/runner/spawn.ts';
+import { loadTokenizer } from '../../harness/tasks/tokenizer.ts';
+import { tempProject, type TempProject } from '../helpers/project.ts';
+
+/**
+ * GGUF in headless Chromium through wllama (llama.cpp compiled to WebAssembly):
+ * the trained demo decoder converted by edgebench, generating greedily from the
+ * same prompt ids as node-llama-cpp on the host.
+ */
+const TRAINED = fileURLToPath(new URL('../fixtures/models/trained-decoder/', import.meta.url));
+const PROMPTS = [
+  "Extract the intent: 'what is the temperature in lagos half past six' ->",
+  "Extract the intent: 'table for a party of eight this weekend please' ->",
+];
+const NEW_TOKENS = 16;
+
+let project: TempProject;
+let gguf: string;
+let prompts: number[][];
+beforeAll(async () => {
+  for (const binary of [CHROMIUM_BINARY, CHROMEDRIVER_BINARY]) {
+    if (!existsSync(binary)) throw new Error(`${binary} not found: install Debian's chromium and chromium-driver (bash scripts/setup.sh does)`);
+  }
+  project = await tempProject();
+  gguf = project.path('trained-decoder-q8_0.gguf');
+  await convertToGguf({ input: TRAINED, quant: 'q8_0', output: gguf });
+  const tokenizer = loadTokenizer(join(TRAINED, 'tokenizer.json'), 'test');
+  prompts = PROMPTS.map((text) => tokenizer.encode(text));
+}, 60_000);
+afterAll(() => project?.cleanup());
+
+function generateJob(modelPath: string, runtime: RuntimeName): RunnerJob {
+  return {
+    modelPath,
+    task: { kind: 'generate', maxNewTokens: NEW_TOKENS, stopTokenIds: [] },
+    warmup: 1,
+    iterations: 2,
+    runtime: { name: runtime, intraOpThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' },
+    examples: prompts.map((ids, i) => ({ id: `p${i}`, feeds: { input_ids: { type: 'int64', dims: [1, ids.length], data: ids } } })),
+  };
+}
+
+function cellOf(deviceId: string, modelPath: string, outcome: RunnerOutcome) {
+  const variant = { name: 'q8_0', precision: 'int8' as const, file: modelPath, files: [{ path: 'm.gguf', bytes: 1, sha256: 'x' }], diskBytes: 1, sha256: 'x' };
+  return cellResult({ deviceId, variant, runs: [{ startedAt: new Date(), finishedAt: new Date(), outcome }], timeoutMs: 120_000 });
+}
+
+const inBrowser = async (file: string, threads = 1) =>
+  cellOf(
+    'chromium',
+    file,
+    await browserDriver.runCell({ id: 'chromium', kind: 'browser', cpuThrottling: 1, threads }, generateJob(file, 'wllama'), { timeoutMs: 120_000 }),
+  );
+const onHost = async (file: string) =>
+  cellOf('host', file, await localDriver.runCell({ id: 'host', kind: 'local' }, generateJob(file, 'llama.cpp'), { timeoutMs: 120_000 }));
+const tokens = (cell: ReturnType<typeof cellOf>) => cell.outputs.map(({ output }) => (output.kind === 'generate' ? output.tokenIds : []));
+
+describe('browser device: GGUF on wllama', () => {
+  it('generates the tokens node-llama-cpp generates on the host, greedily from the same prompt ids, with TTFT and decode timings', async () => {
+    const [browser, host] = [await inBrowser(gguf), await onHost(gguf)];
+    expect(browser.status, JSON.stringify(browser.error)).toBe('ok');
+    expect(host.status, JSON.stringify(host.error)).toBe('ok');
+    expect(browser.runtime?.name).toBe('wllama');
+    expect(browser.runtime?.version).toMatch(/^\d+\.\d+\.\d+ \(llama\.cpp b\d+/);
+    expect(tokens(browser)).toHaveLength(PROMPTS.length);
+    expect(tokens(browser)[0]).toHaveLength(NEW_TOKENS);
+    expect(tokens(browser)).toEqual(tokens(host));
+    expect(browser.metrics.ttftMs?.source).toBe('measured');
+    expect(browser.metrics.decodeTokenMs?.source).toBe('measured');
+    expect(browser.metrics.decodeTokensPerSecond?.source).toBe('measured');
+  }, 180_000);
+
+  it('runs the multi-thread build with 2 threads in the cross-origin isolated page, to the same tokens', async () => {
+    const browser = await inBrowser(gguf, 2);
+    expect(browser.status, JSON.stringify(browser.error)).toBe('ok');
+    expect(browser.constraints).toContain('2 threads');
+    expect(tokens(browser)).toEqual(tokens(await inBrowser(gguf)));
+  }, 180_000);
+
+  it('records a truncated GGUF as a load failure of the cell, naming wllama', async () => {
+    const truncated = project.path('truncated.gguf');
+    const bytes = await readFile(gguf);
+    await writeFile(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const cell = await inBrowser(truncated);
+    expect(cell.status).toBe('failed');
+    expect(cell.error?.code).toBe('MODEL_LOAD_FAILED');
+    expect(cell.error?.message).toMatch(/^wllama \d+\.\d+\.\d+ \(llama\.cpp b\d+[^)]*\) cannot load this model: /);
+  }, 120_000);
+});
