@@ -29,8 +29,26 @@ function pageWllama(): typeof WllamaModule {
   return module;
 }
 
-// wllama logs every step at debug level; llama.cpp's own warnings and errors stay in the browser console for failed cells.
-const quietLogger = { debug: () => undefined, log: () => undefined, warn: console.warn, error: console.error };
+/**
+ * wllama's logger without its per-step debug lines. llama.cpp's own errors
+ * stay in the browser console and are kept: when a load fails, wllama's error
+ * is about its reply (e.g. "Invalid typed array length"), llama.cpp's says what is wrong with the file.
+ */
+function pageLogger() {
+  const errors: string[] = [];
+  return {
+    errors,
+    logger: {
+      debug: () => undefined,
+      log: () => undefined,
+      warn: console.warn,
+      error: (...data: unknown[]) => {
+        errors.push(data.map(String).join(' '));
+        console.error(...data);
+      },
+    },
+  };
+}
 
 /**
  * wllama as a Runtime: loads a GGUF file fetched from the page server and runs
@@ -49,19 +67,32 @@ export function wllamaRuntime(settings: WllamaSettings): Runtime {
       const response = await fetch(model.location);
       if (!response.ok) throw new Error(`${model.location} answered HTTP ${response.status}`);
       const blob = await response.blob();
+      const { logger, errors } = pageLogger();
       const wllama = new Wllama(
         {
           'single-thread/wllama.wasm': `${settings.wasmPaths}single-thread/wllama.wasm`,
           'multi-thread/wllama.wasm': `${settings.wasmPaths}multi-thread/wllama.wasm`,
         },
-        { logger: quietLogger, allowOffline: true },
+        { logger, allowOffline: true },
       );
       const contextSize = Math.min(settings.contextLength ?? MAX_CONTEXT, MAX_CONTEXT);
       try {
         await wllama.loadModel([blob], { n_ctx: contextSize, n_batch: contextSize, n_threads: settings.threads, seed: 0 });
       } catch (error) {
         await wllama.exit().catch(() => undefined);
-        throw error;
+        // The first lines are the cause (bad magic, a tensor beyond the end); later ones repeat that loading failed.
+        const said = errors
+          .slice(0, 2)
+          .map((line) => line.trim())
+          .join('; ');
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(said ? `${said.trim()} (wllama: ${message})` : message);
+      }
+      // wllama falls back to one thread by itself (no SharedArrayBuffer); the cell would then claim threads it did not use.
+      if (wllama.getNumThreads() !== settings.threads) {
+        const used = wllama.getNumThreads();
+        await wllama.exit();
+        throw new Error(`wllama runs ${used} thread(s), not the ${settings.threads} asked for: its multi-thread build needs a cross-origin isolated page`);
       }
       return wllamaSession(wllama);
     },

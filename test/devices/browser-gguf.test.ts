@@ -97,5 +97,19 @@ describe('browser device: GGUF on wllama', () => {
     expect(cell.status).toBe('failed');
     expect(cell.error?.code).toBe('MODEL_LOAD_FAILED');
     expect(cell.error?.message).toMatch(/^wllama \d+\.\d+\.\d+ \(llama\.cpp b\d+[^)]*\) cannot load this model: /);
+    // llama.cpp's own words, not wllama's about its reply.
+    expect(cell.error?.message).toMatch(/error loading model: tensor '[\w.]+' data is not within the file bounds/);
+  }, 120_000);
+
+  it('records a file that is not GGUF as a load failure naming the bad magic', async () => {
+    const cell = await inBrowser(await copyOf(join(TRAINED, 'onnx/model.onnx'), 'foreign.gguf'));
+    expect(cell.error?.code).toBe('MODEL_LOAD_FAILED');
+    expect(cell.error?.message).toMatch(/cannot load this model: .*invalid magic characters/);
   }, 120_000);
 });
+
+async function copyOf(file: string, name: string): Promise<string> {
+  const copy = project.path(name);
+  await writeFile(copy, await readFile(file));
+  return copy;
+}
