@@ -86,7 +86,7 @@ export function wllamaRuntime(settings: WllamaSettings): Runtime {
           .map((line) => line.trim())
           .join('; ');
         const message = error instanceof Error ? error.message : String(error);
-        throw new Error(said ? `${said.trim()} (wllama: ${message})` : message);
+        throw new Error(said ? `${said} (wllama: ${message})` : message);
       }
       // wllama falls back to one thread by itself (no SharedArrayBuffer); the cell would then claim threads it did not use.
       if (wllama.getNumThreads() !== settings.threads) {
@@ -107,7 +107,11 @@ function wllamaSession(wllama: WllamaModule.Wllama): RuntimeSession {
 
   // The next-token distribution after the last decoded token, as logits up to a constant.
   const lastLogits = async (into: Float32Array, at: number) => {
-    for (const { token, p } of await wllama.getLogits(-1)) if (token < vocabulary && p > 0) into[at + token] = Math.log(p);
+    for (const { token, p } of await wllama.getLogits(-1)) {
+      // wllama's softmax takes exp(logit) without subtracting the maximum: a logit above ~88 overflows float32.
+      if (Number.isNaN(p)) throw new Error(`wllama's softmax overflowed at token ${token} (a logit above 88): its probabilities cannot be used`);
+      if (token < vocabulary && p > 0) into[at + token] = Math.log(p);
+    }
   };
 
   return {
