@@ -27,6 +27,9 @@ const PROMPTS = [
 const NEW_TOKENS = 16;
 
 let project: TempProject;
+/** Q8_0, and Q4_K_M as the demo ships it (npm run build:demo-models). */
+const QUANTS = ['q8_0', 'q4_k_m'] as const;
+const files = {} as Record<(typeof QUANTS)[number], string>;
 let gguf: string;
 let prompts: number[][];
 beforeAll(async () => {
@@ -34,11 +37,14 @@ beforeAll(async () => {
     if (!existsSync(binary)) throw new Error(`${binary} not found: install Debian's chromium and chromium-driver (bash scripts/setup.sh does)`);
   }
   project = await tempProject();
-  gguf = project.path('trained-decoder-q8_0.gguf');
-  await convertToGguf({ input: TRAINED, quant: 'q8_0', output: gguf });
+  for (const quant of QUANTS) {
+    files[quant] = project.path(`trained-decoder-${quant}.gguf`);
+    await convertToGguf({ input: TRAINED, quant, output: files[quant] });
+  }
+  gguf = files.q8_0;
   const tokenizer = loadTokenizer(join(TRAINED, 'tokenizer.json'), 'test');
   prompts = PROMPTS.map((text) => tokenizer.encode(text));
-}, 60_000);
+}, 120_000);
 afterAll(() => project?.cleanup());
 
 function generateJob(modelPath: string, runtime: RuntimeName): RunnerJob {
@@ -68,19 +74,23 @@ const onHost = async (file: string) =>
 const tokens = (cell: ReturnType<typeof cellOf>) => cell.outputs.map(({ output }) => (output.kind === 'generate' ? output.tokenIds : []));
 
 describe('browser device: GGUF on wllama', () => {
-  it('generates the tokens node-llama-cpp generates on the host, greedily from the same prompt ids, with TTFT and decode timings', async () => {
-    const [browser, host] = [await inBrowser(gguf), await onHost(gguf)];
-    expect(browser.status, JSON.stringify(browser.error)).toBe('ok');
-    expect(host.status, JSON.stringify(host.error)).toBe('ok');
-    expect(browser.runtime?.name).toBe('wllama');
-    expect(browser.runtime?.version).toMatch(/^\d+\.\d+\.\d+ \(llama\.cpp b\d+/);
-    expect(tokens(browser)).toHaveLength(PROMPTS.length);
-    expect(tokens(browser)[0]).toHaveLength(NEW_TOKENS);
-    expect(tokens(browser)).toEqual(tokens(host));
-    expect(browser.metrics.ttftMs?.source).toBe('measured');
-    expect(browser.metrics.decodeTokenMs?.source).toBe('measured');
-    expect(browser.metrics.decodeTokensPerSecond?.source).toBe('measured');
-  }, 180_000);
+  it.each(QUANTS)(
+    '%s: generates the tokens node-llama-cpp generates on the host, greedily from the same prompt ids, with TTFT and decode timings',
+    async (quant) => {
+      const [browser, host] = [await inBrowser(files[quant]), await onHost(files[quant])];
+      expect(browser.status, JSON.stringify(browser.error)).toBe('ok');
+      expect(host.status, JSON.stringify(host.error)).toBe('ok');
+      expect(browser.runtime?.name).toBe('wllama');
+      expect(browser.runtime?.version).toMatch(/^\d+\.\d+\.\d+ \(llama\.cpp b\d+/);
+      expect(tokens(browser)).toHaveLength(PROMPTS.length);
+      expect(tokens(browser)[0]).toHaveLength(NEW_TOKENS);
+      expect(tokens(browser)).toEqual(tokens(host));
+      expect(browser.metrics.ttftMs?.source).toBe('measured');
+      expect(browser.metrics.decodeTokenMs?.source).toBe('measured');
+      expect(browser.metrics.decodeTokensPerSecond?.source).toBe('measured');
+    },
+    180_000,
+  );
 
   it('runs the multi-thread build with 2 threads in the cross-origin isolated page, to the same tokens', async () => {
     const browser = await inBrowser(gguf, 2);
