@@ -3,13 +3,16 @@
  * the runner and onnxruntime-node) to an empty cache on a board twice (the
  * second push is a cache hit), then runs the same job as fresh cells through the
  * local driver and the ssh driver, interleaved, and compares their wall time.
+ * Then the same for a GGUF cell: the trained demo decoder's Q4_K_M file on
+ * llama.cpp (node-llama-cpp and its prebuilt for the board pushed beside the
+ * runner), on the local and the ssh driver, with their generated tokens compared.
  * Last, what one sample tick of the board's probes costs: every sensor file
  * they read, fetched in one round trip (against a copy of the Raspberry Pi 5
  * tree on the loopback sshd, or the board's own /sys).
  * The board is an OpenSSH server started on 127.0.0.1 (this machine, reached
  * over SSH, as in the tests), or a kind: ssh device of an inventory.
  *
- *   npm run bench:ssh [-- --cells 7 --iterations 300] [-- --devices devices.yaml --device rpi5]
+ *   npm run bench:ssh [-- --cells 7 --iterations 300 --gguf-cells 3] [-- --devices devices.yaml --device rpi5]
  */
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +28,7 @@ import { filesFor } from '../harness/probes/registry.ts';
 import { startProbes } from '../harness/probes/sampler.ts';
 import { READ_SCRIPT } from '../harness/probes/snapshot-files.ts';
 import { shellWord } from '../harness/devices/ssh/quote.ts';
+import { cellRuntimeOptions } from '../harness/plan/cell-runtimes.ts';
 import { buildPlan } from '../harness/plan/plan.ts';
 import type { RunnerJob } from '../harness/core/runner-protocol.ts';
 import type { RunnerOutcome } from '../harness/runner/spawn.ts';
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     cells: { type: 'string', default: '7' },
     iterations: { type: 'string', default: '300' },
     ticks: { type: 'string', default: '200' },
+    'gguf-cells': { type: 'string', default: '3' },
     devices: { type: 'string', default: 'devices.yaml' },
     device: { type: 'string' },
   },
@@ -53,6 +58,18 @@ const job: RunnerJob = {
   iterations: Number(values.iterations),
   runtime: plan.suite.runtime,
   examples: variant.examples,
+};
+
+// The GGUF cell: the demo decoder's Q4_K_M file, a few held-out prompts, as the demo suite runs it on the host.
+const decoderPlan = await buildPlan({ suiteFile: 'suites/demo-decoder.yaml', devicesFile: 'devices.yaml', deviceIds: ['host'] });
+const ggufVariant = decoderPlan.variants.find((v) => v.variant.name === 'q4_k_m')!;
+const ggufJob: RunnerJob = {
+  modelPath: ggufVariant.modelPath,
+  task: decoderPlan.task.spec,
+  warmup: 1,
+  iterations: 5,
+  runtime: cellRuntimeOptions(decoderPlan.suite.runtime, ggufVariant.runtimes, 'host'),
+  examples: ggufVariant.examples.slice(0, 4),
 };
 
 // An empty cache for the first push: a folder of its own under the board's remoteDir, removed at the end.
@@ -144,6 +161,48 @@ try {
   console.log(
     `per-cell overhead of the SSH path: ${ms(of(board, 'wallMs') - of(local, 'wallMs'))} (sha256 check of the cached files on the board, session start, runner start)`,
   );
+
+  console.log(
+    `\nGGUF: variant ${ggufVariant.variant.name} (${ggufVariant.variant.diskBytes} bytes) on ${ggufJob.runtime.name}, ${ggufJob.examples.length} prompts, ${ggufJob.warmup} + ${ggufJob.iterations} iterations per cell`,
+  );
+  const ggufFirst = await pushForJob(spec, ggufJob);
+  console.log(
+    `first push (node-llama-cpp with its linux-${facts.arch} prebuilt, and the variant): ${ggufFirst.pushed.length} of ${ggufFirst.files} files, ${(ggufFirst.pushedBytes / 2 ** 20).toFixed(1)} MiB, ${ms(ggufFirst.ms)}`,
+  );
+  const ggufSecond = await pushForJob(spec, ggufJob);
+  console.log(
+    `second push (cache hit): ${ggufSecond.pushed.length} of ${ggufSecond.files} files sent, ${ms(ggufSecond.ms)} (sha256 of ${(ggufSecond.bytes / 2 ** 20).toFixed(1)} MiB on the board)`,
+  );
+  const tokensOf = (outcome: RunnerOutcome) =>
+    JSON.stringify(outcome.events.flatMap((e) => (e.type === 'output' && e.output.kind === 'generate' ? [e.output.tokenIds] : [])));
+  const [ggufLocal, ggufBoard]: [Cell[], Cell[]] = [[], []];
+  const ggufTokens = new Set<string>();
+  for (let i = 0; i < Number(values['gguf-cells']); i++) {
+    const runs = [
+      async () =>
+        ggufLocal.push(
+          await cell(async (onEvent) => {
+            const outcome = await localDriver.runCell({ id: 'host', kind: 'local' }, ggufJob, { timeoutMs: 300_000, onEvent });
+            ggufTokens.add(tokensOf(outcome));
+            return outcome;
+          }),
+        ),
+      async () =>
+        ggufBoard.push(
+          await cell(async (onEvent) => {
+            const outcome = await sshDriver.runCell(spec, ggufJob, { timeoutMs: 300_000, onEvent });
+            ggufTokens.add(tokensOf(outcome));
+            return outcome;
+          }),
+        ),
+    ];
+    for (const run of i % 2 ? runs.reverse() : runs) await run();
+    console.log(`  cell ${i + 1}/${values['gguf-cells']}: local ${ms(ggufLocal.at(-1)!.wallMs)}, ssh ${ms(ggufBoard.at(-1)!.wallMs)}`);
+  }
+  console.log(`medians over ${values['gguf-cells']} cells each (p50: one greedy generation):`);
+  console.log(`  local: cell ${ms(of(ggufLocal, 'wallMs'))}, runner hello after ${ms(of(ggufLocal, 'helloMs'))}, p50 ${of(ggufLocal, 'p50').toFixed(2)} ms`);
+  console.log(`  ssh:   cell ${ms(of(ggufBoard, 'wallMs'))}, runner hello after ${ms(of(ggufBoard, 'helloMs'))}, p50 ${of(ggufBoard, 'p50').toFixed(2)} ms`);
+  console.log(`generated tokens: ${ggufTokens.size === 1 ? 'the same on both drivers, every cell' : `${ggufTokens.size} different sequences`}`);
 
   // The probes' sample tick: discovery first (as at a cell's start), then one refresh per tick at 10 Hz.
   const probed: SshSpec = scratch ? { ...spec, probes: { root: join(scratch, 'raspberry-pi-5') } } : spec;

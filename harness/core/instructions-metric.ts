@@ -15,12 +15,25 @@ export const DEFAULT_INSTRUCTIONS_TOLERANCE = 0.0005;
 export const InstructionsMetric = z.discriminatedUnion('source', [
   z.strictObject({
     source: z.literal('measured').describe('Counted by callgrind in runner processes of their own (method says how).'),
-    value: z.number().nonnegative().describe('Instructions per inference (per generated token for generate): the median over runner processes.'),
+    value: z
+      .number()
+      .nonnegative()
+      .describe(
+        'Instructions per inference (per generated token for generate): per example the fewest over its runs in every counting process, the median over examples.',
+      ),
     unit: z.literal('count').describe('Instructions.'),
     per: z.enum(['inference', 'token']).describe('inference: per timed iteration; token: per generated token (generate).'),
     method: z.string().describe('What was counted, where, and how the per-process values were summarised.'),
     label: z.literal(INSTRUCTIONS_LABEL).describe('The caveat shown with the number: the kernels valgrind runs are not necessarily those of this CPU.'),
-    perProcess: z.array(z.number().nonnegative()).describe("Each counting process's median over its timed iterations, in repeat order."),
+    perProcess: z
+      .array(z.number().nonnegative())
+      .describe(
+        "Each counting process's value from its own runs alone (per example the fewest, median over examples), in repeat order: how far processes agree.",
+      ),
+    perIteration: z
+      .array(z.array(z.number().nonnegative()))
+      .optional()
+      .describe("Every timed iteration's count (per token for generate), one array per counting process, in repeat order: what perProcess summarises."),
     warnings: z
       .array(z.string())
       .optional()

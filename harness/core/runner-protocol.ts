@@ -147,6 +147,8 @@ export const RunnerEvent = z.discriminatedUnion('type', [
     type: z.literal('instructions'),
     /** Instructions inside onnxruntime per timed iteration, in order. */
     perIteration: z.array(z.number().nonnegative()).optional(),
+    /** The example each of those iterations ran (the same ids in the same order in every process of a cell). */
+    exampleIds: z.array(z.string()).optional(),
     /** generate: tokens each of those iterations generated. */
     tokens: z.array(z.number().int().nonnegative()).optional(),
     /** Outputs that differ from the native process's, named. */

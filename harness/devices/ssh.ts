@@ -1,7 +1,9 @@
 import type { RunnerJob } from '../core/runner-protocol.ts';
 import { spawnRunner, unavailableOutcome, type RunnerCommand, type RunnerOutcome } from '../runner/spawn.ts';
-import { boardProblem, parseProbe, probeScript, type Board } from './ssh/board.ts';
+import { NODE_LLAMA_CPP_DIR_ENV } from '../runtimes/llama-cpp-binding.ts';
+import { boardProblem, llamaCppProblem, parseProbe, probeScript, type Board } from './ssh/board.ts';
 import { DeviceProblem, SshConnection, type SshSpec } from './ssh/connection.ts';
+import { llamaCppFiles } from './ssh/llama-cpp-files.ts';
 import { manifestOf, pushFiles, runtimeFiles, variantFiles, type CachedFile, type PushReport } from './ssh/push.ts';
 import { resolveHome, shellWord } from './ssh/quote.ts';
 import type { CellContext, DeviceDriver } from './driver.ts';
@@ -87,25 +89,55 @@ async function readyBoard(spec: SshSpec): Promise<Board> {
 interface CellFiles {
   root: string;
   files: CachedFile[];
+  /** What the run command checks before the runner starts: these files, then each check-file's list (relative to root). */
+  verify: { files: CachedFile[]; checkFiles: string[] };
   runner: string;
   job: RunnerJob;
+  /** Environment the runner starts with: where node-llama-cpp was pushed, for a GGUF cell. */
+  env: Record<string, string>;
+  /** The board has tar: small files are pushed several to a command. */
+  tar: boolean;
 }
 
 async function cellFiles(spec: SshSpec, board: Board, job: RunnerJob): Promise<CellFiles> {
   const root = resolveHome(spec.remoteDir, board.home);
   const runtime = await runtimeFiles(board.arch!);
+  const llama = job.runtime.name === 'llama.cpp' ? await llamaCppFilesFor(spec, board) : undefined;
   let variant;
   try {
     variant = await variantFiles(job.modelPath);
   } catch (error) {
     throw new DeviceProblem(`device ${spec.id}: the variant's files could not be read to push them (${(error as Error).message})`);
   }
-  return { root, files: [...runtime.files, ...variant.files], runner: runtime.runner, job: { ...job, modelPath: `${root}/${variant.model}` } };
+  return {
+    root,
+    files: [...runtime.files, ...(llama?.files ?? []), ...variant.files],
+    verify: llama
+      ? { files: [...runtime.files, llama.manifest, ...variant.files], checkFiles: [llama.manifest.remote] }
+      : { files: [...runtime.files, ...variant.files], checkFiles: [] },
+    runner: runtime.runner,
+    job: { ...job, modelPath: `${root}/${variant.model}` },
+    env: llama ? { [NODE_LLAMA_CPP_DIR_ENV]: `${root}/${llama.packageDir}` } : {},
+    tar: board.tools.has('tar'),
+  };
+}
+
+/** node-llama-cpp for the board, or why this board cannot run a GGUF cell (its ONNX cells still can). */
+async function llamaCppFilesFor(spec: SshSpec, board: Board) {
+  const endpoint = await sessionOf(spec).connection.endpoint();
+  const problem = llamaCppProblem(board, spec, endpoint);
+  if (problem) throw new DeviceProblem(problem);
+  try {
+    return await llamaCppFiles(board.arch!);
+  } catch (error) {
+    if (error instanceof DeviceProblem) throw new DeviceProblem(`device ${spec.id} (${endpoint}) runs ${board.machine}: ${error.message}`);
+    throw error;
+  }
 }
 
 /**
  * Pushes what the board's cache lacks for `job` (runner, onnxruntime-node for
- * the board's architecture, the variant) and reports what was sent. runCell
+ * the board's architecture, node-llama-cpp for a GGUF cell, the variant) and reports what was sent. runCell
  * does this itself; it is exported for measuring pushes.
  */
 export async function pushForJob(spec: SshSpec, job: RunnerJob, signal?: AbortSignal): Promise<PushReport> {
@@ -113,7 +145,7 @@ export async function pushForJob(spec: SshSpec, job: RunnerJob, signal?: AbortSi
 }
 
 async function push(session: Session, cell: CellFiles, signal?: AbortSignal): Promise<PushReport> {
-  const report = await pushFiles(session.connection, cell.root, cell.files, signal);
+  const report = await pushFiles(session.connection, cell.root, cell.files, signal, { tar: cell.tar });
   session.pushed.add(manifestOf(cell.files));
   return report;
 }
@@ -129,8 +161,12 @@ function runScript(spec: SshSpec, cell: CellFiles): string {
   const pin = spec.cpus ? `taskset --cpu-list ${shellWord(spec.cpus.join(','))} ` : '';
   return [
     `cd ${shellWord(cell.root)} 2>/dev/null || { echo ${shellWord(VERIFY_FAILED)} >&2; exit ${VERIFY_FAILED_STATUS}; }`,
-    `printf '%s' ${shellWord(manifestOf(cell.files))} | sha256sum -c - >/dev/null 2>&1 || { echo ${shellWord(VERIFY_FAILED)} >&2; exit ${VERIFY_FAILED_STATUS}; }`,
+    `printf '%s' ${shellWord(manifestOf(cell.verify.files))} | sha256sum -c - >/dev/null 2>&1 || { echo ${shellWord(VERIFY_FAILED)} >&2; exit ${VERIFY_FAILED_STATUS}; }`,
+    ...cell.verify.checkFiles.map(
+      (file) => `sha256sum -c ${shellWord(file)} >/dev/null 2>&1 || { echo ${shellWord(VERIFY_FAILED)} >&2; exit ${VERIFY_FAILED_STATUS}; }`,
+    ),
     'unset NODE_OPTIONS',
+    ...Object.entries(cell.env).map(([name, value]) => `export ${name}=${shellWord(value)}`),
     // Not the last command, so that no shell replaces itself with it (bash does for a last command).
     `${pin}${shellWord(spec.node)} ${shellWord(cell.runner)}`,
     'exit $?',
@@ -148,7 +184,8 @@ function constraintsOf(spec: SshSpec): string | undefined {
 
 /**
  * A Linux board over SSH: the runner bundle, onnxruntime-node's binaries for
- * the board's architecture and the variant are pushed once to a cache on the
+ * the board's architecture (and node-llama-cpp's, for GGUF cells) and the
+ * variant are pushed once to a cache on the
  * board (by sha256), verified there before every runner start, and the same
  * runner as the local driver's runs there, streaming its JSON lines back
  * through ssh. Latency and memory are the board's own, measured by the runner

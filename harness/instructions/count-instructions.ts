@@ -82,8 +82,15 @@ async function countedEvent(native: RunnerOutcome, command: RunnerCommand, job: 
     const perIteration = await timedCounts(dir, iterations);
     if (!perIteration) return unavailable('callgrind wrote no count for some timed iteration (the dumps after each inference are missing)');
     const tokens = tokensOf(outcome);
+    const exampleIds = outcome.events.flatMap((e) => (e.type === 'samples' && e.phase === 'timed' ? e.exampleIds : []));
     const warnings = outputDifferences(native.events, outcome.events);
-    return { type: 'instructions', perIteration, ...(tokens ? { tokens } : {}), ...(warnings.length ? { warnings } : {}) };
+    return {
+      type: 'instructions',
+      perIteration,
+      ...(exampleIds.length === perIteration.length ? { exampleIds } : {}),
+      ...(tokens ? { tokens } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

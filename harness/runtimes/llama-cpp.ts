@@ -1,6 +1,7 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { llamaBinding, NODE_LLAMA_CPP_VERSION } from './llama-cpp-binding.ts';
+import { llamaBinding, NODE_LLAMA_CPP_VERSION, nodeLlamaCppDir } from './llama-cpp-binding.ts';
 import { LLAMA_CPP_INPUTS, LLAMA_CPP_OUTPUTS, LLAMA_LOG_FLOOR, llamaCppValues } from './llama-cpp-session-layout.ts';
 import type { RunOptions, Runtime, RuntimeSession } from './runtime.ts';
 import { tensor, type NamedTensors, type Tensor } from './tensor.ts';
@@ -10,8 +11,8 @@ const MAX_CONTEXT = 4096;
 
 function llamaCppRelease(): string {
   try {
-    const require = createRequire(import.meta.url);
-    return (require('node-llama-cpp/llama/llama.cpp.info.json') as { tag: string }).tag;
+    // Not importable (the package exports only "."): read from its folder.
+    return (JSON.parse(readFileSync(join(nodeLlamaCppDir(), 'llama/llama.cpp.info.json'), 'utf8')) as { tag: string }).tag;
   } catch {
     return 'unknown';
   }

@@ -34,10 +34,9 @@ export const runtimes = {
   },
   'llama.cpp': {
     description: "llama.cpp for GGUF files, node-llama-cpp's prebuilt CPU binary in a Node.js runner",
-    hosts: ['local', 'emulated'],
+    hosts: ['local', 'emulated', 'ssh'],
     refusals: {
       'qemu-arm64': "the emulated board's arm64 Node.js (Debian 12's, v18) cannot load node-llama-cpp, which needs Node.js 20 or newer",
-      ssh: "the runner pushed to SSH boards carries onnxruntime-node only; node-llama-cpp's linux-arm64 binary is not pushed with it",
       browser: 'llama.cpp here is the Node.js binding; the runner page runs GGUF files on wllama, its WebAssembly build',
       appium: 'llama.cpp runs in a Node.js runner; the runner page runs GGUF files on wllama, which Appium devices do not host',
     },

@@ -66,16 +66,38 @@ describe('compare on instructions', () => {
 });
 
 describe('the instructions metric of a cell', () => {
-  it('is the median per process (telemetry lands on one inference), per token for generate, the median over processes', () => {
+  it('is per example the fewest over every process (wall-clock housekeeping adds 117K to some runs), the median over examples', () => {
+    const hit = 117_000;
     const metric = instructionsMetric(
       [
-        { type: 'instructions', perIteration: [100, 100_117, 100, 100, 100] },
-        { type: 'instructions', perIteration: [300, 300, 400], tokens: [3, 3, 4] },
+        { type: 'instructions', perIteration: [100 + hit, 200, 300 + hit], exampleIds: ['a', 'b', 'c'] },
+        { type: 'instructions', perIteration: [100, 200 + hit, 300 + hit], exampleIds: ['a', 'b', 'c'] },
+        { type: 'instructions', perIteration: [100, 200, 300], exampleIds: ['a', 'b', 'c'] },
       ],
       '',
       true,
     );
-    expect(metric).toMatchObject({ source: 'measured', per: 'token', perProcess: [100, 100], value: 100 });
+    expect(metric).toMatchObject({ source: 'measured', per: 'inference', value: 200, perProcess: [100 + hit, 200 + hit, 200] });
+    // One example run five times in one process (the gate chain): the fewest of its runs, even with 3 of 5 hit.
+    const chain = instructionsMetric(
+      [{ type: 'instructions', perIteration: [500 + hit, 500, 500 + hit, 500 + hit, 500], exampleIds: ['x', 'x', 'x', 'x', 'x'] }],
+      '',
+      true,
+    );
+    expect(chain).toMatchObject({ value: 500, perProcess: [500] });
+    expect(chain?.source === 'measured' && chain.perIteration).toEqual([[500 + hit, 500, 500 + hit, 500 + hit, 500]]);
+  });
+
+  it('is per token for generate: each run divided by the session runs it made', () => {
+    const metric = instructionsMetric(
+      [
+        { type: 'instructions', perIteration: [300, 400], tokens: [3, 4], exampleIds: ['p', 'q'] },
+        { type: 'instructions', perIteration: [330, 400], tokens: [3, 4], exampleIds: ['p', 'q'] },
+      ],
+      '',
+      true,
+    );
+    expect(metric).toMatchObject({ source: 'measured', per: 'token', value: 100, perProcess: [100, 105] });
   });
 
   it('is unavailable with the reason: a device that does not count, a cell that failed', () => {

@@ -8,6 +8,12 @@ export const MIN_NODE_MAJOR = 18;
 /** libonnxruntime.so.1 of onnxruntime-node 1.30 links against GLIBC_2.28 symbols (objdump -T), for x64 and arm64 alike. */
 const MIN_GLIBC = [2, 28] as const;
 
+/** node-llama-cpp 3.21.1's engines field ("node": ">=20.0.0"), for itself and its @node-llama-cpp/linux-* binaries. */
+export const MIN_LLAMA_CPP_NODE_MAJOR = 20;
+
+/** The @node-llama-cpp/linux-x64 and linux-arm64 binaries of 3.21.1 link against GLIBC_2.34 symbols (objdump -T). */
+const MIN_LLAMA_CPP_GLIBC = [2, 34] as const;
+
 /** onnxruntime-node ships Linux binaries for these architectures (uname -m -> Node.js' process.arch). */
 const ARCHES: Record<string, 'x64' | 'arm64'> = { x86_64: 'x64', aarch64: 'arm64', arm64: 'arm64' };
 
@@ -48,7 +54,7 @@ export function probeScript(node: string): string {
     'echo @@l4t; head -n 1 /etc/nv_tegra_release 2>/dev/null',
     'echo @@governor; cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null',
     'echo @@glibc; getconf GNU_LIBC_VERSION 2>/dev/null',
-    'echo @@tools; for tool in sha256sum taskset; do command -v "$tool" >/dev/null 2>&1 && echo "$tool"; done',
+    'echo @@tools; for tool in sha256sum taskset tar; do command -v "$tool" >/dev/null 2>&1 && echo "$tool"; done',
     `echo @@node; version=$(NODE_OPTIONS= ${shellWord(node)} --version 2>&1); echo "$?"; echo "$version"`,
     `echo ${SECTION_END}`,
   ].join('\n');
@@ -133,6 +139,27 @@ function osOf(osRelease: string, l4t: string): string {
   return [os || 'Linux (no /etc/os-release on the board)', tegra ? `(L4T R${tegra[1]}.${tegra[2]})` : ''].filter(Boolean).join(' ');
 }
 
+const olderThan = (version: string, [major, minor]: readonly [number, number]) => {
+  const [m, n] = version.split('.').map(Number);
+  return m! < major || (m === major && n! < minor);
+};
+
+/**
+ * Why the board cannot run GGUF cells (llama.cpp through node-llama-cpp's
+ * prebuilt binary), on top of what boardProblem checks for every cell;
+ * undefined when it can. Its ONNX cells still run.
+ */
+export function llamaCppProblem(board: Board, spec: SshSpec, endpoint: string): string | undefined {
+  const device = `device ${spec.id} (${endpoint})`;
+  const node = board.node.output.trim();
+  const major = Number(/^v(\d+)\.\d+\.\d+/.exec(node)?.[1] ?? 0);
+  if (major < MIN_LLAMA_CPP_NODE_MAJOR)
+    return `${device}: Node.js ${node} on the board is too old for llama.cpp: node-llama-cpp needs Node.js ${MIN_LLAMA_CPP_NODE_MAJOR} or newer (ONNX cells still run on ${node}); upgrade Node.js on the board (docs/devices/ssh.md, "Preparing an SSH board"), or set node: in devices.yaml to a Node.js ${MIN_LLAMA_CPP_NODE_MAJOR} or newer there`;
+  if (board.glibc && olderThan(board.glibc, MIN_LLAMA_CPP_GLIBC))
+    return `${device}: glibc ${board.glibc} on the board is older than the ${MIN_LLAMA_CPP_GLIBC.join('.')} that node-llama-cpp's prebuilt llama.cpp binaries need (ONNX cells still run): upgrade the board's OS (Ubuntu 22.04, Debian 12 / Raspberry Pi OS bookworm or newer)`;
+  return undefined;
+}
+
 /** Why the board cannot run cells, in words naming the device and the fix; undefined when it can. */
 export function boardProblem(board: Board, spec: SshSpec, endpoint: string): string | undefined {
   const device = `device ${spec.id} (${endpoint})`;
@@ -140,8 +167,7 @@ export function boardProblem(board: Board, spec: SshSpec, endpoint: string): str
     const bits = /^(armv[5-7]|i[3-6]86)/.test(board.machine) ? ' (a 32-bit system)' : '';
     return `${device} runs ${board.machine}${bits}: onnxruntime-node ships Linux binaries for x86_64 and aarch64 only; install a 64-bit OS on the board (e.g. Raspberry Pi OS 64-bit)`;
   }
-  const [major, minor] = (board.glibc ?? '').split('.').map(Number);
-  if (board.glibc && (major! < MIN_GLIBC[0] || (major === MIN_GLIBC[0] && minor! < MIN_GLIBC[1]))) {
+  if (board.glibc && olderThan(board.glibc, MIN_GLIBC)) {
     return `${device}: glibc ${board.glibc} on the board is older than the ${MIN_GLIBC.join('.')} that onnxruntime-node's Linux binaries need (Ubuntu 18.04 and JetPack 4 have 2.27): upgrade the board's OS (Ubuntu 20.04 / JetPack 5, Debian 10 or newer)`;
   }
   const { status, output } = board.node;

@@ -146,7 +146,7 @@ export class SshConnection {
   }
 
   /** Runs `script` on the board; stdin is `input`, a local file, or nothing. Never throws for a failing command. */
-  async exec(script: string, options: { input?: string; inputFile?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<SshResult> {
+  async exec(script: string, options: { input?: string | Uint8Array; inputFile?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<SshResult> {
     const command = await this.commandFor(script);
     const stdin =
       options.input !== undefined

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { inspectModel } from '../../onnx/model-file.ts';
 import { sha256FileOnce, sha256Text } from '../../files/hash.ts';
 import { runnerBundle } from '../../runner/bundle.ts';
-import { DeviceProblem, type SshConnection } from './connection.ts';
+import { DeviceProblem, type SshConnection, type SshResult } from './connection.ts';
 import { shellWord } from './quote.ts';
+import { tarArchive } from './tar-archive.ts';
 
 /** One file of the board's cache: where it is here, where it goes under remoteDir, and what it must hash to. */
 export interface CachedFile {
@@ -32,12 +33,13 @@ const ORT_NODE_DIR = dirname(require.resolve('onnxruntime-node/package.json'));
 const ORT_COMMON_DIR = join(dirname(createRequire(join(ORT_NODE_DIR, 'package.json')).resolve('onnxruntime-common')), '..', '..');
 
 /** A local file with its sha256 (computed once per file identity, shared with the plan's). */
-async function cachedFile(local: string, remote: string): Promise<CachedFile> {
+export async function cachedFile(local: string, remote: string): Promise<CachedFile> {
   const { size } = await stat(local);
   return { local, remote, sha256: await sha256FileOnce(local), bytes: size };
 }
 
-async function filesUnder(dir: string, keep: (path: string) => boolean): Promise<string[]> {
+/** Files under dir, relative to it and sorted, that keep() accepts. */
+export async function filesUnder(dir: string, keep: (path: string) => boolean): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())
@@ -117,12 +119,40 @@ export function manifestOf(files: readonly CachedFile[]): string {
   return files.map((f) => `${f.sha256}  ${f.remote}\n`).join('');
 }
 
+/** Files up to this size travel in tar batches of up to BATCH_BYTES: for node-llama-cpp's ~1300 small files, one command each costs more than their bytes. */
+const BATCH_FILE_BYTES = 1 << 20;
+const BATCH_BYTES = 8 << 20;
+
+/** Small files grouped into batches; every other file alone. */
+function transfers(files: readonly CachedFile[], tar: boolean): CachedFile[][] {
+  const alone = files.filter((f) => !tar || f.bytes > BATCH_FILE_BYTES).map((f) => [f]);
+  const batches: CachedFile[][] = [];
+  let bytes = 0;
+  for (const file of files.filter((f) => tar && f.bytes <= BATCH_FILE_BYTES)) {
+    if (!batches.length || bytes + file.bytes > BATCH_BYTES) {
+      batches.push([]);
+      bytes = 0;
+    }
+    batches.at(-1)!.push(file);
+    bytes += file.bytes;
+  }
+  return [...alone, ...batches];
+}
+
 /**
  * Makes the board's cache under `root` hold every file with its sha256: one
  * command checks them all with sha256sum on the board, then only the missing
- * or corrupt ones are sent (each to a temporary name, renamed once complete).
+ * or corrupt ones are sent (each to a temporary name, renamed once complete;
+ * with `tar`, when the board has it, small files several to a tar stream,
+ * which the check before every runner start verifies like the rest).
  */
-export async function pushFiles(connection: SshConnection, root: string, files: readonly CachedFile[], signal?: AbortSignal): Promise<PushReport> {
+export async function pushFiles(
+  connection: SshConnection,
+  root: string,
+  files: readonly CachedFile[],
+  signal?: AbortSignal,
+  options: { tar?: boolean } = {},
+): Promise<PushReport> {
   const started = performance.now();
   const check = await connection.exec(`cd ${shellWord(root)} 2>/dev/null && sha256sum -c - 2>/dev/null; exit 0`, { input: manifestOf(files), signal });
   if (check.exitCode !== 0)
@@ -132,12 +162,12 @@ export async function pushFiles(connection: SshConnection, root: string, files: 
     );
   const verified = new Set(check.stdout.split('\n').flatMap((line) => (line.endsWith(': OK') ? [line.slice(0, -4)] : [])));
   const missing = files.filter((f) => !verified.has(f.remote));
-  // A few files at a time over the one connection, enough to hide per-command latency on a slow link.
-  // After a failure no new file starts, and the push ends only once those already under way have.
-  const queue = [...missing];
+  // A few transfers at a time over the one connection, enough to hide per-command latency on a slow link.
+  // After a failure no new one starts, and the push ends only once those already under way have.
+  const queue = transfers(missing, options.tar === true);
   const worker = async () => {
-    for (let file = queue.shift(); file; file = queue.shift()) {
-      await pushFile(connection, root, file, signal).catch((error: unknown) => {
+    for (let batch = queue.shift(); batch; batch = queue.shift()) {
+      await (batch.length === 1 ? pushFile(connection, root, batch[0]!, signal) : pushBatch(connection, root, batch, signal)).catch((error: unknown) => {
         queue.length = 0;
         throw error;
       });
@@ -154,6 +184,14 @@ export async function pushFiles(connection: SshConnection, root: string, files: 
   };
 }
 
+async function pushBatch(connection: SshConnection, root: string, files: readonly CachedFile[], signal?: AbortSignal): Promise<void> {
+  const archive = tarArchive(await Promise.all(files.map(async (f) => ({ path: f.remote, data: await readFile(f.local) }))));
+  const result = await connection.exec(`mkdir -p ${shellWord(root)} && tar -x -f - -C ${shellWord(root)}`, { input: archive, signal });
+  if (result.exitCode === 0 || result.canceled) return;
+  const what = `${files.length} files (${files.reduce((sum, f) => sum + f.bytes, 0)} bytes, ${files[0]!.remote} first)`;
+  await failure(connection, root, what, result);
+}
+
 async function pushFile(connection: SshConnection, root: string, file: CachedFile, signal?: AbortSignal): Promise<void> {
   const target = posix.join(root, file.remote);
   const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
@@ -163,18 +201,23 @@ async function pushFile(connection: SshConnection, root: string, file: CachedFil
     signal,
   });
   if (result.exitCode === 0 || result.canceled) return;
+  await failure(connection, root, `${target} (${file.bytes} bytes)`, result);
+}
+
+/** Why a transfer to the board failed, as a DeviceProblem naming the fix. */
+async function failure(connection: SshConnection, root: string, what: string, result: SshResult): Promise<never> {
   const { id } = connection.spec;
   const said = result.stderr.trim().split('\n').at(-1) ?? '';
   if (/No space left on device|Disk quota exceeded/.test(result.stderr)) {
     throw new DeviceProblem(
-      `device ${id}: the board's disk is full: ${target} (${file.bytes} bytes) could not be written (${said}). Free space on the board (everything under ${root} may go: it is pushed again when needed) or set remoteDir in devices.yaml to a larger disk`,
+      `device ${id}: the board's disk is full: ${what} could not be written (${said}). Free space on the board (everything under ${root} may go: it is pushed again when needed) or set remoteDir in devices.yaml to a larger disk`,
     );
   }
   if (result.exitCode === 255)
     throw new DeviceProblem(
-      (await connection.problemOf(result.stderr)) ?? `device ${id}: the SSH connection failed while pushing ${file.remote} (${said || 'no message'})`,
+      (await connection.problemOf(result.stderr)) ?? `device ${id}: the SSH connection failed while pushing ${what} (${said || 'no message'})`,
     );
   throw new DeviceProblem(
-    `device ${id}: ${target} could not be written on the board (${said || `exit status ${result.exitCode}`}): check that remoteDir ${root} is writable by the SSH login`,
+    `device ${id}: ${what} could not be written on the board (${said || `exit status ${result.exitCode}`}): check that remoteDir ${root} is writable by the SSH login`,
   );
 }
