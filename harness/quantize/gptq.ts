@@ -1,4 +1,4 @@
-import type { Int4Blocks } from './int4-blocks.ts';
+import { searchedSymmetricScale, type Int4Blocks } from './int4-blocks.ts';
 
 /**
  * GPTQ (Frantar, Ashkboos, Hoefler, Alistarh 2022, "GPTQ: Accurate Post-Training Quantization for Generative
@@ -8,7 +8,11 @@ import type { Int4Blocks } from './int4-blocks.ts';
  * input rows are quantized one at a time; each row's rounding error, scaled by the inverse Hessian, is pushed onto
  * the rows not yet quantized, so later rows absorb what earlier rounding lost (the paper's Algorithm 1, with the
  * Cholesky form of H^-1 and dampening). The scale of each K-block is taken when the block is reached, from the
- * already-compensated weights (the paper's grouping).
+ * already-compensated weights (the paper's grouping), as the one that minimises the block's rounding error weighted
+ * by the Hessian's diagonal (searchedSymmetricScale; the reference implementation's mse option, with each input's
+ * energy as its weight). Act order with the scales fixed up front (the reference's static groups, which
+ * MatMulNBits's contiguous blocks would need) raised the trained demo decoder's mean KL from 4.61e-2 to 4.87e-2, so
+ * rows go in their natural order.
  */
 export function gramMatrix(rows: Float32Array[], k: number): Float64Array {
   const h = new Float64Array(k * k);
@@ -112,10 +116,11 @@ export function gptqInt4Blocks(weight: Float32Array, k: number, n: number, block
     const block = Math.floor(row / blockSize);
     if (row % blockSize === 0) {
       const end = Math.min(k, row + blockSize);
+      const importance = Array.from({ length: end - row }, (_, j) => h[(row + j) * k + row + j]!);
+      const values = new Float64Array(end - row);
       for (let c = 0; c < n; c++) {
-        let extreme = 0;
-        for (let j = row; j < end; j++) if (Math.abs(w[j * n + c]!) > Math.abs(extreme)) extreme = w[j * n + c]!;
-        scales[c * blocksPerColumn + block] = Math.fround(extreme / -8);
+        for (let j = row; j < end; j++) values[j - row] = w[j * n + c]!;
+        scales[c * blocksPerColumn + block] = searchedSymmetricScale(values, importance);
       }
     }
     const d = r[row * k + row]!;

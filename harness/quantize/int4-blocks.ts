@@ -91,3 +91,58 @@ export function dequantizeInt4Blocks(q: Int4Blocks): Float32Array {
   }
   return out;
 }
+
+/**
+ * Shares of a block's range tried by the error-minimising scale search: 1, 0.99, ..., 0.80. The grid of the GPTQ
+ * reference implementation's `Quantizer.find_params(mse=True)` (Frantar et al. 2022, github.com/IST-DASLab/gptq,
+ * quant.py: grid 100, maxshrink 0.2 of it searched here as 0.8-1.0), which llama.cpp's k-quants also search over
+ * (make_qx_quants: scales near the max, weighted by importance).
+ */
+export const SCALE_SEARCH_SHARES: readonly number[] = Array.from({ length: 21 }, (_, i) => 1 - i * 0.01);
+
+/**
+ * The symmetric int4 scale of one block of `values` that minimises sum_j importance_j (v_j - dequant(quant(v_j)))^2
+ * over SCALE_SEARCH_SHARES of its largest magnitude (mapped to -8). Without importance, every element counts the same.
+ * A plain max scale spends a code on the one outlier of a block; a slightly smaller one rounds the rest finer.
+ */
+export function searchedSymmetricScale(values: ArrayLike<number>, importance?: ArrayLike<number>): number {
+  let extreme = 0;
+  for (let j = 0; j < values.length; j++) if (Math.abs(values[j]!) > Math.abs(extreme)) extreme = values[j]!;
+  if (extreme === 0) return 0;
+  let best = Math.fround(extreme / -8);
+  let bestError = Infinity;
+  for (const share of SCALE_SEARCH_SHARES) {
+    const scale = Math.fround((extreme * share) / -8);
+    const inverse = 1 / scale;
+    let error = 0;
+    for (let j = 0; j < values.length; j++) {
+      const code = Math.max(-8, Math.min(7, Math.round(values[j]! * inverse)));
+      const e = values[j]! - code * scale;
+      error += (importance ? importance[j]! : 1) * e * e;
+    }
+    if (error < bestError) {
+      bestError = error;
+      best = scale;
+    }
+  }
+  return best;
+}
+
+/** Per block of a [K, N] weight, the share of its range searchedSymmetricScale keeps: the `kept` of quantizeInt4Blocks. */
+export function searchedKeptShares(weight: Float32Array, k: number, n: number, blockSize: number): Float32Array {
+  const blocksPerColumn = Math.ceil(k / blockSize);
+  const kept = new Float32Array(n * blocksPerColumn).fill(1);
+  const values = new Float64Array(blockSize);
+  for (let col = 0; col < n; col++)
+    for (let block = 0; block < blocksPerColumn; block++) {
+      const start = block * blockSize;
+      const end = Math.min(k, start + blockSize);
+      let extreme = 0;
+      for (let row = start; row < end; row++) {
+        values[row - start] = weight[row * n + col]!;
+        if (Math.abs(weight[row * n + col]!) > Math.abs(extreme)) extreme = weight[row * n + col]!;
+      }
+      if (extreme !== 0) kept[col * blocksPerColumn + block] = searchedSymmetricScale(values.subarray(0, end - start)) / (extreme / -8);
+    }
+  return kept;
+}

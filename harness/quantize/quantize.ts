@@ -177,8 +177,14 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   const accuracyLevel = options.accuracyLevel ?? 4;
   // 8-bit tables with 128-wide blocks: the int8 file stays near a quarter of fp32 (1 + 4/128 bytes per weight).
   const embeddingBits = options.to === 'int8' || options.embeddings === 'int8' ? 8 : 4;
-  const embedded = rewriteEmbeddings(graph, gathers, tiedHeads, { bits: embeddingBits, blockSize: embeddingBits === 8 ? 128 : blockSize, accuracyLevel });
   const algorithm = options.algorithm ?? 'rtn';
+  // Tables have no calibration Hessian; the calibrated algorithms still give their int4 blocks the error-minimising scale.
+  const embedded = rewriteEmbeddings(graph, gathers, tiedHeads, {
+    bits: embeddingBits,
+    blockSize: embeddingBits === 8 ? 128 : blockSize,
+    accuracyLevel,
+    searchScales: algorithm !== 'rtn',
+  });
   const int4 = int4Targets.length > 0 ? await int4Quantizer(model.proto, int4Targets, algorithm, options) : undefined;
   if (int4) rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, int4.quantizer);
   if ((int4Targets.length > 0 || embedded.embeddings.length > 0) && !model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))

@@ -1,6 +1,6 @@
 import { floatTensor, int64Tensor, node, rawTensor } from '../onnx/build.ts';
 import { onnx, type OnnxTypes } from '../onnx/proto.ts';
-import { quantizeInt4Blocks, type Int4Blocks } from './int4-blocks.ts';
+import { quantizeInt4Blocks, searchedKeptShares, type Int4Blocks } from './int4-blocks.ts';
 import { quantizeInt8Blocks } from './int8-blocks.ts';
 import { floatValues, uniqueNamer } from './model-graph.ts';
 import { MS_DOMAIN } from './rewrite-int4.ts';
@@ -41,7 +41,7 @@ export function rewriteEmbeddings(
   graph: OnnxTypes.GraphProto,
   gathers: GatherTarget[],
   heads: MatMulTarget[],
-  options: { bits: 4 | 8; blockSize: number; accuracyLevel: number },
+  options: { bits: 4 | 8; blockSize: number; accuracyLevel: number; searchScales?: boolean },
 ): EmbeddingRewrite {
   const name = uniqueNamer(graph);
   const { UINT8 } = onnx.TensorProto.DataType;
@@ -56,7 +56,8 @@ export function rewriteEmbeddings(
     const blocks = cols / blockSize;
     // The table's rows are the output features of a [cols, rows] matrix: MatMulNBits's layout.
     const weight = transposeMatrix(floatValues(table), rows, cols);
-    const q = options.bits === 4 ? int4Codes(quantizeInt4Blocks(weight, cols, rows, blockSize, true)) : quantizeInt8Blocks(weight, cols, rows, blockSize);
+    const kept = options.bits === 4 && options.searchScales ? searchedKeptShares(weight, cols, rows, blockSize) : undefined;
+    const q = options.bits === 4 ? int4Codes(quantizeInt4Blocks(weight, cols, rows, blockSize, true, kept)) : quantizeInt8Blocks(weight, cols, rows, blockSize);
     const codesName = name(`${tableName}_q${options.bits}`);
     const scalesName = name(`${tableName}_scales`);
     graph.initializer.push(rawTensor(codesName, UINT8, [rows, (cols * options.bits) / 8], q.codes));

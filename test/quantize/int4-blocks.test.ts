@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dequantizeInt4Blocks, quantizeInt4Blocks } from '../../harness/quantize/int4-blocks.ts';
+import {
+  dequantizeInt4Blocks,
+  quantizeInt4Blocks,
+  SCALE_SEARCH_SHARES,
+  searchedKeptShares,
+  searchedSymmetricScale,
+} from '../../harness/quantize/int4-blocks.ts';
 import { quantizeModel } from '../../harness/quantize/quantize.ts';
 import { matmul, maxAbsDiff, randomMatrix, runFloat, writeSingleMatMul } from '../helpers/models.ts';
 import { tempProject, type TempProject } from '../helpers/project.ts';
@@ -71,5 +77,40 @@ describe('MatMulNBits in onnxruntime', () => {
     expect(maxAbsDiff(actual, reference)).toBeLessThan(1e-3);
     // ... and differs from the float result by the quantization error, not by zero.
     expect(maxAbsDiff(actual, matmul(x, weight, m, k, n))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('the error-minimising block scale', () => {
+  const roundTripError = (values: number[], scale: number, importance?: number[]) =>
+    values.reduce((sum, v, j) => {
+      const e = v - Math.max(-8, Math.min(7, Math.round(v / scale))) * scale;
+      return sum + (importance?.[j] ?? 1) * e * e;
+    }, 0);
+
+  it('is the grid share with the least (weighted) rounding error, never worse than the max-magnitude scale', () => {
+    // One outlier: the max scale spends its range on it and rounds the other 31 values coarsely.
+    const values = [2.4, ...Array.from({ length: 31 }, (_, j) => Math.sin(j * 1.7) * 0.9)];
+    const scale = searchedSymmetricScale(values);
+    const brute = Math.min(...SCALE_SEARCH_SHARES.map((share) => roundTripError(values, Math.fround((2.4 * share) / -8))));
+    expect(roundTripError(values, scale)).toBeCloseTo(brute, 12);
+    expect(roundTripError(values, scale)).toBeLessThan(roundTripError(values, 2.4 / -8));
+    expect(scale).not.toBe(Math.fround(2.4 / -8));
+    // Importance moves the choice toward the heavily weighted elements.
+    const importance = values.map((_, j) => (j === 5 ? 1000 : 1));
+    const weighted = searchedSymmetricScale(values, importance);
+    const bruteWeighted = Math.min(...SCALE_SEARCH_SHARES.map((share) => roundTripError(values, Math.fround((2.4 * share) / -8), importance)));
+    expect(roundTripError(values, weighted, importance)).toBeCloseTo(bruteWeighted, 9);
+  });
+
+  it('as kept shares, gives quantizeInt4Blocks blocks whose dequantized error is no larger than round-to-nearest', () => {
+    const k = 64;
+    const n = 8;
+    const weight = Float32Array.from({ length: k * n }, (_, i) => Math.sin(i * 0.37) * (i % 29 === 0 ? 4 : 1));
+    const kept = searchedKeptShares(weight, k, n, 32);
+    const error = (w: Float32Array) => w.reduce((sum, v, i) => sum + (v - weight[i]!) ** 2, 0);
+    const searched = error(dequantizeInt4Blocks(quantizeInt4Blocks(weight, k, n, 32, true, kept)));
+    const rtn = error(dequantizeInt4Blocks(quantizeInt4Blocks(weight, k, n, 32, true)));
+    expect(kept.every((share) => share >= 0.8 && share <= 1)).toBe(true);
+    expect(searched).toBeLessThan(rtn);
   });
 });
