@@ -2,11 +2,12 @@
  * "ONNX int4 or GGUF Q4_K_M, on this device?" for the trained Llama-style decoder
  * (test/fixtures/models/trained-decoder, fp32 ONNX, 1.0M parameters): builds, with edgebench's own
  * quantize and convert code, ONNX int8, int4 rtn and int4 gptq (calibrated on test/fixtures/corpus/train.txt)
- * and GGUF Q8_0, Q4_0 and Q4_K_M into .cache/bench-formats/, then runs on the host and the emulated low-end
- * profile a generate workload suite (pp/tg) and the perplexity task over a slice of
+ * and GGUF Q8_0, Q4_0 and Q4_K_M into .cache/bench-formats/, then runs on the host, the emulated low-end
+ * profile and headless Chromium (chromium-1x: ONNX on onnxruntime-web, GGUF on wllama; skipped without
+ * Chromium) a generate workload suite (pp/tg) and the perplexity task over a slice of
  * test/fixtures/corpus/heldout.txt with fp32 as the reference, and prints one table per device.
  *
- *   npm run bench:formats [-- --iterations 3 --heldout-lines 40 --devices host,low-end --rebuild]
+ *   npm run bench:formats [-- --iterations 3 --heldout-lines 40 --devices host,low-end,chromium-1x --rebuild]
  *
  * --iterations: timed runs of each workload test (pp64, pp256, tg32@d0, tg32@d256) per cell.
  *
@@ -33,7 +34,7 @@ const { values } = parseArgs({
     iterations: { type: 'string', default: '3' },
     'heldout-lines': { type: 'string', default: '40' },
     'calibration-sequences': { type: 'string', default: '32' },
-    devices: { type: 'string', default: 'host,low-end' },
+    devices: { type: 'string', default: 'host,low-end,chromium-1x' },
     rebuild: { type: 'boolean', default: false },
   },
 });
@@ -278,7 +279,8 @@ for (const device of deviceIds) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const facts = generate.devices.find((d) => d.id === device);
-  console.log(`\n${device} (${facts?.kind ?? '?'}${facts?.facts?.cpuModel ? `, ${facts.facts.cpuModel}` : ''}), 1 intra-op thread:`);
+  const threads = facts?.kind === 'browser' ? '1 WebAssembly thread' : '1 intra-op thread';
+  console.log(`\n${device} (${facts?.kind ?? '?'}${facts?.facts?.cpuModel ? `, ${facts.facts.cpuModel}` : ''}), ${threads}:`);
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
   console.log('  where the figures come from (m measured, e estimated, - unavailable):');
   for (const [column, said] of sources) for (const text of said) console.log(`    ${column}: ${text}`);

@@ -100,7 +100,9 @@ export const BrowserDeviceSpec = z
     ...deviceBase,
     kind: z
       .literal('browser')
-      .describe('A headless Chromium on this machine: the model runs in a web page on onnxruntime-web (WebAssembly), driven through WebdriverIO.'),
+      .describe(
+        'A headless Chromium on this machine: the model runs in a web page on onnxruntime-web, or wllama for GGUF files (both WebAssembly), driven through WebdriverIO.',
+      ),
     cpuThrottling: z
       .number()
       .min(1)
@@ -115,7 +117,9 @@ export const BrowserDeviceSpec = z
       .min(1)
       .max(64)
       .default(1)
-      .describe("WebAssembly threads for onnxruntime-web (env.wasm.numThreads); the suite's intraOpThreads does not apply in the browser."),
+      .describe(
+        "WebAssembly threads for onnxruntime-web (env.wasm.numThreads) or wllama (n_threads); the suite's intraOpThreads does not apply in the browser.",
+      ),
     chromium: z.string().min(1).optional().describe('Chromium binary. Default: EDGEBENCH_CHROMIUM, else /usr/lib/chromium/chromium (Debian package chromium).'),
     chromedriver: z
       .string()
@@ -123,7 +127,7 @@ export const BrowserDeviceSpec = z
       .optional()
       .describe('chromedriver binary matching that Chromium. Default: EDGEBENCH_CHROMEDRIVER, else /usr/bin/chromedriver (Debian package chromium-driver).'),
   })
-  .describe('A web browser on this machine: the variant runs in onnxruntime-web inside headless Chromium, one fresh browser per cell.');
+  .describe('A web browser on this machine: the variant runs in onnxruntime-web (ONNX) or wllama (GGUF) inside headless Chromium, one fresh browser per cell.');
 
 const AppiumServer = z.union([
   z.literal('local').describe("Start a local Appium server (edgebench's npm dependency, home in .cache/appium) for each cell."),

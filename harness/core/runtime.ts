@@ -5,9 +5,9 @@ import { z } from 'zod';
  * host each one, and each kind's default, are in harness/runtimes/registry.ts.
  */
 export const RuntimeName = z
-  .enum(['onnxruntime-node', 'onnxruntime-web', 'llama.cpp'])
+  .enum(['onnxruntime-node', 'onnxruntime-web', 'llama.cpp', 'wllama'])
   .describe(
-    'Inference runtime. onnxruntime-node: the native onnxruntime in a Node.js runner (local, emulated, qemu-arm64, ssh). onnxruntime-web: onnxruntime compiled to WebAssembly in a web page (browser, appium). llama.cpp: GGUF files through node-llama-cpp in a Node.js runner (local, emulated, ssh).',
+    'Inference runtime. onnxruntime-node: the native onnxruntime in a Node.js runner (local, emulated, qemu-arm64, ssh). onnxruntime-web: onnxruntime compiled to WebAssembly in a web page (browser, appium). llama.cpp: GGUF files through node-llama-cpp in a Node.js runner (local, emulated, ssh). wllama: GGUF files through llama.cpp compiled to WebAssembly in a web page (browser).',
   );
 export type RuntimeName = z.infer<typeof RuntimeName>;
 

@@ -16,7 +16,7 @@ import { runPageCell, unlessStopped } from './browser/page-cell.ts';
 import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
 import { startPageServer } from './browser/page-server.ts';
 import { rendererMemory, unmeasuredMemory, type PageMemory } from './browser/renderer.ts';
-import { onnxruntimeWebVersion, pageJobFor, runnerRoutes } from './browser/routes.ts';
+import { onnxruntimeWebVersion, pageJobFor, runnerRoutes, webRuntimeOf } from './browser/routes.ts';
 import type { DeviceDriver } from './driver.ts';
 import { appiumPlacement } from './appium/placement.ts';
 import type { DeviceFacts } from '../core/device-facts.ts';
@@ -88,7 +88,7 @@ export const appiumDriver: DeviceDriver<Spec> = {
       const credentials = remoteCredentials(spec);
       if ('missing' in credentials) throw new DeviceFailure('DEVICE_UNAVAILABLE', credentials.missing);
 
-      const served = await runnerRoutes(job.modelPath);
+      const served = await runnerRoutes(job.modelPath, webRuntimeOf(job));
       const pageServer = await startPageServer(served.routes);
       cell.onCleanup(() => pageServer.close());
       const port = Number(new URL(pageServer.origin).port);
@@ -238,8 +238,8 @@ function hint(spec: Spec): string {
 
 async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promise<string> {
   const hello = events.find((e) => e.type === 'hello');
-  const ort = hello?.runtime.version ?? (await onnxruntimeWebVersion());
-  return `${hello?.node ?? browserLabel(spec)} through Appium (${serverName(spec)}), ${describePage(ort, spec.threads, spec.cpuThrottling, ' over BiDi')}`;
+  const runtime = hello?.runtime ?? { name: 'onnxruntime-web' as const, version: await onnxruntimeWebVersion() };
+  return `${hello?.node ?? browserLabel(spec)} through Appium (${serverName(spec)}), ${describePage(runtime, spec.threads, spec.cpuThrottling, ' over BiDi')}`;
 }
 
 function firstLine(error: unknown): string {

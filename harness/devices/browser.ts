@@ -9,7 +9,7 @@ import { runPageCell, unlessStopped } from './browser/page-cell.ts';
 import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
 import { startPageServer } from './browser/page-server.ts';
 import { rendererMemory } from './browser/renderer.ts';
-import { onnxruntimeWebVersion, pageJobFor, runnerRoutes } from './browser/routes.ts';
+import { onnxruntimeWebVersion, pageJobFor, runnerRoutes, webRuntimeOf } from './browser/routes.ts';
 import type { DeviceDriver } from './driver.ts';
 import { browserPlacement } from './browser/placement.ts';
 import { hostFacts } from './local.ts';
@@ -21,8 +21,8 @@ const binariesOf = (spec: Spec) => ({ chromium: spec.chromium ?? CHROMIUM_BINARY
 /**
  * A web browser on this machine: each cell opens a fresh headless Chromium
  * (as the local driver starts a fresh process), serves it the runner page,
- * onnxruntime-web and the variant's files on 127.0.0.1, and runs the same tasks
- * as the Node.js runner on the onnxruntime-web runtime (WebAssembly).
+ * the runtime's WebAssembly build and the variant's files on 127.0.0.1, and
+ * runs the same tasks as the Node.js runner on onnxruntime-web (ONNX) or wllama (GGUF).
  */
 export const browserDriver: DeviceDriver<Spec> = {
   kind: 'browser',
@@ -51,7 +51,7 @@ export const browserDriver: DeviceDriver<Spec> = {
           );
       }
       cell.constraints = () => describe(spec, cell.events);
-      const served = await runnerRoutes(job.modelPath);
+      const served = await runnerRoutes(job.modelPath, webRuntimeOf(job));
       const server = await startPageServer(served.routes);
       cell.onCleanup(() => server.close());
       const opening = openChromium(binaries).catch((error: unknown) => {
@@ -102,6 +102,6 @@ function chromiumVersion(binary: string): Promise<string> {
 async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promise<string> {
   const hello = events.find((e) => e.type === 'hello');
   const browser = hello?.node ?? (await chromiumVersion(binariesOf(spec).chromium));
-  const ort = hello?.runtime.version ?? (await onnxruntimeWebVersion());
-  return `${browser} headless, ${describePage(ort, spec.threads, spec.cpuThrottling)}`;
+  const runtime = hello?.runtime ?? { name: 'onnxruntime-web' as const, version: await onnxruntimeWebVersion() };
+  return `${browser} headless, ${describePage(runtime, spec.threads, spec.cpuThrottling)}`;
 }

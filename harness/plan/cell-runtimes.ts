@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
-import type { DeviceSpec } from '../core/device-spec.ts';
+import type { DeviceKind, DeviceSpec } from '../core/device-spec.ts';
 import type { RuntimeName, RuntimeOptions } from '../core/runtime.ts';
 import type { Suite } from '../core/suite.ts';
 import { isGgufFile } from '../gguf/gguf-inspection.ts';
 import { chooseRuntime, type RuntimeRequest } from '../runtimes/choose-runtime.ts';
+import { ggufRuntimes, runtimes } from '../runtimes/registry.ts';
 import { runsOn } from './variant-devices.ts';
 
 /**
@@ -20,23 +21,22 @@ export function cellRuntimes(suite: Suite, suiteFile: string, devices: readonly 
   const byVariant = new Map<string, Record<string, RuntimeName>>();
   suite.variants.forEach((variant, index) => {
     const gguf = namesGgufFile(variant, dirname(suiteFile));
-    // A GGUF file runs on llama.cpp whatever the suite's runtime is; only a variant's own runtime field can contradict it.
+    // A GGUF file runs on the device's GGUF runtime whatever the suite's runtime is; only a variant's own runtime field can contradict it.
     const request: RuntimeRequest | undefined = variant.runtime
       ? { name: variant.runtime, file: suiteFile, field: `variants[${index}].runtime` }
-      : gguf
-        ? { name: 'llama.cpp', file: suiteFile, field: `variants[${index}].file` }
-        : suite.runtime.name
-          ? { name: suite.runtime.name, file: suiteFile, field: 'runtime.name' }
-          : undefined;
+      : suite.runtime.name && !gguf
+        ? { name: suite.runtime.name, file: suiteFile, field: 'runtime.name' }
+        : undefined;
     const mismatch = request && formatMismatch(variant.name, gguf, request);
     if (mismatch) {
       errors.push(mismatch);
       return;
     }
+    const ggufRequest = (kind: DeviceKind): RuntimeRequest => ({ name: ggufRuntimes[kind], file: suiteFile, field: `variants[${index}].file` });
     const byDevice: Record<string, RuntimeName> = {};
     for (const device of devices.filter((d) => runsOn(variant, d.id))) {
       try {
-        byDevice[device.id] = chooseRuntime(device, request);
+        byDevice[device.id] = chooseRuntime(device, request ?? (gguf ? ggufRequest(device.kind) : undefined));
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         const key = `${error.field}\n${device.id}`;
@@ -61,17 +61,17 @@ function namesGgufFile(variant: { file?: string | undefined; manifest?: string |
   }
 }
 
-/** A runtime that cannot read the variant's format: llama.cpp reads GGUF files only, the onnxruntimes ONNX only. */
+/** A runtime that cannot read the variant's format: llama.cpp and wllama read GGUF files only, the onnxruntimes ONNX only. */
 function formatMismatch(variant: string, gguf: boolean, request: RuntimeRequest): ConfigError | undefined {
-  if (gguf === (request.name === 'llama.cpp')) return undefined;
+  if (gguf === (runtimes[request.name].format === 'gguf')) return undefined;
   return new ConfigError(
     request.file,
     request.field,
     gguf
-      ? `variant "${variant}" is a GGUF file: ${request.name} reads ONNX models, only llama.cpp runs GGUF`
-      : `variant "${variant}" is an ONNX model: llama.cpp runs GGUF files only`,
+      ? `variant "${variant}" is a GGUF file: ${request.name} reads ONNX models, only llama.cpp (wllama in browsers) runs GGUF`
+      : `variant "${variant}" is an ONNX model: ${request.name} runs GGUF files only`,
     gguf
-      ? 'leave the runtime out (GGUF variants run on llama.cpp), or name the ONNX file'
+      ? 'leave the runtime out (GGUF variants run on llama.cpp, or wllama in browsers), or name the ONNX file'
       : 'name a .gguf file (edgebench convert --to gguf writes one), or an onnxruntime',
   );
 }

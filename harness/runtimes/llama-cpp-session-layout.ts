@@ -11,6 +11,9 @@ export const LLAMA_CPP_INPUTS = {
   pastValue: 'past_key_values.0.value',
 } as const;
 
+/** The log of the smallest float32 probability: where llama.cpp's softmax gives 0, the logit is "very unlikely", not -Infinity. */
+export const LLAMA_LOG_FLOOR = Math.log(1.4e-45);
+
 export const LLAMA_CPP_OUTPUTS = {
   logits: 'logits',
   presentKey: 'present.0.key',

@@ -2,15 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { llamaBinding, NODE_LLAMA_CPP_VERSION, nodeLlamaCppDir } from './llama-cpp-binding.ts';
-import { LLAMA_CPP_INPUTS, LLAMA_CPP_OUTPUTS, llamaCppValues } from './llama-cpp-session-layout.ts';
+import { LLAMA_CPP_INPUTS, LLAMA_CPP_OUTPUTS, LLAMA_LOG_FLOOR, llamaCppValues } from './llama-cpp-session-layout.ts';
 import type { RunOptions, Runtime, RuntimeSession } from './runtime.ts';
 import { tensor, type NamedTensors, type Tensor } from './tensor.ts';
 
 /** The context llama.cpp allocates: the model's own length, capped so a long-context model does not reserve gigabytes of KV cache. */
 const MAX_CONTEXT = 4096;
-
-/** The log of the smallest float32 probability: where llama.cpp's softmax gives 0, the logit is "very unlikely", not -Infinity. */
-const LOG_FLOOR = Math.log(1.4e-45);
 
 function llamaCppRelease(): string {
   try {
@@ -79,7 +76,7 @@ function llamaCppSession(model: LlamaModel, sequence: LlamaContextSequence, disp
         i >= tokens.length - scored ? ([token, next] as const) : token,
       );
       const results = await sequence.controlledEvaluate(input);
-      const logits = new Float32Array(scored * vocabulary).fill(LOG_FLOOR);
+      const logits = new Float32Array(scored * vocabulary).fill(LLAMA_LOG_FLOOR);
       for (let row = 0; row < scored; row++) {
         const probabilities = results[tokens.length - scored + row]?.next?.probabilities;
         if (!probabilities) throw new Error('llama.cpp returned no next-token probabilities');

@@ -11,7 +11,12 @@ export interface RuntimeEntry {
   /** Why a device kind outside hosts cannot, when there is more to say than that it is not a host. */
   refusals?: Partial<Record<DeviceKind, string>>;
   runner: RunnerProgram;
+  /** The model files it reads. */
+  format: ModelFormat;
 }
+
+/** The two model formats: ONNX graphs, and GGUF files (llama.cpp's). */
+export type ModelFormat = 'onnx' | 'gguf';
 
 /** Every runtime: where it runs. The implementations are in this folder, named after the runtime. */
 export const runtimes = {
@@ -19,21 +24,34 @@ export const runtimes = {
     description: 'the native onnxruntime in a Node.js runner',
     hosts: ['local', 'emulated', 'qemu-arm64', 'ssh'],
     runner: 'node',
+    format: 'onnx',
   },
   'onnxruntime-web': {
     description: 'onnxruntime compiled to WebAssembly, in a web page',
     hosts: ['browser', 'appium'],
     runner: 'web',
+    format: 'onnx',
   },
   'llama.cpp': {
     description: "llama.cpp for GGUF files, node-llama-cpp's prebuilt CPU binary in a Node.js runner",
     hosts: ['local', 'emulated', 'ssh'],
     refusals: {
       'qemu-arm64': "the emulated board's arm64 Node.js (Debian 12's, v18) cannot load node-llama-cpp, which needs Node.js 20 or newer",
-      browser: 'llama.cpp runs in a Node.js runner; the runner page has no WebAssembly build of it (wllama) to load GGUF files',
-      appium: 'llama.cpp runs in a Node.js runner; the runner page has no WebAssembly build of it (wllama) to load GGUF files',
+      browser: 'llama.cpp here is the Node.js binding; the runner page runs GGUF files on wllama, its WebAssembly build',
+      appium: 'llama.cpp runs in a Node.js runner; the runner page runs GGUF files on wllama, which Appium devices do not host',
     },
     runner: 'node',
+    format: 'gguf',
+  },
+  wllama: {
+    description: 'llama.cpp compiled to WebAssembly (@wllama/wllama) for GGUF files, in a web page',
+    hosts: ['browser'],
+    refusals: {
+      appium:
+        "wllama 2.4's builds address 64-bit WebAssembly memory (memory64), which Safari on iOS lacks, and its page has not been run through an Appium session",
+    },
+    runner: 'web',
+    format: 'gguf',
   },
 } as const satisfies Record<RuntimeName, RuntimeEntry>;
 
@@ -45,6 +63,19 @@ export const defaultRuntimes = {
   ssh: 'onnxruntime-node',
   browser: 'onnxruntime-web',
   appium: 'onnxruntime-web',
+} as const satisfies Record<DeviceKind, RuntimeName>;
+
+/**
+ * The runtime a GGUF variant runs on when it names none, by device kind: llama.cpp in Node.js runners, wllama in
+ * the runner page. Where that runtime is not hosted, its refusal says why the device cannot run GGUF.
+ */
+export const ggufRuntimes = {
+  local: 'llama.cpp',
+  emulated: 'llama.cpp',
+  'qemu-arm64': 'llama.cpp',
+  ssh: 'llama.cpp',
+  browser: 'wllama',
+  appium: 'wllama',
 } as const satisfies Record<DeviceKind, RuntimeName>;
 
 /** The runtimes one runner program holds; each runner keeps a table of exactly these. */

@@ -35,17 +35,33 @@ describe('cellRuntimes', () => {
   });
 });
 
-describe('cellRuntimes of a variant that names its devices', () => {
-  it('chooses its runtime on those devices only, so a GGUF variant beside a browser device is no error', () => {
-    const gguf = [{ name: 'q4_k_m', file: 'm.gguf', precision: 'int4' }];
+describe('cellRuntimes of a GGUF variant', () => {
+  const gguf = { name: 'q4_k_m', file: 'm.gguf', precision: 'int4' };
+
+  it('runs it on llama.cpp on Node.js devices and on wllama in browsers, whatever the suite runtime is', () => {
     const errors: ConfigError[] = [];
-    const runtimes = cellRuntimes(suite({}, [{ name: 'fp32' }, { ...gguf[0], devices: ['host'] }]), 's.yaml', devices, errors);
+    const runtimes = cellRuntimes(suite({ name: 'onnxruntime-node' }, [gguf]), 's.yaml', devices, errors);
+    expect(errors).toEqual([]);
+    expect(runtimes.get('q4_k_m')).toEqual({ host: 'llama.cpp', chromium: 'wllama' });
+  });
+
+  it('refuses it on an Appium device with the reason, and refuses llama.cpp or wllama named for an ONNX variant', () => {
+    const errors: ConfigError[] = [];
+    cellRuntimes(suite({}, [gguf]), 's.yaml', [{ id: 'phone', kind: 'appium' } as DeviceSpec], errors);
+    expect(errors.map((e) => [e.field, e.problem])).toEqual([
+      ['variants[0].file', expect.stringMatching(/^runtime "wllama" .* cannot run on device "phone" \(appium\): .*memory64/)],
+    ]);
+    errors.length = 0;
+    cellRuntimes(suite({}, [{ name: 'onnx', runtime: 'wllama' }]), 's.yaml', devices, errors);
+    expect(errors.map((e) => e.problem)).toEqual(['variant "onnx" is an ONNX model: wllama runs GGUF files only']);
+  });
+
+  it('chooses its runtime only on the devices it names', () => {
+    const errors: ConfigError[] = [];
+    const runtimes = cellRuntimes(suite({}, [{ name: 'fp32' }, { ...gguf, devices: ['host'] }]), 's.yaml', devices, errors);
     expect(errors).toEqual([]);
     expect(runtimes.get('q4_k_m')).toEqual({ host: 'llama.cpp' });
     expect(runtimes.get('fp32')).toEqual({ host: 'onnxruntime-node', chromium: 'onnxruntime-web' });
-
-    cellRuntimes(suite({}, gguf), 's.yaml', devices, errors);
-    expect(errors.map((e) => e.field)).toEqual(['variants[0].file']);
   });
 });
 

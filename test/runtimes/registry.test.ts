@@ -3,7 +3,7 @@ import { ConfigError } from '../../harness/config/errors.ts';
 import { IMPLEMENTED_DEVICE_KINDS } from '../../harness/core/device-spec.ts';
 import { RuntimeName } from '../../harness/core/runtime.ts';
 import { chooseRuntime } from '../../harness/runtimes/choose-runtime.ts';
-import { defaultRuntimes, hostsRuntime, runtimes, runtimesFor } from '../../harness/runtimes/registry.ts';
+import { defaultRuntimes, ggufRuntimes, hostsRuntime, runtimes, runtimesFor } from '../../harness/runtimes/registry.ts';
 
 describe('runtime registry', () => {
   it('has an entry for every runtime name, and nothing else', () => {
@@ -21,7 +21,7 @@ describe('runtime registry', () => {
     expect(runtimesFor('local')).toEqual(['onnxruntime-node', 'llama.cpp']);
     expect(runtimesFor('emulated')).toEqual(['onnxruntime-node', 'llama.cpp']);
     expect(runtimesFor('ssh')).toEqual(['onnxruntime-node', 'llama.cpp']);
-    expect(runtimesFor('browser')).toEqual(['onnxruntime-web']);
+    expect(runtimesFor('browser')).toEqual(['onnxruntime-web', 'wllama']);
     expect(runtimesFor('appium')).toEqual(['onnxruntime-web']);
     expect(hostsRuntime('qemu-arm64', 'onnxruntime-web')).toBe(false);
   });
@@ -34,19 +34,29 @@ describe('runtime registry', () => {
   });
 });
 
-describe('llama.cpp refusals', () => {
+describe('GGUF runtimes and their refusals', () => {
+  it('gives every device kind a GGUF runtime of the GGUF format, in the runner program the kind runs', () => {
+    for (const kind of IMPLEMENTED_DEVICE_KINDS) {
+      const entry = runtimes[ggufRuntimes[kind]];
+      expect(entry.format, kind).toBe('gguf');
+      expect(entry.runner, kind).toBe(runtimes[defaultRuntimes[kind]].runner);
+    }
+  });
+
   it('says why each Node.js or web device kind outside its hosts cannot run GGUF files', () => {
-    const refuse = (kind: 'qemu-arm64' | 'browser' | 'appium') => {
+    const refuse = (kind: 'qemu-arm64' | 'ssh' | 'browser' | 'appium', name: RuntimeName = 'llama.cpp') => {
       try {
-        chooseRuntime({ id: 'board', kind }, { name: 'llama.cpp', file: 'suites/s.yaml', field: 'variants[0].file' });
+        chooseRuntime({ id: 'board', kind }, { name, file: 'suites/s.yaml', field: 'variants[0].file' });
       } catch (error) {
         return (error as ConfigError).problem;
       }
       throw new Error(`${kind} accepted llama.cpp`);
     };
     expect(refuse('qemu-arm64')).toContain('needs Node.js 20 or newer');
-    expect(refuse('browser')).toContain('no WebAssembly build of it (wllama)');
+    expect(refuse('browser')).toContain('the runner page runs GGUF files on wllama');
     expect(refuse('appium')).toContain('it runs only on local, emulated, ssh devices');
+    expect(refuse('appium', 'wllama')).toContain('memory64');
+    expect(refuse('ssh', 'wllama')).toContain('it runs only on browser devices');
     for (const kind of ['qemu-arm64', 'browser', 'appium'] as const) expect(runtimes['llama.cpp'].refusals[kind]).toBeDefined();
   });
 });

@@ -1,5 +1,6 @@
 import type { ChromiumBrowser } from '../../browser/chromium.ts';
 import type { RunnerEvent } from '../../core/runner-protocol.ts';
+import type { RuntimeIdentity } from '../../core/runtime.ts';
 import { PAGE_ERROR_GLOBAL, PAGE_RUNNER_GLOBAL, type PageJob, type PagePull, type PageRunner } from '../../runner/web/page-api.ts';
 import { PAGE_PATHS } from './page.ts';
 import type { PageMemory } from './renderer.ts';
@@ -182,12 +183,12 @@ export async function drivePage(input: {
 }
 
 /** The page's runtime and throttling in words, for a cell's constraints; `route` says how the rate reached the page. */
-export function describePage(onnxruntime: string, threads: number, cpuThrottling: number, route = ''): string {
+export function describePage(runtime: RuntimeIdentity, threads: number, cpuThrottling: number, route = ''): string {
   const throttling =
     cpuThrottling === 1
       ? 'no CPU throttling'
       : `CPU throttling ${cpuThrottling}x (CDP Emulation.setCPUThrottlingRate${route}; nominal: the measured slowdown varies, compare latencies)`;
-  return `onnxruntime-web ${onnxruntime} WebAssembly (SIMD), ${threads} thread${threads === 1 ? '' : 's'}, ${throttling}`;
+  return `${runtime.name} ${runtime.version} WebAssembly (SIMD), ${threads} thread${threads === 1 ? '' : 's'}, ${throttling}`;
 }
 
 function rendererGone(pid: number): DeviceFailure {

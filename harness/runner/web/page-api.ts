@@ -19,19 +19,25 @@ export interface PageRunner {
 
 /** The name under which the page exposes its PageRunner on globalThis. */
 export const PAGE_RUNNER_GLOBAL = 'edgebenchRunner';
-/** Set by the page when onnxruntime-web or the runner failed to load. */
+/** Set by the page when its runtime's module or the runner failed to load. */
 export const PAGE_ERROR_GLOBAL = 'edgebenchPageError';
 
-export interface PageJob {
+/** What the page's runtime is configured with, whichever it is. */
+export interface PageRuntimeSettings {
+  /** Folder URL of the runtime's .mjs and .wasm files. */
+  wasmPaths: string;
+  /** WebAssembly threads: onnxruntime-web's env.wasm.numThreads, wllama's n_threads. */
+  threads: number;
+  /** A GGUF model's training context length, read from its header by the driver (wllama sizes its context by it). */
+  contextLength?: number;
+}
+
+export interface PageJob extends PageRuntimeSettings {
   job: RunnerJob;
   /** Absolute http URLs, served by the driver on 127.0.0.1. */
   modelUrl: string;
   /** External data: the location as the model names it, and the URL that serves it. */
   externalData: { path: string; data: string }[];
-  /** Folder URL of onnxruntime-web's .mjs and .wasm files. */
-  wasmPaths: string;
-  /** onnxruntime-web's env.wasm.numThreads. */
-  threads: number;
 }
 
 export interface PageInfo {

@@ -1,26 +1,30 @@
 /**
  * The runner inside a web page: the same tasks as the Node.js runner
- * (child.ts), on a runtime the page can hold (onnxruntime-web). Events
+ * (child.ts), on a runtime the page can hold (onnxruntime-web, wllama). Events
  * accumulate in the page until the driver pulls them, so what was measured
  * survives a page that crashes later. Bundled for the browser by bundle.ts.
  */
 import type { RunnerEvent } from '../../core/runner-protocol.ts';
 import type { RuntimeName } from '../../core/runtime.ts';
-import { onnxruntimeWeb, type WebRuntimeSettings } from '../../runtimes/onnxruntime-web.ts';
+import { onnxruntimeWeb } from '../../runtimes/onnxruntime-web.ts';
 import { runtimes, type RuntimesOf } from '../../runtimes/registry.ts';
 import { runtimeFailure, type Runtime, type RuntimeSession } from '../../runtimes/runtime.ts';
 import { tensorFromSpec, type NamedTensors } from '../../runtimes/tensor.ts';
+import { wllamaRuntime } from '../../runtimes/wllama.ts';
 import { elapsedMs, nowMs } from '../../tasks/clock.ts';
 import { taskRunners } from '../../tasks/registry.ts';
 import type { PreparedExample, TaskRunner, TaskRunnerFactory } from '../../tasks/task.ts';
-import { PAGE_RUNNER_GLOBAL, type PageJob, type PageRunner, type PageState } from './page-api.ts';
+import { PAGE_RUNNER_GLOBAL, type PageJob, type PageRunner, type PageRuntimeSettings, type PageState } from './page-api.ts';
 import { SampleBatcher } from './sample-batcher.ts';
 
 /** The runtimes the page holds: every runtime the registry places in the runner page. */
-const webRuntimes = { 'onnxruntime-web': onnxruntimeWeb } satisfies Record<RuntimesOf<'web'>, (settings: WebRuntimeSettings) => Runtime>;
+const webRuntimes = { 'onnxruntime-web': onnxruntimeWeb, wllama: wllamaRuntime } satisfies Record<
+  RuntimesOf<'web'>,
+  (settings: PageRuntimeSettings) => Runtime
+>;
 const DEFAULT_RUNTIME: RuntimesOf<'web'> = 'onnxruntime-web';
 
-function runtimeNamed(name: RuntimeName, settings: WebRuntimeSettings): Runtime {
+function runtimeNamed(name: RuntimeName, settings: PageRuntimeSettings): Runtime {
   if (!(name in webRuntimes))
     throw new Error(`runtime ${name} (${runtimes[name].description}) does not run in a web page: it runs on ${runtimes[name].hosts.join(', ')} devices`);
   return webRuntimes[name as RuntimesOf<'web'>](settings);
@@ -73,7 +77,7 @@ async function timedLoop(count: number, phase: 'warmup' | 'timed', task: TaskRun
 const runner: PageRunner = {
   prepare(job) {
     pageJob = job;
-    runtime = runtimeNamed(job.job.runtime.name ?? DEFAULT_RUNTIME, { wasmPaths: job.wasmPaths, threads: job.threads });
+    runtime = runtimeNamed(job.job.runtime.name ?? DEFAULT_RUNTIME, job);
     feeds = job.job.examples.map((example) => ({
       id: example.id,
       feeds: Object.fromEntries(Object.entries(example.feeds).map(([name, spec]) => [name, tensorFromSpec(spec)])),
