@@ -6,7 +6,8 @@
  *    how many runs repeat their example's count within 0.05% across the counting processes, how many
  *    onnxruntime's wall-clock housekeeping landed in, and the time the cell's processes took.
  *
- *   npm run bench:instructions [-- --processes 5 --trials 20 --skip-demo]
+ *   npm run bench:instructions [-- --processes 5 --trials 20 --skip-demo --suites suites/demo-decoder.yaml --busy-loops 2]
+ * (--trials 0 skips the chain.)
  * The demo models come from `npm run build:demo-models` (models/demo/).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +28,9 @@ const { values } = parseArgs({
     processes: { type: 'string', default: '5' },
     trials: { type: 'string', default: '20' },
     'skip-demo': { type: 'boolean', default: false },
+    suites: { type: 'string', default: 'suites/demo.yaml,suites/demo-decoder.yaml' },
+    // Another instance's loops count too: two instances of 10 trials, one with --busy-loops 0, are 20 trials with two busy loops.
+    'busy-loops': { type: 'string', default: '2' },
   },
 });
 const processes = Number(values.processes);
@@ -42,7 +46,7 @@ if ('unavailable' in tools) {
 }
 
 // Two busy loops, one per core of a 2-core runner: the counts must not notice them.
-const busy: ChildProcess[] = [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+const busy: ChildProcess[] = Array.from({ length: Number(values['busy-loops']) }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 const stopBusy = () => busy.forEach((child) => child.kill('SIGKILL'));
 process.on('exit', stopBusy);
 
@@ -114,19 +118,23 @@ for (let trial = 1; trial <= trials; trial++) {
     `trial ${trial}/${trials}: a ${grouped(count(results, 'a'))}, copy ${grouped(count(results, 'a-copy'))}, 21 layers ${grouped(count(results, 'b'))}`,
   );
 }
-const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-console.log(`\ngate chain (${SHAPE.width} wide, batch ${SHAPE.batch}; 20 vs 21 MatMuls; two busy loops running; ${trials} trials in ${minutes} min):`);
-console.log(`  A/A (byte-identical copy, another process): largest |difference| ${(Math.max(...aa.map(Math.abs)) * 100).toFixed(4)}%`);
-console.log(`  21/20 layers: ratio ${Math.min(...ratios).toFixed(5)} to ${Math.max(...ratios).toFixed(5)} (expected 1.05)`);
-console.log(`  false alarms ${falseAlarms}/${trials}, detection ${detections}/${trials} (tolerance 0.05%)`);
+if (trials > 0) {
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+  console.log(
+    `\ngate chain (${SHAPE.width} wide, batch ${SHAPE.batch}; 20 vs 21 MatMuls; ${busy.length} busy loop(s) of this bench running; ${trials} trials in ${minutes} min):`,
+  );
+  console.log(`  A/A (byte-identical copy, another process): largest |difference| ${(Math.max(...aa.map(Math.abs)) * 100).toFixed(4)}%`);
+  console.log(`  21/20 layers: ratio ${Math.min(...ratios).toFixed(5)} to ${Math.max(...ratios).toFixed(5)} (expected 1.05)`);
+  console.log(`  false alarms ${falseAlarms}/${trials}, detection ${detections}/${trials} (tolerance 0.05%)`);
+}
 if (!values['skip-demo']) {
-  for (const suite of ['suites/demo.yaml', 'suites/demo-decoder.yaml']) {
+  for (const suite of values.suites.split(',')) {
     if (!existsSync('models/demo')) {
       console.log(`${suite}: skipped (no models/demo: run npm run build:demo-models)`);
       continue;
     }
     const results = await run(await countingPlan(suite, 'devices.yaml', processes));
-    console.log(`\n${suite} (${processes} counting processes per variant, 5 timed inferences each; two busy loops running):`);
+    console.log(`\n${suite} (${processes} counting processes per variant, 5 timed inferences each; ${busy.length} busy loop(s) of this bench running):`);
     console.log(
       "variant  instructions (fewest per example, median)  runs within 0.05% of their example's fewest  runs with housekeeping  time (native + callgrind processes)",
     );
