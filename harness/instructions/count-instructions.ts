@@ -45,6 +45,13 @@ type InstructionsEvent = Extract<RunnerEvent, { type: 'instructions' }>;
 
 async function countedEvent(native: RunnerOutcome, command: RunnerCommand, job: RunnerJob, context: CellContext): Promise<InstructionsEvent> {
   const unavailable = (reason: string): InstructionsEvent => ({ type: 'instructions', unavailable: reason });
+  // What callgrind collects is onnxruntime-node's Run, inside libonnxruntime.so: another runtime would count 0.
+  const hello = native.events.find((e) => e.type === 'hello');
+  const runtime = hello?.type === 'hello' ? hello.runtime.name : (job.runtime.name ?? 'onnxruntime-node');
+  if (runtime !== 'onnxruntime-node')
+    return unavailable(
+      `not counted for ${runtime}: the count is of the instructions inside onnxruntime-node's InferenceSessionWrap::Run (libonnxruntime.so); time is measured as usual`,
+    );
   const tools = await callgrindTools();
   if ('unavailable' in tools) return unavailable(tools.unavailable);
   const iterations = Math.min(job.iterations, INSTRUCTION_ITERATIONS);
