@@ -5,11 +5,21 @@
  * its length (dims [1, 1, length, 0], no values). The plan side states the
  * same inputs and outputs for a GGUF variant before any runner loads it.
  */
+import type { NamedTensors } from './tensor.ts';
+
 export const LLAMA_CPP_INPUTS = {
   ids: 'input_ids',
   pastKey: 'past_key_values.0.key',
   pastValue: 'past_key_values.0.value',
 } as const;
+
+/** A step's feeds as llama.cpp reads them: the new token ids, and how long the past is (the cache itself is llama.cpp's). */
+export function llamaCppStep(feeds: NamedTensors, runtime: string): { tokens: number[]; pastLength: number } {
+  const ids = feeds[LLAMA_CPP_INPUTS.ids];
+  const past = feeds[LLAMA_CPP_INPUTS.pastKey];
+  if (!ids || !past) throw new Error(`${runtime} sessions take ${LLAMA_CPP_INPUTS.ids} and ${LLAMA_CPP_INPUTS.pastKey}`);
+  return { tokens: Array.from(ids.data as BigInt64Array, Number), pastLength: past.dims[2] ?? 0 };
+}
 
 /** The log of the smallest float32 probability: where llama.cpp's softmax gives 0, the logit is "very unlikely", not -Infinity. */
 export const LLAMA_LOG_FLOOR = Math.log(1.4e-45);

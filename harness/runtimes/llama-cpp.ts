@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { llamaBinding, NODE_LLAMA_CPP_VERSION, nodeLlamaCppDir } from './llama-cpp-binding.ts';
-import { LLAMA_CPP_INPUTS, LLAMA_CPP_OUTPUTS, LLAMA_LOG_FLOOR, llamaCppValues } from './llama-cpp-session-layout.ts';
+import { LLAMA_CPP_OUTPUTS, LLAMA_LOG_FLOOR, llamaCppStep, llamaCppValues } from './llama-cpp-session-layout.ts';
 import type { RunOptions, Runtime, RuntimeSession } from './runtime.ts';
 import { tensor, type NamedTensors, type Tensor } from './tensor.ts';
 
@@ -59,16 +59,14 @@ function llamaCppSession(model: LlamaModel, sequence: LlamaContextSequence, disp
     outputs: values.outputs.map((v) => ({ ...v })),
     prepare: (feeds) => feeds,
     async run(feeds: NamedTensors, options?: RunOptions) {
-      const ids = feeds[LLAMA_CPP_INPUTS.ids];
-      const past = feeds[LLAMA_CPP_INPUTS.pastKey];
-      if (!ids || !past) throw new Error(`llama.cpp sessions take ${LLAMA_CPP_INPUTS.ids} and ${LLAMA_CPP_INPUTS.pastKey}`);
-      const pastLength = past.dims[2] ?? 0;
+      const step = llamaCppStep(feeds, 'llama.cpp');
+      const { pastLength } = step;
       // The cache is llama.cpp's: a step that starts over (or goes back) drops what lies beyond its past.
       if (sequence.nextTokenIndex > pastLength) {
         if (pastLength === 0) await sequence.clearHistory();
         else await sequence.eraseContextTokenRanges([{ start: pastLength, end: sequence.nextTokenIndex }]);
       }
-      const tokens = Array.from(ids.data as BigInt64Array, (id) => Number(id) as Token);
+      const tokens = step.tokens.map((id) => id as Token);
       // The positions whose next-token distribution is read: the last, or with everyPosition each of them.
       const scored = options?.everyPosition ? tokens.length : 1;
       const next = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;

@@ -7,7 +7,7 @@
 // Its esm/index.d.ts re-exports without file extensions, which NodeNext resolution does not follow.
 import type * as WllamaModule from '@wllama/wllama/esm/wllama.js';
 import wllamaPackage from '@wllama/wllama/package.json' with { type: 'json' };
-import { LLAMA_CPP_INPUTS, LLAMA_CPP_OUTPUTS, LLAMA_LOG_FLOOR, llamaCppValues } from './llama-cpp-session-layout.ts';
+import { LLAMA_CPP_OUTPUTS, LLAMA_LOG_FLOOR, llamaCppStep, llamaCppValues } from './llama-cpp-session-layout.ts';
 import type { RunOptions, Runtime, RuntimeSession } from './runtime.ts';
 import { tensor, type NamedTensors, type Tensor } from './tensor.ts';
 
@@ -119,17 +119,13 @@ function wllamaSession(wllama: WllamaModule.Wllama): RuntimeSession {
     outputs: values.outputs.map((v) => ({ ...v })),
     prepare: (feeds) => feeds,
     async run(feeds: NamedTensors, options?: RunOptions) {
-      const ids = feeds[LLAMA_CPP_INPUTS.ids];
-      const past = feeds[LLAMA_CPP_INPUTS.pastKey];
-      if (!ids || !past) throw new Error(`wllama sessions take ${LLAMA_CPP_INPUTS.ids} and ${LLAMA_CPP_INPUTS.pastKey}`);
-      const pastLength = past.dims[2] ?? 0;
+      const { tokens, pastLength } = llamaCppStep(feeds, 'wllama');
       // The cache is llama.cpp's: a step that starts over (or goes back) drops what lies beyond its past.
       if (cached > pastLength) {
         if (pastLength === 0) await wllama.kvClear();
         else await wllama.kvRemove(pastLength, -1);
         cached = pastLength;
       }
-      const tokens = Array.from(ids.data as BigInt64Array, Number);
       // wllama gives the logits of a batch's last token only: every position's logits take one decode per token.
       const batches = options?.everyPosition ? tokens.map((token) => [token]) : [tokens];
       const logits = new Float32Array(batches.length * vocabulary).fill(LLAMA_LOG_FLOOR);
