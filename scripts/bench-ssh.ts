@@ -19,7 +19,6 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SshDeviceSpec } from '../harness/core/device-spec.ts';
 import { loadDevices } from '../harness/config/load-devices.ts';
 import { localDriver } from '../harness/devices/local.ts';
 import { pushForJob, sshDriver } from '../harness/devices/ssh.ts';
@@ -33,7 +32,7 @@ import { buildPlan } from '../harness/plan/plan.ts';
 import type { RunnerJob } from '../harness/core/runner-protocol.ts';
 import type { RunnerOutcome } from '../harness/runner/spawn.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
-import { startSshd, type TestSshd } from '../test/helpers/sshd.ts';
+import { boardSpec, startSshd, type TestSshd } from '../test/helpers/sshd.ts';
 import { buildDemoModels } from './demo/build.ts';
 
 const { values } = parseArgs({
@@ -83,18 +82,7 @@ if (values.device) {
 } else {
   sshd = await startSshd();
   scratch = await mkdtemp(join(tmpdir(), 'edgebench-ssh-bench-'));
-  spec = SshDeviceSpec.parse({
-    id: 'sshd-on-127.0.0.1',
-    kind: 'ssh',
-    host: '127.0.0.1',
-    port: sshd.port,
-    user: sshd.user,
-    identityFile: sshd.identityFile,
-    sshConfig: sshd.clientConfig,
-    sshOptions: { UserKnownHostsFile: sshd.knownHosts },
-    remoteDir: join(scratch, 'cache'),
-    node: process.execPath,
-  });
+  spec = boardSpec(sshd, { id: 'sshd-on-127.0.0.1', remoteDir: join(scratch, 'cache'), node: process.execPath });
 }
 
 const median = (values: number[]) => percentileOfSorted(sortAscending(values), 0.5);

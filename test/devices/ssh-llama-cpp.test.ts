@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshDeviceSpec } from '../../harness/core/device-spec.ts';
 import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
 import { localDriver } from '../../harness/devices/local.ts';
 import { pushForJob, sshDriver } from '../../harness/devices/ssh.ts';
@@ -14,7 +13,7 @@ import { convertToGguf } from '../../harness/gguf/convert-to-gguf.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
 import type { RunnerOutcome } from '../../harness/runner/spawn.ts';
 import { readModelConfig } from '../../harness/tasks/model-config.ts';
-import { SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
+import { boardSpec, SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
 
 /**
  * GGUF cells on an SSH board (this machine behind a real OpenSSH server):
@@ -44,20 +43,8 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-function boardSpec(overrides: Partial<SshSpec> = {}): SshSpec {
-  const spec = SshDeviceSpec.parse({
-    id: 'board',
-    kind: 'ssh',
-    host: '127.0.0.1',
-    port: sshd.port,
-    user: sshd.user,
-    identityFile: sshd.identityFile,
-    sshConfig: sshd.clientConfig,
-    sshOptions: { UserKnownHostsFile: sshd.knownHosts },
-    remoteDir: join(scratch, 'board cache'),
-    node: process.execPath,
-    ...overrides,
-  });
+function testBoard(overrides: Partial<SshSpec> = {}): SshSpec {
+  const spec = boardSpec(sshd, { id: 'board', remoteDir: join(scratch, 'board cache'), node: process.execPath, ...overrides });
   specs.push(spec);
   return spec;
 }
@@ -82,7 +69,7 @@ const tokens = (cell: ReturnType<typeof cellOf>) => cell.outputs.map(({ output }
 
 describe('ssh board: GGUF cells through llama.cpp', () => {
   it('pushes node-llama-cpp with only the linux-x64 prebuilt, and generates the tokens the host generates', async () => {
-    const spec = boardSpec();
+    const spec = testBoard();
     const job = generateJob(ggufFile, 'llama.cpp');
     const pushed = await pushForJob(spec, job);
     const remote = pushed.pushed.map((f) => f.remote);
@@ -115,7 +102,7 @@ describe('ssh board: GGUF cells through llama.cpp', () => {
     const node18 = join(scratch, 'node18');
     await writeFile(node18, `#!/bin/sh\n[ "$1" = --version ] && { echo v18.19.1; exit 0; }\nexec ${shellWord(process.execPath)} "$@"\n`);
     await chmod(node18, 0o755);
-    const spec = boardSpec({ id: 'node18', node: node18 });
+    const spec = testBoard({ id: 'node18', node: node18 });
     expect(await sshDriver.unavailable!(spec)).toBeUndefined();
 
     const gguf = await onBoard(spec, generateJob(ggufFile, 'llama.cpp'));

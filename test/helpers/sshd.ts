@@ -4,6 +4,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { connect } from 'node:net';
+import { SshDeviceSpec } from '../../harness/core/device-spec.ts';
+import type { SshSpec } from '../../harness/devices/ssh/connection.ts';
 import { allExited, allProcesses, descendantsOf } from '../../harness/system/processes.ts';
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
@@ -47,6 +49,20 @@ export function boardYaml(server: TestSshd, options: { id?: string; remoteDir: s
     `    remoteDir: ${options.remoteDir}`,
     `    node: ${process.execPath}`,
   ].join('\n');
+}
+
+/** The same board as a parsed device spec, the server's key in the test's own known_hosts; `fields` adds the rest (id, remoteDir, node, probes). */
+export function boardSpec(server: TestSshd, fields: { id: string } & Record<string, unknown>): SshSpec {
+  return SshDeviceSpec.parse({
+    kind: 'ssh',
+    host: '127.0.0.1',
+    port: server.port,
+    user: server.user,
+    identityFile: server.identityFile,
+    sshConfig: server.clientConfig,
+    sshOptions: { UserKnownHostsFile: server.knownHosts },
+    ...fields,
+  });
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */

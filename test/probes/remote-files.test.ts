@@ -3,7 +3,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DeviceSpec, SshDeviceSpec } from '../../harness/core/device-spec.ts';
+import { DeviceSpec } from '../../harness/core/device-spec.ts';
 import { boardConnection, sshDriver } from '../../harness/devices/ssh.ts';
 import type { SshSpec } from '../../harness/devices/ssh/connection.ts';
 import { boardFiles } from '../../harness/probes/remote-files.ts';
@@ -11,7 +11,7 @@ import { RemoteReader } from '../../harness/probes/remote-reader.ts';
 import { filesFor, temperatureNow } from '../../harness/probes/registry.ts';
 import { startProbes } from '../../harness/probes/sampler.ts';
 import { ThermalGatekeeper } from '../../harness/probes/thermal-gate.ts';
-import { SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
+import { boardSpec, SSHD_BINARY, startSshd, type TestSshd } from '../helpers/sshd.ts';
 import { hostHas, SYSFS_FIXTURES, sysfsCopy, type SysfsTree } from '../helpers/sysfs.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,18 +35,7 @@ afterAll(async () => {
 
 /** The test's sshd as a board whose /sys is `root` on it. */
 function board(root?: string, overrides: Record<string, unknown> = {}): SshSpec {
-  const spec = SshDeviceSpec.parse({
-    id: 'pi5',
-    kind: 'ssh',
-    host: '127.0.0.1',
-    port: sshd.port,
-    user: sshd.user,
-    identityFile: sshd.identityFile,
-    sshConfig: sshd.clientConfig,
-    sshOptions: { UserKnownHostsFile: sshd.knownHosts },
-    ...(root ? { probes: { root } } : {}),
-    ...overrides,
-  });
+  const spec = boardSpec(sshd, { id: 'pi5', ...(root ? { probes: { root } } : {}), ...overrides });
   specs.push(spec);
   return spec;
 }
