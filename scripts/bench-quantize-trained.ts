@@ -72,7 +72,7 @@ async function sensitivityAndBudget(source: string, calibration: number[][], pro
   console.log(row('int4 rtn budget', manifest.diskBytes, f, `(held-out; int4 rtn ${rtn.manifest.diskBytes} bytes)`));
 }
 
-export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 32): Promise<void> {
+export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 32, options: { skipSensitivity?: boolean } = {}): Promise<void> {
   const source = join(FOLDER, 'onnx', 'model.onnx');
   const calibration = await windows(TRAIN, calibrationWindows);
   const int4Calibration = await tokenCalibration(calibration, TRAIN, 'train');
@@ -97,7 +97,7 @@ export async function benchTrainedDecoder(variants: TrainedVariant[], calibratio
       const scaled = alphas.length > 0 ? `${alphas.filter((a) => a > 0).length} of ${alphas.length} layers` : '';
       console.log(row(variant.name, manifest.diskBytes, f, scaled));
     }
-    await sensitivityAndBudget(source, calibration, prompts, reference, width, scratch);
+    if (!options.skipSensitivity) await sensitivityAndBudget(source, calibration, prompts, reference, width, scratch);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

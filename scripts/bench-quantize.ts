@@ -45,6 +45,8 @@ const SLM_VARIANTS: SlmVariant[] = [
 const TRAINED_VARIANTS: TrainedVariant[] = [
   { name: 'int4 rtn', options: { to: 'int4' } },
   { name: 'int4 gptq', options: { to: 'int4', algorithm: 'gptq' } },
+  { name: 'int4 rtn asym', options: { to: 'int4', symmetric: false } },
+  { name: 'int4 gptq asym', options: { to: 'int4', algorithm: 'gptq', symmetric: false } },
   { name: 'int4 awq', options: { to: 'int4', algorithm: 'awq' } },
   { name: 'q4f16 rtn', options: { to: 'q4f16' } },
   { name: 'q4f16 awq', options: { to: 'q4f16', algorithm: 'awq' } },

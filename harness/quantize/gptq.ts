@@ -1,8 +1,8 @@
-import { searchedSymmetricScale, type Int4Blocks } from './int4-blocks.ts';
+import { packZeroPoints, searchedAsymmetricGrid, searchedSymmetricScale, type Int4Blocks } from './int4-blocks.ts';
 
 /**
  * GPTQ (Frantar, Ashkboos, Hoefler, Alistarh 2022, "GPTQ: Accurate Post-Training Quantization for Generative
- * Pre-trained Transformers", arXiv 2210.17323), for MatMulNBits's symmetric int4 blocks.
+ * Pre-trained Transformers", arXiv 2210.17323), for MatMulNBits's int4 blocks, symmetric or with a zero point per block.
  *
  * The layer's loss is ||X W - X Q||^2 over calibration activations X, whose Hessian is H = 2 X^T X. The weight's
  * input rows are quantized one at a time; each row's rounding error, scaled by the inverse Hessian, is pushed onto
@@ -89,11 +89,20 @@ function inverseCholeskyUpper(h: Float64Array, k: number): Float64Array {
 }
 
 /**
- * Quantizes a [K, N] weight to symmetric int4 blocks of `blockSize` along K with GPTQ's error compensation.
+ * Quantizes a [K, N] weight to int4 blocks of `blockSize` along K with GPTQ's error compensation.
  * `hessian` is 2 X^T X / samples for the layer's input; `dampening` (share of the mean diagonal added to it)
- * keeps it invertible, 0.01 as in the paper.
+ * keeps it invertible, 0.01 as in the paper. `symmetric` false gives each block its own zero point (the paper's
+ * asymmetric min-max grid), at half a byte per block.
  */
-export function gptqInt4Blocks(weight: Float32Array, k: number, n: number, blockSize: number, hessian: Float64Array, dampening = 0.01): Int4Blocks {
+export function gptqInt4Blocks(
+  weight: Float32Array,
+  k: number,
+  n: number,
+  blockSize: number,
+  hessian: Float64Array,
+  dampening = 0.01,
+  symmetric = true,
+): Int4Blocks {
   const h = Float64Array.from(hessian);
   const w = Float64Array.from(weight);
   let mean = 0;
@@ -110,6 +119,7 @@ export function gptqInt4Blocks(weight: Float32Array, k: number, n: number, block
   const r = inverseCholeskyUpper(h, k);
   const blocksPerColumn = Math.ceil(k / blockSize);
   const scales = new Float32Array(n * blocksPerColumn);
+  const zeroPoints = new Uint8Array(n * blocksPerColumn).fill(8);
   const codes = new Uint8Array(n * blocksPerColumn * blockSize).fill(8);
   const errors = new Float64Array(n);
   for (let row = 0; row < k; row++) {
@@ -120,16 +130,22 @@ export function gptqInt4Blocks(weight: Float32Array, k: number, n: number, block
       const values = new Float64Array(end - row);
       for (let c = 0; c < n; c++) {
         for (let j = row; j < end; j++) values[j - row] = w[j * n + c]!;
-        scales[c * blocksPerColumn + block] = searchedSymmetricScale(values, importance);
+        if (symmetric) scales[c * blocksPerColumn + block] = searchedSymmetricScale(values, importance);
+        else {
+          const grid = searchedAsymmetricGrid(values, importance);
+          scales[c * blocksPerColumn + block] = grid.scale;
+          zeroPoints[c * blocksPerColumn + block] = grid.zeroPoint;
+        }
       }
     }
     const d = r[row * k + row]!;
     for (let c = 0; c < n; c++) {
       const scale = scales[c * blocksPerColumn + block]!;
+      const zeroPoint = zeroPoints[c * blocksPerColumn + block]!;
       const value = w[row * n + c]!;
-      const code = scale === 0 ? 8 : Math.max(0, Math.min(15, Math.round(value / scale) + 8));
+      const code = scale === 0 ? zeroPoint : Math.max(0, Math.min(15, Math.round(value / scale) + zeroPoint));
       codes[(c * blocksPerColumn + block) * blockSize + (row % blockSize)] = code;
-      errors[c] = (value - (code - 8) * scale) / d;
+      errors[c] = (value - (code - zeroPoint) * scale) / d;
     }
     for (let j = row + 1; j < k; j++) {
       const f = r[row * k + j]!;
@@ -140,5 +156,5 @@ export function gptqInt4Blocks(weight: Float32Array, k: number, n: number, block
   }
   const packed = new Uint8Array((codes.length / 2) | 0);
   for (let i = 0; i < packed.length; i++) packed[i] = codes[2 * i]! | (codes[2 * i + 1]! << 4);
-  return { k, n, blockSize, blocksPerColumn, packed, scales };
+  return { k, n, blockSize, blocksPerColumn, packed, scales, ...(symmetric ? {} : { zeroPoints: packZeroPoints(zeroPoints, n, blocksPerColumn) }) };
 }

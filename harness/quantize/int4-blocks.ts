@@ -128,6 +128,52 @@ export function searchedSymmetricScale(values: ArrayLike<number>, importance?: A
   return best;
 }
 
+/**
+ * The asymmetric int4 grid (scale, zero point in [0, 15]) of one block of `values` that minimises
+ * sum_j importance_j (v_j - dequant(quant(v_j)))^2 over SCALE_SEARCH_SHARES of its [min, max] range, shrunk about
+ * the range's centre as the GPTQ reference's `find_params(mse=True)` shrinks xmin and xmax together.
+ */
+export function searchedAsymmetricGrid(values: ArrayLike<number>, importance?: ArrayLike<number>): { scale: number; zeroPoint: number } {
+  let min = 0;
+  let max = 0;
+  for (let j = 0; j < values.length; j++) {
+    if (values[j]! < min) min = values[j]!;
+    if (values[j]! > max) max = values[j]!;
+  }
+  if (max === min) return { scale: 0, zeroPoint: 8 };
+  let best = { scale: Math.fround((max - min) / 15), zeroPoint: 8 };
+  let bestError = Infinity;
+  for (const share of SCALE_SEARCH_SHARES) {
+    const scale = Math.fround(((max - min) * share) / 15);
+    const zeroPoint = Math.max(0, Math.min(15, Math.round((-min * share) / scale)));
+    const inverse = 1 / scale;
+    let error = 0;
+    for (let j = 0; j < values.length; j++) {
+      const code = Math.max(0, Math.min(15, Math.round(values[j]! * inverse) + zeroPoint));
+      const e = values[j]! - (code - zeroPoint) * scale;
+      error += (importance ? importance[j]! : 1) * e * e;
+    }
+    if (error < bestError) {
+      bestError = error;
+      best = { scale, zeroPoint };
+    }
+  }
+  return best;
+}
+
+/** MatMulNBits's zero points, two blocks per byte, low nibble first, each column's row padded to whole bytes. */
+export function packZeroPoints(zeroPoints: ArrayLike<number>, n: number, blocksPerColumn: number): Uint8Array {
+  const stride = Math.ceil(blocksPerColumn / 2);
+  const packed = new Uint8Array(n * stride);
+  for (let col = 0; col < n; col++)
+    for (let block = 0; block < blocksPerColumn; block++) {
+      const z = zeroPoints[col * blocksPerColumn + block]!;
+      const index = col * stride + (block >> 1);
+      packed[index] = block & 1 ? packed[index]! | (z << 4) : z;
+    }
+  return packed;
+}
+
 /** Per block of a [K, N] weight, the share of its range searchedSymmetricScale keeps: the `kept` of quantizeInt4Blocks. */
 export function searchedKeptShares(weight: Float32Array, k: number, n: number, blockSize: number): Float32Array {
   const blocksPerColumn = Math.ceil(k / blockSize);

@@ -294,8 +294,6 @@ async function int4Quantizer(
       `--algorithm ${algorithm} needs calibration activations`,
       'pass --calibrate <suite.yaml> (its dataset is run through the fp32 model)',
     );
-  if (algorithm === 'gptq' && options.symmetric === false)
-    throw new QuantizeError(`--algorithm ${algorithm} writes symmetric int4 blocks`, 'drop --asymmetric');
   const inputs = [...new Set(targets.map((t) => t.input))];
   const captured = await captureInputs(proto, inputs, options.int4Calibration.examples);
   const grams = new Map<string, Float64Array>();
@@ -309,7 +307,9 @@ async function int4Quantizer(
   };
   switch (algorithm) {
     case 'gptq':
-      return { quantizer: (target, weight, { blockSize }) => gptqInt4Blocks(weight, target.k, target.n, blockSize, gramOf(target)) };
+      return {
+        quantizer: (target, weight, { blockSize, symmetric }) => gptqInt4Blocks(weight, target.k, target.n, blockSize, gramOf(target), 0.01, symmetric),
+      };
     case 'awq': {
       const magnitudes = new Map<string, Float64Array>();
       const awqAlphas = new Map<string, number>();

@@ -163,4 +163,32 @@ describe('AWQ on the trained decoder', () => {
     expect(half.meanKlDivergence).toBeLessThan(0.2);
     expect(half.top1Agreement).toBeGreaterThan(0.85);
   }, 120_000);
+
+  it('gptq with a zero point per block runs in onnxruntime closer to fp32 than rtn, with the zero points in the file', async () => {
+    const calibration = (await documents('test/fixtures/corpus/train.txt', 16, 64)).map((ids, i) => ({
+      id: `train-${i}`,
+      feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } },
+    }));
+    const int4Calibration = { examples: calibration, source: 'test/fixtures/corpus/train.txt', sha256: 'a'.repeat(64) };
+    const prompts = await documents('test/fixtures/corpus/heldout.txt', 8, 64);
+    const reference = await logits(source, prompts);
+    const rtn = await quantizeModel({ input: source, output: project.path('decoder/rtn-asym.onnx'), to: 'int4', symmetric: false });
+    const gptq = await quantizeModel({
+      input: source,
+      output: project.path('decoder/gptq-asym.onnx'),
+      to: 'int4',
+      symmetric: false,
+      algorithm: 'gptq',
+      int4Calibration,
+    });
+    expect(gptq.manifest.quantization).toMatchObject({ to: 'int4', algorithm: 'gptq', symmetric: false });
+    // Same layout as asymmetric rtn: the same bytes, a zero-point input on every MatMulNBits.
+    expect(gptq.manifest.diskBytes).toBe(rtn.manifest.diskBytes);
+    const nbits = onnx.ModelProto.decode(await readFile(gptq.outputFile)).graph!.node!.filter((n) => n.opType === 'MatMulNBits');
+    expect(nbits.length).toBeGreaterThan(0);
+    for (const n of nbits) expect(n.input).toHaveLength(4);
+    const rtnKl = fidelity(reference, await logits(rtn.outputFile, prompts), 1025).meanKlDivergence;
+    const gptqKl = fidelity(reference, await logits(gptq.outputFile, prompts), 1025).meanKlDivergence;
+    expect(gptqKl).toBeLessThan(rtnKl);
+  }, 120_000);
 });

@@ -41,6 +41,20 @@ describe('GPTQ', () => {
     expect(gptqError).toBeLessThan(0.6 * rtnError);
   });
 
+  it('with a zero point per block, lowers the error against asymmetric round-to-nearest, and writes the zero points', () => {
+    // One-sided weights, where a zero point per block pays off.
+    const weight = randomMatrix(K, N, 5, 0.05).map((w) => Math.abs(w) + 0.01);
+    const calibration = activations(2048, 7);
+    const heldOut = activations(128, 8);
+    const q = gptqInt4Blocks(weight, K, N, 32, gramMatrix([calibration], K), 0.01, false);
+    expect(q.zeroPoints).toHaveLength(N * 2); // 4 blocks per column, two per byte
+    const rtn = reconstructionError(heldOut, 128, weight, dequantizeInt4Blocks(quantizeInt4Blocks(weight, K, N, 32, false)));
+    const symmetric = reconstructionError(heldOut, 128, weight, dequantizeInt4Blocks(gptqInt4Blocks(weight, K, N, 32, gramMatrix([calibration], K))));
+    const asymmetric = reconstructionError(heldOut, 128, weight, dequantizeInt4Blocks(q));
+    expect(asymmetric).toBeLessThan(0.6 * rtn);
+    expect(asymmetric).toBeLessThan(symmetric);
+  });
+
   it('with an identity Hessian (white inputs) stays as good as round-to-nearest', () => {
     const weight = randomMatrix(K, N, 4, 0.05);
     const x = randomMatrix(512, K, 9);

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dequantizeInt4Blocks,
+  packZeroPoints,
   quantizeInt4Blocks,
   SCALE_SEARCH_SHARES,
+  searchedAsymmetricGrid,
   searchedKeptShares,
   searchedSymmetricScale,
 } from '../../harness/quantize/int4-blocks.ts';
@@ -112,5 +114,30 @@ describe('the error-minimising block scale', () => {
     const rtn = error(dequantizeInt4Blocks(quantizeInt4Blocks(weight, k, n, 32, true)));
     expect(kept.every((share) => share >= 0.8 && share <= 1)).toBe(true);
     expect(searched).toBeLessThan(rtn);
+  });
+});
+
+describe('the error-minimising asymmetric grid', () => {
+  const roundTripError = (values: number[], grid: { scale: number; zeroPoint: number }) =>
+    values.reduce((sum, v) => {
+      const code = Math.max(0, Math.min(15, Math.round(v / grid.scale) + grid.zeroPoint));
+      return sum + (v - (code - grid.zeroPoint) * grid.scale) ** 2;
+    }, 0);
+
+  it('never does worse than the plain min-max grid, and finds a finer one when an outlier stretches the range', () => {
+    // A one-sided block (all positive but one outlier): the min-max grid spends 15 steps on [0, 3].
+    const values = [3, ...Array.from({ length: 31 }, (_, j) => 0.2 + Math.abs(Math.sin(j * 1.3)) * 0.6)];
+    const grid = searchedAsymmetricGrid(values);
+    const minMax = { scale: Math.fround(3 / 15), zeroPoint: 0 };
+    expect(roundTripError(values, grid)).toBeLessThan(roundTripError(values, minMax));
+    expect(grid.zeroPoint).toBeGreaterThanOrEqual(0);
+    expect(grid.zeroPoint).toBeLessThanOrEqual(15);
+    // The same block packed: two zero points per byte, low nibble first, as MatMulNBits reads them.
+    const packed = packZeroPoints([3, 12, 7], 1, 3);
+    expect([...packed]).toEqual([3 | (12 << 4), 7]);
+  });
+
+  it('an all-zero block has scale 0 (it dequantizes to 0)', () => {
+    expect(searchedAsymmetricGrid([0, 0, 0, 0]).scale).toBe(0);
   });
 });
