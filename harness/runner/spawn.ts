@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { runnerEnvironment } from '../secrets/secret-env.ts';
-import { RunnerEvent, type RunnerJob } from '../core/runner-protocol.ts';
+import { RunnerEvent, RunnerJob } from '../core/runner-protocol.ts';
 
 export interface RunnerCommand {
   file: string;
@@ -39,8 +39,20 @@ export async function spawnRunner(
   job: RunnerJob,
   options: { timeoutMs: number; signal?: AbortSignal; onEvent?: (event: RunnerEvent) => void },
 ): Promise<RunnerOutcome> {
+  // The runner trusts its job (it carries no schema library), so the job is checked here, before it leaves.
+  const checked = RunnerJob.safeParse(job);
+  if (!checked.success)
+    return {
+      events: [{ type: 'error', code: 'JOB_INVALID', message: `the runner job does not match the protocol: ${checked.error.message}` }],
+      exitCode: undefined,
+      signal: undefined,
+      timedOut: false,
+      canceled: false,
+      stderrTail: '',
+      strayLines: [],
+    };
   const subprocess = execa(command.file, command.args, {
-    input: JSON.stringify(job),
+    input: JSON.stringify(checked.data),
     // Not edgebench's whole environment: a runner gets none of the secrets (baseline key, device cloud credentials).
     env: runnerEnvironment(command.env),
     extendEnv: false,

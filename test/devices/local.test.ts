@@ -102,6 +102,20 @@ describe('local driver with the real runner', () => {
     expect(cell.metrics.diskBytes.source).toBe('measured');
   });
 
+  it('checks the job before it leaves: a job off the protocol fails its cell without starting a runner', async () => {
+    const { outcome } = await run({ ...jobFor(), iterations: 0 });
+    expect(outcome.exitCode).toBeUndefined();
+    expect(outcome.events).toEqual([expect.objectContaining({ type: 'error', code: 'JOB_INVALID', message: expect.stringMatching(/iterations/) })]);
+  });
+
+  it('a runner fed something other than a job says so', async () => {
+    const { execa } = await import('execa');
+    const { runnerBundle } = await import('../../harness/runner/bundle.ts');
+    const child = await execa(process.execPath, [await runnerBundle()], { input: '{"task": "classify"}', reject: false });
+    expect(child.exitCode).toBe(1);
+    expect(JSON.parse(child.stdout)).toMatchObject({ type: 'error', code: 'JOB_INVALID', message: expect.stringMatching(/not a runner job/) });
+  });
+
   it('records a runner killed by the kernel (as the OOM killer does) with what it measured so far', async () => {
     let killed = false;
     let pid = 0;
