@@ -13,6 +13,9 @@
  *       n real sequential gate runs each of A/A and of the 5%-slower copy: verdicts, rounds and why they stopped.
  *   npm run bench:gate -- --interleaved [--pairs 100 --rounds 40]   real fixed-length run --ab pairs
  *   npm run bench:gate -- --separate [--pairs 100 --repeats 5]       real separate runs, compared
+ *   npm run bench:gate -- --in-process [--pairs 30]
+ *       Where the noise of a round comes from: processes that each hold the model twice (A and B) and time them
+ *       alternated, iteration by iteration, or in turn; the spread of log(B / A) for each, and of consecutive processes.
  * The model is a chain of identical MatMuls; the slower copy has one more link (21 instead of 20), so its
  * extra cost is a known 1/20 of the compute, not a guess.
  */
@@ -24,7 +27,7 @@ import { SEQUENTIAL_DEFAULTS, SEQUENTIAL_RIGOROUS } from '../harness/compare/seq
 import type { Comparison } from '../harness/core/comparison.ts';
 import { mulberry32 } from '../harness/stats/random.ts';
 import { wilsonInterval } from '../harness/stats/wilson.ts';
-import { chainBench } from './gate/chain-runs.ts';
+import { BATCH, chainBench, WIDTH } from './gate/chain-runs.ts';
 import { readRecordedRounds, RECORDED_METRICS, roundLogRatios, type RecordedRounds, type RecordedRun } from './gate/recorded-rounds.ts';
 import { simulateTrial, type Mode, type Round } from './gate/simulate.ts';
 
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     layers: { type: 'string', default: '20' },
     interleaved: { type: 'boolean', default: false },
     separate: { type: 'boolean', default: false },
+    'in-process': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '40' },
   },
 });
@@ -55,6 +59,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 if (values.record) await record(values.record);
 else if (values.real) await realSequential(Number(values.real));
 else if (values.interleaved || values.separate) await realFixed();
+else if (values['in-process']) await inProcess(Number(values.pairs === '100' ? 30 : values.pairs));
 else await simulate();
 
 /** The gate's decisions on recorded noise. */
@@ -241,4 +246,39 @@ async function realFixed(): Promise<void> {
   for (const metric of METRICS)
     console.log(`${metric}: false alarms (A/A) ${rate(tally.falseAlarms.get(metric)!, pairs)}; detected ${rate(tally.detections.get(metric)!, pairs)}`);
   await bench.close();
+}
+
+/** Robust SD (1.4826 x the median absolute deviation) of log ratios, in percent. */
+function robustSd(values: number[]): string {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted[sorted.length >> 1]!;
+  const mad = sorted.map((x) => Math.abs(x - mid)).sort((x, y) => x - y)[sorted.length >> 1]!;
+  return pct(1.4826 * mad);
+}
+
+/**
+ * Alternating A and B iteration by iteration inside one process, against the same iterations in turn and against
+ * consecutive processes: which of the round's noise a finer interleave would cancel.
+ */
+async function inProcess(processes: number): Promise<void> {
+  const bench = await chainBench({ layers });
+  const { execa } = await import('execa');
+  const rows: { alternated: number; inTurn: number; p50A: number }[] = [];
+  try {
+    for (let i = 0; i < processes; i++) {
+      const child = await execa(process.execPath, ['--import', 'tsx', 'scripts/gate/in-process-child.ts', bench.original, String(BATCH), String(WIDTH)]);
+      rows.push(JSON.parse(child.stdout) as (typeof rows)[0]);
+    }
+  } finally {
+    await bench.close();
+  }
+  const consecutive = rows.slice(1).map((r, i) => Math.log(r.p50A / rows[i]!.p50A));
+  console.log(
+    `${processes} processes, each one model (${bench.describe.split(' vs ')[1]}) loaded twice, 100 timed iterations each; load average ${loadavg()[0]!.toFixed(1)}`,
+  );
+  console.log('| log(p50 B / p50 A), A and B the same model | robust SD |');
+  console.log('| --- | --- |');
+  console.log(`| one process, iterations alternated A B A B | ${robustSd(rows.map((r) => r.alternated))} |`);
+  console.log(`| one process, A's iterations then B's | ${robustSd(rows.map((r) => r.inTurn))} |`);
+  console.log(`| consecutive processes (as a round of run --ab) | ${robustSd(consecutive)} |`);
 }

@@ -12,8 +12,8 @@ import { executePlan, type ExecuteOptions } from '../../harness/execute/execute-
 import type { Results } from '../../harness/core/results.ts';
 import { gaussian, seededRandom } from '../demo/random.ts';
 
-const WIDTH = 512;
-const BATCH = 16;
+export const WIDTH = 512;
+export const BATCH = 16;
 
 export interface ChainBench {
   scratch: string;
