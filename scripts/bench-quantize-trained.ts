@@ -72,7 +72,8 @@ async function sensitivityAndBudget(source: string, calibration: number[][], pro
   console.log(row('int4 rtn budget', manifest.diskBytes, f, `(held-out; int4 rtn ${rtn.manifest.diskBytes} bytes)`));
 }
 
-export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 32, options: { skipSensitivity?: boolean } = {}): Promise<void> {
+/** gptq and awq calibrate on `calibrationWindows` windows of train.txt: 100, as `quantize --calibration-examples` defaults to. */
+export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 100, options: { skipSensitivity?: boolean } = {}): Promise<void> {
   const source = join(FOLDER, 'onnx', 'model.onnx');
   const calibration = await windows(TRAIN, calibrationWindows);
   const int4Calibration = await tokenCalibration(calibration, TRAIN, 'train');

@@ -156,9 +156,13 @@ describe('runner processes get no secrets', () => {
     try {
       // Stray stdout lines are cut at 500 characters: the runner prints only what the test looks at.
       const script = `const e = process.env; console.log(JSON.stringify({ names: Object.keys(e).filter((n) => /EDGEBENCH|MY_CLOUD|HARMLESS/.test(n)), leaked: Object.values(e).some((v) => v.includes(${JSON.stringify(KEY)}) || v.includes(${JSON.stringify(PASSWORD)})), harmless: e.HARMLESS_SETTING, path: e.PATH === ${JSON.stringify(process.env.PATH)} }))`;
-      const outcome = await spawnRunner({ file: process.execPath, args: ['-e', script], env: { NODE_OPTIONS: '' } }, { kind: 'job' } as never, {
-        timeoutMs: 30_000,
-      });
+      const outcome = await spawnRunner(
+        { file: process.execPath, args: ['-e', script], env: { NODE_OPTIONS: '' } },
+        { modelPath: 'none', task: { kind: 'classify' }, warmup: 0, iterations: 1, runtime: {}, examples: [{ id: 'a', feeds: {} }] } as never,
+        {
+          timeoutMs: 30_000,
+        },
+      );
       expect(JSON.parse(outcome.strayLines[0]!)).toEqual({ names: ['HARMLESS_SETTING'], leaked: false, harmless: 'kept', path: true });
     } finally {
       process.env = saved;
