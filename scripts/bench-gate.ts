@@ -7,8 +7,9 @@
  *       (scripts/gate/recorded-rounds.json), each with a random sign, plus the injected slowdown.
  *       --scale multiplies the recorded noise (e.g. 0.3 for a quieter machine). Prints false alarms,
  *       detection of a 5% and a 2% slowdown, and mean rounds.
- *   npm run bench:gate -- --record <file> [--pairs 3 --rounds 40]
- *       Records new rounds: real interleaved runs of a model against itself and against a copy doing 5% more work.
+ *   npm run bench:gate -- --record <file> [--pairs 3 --rounds 40 --turns]
+ *       Records new rounds: real interleaved runs of a model against itself and against a copy doing 5% more work,
+ *       each round's A and B processes one after the other, or taking turns with --turns (run --ab --turns).
  *   npm run bench:gate -- --real <n>
  *       n real sequential gate runs each of A/A and of the 5%-slower copy: verdicts, rounds and why they stopped.
  *   npm run bench:gate -- --interleaved [--pairs 100 --rounds 40]   real fixed-length run --ab pairs
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     interleaved: { type: 'boolean', default: false },
     separate: { type: 'boolean', default: false },
     'in-process': { type: 'boolean', default: false },
+    turns: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '40' },
   },
 });
@@ -143,7 +145,7 @@ async function record(file: string): Promise<void> {
       ['a/a', same],
       ['slower', slowed],
     ] as const) {
-      const { results } = await bench.run(plan, { ab: { a: 'a', b: 'b', rounds } });
+      const { results } = await bench.run(plan, { ab: { a: 'a', b: 'b', rounds }, turns: values.turns });
       runs.push({ kind, logRatios: roundLogRatios(results) });
       loads.push(loadavg()[0]!);
       console.log(`${kind} run ${runs.length}: load average ${loads.at(-1)!.toFixed(1)}`);

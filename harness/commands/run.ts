@@ -58,6 +58,12 @@ export function runCommand(program: Command): void {
       ),
     )
     .addOption(new Option('--rigorous', 'with --sequential: a 1% threshold and up to 200 rounds, to catch a 2% slowdown'))
+    .addOption(
+      new Option(
+        '--turns',
+        "with --ab: run each round's A and B processes side by side, taking turns iteration by iteration (local, emulated, qemu-arm64 and ssh devices), so drift within a round falls on both alike",
+      ),
+    )
     .addOption(new Option('--shard <i/n>', 'run part i of n of the device list (CI jobs in parallel; edgebench merge combines them)').argParser(shardArg))
     .addOption(
       new Option(
@@ -96,6 +102,7 @@ export function runCommand(program: Command): void {
         rounds?: number;
         sequential?: boolean;
         rigorous?: boolean;
+        turns?: boolean;
         repeats?: number;
         report: boolean;
         resume?: string;
@@ -165,6 +172,7 @@ export function runCommand(program: Command): void {
           ...(opts.repeats !== undefined ? { repeats: opts.repeats } : {}),
           ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
           ...(opts.ab && sequential ? { sequential } : {}),
+          ...(opts.ab && opts.turns ? { turns: true } : {}),
           ...(resume ? { resume } : {}),
           ...(opts.shard ? { shard: opts.shard } : {}),
           progress: display,

@@ -359,6 +359,12 @@ export const Results = z
         a: z.string().describe('Name of the A variant.'),
         b: z.string().describe('Name of the B variant.'),
         rounds: z.number().int().positive().describe('AB or BA pairs of runner processes per device (with sequential stopping, at most).'),
+        turnsOn: z
+          .array(z.string())
+          .optional()
+          .describe(
+            "Devices whose rounds ran A's and B's runner processes side by side, taking turns load by load and iteration by iteration, so the machine's drift over a round falls on both alike; on the others (and in results without this field) a round's two processes ran one after the other.",
+          ),
         sequential: SequentialRecord.optional(),
       })
       .optional()

@@ -5,7 +5,7 @@ import { WorkloadTest } from './workload.ts';
 
 /**
  * The runner's wire protocol. The parent writes one RunnerJob as JSON to the
- * runner's stdin; the runner answers with one RunnerEvent per stdout line.
+ * runner's stdin (one line; with `turns`, turn lines follow); the runner answers with one RunnerEvent per stdout line.
  * Plain JSON over pipes, so the same runner works in a child process, under
  * qemu, in a cgroup or over ssh.
  */
@@ -92,6 +92,12 @@ export const RunnerJob = z.strictObject({
   countInstructions: z.boolean().optional(),
   /** Set by the device for the process it runs under callgrind: the addon whose client requests dump the counts after each inference. */
   callgrindAddon: z.string().optional(),
+  /**
+   * Take turns with another runner on the device (an A/B round, runner/turn-taking.ts): the job is then the first
+   * line of stdin, which stays open; the runner waits for a TURN_GO line before its load and before each iteration and
+   * writes TURN_DONE_LINE after each. When stdin ends it runs freely.
+   */
+  turns: z.boolean().optional(),
 });
 export type RunnerJob = z.infer<typeof RunnerJob>;
 

@@ -39,6 +39,7 @@ const QUIT_TIMEOUT_MS = 15_000;
 export const appiumDriver: DeviceDriver<Spec> = {
   kind: 'appium',
   placement: appiumPlacement,
+  takesTurns: false,
   secretEnv: secretEnvOf,
 
   async facts(spec) {

@@ -27,6 +27,7 @@ const binariesOf = (spec: Spec) => ({ chromium: spec.chromium ?? CHROMIUM_BINARY
 export const browserDriver: DeviceDriver<Spec> = {
   kind: 'browser',
   placement: browserPlacement,
+  takesTurns: false,
 
   async facts(spec) {
     const host = await hostFacts();

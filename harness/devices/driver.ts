@@ -1,6 +1,7 @@
 import type { DeviceSpec } from '../core/device-spec.ts';
 import type { RunnerEvent, RunnerJob } from '../core/runner-protocol.ts';
 import type { RunnerOutcome } from '../runner/spawn.ts';
+import type { TurnSeat } from '../runner/turn-taking.ts';
 import type { DeviceFacts } from '../core/device-facts.ts';
 import type { DevicePlacement } from './placement.ts';
 
@@ -9,6 +10,8 @@ export interface CellContext {
   /** Aborted on Ctrl-C: the driver stops its runner and returns. */
   signal?: AbortSignal;
   onEvent?: (event: RunnerEvent) => void;
+  /** Set for the processes of an A/B round that take turns (run --ab --turns) (runner/turn-taking.ts): handed to spawnRunner. */
+  turns?: TurnSeat;
 }
 
 /** How edgebench reaches one kind of device. Registered in registry.ts. */
@@ -16,6 +19,11 @@ export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
   readonly kind: S['kind'];
   /** What the device holds and offers while it runs: read by the scheduler, the shards and the probes. */
   readonly placement: DevicePlacement<S>;
+  /**
+   * Whether runCell honours context.turns, so the two processes of an A/B round can take turns iteration by
+   * iteration (its runner is the Node.js runner over a pipe). Where not, a round's processes run one after the other.
+   */
+  readonly takesTurns: boolean;
   /**
    * Environment variables holding the device's secrets (a farm's URL or
    * credentials): declared when the run is planned, so no runner process

@@ -30,6 +30,7 @@ let staleRemoved = false;
 export const emulatedDriver: DeviceDriver<Spec> = {
   kind: 'emulated',
   placement: emulatedPlacement,
+  takesTurns: true,
 
   async facts(spec) {
     const host = await hostFacts();

@@ -12,6 +12,7 @@ import type { DeviceFacts } from '../core/device-facts.ts';
 export const localDriver: DeviceDriver<z.infer<typeof LocalDeviceSpec>> = {
   kind: 'local',
   placement: localPlacement,
+  takesTurns: true,
 
   facts: hostFacts,
 

@@ -21,6 +21,7 @@ type Spec = z.infer<typeof QemuArm64DeviceSpec>;
 export const qemuArm64Driver: DeviceDriver<Spec> = {
   kind: 'qemu-arm64',
   placement: qemuArm64Placement,
+  takesTurns: true,
 
   async facts(spec) {
     const host = await hostFacts();

@@ -194,6 +194,7 @@ function constraintsOf(spec: SshSpec): string | undefined {
 export const sshDriver: DeviceDriver<SshSpec> = {
   kind: 'ssh',
   placement: sshPlacement,
+  takesTurns: true,
 
   async facts(spec) {
     const board = await boardOf(spec);
@@ -286,6 +287,7 @@ async function runOnBoard(spec: SshSpec, session: Session, command: RunnerComman
       // The cell's own timer stops it; this is only a backstop.
       timeoutMs: context.timeoutMs + 2 * STOP_GRACE_MS,
       signal: stop.signal,
+      ...(context.turns ? { turns: context.turns } : {}),
       onEvent: (event) => {
         if (event.type === 'hello') pid = event.pid;
         context.onEvent?.(event);

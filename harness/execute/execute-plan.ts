@@ -4,6 +4,7 @@ import type { RunPlan } from '../plan/plan.ts';
 import { scheduleRuns, type ScheduledRun } from '../plan/schedule.ts';
 import type { Shard } from '../plan/shard.ts';
 import { RunWriteError, type ReadJournal } from '../results/journal.ts';
+import { driverFor } from '../devices/registry.ts';
 import { devicesToRun } from './devices-to-run.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { finishResults } from './finish-results.ts';
@@ -27,6 +28,8 @@ export interface ExecuteOptions {
   progress?: RunProgress;
   repeats?: number;
   ab?: { a: string; b: string; rounds: number };
+  /** With ab: run a round's two processes side by side, taking turns iteration by iteration, where the device can (runner/turn-taking.ts). */
+  turns?: boolean;
   /** With ab: stop a device's rounds once an anytime-valid test decides (ab.rounds is then the most). */
   sequential?: SequentialSettings & { threshold?: number };
   /** The journal of an unfinished run, to finish. */
@@ -62,7 +65,10 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
   const startedAt = resume?.header.startedAt ?? new Date().toISOString();
   const journal = openJournal(runDir, { runId, startedAt, fingerprint: fingerprintOf(fullPlan, { repeats, ab, shard }), resume });
   const policy = repeatPolicy(fullPlan.suite.adaptiveRepeats, fullPlan.suite.compare.threshold, repeats, ab !== undefined);
-  const results = await resultsHeader(fullPlan, toRun, { runId, startedAt, repeats, policy, ab, shard });
+  const turns = ab !== undefined && options.turns === true;
+  const turnsOn = turns ? plan.devices.filter((device) => driverFor(device).takesTurns).map((device) => device.id) : [];
+  const abRecord = ab && { ...ab, ...(turnsOn.length > 0 ? { turnsOn } : {}) };
+  const results = await resultsHeader(fullPlan, toRun, { runId, startedAt, repeats, policy, ab: abRecord, shard });
   const file = runResultsFile(runDir, journal);
   await file.flush(results);
 
@@ -75,7 +81,7 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
   if (resume) await save();
 
   const todo = order.filter((run) => !resumed.done.has(scheduledKey(run)));
-  const stopping = ab && options.sequential ? new SequentialStopping(plan, results, ab, options.sequential) : undefined;
+  const stopping = abRecord && options.sequential ? new SequentialStopping(plan, results, abRecord, options.sequential) : undefined;
   const observed: RunProgress | undefined = stopping
     ? {
         ...progress,
@@ -93,6 +99,7 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
     repeats,
     lostBefore: resumed.lostBefore,
     save,
+    turns,
     progress: observed,
     ...(stopping ? { skip: (run: ScheduledRun) => stopping.skip(run) } : {}),
   });

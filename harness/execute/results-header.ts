@@ -16,7 +16,7 @@ import type { RepeatPolicy } from './repeat-stop.ts';
 export async function resultsHeader(
   fullPlan: RunPlan,
   { plan, listed, skipped }: DevicesToRun,
-  run: { runId: string; startedAt: string; repeats: number; policy: RepeatPolicy; ab?: { a: string; b: string; rounds: number }; shard?: Shard },
+  run: { runId: string; startedAt: string; repeats: number; policy: RepeatPolicy; ab?: Omit<NonNullable<Results['ab']>, 'sequential'>; shard?: Shard },
 ): Promise<Results> {
   const { suite } = plan;
   return {

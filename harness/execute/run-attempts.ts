@@ -5,6 +5,7 @@ import { variantChanged } from '../plan/verify-variant.ts';
 import { startProbes } from '../probes/sampler.ts';
 import type { ThermalGatekeeper } from '../probes/thermal-gate.ts';
 import type { RunnerRun } from '../results/cell-result.ts';
+import type { TurnSeat } from '../runner/turn-taking.ts';
 import type { Journal } from '../results/journal.ts';
 import { notRunOutcome } from '../runner/spawn.ts';
 import { lostByDevice } from './lost-by-device.ts';
@@ -34,8 +35,11 @@ export async function runAttempts(
   lostBefore: readonly { code: string; message: string }[],
   clock: ProcessClock,
   context: AttemptContext,
+  turns?: TurnSeat,
 ): Promise<RunnerRun> {
-  const { journal, stop, timeoutMs } = context;
+  const { journal, stop } = context;
+  // Taking turns, a process waits through the other's turns as well as its own.
+  const timeoutMs = turns ? 2 * context.timeoutMs : context.timeoutMs;
   const where = { device: device.id, variant: variant.variant.name, repeat };
   const lostAttempts = [...lostBefore];
   for (;;) {
@@ -51,8 +55,14 @@ export async function runAttempts(
     };
     const outcome = refused
       ? notRunOutcome(refused.code, refused.message)
-      : await clock.outside(() => driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent }));
+      : await clock.outside(() => driverFor(device).runCell(device, job, { timeoutMs, signal: stop, onEvent, ...(turns ? { turns } : {}) }));
     const probes = { ...(await sampling.stop()), gate };
+    // A device-wide energy counter over this process's timed phase also counted the other's turns: it cannot be split.
+    if (turns && probes.energy?.source === 'measured')
+      probes.energy = {
+        source: 'unavailable',
+        reason: `${probes.energy.probe} counts the whole device, and this runner took turns with the other variant's in an A/B round: the energy over its timed phase is both runners'. Run without --ab (or with --no-turns) for energy`,
+      };
     const finishedAt = new Date();
     journal.end({ ...where, attempt }, finishedAt, outcome, probes);
     const run: RunnerRun = { startedAt, finishedAt, outcome, probes, ...(lostAttempts.length ? { lostAttempts: [...lostAttempts] } : {}) };

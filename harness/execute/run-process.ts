@@ -6,6 +6,7 @@ import type { MeasuredCells } from './measured-cells.ts';
 import { OverheadLog, ProcessClock } from './overhead.ts';
 import { scheduledKey } from './process-key.ts';
 import { runAttempts, type AttemptContext } from './run-attempts.ts';
+import type { TurnSeat } from '../runner/turn-taking.ts';
 
 export interface ProcessContext extends AttemptContext {
   plan: RunPlan;
@@ -26,11 +27,11 @@ export interface ProcessContext extends AttemptContext {
  * Runs the scheduled processes one at a time each: a process of a cell that already failed is skipped;
  * any other runs (again while the device loses it), is timed, and is added to its cell.
  */
-export function processRunner(context: ProcessContext): (run: ScheduledRun) => Promise<void> {
+export function processRunner(context: ProcessContext): (run: ScheduledRun, turns?: TurnSeat) => Promise<void> {
   const { plan, cells, journal, progress } = context;
   const { suite } = plan;
   let started = 0;
-  return async (scheduled) => {
+  return async (scheduled, turns) => {
     const clock = new ProcessClock();
     const { device, variant, repeat } = scheduled;
     // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
@@ -48,7 +49,7 @@ export function processRunner(context: ProcessContext): (run: ScheduledRun) => P
       examples: variant.examples,
       ...(suite.measure.includes('instructions') ? { countInstructions: true } : {}),
     };
-    const run = await runAttempts(scheduled, job, context.lostBefore.get(scheduledKey(scheduled)) ?? [], clock, context);
+    const run = await runAttempts(scheduled, job, context.lostBefore.get(scheduledKey(scheduled)) ?? [], clock, context, turns);
     if (journal.writeError) return;
     run.overheadMs = clock.ownMs();
     context.overhead.process(run.overheadMs);

@@ -3,6 +3,8 @@ import type { ScheduledRun } from '../plan/schedule.ts';
 import { ThermalGatekeeper } from '../probes/thermal-gate.ts';
 import { claimsOf } from '../schedule/claims.ts';
 import { runScheduled } from '../schedule/scheduler.ts';
+import { driverFor } from '../devices/registry.ts';
+import { TurnTaking } from '../runner/turn-taking.ts';
 import { OverheadLog } from './overhead.ts';
 import { processRunner, type ProcessContext } from './run-process.ts';
 
@@ -14,7 +16,7 @@ import { processRunner, type ProcessContext } from './run-process.ts';
 export async function runProcesses(
   todo: readonly ScheduledRun[],
   results: Results,
-  context: Omit<ProcessContext, 'thermal' | 'total' | 'overhead' | 'timeoutMs' | 'retries'>,
+  context: Omit<ProcessContext, 'thermal' | 'total' | 'overhead' | 'timeoutMs' | 'retries'> & { turns?: boolean },
 ): Promise<void> {
   const { plan, progress, stop } = context;
   const { claims, capacity, record: policy } = claimsOf(plan.devices, plan.scheduling);
@@ -29,7 +31,43 @@ export async function runProcesses(
     total: todo.length,
     overhead,
   });
-  const stats = await runScheduled(todo, { resourcesOf: ({ device }) => claims.get(device.id)!.resources, capacity, run, stopped: () => stop.aborted });
+  const units = context.turns ? turnTakingRounds(todo) : todo.map((one) => [one]);
+  const runUnit = async (unit: readonly ScheduledRun[]) => {
+    if (unit.length === 1) return run(unit[0]!);
+    const table = new TurnTaking(unit.length);
+    // Every side leaves when its process is over, or was never started (skipped, failed before): the other then runs freely.
+    await Promise.all(unit.map((one, side) => run(one, table.seat(side)).finally(() => table.seat(side).leave())));
+  };
+  const stats = await runScheduled(units, {
+    resourcesOf: (unit) => claims.get(unit[0]!.device.id)!.resources,
+    capacity,
+    run: runUnit,
+    stopped: () => stop.aborted,
+  });
   const perProcess = overhead.summary(stats.dispatchMs);
   results.scheduling = { ...policy, peakConcurrency: stats.peakConcurrency, ...(perProcess ? { overhead: perProcess } : {}) };
+}
+
+/**
+ * The processes of an A/B run grouped into rounds that take turns: the A and B processes of one repeat on a device
+ * whose driver can (DeviceDriver.takesTurns) run side by side, alternating; any other process runs alone.
+ */
+export function turnTakingRounds(todo: readonly ScheduledRun[]): ScheduledRun[][] {
+  const units: ScheduledRun[][] = [];
+  const rounds = new Map<string, ScheduledRun[]>();
+  for (const one of todo) {
+    if (!driverFor(one.device).takesTurns) {
+      units.push([one]);
+      continue;
+    }
+    const key = `${one.device.id}\u0000${one.repeat}`;
+    const round = rounds.get(key);
+    if (round) round.push(one);
+    else {
+      const fresh = [one];
+      rounds.set(key, fresh);
+      units.push(fresh);
+    }
+  }
+  return units;
 }

@@ -35,7 +35,7 @@ export class SequentialStopping {
   constructor(
     private readonly plan: RunPlan,
     private readonly results: Results,
-    private readonly ab: { a: string; b: string; rounds: number },
+    private readonly ab: Omit<NonNullable<Results['ab']>, 'sequential'>,
     settings: SequentialSettings & { threshold?: number },
   ) {
     this.metrics = stoppingMetrics(plan);

@@ -1,11 +1,13 @@
 /**
  * The runner: one process per (device, variant) cell, so the peak memory it
  * reports is the variant's own. Reads a RunnerJob from stdin, streams
- * RunnerEvents to stdout as JSON lines. Nothing else is written to stdout.
+ * RunnerEvents to stdout as JSON lines. Nothing else is written to stdout but,
+ * when the job takes turns with another runner, the end of each turn.
  */
 import { currentRss, peakRss } from './memory.ts';
 import { loadInstructionCounter, TIMED_DUMP_PREFIX, WARMUP_DUMP, type InstructionCounter } from './instruction-counter.ts';
 import type { RunnerEvent, RunnerJob } from '../core/runner-protocol.ts';
+import { TURN_DONE_LINE, TURN_GO } from './turn-taking.ts';
 import type { RuntimeName } from '../core/runtime.ts';
 import { llamaCpp } from '../runtimes/llama-cpp.ts';
 import { onnxruntimeNode } from '../runtimes/onnxruntime-node.ts';
@@ -30,10 +32,51 @@ function fail(code: string, error: unknown): never {
   process.exit(1);
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** stdin as lines: the job first, then (when taking turns) one TURN_GO per turn. undefined once stdin has ended. */
+function stdinLines(): () => Promise<string | undefined> {
+  const lines: string[] = [];
+  const waiting: ((line: string | undefined) => void)[] = [];
+  // The job can be megabytes: the pieces of an unfinished line are kept apart and joined once, not re-concatenated per chunk.
+  let pieces: string[] = [];
+  let ended = false;
+  const push = (line: string) => (waiting.length ? waiting.shift()!(line) : lines.push(line));
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    if (!chunk.includes('\n')) return void pieces.push(chunk);
+    const parts = chunk.split('\n');
+    push([...pieces, parts[0]!].join(''));
+    for (const line of parts.slice(1, -1)) push(line);
+    pieces = [parts.at(-1)!];
+  });
+  process.stdin.on('end', () => {
+    const rest = pieces.join('');
+    if (rest) push(rest);
+    ended = true;
+    for (const resolve of waiting.splice(0)) resolve(undefined);
+  });
+  return () => (lines.length ? Promise.resolve(lines.shift()) : ended ? Promise.resolve(undefined) : new Promise((resolve) => waiting.push(resolve)));
+}
+
+/** The runner's side of turn-taking: wait for the turn, say when it is over. Free once stdin has ended. */
+interface Turns {
+  mine(): Promise<void>;
+  over(): void;
+}
+
+function stdinTurns(nextLine: () => Promise<string | undefined>): Turns {
+  let free = false;
+  return {
+    async mine() {
+      while (!free) {
+        const line = await nextLine();
+        if (line === undefined) free = true;
+        else if (line === TURN_GO) return;
+      }
+    },
+    over() {
+      if (!free) process.stdout.write(`${TURN_DONE_LINE}\n`);
+    },
+  };
 }
 
 function runtimeNamed(name: RuntimeName): Runtime {
@@ -66,7 +109,8 @@ async function timedLoop(
   examples: PreparedExample[],
   task: TaskRunner,
   counter: InstructionCounter | undefined,
-): Promise<void> {
+  turns: Turns | undefined,
+): Promise<number> {
   const emptyBatch = (firstIteration: number): SampleBatch => ({ firstIteration, exampleIds: [], latenciesMs: [], ttftMs: [], decodeMs: [] });
   let batch = emptyBatch(0);
   const flush = (next: number) => {
@@ -77,9 +121,15 @@ async function timedLoop(
     batch = emptyBatch(next);
   };
   let lastFlush = nowMs();
+  // Taking turns, the phase's wall time is the sum of this runner's own turns: the other runner's are not its work.
+  let ownMs = 0;
   for (let i = 0; i < count; i++) {
     const example = examples[i % examples.length]!;
+    await turns?.mine();
+    const turnStart = nowMs();
     const result = await task.iterate(example, phase === 'timed' && i < examples.length);
+    ownMs += elapsedMs(turnStart);
+    turns?.over();
     if (phase === 'timed') counter?.dump(`${TIMED_DUMP_PREFIX}${i}`);
     batch.exampleIds.push(example.id);
     batch.latenciesMs.push(result.latencyMs);
@@ -95,14 +145,16 @@ async function timedLoop(
     }
   }
   flush(count);
+  return ownMs;
 }
 
 async function main(): Promise<void> {
   // The parent checked the job against RunnerJob before sending it (spawnRunner). Parsing it again here would put
   // zod in the bundle: 750 of its 810 KB, about 2 s of start-up per runner process under qemu.
   let job: RunnerJob;
+  const nextLine = stdinLines();
   try {
-    job = JSON.parse(await readStdin()) as RunnerJob;
+    job = JSON.parse((await nextLine()) ?? '') as RunnerJob;
     if (typeof job?.modelPath !== 'string' || !Array.isArray(job.examples)) throw new Error('stdin is not a runner job: no modelPath or examples');
   } catch (error) {
     fail('JOB_INVALID', error);
@@ -127,6 +179,8 @@ async function main(): Promise<void> {
   } catch (error) {
     fail('MODEL_LOAD_FAILED', runtimeFailure(runtime, 'load', error));
   }
+  const turns = job.turns ? stdinTurns(nextLine) : undefined;
+  await turns?.mine();
   const rssBeforeLoad = currentRss();
 
   let session: RuntimeSession;
@@ -137,6 +191,7 @@ async function main(): Promise<void> {
     fail('MODEL_LOAD_FAILED', runtimeFailure(runtime, 'load', error));
   }
   const loadMs = elapsedMs(loadStart);
+  turns?.over();
   emit({ type: 'loaded', loadMs, rssBeforeLoad, rssAfterLoad: currentRss() });
 
   try {
@@ -144,14 +199,14 @@ async function main(): Promise<void> {
     const task = (taskRunners[job.task.kind] as TaskRunnerFactory)(session, job.task);
     const counter = job.callgrindAddon ? loadInstructionCounter(job.callgrindAddon) : undefined;
     counter?.startInstrumentation();
-    await timedLoop(job.warmup, 'warmup', examples, task, counter);
+    await timedLoop(job.warmup, 'warmup', examples, task, counter, turns);
     // What the warm-up ran goes to a dump of its own, so each timed dump holds one iteration.
     counter?.dump(WARMUP_DUMP);
     emit({ type: 'timed-phase', edge: 'start' });
     const cpuBefore = process.cpuUsage();
     const timedStart = nowMs();
-    await timedLoop(job.iterations, 'timed', examples, task, counter);
-    const wallMs = elapsedMs(timedStart);
+    const ownMs = await timedLoop(job.iterations, 'timed', examples, task, counter, turns);
+    const wallMs = turns ? ownMs : elapsedMs(timedStart);
     const cpu = process.cpuUsage(cpuBefore);
     emit({ type: 'timed-phase', edge: 'end', wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
   } catch (error) {
@@ -159,6 +214,8 @@ async function main(): Promise<void> {
   }
   emit({ type: 'memory', peakRss: peakRss() });
   emit({ type: 'done' });
+  // A runner taking turns still has stdin open; closing it lets the process exit.
+  process.stdin.destroy();
   await session.release();
 }
 

@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { runnerEnvironment } from '../secrets/secret-env.ts';
 import { RunnerEvent, RunnerJob } from '../core/runner-protocol.ts';
+import { TURN_DONE_LINE, TURN_GO, type TurnSeat } from './turn-taking.ts';
 
 export interface RunnerCommand {
   file: string;
@@ -37,8 +38,9 @@ export interface RunnerOutcome {
 export async function spawnRunner(
   command: RunnerCommand,
   job: RunnerJob,
-  options: { timeoutMs: number; signal?: AbortSignal; onEvent?: (event: RunnerEvent) => void },
+  options: { timeoutMs: number; signal?: AbortSignal; onEvent?: (event: RunnerEvent) => void; turns?: TurnSeat },
 ): Promise<RunnerOutcome> {
+  const { turns } = options;
   // The runner trusts its job (it carries no schema library), so the job is checked here, before it leaves.
   const checked = RunnerJob.safeParse(job);
   if (!checked.success)
@@ -51,8 +53,10 @@ export async function spawnRunner(
       stderrTail: '',
       strayLines: [],
     };
+  const line = JSON.stringify({ ...checked.data, ...(turns ? { turns: true } : {}) });
   const subprocess = execa(command.file, command.args, {
-    input: JSON.stringify(checked.data),
+    // Taking turns, stdin stays open for the turn lines after the job's.
+    ...(turns ? {} : { input: line }),
     // Not edgebench's whole environment: a runner gets none of the secrets (baseline key, device cloud credentials).
     env: runnerEnvironment(command.env),
     extendEnv: false,
@@ -63,16 +67,34 @@ export async function spawnRunner(
     buffer: { stdout: false, stderr: true },
     stripFinalNewline: true,
   });
+  if (turns) {
+    const stdin = subprocess.stdin!;
+    // A runner that has died cannot read its turn: the write error is the process's, and its outcome says how it ended.
+    stdin.on('error', () => undefined);
+    stdin.write(`${line}\n`);
+    turns.join(
+      () => stdin.write(`${TURN_GO}\n`),
+      () => stdin.end(),
+    );
+  }
   const events: RunnerEvent[] = [];
   const strayLines: string[] = [];
-  for await (const line of subprocess.iterable({ from: 'stdout' })) {
-    const event = parseEvent(line);
-    if (!event) {
-      if (line.trim()) strayLines.push(line.slice(0, 500));
-      continue;
+  try {
+    for await (const out of subprocess.iterable({ from: 'stdout' })) {
+      if (out === TURN_DONE_LINE) {
+        turns?.passed();
+        continue;
+      }
+      const event = parseEvent(out);
+      if (!event) {
+        if (out.trim()) strayLines.push(out.slice(0, 500));
+        continue;
+      }
+      events.push(event);
+      options.onEvent?.(event);
     }
-    events.push(event);
-    options.onEvent?.(event);
+  } finally {
+    turns?.leave();
   }
   const result = await subprocess;
   return {

@@ -159,5 +159,32 @@ describe('edgebench compare (the real CLI)', () => {
     // Four rounds cannot reach significance: the default gate has no regressed verdict to fail on.
     expect(p50.verdict).not.toBe('regressed');
     expect(compare.exitCode).toBe(0);
+
+    // --turns: on the host, each round's two processes run side by side, taking turns.
+    const turns = await execa(
+      process.execPath,
+      [BIN, 'run', '--suite', 'suites/ab.yaml', '--ab', 'small,big', '--rounds', '2', '--turns', '--run-id', 'ab-turns'],
+      {
+        cwd: project.dir,
+        reject: false,
+      },
+    );
+    expect(turns.exitCode).toBe(0);
+    const sideBySide = Results.parse(JSON.parse(await readFile(project.path('reports/ab-turns/results.json'), 'utf8')));
+    expect(sideBySide.ab).toEqual({ a: 'small', b: 'big', rounds: 2, turnsOn: ['host'] });
+    const repeatOf = (variant: string, repeat: number) => sideBySide.cells.find((c) => c.variant.name === variant)!.repeats!.find((r) => r.repeat === repeat)!;
+    for (const round of [1, 2]) {
+      const [small, big] = [repeatOf('small', round), repeatOf('big', round)];
+      expect(small.status === 'ok' && big.status === 'ok').toBe(true);
+      // Both processes were alive at once, and the round was over before the next began.
+      expect(small.startedAt < big.finishedAt && big.startedAt < small.finishedAt).toBe(true);
+    }
+    expect(repeatOf('small', 2).startedAt >= [repeatOf('small', 1).finishedAt, repeatOf('big', 1).finishedAt].sort()[0]!).toBe(true);
+    const paired = await edgebench(['compare', 'reports/ab-turns', '--json', 'out/ab-turns.json', '--all']);
+    expect(paired.exitCode).toBe(0);
+    const turnsP50 = Report.parse(JSON.parse(await readFile(project.path('out/ab-turns.json'), 'utf8'))).gates[0]!.comparisons.find(
+      (c) => c.metric === 'latency.p50',
+    )!;
+    expect(turnsP50.delta!.relative).toBeGreaterThan(0.5);
   });
 });
