@@ -61,7 +61,7 @@ export async function runAttempts(
     if (turns && probes.energy?.source === 'measured')
       probes.energy = {
         source: 'unavailable',
-        reason: `${probes.energy.probe} counts the whole device, and this runner took turns with the other variant's in an A/B round: the energy over its timed phase is both runners'. Run without --ab (or with --no-turns) for energy`,
+        reason: `${probes.energy.probe} counts the whole device, and this runner took turns with the other variant's in an A/B round: the energy over its timed phase is both runners'. Run without --turns for energy`,
       };
     const finishedAt = new Date();
     journal.end({ ...where, attempt }, finishedAt, outcome, probes);
