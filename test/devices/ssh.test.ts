@@ -11,6 +11,7 @@ import type { CellContext } from '../../harness/devices/driver.ts';
 import { localDriver } from '../../harness/devices/local.ts';
 import { boardConnection, pushForJob, sshDriver } from '../../harness/devices/ssh.ts';
 import { CONTROL_DIR, SshConnection, type SshSpec } from '../../harness/devices/ssh/connection.ts';
+import { cachedFile, pushFiles } from '../../harness/devices/ssh/push.ts';
 import { shellWord } from '../../harness/devices/ssh/quote.ts';
 import { sha256File } from '../../harness/files/hash.ts';
 import { buildPlan, type RunPlan } from '../../harness/plan/plan.ts';
@@ -185,6 +186,66 @@ describe('ssh driver: a board behind a real OpenSSH server', () => {
     expect(cell.outputs).toEqual((await onHost()).cell.outputs);
     expect(await sha256File(model)).toBe(good);
   }, 90_000);
+
+  it('creates every folder in one command before the transfers, which then run side by side and create none', async () => {
+    const spec = boardSpec({ remoteDir: join(boards, 'folders') });
+    const connection = boardConnection(spec);
+    const local = await mkdtemp(join(tmpdir(), 'edgebench-push-'));
+    // A file sent alone and small files sent by tar into the same deep folders, as onnxruntime-node's binaries are.
+    const layout = [
+      ['deep/a/b/big.bin', 2 << 20],
+      ...Array.from({ length: 40 }, (_, i) => [`deep/a/b/small-${i}.txt`, 100 + i] as const),
+      ...Array.from({ length: 40 }, (_, i) => [`deep/a/c${i % 7}/d/small-${i}.txt`, 50] as const),
+    ] as const;
+    const files = await Promise.all(
+      layout.map(async ([remote, bytes], i) => {
+        const file = join(local, `f${i}`);
+        await writeFile(file, Buffer.alloc(bytes, i));
+        return cachedFile(file, remote);
+      }),
+    );
+    const commands: string[] = [];
+    const exec = connection.exec.bind(connection);
+    connection.exec = (script, options) => {
+      commands.push(script);
+      return exec(script, options);
+    };
+    try {
+      const report = await pushFiles(connection, spec.remoteDir, files, undefined, { tar: true });
+      expect(report.pushed).toHaveLength(files.length);
+    } finally {
+      connection.exec = exec;
+      await rm(local, { recursive: true, force: true });
+    }
+    const [check, mkdirs, ...transfers] = commands;
+    expect(check).toMatch(/sha256sum -c/);
+    expect(mkdirs).toMatch(/^mkdir -p -- /);
+    // Only the deepest folders are named: mkdir -p makes their parents.
+    expect(mkdirs!.match(/'[^']*'/g)).toHaveLength(1 + 7);
+    expect(transfers.some((command) => /^tar -x/.test(command))).toBe(true);
+    expect(transfers.some((command) => /^cat > /.test(command))).toBe(true);
+    expect(transfers.filter((command) => command.includes('mkdir'))).toEqual([]);
+    for (const file of files) expect(await sha256File(join(spec.remoteDir, file.remote))).toBe(file.sha256);
+  }, 60_000);
+
+  it("a transfer the board refuses is a DeviceProblem quoting tar's own reason, not only its closing line", async () => {
+    const spec = boardSpec({ remoteDir: join(boards, 'refused') });
+    const local = await mkdtemp(join(tmpdir(), 'edgebench-push-'));
+    // Where a small file must go, the board holds a folder that is not empty: tar cannot replace it.
+    await mkdir(join(spec.remoteDir, 'x', 'small.txt', 'inside'), { recursive: true });
+    try {
+      await writeFile(join(local, 'small.txt'), 'small');
+      await writeFile(join(local, 'other.txt'), 'other');
+      const files = [await cachedFile(join(local, 'small.txt'), 'x/small.txt'), await cachedFile(join(local, 'other.txt'), 'x/other.txt')];
+      const pushed = pushFiles(boardConnection(spec), spec.remoteDir, files, undefined, { tar: true });
+      await expect(pushed).rejects.toThrow(
+        /^device board: 2 files \(10 bytes, x\/small\.txt first\) could not be written on the board \(tar: x\/small\.txt: Cannot open: /,
+      );
+      await expect(pushed).rejects.not.toThrow(/Exiting with failure status/);
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('pins the runner to the cores in cpus with taskset, and says so', async () => {
     const spec = boardSpec({ cpus: [0] });

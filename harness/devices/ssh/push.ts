@@ -162,6 +162,7 @@ export async function pushFiles(
     );
   const verified = new Set(check.stdout.split('\n').flatMap((line) => (line.endsWith(': OK') ? [line.slice(0, -4)] : [])));
   const missing = files.filter((f) => !verified.has(f.remote));
+  await makeDirectories(connection, root, missing, signal);
   // A few transfers at a time over the one connection, enough to hide per-command latency on a slow link.
   // After a failure no new one starts, and the push ends only once those already under way have.
   const queue = transfers(missing, options.tar === true);
@@ -184,9 +185,38 @@ export async function pushFiles(
   };
 }
 
+/** Longest mkdir command sent at once: far below any shell's or sshd's limit on a command line. */
+const MKDIR_COMMAND_BYTES = 64 << 10;
+
+/**
+ * Creates every folder the missing files go to, before any transfer starts.
+ * Transfers run side by side, and GNU tar fails a file ("Cannot open: No such
+ * file or directory") when its folder appears between tar's failed open and
+ * tar's own mkdir, as it does when another transfer creates it.
+ */
+async function makeDirectories(connection: SshConnection, root: string, files: readonly CachedFile[], signal?: AbortSignal): Promise<void> {
+  const folders = [...new Set(files.map((f) => posix.dirname(posix.join(root, f.remote))))].sort();
+  // mkdir -p makes a folder's parents: only the deepest folders need naming.
+  const deepest = folders.filter((folder, i) => !folders[i + 1]?.startsWith(`${folder}/`));
+  const commands: string[][] = [];
+  let bytes = 0;
+  for (const word of deepest.map(shellWord)) {
+    if (!commands.length || bytes + word.length > MKDIR_COMMAND_BYTES) {
+      commands.push([]);
+      bytes = 0;
+    }
+    commands.at(-1)!.push(word);
+    bytes += word.length + 1;
+  }
+  for (const words of commands) {
+    const result = await connection.exec(`mkdir -p -- ${words.join(' ')}`, { signal });
+    if (result.exitCode !== 0 && !result.canceled) await failure(connection, root, `the folders for ${files.length} files`, result);
+  }
+}
+
 async function pushBatch(connection: SshConnection, root: string, files: readonly CachedFile[], signal?: AbortSignal): Promise<void> {
   const archive = tarArchive(await Promise.all(files.map(async (f) => ({ path: f.remote, data: await readFile(f.local) }))));
-  const result = await connection.exec(`mkdir -p ${shellWord(root)} && tar -x -f - -C ${shellWord(root)}`, { input: archive, signal });
+  const result = await connection.exec(`tar -x -f - -C ${shellWord(root)}`, { input: archive, signal });
   if (result.exitCode === 0 || result.canceled) return;
   const what = `${files.length} files (${files.reduce((sum, f) => sum + f.bytes, 0)} bytes, ${files[0]!.remote} first)`;
   await failure(connection, root, what, result);
@@ -195,8 +225,8 @@ async function pushBatch(connection: SshConnection, root: string, files: readonl
 async function pushFile(connection: SshConnection, root: string, file: CachedFile, signal?: AbortSignal): Promise<void> {
   const target = posix.join(root, file.remote);
   const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
-  const [dir, temp, dest] = [posix.dirname(target), partial, target].map(shellWord);
-  const result = await connection.exec(`mkdir -p ${dir} && cat > ${temp} && mv -f ${temp} ${dest} || { status=$?; rm -f ${temp}; exit $status; }`, {
+  const [temp, dest] = [partial, target].map(shellWord);
+  const result = await connection.exec(`cat > ${temp} && mv -f ${temp} ${dest} || { status=$?; rm -f ${temp}; exit $status; }`, {
     inputFile: file.local,
     signal,
   });
@@ -207,7 +237,12 @@ async function pushFile(connection: SshConnection, root: string, file: CachedFil
 /** Why a transfer to the board failed, as a DeviceProblem naming the fix. */
 async function failure(connection: SshConnection, root: string, what: string, result: SshResult): Promise<never> {
   const { id } = connection.spec;
-  const said = result.stderr.trim().split('\n').at(-1) ?? '';
+  // The first line says what went wrong; tar's last says only that something did.
+  const lines = result.stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/Exiting with failure status/.test(line));
+  const said = lines[0] ?? '';
   if (/No space left on device|Disk quota exceeded/.test(result.stderr)) {
     throw new DeviceProblem(
       `device ${id}: the board's disk is full: ${what} could not be written (${said}). Free space on the board (everything under ${root} may go: it is pushed again when needed) or set remoteDir in devices.yaml to a larger disk`,
