@@ -41,7 +41,7 @@ async function windows(file: string, count: number): Promise<number[][]> {
 }
 
 const row = (name: string, bytes: number, f: Fidelity, note = '') =>
-  `${name.padEnd(16)} ${String(bytes).padStart(9)}  ${f.meanKlDivergence.toExponential(3).padStart(9)}  ${(f.top1Agreement * 100).toFixed(1).padStart(8)}%   ${note}`;
+  `${name.padEnd(20)} ${String(bytes).padStart(9)}  ${f.meanKlDivergence.toExponential(3).padStart(9)}  ${(f.top1Agreement * 100).toFixed(1).padStart(8)}%   ${note}`;
 
 /**
  * `--sensitivity` and `--budget-kld` as the command runs them, on the calibration windows of train.txt: the five
@@ -68,7 +68,7 @@ async function sensitivityAndBudget(source: string, calibration: number[][], pro
   console.log(
     `--budget-kld ${budget.toExponential(3)} (half int4 rtn's calibration KL): met at ${search.met.kld.toExponential(3)} with ${search.met.moved.length} layer(s) at int8: ${search.met.moved.join(', ')}`,
   );
-  console.log('variant           bytes     mean KL   same top-1');
+  console.log('variant               bytes     mean KL   same top-1');
   console.log(row('int4 rtn budget', manifest.diskBytes, f, `(held-out; int4 rtn ${rtn.manifest.diskBytes} bytes)`));
 }
 
@@ -83,7 +83,7 @@ export async function benchTrainedDecoder(variants: TrainedVariant[], calibratio
   console.log(
     `\ntrained decoder (${FOLDER}): KL(fp32 || variant) over ${prompts.length * WINDOW} next-token positions of ${HELD_OUT}; gptq / awq calibrated on ${calibration.length} x ${WINDOW} tokens of ${TRAIN}`,
   );
-  console.log('variant           bytes     mean KL   same top-1  awq alpha > 0');
+  console.log('variant               bytes     mean KL   same top-1  awq alpha > 0');
   const scratch = await mkdtemp(join(tmpdir(), 'edgebench-trained-'));
   try {
     for (const variant of variants) {

@@ -47,6 +47,8 @@ const TRAINED_VARIANTS: TrainedVariant[] = [
   { name: 'int4 gptq', options: { to: 'int4', algorithm: 'gptq' } },
   { name: 'int4 rtn asym', options: { to: 'int4', symmetric: false } },
   { name: 'int4 gptq asym', options: { to: 'int4', algorithm: 'gptq', symmetric: false } },
+  { name: 'int4 gptq emb8', options: { to: 'int4', algorithm: 'gptq', embeddings: 'int8' } },
+  { name: 'int4 gptq asym emb8', options: { to: 'int4', algorithm: 'gptq', symmetric: false, embeddings: 'int8' } },
   { name: 'int4 awq', options: { to: 'int4', algorithm: 'awq' } },
   { name: 'q4f16 rtn', options: { to: 'q4f16' } },
   { name: 'q4f16 awq', options: { to: 'q4f16', algorithm: 'awq' } },
