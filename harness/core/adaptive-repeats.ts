@@ -28,7 +28,7 @@ export const AdaptiveRepeatsOptions = z
   );
 export type AdaptiveRepeatsOptions = z.infer<typeof AdaptiveRepeatsOptions>;
 
-export const RepeatStopReason = z.enum(['precise', 'repeats', 'failed', 'unfinished']);
+export const RepeatStopReason = z.enum(['precise', 'emulated', 'repeats', 'failed', 'unfinished']);
 export type RepeatStopReason = z.infer<typeof RepeatStopReason>;
 
 /** How many runner processes a cell needed, and why it stopped adding them. */
@@ -36,7 +36,7 @@ export const RepeatStop = z
   .strictObject({
     processes: z.number().int().nonnegative().describe('Runner processes the cell ran.'),
     reason: RepeatStopReason.describe(
-      "precise: the p50's between-process 95% CI reached the target precision (after minRepeats); repeats: the cell ran every repeat (precision not reached, or adaptive repeats off, or run --ab); failed: a process failed, and a failure is not run again; unfinished: the run ended first (interrupted).",
+      "precise: the p50's between-process 95% CI reached the target precision (after minRepeats); emulated: one process, on a device whose latencies are an emulator's (qemu), not a measurement, so more processes would refine nothing; repeats: the cell ran every repeat (precision not reached, or adaptive repeats off, or run --ab); failed: a process failed, and a failure is not run again; unfinished: the run ended first (interrupted).",
     ),
     p50Ci95RelativeHalfWidth: z
       .number()
@@ -46,7 +46,11 @@ export const RepeatStop = z
         'Half-width of the 95% Student t CI of the mean of the per-process p50 latencies, over that mean, after the last process; absent with fewer than 2 measured processes.',
       ),
     targetPrecision: z.number().positive().optional().describe('The relative half-width the cell aimed for; absent when adaptive repeats were off.'),
-    minRepeats: z.number().int().positive().describe('Processes every cell ran before it could stop.'),
+    minRepeats: z
+      .number()
+      .int()
+      .positive()
+      .describe('Processes every cell ran before it could stop for precision (a cell on an emulated device stops after one).'),
     maxRepeats: z.number().int().positive().describe("The suite's repeats (or --repeats): the most a cell may run."),
   })
   .describe('How many runner processes the cell needed and why it stopped adding them (adaptive repeats).');

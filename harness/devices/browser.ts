@@ -28,6 +28,7 @@ export const browserDriver: DeviceDriver<Spec> = {
   kind: 'browser',
   placement: browserPlacement,
   takesTurns: false,
+  latency: 'measured',
 
   async facts(spec) {
     const host = await hostFacts();

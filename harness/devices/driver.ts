@@ -25,6 +25,12 @@ export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
    */
   readonly takesTurns: boolean;
   /**
+   * 'emulated' where the device's clock times an emulator rather than the hardware it stands for (qemu): its
+   * outputs are real, its latencies are not a measurement, so adaptive repeats stop its cells after one process
+   * (more processes would only narrow the interval of a figure that means nothing). 'measured' everywhere else.
+   */
+  readonly latency: 'measured' | 'emulated';
+  /**
    * Environment variables holding the device's secrets (a farm's URL or
    * credentials): declared when the run is planned, so no runner process
    * inherits them and no output shows their values.

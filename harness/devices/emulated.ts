@@ -31,6 +31,7 @@ export const emulatedDriver: DeviceDriver<Spec> = {
   kind: 'emulated',
   placement: emulatedPlacement,
   takesTurns: true,
+  latency: 'measured',
 
   async facts(spec) {
     const host = await hostFacts();

@@ -195,6 +195,7 @@ export const sshDriver: DeviceDriver<SshSpec> = {
   kind: 'ssh',
   placement: sshPlacement,
   takesTurns: true,
+  latency: 'measured',
 
   async facts(spec) {
     const board = await boardOf(spec);

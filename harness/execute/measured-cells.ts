@@ -1,6 +1,7 @@
 import type { DeviceSpec } from '../core/device-spec.ts';
 import type { CellResult, Results } from '../core/results.ts';
 import type { PlannedVariant, RunPlan } from '../plan/plan.ts';
+import { driverFor } from '../devices/registry.ts';
 import { runsOn } from '../plan/variant-devices.ts';
 import { cellResult, type RunnerRun } from '../results/cell-result.ts';
 import { answerReader } from './answer-reader.ts';
@@ -40,7 +41,7 @@ export class MeasuredCells {
       ...(variant.modelMetrics ? { modelMetrics: variant.modelMetrics } : {}),
       countInstructions: this.plan.suite.measure.includes('instructions'),
     });
-    cell.repeatStop = repeatStop(cell, this.policy);
+    cell.repeatStop = repeatStop(cell, this.policy, driverFor(device).latency);
     this.cells.set(key, cell);
     this.results.cells = this.order.flatMap((k) => this.cells.get(k) ?? []);
     return cell;
@@ -55,8 +56,9 @@ export class MeasuredCells {
     return this.cells.get(cellKey(device, variant))?.status === 'failed';
   }
 
-  /** The cell's p50 is as precise as the run asked: it needs no more processes. */
-  precise(device: DeviceSpec, variant: PlannedVariant): boolean {
-    return this.cells.get(cellKey(device, variant))?.repeatStop?.reason === 'precise';
+  /** The cell needs no more processes: its p50 is as precise as the run asked, or its device's latencies are emulated. */
+  settled(device: DeviceSpec, variant: PlannedVariant): boolean {
+    const reason = this.cells.get(cellKey(device, variant))?.repeatStop?.reason;
+    return reason === 'precise' || reason === 'emulated';
   }
 }

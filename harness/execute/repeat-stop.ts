@@ -28,19 +28,22 @@ export function processP50s(cell: CellResult): number[] {
 /**
  * Where a cell stands after its latest process: precise once, after minRepeats, the 95% CI of the mean of its
  * per-process p50s is within ±precision of that mean; otherwise it goes on until maxRepeats. A failed cell stops
- * (its failure is the result). `unfinished` until one of these holds.
+ * (its failure is the result); so does a cell on a device whose latencies are emulated, after its first process.
+ * `unfinished` until one of these holds.
  */
-export function repeatStop(cell: CellResult, policy: RepeatPolicy): RepeatStop {
+export function repeatStop(cell: CellResult, policy: RepeatPolicy, latency: 'measured' | 'emulated' = 'measured'): RepeatStop {
   const processes = cell.repeats?.length ?? 1;
   const ci = meanCi(processP50s(cell));
   const reason =
     cell.status === 'failed'
       ? 'failed'
-      : policy.enabled && processes >= policy.minRepeats && ci !== undefined && ci.relativeHalfWidth <= policy.precision
-        ? 'precise'
-        : processes >= policy.maxRepeats
-          ? 'repeats'
-          : 'unfinished';
+      : policy.enabled && latency === 'emulated'
+        ? 'emulated'
+        : policy.enabled && processes >= policy.minRepeats && ci !== undefined && ci.relativeHalfWidth <= policy.precision
+          ? 'precise'
+          : processes >= policy.maxRepeats
+            ? 'repeats'
+            : 'unfinished';
   return {
     processes,
     reason,
@@ -61,6 +64,7 @@ export function describeRepeatStops(cells: readonly CellResult[]): string | unde
   const target = stops.find((s) => s.targetPrecision !== undefined)?.targetPrecision;
   const parts = [
     count('precise') ? `${count('precise')} reached ±${((target ?? 0) * 100).toFixed(1)}% on p50 early` : '',
+    count('emulated') ? `${count('emulated')} on an emulated device ran one (its latencies are the emulator's)` : '',
     count('repeats') ? `${count('repeats')} ran every repeat` : '',
     count('failed') ? `${count('failed')} failed` : '',
     count('unfinished') ? `${count('unfinished')} unfinished` : '',

@@ -36,8 +36,8 @@ export function processRunner(context: ProcessContext): (run: ScheduledRun, turn
     const { device, variant, repeat } = scheduled;
     // A cell that failed once (model does not load, OOM, timeout) is not run again: its failure is the result.
     if (cells.failed(device, variant) || context.skip?.(scheduled)) return progress?.processSkipped?.(device, variant, repeat);
-    // Adaptive repeats: a cell whose p50 is already as precise as the suite asks runs no further process.
-    if (cells.precise(device, variant)) return progress?.processSkipped?.(device, variant, repeat);
+    // Adaptive repeats: a cell whose p50 is already as precise as the suite asks (or whose device's latencies are emulated) runs no further process.
+    if (cells.settled(device, variant)) return progress?.processSkipped?.(device, variant, repeat);
     const position = { index: started++, total: context.total, repeat, repeats: context.repeats };
     progress?.cellStarted?.(device, variant, position);
     const job: RunnerJob = {

@@ -17,9 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => project?.cleanup());
 
-async function run(name: string, extra: string, repeats: number, ab?: { a: string; b: string; rounds: number }): Promise<Results> {
+async function run(name: string, extra: string, repeats: number, ab?: { a: string; b: string; rounds: number }, devices = 'devices.yaml'): Promise<Results> {
   await project.write(`suites/${name}.yaml`, suiteYaml({ iterations: 40, repeats, variants: TWO_VARIANTS, extra }));
-  const plan = await buildPlan({ suiteFile: project.path(`suites/${name}.yaml`), devicesFile: project.path('devices.yaml') });
+  const plan = await buildPlan({ suiteFile: project.path(`suites/${name}.yaml`), devicesFile: project.path(devices) });
   return (await executePlan(plan, { outDir: project.path('reports'), runId: name, ...(ab ? { ab } : {}) })).results;
 }
 
@@ -45,6 +45,23 @@ describe('adaptive repeats on real runner processes', () => {
       expect(c.repeatStop!.p50Ci95RelativeHalfWidth).toBeGreaterThan(0.000001);
     }
   });
+
+  it("stops a cell on an emulated device (qemu) after one process, and says why, while the host's cells run every repeat", async () => {
+    await project.write('devices-qemu.yaml', 'devices:\n  - id: host\n    kind: local\n  - id: arm64-emu\n    kind: qemu-arm64\n    cpuModel: cortex-a76\n');
+    const results = await run('emulated', 'adaptiveRepeats:\n  precision: 0.000001', 3, undefined, 'devices-qemu.yaml');
+    const on = (device: string) => results.cells.filter((c) => c.deviceId === device);
+    expect(on('arm64-emu')).toHaveLength(2);
+    for (const c of on('arm64-emu')) {
+      expect(c.status, JSON.stringify(c.error)).toBe('ok');
+      expect(c.runtime?.arch).toBe('arm64');
+      expect(c.repeats).toHaveLength(1);
+      expect(c.repeatStop).toMatchObject({ processes: 1, reason: 'emulated', maxRepeats: 3 });
+    }
+    for (const c of on('host')) expect(c.repeatStop).toMatchObject({ processes: 3, reason: 'repeats' });
+    expect(describeRepeatStops(results.cells)).toBe(
+      "runner processes: 8 of at most 12; of 4 cell(s), 2 on an emulated device ran one (its latencies are the emulator's), 2 ran every repeat",
+    );
+  }, 180_000);
 
   it('takes the compare threshold as the target by default, and is off for A/B rounds and when disabled', async () => {
     const ab = await run('ab', 'adaptiveRepeats:\n  precision: 1', 4, { a: 'a', b: 'b', rounds: 4 });
@@ -76,5 +93,11 @@ describe('the stopping rule', () => {
     const steady = cell({ variant: 'v', samples: [10, 10, 10, 10.01, 10.01, 10.01, 10, 10, 10], repeats: 3 });
     expect(repeatStop(steady, policy)).toMatchObject({ processes: 3, reason: 'precise' });
     expect(repeatStop(steady, { ...policy, minRepeats: 4 }).reason).toBe('unfinished');
+    // An emulated device's cell stops after its first process, unless adaptive repeats are off (run --ab) or it failed.
+    const one = cell({ variant: 'v', samples: [10, 30], repeats: 1 });
+    expect(repeatStop(one, policy, 'emulated')).toMatchObject({ processes: 1, reason: 'emulated' });
+    expect(repeatStop(one, policy, 'measured').reason).toBe('unfinished');
+    expect(repeatStop(one, { ...policy, enabled: false }, 'emulated').reason).toBe('unfinished');
+    expect(repeatStop({ ...one, status: 'failed' }, policy, 'emulated').reason).toBe('failed');
   });
 });
