@@ -14,6 +14,9 @@ export interface CellContext {
   turns?: TurnSeat;
 }
 
+/** Whether a device's timings measure the hardware it stands for, or an emulator of it. */
+export type DeviceLatency = 'measured' | 'emulated';
+
 /** How edgebench reaches one kind of device. Registered in registry.ts. */
 export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
   readonly kind: S['kind'];
@@ -29,7 +32,7 @@ export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
    * outputs are real, its latencies are not a measurement, so adaptive repeats stop its cells after one process
    * (more processes would only narrow the interval of a figure that means nothing). 'measured' everywhere else.
    */
-  readonly latency: 'measured' | 'emulated';
+  readonly latency: DeviceLatency;
   /**
    * Environment variables holding the device's secrets (a farm's URL or
    * credentials): declared when the run is planned, so no runner process

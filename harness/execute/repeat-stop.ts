@@ -1,5 +1,6 @@
 import type { AdaptiveRepeatsOptions, RepeatStop } from '../core/adaptive-repeats.ts';
 import type { CellResult } from '../core/results.ts';
+import type { DeviceLatency } from '../devices/driver.ts';
 import { median } from '../stats/percentile.ts';
 import { meanCi } from '../stats/mean-ci.ts';
 
@@ -31,7 +32,7 @@ export function processP50s(cell: CellResult): number[] {
  * (its failure is the result); so does a cell on a device whose latencies are emulated, after its first process.
  * `unfinished` until one of these holds.
  */
-export function repeatStop(cell: CellResult, policy: RepeatPolicy, latency: 'measured' | 'emulated' = 'measured'): RepeatStop {
+export function repeatStop(cell: CellResult, policy: RepeatPolicy, latency: DeviceLatency = 'measured'): RepeatStop {
   const processes = cell.repeats?.length ?? 1;
   const ci = meanCi(processP50s(cell));
   const reason =
