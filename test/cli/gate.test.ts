@@ -27,11 +27,10 @@ beforeAll(async () => {
   ].join('\n');
   await project.write('suites/gate.yaml', suiteYaml({ iterations: 40, warmup: 5, variants }));
   // One variant name in two suites: a stored run of main's model, and the pull request's model under the same name.
-  await project.write('suites/one.yaml', suiteYaml({ iterations: 40, warmup: 5, repeats: 4 }));
-  await project.write(
-    'suites/one-slow.yaml',
-    suiteYaml({ iterations: 40, warmup: 5, repeats: 4, variants: '  - {name: fp32, precision: fp32, file: ../models/big/model.onnx}' }),
-  );
+  // Six processes a side, every one run: between-process tests need the degrees of freedom on a loaded machine.
+  const stored = { iterations: 40, warmup: 5, repeats: 6, extra: 'adaptiveRepeats:\n  enabled: false' };
+  await project.write('suites/one.yaml', suiteYaml(stored));
+  await project.write('suites/one-slow.yaml', suiteYaml({ ...stored, variants: '  - {name: fp32, precision: fp32, file: ../models/big/model.onnx}' }));
   await project.write('event.json', JSON.stringify({ number: 12, pull_request: { number: 12 } }));
 });
 afterAll(async () => {
