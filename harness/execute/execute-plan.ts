@@ -65,8 +65,8 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
   const startedAt = resume?.header.startedAt ?? new Date().toISOString();
   const journal = openJournal(runDir, { runId, startedAt, fingerprint: fingerprintOf(fullPlan, { repeats, ab, shard }), resume });
   const policy = repeatPolicy(fullPlan.suite.adaptiveRepeats, fullPlan.suite.compare.threshold, repeats, ab !== undefined);
-  const turns = ab !== undefined && options.turns === true;
-  const turnsOn = turns ? plan.devices.filter((device) => driverFor(device).takesTurns).map((device) => device.id) : [];
+  // The devices whose rounds take turns: decided once, recorded in results.ab and followed by runProcesses.
+  const turnsOn = ab && options.turns ? plan.devices.filter((device) => driverFor(device).takesTurns).map((device) => device.id) : [];
   const abRecord = ab && { ...ab, ...(turnsOn.length > 0 ? { turnsOn } : {}) };
   const results = await resultsHeader(fullPlan, toRun, { runId, startedAt, repeats, policy, ab: abRecord, shard });
   const file = runResultsFile(runDir, journal);
@@ -99,7 +99,7 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
     repeats,
     lostBefore: resumed.lostBefore,
     save,
-    turns,
+    turnsOn: new Set(turnsOn),
     progress: observed,
     ...(stopping ? { skip: (run: ScheduledRun) => stopping.skip(run) } : {}),
   });

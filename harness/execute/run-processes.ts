@@ -3,7 +3,6 @@ import type { ScheduledRun } from '../plan/schedule.ts';
 import { ThermalGatekeeper } from '../probes/thermal-gate.ts';
 import { claimsOf } from '../schedule/claims.ts';
 import { runScheduled } from '../schedule/scheduler.ts';
-import { driverFor } from '../devices/registry.ts';
 import { TurnTaking } from '../runner/turn-taking.ts';
 import { OverheadLog } from './overhead.ts';
 import { processRunner, type ProcessContext } from './run-process.ts';
@@ -16,7 +15,10 @@ import { processRunner, type ProcessContext } from './run-process.ts';
 export async function runProcesses(
   todo: readonly ScheduledRun[],
   results: Results,
-  context: Omit<ProcessContext, 'thermal' | 'total' | 'overhead' | 'timeoutMs' | 'retries'> & { turns?: boolean },
+  context: Omit<ProcessContext, 'thermal' | 'total' | 'overhead' | 'timeoutMs' | 'retries'> & {
+    /** Devices whose A/B rounds take turns (results.ab.turnsOn); empty or absent: every process runs alone. */
+    turnsOn?: ReadonlySet<string>;
+  },
 ): Promise<void> {
   const { plan, progress, stop } = context;
   const { claims, capacity, record: policy } = claimsOf(plan.devices, plan.scheduling);
@@ -31,7 +33,7 @@ export async function runProcesses(
     total: todo.length,
     overhead,
   });
-  const units = context.turns ? turnTakingRounds(todo) : todo.map((one) => [one]);
+  const units = turnTakingRounds(todo, context.turnsOn ?? new Set());
   const runUnit = async (unit: readonly ScheduledRun[]) => {
     if (unit.length === 1) return run(unit[0]!);
     const table = new TurnTaking(unit.length);
@@ -50,13 +52,13 @@ export async function runProcesses(
 
 /**
  * The processes of an A/B run grouped into rounds that take turns: the A and B processes of one repeat on a device
- * whose driver can (DeviceDriver.takesTurns) run side by side, alternating; any other process runs alone.
+ * of `turnsOn` run side by side, alternating; any other process runs alone.
  */
-export function turnTakingRounds(todo: readonly ScheduledRun[]): ScheduledRun[][] {
+export function turnTakingRounds(todo: readonly ScheduledRun[], turnsOn: ReadonlySet<string>): ScheduledRun[][] {
   const units: ScheduledRun[][] = [];
   const rounds = new Map<string, ScheduledRun[]>();
   for (const one of todo) {
-    if (!driverFor(one.device).takesTurns) {
+    if (!turnsOn.has(one.device.id)) {
       units.push([one]);
       continue;
     }
