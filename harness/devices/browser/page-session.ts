@@ -146,7 +146,10 @@ export async function drivePage(input: {
   try {
     loaded = memory.afterLoad();
   } catch (error) {
-    throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
+    // A load that failed fast (a truncated file) may leave too little work to tell the page's renderer apart:
+    // the load failure is then the cell's result, and there is no loaded model whose memory to measure.
+    if (state.state !== 'failed') throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
+    loaded = {};
   }
   emit({
     type: 'hello',
