@@ -32,6 +32,10 @@ export interface ChromiumSession {
   console: { level: string; text: string }[];
   /** The chromedriver process; Chromium and its renderers are its descendants. */
   driverPid: number | undefined;
+  /** Opens a new tab and makes it the one the session's commands go to. */
+  openTab(): Promise<void>;
+  /** Closes the current tab and goes back to the tab the browser started with. */
+  closeTab(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +81,7 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
     throw error;
   }
   const driverPid = (browser.capabilities as { 'wdio:driverPID'?: number })['wdio:driverPID'];
+  const firstTab = await browser.getWindowHandle();
   const messages: { level: string; text: string }[] = [];
   await browser.sessionSubscribe({ events: ['log.entryAdded'] });
   browser.on('log.entryAdded', (entry: { level: string; text: string | null }) => messages.push({ level: entry.level, text: entry.text ?? '' }));
@@ -84,6 +89,13 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
     browser,
     console: messages,
     driverPid,
+    async openTab() {
+      await browser.switchToWindow((await browser.createWindow('tab')).handle);
+    },
+    async closeTab() {
+      await browser.closeWindow();
+      await browser.switchToWindow(firstTab);
+    },
     async close() {
       // Listed first: once chromedriver is gone, a Chromium that did not quit is no longer its descendant.
       const processes = driverPid ? descendantsOf(driverPid) : [];

@@ -2,12 +2,14 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { z } from 'zod';
-import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, consoleTail, openChromium } from '../browser/chromium.ts';
+import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, consoleTail, openChromium, type ChromiumSession } from '../browser/chromium.ts';
 import type { BrowserDeviceSpec } from '../core/device-spec.ts';
 import type { RunnerEvent } from '../core/runner-protocol.ts';
 import { runPageCell, unlessStopped } from './browser/page-cell.ts';
 import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
-import { startPageServer } from './browser/page-server.ts';
+import { pageServerOnOwnSite } from './browser/loopback-site.ts';
+import { ChromiumPool } from './browser/chromium-pool.ts';
+import { allExited } from '../system/processes.ts';
 import { rendererMemory } from './browser/renderer.ts';
 import { onnxruntimeWebVersion, pageJobFor, runnerRoutes, webRuntimeOf } from './browser/routes.ts';
 import type { DeviceDriver } from './driver.ts';
@@ -19,10 +21,11 @@ type Spec = z.infer<typeof BrowserDeviceSpec>;
 const binariesOf = (spec: Spec) => ({ chromium: spec.chromium ?? CHROMIUM_BINARY, chromedriver: spec.chromedriver ?? CHROMEDRIVER_BINARY });
 
 /**
- * A web browser on this machine: each cell opens a fresh headless Chromium
- * (as the local driver starts a fresh process), serves it the runner page,
- * the runtime's WebAssembly build and the variant's files on 127.0.0.1, and
- * runs the same tasks as the Node.js runner on onnxruntime-web (ONNX) or wllama (GGUF).
+ * A web browser on this machine: each cell opens a new tab in a headless Chromium, on a loopback site no earlier
+ * cell used, so its page runs in a renderer process of its own with nothing cached (as the local driver starts a
+ * fresh process); it serves the tab the runner page, the runtime's WebAssembly build and the variant's files, and
+ * runs the same tasks as the Node.js runner on onnxruntime-web (ONNX) or wllama (GGUF). The browser stays open
+ * for the device's next cell (chromium-pool.ts) until release().
  */
 export const browserDriver: DeviceDriver<Spec> = {
   kind: 'browser',
@@ -54,18 +57,21 @@ export const browserDriver: DeviceDriver<Spec> = {
       }
       cell.constraints = () => describe(spec, cell.events);
       const served = await runnerRoutes(job.modelPath, webRuntimeOf(job));
-      const server = await startPageServer(served.routes);
+      const { server, ownSite } = await pageServerOnOwnSite(served.routes);
       cell.onCleanup(() => server.close());
-      const opening = openChromium(binaries).catch((error: unknown) => {
-        throw new DeviceFailure(
-          'DEVICE_UNAVAILABLE',
-          `Chromium could not be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`,
-        );
+      const key = JSON.stringify([spec.id, binaries.chromium, binaries.chromedriver]);
+      const opening = browserWithNewTab(ownSite ? kept.take(key) : undefined, binaries);
+      // Runs after the body, whatever happened. A browser still starting when the cell is stopped is closed once it
+      // is up: no cell leaves one behind. A browser is kept for the device's next cell only after a clean end.
+      let keep = false;
+      cell.onCleanup(async () => {
+        const chromium = await opening.catch(() => undefined);
+        if (chromium && keep) kept.keep(key, chromium);
+        else await chromium?.close();
       });
-      // A browser still starting when the cell is stopped is closed once it is up: no cell leaves one behind.
-      cell.onCleanup(async () => (await opening.catch(() => undefined))?.close());
       const chromium = await unlessStopped(opening, cell.stop);
-      cell.log = () => consoleTail(chromium.console);
+      const consoleFrom = chromium.console.length;
+      cell.log = () => consoleTail(chromium.console.slice(consoleFrom));
       await drivePage({
         page: {
           browser: chromium.browser,
@@ -79,9 +85,60 @@ export const browserDriver: DeviceDriver<Spec> = {
         stop: cell.stop,
         emit: cell.emit,
       });
+      keep = ownSite && (await unlessStopped(closedTabCleanly(chromium, cell.events), cell.stop));
     });
   },
+
+  release(spec) {
+    const binaries = binariesOf(spec);
+    return kept.closeAll(JSON.stringify([spec.id, binaries.chromium, binaries.chromedriver]));
+  },
 };
+
+/** Browsers kept open between a device's cells, each cell on a site of its own (chromium-pool.ts). */
+const kept = new ChromiumPool();
+const RENDERER_EXIT_MS = 5_000;
+
+/** A kept browser with a new tab, or where it no longer answers (or none was kept) a freshly started one. */
+async function browserWithNewTab(pooled: ChromiumSession | undefined, binaries: ReturnType<typeof binariesOf>): Promise<ChromiumSession> {
+  if (pooled) {
+    try {
+      await pooled.openTab();
+      return pooled;
+    } catch {
+      await pooled.close();
+    }
+  }
+  const fresh = await openChromium(binaries).catch((error: unknown) => {
+    throw new DeviceFailure(
+      'DEVICE_UNAVAILABLE',
+      `Chromium could not be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`,
+    );
+  });
+  try {
+    await fresh.openTab();
+    return fresh;
+  } catch (error) {
+    await fresh.close();
+    throw new DeviceFailure('DEVICE_UNAVAILABLE', `Chromium could not open a tab: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+}
+
+/**
+ * Closes the cell's tab and waits for its renderer to exit, so the next cell neither shares the CPU with it nor
+ * could take it for its own. False (the browser is then closed, not kept) where the renderer was never identified
+ * or did not exit.
+ */
+async function closedTabCleanly(chromium: ChromiumSession, events: readonly RunnerEvent[]): Promise<boolean> {
+  const pid = events.find((e) => e.type === 'hello')?.pid;
+  if (pid === undefined) return false;
+  try {
+    await chromium.closeTab();
+  } catch {
+    return false;
+  }
+  return allExited([{ pid }], RENDERER_EXIT_MS);
+}
 
 const execFileAsync = promisify(execFile);
 const versions = new Map<string, Promise<string>>();

@@ -23,6 +23,8 @@ beforeAll(async () => {
   project = await tempProject();
 });
 afterAll(() => project?.cleanup());
+// The browser is kept open between cells until the device is released, as a run does at its end.
+afterAll(() => browserDriver.release!({ id: 'chromium', kind: 'browser', cpuThrottling: 1, threads: 1 }));
 
 function generateJob(modelPath: string): RunnerJob {
   const { cache } = readModelConfig(modelPath);

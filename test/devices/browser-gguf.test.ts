@@ -48,6 +48,8 @@ beforeAll(async () => {
   prompts = PROMPTS.map((text) => tokenizer.encode(text));
 }, 120_000);
 afterAll(() => project?.cleanup());
+// The browser is kept open between cells until the device is released, as a run does at its end.
+afterAll(() => browserDriver.release!({ id: 'chromium', kind: 'browser', cpuThrottling: 1, threads: 1 }));
 
 function generateJob(modelPath: string, runtime: RuntimeName): RunnerJob {
   return {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY } from '../../harness/browser/chromium.ts';
 import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
 import { browserDriver } from '../../harness/devices/browser.ts';
@@ -8,6 +8,9 @@ import { localDriver } from '../../harness/devices/local.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
 import type { RunnerOutcome } from '../../harness/runner/spawn.ts';
 import { readModelConfig } from '../../harness/tasks/model-config.ts';
+
+// The browser is kept open between cells until the device is released, as a run does at its end.
+afterAll(() => browserDriver.release!({ id: 'chromium', kind: 'browser', cpuThrottling: 1, threads: 1 }));
 
 /**
  * torch.onnx.export folders with other exporters' habits (scripts/fixtures/torch_exports.py) in onnxruntime-web

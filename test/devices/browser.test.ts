@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY } from '../../harness/browser/chromium.ts';
-import { descendantsOf } from '../../harness/system/processes.ts';
+import { descendantsOf, isAlive } from '../../harness/system/processes.ts';
 import type { BrowserDeviceSpec } from '../../harness/core/device-spec.ts';
 import { browserDriver } from '../../harness/devices/browser.ts';
 import { startPageServer } from '../../harness/devices/browser/page-server.ts';
@@ -12,7 +12,7 @@ import { localDriver } from '../../harness/devices/local.ts';
 import { writeModel } from '../../harness/onnx/build.ts';
 import { inspectModel } from '../../harness/onnx/model-file.ts';
 import { buildPlan, type RunPlan } from '../../harness/plan/plan.ts';
-import type { RunnerJob } from '../../harness/core/runner-protocol.ts';
+import type { RunnerEvent, RunnerJob } from '../../harness/core/runner-protocol.ts';
 import type { RunnerOutcome } from '../../harness/runner/spawn.ts';
 import { cellResult } from '../../harness/results/cell-result.ts';
 import { CellResult } from '../../harness/core/results.ts';
@@ -37,6 +37,8 @@ beforeAll(async () => {
   await writeSingleMatMul(matMulPath, randomMatrix(MATMUL.k, MATMUL.n, 1, 0.05), MATMUL.k, MATMUL.n);
 });
 afterAll(() => project?.cleanup());
+// Every test starts without a kept browser; those that check for leftovers after a failure rely on it.
+afterEach(() => browserDriver.release!(browserSpec()));
 
 const jobFor = (overrides: Partial<RunnerJob> = {}): RunnerJob => classifyJob(plan, overrides);
 
@@ -111,6 +113,9 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     if (modelRssBytes.source === 'measured') expect(modelRssBytes.value).toBeGreaterThan(1024 * 1024);
     expect(loadMs.source).toBe('measured');
     expect(latencyMs).toMatchObject({ source: 'measured', method: expect.stringMatching(/^performance\.now\(\)/) });
+    // The browser stays open for the device's next cell until the run releases the device.
+    expect(leftoverBrowsers().length).toBeGreaterThan(0);
+    await browserDriver.release!(browserSpec());
     expect(leftoverBrowsers()).toEqual([]);
 
     const facts = await browserDriver.facts(browserSpec({ cpuThrottling: 4, threads: 2 }));
@@ -118,6 +123,41 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
       `${cell.runtime?.node} headless, onnxruntime-web 1.30.0 WebAssembly (SIMD), 2 threads, CPU throttling 4x (CDP Emulation.setCPUThrottlingRate; nominal: the measured slowdown varies, compare latencies)`,
     );
   }, 60_000);
+
+  it("keeps the browser between a device's cells, each cell in a new renderer of its own; a failed cell closes it", async () => {
+    const rendererOf = (events: RunnerEvent[]) => events.find((e) => e.type === 'hello')?.pid;
+    const chromedrivers = () =>
+      leftoverBrowsers()
+        .filter((p) => /chromedriver/.test(p.args.join(' ')))
+        .map((p) => p.pid);
+    const first: RunnerEvent[] = [];
+    const second: RunnerEvent[] = [];
+    expect((await inBrowser(jobFor(), { onEvent: (e) => first.push(e) })).cell.status).toBe('ok');
+    const [driver] = chromedrivers();
+    expect(driver).toBeDefined();
+    expect((await inBrowser(jobFor(), { onEvent: (e) => second.push(e) })).cell.status).toBe('ok');
+    expect(chromedrivers()).toEqual([driver]);
+    // Each cell's page had a renderer process of its own, and the first was gone before the second began.
+    expect(rendererOf(second)).toBeDefined();
+    expect(rendererOf(second)).not.toBe(rendererOf(first));
+    expect(isAlive(rendererOf(first)!)).toBe(false);
+
+    // A cell that fails takes the kept browser down with it: the next cell starts a fresh one.
+    let killed = false;
+    const third: RunnerEvent[] = [];
+    const lost = await inBrowser(jobFor({ iterations: 10_000_000 }), {
+      onEvent: (event) => {
+        third.push(event);
+        if (event.type === 'samples' && event.phase === 'timed' && !killed) {
+          killed = true;
+          process.kill(rendererOf(third)!, 'SIGKILL');
+        }
+      },
+    });
+    expect(lost.cell.status).toBe('failed');
+    expect(lost.cell.error?.code).toBe('DEVICE_LOST');
+    expect(leftoverBrowsers()).toEqual([]);
+  }, 90_000);
 
   it('generates with the KV cache, from weights in an external data file, the tokens the local driver generates', async () => {
     const decoder = project.path('models/decoder/model.onnx');

@@ -23,10 +23,10 @@ export interface PageServer {
 }
 
 /**
- * An http server on 127.0.0.1 (a free port) that serves exactly the routes it
- * is given: a path not in the table is a 404, so no request reaches any other file.
+ * An http server on a loopback address (127.0.0.1 unless given another; a free port) that serves exactly the
+ * routes it is given: a path not in the table is a 404, so no request reaches any other file.
  */
-export async function startPageServer(routes: ReadonlyMap<string, Route>): Promise<PageServer> {
+export async function startPageServer(routes: ReadonlyMap<string, Route>, host = '127.0.0.1'): Promise<PageServer> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
     const route = routes.get(path);
@@ -49,11 +49,11 @@ export async function startPageServer(routes: ReadonlyMap<string, Route>): Promi
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
