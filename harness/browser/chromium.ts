@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { remote } from 'webdriverio';
-import { allExited, descendantsOf } from '../system/processes.ts';
+import { allExited, allProcesses, descendantsOf } from '../system/processes.ts';
 import { runnerEnvironment } from '../secrets/secret-env.ts';
 
 /** Debian's Chromium and its driver; EDGEBENCH_CHROMIUM / EDGEBENCH_CHROMEDRIVER point elsewhere. Nothing is ever downloaded. */
@@ -98,7 +98,7 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
     },
     async close() {
       // Listed first: once chromedriver is gone, a Chromium that did not quit is no longer its descendant.
-      const processes = driverPid ? descendantsOf(driverPid) : [];
+      const processes = browserProcesses(driverPid, profile);
       // A browser that no longer answers does not hold up the run: what is left is killed below.
       await Promise.race([browser.deleteSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref())]);
       // A crashed or hung browser may not quit with its session: what is left after a grace period is ended by pid.
@@ -116,6 +116,17 @@ export async function openChromium(options: ChromiumOptions = {}): Promise<Chrom
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * chromedriver's descendants, and a Chromium its profile folder names with its descendants: a Chromium whose
+ * chromedriver died (killed, crashed) is no longer chromedriver's descendant, and would otherwise be left running.
+ */
+function browserProcesses(driverPid: number | undefined, profile: string): { pid: number }[] {
+  const found = new Map((driverPid ? descendantsOf(driverPid) : []).map((p) => [p.pid, p]));
+  for (const orphan of allProcesses().filter((p) => p.args.includes(`--user-data-dir=${profile}`) && !found.has(p.pid)))
+    for (const p of [orphan, ...descendantsOf(orphan.pid)]) found.set(p.pid, p);
+  return [...found.values()];
 }
 
 /** The browser's console errors and warnings, last ones kept, for a cell's error message. */

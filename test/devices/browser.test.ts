@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
-import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY } from '../../harness/browser/chromium.ts';
+import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, openChromium } from '../../harness/browser/chromium.ts';
+import { ChromiumPool } from '../../harness/devices/browser/chromium-pool.ts';
 import { descendantsOf, isAlive } from '../../harness/system/processes.ts';
 import type { BrowserDeviceSpec } from '../../harness/core/device-spec.ts';
 import { browserDriver } from '../../harness/devices/browser.ts';
@@ -243,6 +244,30 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     expect(interrupted.cell.samples.length).toBeGreaterThan(0);
     expect(leftoverBrowsers()).toEqual([]);
   }, 40_000);
+});
+
+describe('browser driver: the browsers kept between cells', () => {
+  it('closes a browser left idle, and does not hand out one whose chromedriver is gone', async () => {
+    const pool = new ChromiumPool(500);
+    const idle = await openChromium();
+    pool.keep('a', idle);
+    expect(pool.size('a')).toBe(1);
+    await vi.waitFor(() => expect(isAlive(idle.driverPid!)).toBe(false), { timeout: 20_000, interval: 100 });
+    expect(pool.size('a')).toBe(0);
+    expect(pool.take('a')).toBeUndefined();
+
+    const dead = await openChromium();
+    pool.keep('b', dead);
+    const chromium = descendantsOf(dead.driverPid!).filter((p) => p.ppid === dead.driverPid && p.args.some((a) => a.startsWith('--user-data-dir=')));
+    expect(chromium).toHaveLength(1);
+    process.kill(dead.driverPid!, 'SIGKILL');
+    await vi.waitFor(() => expect(isAlive(dead.driverPid!)).toBe(false), { timeout: 10_000, interval: 50 });
+    // Its Chromium is no longer this process's descendant, and still running.
+    expect(isAlive(chromium[0]!.pid)).toBe(true);
+    expect(pool.take('b')).toBeUndefined();
+    // take() closed the browser chromedriver left behind, found by its profile folder.
+    await vi.waitFor(() => expect(isAlive(chromium[0]!.pid)).toBe(false), { timeout: 30_000, interval: 200 });
+  }, 60_000);
 });
 
 describe('browser driver: the page server', () => {
