@@ -59,7 +59,7 @@ export const browserDriver: DeviceDriver<Spec> = {
       const served = await runnerRoutes(job.modelPath, webRuntimeOf(job));
       const { server, ownSite } = await pageServerOnOwnSite(served.routes);
       cell.onCleanup(() => server.close());
-      const key = JSON.stringify([spec.id, binaries.chromium, binaries.chromedriver]);
+      const key = keptKey(spec);
       const opening = browserWithNewTab(ownSite ? kept.take(key) : undefined, binaries);
       // Runs after the body, whatever happened. A browser still starting when the cell is stopped is closed once it
       // is up: no cell leaves one behind. A browser is kept for the device's next cell only after a clean end.
@@ -90,14 +90,15 @@ export const browserDriver: DeviceDriver<Spec> = {
   },
 
   release(spec) {
-    const binaries = binariesOf(spec);
-    return kept.closeAll(JSON.stringify([spec.id, binaries.chromium, binaries.chromedriver]));
+    return kept.closeAll(keptKey(spec));
   },
 };
 
 /** Browsers kept open between a device's cells, each cell on a site of its own (chromium-pool.ts). */
 const kept = new ChromiumPool();
 const RENDERER_EXIT_MS = 5_000;
+/** A kept browser serves the cells of the device it was opened for, with the same binaries. */
+const keptKey = (spec: Spec) => JSON.stringify([spec.id, binariesOf(spec).chromium, binariesOf(spec).chromedriver]);
 
 /** A kept browser with a new tab, or where it no longer answers (or none was kept) a freshly started one. */
 async function browserWithNewTab(pooled: ChromiumSession | undefined, binaries: ReturnType<typeof binariesOf>): Promise<ChromiumSession> {
