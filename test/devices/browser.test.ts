@@ -8,6 +8,9 @@ import { descendantsOf, isAlive } from '../../harness/system/processes.ts';
 import type { BrowserDeviceSpec } from '../../harness/core/device-spec.ts';
 import { browserDriver } from '../../harness/devices/browser.ts';
 import { startPageServer } from '../../harness/devices/browser/page-server.ts';
+import { DeviceFailure, drivePage } from '../../harness/devices/browser/page-session.ts';
+import { rendererMemory, type PageMemory } from '../../harness/devices/browser/renderer.ts';
+import { pageJobFor, runnerRoutes } from '../../harness/devices/browser/routes.ts';
 import type { CellContext } from '../../harness/devices/driver.ts';
 import { localDriver } from '../../harness/devices/local.ts';
 import { writeModel } from '../../harness/onnx/build.ts';
@@ -244,6 +247,63 @@ describe('browser driver: onnxruntime-web in a real headless Chromium', () => {
     expect(interrupted.cell.samples.length).toBeGreaterThan(0);
     expect(leftoverBrowsers()).toEqual([]);
   }, 40_000);
+});
+
+describe("browser driver: a page whose renderer cannot be told apart from Chromium's others", () => {
+  // The page's renderer is the busiest since the load began; a load that fails in milliseconds can leave renderers
+  // tied on CPU ticks, and afterLoad then throws. Here it always throws, around the real renderer memory.
+  const untellable = (driverPid: number): PageMemory => {
+    const real = rendererMemory(driverPid);
+    return {
+      beforeLoad: () => real.beforeLoad(),
+      afterLoad: () => {
+        throw new Error("the page's renderer process could not be told apart from Chromium's other processes: its memory cannot be measured");
+      },
+      peak: () => real.peak(),
+      exited: () => undefined,
+    };
+  };
+  const drive = async (modelPath: string) => {
+    const chromium = await openChromium();
+    const served = await runnerRoutes(modelPath, 'onnxruntime-web');
+    const server = await startPageServer(served.routes);
+    const events: RunnerEvent[] = [];
+    try {
+      await chromium.openTab();
+      await drivePage({
+        page: { browser: chromium.browser, name: 'Chromium', memory: untellable(chromium.driverPid!), throttle: async () => undefined },
+        origin: server.origin,
+        pageJob: pageJobFor(jobFor({ modelPath }), server.origin, served, 1),
+        cpuThrottling: 1,
+        stop: new AbortController().signal,
+        emit: (event) => events.push(event),
+      });
+      return { events };
+    } catch (error) {
+      return { events, error };
+    } finally {
+      await server.close();
+      await chromium.close();
+    }
+  };
+
+  it('reports a failed load as the load failure, with no memory figure', async () => {
+    const bad = project.path('models/truncated.onnx');
+    await writeFile(bad, (await readFile(project.path('models/small/model.onnx'))).subarray(0, 100));
+    const { events, error } = await drive(bad);
+    expect(error).toBeUndefined();
+    expect(events.map((e) => e.type)).toEqual(['hello', 'error']);
+    expect(events[0]).not.toHaveProperty('pid');
+    expect(events[1]).toMatchObject({ type: 'error', code: 'MODEL_LOAD_FAILED' });
+  }, 60_000);
+
+  it('refuses a loaded model whose memory cannot be read: DEVICE_UNAVAILABLE', async () => {
+    const { events, error } = await drive(project.path('models/small/model.onnx'));
+    expect(error).toBeInstanceOf(DeviceFailure);
+    expect((error as DeviceFailure).code).toBe('DEVICE_UNAVAILABLE');
+    expect((error as DeviceFailure).message).toMatch(/could not be told apart/);
+    expect(events).toEqual([]);
+  }, 60_000);
 });
 
 describe('browser driver: the browsers kept between cells', () => {
