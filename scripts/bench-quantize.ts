@@ -47,6 +47,7 @@ const TRAINED_VARIANTS: TrainedVariant[] = [
   { name: 'int4 gptq', options: { to: 'int4', algorithm: 'gptq' } },
   { name: 'int4 rtn asym', options: { to: 'int4', symmetric: false } },
   { name: 'int4 gptq asym', options: { to: 'int4', algorithm: 'gptq', symmetric: false } },
+  { name: 'int4 gptq emb-b16', options: { to: 'int4', algorithm: 'gptq', embeddingBlockSize: 16 } },
   { name: 'int4 gptq emb8', options: { to: 'int4', algorithm: 'gptq', embeddings: 'int8' } },
   { name: 'int4 gptq asym emb8', options: { to: 'int4', algorithm: 'gptq', symmetric: false, embeddings: 'int8' } },
   { name: 'int4 awq', options: { to: 'int4', algorithm: 'awq' } },

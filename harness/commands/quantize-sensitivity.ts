@@ -78,6 +78,7 @@ export async function quantizeBySensitivity(options: QuantizeOptions, flags: Sen
       to: options.to as 'int4' | 'q4f16',
       algorithm: options.algorithm ?? 'rtn',
       blockSize: options.blockSize ?? 32,
+      ...(options.embeddingBlockSize ? { embeddingBlockSize: options.embeddingBlockSize } : {}),
       symmetric: options.symmetric ?? true,
       measuredOn: set.measuredOn,
       layers: ranking,

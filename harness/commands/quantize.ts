@@ -16,6 +16,7 @@ interface QuantizeFlags extends SensitivityFlags {
   calibration: 'minmax' | 'percentile';
   percentile: number;
   blockSize: '32' | '64' | '128';
+  embeddingBlockSize?: '16' | '32' | '64' | '128';
   asymmetric?: boolean;
   accuracyLevel: '0' | '1' | '2' | '3' | '4';
   exclude?: string[];
@@ -61,6 +62,14 @@ export function quantizeCommand(program: Command): void {
     .addOption(new Option('--percentile <p>', 'percentile calibration: keep the p-th percentile range').argParser(Number).default(99.99))
     .addOption(new Option('--calibration-examples <n>', 'dataset examples used for calibration').argParser(Number).default(100))
     .addOption(new Option('--block-size <n>', 'int4 block size along K').choices(['32', '64', '128']).default('32'))
+    .addOption(
+      new Option('--embedding-block-size <n>', 'int4 embedding tables: block size along the hidden dimension (default: --block-size)').choices([
+        '16',
+        '32',
+        '64',
+        '128',
+      ]),
+    )
     .addOption(new Option('--asymmetric', 'int4 with a zero point per block (default: symmetric)'))
     .addOption(
       new Option('--accuracy-level <n>', 'int4 MatMulNBits accuracy_level: 0 computes in float32, 4 in int8').choices(['0', '1', '2', '3', '4']).default('4'),
@@ -91,11 +100,19 @@ export function quantizeCommand(program: Command): void {
         embeddings: flags.embeddings,
         int8Method: flags.method,
         blockSize: Number(flags.blockSize) as 32 | 64 | 128,
+        ...(flags.embeddingBlockSize ? { embeddingBlockSize: Number(flags.embeddingBlockSize) as 16 | 32 | 64 | 128 } : {}),
         symmetric: !flags.asymmetric,
         accuracyLevel: Number(flags.accuracyLevel) as 0 | 1 | 2 | 3 | 4,
         exclude: flags.exclude,
         keepInt8: flags.keepInt8,
       };
+      if (flags.embeddingBlockSize && !((flags.to === 'int4' || flags.to === 'q4f16') && flags.embeddings === 'same'))
+        throw new ConfigError(
+          'command line',
+          '--embedding-block-size',
+          `sets the blocks of int4 embedding tables, and this variant has none (--to ${flags.to} --embeddings ${flags.embeddings})`,
+          'drop --embedding-block-size, or quantize to int4 or q4f16 with the tables at the same bits (--embeddings same)',
+        );
       if (flags.algorithm !== 'rtn') {
         if (!flags.calibrate)
           throw new ConfigError(

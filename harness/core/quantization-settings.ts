@@ -28,6 +28,13 @@ const Int4Settings = z.strictObject({
   to: z.literal('int4').describe('Quantized to int4.'),
   operator: z.literal('com.microsoft MatMulNBits').describe('The onnxruntime contrib operator the int4 weights run in.'),
   blockSize: z.number().int().describe('Weights per quantization block along K, each block with its own scale.'),
+  embeddingBlockSize: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'int4 embedding tables (and heads tied to them): values per block along the hidden dimension, where not blockSize (quantize --embedding-block-size).',
+    ),
   symmetric: z.boolean().describe('true: no zero points (implicit 8); false: a zero point per block.'),
   accuracyLevel: z
     .number()

@@ -26,6 +26,8 @@ export const SensitivityReport = z.strictObject({
   to: z.enum(['int4', 'q4f16']),
   algorithm: z.enum(['rtn', 'gptq', 'awq']),
   blockSize: z.number().int(),
+  /** Where int4 embedding tables had blocks of their own size (--embedding-block-size). */
+  embeddingBlockSize: z.number().int().optional(),
   symmetric: z.boolean(),
   measuredOn: KldMeasurement,
   layers: z.array(LayerSensitivity),

@@ -105,5 +105,10 @@ describe('edgebench quantize (the real CLI)', () => {
     const noCalibration = await edgebench(['quantize', 'models/small/model.onnx', '--to', 'int8', '--method', 'static']);
     expect(noCalibration.exitCode).toBe(2);
     expect(noCalibration.stderr).toMatch(/--calibrate: static int8 needs a calibration set/);
+    const noTables = await edgebench(['quantize', 'models/small/model.onnx', '--to', 'int8', '--embedding-block-size', '16']);
+    expect(noTables.exitCode).toBe(2);
+    expect(noTables.stderr).toMatch(
+      /--embedding-block-size: sets the blocks of int4 embedding tables, and this variant has none \(--to int8 --embeddings same\)\n\s+fix: drop/,
+    );
   });
 });
