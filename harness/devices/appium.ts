@@ -13,7 +13,7 @@ import type { RunnerEvent } from '../core/runner-protocol.ts';
 import { adbReverse, describeDeviceState, readDeviceState, rendererPeak, type AndroidShell } from './appium/android.ts';
 import { remoteCredentials, secretEnvOf, serverName, sessionCapabilities } from './appium/capabilities.ts';
 import { runPageCell, unlessStopped } from './browser/page-cell.ts';
-import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
+import { describePage, DeviceFailure, drivePage, firstLine } from './browser/page-session.ts';
 import { startPageServer } from './browser/page-server.ts';
 import { rendererMemory, unmeasuredMemory, type PageMemory } from './browser/renderer.ts';
 import { onnxruntimeWebVersion, pageJobFor, runnerRoutes, webRuntimeOf } from './browser/routes.ts';
@@ -242,8 +242,4 @@ async function describe(spec: Spec, events: readonly RunnerEvent[] = []): Promis
   const hello = events.find((e) => e.type === 'hello');
   const runtime = hello?.runtime ?? { name: 'onnxruntime-web' as const, version: await onnxruntimeWebVersion() };
   return `${hello?.node ?? browserLabel(spec)} through Appium (${serverName(spec)}), ${describePage(runtime, spec.threads, spec.cpuThrottling, ' over BiDi')}`;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
 }

@@ -6,7 +6,7 @@ import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, consoleTail, openChromium, type C
 import type { BrowserDeviceSpec } from '../core/device-spec.ts';
 import type { RunnerEvent } from '../core/runner-protocol.ts';
 import { runPageCell, unlessStopped } from './browser/page-cell.ts';
-import { describePage, DeviceFailure, drivePage } from './browser/page-session.ts';
+import { describePage, DeviceFailure, drivePage, firstLine } from './browser/page-session.ts';
 import { pageServerOnOwnSite } from './browser/loopback-site.ts';
 import { ChromiumPool } from './browser/chromium-pool.ts';
 import { allExited } from '../system/processes.ts';
@@ -113,7 +113,7 @@ async function browserWithNewTab(pooled: ChromiumSession | undefined, binaries: 
   const fresh = await openChromium(binaries).catch((error: unknown) => {
     throw new DeviceFailure(
       'DEVICE_UNAVAILABLE',
-      `Chromium could not be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`,
+      `Chromium could not be started (${firstLine(error)}); check that ${binaries.chromedriver} matches ${binaries.chromium}`,
     );
   });
   try {
@@ -121,7 +121,7 @@ async function browserWithNewTab(pooled: ChromiumSession | undefined, binaries: 
     return fresh;
   } catch (error) {
     await fresh.close();
-    throw new DeviceFailure('DEVICE_UNAVAILABLE', `Chromium could not open a tab: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw new DeviceFailure('DEVICE_UNAVAILABLE', `Chromium could not open a tab: ${firstLine(error)}`);
   }
 }
 

@@ -201,6 +201,7 @@ function rendererGone(pid: number): DeviceFailure {
   );
 }
 
-function firstLine(error: unknown): string {
+/** The first line of an error's message (at most 300 characters), for a cell's error message. */
+export function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
 }
