@@ -10,6 +10,7 @@ const INTEGRATION = [
   'test/devices/**/*.test.ts',
   'test/execute/adaptive-repeats.test.ts',
   'test/execute/broken-variant.test.ts',
+  'test/execute/paired-rounds.test.ts',
   'test/execute/retries.test.ts',
   'test/execute/scheduler.test.ts',
   'test/runner/**/*.test.ts',

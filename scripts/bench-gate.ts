@@ -4,14 +4,18 @@
  *   npm run bench:gate [-- --trials 2000 --scale 1]
  *       Replays the gate's decisions (fixed 40 rounds with the signed-rank test; sequential stopping at
  *       default settings; --rigorous on the 2% slowdown) on A/A rounds recorded on this machine
- *       (scripts/gate/recorded-rounds.json), each with a random sign, plus the injected slowdown.
+ *       (scripts/gate/recorded-rounds.json: paired rounds, as the gate runs by default; --noise
+ *       scripts/gate/recorded-rounds-separate.json replays rounds of a process per variant, the gate's --no-paired),
+ *       each with a random sign, plus the injected slowdown.
  *       --scale multiplies the recorded noise (e.g. 0.3 for a quieter machine). Prints false alarms,
  *       detection of a 5% and a 2% slowdown, and mean rounds.
- *   npm run bench:gate -- --record <file> [--pairs 3 --rounds 40 --turns]
+ *   npm run bench:gate -- --record <file> [--pairs 3 --rounds 40 --turns | --paired]
  *       Records new rounds: real interleaved runs of a model against itself and against a copy doing 5% more work,
- *       each round's A and B processes one after the other, or taking turns with --turns (run --ab --turns).
- *   npm run bench:gate -- --real <n>
- *       n real sequential gate runs each of A/A and of the 5%-slower copy: verdicts, rounds and why they stopped.
+ *       each round's A and B processes one after the other, taking turns with --turns (run --ab --turns), or after
+ *       the first round both in one process with --paired (run --ab --paired).
+ *   npm run bench:gate -- --real <n> [--unpaired]
+ *       n real sequential gate runs each of A/A and of the 5%-slower copy, paired as the gate runs them (unless
+ *       --unpaired): verdicts, rounds and why they stopped.
  *   npm run bench:gate -- --interleaved [--pairs 100 --rounds 40]   real fixed-length run --ab pairs
  *   npm run bench:gate -- --separate [--pairs 100 --repeats 5]       real separate runs, compared
  *   npm run bench:gate -- --in-process [--pairs 30]
@@ -48,6 +52,8 @@ const { values } = parseArgs({
     separate: { type: 'boolean', default: false },
     'in-process': { type: 'boolean', default: false },
     turns: { type: 'boolean', default: false },
+    paired: { type: 'boolean', default: false },
+    unpaired: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '40' },
   },
 });
@@ -73,6 +79,8 @@ async function simulate(): Promise<void> {
   const pool: Round[] = recorded.runs
     .filter((r) => r.kind === 'a/a')
     .flatMap((r) => r.logRatios['latency.p50'].map((_, i) => Object.fromEntries(RECORDED_METRICS.map((m) => [m, r.logRatios[m][i]! * scale])) as Round));
+  // Paired: each run's first round, each variant in a process of its own for memory and load time, is run but not compared.
+  const uncounted = recorded.paired ? 1 : 0;
   const spread = (m: 'latency.p50' | 'latency.p90') => {
     const sorted = pool.map((r) => r[m]).sort((x, y) => x - y);
     const mid = sorted[sorted.length >> 1]!;
@@ -80,16 +88,20 @@ async function simulate(): Promise<void> {
     return pct(1.4826 * mad);
   };
   console.log(
-    `noise: ${pool.length} A/A rounds recorded ${recorded.recordedAt} on ${recorded.machine} (${recorded.note ?? ''})${scale !== 1 ? `, scaled by ${scale}` : ''}; robust SD of a round's log ratio: p50 ${spread('latency.p50')}, p90 ${spread('latency.p90')}`,
+    `noise: ${pool.length} A/A rounds${recorded.paired ? ' paired in one process (run --ab --paired; each run also ran a first round of a process per variant, counted in the rounds below)' : ''} recorded ${recorded.recordedAt} on ${recorded.machine} (${recorded.note ?? ''})${scale !== 1 ? `, scaled by ${scale}` : ''}; robust SD of a round's log ratio: p50 ${spread('latency.p50')}, p90 ${spread('latency.p90')}`,
   );
   console.log(`${trials} simulated trials per cell, seed ${values.seed}; regressed = compare's verdict on the trial's rounds\n`);
   const modes: [string, Mode][] = [
-    ['fixed 40 rounds, signed-rank', { kind: 'fixed', rounds: 40 }],
+    // The rounds the gate runs, the uncounted first one included.
+    ['fixed 40 rounds, signed-rank', { kind: 'fixed', rounds: 40 - uncounted }],
     [
       `sequential (default: <= ${SEQUENTIAL_DEFAULTS.maxRounds} rounds, 3% threshold)`,
-      { kind: 'sequential', settings: { ...SEQUENTIAL_DEFAULTS, threshold: 0.03 } },
+      { kind: 'sequential', settings: { ...SEQUENTIAL_DEFAULTS, maxRounds: SEQUENTIAL_DEFAULTS.maxRounds - uncounted, threshold: 0.03 } },
     ],
-    [`sequential --rigorous (<= ${SEQUENTIAL_RIGOROUS.maxRounds} rounds, 1% threshold)`, { kind: 'sequential', settings: SEQUENTIAL_RIGOROUS }],
+    [
+      `sequential --rigorous (<= ${SEQUENTIAL_RIGOROUS.maxRounds} rounds, 1% threshold)`,
+      { kind: 'sequential', settings: { ...SEQUENTIAL_RIGOROUS, maxRounds: SEQUENTIAL_RIGOROUS.maxRounds - uncounted } },
+    ],
   ];
   const rows: string[][] = [];
   for (const [name, mode] of modes) {
@@ -102,7 +114,7 @@ async function simulate(): Promise<void> {
         const trial = simulateTrial(pool, slowdown, mode, random);
         if (trial.regressed['latency.p50']) p50++;
         if (trial.regressed['latency.p50'] || trial.regressed['latency.p90']) any++;
-        rounds += trial.rounds;
+        rounds += trial.rounds + uncounted;
         stops.set(trial.stopped, (stops.get(trial.stopped) ?? 0) + 1);
       }
       return { p50, any, meanRounds: rounds / trials, stops };
@@ -147,7 +159,7 @@ async function record(file: string): Promise<void> {
       ['a/a', same],
       ['slower', slowed],
     ] as const) {
-      const { results } = await bench.run(plan, { ab: { a: 'a', b: 'b', rounds }, turns: values.turns });
+      const { results } = await bench.run(plan, { ab: { a: 'a', b: 'b', rounds }, turns: values.turns, paired: values.paired });
       runs.push({ kind, logRatios: roundLogRatios(results) });
       loads.push(loadavg()[0]!);
       console.log(`${kind} run ${runs.length}: load average ${loads.at(-1)!.toFixed(1)}`);
@@ -157,6 +169,7 @@ async function record(file: string): Promise<void> {
         note: `load average ${Math.min(...loads).toFixed(0)}-${Math.max(...loads).toFixed(0)} while recording`,
         model: bench.describe,
         iterations: Number(values.iterations ?? 100),
+        ...(values.paired ? { paired: true } : {}),
         runs,
       };
       await writeFile(file, `${JSON.stringify(recorded, null, 1)}\n`);
@@ -181,7 +194,12 @@ async function realSequential(pairs: number): Promise<void> {
       ['A/A', same],
       ['5% slower', slowed],
     ] as const) {
-      const run = await bench.run(plan, { ab: { a: 'a', b: 'b', rounds: SEQUENTIAL_DEFAULTS.maxRounds }, sequential: SEQUENTIAL_DEFAULTS });
+      // As the gate runs by default: paired rounds after the first, unless --unpaired.
+      const run = await bench.run(plan, {
+        ab: { a: 'a', b: 'b', rounds: SEQUENTIAL_DEFAULTS.maxRounds },
+        sequential: SEQUENTIAL_DEFAULTS,
+        paired: !values.unpaired,
+      });
       const report = gate({ candidate: run });
       const device = run.results.ab!.sequential!.devices[0]!;
       const verdict = (m: string) => report.comparisons.find((c) => c.metric === m);

@@ -54,6 +54,8 @@ interface GateFlags {
   rigorous?: boolean;
   fixed?: boolean;
   turns?: boolean;
+  /** Commander's --no-paired: true unless given. */
+  paired: boolean;
   comment?: boolean;
   reportUrl?: string;
   reporter?: ReporterName[];
@@ -69,7 +71,15 @@ export function gateCommand(program: Command): void {
     .addOption(new Option('--rounds <n>', 'A/B rounds at most (default 60, 200 with --rigorous; exactly this many with --fixed)').argParser(Number))
     .addOption(new Option('--rigorous', 'a 1% threshold and up to 200 rounds: catches a 2% slowdown, at several times the cost'))
     .addOption(new Option('--fixed', 'run every round and decide with the signed-rank test, instead of stopping once the sequential test decides'))
-    .addOption(new Option('--turns', "run each A/B round's two processes side by side, taking turns iteration by iteration, where the device can"))
+    .addOption(
+      new Option(
+        '--no-paired',
+        "run every A/B round's two variants in processes of their own, one after the other, instead of pairing rounds after the first in one process (paired rounds are about 3x less noisy; see docs/compare-and-gate.md)",
+      ),
+    )
+    .addOption(
+      new Option('--turns', "instead of pairing, run each A/B round's two processes side by side, taking turns iteration by iteration, where the device can"),
+    )
     .addOption(new Option('--comment', 'post or update the pull-request comment from summary.md (needs GITHUB_TOKEN; see edgebench comment)'))
     .addOption(new Option('--report-url <url>', 'link to the full report in the comment (default: the workflow run page on GitHub Actions)'))
     .addHelpText('after', EXIT_CODES_HELP)
@@ -132,13 +142,17 @@ async function measure(
   }
   if (baseline.kind === 'model' && candidate.kind === 'model') {
     const mode = flags.fixed ? `${flags.rounds} rounds` : `stopping each device once the sequential test decides, at most ${flags.rounds} rounds`;
+    const paired = flags.paired && !flags.turns;
     const pairing = flags.turns
       ? "each round's two processes side by side, taking turns iteration by iteration where the device can (--turns)"
-      : "each round's two processes one after the other";
+      : paired
+        ? 'the first round in a process per variant (memory, load time); after it, both variants in one process per round, iterations alternated, where the device can (--no-paired to turn off)'
+        : "each round's two processes one after the other (--no-paired)";
     log(`gate: interleaved A/B of ${baseline.variant} (A) and ${candidate.variant} (B), ${mode}; ${pairing}`);
     const run = await runNow(plan, flags, {
       ab: { a: baseline.variant, b: candidate.variant, rounds: flags.rounds },
       ...(flags.turns ? { turns: true } : {}),
+      ...(paired ? { paired: true } : {}),
       ...(flags.fixed ? {} : { sequential: flags.rigorous ? SEQUENTIAL_RIGOROUS : SEQUENTIAL_DEFAULTS }),
     });
     return { candidate: run };
@@ -154,7 +168,11 @@ async function measure(
   return baseline.kind === 'run' ? { baseline: read, candidate: run } : { baseline: run, candidate: read };
 }
 
-async function runNow(plan: RunPlan, flags: GateFlags, extra: Pick<Parameters<typeof executePlan>[1], 'ab' | 'sequential' | 'turns'>): Promise<Side> {
+async function runNow(
+  plan: RunPlan,
+  flags: GateFlags,
+  extra: Pick<Parameters<typeof executePlan>[1], 'ab' | 'sequential' | 'turns' | 'paired'>,
+): Promise<Side> {
   await loadBaselineAnswers(plan, { log });
   const runId = flags.runId ?? newRunId();
   const runDir = join(flags.out, runId);

@@ -64,6 +64,12 @@ export function runCommand(program: Command): void {
         "with --ab: run each round's A and B processes side by side, taking turns iteration by iteration (local, emulated, qemu-arm64 and ssh devices), so drift within a round falls on both alike",
       ),
     )
+    .addOption(
+      new Option(
+        '--paired',
+        "with --ab: after the first round, run each round's A and B in one runner process, iterations alternated A B, B A, ... (local, emulated, qemu-arm64 and ssh devices); memory and load time come from the first round",
+      ).conflicts('turns'),
+    )
     .addOption(new Option('--shard <i/n>', 'run part i of n of the device list (CI jobs in parallel; edgebench merge combines them)').argParser(shardArg))
     .addOption(
       new Option(
@@ -103,6 +109,7 @@ export function runCommand(program: Command): void {
         sequential?: boolean;
         rigorous?: boolean;
         turns?: boolean;
+        paired?: boolean;
         repeats?: number;
         report: boolean;
         resume?: string;
@@ -173,6 +180,7 @@ export function runCommand(program: Command): void {
           ...(opts.ab ? { ab: { a: opts.ab[0], b: opts.ab[1], rounds: opts.rounds } } : {}),
           ...(opts.ab && sequential ? { sequential } : {}),
           ...(opts.ab && opts.turns ? { turns: true } : {}),
+          ...(opts.ab && opts.paired ? { paired: true } : {}),
           ...(resume ? { resume } : {}),
           ...(opts.shard ? { shard: opts.shard } : {}),
           progress: display,

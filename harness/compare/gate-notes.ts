@@ -17,6 +17,10 @@ export function gateNotes(candidate: Results, baseline: Results | undefined): st
   const notes = [
     `Interleaved A/B: ${ab.b} against ${ab.a} on the same device${candidate.devices.length > 1 ? 's' : ''}, alternating in rounds, so drift of the machine hits both alike.`,
   ];
+  if (ab.pairedOn?.length)
+    notes.push(
+      `Paired rounds on ${ab.pairedOn.join(', ')}: after a first round of a runner process per variant (their memory and load time), each round ran both in one process, iterations alternated, and only those rounds are compared.`,
+    );
   const sequential = ab.sequential;
   if (sequential) {
     notes.push(

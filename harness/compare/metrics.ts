@@ -62,11 +62,23 @@ export function reading(value: number | undefined, extra: { [K in 'samples' | 'p
 /** Takes the value(s) of one field out of a latency sample. */
 export type SampleField = (s: CellResult['samples'][number]) => number | readonly number[] | undefined;
 
+/**
+ * The repeats whose samples make per-repeat values, undefined for all. A cell with paired rounds (run --ab
+ * --paired) timed its first round in a process of its own and the others paired with the other variant, which
+ * is several times less noisy (docs/compare-and-gate.md): its per-repeat values, compare's unit, come from the
+ * paired rounds only, so every round it compares was timed the same way. The first still counts for memory and load.
+ */
+function timedAlike(cell: CellResult): ReadonlySet<number> | undefined {
+  const paired = (cell.repeats ?? []).flatMap((r) => (r.pairedWith ? [r.repeat] : []));
+  return paired.length > 0 ? new Set(paired) : undefined;
+}
+
 /** Each repeat's values, in one pass over the samples (appending in place: copying per sample is quadratic). */
 export function valuesByRepeat(cell: CellResult, pick: SampleField): Map<number, number[]> {
   const byRepeat = new Map<number, number[]>();
+  const counted = timedAlike(cell);
   for (const sample of cell.samples) {
-    if (sample.repeat === undefined) continue;
+    if (sample.repeat === undefined || (counted && !counted.has(sample.repeat))) continue;
     const picked = pick(sample);
     if (picked === undefined) continue;
     let values = byRepeat.get(sample.repeat);

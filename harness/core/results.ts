@@ -87,6 +87,12 @@ export const RepeatRecord = z.strictObject({
     .nonnegative()
     .optional()
     .describe("peakRssBytes minus the resident memory just before InferenceSession.create, in bytes (at least 0): the model's own share."),
+  pairedWith: z
+    .string()
+    .optional()
+    .describe(
+      "Set for a paired A/B round's process (run --ab --paired): the variant this one shared it with, their iterations alternated. Its latencies count; it has no load time, memory or probes of its own (those come from the processes that ran alone).",
+    ),
   /** Energy, temperature and throttling sampled beside this process, and the thermal gate before it. */
   probes: RepeatProbes.optional().describe(
     'Energy, temperature and throttling sampled beside this process, and the thermal gate before it; absent when no probes ran.',
@@ -364,6 +370,12 @@ export const Results = z
           .optional()
           .describe(
             "Devices whose rounds ran A's and B's runner processes side by side, taking turns load by load and iteration by iteration, so the machine's drift over a round falls on both alike; on the others (and in results without this field) a round's two processes ran one after the other.",
+          ),
+        pairedOn: z
+          .array(z.string())
+          .optional()
+          .describe(
+            'Devices whose rounds after the first ran both variants in one runner process, their iterations alternated (A B, B A, ...), so whatever the machine did over a round fell on both alike; memory and load time come from the first round, which ran each variant alone.',
           ),
         sequential: SequentialRecord.optional(),
       })

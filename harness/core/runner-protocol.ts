@@ -5,7 +5,8 @@ import { WorkloadTest } from './workload.ts';
 
 /**
  * The runner's wire protocol. The parent writes one RunnerJob as JSON to the
- * runner's stdin (one line; with `turns`, turn lines follow); the runner answers with one RunnerEvent per stdout line.
+ * runner's stdin (one line; with `turns`, turn lines follow); the runner answers with one RunnerEvent per stdout line
+ * (with `partner`, the partner variant's events wrapped in `partner` events).
  * Plain JSON over pipes, so the same runner works in a child process, under
  * qemu, in a cgroup or over ssh.
  */
@@ -81,6 +82,19 @@ export const ExampleOutput = z.discriminatedUnion('kind', [
 ]);
 export type ExampleOutput = z.infer<typeof ExampleOutput>;
 
+/**
+ * The second variant of a paired A/B round (runner/paired-round.ts): loaded in the same runner process after the
+ * job's own model, its iterations alternated with the job's (A B, B A, ...), its events sent wrapped as `partner`.
+ * Warm-up and iteration counts are the job's.
+ */
+export const PartnerJob = z.strictObject({
+  modelPath: z.string(),
+  task: TaskSpec,
+  runtime: RuntimeOptions,
+  examples: z.array(RunnerExample).min(1),
+});
+export type PartnerJob = z.infer<typeof PartnerJob>;
+
 export const RunnerJob = z.strictObject({
   modelPath: z.string(),
   task: TaskSpec,
@@ -98,6 +112,8 @@ export const RunnerJob = z.strictObject({
    * writes TURN_DONE_LINE after each. When stdin ends it runs freely.
    */
   turns: z.boolean().optional(),
+  /** A paired A/B round: the other variant, run in this process beside the job's own (never with turns or instruction counts). */
+  partner: PartnerJob.optional(),
 });
 export type RunnerJob = z.infer<typeof RunnerJob>;
 
@@ -108,7 +124,7 @@ export const MemoryReading = z.strictObject({
 });
 export type MemoryReading = z.infer<typeof MemoryReading>;
 
-export const RunnerEvent = z.discriminatedUnion('type', [
+const OwnRunnerEvent = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('hello'),
     node: z.string(),
@@ -163,4 +179,12 @@ export const RunnerEvent = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);
+
+export const RunnerEvent = z.discriminatedUnion('type', [
+  ...OwnRunnerEvent.options,
+  /** In a paired round's process (RunnerJob.partner): an event of the partner variant, which the parent records as that cell's. */
+  z.strictObject({ type: z.literal('partner'), event: OwnRunnerEvent }),
+]);
 export type RunnerEvent = z.infer<typeof RunnerEvent>;
+/** An event of the variant it is recorded for: what a cell's journal and results hold. */
+export type OwnRunnerEvent = z.infer<typeof OwnRunnerEvent>;

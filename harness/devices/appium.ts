@@ -40,6 +40,7 @@ export const appiumDriver: DeviceDriver<Spec> = {
   kind: 'appium',
   placement: appiumPlacement,
   takesTurns: false,
+  pairsRounds: false,
   latency: 'measured',
   secretEnv: secretEnvOf,
 

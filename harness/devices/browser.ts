@@ -31,6 +31,7 @@ export const browserDriver: DeviceDriver<Spec> = {
   kind: 'browser',
   placement: browserPlacement,
   takesTurns: false,
+  pairsRounds: false,
   latency: 'measured',
 
   async facts(spec) {

@@ -28,6 +28,11 @@ export interface DeviceDriver<S extends DeviceSpec = DeviceSpec> {
    */
   readonly takesTurns: boolean;
   /**
+   * Whether its runner can run a paired A/B round's job, both variants in one process (RunnerJob.partner,
+   * runner/paired-round.ts): the Node.js runner can. Where not, every round's processes run one after the other.
+   */
+  readonly pairsRounds: boolean;
+  /**
    * 'emulated' where the device's clock times an emulator rather than the hardware it stands for (qemu): its
    * outputs are real, its latencies are not a measurement, so adaptive repeats stop its cells after one process
    * (more processes would only narrow the interval of a figure that means nothing). 'measured' everywhere else.

@@ -31,6 +31,7 @@ export const emulatedDriver: DeviceDriver<Spec> = {
   kind: 'emulated',
   placement: emulatedPlacement,
   takesTurns: true,
+  pairsRounds: true,
   latency: 'measured',
 
   async facts(spec) {

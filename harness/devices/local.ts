@@ -13,6 +13,7 @@ export const localDriver: DeviceDriver<z.infer<typeof LocalDeviceSpec>> = {
   kind: 'local',
   placement: localPlacement,
   takesTurns: true,
+  pairsRounds: true,
   latency: 'measured',
 
   facts: hostFacts,

@@ -22,6 +22,7 @@ export const qemuArm64Driver: DeviceDriver<Spec> = {
   kind: 'qemu-arm64',
   placement: qemuArm64Placement,
   takesTurns: true,
+  pairsRounds: true,
   latency: 'emulated',
 
   async facts(spec) {

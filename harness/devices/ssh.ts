@@ -195,6 +195,7 @@ export const sshDriver: DeviceDriver<SshSpec> = {
   kind: 'ssh',
   placement: sshPlacement,
   takesTurns: true,
+  pairsRounds: true,
   latency: 'measured',
 
   async facts(spec) {

@@ -30,6 +30,8 @@ export interface ExecuteOptions {
   ab?: { a: string; b: string; rounds: number };
   /** With ab: run a round's two processes side by side, taking turns iteration by iteration, where the device can (runner/turn-taking.ts). */
   turns?: boolean;
+  /** With ab: after the first round, run each round's two variants in one process, their iterations alternated, where the device can (runner/paired-round.ts). */
+  paired?: boolean;
   /** With ab: stop a device's rounds once an anytime-valid test decides (ab.rounds is then the most). */
   sequential?: SequentialSettings & { threshold?: number };
   /** The journal of an unfinished run, to finish. */
@@ -67,7 +69,8 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
   const policy = repeatPolicy(fullPlan.suite.adaptiveRepeats, fullPlan.suite.compare.threshold, repeats, ab !== undefined);
   // The devices whose rounds take turns: decided once, recorded in results.ab and followed by runProcesses.
   const turnsOn = ab && options.turns ? plan.devices.filter((device) => driverFor(device).takesTurns).map((device) => device.id) : [];
-  const abRecord = ab && { ...ab, ...(turnsOn.length > 0 ? { turnsOn } : {}) };
+  const pairedOn = ab && options.paired && !options.turns ? plan.devices.filter((device) => driverFor(device).pairsRounds).map((device) => device.id) : [];
+  const abRecord = ab && { ...ab, ...(turnsOn.length > 0 ? { turnsOn } : {}), ...(pairedOn.length > 0 ? { pairedOn } : {}) };
   const results = await resultsHeader(fullPlan, toRun, { runId, startedAt, repeats, policy, ab: abRecord, shard });
   const file = runResultsFile(runDir, journal);
   await file.flush(results);
@@ -100,6 +103,7 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
     lostBefore: resumed.lostBefore,
     save,
     turnsOn: new Set(turnsOn),
+    pairedOn: new Set(pairedOn),
     progress: observed,
     ...(stopping ? { skip: (run: ScheduledRun) => stopping.skip(run) } : {}),
   });

@@ -18,6 +18,8 @@ export async function runProcesses(
   context: Omit<ProcessContext, 'thermal' | 'total' | 'overhead' | 'timeoutMs' | 'retries'> & {
     /** Devices whose A/B rounds take turns (results.ab.turnsOn); empty or absent: every process runs alone. */
     turnsOn?: ReadonlySet<string>;
+    /** Devices whose A/B rounds after the first run paired, both variants in one process (results.ab.pairedOn). */
+    pairedOn?: ReadonlySet<string>;
   },
 ): Promise<void> {
   const { plan, progress, stop } = context;
@@ -25,7 +27,7 @@ export async function runProcesses(
   results.scheduling = policy;
   progress?.scheduled?.({ processes: todo.map(({ device }) => device.id), scheduling: policy, resourcesOf: (id) => claims.get(id)?.resources ?? [], capacity });
   const overhead = new OverheadLog();
-  const run = processRunner({
+  const runner = processRunner({
     ...context,
     thermal: new ThermalGatekeeper(plan.suite.thermal),
     timeoutMs: plan.suite.timeoutSeconds * 1000,
@@ -33,12 +35,15 @@ export async function runProcesses(
     total: todo.length,
     overhead,
   });
-  const units = turnTakingRounds(todo, context.turnsOn ?? new Set());
+  const turnsOn = context.turnsOn ?? new Set<string>();
+  const pairedOn = context.pairedOn ?? new Set<string>();
+  const units = abRounds(todo, (run) => turnsOn.has(run.device.id) || (pairedOn.has(run.device.id) && run.repeat > 1));
   const runUnit = async (unit: readonly ScheduledRun[]) => {
-    if (unit.length === 1) return run(unit[0]!);
+    if (unit.length === 1) return runner.one(unit[0]!);
+    if (unit.length === 2 && pairedOn.has(unit[0]!.device.id)) return runner.pair([unit[0]!, unit[1]!]);
     const table = new TurnTaking(unit.length);
     // Every side leaves when its process is over, or was never started (skipped, failed before): the other then runs freely.
-    await Promise.all(unit.map((one, side) => run(one, table.seat(side)).finally(() => table.seat(side).leave())));
+    await Promise.all(unit.map((one, side) => runner.one(one, table.seat(side)).finally(() => table.seat(side).leave())));
   };
   const stats = await runScheduled(units, {
     resourcesOf: (unit) => claims.get(unit[0]!.device.id)!.resources,
@@ -51,14 +56,14 @@ export async function runProcesses(
 }
 
 /**
- * The processes of an A/B run grouped into rounds that take turns: the A and B processes of one repeat on a device
- * of `turnsOn` run side by side, alternating; any other process runs alone.
+ * The processes of an A/B run grouped into the rounds that run together: the A and B processes of one repeat on a
+ * device, where `together` says so, taking turns side by side or paired in one process; any other process runs alone.
  */
-export function turnTakingRounds(todo: readonly ScheduledRun[], turnsOn: ReadonlySet<string>): ScheduledRun[][] {
+export function abRounds(todo: readonly ScheduledRun[], together: (run: ScheduledRun) => boolean): ScheduledRun[][] {
   const units: ScheduledRun[][] = [];
   const rounds = new Map<string, ScheduledRun[]>();
   for (const one of todo) {
-    if (!turnsOn.has(one.device.id)) {
+    if (!together(one)) {
       units.push([one]);
       continue;
     }

@@ -55,7 +55,10 @@ export function cellResult(input: {
   const hello = runs.find((r) => r.hello)?.hello;
   // Outputs are deterministic for a variant; the first complete process's are kept.
   const outputs = (runs.find((r) => !r.error) ?? runs[0]!).outputs;
-  const loads = runs.flatMap((r) => (r.loaded ? [r.loaded.loadMs] : []));
+  // A paired round's process held both variants: its load was into a warm runtime beside the other model, and it read no memory of its own.
+  const alone = runs.filter((r) => !r.pairedWith);
+  const paired = runs.length - alone.length;
+  const loads = alone.flatMap((r) => (r.loaded ? [r.loaded.loadMs] : []));
   const memories = runs.flatMap((r) => (r.memory ? [r.memory] : []));
   const before = runs.flatMap((r) => (r.loaded?.rssBeforeLoad ? [r.loaded.rssBeforeLoad] : []));
   const models = runs.flatMap((r) => (r.memory && r.loaded?.rssBeforeLoad ? [Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes)] : []));
@@ -64,6 +67,10 @@ export function cellResult(input: {
   const constraints = runs.find((r) => r.constraints)?.constraints;
   const largest = (values: number[]) => Math.max(...values);
   const across = (how: string) => (runs.length > 1 ? `; ${how} of ${runs.length} runner processes` : '');
+  const acrossAlone = (how: string) =>
+    paired === 0
+      ? across(how)
+      : `; ${alone.length > 1 ? `${how} of ` : 'from '}the ${alone.length} runner process${alone.length > 1 ? 'es' : ''} that ran alone (${paired} more ran paired with ${runs.find((r) => r.pairedWith)!.pairedWith} in one process, and count for latency only)`;
 
   const latencyMs: LatencyMetric =
     !cellError && samples.length > 0
@@ -78,17 +85,17 @@ export function cellResult(input: {
     ? measured(
         median(loads),
         'ms',
-        `performance.now() around the runtime's load of the model in a fresh runner process (includes the runtime's start-up)${across('median')}`,
+        `performance.now() around the runtime's load of the model in a fresh runner process (includes the runtime's start-up)${acrossAlone('median')}`,
       )
     : unavailable('ms', why || 'the model was not loaded');
   const peakRssBytes: Metric = memories.length
-    ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${across('largest')}`)
+    ? measured(largest(memories.map((m) => m.peakRss.bytes)), 'bytes', `${memories[0]!.peakRss.method}${acrossAlone('largest')}`)
     : unavailable('bytes', noMemory || 'the runner did not report memory');
   const rssBeforeLoadBytes: Metric = before.length
-    ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${across('median')}`)
+    ? measured(median(before.map((b) => b.bytes)), 'bytes', `${before[0]!.method}${acrossAlone('median')}`)
     : unavailable('bytes', noMemory || 'the model was not loaded');
   const modelRssBytes: Metric = models.length
-    ? measured(largest(models), 'bytes', `${memories[0]!.peakRss.method} minus ${before[0]!.method} before the model was loaded${across('largest')}`)
+    ? measured(largest(models), 'bytes', `${memories[0]!.peakRss.method} minus ${before[0]!.method} before the model was loaded${acrossAlone('largest')}`)
     : unavailable('bytes', noMemory || 'the runner did not report memory');
   const energy = energyThermal(runs, why);
 
@@ -118,7 +125,7 @@ export function cellResult(input: {
       ...(r.error ? { error: r.error } : {}),
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
-      ...(r.loaded ? { loadMs: r.loaded.loadMs } : {}),
+      ...(r.pairedWith ? { pairedWith: r.pairedWith } : r.loaded ? { loadMs: r.loaded.loadMs } : {}),
       ...(r.memory ? { peakRssBytes: r.memory.peakRss.bytes } : {}),
       ...(r.memory && r.loaded?.rssBeforeLoad ? { modelRssBytes: Math.max(0, r.memory.peakRss.bytes - r.loaded.rssBeforeLoad.bytes) } : {}),
       ...(r.lostAttempts?.length ? { lostAttempts: r.lostAttempts } : {}),
@@ -138,7 +145,7 @@ export function cellResult(input: {
       rssBeforeLoadBytes,
       modelRssBytes,
       ...(devicePeaks.length
-        ? { devicePeakBytes: measured(largest(devicePeaks.map((p) => p.bytes)), 'bytes', `${devicePeaks[0]!.method}${across('largest')}`) }
+        ? { devicePeakBytes: measured(largest(devicePeaks.map((p) => p.bytes)), 'bytes', `${devicePeaks[0]!.method}${acrossAlone('largest')}`) }
         : {}),
       diskBytes: input.variant.files.length
         ? measured(input.variant.diskBytes, 'bytes', 'sum of the sizes of the variant files (the .onnx file and its external data)')
@@ -185,6 +192,7 @@ function readRun(run: RunnerRun, repeat: number, timeoutMs: number) {
     devicePeakMemory: outcome.devicePeakMemory,
     constraints: outcome.constraints,
     memoryUnavailable: outcome.memoryUnavailable,
+    pairedWith: outcome.pairedWith,
     lostAttempts: run.lostAttempts,
     probes: run.probes,
     overheadMs: run.overheadMs,

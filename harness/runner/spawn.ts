@@ -27,6 +27,8 @@ export interface RunnerOutcome {
   constraints?: string;
   /** Why the device cannot report the model's memory (a browser on another machine); the results say so instead of a number. */
   memoryUnavailable?: string;
+  /** Set for one variant's part of a paired round's process (runner/paired-round.ts): the variant it shared the process with. */
+  pairedWith?: string;
 }
 
 /**

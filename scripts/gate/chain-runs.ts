@@ -22,7 +22,7 @@ export interface ChainBench {
   describe: string;
   /** A suite at default settings (warm-up, iterations, repeats, compare) but for its model(s) and one thread. */
   suiteFor(name: string, variants: [string, string][], extra?: string[]): Promise<RunPlan>;
-  run(plan: RunPlan, extra?: Pick<ExecuteOptions, 'ab' | 'repeats' | 'sequential' | 'turns'>): Promise<{ results: Results; file: string }>;
+  run(plan: RunPlan, extra?: Pick<ExecuteOptions, 'ab' | 'repeats' | 'sequential' | 'turns' | 'paired'>): Promise<{ results: Results; file: string }>;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,8 @@ export interface RecordedRounds {
   note?: string;
   model: string;
   iterations: number;
+  /** Recorded with --paired (run --ab --paired): each run's first round ran alone, the others paired in one process. */
+  paired?: boolean;
   runs: RecordedRun[];
 }
 

@@ -88,7 +88,7 @@ describe('edgebench gate (the real CLI)', () => {
       const inputs = { suite: 'suites/gate.yaml', baseline: 'main', candidate: 'pr', 'github-token': TOKEN };
       const gate = await runActionStep('gate', inputs, {}, runner);
       expect(gate.exitCode, gate.stderr).toBe(1);
-      expect(gate.stderr).toMatch(/interleaved A\/B of main \(A\) and pr \(B\)/);
+      expect(gate.stderr).toMatch(/interleaved A\/B of main \(A\) and pr \(B\).*after it, both variants in one process per round/);
       expect(gate.stdout).toMatch(/^::error title=.*default gate%3A latency\.p50 not regressed/m);
       const outputs = Object.fromEntries(
         (await readFile(project.path('github-output'), 'utf8'))
@@ -101,12 +101,19 @@ describe('edgebench gate (the real CLI)', () => {
       const results = await readRun('gate-777-1');
       const sequential = results.ab!.sequential!;
       expect(sequential.devices).toEqual([expect.objectContaining({ deviceId: 'host', stopped: 'regressed' })]);
+      // Paired by default: the first round alone, the others in one process each.
+      expect(results.ab!.pairedOn).toEqual(['host']);
+      expect(results.cells.find((c) => c.variant.name === 'pr')!.repeats!.map((r) => r.pairedWith ?? 'alone')).toEqual([
+        'alone',
+        ...Array.from({ length: sequential.devices[0]!.rounds - 1 }, () => 'main'),
+      ]);
       // Stopped well before the most rounds it could have run, and the record says how many ran.
       expect(sequential.devices[0]!.rounds).toBeLessThan(sequential.maxRounds);
       expect(results.cells.find((c) => c.variant.name === 'pr')!.repeats!.length).toBe(sequential.devices[0]!.rounds);
       const summary = await readFile(project.path('reports/gate-777-1/summary.md'), 'utf8');
       expect(summary).toMatch(/^## ❌ edgebench gate: FAIL/);
       expect(summary).toMatch(/Sequential stopping/);
+      expect(summary).toMatch(/Paired rounds on host: after a first round of a runner process per variant/);
       expect(await readFile(project.path('reports/gate-777-1/junit.xml'), 'utf8')).toMatch(/<failure /);
       expect(await readFile(project.path('reports/gate-777-1/index.html'), 'utf8')).toMatch(/<html/);
 
@@ -123,12 +130,29 @@ describe('edgebench gate (the real CLI)', () => {
   );
 
   it(
-    'passes (exit 0) a model against a copy of itself',
+    'passes (exit 0) a model against a copy of itself, unpaired with --no-paired',
     async () => {
-      const result = await edgebench(['gate', '--suite', 'suites/gate.yaml', '--baseline', 'main', '--candidate', 'same', '--rounds', '12', '--run-id', 'aa']);
+      const result = await edgebench([
+        'gate',
+        '--suite',
+        'suites/gate.yaml',
+        '--baseline',
+        'main',
+        '--candidate',
+        'same',
+        '--rounds',
+        '12',
+        '--run-id',
+        'aa',
+        '--no-paired',
+      ]);
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toMatch(/^PASS/);
-      const sequential = (await readRun('aa')).ab!.sequential!;
+      expect(result.stderr).toMatch(/each round's two processes one after the other \(--no-paired\)/);
+      const run = await readRun('aa');
+      expect(run.ab!.pairedOn).toBeUndefined();
+      expect(run.cells.flatMap((c) => c.repeats!.filter((r) => r.pairedWith))).toEqual([]);
+      const sequential = run.ab!.sequential!;
       expect(sequential.devices[0]!.stopped).not.toBe('regressed');
     },
     RUNS_TIMEOUT,

@@ -47,6 +47,31 @@ describe('sequential stopping of A/B rounds (seeded simulation)', () => {
     expect(mean(same)).toBeLessThan(40);
   });
 
+  it('a regressed tail does not stop the rounds while the median is undecided; once the median decides, the stop names the tail', () => {
+    const settings = { ...SEQUENTIAL_DEFAULTS, alpha: 0.01, threshold: 0.03, comparisons: 2 };
+    const jitter = (n: number, centre: number, spread: number) => Array.from({ length: n }, (_, i) => centre + (i % 2 ? spread : -spread));
+    const tail = (n: number) => jitter(n, Math.log(1.1), 0.002);
+    const early = decideRounds(
+      new Map([
+        ['latency.p50', jitter(10, 0, 0.09)],
+        ['latency.p90', tail(10)],
+      ]),
+      settings,
+    );
+    expect(early).toBeUndefined();
+    const late = decideRounds(
+      new Map([
+        ['latency.p50', jitter(40, 0, 0.002)],
+        ['latency.p90', tail(40)],
+      ]),
+      settings,
+    );
+    expect(late).toMatchObject({
+      stopped: 'regressed',
+      reason: expect.stringMatching(/^latency\.p90 regressed after 40 rounds \(latency\.p50 unchanged, latency\.p90 regressed\)/),
+    });
+  });
+
   it('its confidence sequence covers the true shift, and narrows as rounds come in', () => {
     const random = mulberry32(9);
     const noise = noisyRounds(random, 0.04);
