@@ -3,7 +3,7 @@
  *
  *   npm run bench:gate [-- --trials 2000 --scale 1]
  *       Replays the gate's decisions (fixed 40 rounds with the signed-rank test; sequential stopping at
- *       default settings; --rigorous on the 2% slowdown) on A/A rounds recorded on this machine
+ *       default settings, --quick and --rigorous) on A/A rounds recorded on this machine
  *       (scripts/gate/recorded-rounds.json: paired rounds, as the gate runs by default; --noise
  *       scripts/gate/recorded-rounds-separate.json replays rounds of a process per variant, the gate's --no-paired),
  *       each with a random sign, plus the injected slowdown.
@@ -28,7 +28,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { gate } from '../harness/compare/gate.ts';
-import { SEQUENTIAL_DEFAULTS, SEQUENTIAL_RIGOROUS } from '../harness/compare/sequential-verdict.ts';
+import { SEQUENTIAL_DEFAULTS, SEQUENTIAL_QUICK, SEQUENTIAL_RIGOROUS } from '../harness/compare/sequential-verdict.ts';
 import type { Comparison } from '../harness/core/comparison.ts';
 import { mulberry32 } from '../harness/stats/random.ts';
 import { wilsonInterval } from '../harness/stats/wilson.ts';
@@ -97,6 +97,10 @@ async function simulate(): Promise<void> {
     [
       `sequential (default: <= ${SEQUENTIAL_DEFAULTS.maxRounds} rounds, 3% threshold)`,
       { kind: 'sequential', settings: { ...SEQUENTIAL_DEFAULTS, maxRounds: SEQUENTIAL_DEFAULTS.maxRounds - uncounted, threshold: 0.03 } },
+    ],
+    [
+      `sequential --quick (<= ${SEQUENTIAL_QUICK.maxRounds} rounds, 3% threshold)`,
+      { kind: 'sequential', settings: { ...SEQUENTIAL_QUICK, maxRounds: SEQUENTIAL_QUICK.maxRounds - uncounted, threshold: 0.03 } },
     ],
     [
       `sequential --rigorous (<= ${SEQUENTIAL_RIGOROUS.maxRounds} rounds, 1% threshold)`,

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { loadBaselineAnswers } from '../baselines/load-answers.ts';
 import { gate } from '../compare/gate.ts';
 import { loadNoise } from '../compare/noise.ts';
-import { SEQUENTIAL_DEFAULTS, SEQUENTIAL_RIGOROUS } from '../compare/sequential-verdict.ts';
+import { SEQUENTIAL_DEFAULTS, SEQUENTIAL_QUICK, SEQUENTIAL_RIGOROUS } from '../compare/sequential-verdict.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { ReporterName } from '../core/reporter-name.ts';
 import type { Results } from '../core/results.ts';
@@ -52,6 +52,7 @@ interface GateFlags {
   runId?: string;
   rounds?: number;
   rigorous?: boolean;
+  quick?: boolean;
   fixed?: boolean;
   turns?: boolean;
   /** Commander's --no-paired: true unless given. */
@@ -68,8 +69,16 @@ export function gateCommand(program: Command): void {
     .requiredOption('--candidate <model-or-run>', 'a variant of the suite (its name or model file), or a stored run')
     .addOption(new Option('-o, --out <dir>', 'folder for run folders').default('reports'))
     .addOption(new Option('--run-id <id>', 'name of the run folder (default: UTC time + random suffix)').argParser(runIdArg))
-    .addOption(new Option('--rounds <n>', 'A/B rounds at most (default 60, 200 with --rigorous; exactly this many with --fixed)').argParser(Number))
-    .addOption(new Option('--rigorous', 'a 1% threshold and up to 200 rounds: catches a 2% slowdown, at several times the cost'))
+    .addOption(
+      new Option('--rounds <n>', 'A/B rounds at most (default 60, 20 with --quick, 200 with --rigorous; exactly this many with --fixed)').argParser(Number),
+    )
+    .addOption(
+      new Option('--quick', 'at most 20 rounds: a few minutes; the summary says the smallest change its rounds could resolve on each device').conflicts([
+        'rigorous',
+        'fixed',
+      ]),
+    )
+    .addOption(new Option('--rigorous', 'a 1% threshold and up to 200 rounds: catches a 2% slowdown, at several times the cost').conflicts('fixed'))
     .addOption(new Option('--fixed', 'run every round and decide with the signed-rank test, instead of stopping once the sequential test decides'))
     .addOption(
       new Option(
@@ -94,7 +103,7 @@ export function gateCommand(program: Command): void {
           `baseline and candidate are the same variant "${baseline.variant}"`,
           'name two different variants',
         );
-      const rounds = flags.rounds ?? (flags.fixed ? 40 : flags.rigorous ? SEQUENTIAL_RIGOROUS.maxRounds : SEQUENTIAL_DEFAULTS.maxRounds);
+      const rounds = flags.rounds ?? (flags.fixed ? 40 : sequentialTier(flags).maxRounds);
       if (!(Number.isInteger(rounds) && rounds >= 2))
         throw new ConfigError('command line', '--rounds', 'interleaved A/B needs at least 2 rounds', 'use --rounds 20 or more');
 
@@ -153,7 +162,7 @@ async function measure(
       ab: { a: baseline.variant, b: candidate.variant, rounds: flags.rounds },
       ...(flags.turns ? { turns: true } : {}),
       ...(paired ? { paired: true } : {}),
-      ...(flags.fixed ? {} : { sequential: flags.rigorous ? SEQUENTIAL_RIGOROUS : SEQUENTIAL_DEFAULTS }),
+      ...(flags.fixed ? {} : { sequential: sequentialTier(flags) }),
     });
     return { candidate: run };
   }
@@ -185,4 +194,9 @@ async function runNow(
   } finally {
     lock.release();
   }
+}
+
+/** The sequential settings of the tier the flags ask for. */
+function sequentialTier(flags: Pick<GateFlags, 'quick' | 'rigorous'>) {
+  return flags.quick ? SEQUENTIAL_QUICK : flags.rigorous ? SEQUENTIAL_RIGOROUS : SEQUENTIAL_DEFAULTS;
 }

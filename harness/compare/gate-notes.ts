@@ -1,5 +1,12 @@
 import type { Results } from '../core/results.ts';
+import type { SequentialTier } from './sequential-verdict.ts';
 import { pct } from './verdict.ts';
+
+const TIERS: Record<SequentialTier, string> = {
+  quick: 'Quick tier (--quick): at most 20 rounds, for an answer in minutes. ',
+  standard: '',
+  rigorous: 'Rigorous tier (--rigorous): a 1% threshold and up to 200 rounds, for changes of about 2%. ',
+};
 
 /**
  * How the gate measured, in words, and what that costs in trust: a reader of the
@@ -24,10 +31,19 @@ export function gateNotes(candidate: Results, baseline: Results | undefined): st
   const sequential = ab.sequential;
   if (sequential) {
     notes.push(
-      `Sequential stopping (at most ${sequential.maxRounds} rounds, threshold ${pct(sequential.threshold)}, alpha ${sequential.alpha}): ${sequential.method}. ` +
-        'The false-alarm rate holds at whichever round it stopped.',
+      `${sequential.tier ? TIERS[sequential.tier] : ''}Sequential stopping (at most ${sequential.maxRounds} rounds, threshold ${pct(sequential.threshold)}, alpha ${sequential.alpha}): ${sequential.method}. ` +
+        `Guaranteed: a regressed verdict without a real change in at most ${pct(sequential.alpha)} of gates, at whichever round it stopped. ` +
+        'Not guaranteed: that a change smaller than the one each device could resolve (below) is caught.',
     );
-    for (const device of sequential.devices) notes.push(`${device.deviceId}: ${device.rounds} round(s), stopped (${device.stopped}): ${device.reason}.`);
+    for (const device of sequential.devices)
+      notes.push(
+        `${device.deviceId}: ${device.rounds} round(s), stopped (${device.stopped}): ${device.reason}.` +
+          (device.resolves !== undefined
+            ? ` Its rounds could tell a change of ${pct(device.resolves)} or more in the median from none.`
+            : device.stopped !== 'not-finished'
+              ? ' Its rounds were too few or too spread to bound a change at the level a regressed verdict needs: a smaller change than it could see may have passed.'
+              : ''),
+      );
   } else notes.push(`Fixed length: ${ab.rounds} rounds; the Wilcoxon signed-rank test over the paired rounds.`);
   return notes;
 }

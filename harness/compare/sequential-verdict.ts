@@ -6,7 +6,11 @@ import { pct } from './verdict.ts';
 export const SEQUENTIAL_METHOD =
   'anytime-valid confidence sequence of the shift of the per-round log ratios B/A, by betting on clipped rounds (Waudby-Smith & Ramdas 2024, JRSS-B; time-uniform by Ville, as in Howard et al. 2021, Ann. Statist.)';
 
+/** The gate's tiers: what each costs and resolves is stated in its summary. */
+export type SequentialTier = 'quick' | 'standard' | 'rigorous';
+
 export interface SequentialSettings {
+  tier?: SequentialTier;
   /** Rounds before any decision. */
   minRounds: number;
   maxRounds: number;
@@ -15,9 +19,11 @@ export interface SequentialSettings {
 }
 
 /** Default: decide from 6 rounds on, never run more than 60, and stop for "no change beyond the threshold" at 90% confidence. */
-export const SEQUENTIAL_DEFAULTS: SequentialSettings = { minRounds: 6, maxRounds: 60, futility: 0.1 };
+export const SEQUENTIAL_DEFAULTS: SequentialSettings = { tier: 'standard', minRounds: 6, maxRounds: 60, futility: 0.1 };
 /** --rigorous: a 1% threshold, up to 200 rounds, 95% confidence for "no change". */
-export const SEQUENTIAL_RIGOROUS: SequentialSettings & { threshold: number } = { minRounds: 6, maxRounds: 200, futility: 0.05, threshold: 0.01 };
+export const SEQUENTIAL_RIGOROUS: SequentialSettings & { threshold: number } = { tier: 'rigorous', minRounds: 6, maxRounds: 200, futility: 0.05, threshold: 0.01 };
+/** --quick: at most 20 rounds, a third of the default's most; the summary says the smallest change its rounds resolved. */
+export const SEQUENTIAL_QUICK: SequentialSettings = { tier: 'quick', minRounds: 6, maxRounds: 20, futility: 0.1 };
 
 export interface SequentialMeasure {
   /** Relative change B/A - 1 (the median round). */

@@ -8,6 +8,10 @@ export type SequentialStop = z.infer<typeof SequentialStop>;
 export const SequentialRecord = z
   .strictObject({
     method: z.string().describe('The anytime-valid test, with its reference.'),
+    tier: z
+      .enum(['quick', 'standard', 'rigorous'])
+      .optional()
+      .describe('The gate tier: quick (at most 20 rounds), standard (60) or rigorous (200, a 1% threshold).'),
     minRounds: z.number().int().positive().describe('Rounds before any decision is taken.'),
     maxRounds: z.number().int().positive().describe('Rounds at most (the run ab.rounds).'),
     threshold: z.number().positive().describe('Smallest relative change called regressed or improved.'),
@@ -23,6 +27,13 @@ export const SequentialRecord = z
             'regressed: a gated metric regressed; decided: every gated metric reached a verdict; max-rounds: the rounds ran out; not-finished: the run ended first.',
           ),
           reason: z.string().describe('Why it stopped, in words.'),
+          resolves: z
+            .number()
+            .positive()
+            .optional()
+            .describe(
+              "The smallest relative change of the first stopping metric (latency.p50) these rounds could tell from no change: the half-width of the confidence sequence at the level a regressed verdict needs, on the rounds centred on their median, and at least the threshold (compare/resolvable-change.ts). Set from the decision round on.",
+            ),
         }),
       )
       .describe('Per device: rounds run and why they stopped.'),

@@ -1,6 +1,7 @@
 import { PAIRED_METRICS } from '../compare/compare-ab.ts';
 import { METRICS } from '../compare/metrics.ts';
 import { SEQUENTIAL_METHOD, sequentialMeasure, sequentialVerdict, type SequentialSettings } from '../compare/sequential-verdict.ts';
+import { resolvableChange } from '../compare/resolvable-change.ts';
 import type { FixedMetricName, MetricName } from '../core/budget.ts';
 import { failOnMetrics } from '../core/gate-settings.ts';
 import type { CellResult, Results } from '../core/results.ts';
@@ -41,6 +42,7 @@ export class SequentialStopping {
     this.metrics = stoppingMetrics(plan);
     this.record = {
       method: SEQUENTIAL_METHOD,
+      ...(settings.tier ? { tier: settings.tier } : {}),
       minRounds: settings.minRounds,
       maxRounds: ab.rounds,
       threshold: settings.threshold ?? plan.suite.compare.threshold,
@@ -89,6 +91,11 @@ export class SequentialStopping {
     // Every paired metric with data on every device is a comparison compare will adjust for.
     const comparisons = PAIRED_METRICS.filter((m) => METRICS[m].read(a)?.perRepeat).length * this.plan.devices.length;
     const decision = decideRounds(logRatios, { ...this.record, comparisons });
+    const first = logRatios.get(measured.find((m) => MEDIANS.has(m)) ?? measured[0]!);
+    // Infinite while the rounds rule out no change at all: then nothing is claimed.
+    const resolves = first ? resolvableChange(first, { alpha: this.record.alpha, comparisons, threshold: this.record.threshold }) : Infinity;
+    if (Number.isFinite(resolves)) device.resolves = resolves;
+    else delete device.resolves;
     if (decision) {
       device.stopped = decision.stopped;
       // Paired rounds: the first round ran, and is not compared (compare/metrics.ts).

@@ -159,6 +159,31 @@ describe('edgebench gate (the real CLI)', () => {
   );
 
   it(
+    '--quick runs at most 20 rounds and its summary says what it guarantees and the smallest change its rounds resolved',
+    async () => {
+      const result = await edgebench(['gate', '--suite', 'suites/gate.yaml', '--baseline', 'main', '--candidate', 'same', '--quick', '--run-id', 'quick']);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const sequential = (await readRun('quick')).ab!.sequential!;
+      expect(sequential).toMatchObject({ tier: 'quick', maxRounds: 20 });
+      const device = sequential.devices[0]!;
+      expect(device.rounds).toBeLessThanOrEqual(20);
+      const summary = await readFile(project.path('reports/quick/summary.md'), 'utf8');
+      expect(summary).toMatch(/Quick tier \(--quick\): at most 20 rounds/);
+      expect(summary).toMatch(/Guaranteed: a regressed verdict without a real change in at most 1\.0% of gates/);
+      // A tiny model's rounds are noisy: whether 20 or fewer bound the change at the level a regressed verdict needs varies by run.
+      if (device.resolves === undefined) expect(summary).toMatch(/Its rounds were too few or too spread to bound a change/);
+      else {
+        expect(device.resolves).toBeGreaterThanOrEqual(sequential.threshold);
+        expect(summary).toContain(`Its rounds could tell a change of ${(device.resolves * 100).toFixed(1)}% or more in the median from none.`);
+      }
+      const both = await edgebench(['gate', '--suite', 'suites/gate.yaml', '--baseline', 'main', '--candidate', 'same', '--quick', '--rigorous']);
+      expect(both.exitCode).toBe(2);
+      expect(both.stderr).toMatch(/--quick.*cannot be used with.*--rigorous|--rigorous.*cannot be used with.*--quick/);
+    },
+    RUNS_TIMEOUT,
+  );
+
+  it(
     'against a stored baseline run, runs only the candidate and says what that costs in trust',
     async () => {
       expect((await edgebench(['run', '--suite', 'suites/one.yaml', '--run-id', 'main', '--no-report'])).exitCode).toBe(0);

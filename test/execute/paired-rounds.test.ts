@@ -23,7 +23,26 @@ beforeAll(async () => {
 });
 afterAll(() => project.cleanup());
 
-const plan = () => buildPlan({ suiteFile: project.path('suites/pair.yaml'), devicesFile: project.path('devices.yaml') });
+const plan = (suite = 'suites/pair.yaml') => buildPlan({ suiteFile: project.path(suite), devicesFile: project.path('devices.yaml') });
+
+/** Three paired rounds of a and b; `afterFirstOfB` runs once, when b's first process has finished. */
+async function pairedRun(runId: string, suite: string, afterFirstOfB: () => void) {
+  let done = false;
+  const { results } = await executePlan(await plan(suite), {
+    outDir: project.path('reports'),
+    runId,
+    ab: { a: 'a', b: 'b', rounds: 3 },
+    paired: true,
+    progress: {
+      cellFinished: (cell) => {
+        if (cell.variant.name !== 'b' || done) return;
+        done = true;
+        afterFirstOfB();
+      },
+    },
+  });
+  return { a: results.cells.find((c) => c.variant.name === 'a')!, b: results.cells.find((c) => c.variant.name === 'b')! };
+}
 
 describe('run --ab --paired: rounds after the first in one runner process', () => {
   it('measures the first round alone and the others paired; memory and load time come from the first, latency from all', async () => {
@@ -69,28 +88,13 @@ describe('run --ab --paired: rounds after the first in one runner process', () =
   }, 120_000);
 
   it('a variant that cannot pair (its model changed after the first round) runs alone, and the other runs on alone', async () => {
-    const changed = project.path('models/small/other.onnx');
-    let touched = false;
-    const { results } = await executePlan(await plan(), {
-      outDir: project.path('reports'),
-      runId: 'changed',
-      ab: { a: 'a', b: 'b', rounds: 3 },
-      paired: true,
-      progress: {
-        cellFinished: (cell) => {
-          if (cell.variant.name !== 'b' || touched) return;
-          touched = true;
-          appendFileSync(changed, Buffer.from([0]));
-        },
-      },
-    });
-    const a = results.cells.find((c) => c.variant.name === 'a')!;
-    const b = results.cells.find((c) => c.variant.name === 'b')!;
+    const { a, b } = await pairedRun('changed', 'suites/pair.yaml', () => appendFileSync(project.path('models/small/other.onnx'), Buffer.from([0])));
     expect(b).toMatchObject({ status: 'failed', error: { code: 'MODEL_CHANGED' } });
     expect(a.status).toBe('ok');
     expect(a.repeats!.map((r) => r.pairedWith)).toEqual([undefined, undefined, undefined]);
     expect(a.samples).toHaveLength(30);
   }, 120_000);
+
   it('a partner that fails inside the paired process fails its own cell; the host is run again alone, the lost attempt recorded', async () => {
     // A file whose change its identity (size, mtime) does not show: the check before the process passes, and the load in it fails.
     const fragile = await writeSmallModel(project, 'models/small/fragile.onnx', { shape: { seed: 9 } });
@@ -102,24 +106,10 @@ describe('run --ab --paired: rounds after the first in one runner process', () =
         variants: '  - {name: a, precision: fp32, file: ../models/small/model.onnx}\n  - {name: b, precision: fp32, file: ../models/small/fragile.onnx}',
       }),
     );
-    const fragilePlan = await buildPlan({ suiteFile: project.path('suites/fragile.yaml'), devicesFile: project.path('devices.yaml') });
-    let broken = false;
-    const { results } = await executePlan(fragilePlan, {
-      outDir: project.path('reports'),
-      runId: 'fragile',
-      ab: { a: 'a', b: 'b', rounds: 3 },
-      paired: true,
-      progress: {
-        cellFinished: (cell) => {
-          if (cell.variant.name !== 'b' || broken) return;
-          broken = true;
-          writeFileSync(fragile, Buffer.alloc(statSync(fragile).size, 0x41));
-          utimesSync(fragile, 1e9, 1e9);
-        },
-      },
+    const { a, b } = await pairedRun('fragile', 'suites/fragile.yaml', () => {
+      writeFileSync(fragile, Buffer.alloc(statSync(fragile).size, 0x41));
+      utimesSync(fragile, 1e9, 1e9);
     });
-    const a = results.cells.find((c) => c.variant.name === 'a')!;
-    const b = results.cells.find((c) => c.variant.name === 'b')!;
     expect(b).toMatchObject({ status: 'failed', error: { code: 'MODEL_LOAD_FAILED' } });
     expect(b.repeats!.at(-1)).toMatchObject({ repeat: 2, pairedWith: 'a', status: 'failed' });
     expect(a.status).toBe('ok');
