@@ -21,7 +21,13 @@ export interface SequentialSettings {
 /** Default: decide from 6 rounds on, never run more than 60, and stop for "no change beyond the threshold" at 90% confidence. */
 export const SEQUENTIAL_DEFAULTS: SequentialSettings = { tier: 'standard', minRounds: 6, maxRounds: 60, futility: 0.1 };
 /** --rigorous: a 1% threshold, up to 200 rounds, 95% confidence for "no change". */
-export const SEQUENTIAL_RIGOROUS: SequentialSettings & { threshold: number } = { tier: 'rigorous', minRounds: 6, maxRounds: 200, futility: 0.05, threshold: 0.01 };
+export const SEQUENTIAL_RIGOROUS: SequentialSettings & { threshold: number } = {
+  tier: 'rigorous',
+  minRounds: 6,
+  maxRounds: 200,
+  futility: 0.05,
+  threshold: 0.01,
+};
 /** --quick: at most 20 rounds, a third of the default's most; the summary says the smallest change its rounds resolved. */
 export const SEQUENTIAL_QUICK: SequentialSettings = { tier: 'quick', minRounds: 6, maxRounds: 20, futility: 0.1 };
 

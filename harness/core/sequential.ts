@@ -32,7 +32,7 @@ export const SequentialRecord = z
             .positive()
             .optional()
             .describe(
-              "The smallest relative change of the first stopping metric (latency.p50) these rounds could tell from no change: the half-width of the confidence sequence at the level a regressed verdict needs, on the rounds centred on their median, and at least the threshold (compare/resolvable-change.ts). Set from the decision round on.",
+              'The smallest relative change of the first stopping metric (latency.p50) these rounds could tell from no change: the half-width of the confidence sequence at the level a regressed verdict needs, on the rounds centred on their median, and at least the threshold (compare/resolvable-change.ts). Set from the decision round on.',
             ),
         }),
       )
