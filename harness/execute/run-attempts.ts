@@ -24,6 +24,11 @@ export interface AttemptContext {
   progress?: RunProgress;
 }
 
+/** Why a variant cannot run (broken on disk, or changed since the plan): it is refused without starting a runner. */
+export async function refusal(variant: ScheduledRun['variant']): Promise<{ code: string; message: string } | undefined> {
+  return variant.problem ?? (await variantChanged(variant).then((message) => (message ? { code: 'MODEL_CHANGED', message } : undefined)));
+}
+
 /**
  * One runner process of a cell, journaled from start to end with the device's probes sampling beside it, and
  * run again while the device (not the model) loses it, up to the suite's retries. Its run carries every
@@ -46,8 +51,7 @@ export async function runAttempts(
     const gate = await clock.outside(() => context.thermal.beforeRunnerProcess(device, stop));
     const startedAt = new Date();
     const attempt = journal.start(where, startedAt);
-    // A variant that cannot run (broken on disk, or changed since the plan) is refused without starting a runner.
-    const refused = variant.problem ?? (await variantChanged(variant).then((message) => message && { code: 'MODEL_CHANGED', message }));
+    const refused = await refusal(variant);
     const sampling = await startProbes(device);
     const onEvent = (event: RunnerEvent) => {
       journal.event(attempt, event);

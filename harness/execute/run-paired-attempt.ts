@@ -1,11 +1,10 @@
 import type { RunnerJob } from '../core/runner-protocol.ts';
 import { driverFor } from '../devices/registry.ts';
 import type { ScheduledRun } from '../plan/schedule.ts';
-import { variantChanged } from '../plan/verify-variant.ts';
 import type { RunnerRun } from '../results/cell-result.ts';
 import { pairedEventSides, pairedJob, splitPairedOutcome } from '../runner/paired-round.ts';
 import type { ProcessClock } from './overhead.ts';
-import type { AttemptContext } from './run-attempts.ts';
+import { refusal, type AttemptContext } from './run-attempts.ts';
 
 /**
  * One paired round's process (runner/paired-round.ts): the host variant's job with the partner's beside it, both
@@ -25,7 +24,7 @@ export async function runPairedAttempt(
   context: AttemptContext,
 ): Promise<[RunnerRun, RunnerRun] | undefined> {
   const { journal, stop } = context;
-  for (const { variant } of [host, partner]) if (variant.problem || (await variantChanged(variant))) return undefined;
+  for (const { variant } of [host, partner]) if (await refusal(variant)) return undefined;
   const { device } = host;
   await clock.outside(() => context.thermal.beforeRunnerProcess(device, stop));
   const startedAt = new Date();

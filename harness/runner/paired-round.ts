@@ -66,9 +66,9 @@ export function splitPairedOutcome(outcome: RunnerOutcome, names: { host: string
     const failedItself = events.some((e) => e.type === 'error');
     const base: RunnerOutcome = { ...shared, events, pairedWith: other };
     if (finished || failedItself || outcome.canceled) return base;
-    const otherFailed = (name === names.host ? partner : host).find((e) => e.type === 'error');
+    const otherFailed = (name === names.host ? partner : host).find((e): e is Extract<OwnRunnerEvent, { type: 'error' }> => e.type === 'error');
     const why = otherFailed
-      ? `${other} failed in it (${otherFailed.type === 'error' ? `${otherFailed.code}: ${otherFailed.message}` : ''})`
+      ? `${other} failed in it (${otherFailed.code}: ${otherFailed.message})`
       : outcome.timedOut
         ? 'the two variants together ran past the time-out'
         : (outcome.deviceFailure?.message ?? `the process ended (${outcome.signal ? `signal ${outcome.signal}` : `exit code ${outcome.exitCode}`})`);

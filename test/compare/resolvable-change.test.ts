@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolvableChange } from '../../harness/compare/resolvable-change.ts';
-import { sequentialMeasure, sequentialVerdict } from '../../harness/compare/sequential-verdict.ts';
+import { decideRounds } from '../../harness/execute/sequential-stop.ts';
 import { mulberry32 } from '../../harness/stats/random.ts';
 
 const SETTINGS = { alpha: 0.01, comparisons: 3, threshold: 0.001 };
@@ -11,20 +11,10 @@ function rounds(n: number, sigma: number, seed: number): number[] {
   return Array.from({ length: n }, () => sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
 }
 
-/** Whether the sequential test calls the rounds, shifted by a relative change, regressed. */
+/** Whether the gate's stopping rule calls the rounds, shifted by a relative change, regressed. */
 function regressed(logRatios: number[], change: number): boolean {
   const shifted = logRatios.map((r) => r + Math.log(1 + change));
-  const measure = sequentialMeasure(shifted, 0.1);
-  const { verdict } = sequentialVerdict({
-    stats: '',
-    measure,
-    adjustedP: Math.min(1, measure.pValue * SETTINGS.comparisons),
-    alpha: SETTINGS.alpha,
-    threshold: SETTINGS.threshold,
-    higherIsBetter: false,
-    futility: 0.1,
-  });
-  return verdict === 'regressed';
+  return decideRounds(new Map([['latency.p50', shifted]]), { ...SETTINGS, minRounds: 6, futility: 0.1 })?.stopped === 'regressed';
 }
 
 describe('the smallest change a gate tier resolved', () => {
