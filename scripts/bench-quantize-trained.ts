@@ -1,7 +1,8 @@
 /**
  * The int4 algorithms side by side on the trained decoder (test/fixtures/models/trained-decoder, 1.0M parameters,
  * trained on test/fixtures/corpus/train.txt): bytes, and KL(fp32 || variant) of the next-token distributions at
- * every position of 128-token windows of the held-out corpus. gptq and awq calibrate on windows of train.txt, so
+ * every position of 128-token windows of the held-out corpus, and both against the first variant (int4 rtn). gptq,
+ * gptaq and awq calibrate on windows of train.txt, so
  * the KL is measured on text the calibration never saw. Then `--sensitivity`'s top five layers and int4 rtn with
  * `--budget-kld` at half int4 rtn's KL.
  */
@@ -72,7 +73,7 @@ async function sensitivityAndBudget(source: string, calibration: number[][], pro
   console.log(row('int4 rtn budget', manifest.diskBytes, f, `(held-out; int4 rtn ${rtn.manifest.diskBytes} bytes)`));
 }
 
-/** gptq and awq calibrate on `calibrationWindows` windows of train.txt: 100, as `quantize --calibration-examples` defaults to. */
+/** gptq, gptaq and awq calibrate on `calibrationWindows` windows of train.txt: 100, as `quantize --calibration-examples` defaults to. */
 export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 100, options: { skipSensitivity?: boolean } = {}): Promise<void> {
   const source = join(FOLDER, 'onnx', 'model.onnx');
   const calibration = await windows(TRAIN, calibrationWindows);
@@ -81,9 +82,10 @@ export async function benchTrainedDecoder(variants: TrainedVariant[], calibratio
   const reference = await promptLogits(source, prompts);
   const width = reference[0]!.length / WINDOW;
   console.log(
-    `\ntrained decoder (${FOLDER}): KL(fp32 || variant) over ${prompts.length * WINDOW} next-token positions of ${HELD_OUT}; gptq / awq calibrated on ${calibration.length} x ${WINDOW} tokens of ${TRAIN}`,
+    `\ntrained decoder (${FOLDER}): KL(fp32 || variant) over ${prompts.length * WINDOW} next-token positions of ${HELD_OUT}; gptq / gptaq / awq calibrated on ${calibration.length} x ${WINDOW} tokens of ${TRAIN}`,
   );
-  console.log('variant               bytes     mean KL   same top-1  awq alpha > 0');
+  console.log(`variant               bytes     mean KL   same top-1   vs ${variants[0]!.name}: KL, bytes   awq alpha > 0`);
+  let first: { kl: number; bytes: number } | undefined;
   const scratch = await mkdtemp(join(tmpdir(), 'edgebench-trained-'));
   try {
     for (const variant of variants) {
@@ -96,7 +98,10 @@ export async function benchTrainedDecoder(variants: TrainedVariant[], calibratio
       const f = fidelity(reference, await promptLogits(outputFile, prompts), width);
       const alphas = 'awqAlphas' in manifest.quantization && manifest.quantization.awqAlphas ? Object.values(manifest.quantization.awqAlphas) : [];
       const scaled = alphas.length > 0 ? `${alphas.filter((a) => a > 0).length} of ${alphas.length} layers` : '';
-      console.log(row(variant.name, manifest.diskBytes, f, scaled));
+      first ??= { kl: f.meanKlDivergence, bytes: manifest.diskBytes };
+      const change = (now: number, then: number) => `${now >= then ? '+' : '-'}${((Math.abs(now - then) / then) * 100).toFixed(1)}%`;
+      const versus = `${change(f.meanKlDivergence, first.kl).padStart(7)}, ${change(manifest.diskBytes, first.bytes).padStart(6)}`;
+      console.log(row(variant.name, manifest.diskBytes, f, `${versus.padEnd(22)}${scaled}`));
     }
     if (!options.skipSensitivity) await sensitivityAndBudget(source, calibration, prompts, reference, width, scratch);
   } finally {

@@ -5,7 +5,7 @@
  * class / next-token distributions). Also times the int8 methods against each
  * other, which is how the default int8 method was chosen.
  *
- * Then the int4 algorithms (rtn, gptq, awq) on the trained decoder (scripts/bench-quantize-trained.ts), and the
+ * Then the int4 algorithms (rtn, gptq, gptaq, awq) on the trained decoder (scripts/bench-quantize-trained.ts), and the
  * unseen SLM's sizes and KL (scripts/bench-quantize-slm.ts).
  *
  *   npm run bench:quantize [-- --iterations 300] [-- --slm-only] [-- --trained-only]
@@ -34,6 +34,7 @@ const SLM_VARIANTS: SlmVariant[] = [
   { name: 'int8', options: { to: 'int8' }, target: 0.3 },
   { name: 'int4 rtn', options: { to: 'int4' }, target: 0.18 },
   { name: 'int4 gptq', options: { to: 'int4', algorithm: 'gptq' }, target: 0.18 },
+  { name: 'int4 gptaq', options: { to: 'int4', algorithm: 'gptaq' }, target: 0.18 },
   { name: 'int4 emb8', options: { to: 'int4', embeddings: 'int8' } },
   { name: 'q4f16', options: { to: 'q4f16' } },
   { name: 'q4f16 gptq', options: { to: 'q4f16', algorithm: 'gptq' } },
@@ -45,14 +46,17 @@ const SLM_VARIANTS: SlmVariant[] = [
 const TRAINED_VARIANTS: TrainedVariant[] = [
   { name: 'int4 rtn', options: { to: 'int4' } },
   { name: 'int4 gptq', options: { to: 'int4', algorithm: 'gptq' } },
+  { name: 'int4 gptaq', options: { to: 'int4', algorithm: 'gptaq' } },
   { name: 'int4 rtn asym', options: { to: 'int4', symmetric: false } },
   { name: 'int4 gptq asym', options: { to: 'int4', algorithm: 'gptq', symmetric: false } },
+  { name: 'int4 gptaq asym', options: { to: 'int4', algorithm: 'gptaq', symmetric: false } },
   { name: 'int4 gptq emb-b16', options: { to: 'int4', algorithm: 'gptq', embeddingBlockSize: 16 } },
   { name: 'int4 gptq emb8', options: { to: 'int4', algorithm: 'gptq', embeddings: 'int8' } },
-  { name: 'int4 gptq asym emb8', options: { to: 'int4', algorithm: 'gptq', symmetric: false, embeddings: 'int8' } },
+  { name: 'int4 gptaq emb8', options: { to: 'int4', algorithm: 'gptaq', embeddings: 'int8' } },
   { name: 'int4 awq', options: { to: 'int4', algorithm: 'awq' } },
   { name: 'q4f16 rtn', options: { to: 'q4f16' } },
   { name: 'q4f16 awq', options: { to: 'q4f16', algorithm: 'awq' } },
+  { name: 'q4f16 gptaq', options: { to: 'q4f16', algorithm: 'gptaq' } },
 ];
 
 const { values } = parseArgs({

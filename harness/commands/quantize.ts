@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConfigError } from '../config/errors.ts';
-import { quantizeModel, resolveModelInput, type EmbeddingMode, type Int4Algorithm, type QuantizeOptions, type QuantizeTarget } from '../quantize/quantize.ts';
+import { Int4Algorithm } from '../core/quantization-settings.ts';
+import { quantizeModel, resolveModelInput, type EmbeddingMode, type QuantizeOptions, type QuantizeTarget } from '../quantize/quantize.ts';
 import { print } from '../report/terminal-text.ts';
 import { suiteCalibration } from './quantize-calibration.ts';
 import { quantizeBySensitivity, type SensitivityFlags } from './quantize-sensitivity.ts';
@@ -52,12 +53,12 @@ export function quantizeCommand(program: Command): void {
     .addOption(
       new Option(
         '--algorithm <name>',
-        'int4 / q4f16 codes: rtn (round to nearest), gptq (error compensation with the Hessian of calibration activations) or awq (activation-aware input-channel scales); gptq and awq need --calibrate',
+        'int4 / q4f16 codes: rtn (round to nearest), gptq (error compensation with the Hessian of calibration activations), gptaq (gptq with each layer matched to the float model: the least KL at the same size) or awq (activation-aware input-channel scales); gptq, gptaq and awq need --calibrate',
       )
-        .choices(['rtn', 'gptq', 'awq'])
+        .choices(Int4Algorithm.options)
         .default('rtn'),
     )
-    .addOption(new Option('--calibrate <suite>', "static int8, gptq and awq: calibrate on this suite's dataset"))
+    .addOption(new Option('--calibrate <suite>', "static int8, gptq, gptaq and awq: calibrate on this suite's dataset"))
     .addOption(new Option('--calibration <method>', 'activation range from calibration').choices(['minmax', 'percentile']).default('minmax'))
     .addOption(new Option('--percentile <p>', 'percentile calibration: keep the p-th percentile range').argParser(Number).default(99.99))
     .addOption(new Option('--calibration-examples <n>', 'dataset examples used for calibration').argParser(Number).default(100))

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/** How int4 codes are chosen (`quantize --algorithm`). */
+export const Int4Algorithm = z
+  .enum(['rtn', 'gptq', 'gptaq', 'awq'])
+  .describe(
+    "How the int4 codes were chosen: rtn rounds to nearest; gptq compensates rounding error with the calibration Hessian, layer by layer in the order they compute; gptaq is gptq with each layer matched to the float model's output (GPTAQ); awq scales input channels by their calibration activation magnitude before rounding.",
+  );
+export type Int4Algorithm = z.infer<typeof Int4Algorithm>;
+
 const Int8Settings = z.strictObject({
   to: z.literal('int8').describe('Quantized to int8.'),
   method: z
@@ -45,12 +53,7 @@ const Int4Settings = z.strictObject({
   /** Method used for layers kept at int8 (keepInt8 patterns). */
   int8Method: z.enum(['dynamic', 'qdq']).describe('Method used for layers kept at int8 (keepInt8 patterns).'),
   keepInt8: z.array(z.string()).describe('Patterns of layer names kept at int8 instead of int4.'),
-  algorithm: z
-    .enum(['rtn', 'gptq', 'awq'])
-    .optional()
-    .describe(
-      'How the int4 codes were chosen: rtn rounds to nearest; gptq compensates rounding error with the calibration Hessian; awq scales input channels by their calibration activation magnitude before rounding (absent: rtn).',
-    ),
+  algorithm: Int4Algorithm.optional().describe(`${Int4Algorithm.description} Absent: rtn.`),
   calibration: z
     .strictObject({
       source: z.string().describe('The suite dataset or text corpus the activations came from.'),
@@ -58,7 +61,7 @@ const Int4Settings = z.strictObject({
       examples: z.number().int().describe('Calibration sequences run through the float model.'),
     })
     .optional()
-    .describe('gptq and awq: the calibration activations.'),
+    .describe('gptq, gptaq and awq: the calibration activations.'),
   awqAlphas: z
     .record(z.string(), z.number())
     .optional()

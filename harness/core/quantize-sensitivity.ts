@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Int4Algorithm } from './quantization-settings.ts';
 
 /** Where the next-token distributions a KL divergence is measured on came from. */
 export const KldMeasurement = z.strictObject({
@@ -24,7 +25,7 @@ export const SensitivityReport = z.strictObject({
   schemaVersion: z.literal(1),
   source: z.strictObject({ model: z.string(), sha256: z.string() }),
   to: z.enum(['int4', 'q4f16']),
-  algorithm: z.enum(['rtn', 'gptq', 'awq']),
+  algorithm: Int4Algorithm,
   blockSize: z.number().int(),
   /** Where int4 embedding tables had blocks of their own size (--embedding-block-size). */
   embeddingBlockSize: z.number().int().optional(),

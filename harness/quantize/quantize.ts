@@ -13,7 +13,8 @@ import { loadEditableModel } from './model-graph.ts';
 import { rewriteEmbeddings, type EmbeddingRewrite } from './rewrite-embeddings.ts';
 import { captureInputs } from './capture-inputs.ts';
 import { activationMagnitudes, awqInt4Blocks } from './awq.ts';
-import { gptqInt4Blocks, gramMatrix } from './gptq.ts';
+import { gramMatrix } from './gptq.ts';
+import { sequentialGptq } from './sequential-gptq.ts';
 import { rewriteInt4, roundToNearest, MS_DOMAIN, type Int4Quantizer } from './rewrite-int4.ts';
 import { rewriteInt8, type Int8Method } from './rewrite-int8.ts';
 import {
@@ -24,11 +25,15 @@ import {
   layerPattern,
   matchesAny,
   type GatherTarget,
+  weightKey,
   type MatMulTarget,
 } from './targets.ts';
 import { convertToFloat16 } from './to-float16.ts';
 import type { OnnxTypes } from '../onnx/proto.ts';
 import type { KldBudgetRecord } from '../core/quantize-sensitivity.ts';
+import type { Int4Algorithm } from '../core/quantization-settings.ts';
+
+export type { Int4Algorithm };
 
 /**
  * Measured on the demo models with onnxruntime 1.30 on x86-64 (scripts/bench-quantize.ts):
@@ -61,10 +66,10 @@ export interface QuantizeOptions {
   /** MatMulNBits accuracy_level; 4 (int8 compute) ran 2.9x faster than 0 on the demo classifier here. */
   accuracyLevel?: 0 | 1 | 2 | 3 | 4;
   symmetric?: boolean;
-  /** int4: how codes are chosen; gptq and awq need `int4Calibration`. Default rtn (round to nearest). */
+  /** int4: how codes are chosen; gptq, gptaq and awq need `int4Calibration`. Default rtn (round to nearest). */
   algorithm?: Int4Algorithm;
   /**
-   * gptq and awq: examples whose MatMul inputs give each layer's Hessian (gptq) or channel magnitudes and output
+   * gptq, gptaq and awq: examples whose MatMul inputs give each layer's Hessian (gptq) or channel magnitudes and output
    * error (awq): a suite's dataset, or token sequences of a corpus.
    */
   int4Calibration?: { examples: RunnerExample[]; source: string; sha256: string };
@@ -82,7 +87,6 @@ export { QuantizeError };
 
 export type QuantizeTarget = 'int8' | 'int4' | 'fp16' | 'q4f16';
 export type EmbeddingMode = 'same' | 'int8' | 'float';
-export type Int4Algorithm = 'rtn' | 'gptq' | 'awq';
 
 /** transformers.js's file names for each precision: model.onnx -> model_quantized.onnx, model_q4.onnx, ... */
 export const OUTPUT_SUFFIX = { int8: '_quantized', int4: '_q4', fp16: '_fp16', q4f16: '_q4f16' } as const satisfies Record<QuantizeTarget, string>;
@@ -138,6 +142,8 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   const model = await loadEditableModel(inputFile, sourceInspection);
   const { graph } = model;
   gemmToMatMul(graph);
+  // GPTAQ matches the float model's layer outputs: it runs this copy beside the one being rewritten.
+  const floatModel = options.algorithm === 'gptaq' ? onnx.ModelProto.decode(onnx.ModelProto.encode(model.proto).finish()) : undefined;
   const all = findMatMulTargets(graph);
   const quantizing = options.to !== 'fp16';
   const exclude = (options.exclude ?? []).map(layerPattern);
@@ -201,7 +207,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
     embedded.embeddings.push(...rewrite.embeddings);
     embedded.tiedHeads.push(...rewrite.tiedHeads);
   }
-  const int4 = int4Targets.length > 0 ? await int4Quantizer(model.proto, int4Targets, algorithm, options) : undefined;
+  const int4 = int4Targets.length > 0 ? await int4Quantizer(model.proto, int4Targets, algorithm, options, floatModel) : undefined;
   if (int4) rewriteInt4(graph, int4Targets, { blockSize, symmetric, accuracyLevel }, int4.quantizer);
   if ((int4Targets.length > 0 || embedded.embeddings.length > 0) && !model.proto.opsetImport.some((o) => o.domain === MS_DOMAIN))
     model.proto.opsetImport.push(onnx.OperatorSetIdProto.create({ domain: MS_DOMAIN, version: 1 }));
@@ -281,18 +287,17 @@ export async function quantizeModel(options: QuantizeOptions): Promise<{ outputF
   return { outputFile, manifestFile, manifest };
 }
 
-/** Layers sharing a weight share its int4 blocks (rewriteInt4 quantizes each weight once). */
-const weightKey = (t: MatMulTarget) => `${t.weight.name}${t.transposed ? ' transposed' : ''}`;
-
 /**
- * Round-to-nearest; GPTQ with each layer's Hessian from the float model's activations on the calibration examples;
- * or AWQ with each input's channel magnitudes and Gram matrix from them. For AWQ, the alpha chosen per weight.
+ * Round-to-nearest; GPTQ layer by layer with each layer's Hessian from the partially quantized model's activations
+ * on the calibration examples (GPTAQ: matched to `floatModel` as well); or AWQ with each input's channel magnitudes
+ * and Gram matrix from the float model's. For AWQ, the alpha chosen per weight.
  */
 async function int4Quantizer(
   proto: OnnxTypes.ModelProto,
   targets: MatMulTarget[],
   algorithm: Int4Algorithm,
   options: QuantizeOptions,
+  floatModel?: OnnxTypes.ModelProto,
 ): Promise<{ quantizer: Int4Quantizer; awqAlphas?: Map<string, number> }> {
   if (algorithm === 'rtn') return { quantizer: roundToNearest };
   if (!options.int4Calibration)
@@ -300,6 +305,14 @@ async function int4Quantizer(
       `--algorithm ${algorithm} needs calibration activations`,
       'pass --calibrate <suite.yaml> (its dataset is run through the fp32 model)',
     );
+  if (algorithm === 'gptq' || algorithm === 'gptaq') {
+    const blocks = await sequentialGptq(proto, targets, options.int4Calibration.examples, {
+      blockSize: options.blockSize ?? 32,
+      symmetric: options.symmetric ?? true,
+      ...(algorithm === 'gptaq' ? { matchFloat: floatModel } : {}),
+    });
+    return { quantizer: (target) => blocks.get(weightKey(target))! };
+  }
   const inputs = [...new Set(targets.map((t) => t.input))];
   const captured = await captureInputs(proto, inputs, options.int4Calibration.examples);
   const grams = new Map<string, Float64Array>();
@@ -312,10 +325,6 @@ async function int4Quantizer(
     return h;
   };
   switch (algorithm) {
-    case 'gptq':
-      return {
-        quantizer: (target, weight, { blockSize, symmetric }) => gptqInt4Blocks(weight, target.k, target.n, blockSize, gramOf(target), 0.01, symmetric),
-      };
     case 'awq': {
       const magnitudes = new Map<string, Float64Array>();
       const awqAlphas = new Map<string, number>();

@@ -126,6 +126,9 @@ export function findMatMulTargets(graph: OnnxTypes.GraphProto): MatMulTarget[] {
   return targets;
 }
 
+/** Layers sharing a weight (and its orientation) share its quantized form. */
+export const weightKey = (t: MatMulTarget) => `${t.weight.name}${t.transposed ? ' transposed' : ''}`;
+
 /** The weight as the [K, N] row-major matrix the MatMul multiplies by. */
 export function weightMatrix(target: MatMulTarget): Float32Array {
   const values = floatValues(target.weight);

@@ -92,6 +92,22 @@ describe('edgebench quantize (the real CLI)', () => {
     expect(Object.keys(alphas ?? {}).sort()).toEqual([...manifest.layers.int4].sort());
   });
 
+  it('--algorithm gptaq calibrates on a suite dataset and keeps the layers and bytes of rtn, with codes of its own', async () => {
+    const missing = await edgebench(['quantize', 'models/small/model.onnx', '--to', 'int4', '--algorithm', 'gptaq', '-o', 'models/small/gptaq.onnx']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/--algorithm gptaq needs calibration activations/);
+    const args = (algorithm: string, out: string) => ['quantize', 'models/small/model.onnx', '--to', 'int4', '--algorithm', algorithm, '-o', out];
+    const gptaq = await edgebench([...args('gptaq', 'models/small/gptaq.onnx'), '--calibrate', 'suites/small.yaml']);
+    expect(gptaq.exitCode).toBe(0);
+    expect((await edgebench(args('rtn', 'models/small/rtn.onnx'))).exitCode).toBe(0);
+    const read = async (name: string) => VariantManifest.parse(JSON.parse(await readFile(project.path(`models/small/${name}.manifest.json`), 'utf8')));
+    const [calibrated, rounded] = [await read('gptaq'), await read('rtn')];
+    expect(calibrated.quantization).toMatchObject({ to: 'int4', algorithm: 'gptaq', calibration: { examples: 10, source: 'suites/data/examples.jsonl' } });
+    expect(calibrated.layers.int4).toEqual(rounded.layers.int4);
+    expect(calibrated.diskBytes).toBe(rounded.diskBytes);
+    expect(calibrated.sha256).not.toBe(rounded.sha256);
+  });
+
   it('exits 2 with the reason and the fix for bad input', async () => {
     const missing = await edgebench(['quantize', 'models/none.onnx', '--to', 'int8']);
     expect(missing.exitCode).toBe(2);

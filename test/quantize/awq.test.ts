@@ -191,4 +191,33 @@ describe('AWQ on the trained decoder', () => {
     const gptqKl = fidelity(reference, await logits(gptq.outputFile, prompts), 1025).meanKlDivergence;
     expect(gptqKl).toBeLessThan(rtnKl);
   }, 120_000);
+
+  it('gptaq runs in onnxruntime closer to fp32 than gptq, and gptq than rtn, all three at the same bytes', async () => {
+    // 32 windows of 128: matching the float model fits a least-squares target to the calibration rows, and needs enough of them.
+    const calibration = (await documents('test/fixtures/corpus/train.txt', 32, 128)).map((ids, i) => ({
+      id: `train-${i}`,
+      feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } },
+    }));
+    const int4Calibration = { examples: calibration, source: 'test/fixtures/corpus/train.txt', sha256: 'a'.repeat(64) };
+    const prompts = await documents('test/fixtures/corpus/heldout.txt', 16, 128);
+    const reference = await logits(source, prompts);
+    const variants = await Promise.all(
+      (['rtn', 'gptq', 'gptaq'] as const).map((algorithm) =>
+        quantizeModel({
+          input: source,
+          output: project.path(`decoder/${algorithm}-compare.onnx`),
+          to: 'int4',
+          ...(algorithm === 'rtn' ? {} : { algorithm, int4Calibration }),
+        }),
+      ),
+    );
+    const [rtn, gptq, gptaq] = variants.map((v) => v.manifest);
+    expect(gptaq!.quantization).toMatchObject({ to: 'int4', algorithm: 'gptaq', calibration: { examples: 32 } });
+    expect(new Set([rtn!.diskBytes, gptq!.diskBytes, gptaq!.diskBytes]).size).toBe(1);
+    const [rtnKl, gptqKl, gptaqKl] = await Promise.all(
+      variants.map(async (v) => fidelity(reference, await logits(v.outputFile, prompts), 1025).meanKlDivergence),
+    );
+    expect(gptqKl).toBeLessThan(rtnKl!);
+    expect(gptaqKl).toBeLessThan(gptqKl!);
+  }, 180_000);
 });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { captureInputs } from '../../harness/quantize/capture-inputs.ts';
 import { loadEditableModel } from '../../harness/quantize/model-graph.ts';
 import { findMatMulTargets, weightMatrix } from '../../harness/quantize/targets.ts';
-import { gptqInt4Blocks, gramMatrix } from '../../harness/quantize/gptq.ts';
+import { asymmetricTarget, gptqInt4Blocks, gramMatrix, outputCorrection, refitScales } from '../../harness/quantize/gptq.ts';
+import { sequentialGptq } from '../../harness/quantize/sequential-gptq.ts';
+import { floatValues } from '../../harness/quantize/model-graph.ts';
 import { dequantizeInt4Blocks, quantizeInt4Blocks } from '../../harness/quantize/int4-blocks.ts';
 import { matmul, randomMatrix } from '../helpers/models.ts';
 
@@ -64,6 +66,70 @@ describe('GPTQ', () => {
   });
 });
 
+/** (w - q)^T H (w - q) summed over the columns: the layer's loss on the rows H was built from. */
+function hessianLoss(weight: Float32Array, quantized: Float32Array, h: Float64Array, k: number, n: number): number {
+  let loss = 0;
+  const d = new Float64Array(k);
+  for (let c = 0; c < n; c++) {
+    for (let i = 0; i < k; i++) d[i] = weight[i * n + c]! - quantized[i * n + c]!;
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) loss += d[i]! * h[i * k + j]! * d[j]!;
+  }
+  return loss;
+}
+
+describe('refitScales', () => {
+  it('keeps the codes and lowers the layer loss of GPTQ blocks (it can never raise it)', () => {
+    const weight = randomMatrix(K, N, 3, 0.05);
+    const h = gramMatrix([activations(2048, 7)], K);
+    const blocks = gptqInt4Blocks(weight, K, N, 32, h);
+    const refitted = refitScales(blocks, weight, h);
+    expect(refitted.packed).toEqual(blocks.packed);
+    const before = hessianLoss(weight, dequantizeInt4Blocks(blocks), h, K, N);
+    const after = hessianLoss(weight, dequantizeInt4Blocks(refitted), h, K, N);
+    expect(after).toBeLessThan(before);
+    // Each column's scales are the least-squares optimum: nudging any one of them raises the loss.
+    for (const factor of [0.99, 1.01]) {
+      const nudged = { ...refitted, scales: refitted.scales.map((s, i) => (i === 5 ? s * factor : s)) };
+      expect(hessianLoss(weight, dequantizeInt4Blocks(nudged), h, K, N)).toBeGreaterThan(after);
+    }
+  });
+});
+
+describe('asymmetricTarget (GPTAQ)', () => {
+  /** The float model's input Y, and X: the same rows after earlier layers' rounding distorted them (a linear map plus noise). */
+  function pairedInputs(samples: number, seed: number): { x: Float32Array; y: Float32Array } {
+    const y = activations(samples, seed);
+    const distortion = randomMatrix(K, K, 77, 0.03);
+    const x = matmul(y, distortion, samples, K, K);
+    const noise = randomMatrix(samples, K, seed + 500, 0.02);
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! + y[i]! + noise[i]!;
+    return { x, y };
+  }
+
+  it('is the weight itself when the input is undistorted', () => {
+    const weight = randomMatrix(K, N, 3, 0.05);
+    const y = activations(512, 7);
+    const target = asymmetricTarget(weight, K, N, gramMatrix([y], K), outputCorrection([y], [y], weight, K, N));
+    expect(Array.from(target)).toEqual(Array.from(weight));
+  });
+
+  it("quantized, matches the float model's output on held-out rows better than GPTQ on the layer's own output", () => {
+    const weight = randomMatrix(K, N, 3, 0.05);
+    const calibration = pairedInputs(2048, 7);
+    const heldOut = pairedInputs(256, 8);
+    const h = gramMatrix([calibration.x], K);
+    const target = asymmetricTarget(weight, K, N, h, outputCorrection([calibration.x], [calibration.y], weight, K, N));
+    const floatOutput = matmul(heldOut.y, weight, 256, K, N);
+    const error = (q: Float32Array) => {
+      const out = matmul(heldOut.x, q, 256, K, N);
+      return out.reduce((sum, v, i) => sum + (v - floatOutput[i]!) ** 2, 0);
+    };
+    const gptq = error(dequantizeInt4Blocks(gptqInt4Blocks(weight, K, N, 32, h)));
+    const gptaq = error(dequantizeInt4Blocks(gptqInt4Blocks(target, K, N, 32, h)));
+    expect(gptaq).toBeLessThan(0.8 * gptq);
+  });
+});
+
 describe('GPTQ on a real layer', () => {
   it('lowers the reconstruction error of llama-tjs projections on prompts the calibration never saw', async () => {
     const model = await loadEditableModel('test/fixtures/models/llama-tjs/onnx/model.onnx');
@@ -91,5 +157,28 @@ describe('GPTQ on a real layer', () => {
       const gptq = error(dequantizeInt4Blocks(gptqInt4Blocks(weight, target.k, target.n, 32, gramMatrix(calibration.get(target.input)!, target.k))));
       expect(gptq, target.layer).toBeLessThan(rtn);
     }
+  });
+
+  it('sequentially: quantizes every layer once, in the order the model computes, and puts the float weights back', async () => {
+    const model = await loadEditableModel('test/fixtures/models/llama-tjs/onnx/model.onnx');
+    const targets = findMatMulTargets(model.graph);
+    const before = targets.map((t) => floatValues(t.weight));
+    const examples = Array.from({ length: 4 }, (_, seed) => ({
+      id: String(seed),
+      feeds: { input_ids: { type: 'int64' as const, dims: [1, 24], data: Array.from({ length: 24 }, (_, i) => (seed * 131 + i * 17) % 450) } },
+    }));
+    const blocks = await sequentialGptq(model.proto, targets, examples, { blockSize: 32, symmetric: true });
+    expect(blocks.size).toBe(new Set(targets.map((t) => `${t.weight.name} ${t.transposed}`)).size);
+    targets.forEach((t, i) => expect(floatValues(t.weight), t.layer).toEqual(before[i]));
+    // The first layers read the float model's own input, so their blocks are one-pass GPTQ's (then refitted).
+    const first = targets[0]!;
+    const onePass = (await captureInputs(model.proto, [first.input], examples)).get(first.input)!;
+    const h = gramMatrix(onePass, first.k);
+    expect(blocks.get(`${first.weight.name}`)!.packed).toEqual(gptqInt4Blocks(weightMatrix(first), first.k, first.n, 32, h).packed);
+    // The last reads an input the quantized layers before it computed: not what the float model gives it.
+    const last = targets.at(-1)!;
+    const floatInput = (await captureInputs(model.proto, [last.input], examples)).get(last.input)!;
+    const fromFloat = gptqInt4Blocks(weightMatrix(last), last.k, last.n, 32, gramMatrix(floatInput, last.k));
+    expect(blocks.get(`${last.weight.name}${last.transposed ? ' transposed' : ''}`)!.packed).not.toEqual(fromFloat.packed);
   });
 });
