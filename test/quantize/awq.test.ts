@@ -124,12 +124,17 @@ describe('AWQ on the trained decoder', () => {
     return rows;
   }
 
-  it('runs in onnxruntime close to fp32 (int4 and q4f16), and the manifest records the algorithm and each layer alpha', async () => {
-    const calibration = (await documents('test/fixtures/corpus/train.txt', 16, 64)).map((ids, i) => ({
+  /** `count` windows of `length` tokens of the training corpus, as gptq, gptaq and awq calibrate. */
+  async function trainCalibration(count: number, length: number) {
+    const examples = (await documents('test/fixtures/corpus/train.txt', count, length)).map((ids, i) => ({
       id: `train-${i}`,
       feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } },
     }));
-    const int4Calibration = { examples: calibration, source: 'test/fixtures/corpus/train.txt', sha256: 'a'.repeat(64) };
+    return { examples, source: 'test/fixtures/corpus/train.txt', sha256: 'a'.repeat(64) };
+  }
+
+  it('runs in onnxruntime close to fp32 (int4 and q4f16), and the manifest records the algorithm and each layer alpha', async () => {
+    const int4Calibration = await trainCalibration(16, 64);
     const prompts = await documents('test/fixtures/corpus/heldout.txt', 8, 64);
     const reference = await logits(source, prompts);
 
@@ -165,11 +170,7 @@ describe('AWQ on the trained decoder', () => {
   }, 120_000);
 
   it('gptq with a zero point per block runs in onnxruntime closer to fp32 than rtn, with the zero points in the file', async () => {
-    const calibration = (await documents('test/fixtures/corpus/train.txt', 16, 64)).map((ids, i) => ({
-      id: `train-${i}`,
-      feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } },
-    }));
-    const int4Calibration = { examples: calibration, source: 'test/fixtures/corpus/train.txt', sha256: 'a'.repeat(64) };
+    const int4Calibration = await trainCalibration(16, 64);
     const prompts = await documents('test/fixtures/corpus/heldout.txt', 8, 64);
     const reference = await logits(source, prompts);
     const rtn = await quantizeModel({ input: source, output: project.path('decoder/rtn-asym.onnx'), to: 'int4', symmetric: false });
@@ -194,11 +195,7 @@ describe('AWQ on the trained decoder', () => {
 
   it('gptaq runs in onnxruntime closer to fp32 than gptq, and gptq than rtn, all three at the same bytes', async () => {
     // 32 windows of 128: matching the float model fits a least-squares target to the calibration rows, and needs enough of them.
-    const calibration = (await documents('test/fixtures/corpus/train.txt', 32, 128)).map((ids, i) => ({
-      id: `train-${i}`,
-      feeds: { input_ids: { type: 'int64' as const, dims: [1, ids.length], data: ids } },
-    }));
-    const int4Calibration = { examples: calibration, source: 'test/fixtures/corpus/train.txt', sha256: 'a'.repeat(64) };
+    const int4Calibration = await trainCalibration(32, 128);
     const prompts = await documents('test/fixtures/corpus/heldout.txt', 16, 128);
     const reference = await logits(source, prompts);
     const variants = await Promise.all(
