@@ -253,6 +253,8 @@ function resumedOptions(resume: ReadJournal) {
     repeats: fingerprint.ab ? undefined : fingerprint.repeats,
     ab: fingerprint.ab ? ([fingerprint.ab.a, fingerprint.ab.b] as [string, string]) : undefined,
     rounds: fingerprint.ab?.rounds ?? 0,
+    turns: fingerprint.ab?.pairing === 'turns' ? true : undefined,
+    paired: fingerprint.ab?.pairing === 'paired' ? true : undefined,
     shard: fingerprint.shard,
   };
 }

@@ -44,6 +44,11 @@ export interface RunOutput {
   resultsFile: string;
 }
 
+/** The way a run's A/B rounds run, as its journal records it: --turns wins over --paired, as in the rounds themselves. */
+function pairingOf(options: { turns?: boolean; paired?: boolean }): { pairing?: 'turns' | 'paired' } {
+  return options.turns ? { pairing: 'turns' } : options.paired ? { pairing: 'paired' } : {};
+}
+
 /**
  * Runs every device x variant cell of a plan, up to `repeats` fresh runner
  * processes per cell: a plain run stops adding processes to a cell once its p50
@@ -65,7 +70,12 @@ export async function executePlan(fullPlan: RunPlan, options: ExecuteOptions): P
   const { plan } = toRun;
   const runDir = resume ? dirname(resume.file) : join(options.outDir, runId);
   const startedAt = resume?.header.startedAt ?? new Date().toISOString();
-  const journal = openJournal(runDir, { runId, startedAt, fingerprint: fingerprintOf(fullPlan, { repeats, ab, shard }), resume });
+  const journal = openJournal(runDir, {
+    runId,
+    startedAt,
+    fingerprint: fingerprintOf(fullPlan, { repeats, ab: ab && { ...ab, ...pairingOf(options) }, shard }),
+    resume,
+  });
   const policy = repeatPolicy(fullPlan.suite.adaptiveRepeats, fullPlan.suite.compare.threshold, repeats, ab !== undefined);
   // The devices whose rounds take turns: decided once, recorded in results.ab and followed by runProcesses.
   const turnsOn = ab && options.turns ? plan.devices.filter((device) => driverFor(device).takesTurns).map((device) => device.id) : [];

@@ -5,7 +5,7 @@ import type { Shard } from '../plan/shard.ts';
 import type { RunFingerprint } from '../results/journal.ts';
 
 /** What the run measures, for the journal: a resume must measure the same. */
-export function fingerprintOf(plan: RunPlan, settings: { repeats: number; ab?: { a: string; b: string; rounds: number }; shard?: Shard }): RunFingerprint {
+export function fingerprintOf(plan: RunPlan, settings: { repeats: number; ab?: NonNullable<RunFingerprint['ab']>; shard?: Shard }): RunFingerprint {
   return {
     suiteFile: relative(process.cwd(), plan.suiteFile),
     devicesFile: relative(process.cwd(), plan.devicesFile),

@@ -27,7 +27,15 @@ export const RunFingerprint = z.strictObject({
   datasetSha256: z.string(),
   variants: z.record(z.string(), z.string()).describe('variant name -> sha256 of its files'),
   repeats: z.number().int().positive(),
-  ab: z.strictObject({ a: z.string(), b: z.string(), rounds: z.number().int() }).optional(),
+  ab: z
+    .strictObject({
+      a: z.string(),
+      b: z.string(),
+      rounds: z.number().int(),
+      /** How a round's two variants ran where the device could (--turns, --paired): a resume runs its rounds the same way. */
+      pairing: z.enum(['turns', 'paired']).optional(),
+    })
+    .optional(),
   shard: z.strictObject({ index: z.number().int().positive(), total: z.number().int().positive() }).optional(),
 });
 export type RunFingerprint = z.infer<typeof RunFingerprint>;

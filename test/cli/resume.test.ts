@@ -92,6 +92,24 @@ describe('edgebench run --resume (the real CLI)', () => {
     expect((await edgebench(['run', '--resume', 'reports/nowhere'])).stderr).toMatch(/reports\/nowhere\/journal\.jsonl not found/);
   }, 120_000);
 
+  it('resumes a paired A/B run with paired rounds, as it began', async () => {
+    const run = await edgebench(['run', '--suite', 'suites/two.yaml', '--ab', 'a,b', '--rounds', '3', '--paired', '--run-id', 'paired-cut', '--no-report']);
+    expect(run.exitCode).toBe(0);
+    // Cut the journal after the first round (each variant alone), as a crash there would leave it.
+    const file = project.path('reports/paired-cut/journal.jsonl');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    const ends = lines.flatMap((line, i) => (line.includes('"type":"end"') ? [i] : []));
+    await writeFile(file, lines.slice(0, ends[1]! + 1).join('\n') + '\n');
+    expect((await readJournal(file)).header.fingerprint.ab).toMatchObject({ a: 'a', b: 'b', rounds: 3, pairing: 'paired' });
+
+    const resumed = await edgebench(['run', '--resume', 'reports/paired-cut', '--no-report']);
+    expect(resumed.exitCode).toBe(0);
+    const finished = await results('paired-cut');
+    expect(finished.ab).toMatchObject({ pairedOn: ['host'] });
+    for (const cell of finished.cells)
+      expect(cell.repeats!.map((r) => r.pairedWith)).toEqual([undefined, cell.variant.name === 'a' ? 'b' : 'a', cell.variant.name === 'a' ? 'b' : 'a']);
+  }, 120_000);
+
   it('will not start a new run in a folder that holds one', async () => {
     const first = await edgebench(['run', '--suite', 'suites/small.yaml', '--run-id', 'taken', '--no-report']);
     expect(first.exitCode).toBe(0);
