@@ -17,8 +17,9 @@ export async function captureInputs(proto: OnnxTypes.ModelProto, tensorNames: st
   for (const name of tensorNames)
     if (!existing.has(name)) outputs.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }));
   // Optimized as for inference (graph outputs survive fusion); unoptimized, some torch exports' prefill
-  // with an empty past fails a Reshape that constant folding removes.
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish());
+  // with an empty past fails a Reshape that constant folding removes. Errors only: a model mid-rewrite still holds
+  // float tables its quantized Gathers no longer read, and onnxruntime would warn of each on every pass.
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish(), { logSeverityLevel: 3 });
   const captured = new Map(tensorNames.map((n) => [n, [] as Float32Array[]]));
   try {
     for (const example of examples) {
