@@ -39,6 +39,19 @@ export function gramMatrix(rows: Float32Array[], k: number): Float64Array {
   return h;
 }
 
+/**
+ * H made safely invertible as the GPTQ paper does: an input that never fired (zero diagonal) gets 1, and every
+ * diagonal entry gets `dampening` times the mean diagonal.
+ */
+function dampenedHessian(hessian: Float64Array, k: number, dampening: number): Float64Array {
+  const h = Float64Array.from(hessian);
+  let mean = 0;
+  for (let i = 0; i < k; i++) mean += h[i * k + i]!;
+  mean /= k;
+  for (let i = 0; i < k; i++) h[i * k + i] = (h[i * k + i] === 0 ? 1 : h[i * k + i]!) + dampening * (mean || 1);
+  return h;
+}
+
 /** Lower Cholesky factor of a symmetric positive definite matrix. */
 function cholesky(a: Float64Array, k: number): Float64Array {
   const l = new Float64Array(k * k);
@@ -103,19 +116,10 @@ export function gptqInt4Blocks(
   dampening = 0.01,
   symmetric = true,
 ): Int4Blocks {
-  const h = Float64Array.from(hessian);
+  const h = dampenedHessian(hessian, k, dampening);
   const w = Float64Array.from(weight);
-  let mean = 0;
-  for (let i = 0; i < k; i++) mean += h[i * k + i]!;
-  mean /= k;
-  for (let i = 0; i < k; i++) {
-    // An input that never fired carries no information: its weights do not matter, fix them at 0.
-    if (h[i * k + i] === 0) {
-      h[i * k + i] = 1;
-      for (let c = 0; c < n; c++) w[i * n + c] = 0;
-    }
-    h[i * k + i] = h[i * k + i]! + dampening * (mean || 1);
-  }
+  // An input that never fired carries no information: its weights do not matter, fix them at 0.
+  for (let i = 0; i < k; i++) if (hessian[i * k + i] === 0) for (let c = 0; c < n; c++) w[i * n + c] = 0;
   const r = inverseCholeskyUpper(h, k);
   const blocksPerColumn = Math.ceil(k / blockSize);
   const scales = new Float32Array(n * blocksPerColumn);
@@ -291,12 +295,7 @@ export function outputCorrection(xs: Float32Array[], ys: Float32Array[], weight:
  * Quantization for Asymmetric Calibration", arXiv 2504.02692).
  */
 export function asymmetricTarget(weight: Float32Array, k: number, n: number, hessian: Float64Array, correction: Float64Array, dampening = 0.01): Float32Array {
-  const h = Float64Array.from(hessian);
-  let mean = 0;
-  for (let i = 0; i < k; i++) mean += h[i * k + i]!;
-  mean /= k;
-  for (let i = 0; i < k; i++) h[i * k + i] = (h[i * k + i] === 0 ? 1 : h[i * k + i]!) + dampening * (mean || 1);
-  const l = cholesky(h, k);
+  const l = cholesky(dampenedHessian(hessian, k, dampening), k);
   const out = Float32Array.from(weight);
   const rhs = new Float64Array(k);
   for (let c = 0; c < n; c++) {

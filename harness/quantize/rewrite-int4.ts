@@ -2,7 +2,7 @@ import { floatTensor, node, rawTensor } from '../onnx/build.ts';
 import { onnx, type OnnxTypes } from '../onnx/proto.ts';
 import { quantizeInt4Blocks, type Int4Blocks } from './int4-blocks.ts';
 import { uniqueNamer } from './model-graph.ts';
-import { weightMatrix, type MatMulTarget } from './targets.ts';
+import { weightKey, weightMatrix, type MatMulTarget } from './targets.ts';
 
 /**
  * Int4 blocks of a layer's weight; with `inputMultiplier` ([K], AWQ's 1 / s) the blocks hold diag(s) W, and the
@@ -33,7 +33,7 @@ export function rewriteInt4(
   const packedWeights = new Map<string, { inputs: string[]; multiplier?: string }>();
   const replacements = new Map<OnnxTypes.INodeProto, OnnxTypes.INodeProto[]>();
   for (const target of targets) {
-    const key = `${target.weight.name}${target.transposed ? ' transposed' : ''}`;
+    const key = weightKey(target);
     let packedWeight = packedWeights.get(key);
     if (!packedWeight) {
       const q = quantizer(target, weightMatrix(target), options);

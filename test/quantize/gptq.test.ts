@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { captureInputs } from '../../harness/quantize/capture-inputs.ts';
 import { loadEditableModel } from '../../harness/quantize/model-graph.ts';
-import { findMatMulTargets, weightMatrix } from '../../harness/quantize/targets.ts';
+import { findMatMulTargets, weightKey, weightMatrix } from '../../harness/quantize/targets.ts';
 import { asymmetricTarget, gptqInt4Blocks, gramMatrix, outputCorrection, refitScales } from '../../harness/quantize/gptq.ts';
 import { sequentialGptq } from '../../harness/quantize/sequential-gptq.ts';
 import { floatValues } from '../../harness/quantize/model-graph.ts';
@@ -168,17 +168,17 @@ describe('GPTQ on a real layer', () => {
       feeds: { input_ids: { type: 'int64' as const, dims: [1, 24], data: Array.from({ length: 24 }, (_, i) => (seed * 131 + i * 17) % 450) } },
     }));
     const blocks = await sequentialGptq(model.proto, targets, examples, { blockSize: 32, symmetric: true });
-    expect(blocks.size).toBe(new Set(targets.map((t) => `${t.weight.name} ${t.transposed}`)).size);
+    expect(blocks.size).toBe(new Set(targets.map(weightKey)).size);
     targets.forEach((t, i) => expect(floatValues(t.weight), t.layer).toEqual(before[i]));
     // The first layers read the float model's own input, so their blocks are one-pass GPTQ's (then refitted).
     const first = targets[0]!;
     const onePass = (await captureInputs(model.proto, [first.input], examples)).get(first.input)!;
     const h = gramMatrix(onePass, first.k);
-    expect(blocks.get(`${first.weight.name}`)!.packed).toEqual(gptqInt4Blocks(weightMatrix(first), first.k, first.n, 32, h).packed);
+    expect(blocks.get(weightKey(first))!.packed).toEqual(gptqInt4Blocks(weightMatrix(first), first.k, first.n, 32, h).packed);
     // The last reads an input the quantized layers before it computed: not what the float model gives it.
     const last = targets.at(-1)!;
     const floatInput = (await captureInputs(model.proto, [last.input], examples)).get(last.input)!;
     const fromFloat = gptqInt4Blocks(weightMatrix(last), last.k, last.n, 32, gramMatrix(floatInput, last.k));
-    expect(blocks.get(`${last.weight.name}${last.transposed ? ' transposed' : ''}`)!.packed).not.toEqual(fromFloat.packed);
+    expect(blocks.get(weightKey(last))!.packed).not.toEqual(fromFloat.packed);
   });
 });
