@@ -29,7 +29,7 @@ export interface TrainedVariant {
 }
 
 /** Every document of a corpus file, each followed by the end-of-text id, as in training; cut into windows. */
-async function windows(file: string, count: number): Promise<number[][]> {
+export async function trainedWindows(file: string, count: number): Promise<number[][]> {
   const read = async (name: string) => JSON.parse(await readFile(join(FOLDER, name), 'utf8')) as Record<string, unknown>;
   const tokenizer = new Tokenizer(await read('tokenizer.json'), await read('tokenizer_config.json'));
   const eos = (await read('generation_config.json')).eos_token_id as number;
@@ -76,9 +76,9 @@ async function sensitivityAndBudget(source: string, calibration: number[][], pro
 /** gptq, gptaq and awq calibrate on `calibrationWindows` windows of train.txt: 100, as `quantize --calibration-examples` defaults to. */
 export async function benchTrainedDecoder(variants: TrainedVariant[], calibrationWindows = 100, options: { skipSensitivity?: boolean } = {}): Promise<void> {
   const source = join(FOLDER, 'onnx', 'model.onnx');
-  const calibration = await windows(TRAIN, calibrationWindows);
+  const calibration = await trainedWindows(TRAIN, calibrationWindows);
   const int4Calibration = await tokenCalibration(calibration, TRAIN, 'train');
-  const prompts = await windows(HELD_OUT, Infinity);
+  const prompts = await trainedWindows(HELD_OUT, Infinity);
   const reference = await promptLogits(source, prompts);
   const width = reference[0]!.length / WINDOW;
   console.log(

@@ -8,7 +8,10 @@
  * Then the int4 algorithms (rtn, gptq, gptaq, awq) on the trained decoder (scripts/bench-quantize-trained.ts), and the
  * unseen SLM's sizes and KL (scripts/bench-quantize-slm.ts).
  *
- *   npm run bench:quantize [-- --iterations 300] [-- --slm-only] [-- --trained-only]
+ * Then every variant of the trained demo decoder (fp16, int8, int4 rtn / awq / gptq / gptaq, q4f16) through edgebench's
+ * generate and perplexity suites (scripts/bench-quantize-suites.ts): bytes, p50, decode tokens/s, perplexity, KL.
+ *
+ *   npm run bench:quantize [-- --iterations 300] [-- --slm-only] [-- --trained-only] [-- --suites-only]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +28,7 @@ import { tensorFromSpec } from '../harness/runtimes/tensor.ts';
 import { fidelity } from '../harness/stats/fidelity.ts';
 import { percentileOfSorted, sortAscending } from '../harness/stats/percentile.ts';
 import { benchSlm, type SlmVariant } from './bench-quantize-slm.ts';
+import { benchDecoderSuites } from './bench-quantize-suites.ts';
 import { benchTrainedDecoder, type TrainedVariant } from './bench-quantize-trained.ts';
 import { buildDemoModels } from './demo/build.ts';
 
@@ -65,13 +69,15 @@ const { values } = parseArgs({
     'fidelity-examples': { type: 'string', default: '100' },
     'slm-only': { type: 'boolean', default: false },
     'trained-only': { type: 'boolean', default: false },
+    'suites-only': { type: 'boolean', default: false },
   },
 });
 const iterations = Number(values.iterations);
 const fidelityExamples = Number(values['fidelity-examples']);
 
-const only = values['slm-only'] || values['trained-only'];
+const only = values['slm-only'] || values['trained-only'] || values['suites-only'];
 if (!only) await benchDemoModels();
+if (!only || values['suites-only']) await benchDecoderSuites();
 if (!only || values['trained-only']) await benchTrainedDecoder(TRAINED_VARIANTS);
 if (!only || values['slm-only']) await benchSlm(SLM_VARIANTS);
 
