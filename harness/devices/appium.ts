@@ -199,7 +199,7 @@ function pageMemoryOf(spec: Spec, browser: ChromiumBrowser, shell: AndroidShell,
         );
       return found?.peak;
     };
-    return { beforeLoad() {}, afterLoad: () => ({}), peak, exited: () => undefined };
+    return { beforeStart() {}, beforeLoad() {}, afterLoad: () => ({}), peak, exited: () => undefined };
   }
   return unmeasuredMemory(
     `the browser runs on ${spec.server === 'local' ? 'a device' : `a device behind ${serverName(spec)}`}: edgebench cannot read its renderer's memory`,

@@ -21,6 +21,14 @@ function pageOrt(): typeof OrtWeb {
   return ort;
 }
 
+/**
+ * The smallest model onnxruntime-web will create a session for: one Identity over a float [1] (opset 13), as
+ * harness/onnx/build.ts encodes it (test/runtimes/onnxruntime-web-start.test.ts checks the bytes). onnxruntime-web
+ * has no public call that starts its WebAssembly without a model, so start() creates and releases a session of this.
+ */
+export const START_MODEL_BASE64 =
+  'CAgSCWVkZ2ViZW5jaDpJCh4KAXgSAXkaCklkZW50aXR5X3kiCElkZW50aXR5OgASBXN0YXJ0Wg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQDQ==';
+
 /** Configures the page's onnxruntime-web (once, before any model loads) and returns it as a Runtime. */
 export function onnxruntimeWeb(settings: WebRuntimeSettings): Runtime {
   const ort = pageOrt();
@@ -30,6 +38,12 @@ export function onnxruntimeWeb(settings: WebRuntimeSettings): Runtime {
   return {
     name: 'onnxruntime-web',
     version: () => ort.env.versions.web ?? ort.env.versions.common,
+    // The first session compiles and instantiates onnxruntime-web's 14 MB WebAssembly module: the runtime's start, not the model's load.
+    async start() {
+      const bytes = Uint8Array.from(atob(START_MODEL_BASE64), (c) => c.charCodeAt(0));
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      await session.release();
+    },
     async load(model, options) {
       try {
         const session = await ort.InferenceSession.create(model.location, {

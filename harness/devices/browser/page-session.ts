@@ -7,6 +7,8 @@ import type { PageMemory } from './renderer.ts';
 
 /** How often the driver pulls the page's events: progress streams, and little is lost if the page dies. */
 const PULL_INTERVAL_MS = 250;
+/** Waiting for the runtime's start or the model's load, which stream nothing, the driver asks more often: it only waits for the state. */
+const STATE_PULL_INTERVAL_MS = 50;
 const PAGE_START_TIMEOUT_MS = 30_000;
 const RENDERER_CHECK_MS = 100;
 
@@ -125,23 +127,32 @@ export async function drivePage(input: {
     }
     await pause(50);
   }
-  if (input.cpuThrottling !== 1) await guard(page.throttle(input.cpuThrottling));
-
   const info = await call('prepare', pageJob);
   if (!info.crossOriginIsolated)
     throw new DeviceFailure(
       'DEVICE_UNAVAILABLE',
       'the runner page is not cross-origin isolated: WebAssembly threads and a 5 us performance.now() are unavailable (the page must be opened at http://127.0.0.1 or localhost, or over https)',
     );
+  // The runtime starts before the memory baseline and the load timer, as in the Node.js runner, so load time and
+  // model memory are the model's own. Nothing of the start is measured, so it runs before the CPU is throttled.
   try {
-    memory.beforeLoad();
+    memory.beforeStart();
   } catch (error) {
     throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
   }
-
-  await call('load');
+  await call('start');
   const loadEvents: RunnerEvent[] = [];
-  let state = await pullUntil(['loaded', 'failed'], (event) => loadEvents.push(event));
+  let state = await pullUntil(['started', 'failed'], (event) => loadEvents.push(event), STATE_PULL_INTERVAL_MS);
+  if (state.state !== 'failed') {
+    if (input.cpuThrottling !== 1) await guard(page.throttle(input.cpuThrottling));
+    try {
+      memory.beforeLoad();
+    } catch (error) {
+      throw new DeviceFailure('DEVICE_UNAVAILABLE', (error as Error).message);
+    }
+    await call('load');
+    state = await pullUntil(['loaded', 'failed'], (event) => loadEvents.push(event), STATE_PULL_INTERVAL_MS);
+  }
   let loaded: ReturnType<PageMemory['afterLoad']>;
   try {
     loaded = memory.afterLoad();
@@ -175,12 +186,12 @@ export async function drivePage(input: {
   if (peak !== undefined) emit({ type: 'memory', peakRss: peak });
   emit({ type: 'done' });
 
-  async function pullUntil(states: PagePull['state'][], onEvent: (event: RunnerEvent) => void): Promise<PagePull> {
+  async function pullUntil(states: PagePull['state'][], onEvent: (event: RunnerEvent) => void, interval = PULL_INTERVAL_MS): Promise<PagePull> {
     for (;;) {
       const pulled = await pull();
       for (const event of pulled.events) onEvent(event);
       if (states.includes(pulled.state)) return pulled;
-      await pause(PULL_INTERVAL_MS);
+      await pause(interval);
     }
   }
 }

@@ -19,9 +19,9 @@ export function rendererProcesses(driverPid: number): { pid: number; cpuTicks: n
 
 /**
  * Tells the page's renderer apart from the browser's other renderers: it is
- * the one that used the most CPU since the candidates were listed, once the
- * model has loaded (onnxruntime-web's WebAssembly and the model are by far the
- * most work any renderer of this browser does). Until then the busiest so far
+ * the one that used the most CPU since the candidates were listed (before the
+ * runtime started), once the model has loaded (onnxruntime-web's WebAssembly and
+ * the model are by far the most work any renderer of this browser does). Until then the busiest so far
  * stands in for it, so a page that dies while loading is noticed too.
  */
 export class PageRenderer {
@@ -87,6 +87,8 @@ export function rendererPeakMethod(peakWasReset: boolean): string {
 export interface PageMemory {
   /** Why the page's memory is not measured; undefined when it is. */
   readonly unavailable?: string;
+  /** Called just before the runtime starts: lists the processes the page may be running in. */
+  beforeStart(): void;
   /** Called just before the model loads: resets peaks and reads the starting size. */
   beforeLoad(): void;
   /** Called once the model has loaded: the page's process and its size before and after loading, where known. */
@@ -102,16 +104,20 @@ export function rendererMemory(rootPid: number): PageMemory {
   let renderer: PageRenderer | undefined;
   let peakWasReset = new Map<number, boolean>();
   let rssBefore = new Map<number, number | undefined>();
+  let candidates: { pid: number; cpuTicks: number }[] = [];
   let pid: number | undefined;
   return {
-    beforeLoad() {
-      const before = rendererProcesses(rootPid);
-      if (before.length === 0)
+    beforeStart() {
+      candidates = rendererProcesses(rootPid);
+      if (candidates.length === 0)
         throw new Error(`no Chromium renderer process was found among the descendants of pid ${rootPid} in /proc: the page's memory cannot be measured`);
+      // The CPU the runtime's start uses (compiling its WebAssembly) counts towards telling the page's renderer apart.
+      renderer = new PageRenderer(candidates);
+    },
+    beforeLoad() {
       // Which renderer is the page's shows once the model has loaded, so every renderer's peak is reset and its size read now.
-      peakWasReset = new Map(before.map(({ pid }) => [pid, resetPeak(pid)]));
-      rssBefore = new Map(before.map(({ pid }) => [pid, procStatusBytes(pid, 'VmRSS')]));
-      renderer = new PageRenderer(before);
+      peakWasReset = new Map(candidates.map(({ pid }) => [pid, resetPeak(pid)]));
+      rssBefore = new Map(candidates.map(({ pid }) => [pid, procStatusBytes(pid, 'VmRSS')]));
     },
     afterLoad() {
       pid = renderer?.identify();
@@ -134,5 +140,5 @@ export function rendererMemory(rootPid: number): PageMemory {
 
 /** For a browser on another machine: no figure, only the reason. */
 export function unmeasuredMemory(reason: string): PageMemory {
-  return { unavailable: reason, beforeLoad() {}, afterLoad: () => ({}), peak: () => undefined, exited: () => undefined };
+  return { unavailable: reason, beforeStart() {}, beforeLoad() {}, afterLoad: () => ({}), peak: () => undefined, exited: () => undefined };
 }

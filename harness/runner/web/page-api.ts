@@ -9,6 +9,12 @@ import type { RuntimeIdentity } from '../../core/runtime.ts';
 export interface PageRunner {
   /** Configures the job's runtime and builds the input tensors; nothing is loaded yet. */
   prepare(job: PageJob): PageInfo;
+  /**
+   * Starts the runtime itself where it can start without a model (onnxruntime-web compiles and instantiates its
+   * WebAssembly), as the Node.js runner starts its runtime before the load timer and memory baseline; state becomes
+   * 'started' or 'failed' (with a MODEL_LOAD_FAILED error event).
+   */
+  start(): void;
   /** Starts loading the model; state becomes 'loaded' or 'failed' (with a MODEL_LOAD_FAILED error event). */
   load(): void;
   /** Starts the warm-up and timed loops; state becomes 'finished' or 'failed'. */
@@ -45,7 +51,7 @@ export interface PageInfo {
   crossOriginIsolated: boolean;
 }
 
-export type PageState = 'idle' | 'prepared' | 'loading' | 'loaded' | 'running' | 'finished' | 'failed';
+export type PageState = 'idle' | 'prepared' | 'starting' | 'started' | 'loading' | 'loaded' | 'running' | 'finished' | 'failed';
 
 export interface PagePull {
   state: PageState;

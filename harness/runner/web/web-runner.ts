@@ -86,6 +86,15 @@ const runner: PageRunner = {
     return { runtime: { name: runtime.name, version: runtime.version() }, crossOriginIsolated: globalThis.crossOriginIsolated };
   },
 
+  start() {
+    state = 'starting';
+    (runtime.start?.() ?? Promise.resolve())
+      .then(() => {
+        state = 'started';
+      })
+      .catch((error: unknown) => fail('MODEL_LOAD_FAILED', runtimeFailure(runtime, 'load', error)));
+  },
+
   load() {
     state = 'loading';
     const start = nowMs();
