@@ -3,10 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { remote } from 'webdriverio';
 import type { z } from 'zod';
 import { startAppiumServer, freePort, type AppiumServer } from '../appium/server.ts';
-import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, type ChromiumBrowser } from '../browser/chromium.ts';
+import { CHROMEDRIVER_BINARY, CHROMIUM_BINARY, webdriverio, type ChromiumBrowser } from '../browser/chromium.ts';
 import { isAlive } from '../system/processes.ts';
 import type { AppiumDeviceSpec } from '../core/device-spec.ts';
 import type { RunnerEvent } from '../core/runner-protocol.ts';
@@ -132,20 +131,22 @@ export const appiumDriver: DeviceDriver<Spec> = {
 
       const endpoint = new URL(server?.url ?? credentials.url!);
       const capabilities = sessionCapabilities(spec, { chromedriverPort: await freePort(), profileDir, timeoutMs: context.timeoutMs });
-      const opening = remote({
-        protocol: endpoint.protocol.replace(':', ''),
-        hostname: endpoint.hostname,
-        port: Number(endpoint.port) || (endpoint.protocol === 'https:' ? 443 : 80),
-        path: endpoint.pathname,
-        ...(credentials.user ? { user: credentials.user } : {}),
-        ...(credentials.key ? { key: credentials.key } : {}),
-        logLevel: 'error',
-        connectionRetryCount: 0,
-        connectionRetryTimeout: SESSION_TIMEOUT_MS,
-        capabilities: capabilities as WebdriverIO.Capabilities,
-      }).catch((error: unknown) => {
-        throw new DeviceFailure('DEVICE_UNAVAILABLE', `Appium at ${serverName(spec)} did not open a session (${firstLine(error)})${hint(spec)}`);
-      });
+      const opening = (await webdriverio())
+        .remote({
+          protocol: endpoint.protocol.replace(':', ''),
+          hostname: endpoint.hostname,
+          port: Number(endpoint.port) || (endpoint.protocol === 'https:' ? 443 : 80),
+          path: endpoint.pathname,
+          ...(credentials.user ? { user: credentials.user } : {}),
+          ...(credentials.key ? { key: credentials.key } : {}),
+          logLevel: 'error',
+          connectionRetryCount: 0,
+          connectionRetryTimeout: SESSION_TIMEOUT_MS,
+          capabilities: capabilities as WebdriverIO.Capabilities,
+        })
+        .catch((error: unknown) => {
+          throw new DeviceFailure('DEVICE_UNAVAILABLE', `Appium at ${serverName(spec)} did not open a session (${firstLine(error)})${hint(spec)}`);
+        });
       cell.onCleanup(async () => {
         const browser = await opening.catch(() => undefined);
         await Promise.race([browser?.deleteSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, QUIT_TIMEOUT_MS).unref())]);
