@@ -46,8 +46,9 @@ try {
   const suite = readFileSync('suites/demo.yaml', 'utf8')
     .replaceAll('../models', models)
     .replace(/^devices:.*$/m, 'devices: [host, low-end, board]')
-    .replace(/^iterations:.*$/m, `iterations: ${values.iterations}`);
-  await writeFile(join(scratch, 'suite.yaml'), `${suite}\nrepeats: ${values.repeats}\n`);
+    .replace(/^iterations:.*$/m, `iterations: ${values.iterations}`)
+    .replace(/^repeats:.*$/m, `repeats: ${values.repeats}`);
+  await writeFile(join(scratch, 'suite.yaml'), suite);
   await writeFile(
     join(scratch, 'devices.yaml'),
     [
