@@ -102,7 +102,8 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
             delta: {
               absolute: medianOf(b) - medianOf(a),
               relative: measure.change,
-              relativeCi95: measure.ci95,
+              // Early rounds may not bound the change at 95% yet (an open end): results hold only finite intervals.
+              ...(Number.isFinite(measure.ci95.lower) && Number.isFinite(measure.ci95.upper) ? { relativeCi95: measure.ci95 } : {}),
               method: `median of the ${rounds.length} per-round ratios ${ab.b}/${ab.a}, with the ${SEQUENTIAL_METHOD}`,
             },
             pValue: measure.pValue,

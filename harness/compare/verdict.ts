@@ -1,7 +1,7 @@
 import type { Comparison } from '../core/comparison.ts';
 
-/** A relative change in words: 0.0412 -> "4.1%". */
-export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** A relative change in words: 0.0412 -> "4.1%"; the open end of a confidence sequence that bounds nothing yet -> "unbounded". */
+export const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : x > 0 ? 'unbounded' : '-unbounded');
 
 /**
  * The rule every comparison with a CI follows. A change is a regression (or an

@@ -159,6 +159,25 @@ describe('edgebench gate (the real CLI)', () => {
   );
 
   it(
+    'passes a candidate several times faster, and writes its report, when the rounds stop before the 95% sequence bounds the change',
+    async () => {
+      const result = await edgebench(['gate', '--suite', 'suites/gate.yaml', '--baseline', 'pr', '--candidate', 'main', '--run-id', 'faster']);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(/internal error/);
+      // A consistent several-fold change decides "not worse" at 90% in about 9 rounds, before a 95% sequence can
+      // exclude anything: its open end is said in words, and no results file or report holds an infinite bound.
+      const line = result.stdout.split('\n').find((l) => /default gate: latency\.p50 not regressed/.test(l))!;
+      expect(line).toMatch(/latency\.p50 (unchanged|improved) \(-[3-9]\d\.\d%\)/);
+      expect(result.stdout).not.toMatch(/Infinity/);
+      if (/unbounded/.test(line)) expect(line).toMatch(/\[-100\.0%, unbounded\] \(95% confidence sequence\)/);
+      expect(await readFile(project.path('reports/faster/summary.md'), 'utf8')).not.toMatch(/Infinity/);
+      expect(await readFile(project.path('reports/faster/index.html'), 'utf8')).toMatch(/<html/);
+      expect((await readRun('faster')).ab!.sequential!.devices[0]!.stopped).not.toBe('regressed');
+    },
+    RUNS_TIMEOUT,
+  );
+
+  it(
     '--quick runs at most 20 rounds and its summary says what it guarantees and the smallest change its rounds resolved',
     async () => {
       const result = await edgebench(['gate', '--suite', 'suites/gate.yaml', '--baseline', 'main', '--candidate', 'same', '--quick', '--run-id', 'quick']);
