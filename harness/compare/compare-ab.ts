@@ -8,6 +8,7 @@ import type { Comparison } from '../core/comparison.ts';
 import { thermalReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
 import { SEQUENTIAL_METHOD, sequentialMeasure, sequentialVerdict, type SequentialMeasure } from './sequential-verdict.ts';
+import { compareRuns } from './compare-runs.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
 export const PAIRED_METRICS: FixedMetricName[] = [
@@ -16,9 +17,45 @@ export const PAIRED_METRICS: FixedMetricName[] = [
   'latency.p99',
   'ttft.p50',
   'decodeToken.p50',
+  'decodeTokensPerSecond',
   'energyPerInferenceMj',
   'averagePowerWatts',
 ];
+
+/**
+ * What an A/B run compares cell to cell instead: memory, load time, size and quality, which rounds do not pair
+ * (paired rounds read memory and load time in their first round only; a variant's outputs are the same every
+ * round). Decided as compare decides two variants of one run, A standing in as the baseline, so the default
+ * gate's peak memory and quality checks hold for the gate's A/B job too.
+ */
+export const CELL_METRICS: FixedMetricName[] = [
+  'loadMs',
+  'peakRssBytes',
+  'modelRssBytes',
+  'diskBytes',
+  'accuracy',
+  'hallucination',
+  'outOfDomain',
+  'klDivergence',
+  'top1Agreement',
+  'perplexity',
+  'kld.mean',
+  'kld.p99',
+  'sameTop1',
+  'instructions',
+];
+
+function compareCells(results: Results, options: CompareOptions): Comparison[] {
+  const ab = results.ab!;
+  const bCells = results.cells.filter((c) => c.variant.name === ab.b);
+  const aCells = bCells.flatMap((cell) => {
+    const a = results.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === ab.a);
+    return a ? [{ ...a, variant: { ...a.variant, name: ab.b } }] : [];
+  });
+  // A and B are different models by construction, and may run on different runtimes (ONNX against GGUF).
+  const allowDifferent = [...new Set([...options.allowDifferent, 'variant' as const, 'runtime' as const])];
+  return compareRuns({ ...results, cells: aCells }, { ...results, cells: bCells }, { ...options, allowDifferent }, undefined, new Set(CELL_METRICS));
+}
 
 /**
  * Interleaved A/B: A and B ran alternately in rounds on the same device, so
@@ -182,5 +219,5 @@ export function compareInterleaved(results: Results, options: CompareOptions): C
     });
     return { ...comparison, adjustedPValue: p, ...decided };
   });
-  return [...verdicts, ...incomparable];
+  return [...verdicts, ...incomparable, ...compareCells(results, options)];
 }

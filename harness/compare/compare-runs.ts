@@ -42,13 +42,15 @@ export function compareRuns(
   candidate: Results,
   options: CompareOptions,
   noise: (deviceId: string, metric: MetricName) => number | undefined = () => undefined,
+  /** Only these metrics (and Holm's correction over them alone); every metric when absent. */
+  only?: ReadonlySet<MetricName>,
 ): Comparison[] {
   const pending: Pending[] = [];
   for (const cell of candidate.cells) {
     const before = baseline.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === cell.variant.name);
     if (!before) continue;
     const reason = incomparableReason({ run: baseline, cell: before }, { run: candidate, cell }, options);
-    const named = [...Object.keys(METRICS), ...workloadMetricNames([before, cell])] as MetricName[];
+    const named = ([...Object.keys(METRICS), ...workloadMetricNames([before, cell])] as MetricName[]).filter((n) => !only || only.has(n));
     for (const [name, definition] of named.map((n) => [n, metricDefinition(n)] as [MetricName, MetricDefinition])) {
       const a = before.status === 'ok' ? definition.read(before) : undefined;
       const b = cell.status === 'ok' ? definition.read(cell) : undefined;

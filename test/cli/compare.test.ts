@@ -161,9 +161,13 @@ describe('edgebench compare (the real CLI)', () => {
     expect(p50).toMatchObject({ variant: 'big', baseline: { n: 4 } });
     expect(p50.delta!.relative).toBeGreaterThan(0.5);
     expect(p50.rule).toMatch(/big vs small over 4 paired rounds/);
-    // Four rounds cannot reach significance: the default gate has no regressed verdict to fail on.
+    // Four rounds cannot reach significance: the default gate has no regressed latency verdict to fail on.
     expect(p50.verdict).not.toBe('regressed');
-    expect(compare.exitCode).toBe(0);
+    // Memory is compared cell to cell: the big model's peak is its own, larger, and the default gate fails on it alone.
+    const peak = report.comparisons.find((c) => c.metric === 'peakRssBytes')!;
+    expect(peak).toMatchObject({ variant: 'big', verdict: 'regressed' });
+    expect(report.budgets.filter((b) => !b.passed).map((b) => b.metric)).toEqual(['peakRssBytes']);
+    expect(compare.exitCode).toBe(1);
 
     // --turns: on the host, each round's two processes run side by side, taking turns.
     const turns = await execa(
@@ -186,10 +190,11 @@ describe('edgebench compare (the real CLI)', () => {
     }
     expect(repeatOf('small', 2).startedAt >= [repeatOf('small', 1).finishedAt, repeatOf('big', 1).finishedAt].sort()[0]!).toBe(true);
     const paired = await edgebench(['compare', 'reports/ab-turns', '--json', 'out/ab-turns.json', '--all']);
-    expect(paired.exitCode).toBe(0);
-    const turnsP50 = Report.parse(JSON.parse(await readFile(project.path('out/ab-turns.json'), 'utf8'))).gates[0]!.comparisons.find(
-      (c) => c.metric === 'latency.p50',
-    )!;
+    const turnsReport = Report.parse(JSON.parse(await readFile(project.path('out/ab-turns.json'), 'utf8'))).gates[0]!;
+    const turnsP50 = turnsReport.comparisons.find((c) => c.metric === 'latency.p50')!;
     expect(turnsP50.delta!.relative).toBeGreaterThan(0.5);
+    // Two rounds decide no latency; the big model's larger peak memory fails the default gate, as above.
+    expect(turnsReport.budgets.filter((b) => !b.passed).map((b) => b.metric)).toEqual(['peakRssBytes']);
+    expect(paired.exitCode).toBe(1);
   });
 });
