@@ -16,3 +16,6 @@ node --import tsx scripts/check-llama-prebuilt.ts
 npm run build:callgrind-addon
 # Debian packages unpacked into .cache/arm64-sysroot, nothing installed system-wide.
 bash scripts/setup-arm64.sh
+# The demo models (the classifier trained here, the committed decoder quantized and converted), built once:
+# npm run demo then only benchmarks, and builds them itself if they are missing or stale.
+npm run build:demo-models
