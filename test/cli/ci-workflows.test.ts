@@ -1,11 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildPlan } from '../../harness/plan/plan.ts';
 import { buildDemoModels } from '../../scripts/demo/build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/edgebench.js', import.meta.url));
 
 interface Step {
   id?: string;
@@ -63,4 +65,17 @@ describe('GitHub workflows', () => {
     expect(variants).toContain(gate!.with!.baseline);
     expect(variants).toContain(gate!.with!.candidate);
   }, 120_000);
+
+  it("GitLab's job runs a gate whose every flag edgebench gate knows, and keeps that run's folder and JUnit", async () => {
+    type Job = { script: string[]; artifacts: { paths: string[]; reports: { junit: string } } };
+    const job = (parse(await readFile(`${ROOT}docs/ci/gitlab-ci.yml`, 'utf8')) as Record<string, Job>)['edgebench-gate']!;
+    const command = job.script.find((line) => /edgebench gate /.test(line))!;
+    const help = (await execa(process.execPath, [BIN, 'gate', '--help'])).stdout;
+    const flags = [...command.matchAll(/\s(--[\w-]+)/g)].map((m) => m[1]!);
+    expect(flags).toEqual(expect.arrayContaining(['--suite', '--baseline', '--candidate', '--run-id']));
+    for (const flag of flags) expect(help, flag).toContain(`${flag} `);
+    const runId = /--run-id (\S+)/.exec(command)![1];
+    expect(job.artifacts.paths).toEqual([`reports/${runId}/`]);
+    expect(job.artifacts.reports.junit).toBe(`reports/${runId}/junit.xml`);
+  });
 });
