@@ -1,4 +1,4 @@
-import type { CompareOptions, FixedMetricName } from '../core/budget.ts';
+import { FixedMetricName, type CompareOptions } from '../core/budget.ts';
 import type { Results } from '../core/results.ts';
 import { holmAdjust } from '../stats/multiple-comparisons.ts';
 import { median } from '../stats/percentile.ts';
@@ -23,27 +23,12 @@ export const PAIRED_METRICS: FixedMetricName[] = [
 ];
 
 /**
- * What an A/B run compares cell to cell instead: memory, load time, size and quality, which rounds do not pair
- * (paired rounds read memory and load time in their first round only; a variant's outputs are the same every
- * round). Decided as compare decides two variants of one run, A standing in as the baseline, so the default
- * gate's peak memory and quality checks hold for the gate's A/B job too.
+ * What an A/B run compares cell to cell instead: every other metric (memory, load time, size, quality, energy per
+ * token, instruction counts). Rounds do not pair these: paired rounds read memory and load time in their first
+ * round only, and a variant's outputs are the same every round. Decided as compare decides two variants of one
+ * run, A standing in as the baseline, so the default gate's peak memory and quality checks hold for gate too.
  */
-export const CELL_METRICS: FixedMetricName[] = [
-  'loadMs',
-  'peakRssBytes',
-  'modelRssBytes',
-  'diskBytes',
-  'accuracy',
-  'hallucination',
-  'outOfDomain',
-  'klDivergence',
-  'top1Agreement',
-  'perplexity',
-  'kld.mean',
-  'kld.p99',
-  'sameTop1',
-  'instructions',
-];
+export const CELL_METRICS: FixedMetricName[] = FixedMetricName.options.filter((m) => !PAIRED_METRICS.includes(m));
 
 function compareCells(results: Results, options: CompareOptions): Comparison[] {
   const ab = results.ab!;
