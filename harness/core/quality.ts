@@ -27,6 +27,27 @@ export const AgreementScoreSchema = z.strictObject({
     .describe('The score of each example, kept for paired tests between variants.'),
 });
 
+export const SlotScoreSchema = z.strictObject({
+  n: z.number().int().describe('Examples scored: those with both an answer and a baseline answer written as a call.'),
+  f1: z.number().describe('Slot F1: micro-averaged over every (slot, value) pair of every example, in [0, 1].'),
+  precision: z.number().describe("Pairs the answers share with the baseline's, over the answers' pairs."),
+  recall: z.number().describe("Pairs the answers share with the baseline's, over the baseline's pairs."),
+  ci95: Interval.describe('95% percentile bootstrap interval of f1, resampling examples.'),
+  intentAccuracy: z.number().describe("Share of examples whose call name (the intent) is the baseline's."),
+  definition: z.string().describe('How the answers were parsed and the pairs matched, in words.'),
+  perExample: z
+    .array(
+      z.strictObject({
+        exampleId: z.string().describe('The dataset example.'),
+        matched: z.number().int().describe("(slot, value) pairs in both the answer and the baseline's."),
+        predicted: z.number().int().describe('(slot, value) pairs in the answer; 0 for an answer that is not a call.'),
+        expected: z.number().int().describe("(slot, value) pairs in the baseline's answer."),
+        intentMatched: z.boolean().describe("Whether the answer's call name is the baseline's."),
+      }),
+    )
+    .describe('The counts of each example, so the figures can be recounted.'),
+});
+
 export const RateScoreSchema = z.strictObject({
   n: z.number().int().describe('Examples the rate is over.'),
   count: z.number().int().describe('Examples flagged.'),
@@ -131,7 +152,7 @@ export const RouterSweepSchema = z.strictObject({
 });
 
 /** The scorers, each a file under harness/scoring/scorers/ and a row of harness/scoring/registry.ts. */
-export const ScorerName = z.enum(['agreement', 'hallucination', 'outOfDomain', 'fidelity', 'perplexity', 'router']);
+export const ScorerName = z.enum(['agreement', 'slots', 'hallucination', 'outOfDomain', 'fidelity', 'perplexity', 'router']);
 export type ScorerName = z.infer<typeof ScorerName>;
 
 /**
@@ -173,6 +194,9 @@ export const Quality = z.strictObject({
     .optional()
     .describe('The answers agreement is scored against; absent when the suite has no baseline.'),
   agreement: AgreementScoreSchema.optional().describe("How often the answers agree with the baseline's, with a 95% interval."),
+  slots: SlotScoreSchema.optional().describe(
+    "scoring.slots call: slot F1 and intent accuracy of answers written as intent(slot=value, ...) against the baseline's.",
+  ),
   hallucination: RateScoreSchema.optional().describe('scoring.hallucination extraction: share of outputs with a value that does not occur in the input.'),
   outOfDomain: RateScoreSchema.optional().describe(
     'With abstain labels: share of out-of-scope examples answered with an in-scope label instead of abstaining.',

@@ -179,6 +179,10 @@ export const ScoringOptions = z
       .enum(['none', 'extraction'])
       .default('none')
       .describe('extraction: an output value that does not appear in the input counts as hallucinated.'),
+    slots: z
+      .enum(['none', 'call'])
+      .default('none')
+      .describe('call: answers are written as intent(slot=value, ...); slot F1 and intent accuracy are scored against the baseline.'),
     fidelityReference: printableText()
       .optional()
       .describe('Variant that fidelity (KL divergence, top-1 agreement) is measured against; default: the first fp32 variant.'),
@@ -256,7 +260,7 @@ export const Suite = z
     classification: ClassificationOptions.optional(),
     perplexity: PerplexityOptions.optional(),
     baseline: BaselineSpec.optional(),
-    scoring: ScoringOptions.default({ hallucination: 'none' }),
+    scoring: ScoringOptions.default({ hallucination: 'none', slots: 'none' }),
     router: RouterOptions.optional(),
     budgets: z.array(Budget).default([]).describe('Release budgets checked by edgebench compare (and the end of edgebench run).'),
     compare: CompareOptions.default({ threshold: 0.03, alpha: 0.01, allowDifferent: ['variant', 'runtime'] }),

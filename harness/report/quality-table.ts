@@ -16,7 +16,21 @@ export function qualityTable(results: Results): string {
   if (results.suite.task === 'perplexity') return perplexityTable(results);
   const scored = results.cells.filter((c) => c.quality || c.metrics.ttftMs);
   if (scored.length === 0) return '';
-  const header = ['device', 'variant', 'agreement (95% CI)', 'halluc.', 'out-of-dom.', 'KL vs ref', 'top-1', 'TTFT p50', 'tok/s', 'router'];
+  // Slot F1 only where the suite scores slots (scoring.slots), so other suites' tables keep their columns.
+  const slots = scored.some((c) => c.quality?.slots);
+  const header = [
+    'device',
+    'variant',
+    'agreement (95% CI)',
+    ...(slots ? ['slot F1 (95% CI)', 'intent'] : []),
+    'halluc.',
+    'out-of-dom.',
+    'KL vs ref',
+    'top-1',
+    'TTFT p50',
+    'tok/s',
+    'router',
+  ];
   const rows = scored.map((cell) => {
     const q = cell.quality;
     const ttft = cell.metrics.ttftMs?.source === 'measured' ? `${cell.metrics.ttftMs.summary.p50.toFixed(2)} ms` : '-';
@@ -30,6 +44,7 @@ export function qualityTable(results: Results): string {
       cell.deviceId,
       cell.variant.name,
       q?.agreement ? `${q.agreement.metric} ${percent(q.agreement.value)} ${interval(q.agreement.ci95)}` : '-',
+      ...(slots ? [q?.slots ? `${percent(q.slots.f1)} ${interval(q.slots.ci95)}` : '-', q?.slots ? percent(q.slots.intentAccuracy) : '-'] : []),
       q?.hallucination ? percent(q.hallucination.rate) : '-',
       q?.outOfDomain ? percent(q.outOfDomain.rate) : '-',
       q?.fidelity ? q.fidelity.meanKlDivergence.toExponential(2) : '-',

@@ -19,23 +19,40 @@ export interface BootstrapOptions {
  * (quantiles by Hyndman & Fan definition 7).
  */
 export function bootstrapMeanInterval(values: readonly number[], options: BootstrapOptions = {}): { lower: number; upper: number } {
+  if (values.length === 0) throw new RangeError('bootstrap interval of an empty sample');
+  if (values.some((v) => !Number.isFinite(v))) throw new RangeError('bootstrap interval needs finite values');
+  const n = values.length;
+  return bootstrapInterval(
+    n,
+    (indices) => {
+      let sum = 0;
+      for (const i of indices) sum += values[i]!;
+      return sum / n;
+    },
+    options,
+  );
+}
+
+/**
+ * Percentile bootstrap interval of any statistic of `n` items (the same resampling as bootstrapMeanInterval):
+ * `statistic` gets each resample as the indices of the items drawn, with replacement.
+ */
+export function bootstrapInterval(n: number, statistic: (indices: Int32Array) => number, options: BootstrapOptions = {}): { lower: number; upper: number } {
   const confidence = options.confidence ?? 0.95;
   const resamples = options.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   const seed = options.seed ?? DEFAULT_BOOTSTRAP_SEED;
-  if (values.length === 0) throw new RangeError('bootstrap interval of an empty sample');
+  if (n === 0) throw new RangeError('bootstrap interval of an empty sample');
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be strictly between 0 and 1, got ${confidence}`);
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
-  if (values.some((v) => !Number.isFinite(v))) throw new RangeError('bootstrap interval needs finite values');
 
   const random = mulberry32(seed);
-  const n = values.length;
-  const means = new Float64Array(resamples);
+  const indices = new Int32Array(n);
+  const values = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)]!;
-    means[r] = sum / n;
+    for (let i = 0; i < n; i++) indices[i] = Math.floor(random() * n);
+    values[r] = statistic(indices);
   }
-  means.sort();
+  values.sort();
   const tail = (1 - confidence) / 2;
-  return { lower: percentileOfSorted(means, tail), upper: percentileOfSorted(means, 1 - tail) };
+  return { lower: percentileOfSorted(values, tail), upper: percentileOfSorted(values, 1 - tail) };
 }

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeAnswer } from '../../harness/scoring/normalize.ts';
 import { extractionHallucinationRate } from '../../harness/scoring/hallucination.ts';
+import { parseCall, slotScore } from '../../harness/scoring/slots.ts';
 import { llamaCpp } from '../../harness/runtimes/llama-cpp.ts';
 import { tensor } from '../../harness/runtimes/tensor.ts';
 import { loadTokenizer, type TextTokenizer } from '../../harness/tasks/tokenizer.ts';
@@ -89,6 +90,12 @@ describe('demo decoder variants', () => {
     // Extraction hallucination reads the slot values: only the reformatted "7 pm" is not in its utterance.
     const hallucination = extractionHallucinationRate(prompts.map((p, i) => ({ exampleId: p.id, input: p.text, output: answers[i]! })));
     expect(hallucination.perExample.filter((e) => e.flagged).map((e) => e.exampleId)).toEqual(['prompt-0000']);
+    // Slot F1 (scoring.slots: call): every expected answer is a call; the one pair missed is that time, the intent always right.
+    const slots = slotScore(prompts.map((p, i) => ({ exampleId: p.id, predicted: answers[i]!, expected: parseCall(p.baseline)! })));
+    const missed = slots.perExample.filter((e) => e.matched < e.expected || e.predicted > e.matched);
+    expect(missed).toEqual([expect.objectContaining({ exampleId: 'prompt-0000', expected: 2, predicted: 2, matched: 1 })]);
+    expect(slots.intentAccuracy).toBe(1);
+    expect(slots.f1).toBeLessThan(1);
   });
 
   it('llama.cpp runs the GGUF Q4_K_M file to the same answers on the first prompts', async () => {

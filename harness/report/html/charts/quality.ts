@@ -16,6 +16,7 @@ export const qualityCharts: ChartBuilder = {
       const out: { device: string; variant: string; measure: string; value: number; lower: number; upper: number; n: number }[] = [];
       if (q.agreement)
         out.push({ device, variant, measure: `${q.agreement.metric} vs baseline`, value: q.agreement.value, ...q.agreement.ci95, n: q.agreement.n });
+      if (q.slots) out.push({ device, variant, measure: 'slot F1 vs baseline', value: q.slots.f1, ...q.slots.ci95, n: q.slots.n });
       if (q.hallucination)
         out.push({ device, variant, measure: 'hallucination rate', value: q.hallucination.rate, ...q.hallucination.ci95, n: q.hallucination.n });
       if (q.outOfDomain) out.push({ device, variant, measure: 'out-of-domain error', value: q.outOfDomain.rate, ...q.outOfDomain.ci95, n: q.outOfDomain.n });
