@@ -8,7 +8,7 @@ import type { Comparison } from '../core/comparison.ts';
 import { thermalReason } from './comparability.ts';
 import { pct, verdictOfChange } from './verdict.ts';
 import { SEQUENTIAL_METHOD, sequentialMeasure, sequentialVerdict, type SequentialMeasure } from './sequential-verdict.ts';
-import { compareRuns } from './compare-runs.ts';
+import { compareToReference } from './compare-variants.ts';
 
 /** Metrics an interleaved A/B run pairs round by round. */
 export const PAIRED_METRICS: FixedMetricName[] = [
@@ -32,14 +32,9 @@ export const CELL_METRICS: FixedMetricName[] = FixedMetricName.options.filter((m
 
 function compareCells(results: Results, options: CompareOptions): Comparison[] {
   const ab = results.ab!;
-  const bCells = results.cells.filter((c) => c.variant.name === ab.b);
-  const aCells = bCells.flatMap((cell) => {
-    const a = results.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === ab.a);
-    return a ? [{ ...a, variant: { ...a.variant, name: ab.b } }] : [];
-  });
+  const both = { ...results, cells: results.cells.filter((c) => c.variant.name === ab.a || c.variant.name === ab.b) };
   // A and B are different models by construction, and may run on different runtimes (ONNX against GGUF).
-  const allowDifferent = [...new Set([...options.allowDifferent, 'variant' as const, 'runtime' as const])];
-  return compareRuns({ ...results, cells: aCells }, { ...results, cells: bCells }, { ...options, allowDifferent }, undefined, new Set(CELL_METRICS));
+  return compareToReference(both, ab.a, { only: new Set(CELL_METRICS), allowDifferent: ['runtime'], options });
 }
 
 /**

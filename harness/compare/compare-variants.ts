@@ -1,3 +1,4 @@
+import type { CompareOptions, MetricName } from '../core/budget.ts';
 import type { Results } from '../core/results.ts';
 import { compareRuns } from './compare-runs.ts';
 import type { Comparison } from '../core/comparison.ts';
@@ -20,13 +21,24 @@ export function referenceVariant(results: Results): string | undefined {
  * rules as compare between runs, with the reference's cells standing in as
  * the baseline (different model files are expected here).
  */
-export function compareToReference(results: Results, reference: string): Comparison[] {
+export function compareToReference(
+  results: Results,
+  reference: string,
+  scope: {
+    /** Only these metrics; every metric when absent. */
+    only?: ReadonlySet<MetricName>;
+    /** Identity differences allowed besides the variant's own files (an A/B run of ONNX against GGUF also differs in runtime). */
+    allowDifferent?: CompareOptions['allowDifferent'];
+    options?: CompareOptions;
+  } = {},
+): Comparison[] {
   const others = results.cells.filter((c) => c.variant.name !== reference);
   const stand = others.flatMap((cell) => {
     const ref = results.cells.find((c) => c.deviceId === cell.deviceId && c.variant.name === reference);
     return ref ? [{ ...ref, variant: { ...ref.variant, name: cell.variant.name } }] : [];
   });
   if (stand.length === 0) return [];
-  const options = { ...results.suite.compare, allowDifferent: [...new Set([...results.suite.compare.allowDifferent, 'variant' as const])] };
-  return compareRuns({ ...results, cells: stand }, { ...results, cells: others }, options);
+  const compare = scope.options ?? results.suite.compare;
+  const allowDifferent = [...new Set([...compare.allowDifferent, 'variant' as const, ...(scope.allowDifferent ?? [])])];
+  return compareRuns({ ...results, cells: stand }, { ...results, cells: others }, { ...compare, allowDifferent }, undefined, scope.only);
 }

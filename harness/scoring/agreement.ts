@@ -65,20 +65,26 @@ export function answerF1(predicted: string, expected: string): number {
   const predictedTokens = answerTokens(predicted);
   const expectedTokens = answerTokens(expected);
   if (predictedTokens.length === 0 || expectedTokens.length === 0) return predictedTokens.length === expectedTokens.length ? 1 : 0;
-  const expectedCounts = new Map<string, number>();
-  for (const token of expectedTokens) expectedCounts.set(token, (expectedCounts.get(token) ?? 0) + 1);
-  let common = 0;
-  for (const token of predictedTokens) {
-    const left = expectedCounts.get(token) ?? 0;
-    if (left > 0) {
-      common++;
-      expectedCounts.set(token, left - 1);
-    }
-  }
+  const common = sharedCount(predictedTokens, expectedTokens);
   if (common === 0) return 0;
   const precision = common / predictedTokens.length;
   const recall = common / expectedTokens.length;
   return (2 * precision * recall) / (precision + recall);
+}
+
+/** How many items two lists share, counted as multisets: an item twice in one and once in the other counts once. */
+export function sharedCount(predicted: readonly string[], expected: readonly string[]): number {
+  const left = new Map<string, number>();
+  for (const item of expected) left.set(item, (left.get(item) ?? 0) + 1);
+  let common = 0;
+  for (const item of predicted) {
+    const count = left.get(item) ?? 0;
+    if (count > 0) {
+      common++;
+      left.set(item, count - 1);
+    }
+  }
+  return common;
 }
 
 function shareOfMatches(

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { SlotScoreSchema } from '../core/quality.ts';
 import { bootstrapInterval, DEFAULT_BOOTSTRAP_RESAMPLES, DEFAULT_BOOTSTRAP_SEED } from '../stats/bootstrap.ts';
+import { sharedCount } from './agreement.ts';
 import { normalizeAnswer } from './normalize.ts';
 
 export type SlotScore = z.infer<typeof SlotScoreSchema>;
@@ -42,16 +43,7 @@ export function slotScore(pairs: readonly { exampleId: string; predicted: string
   if (pairs.length === 0) throw new RangeError('slot F1 needs at least one example');
   const perExample = pairs.map(({ exampleId, predicted, expected }) => {
     const call = parseCall(predicted);
-    const left = new Map<string, number>();
-    for (const slot of expected.slots) left.set(slot, (left.get(slot) ?? 0) + 1);
-    let matched = 0;
-    for (const slot of call?.slots ?? []) {
-      const count = left.get(slot) ?? 0;
-      if (count > 0) {
-        matched++;
-        left.set(slot, count - 1);
-      }
-    }
+    const matched = sharedCount(call?.slots ?? [], expected.slots);
     return { exampleId, matched, predicted: call?.slots.length ?? 0, expected: expected.slots.length, intentMatched: call?.intent === expected.intent };
   });
   const micro = (indices: Iterable<number>) => {

@@ -19,7 +19,6 @@ export interface BootstrapOptions {
  * (quantiles by Hyndman & Fan definition 7).
  */
 export function bootstrapMeanInterval(values: readonly number[], options: BootstrapOptions = {}): { lower: number; upper: number } {
-  if (values.length === 0) throw new RangeError('bootstrap interval of an empty sample');
   if (values.some((v) => !Number.isFinite(v))) throw new RangeError('bootstrap interval needs finite values');
   const n = values.length;
   return bootstrapInterval(
